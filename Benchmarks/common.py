@@ -1,0 +1,95 @@
+"""Shared machinery for Strata's benchmarks: a local virtual environment for the peers (numpy,
+scikit-learn, polars), a release build of Strata, and timing with peak memory of child processes.
+
+Every benchmark runs Strata and its peer on the same data in one run and prints the ratio. Times are
+medians over repeats; these machines are noisy.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "Benchmarks"
+VENV = BENCH / ".venv"
+OUT = BENCH / "out"
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def peer_python(packages):
+    """The venv's python with `packages` (pip requirement strings) installed; creates it when missing."""
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        log(f"creating {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    missing = []
+    for requirement in packages:
+        module = requirement.split("==")[0].split(">=")[0].replace("scikit-learn", "sklearn").replace("-", "_")
+        if subprocess.run([str(python), "-c", f"import {module}"], capture_output=True).returncode != 0:
+            missing.append(requirement)
+    if missing:
+        log(f"installing {' '.join(missing)} into {VENV}")
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *missing], check=True)
+    return str(python)
+
+
+def release_binaries():
+    """Builds `strata` and `strata-bench` in release mode; returns the folder holding them."""
+    log("building release binaries")
+    subprocess.run(["swift", "build", "-c", "release", "--product", "strata"], cwd=ROOT, check=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "strata-bench"], cwd=ROOT, check=True)
+    path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    return Path(path)
+
+
+class Measured:
+    def __init__(self, seconds, peak_bytes, stdout):
+        self.seconds = seconds
+        self.peak_bytes = peak_bytes
+        self.stdout = stdout
+
+    def json(self):
+        return json.loads(self.stdout.strip().splitlines()[-1])
+
+
+def run_measured(command, env=None, cwd=None):
+    """Runs `command`, returning wall time, the child's peak resident memory (bytes) and its stdout."""
+    start = time.perf_counter()
+    process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE, env=env, cwd=cwd)
+    stdout_chunks = []
+    for chunk in iter(lambda: process.stdout.read(65536), b""):
+        stdout_chunks.append(chunk)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({process.returncode}): {' '.join(map(str, command))}")
+    return Measured(seconds, usage.ru_maxrss * 1024, b"".join(stdout_chunks).decode())
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def table(rows, headers):
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(str(c).rjust(w) for c, w in zip(cells, widths))
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+
+
+def verdict(name, ratio, bound, lower_is_better=True):
+    ok = ratio <= bound if lower_is_better else ratio >= bound
+    relation = "<=" if lower_is_better else ">="
+    print(f"{name}: ratio {ratio:.3f} (target {relation} {bound}) -> {'PASS' if ok else 'FAIL'}")
+    return ok

@@ -1,0 +1,34 @@
+# Strata: two commands on a fresh machine.
+#   make demo   builds the tool in release mode and runs the main job
+#   make test   builds and runs the test suite
+# Both install the C libraries they need (Debian packages) when missing.
+
+SHELL := /bin/bash
+APT_PACKAGES := libopenblas-dev liblapacke-dev
+SWIFT_FLAGS ?=
+
+.PHONY: demo test deps bench build
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done | xargs); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Strata needs: $$missing. Run:  sudo apt-get install -y $$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	swift build -c release --product strata $(SWIFT_FLAGS)
+
+demo: build
+	"$$(swift build -c release --show-bin-path)/strata" selfcheck
+
+test: deps
+	swift test $(SWIFT_FLAGS)
+
+# Benchmarks: make bench NAME=gemm (see Benchmarks/README.md).
+bench: deps
+	python3 Benchmarks/run.py $(NAME)

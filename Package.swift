@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Strata: patient-history exports in, behavioral segments and predictive scores out.
+///
+/// Module boundaries (see `../shared/DESIGN.md`): C interop only in `StrataLinearAlgebra`; data and
+/// feature code that knows nothing of models; models on top; a thin CLI.
+let package = Package(
+    name: "Strata",
+    products: [
+        .executable(name: "strata", targets: ["strata"]),
+        .library(name: "StrataLinearAlgebra", targets: ["StrataLinearAlgebra"]),
+        .library(name: "StrataData", targets: ["StrataData"]),
+        .library(name: "StrataFeatures", targets: ["StrataFeatures"]),
+        .library(name: "StrataModels", targets: ["StrataModels"]),
+        .library(name: "StrataGenerator", targets: ["StrataGenerator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CStrataBLAS",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "StrataLinearAlgebra", dependencies: ["CStrataBLAS"], exclude: ["README.md"]),
+        .target(name: "StrataData", dependencies: ["StrataLinearAlgebra"], exclude: ["README.md"]),
+        .target(name: "StrataFeatures", dependencies: ["StrataData", "StrataLinearAlgebra", "Yams"], exclude: ["README.md"]),
+        .target(name: "StrataModels", dependencies: ["StrataLinearAlgebra", "StrataFeatures"], exclude: ["README.md"]),
+        .target(name: "StrataGenerator", dependencies: ["StrataData"], exclude: ["README.md"]),
+        .executableTarget(
+            name: "strata",
+            dependencies: [
+                "StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "strata-bench",
+            dependencies: ["StrataLinearAlgebra"],
+            path: "Benchmarks/strata-bench"
+        ),
+        .testTarget(name: "StrataLinearAlgebraTests", dependencies: ["StrataLinearAlgebra"]),
+        .testTarget(name: "StrataDataTests", dependencies: ["StrataData"], exclude: ["Fixtures"]),
+        .testTarget(name: "StrataFeaturesTests", dependencies: ["StrataFeatures", "StrataData"], exclude: ["Fixtures"]),
+        .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
+        .testTarget(name: "StrataGeneratorTests", dependencies: ["StrataGenerator", "StrataData"], exclude: ["Fixtures"]),
+        .testTarget(name: "strataTests", dependencies: ["strata"], exclude: ["Fixtures"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

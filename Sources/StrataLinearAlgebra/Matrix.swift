@@ -1,0 +1,116 @@
+/// A dense, row-major matrix: rows are samples, columns are features.
+///
+/// Storage is one contiguous array of `rows * columns` elements; element `(i, j)` is at `i * columns + j`.
+/// Value semantics with copy-on-write, like `Array`.
+public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
+    /// The number of rows.
+    public let rows: Int
+    /// The number of columns.
+    public let columns: Int
+    /// The elements in row-major order. Mutate in place; the count must stay `rows * columns`.
+    public var elements: [Scalar] {
+        didSet { precondition(elements.count == rows * columns, "Matrix element count changed") }
+    }
+
+    /// A matrix filled with one value.
+    public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
+        precondition(rows >= 0 && columns >= 0, "Matrix dimensions must be non-negative")
+        self.rows = rows
+        self.columns = columns
+        self.elements = Array(repeating: value, count: rows * columns)
+    }
+
+    /// A matrix over row-major `elements`; `elements.count` must equal `rows * columns`.
+    public init(rows: Int, columns: Int, elements: [Scalar]) {
+        precondition(rows >= 0 && columns >= 0, "Matrix dimensions must be non-negative")
+        precondition(elements.count == rows * columns,
+                     "Matrix of \(rows)x\(columns) needs \(rows * columns) elements, got \(elements.count)")
+        self.rows = rows
+        self.columns = columns
+        self.elements = elements
+    }
+
+    /// A matrix from equally long rows. An empty array gives a 0x0 matrix.
+    public init(_ rowArrays: [[Scalar]]) {
+        let columns = rowArrays.first?.count ?? 0
+        precondition(rowArrays.allSatisfy { $0.count == columns }, "Rows must all have \(columns) elements")
+        self.init(rows: rowArrays.count, columns: columns, elements: rowArrays.flatMap { $0 })
+    }
+
+    /// The identity matrix of size `n`.
+    public static func identity(_ n: Int) -> Matrix {
+        var result = Matrix(rows: n, columns: n)
+        for i in 0..<n { result.elements[i * n + i] = 1 }
+        return result
+    }
+
+    /// Element `(row, column)`.
+    @inlinable
+    public subscript(row: Int, column: Int) -> Scalar {
+        get { elements[row * columns + column] }
+        set { elements[row * columns + column] = newValue }
+    }
+
+    /// Row `i` as a slice of the storage, without copying.
+    @inlinable
+    public func row(_ i: Int) -> ArraySlice<Scalar> {
+        elements[(i * columns)..<((i + 1) * columns)]
+    }
+
+    /// Rows `range` as a matrix view sharing this matrix's storage.
+    public func rows(_ range: Range<Int>) -> MatrixRows<Scalar> {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "Row range \(range) outside 0..<\(rows)")
+        return MatrixRows(rows: range.count, columns: columns,
+                          contiguousElements: elements[(range.lowerBound * columns)..<(range.upperBound * columns)])
+    }
+
+    /// The transpose, as a new matrix.
+    public func transposed() -> Matrix {
+        var result = Matrix(rows: columns, columns: rows)
+        for i in 0..<rows {
+            for j in 0..<columns { result.elements[j * rows + i] = elements[i * columns + j] }
+        }
+        return result
+    }
+
+    /// Column `j`, copied.
+    public func column(_ j: Int) -> [Scalar] {
+        (0..<rows).map { elements[$0 * columns + j] }
+    }
+}
+
+extension Matrix: DenseMatrix {
+    public var contiguousElements: ArraySlice<Scalar> { elements[...] }
+}
+
+/// A run of consecutive rows of a ``Matrix``, sharing its storage (no copy).
+public struct MatrixRows<Scalar: BLASScalar>: DenseMatrix {
+    public let rows: Int
+    public let columns: Int
+    public let contiguousElements: ArraySlice<Scalar>
+
+    /// Copies the rows into a matrix of their own.
+    public func copy() -> Matrix<Scalar> {
+        Matrix(rows: rows, columns: columns, elements: Array(contiguousElements))
+    }
+}
+
+/// Anything the BLAS wrappers can read as a row-major matrix with leading dimension `columns`.
+public protocol DenseMatrix<Scalar>: Sendable {
+    associatedtype Scalar: BLASScalar
+    var rows: Int { get }
+    var columns: Int { get }
+    /// The `rows * columns` elements, row-major and contiguous.
+    var contiguousElements: ArraySlice<Scalar> { get }
+}
+
+extension Matrix: CustomStringConvertible {
+    public var description: String {
+        var lines = ["Matrix<\(Scalar.self)> \(rows)x\(columns)"]
+        for i in 0..<Swift.min(rows, 8) {
+            lines.append("  " + row(i).prefix(8).map { "\($0)" }.joined(separator: " ") + (columns > 8 ? " ..." : ""))
+        }
+        if rows > 8 { lines.append("  ...") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The root command: it only lists the subcommands; each lives in its own file.
+@main
+struct Strata: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strata",
+        abstract: "Behavioral segments and predictive scores from patient-history exports.",
+        version: StrataVersion.current,
+        subcommands: [
+            SelfCheck.self,
+        ]
+    )
+}

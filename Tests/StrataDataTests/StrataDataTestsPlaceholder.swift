@@ -1,0 +1,1 @@
+// Tests for StrataData; see the module's README.

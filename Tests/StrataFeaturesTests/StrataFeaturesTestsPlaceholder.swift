@@ -1,0 +1,1 @@
+// Tests for StrataFeatures; see the module's README.

@@ -1,0 +1,1 @@
+// Tests for StrataGenerator; see the module's README.

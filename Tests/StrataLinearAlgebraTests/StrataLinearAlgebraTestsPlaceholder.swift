@@ -1,0 +1,1 @@
+// Tests for StrataLinearAlgebra; see the module's README.

@@ -1,0 +1,1 @@
+// Tests for StrataModels; see the module's README.
