@@ -1,4 +1,6 @@
+import StrataModels
+
 /// The version `strata --version` prints and model files record.
 enum StrataVersion {
-    static let current = "0.1.0"
+    static let current = StrataModelsInfo.version
 }
