@@ -30,7 +30,7 @@ def main(argv):
     parser.add_argument("--rounds", type=int, default=3, help="alternating Strata/numpy rounds")
     args = parser.parse_args(argv)
     python = peer_python(["numpy"])
-    binaries = release_binaries()
+    binaries = release_binaries(["strata-bench"])
     strata = {"sgemm_gflops": [], "dgemm_gflops": []}
     numpy = {"sgemm_gflops": [], "dgemm_gflops": []}
     for round_ in range(args.rounds):

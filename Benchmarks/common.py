@@ -40,12 +40,14 @@ def peer_python(packages):
     return str(python)
 
 
-def release_binaries():
-    """Builds `strata` and `strata-bench` in release mode; returns the folder holding them."""
-    log("building release binaries")
-    subprocess.run(["swift", "build", "-c", "release", "--product", "strata"], cwd=ROOT, check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "strata-bench"], cwd=ROOT, check=True)
-    path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+def release_binaries(products=("strata",)):
+    """Builds `products` in release mode (scratch path from $STRATA_BENCH_SCRATCH, default .build);
+    returns the folder holding the binaries."""
+    scratch = ["--scratch-path", os.environ["STRATA_BENCH_SCRATCH"]] if "STRATA_BENCH_SCRATCH" in os.environ else []
+    for product in products:
+        log(f"building {product} (release)")
+        subprocess.run(["swift", "build", "-c", "release", *scratch, "--product", product], cwd=ROOT, check=True)
+    path = subprocess.run(["swift", "build", "-c", "release", *scratch, "--show-bin-path"], cwd=ROOT, check=True,
                           capture_output=True, text=True).stdout.strip()
     return Path(path)
 
