@@ -1,0 +1,490 @@
+import CStrataBLAS
+
+// Fused pointer kernels for k-means and the cluster metrics (StrataModels' KMeans*, Cluster* files).
+//
+// Every pass over the rows is split with `Parallel.map(rangesOf:workers:)`; each worker walks its rows in
+// chunks, calls BLAS with one thread (the caller wraps the pass in `BLAS.withThreadCount(1)`), keeps its
+// partial sums in small private buffers, and the partials are reduced in worker order, so results depend
+// only on the data and the worker count.
+
+/// A fixed-size buffer that parallel workers write in disjoint index ranges (labels, closest distances).
+///
+/// Reads and writes through the subscript are for one thread at a time; the kernels in ``KMeansKernels``
+/// write it from several workers, each only inside its own row range.
+public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
+    /// The number of elements.
+    public let count: Int
+    fileprivate let storage: UnsafeMutablePointer<Element>
+
+    /// A buffer of `count` copies of `value`.
+    public init(repeating value: Element, count: Int) {
+        precondition(count >= 0, "DisjointWriteBuffer count must be non-negative, got \(count)")
+        self.count = count
+        storage = .allocate(capacity: Swift.max(count, 1))
+        storage.initialize(repeating: value, count: count)
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    /// Element `index`.
+    public subscript(index: Int) -> Element {
+        get {
+            precondition(index >= 0 && index < count, "index \(index) outside 0..<\(count)")
+            return storage[index]
+        }
+        set {
+            precondition(index >= 0 && index < count, "index \(index) outside 0..<\(count)")
+            storage[index] = newValue
+        }
+    }
+
+    /// The elements, copied into an array.
+    public func toArray() -> [Element] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    /// The elements converted by `transform`, without an intermediate copy.
+    public func map<T>(_ transform: (Element) -> T) -> [T] {
+        UnsafeBufferPointer(start: storage, count: count).map(transform)
+    }
+
+    /// Sets every element to `value`.
+    public func fill(_ value: Element) { storage.update(repeating: value, count: count) }
+}
+
+/// The result of one assignment pass over all rows (see ``KMeansKernels/assign(_:rowSquaredNorms:centers:sampleWeights:labels:accumulateSums:workers:chunkRows:)``).
+public struct KMeansAssignment: Sendable {
+    /// Row-major `k×d`: for each cluster, `Σ wᵢ xᵢ` over the rows assigned to it (zero when not accumulated).
+    public var weightedSums: [Double]
+    /// For each cluster, `Σ wᵢ` over its rows.
+    public var clusterWeights: [Double]
+    /// `Σ wᵢ · max(‖xᵢ‖² − 2 xᵢ·c + ‖c‖², 0)` for each row's nearest center `c` (the GEMM form of the inertia).
+    public var inertia: Double
+    /// How many rows got a label different from the one the buffer held before the pass.
+    public var changedLabels: Int
+}
+
+/// Pointer kernels behind k-means and the cluster metrics. Shapes are preconditions: the model code checks
+/// user input before calling.
+public enum KMeansKernels {
+    /// `‖xᵢ‖²` for every row.
+    /// - Complexity: O(n·d), split across `workers`.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func rowSquaredNorms<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> [S] {
+        let d = x.columns
+        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> [S] in
+            x.elements.withUnsafeBufferPointer { px in
+                range.map { i in
+                    let row = px.baseAddress! + i * d
+                    var sum: S = 0
+                    for j in 0..<d { sum += row[j] * row[j] }
+                    return sum
+                }
+            }
+        }
+        return Array(parts.joined())
+    }
+
+    /// The first element that is NaN or infinite, as `(row, column)`, or nil when all are finite.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func firstNonFinite<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (row: Int, column: Int)? {
+        let d = x.columns
+        let found = Parallel.map(rangesOf: x.rows, workers: workers) { range -> Int? in
+            x.elements.withUnsafeBufferPointer { px in
+                let base = px.baseAddress!
+                for index in (range.lowerBound * d)..<(range.upperBound * d) where !base[index].isFinite {
+                    return index
+                }
+                return nil
+            }
+        }
+        guard let index = found.lazy.compactMap({ $0 }).first else { return nil }
+        return (index / d, index % d)
+    }
+
+    /// Column means and population variances (`np.var(X, axis=0)`), accumulated in `Double` around the
+    /// first row (a shift that keeps the one-pass formula `E[(x−s)²] − E[x−s]²` accurate).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func columnMeansAndVariances<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (means: [Double], variances: [Double]) {
+        let (n, d) = (x.rows, x.columns)
+        guard n > 0 else { return (Array(repeating: 0, count: d), Array(repeating: 0, count: d)) }
+        let shift = (0..<d).map { Double(x.elements[$0]) }
+        let parts = Parallel.map(rangesOf: n, workers: workers) { range -> [Double] in
+            var sums = [Double](repeating: 0, count: 2 * d)
+            x.elements.withUnsafeBufferPointer { px in
+                sums.withUnsafeMutableBufferPointer { ps in
+                    for i in range {
+                        let row = px.baseAddress! + i * d
+                        for j in 0..<d {
+                            let centered = Double(row[j]) - shift[j]
+                            ps[j] += centered
+                            ps[d + j] += centered * centered
+                        }
+                    }
+                }
+            }
+            return sums
+        }
+        var sums = [Double](repeating: 0, count: 2 * d)
+        for part in parts { for j in 0..<(2 * d) { sums[j] += part[j] } }
+        let count = Double(n)
+        let means = (0..<d).map { shift[$0] + sums[$0] / count }
+        let variances = (0..<d).map { Swift.max(sums[d + $0] / count - (sums[$0] / count) * (sums[$0] / count), 0) }
+        return (means, variances)
+    }
+
+    /// One Lloyd assignment pass: each row gets the label of its nearest center, written into `labels`, and
+    /// (when `accumulateSums`) its weighted coordinates are added to that cluster's sums.
+    ///
+    /// Per chunk of `chunkRows` rows it computes the block `‖c‖² − 2 X·Cᵀ` with one GEMM (the block is
+    /// prefilled with the center norms, then `alpha = −2, beta = 1`), takes the first minimum of each row
+    /// (ties go to the lower center index, as scikit-learn), and adds `‖x‖²` for the distance.
+    /// - Parameters:
+    ///   - x: `n×d` rows.
+    ///   - rowSquaredNorms: `‖xᵢ‖²`, from ``rowSquaredNorms(_:workers:)``.
+    ///   - centers: `k×d`.
+    ///   - sampleWeights: `n` weights, or nil for all ones.
+    ///   - labels: `n` labels, overwritten; the previous values count ``KMeansAssignment/changedLabels``.
+    ///   - workers: how many row ranges run concurrently.
+    /// - Complexity: O(n·k·d) in GEMM plus O(n·(k + d)).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func assign<S: BLASScalar>(
+        _ x: Matrix<S>, rowSquaredNorms: [S], centers: Matrix<S>, sampleWeights: [S]?,
+        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, workers: Int, chunkRows: Int = 512
+    ) -> KMeansAssignment {
+        let (n, d, k) = (x.rows, x.columns, centers.rows)
+        precondition(centers.columns == d && rowSquaredNorms.count == n && labels.count == n && k >= 1,
+                     "assign: x \(n)x\(d), centers \(k)x\(centers.columns), norms \(rowSquaredNorms.count), labels \(labels.count)")
+        precondition(sampleWeights == nil || sampleWeights!.count == n, "assign: weights count")
+        let centerNorms = squaredNorms(of: centers)
+        let chunk = Swift.max(1, chunkRows)
+        let partials = Parallel.map(rangesOf: n, workers: workers) { range -> KMeansAssignment in
+            var result = KMeansAssignment(weightedSums: Array(repeating: 0, count: accumulateSums ? k * d : 0),
+                                          clusterWeights: Array(repeating: 0, count: k), inertia: 0, changedLabels: 0)
+            var block = [S](repeating: 0, count: chunk * k)
+            var chunkSums = [S](repeating: 0, count: accumulateSums ? k * d : 0)
+            let labelStorage = labels.storage
+            x.elements.withUnsafeBufferPointer { px in
+            centers.elements.withUnsafeBufferPointer { pc in
+            rowSquaredNorms.withUnsafeBufferPointer { pn in
+            block.withUnsafeMutableBufferPointer { pb in
+            chunkSums.withUnsafeMutableBufferPointer { pcs in
+            result.weightedSums.withUnsafeMutableBufferPointer { psums in
+                let (xBase, blockBase) = (px.baseAddress!, pb.baseAddress!)
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let rows = Swift.min(chunk, range.upperBound - start)
+                    for r in 0..<rows { for j in 0..<k { blockBase[r * k + j] = centerNorms[j] } }
+                    S._gemm(CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(d), -2, xBase + start * d,
+                            Int32(d), pc.baseAddress, Int32(d), 1, blockBase, Int32(k))
+                    for r in 0..<rows {
+                        let distances = blockBase + r * k
+                        var best = 0
+                        var bestValue = distances[0]
+                        for j in 1..<k where distances[j] < bestValue {
+                            bestValue = distances[j]
+                            best = j
+                        }
+                        let i = start + r
+                        if labelStorage[i] != Int32(best) { result.changedLabels += 1 }
+                        labelStorage[i] = Int32(best)
+                        let weight = sampleWeights?[i] ?? 1
+                        result.inertia += Double(weight * Swift.max(bestValue + pn[i], 0))
+                        result.clusterWeights[best] += Double(weight)
+                        if accumulateSums {
+                            let row = xBase + i * d, sums = pcs.baseAddress! + best * d
+                            for j in 0..<d { sums[j] += weight * row[j] }
+                        }
+                    }
+                    if accumulateSums {
+                        // Fold the chunk's sums into Double so long runs of Float additions stay accurate.
+                        for index in 0..<(k * d) {
+                            psums[index] += Double(pcs[index])
+                            pcs[index] = 0
+                        }
+                    }
+                    start += rows
+                }
+            }}}}}}
+            return result
+        }
+        var total = KMeansAssignment(weightedSums: Array(repeating: 0, count: accumulateSums ? k * d : 0),
+                                     clusterWeights: Array(repeating: 0, count: k), inertia: 0, changedLabels: 0)
+        for partial in partials {
+            for index in total.weightedSums.indices { total.weightedSums[index] += partial.weightedSums[index] }
+            for j in 0..<k { total.clusterWeights[j] += partial.clusterWeights[j] }
+            total.inertia += partial.inertia
+            total.changedLabels += partial.changedLabels
+        }
+        return total
+    }
+
+    /// `Σ wᵢ ‖xᵢ − c_{labelᵢ}‖²` computed directly (not through the GEMM form), as scikit-learn's final inertia.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func exactInertia<S: BLASScalar>(
+        _ x: Matrix<S>, centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>, sampleWeights: [S]?, workers: Int
+    ) -> Double {
+        let d = x.columns
+        precondition(centers.columns == d && labels.count == x.rows, "exactInertia: shapes")
+        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> Double in
+            let labelStorage = labels.storage
+            return x.elements.withUnsafeBufferPointer { px in
+                centers.elements.withUnsafeBufferPointer { pc in
+                    var inertia = 0.0
+                    for i in range {
+                        let row = px.baseAddress! + i * d, center = pc.baseAddress! + Int(labelStorage[i]) * d
+                        var squared: S = 0
+                        for j in 0..<d { let diff = row[j] - center[j]; squared += diff * diff }
+                        inertia += Double(squared * (sampleWeights?[i] ?? 1))
+                    }
+                    return inertia
+                }
+            }
+        }
+        return parts.reduce(0, +)
+    }
+
+    /// `‖xᵢ − c_{labelᵢ}‖²` for every row, computed directly; `labels` are indices into `centers`' rows.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func squaredDistancesToAssignedCenters<S: BLASScalar>(
+        _ x: Matrix<S>, centers: Matrix<S>, labels: [Int], workers: Int
+    ) -> [Double] {
+        let d = x.columns
+        precondition(centers.columns == d && labels.count == x.rows, "squaredDistancesToAssignedCenters: shapes")
+        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> [Double] in
+            x.elements.withUnsafeBufferPointer { px in
+                centers.elements.withUnsafeBufferPointer { pc in
+                    range.map { i in
+                        let row = px.baseAddress! + i * d, center = pc.baseAddress! + labels[i] * d
+                        var squared = 0.0
+                        for j in 0..<d { let diff = Double(row[j]) - Double(center[j]); squared += diff * diff }
+                        return squared
+                    }
+                }
+            }
+        }
+        return Array(parts.joined())
+    }
+
+    /// For each cluster, the sum of its rows (row-major `k×d`, in `Double`) and its row count.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func clusterSums<S: BLASScalar>(
+        _ x: Matrix<S>, labels: [Int], clusterCount k: Int, workers: Int
+    ) -> (sums: [Double], counts: [Int]) {
+        let d = x.columns
+        precondition(labels.count == x.rows && labels.allSatisfy { (0..<k).contains($0) }, "clusterSums: labels")
+        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> ([Double], [Int]) in
+            var sums = [Double](repeating: 0, count: k * d)
+            var counts = [Int](repeating: 0, count: k)
+            x.elements.withUnsafeBufferPointer { px in
+                sums.withUnsafeMutableBufferPointer { ps in
+                    for i in range {
+                        let row = px.baseAddress! + i * d, target = ps.baseAddress! + labels[i] * d
+                        for j in 0..<d { target[j] += Double(row[j]) }
+                        counts[labels[i]] += 1
+                    }
+                }
+            }
+            return (sums, counts)
+        }
+        var sums = [Double](repeating: 0, count: k * d)
+        var counts = [Int](repeating: 0, count: k)
+        for (partSums, partCounts) in parts {
+            for index in sums.indices { sums[index] += partSums[index] }
+            for j in 0..<k { counts[j] += partCounts[j] }
+        }
+        return (sums, counts)
+    }
+
+    // MARK: k-means++ seeding
+
+    /// For each candidate center `c`, the potential `Σ wᵢ · min(closestᵢ, ‖xᵢ − c‖²)` it would leave
+    /// (distances in the GEMM form, clipped at zero, as scikit-learn's `_kmeans_plusplus`).
+    /// - Complexity: O(n·m·d) in GEMM for `m` candidates.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func candidatePotentials<S: BLASScalar>(
+        _ x: Matrix<S>, rowSquaredNorms: [S], candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
+        sampleWeights: [S]?, workers: Int, chunkRows: Int = 512
+    ) -> [Double] {
+        let (n, d, m) = (x.rows, x.columns, candidates.rows)
+        precondition(candidates.columns == d && closest.count == n && rowSquaredNorms.count == n, "candidatePotentials: shapes")
+        let candidateNorms = squaredNorms(of: candidates)
+        let parts = Parallel.map(rangesOf: n, workers: workers) { range -> [Double] in
+            let closestStorage = closest.storage
+            var potentials = [Double](repeating: 0, count: m)
+            var block = [S](repeating: 0, count: chunkRows * m)
+            x.elements.withUnsafeBufferPointer { px in
+            candidates.elements.withUnsafeBufferPointer { pc in
+            block.withUnsafeMutableBufferPointer { pb in
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let rows = Swift.min(chunkRows, range.upperBound - start)
+                    for r in 0..<rows { for j in 0..<m { pb[r * m + j] = candidateNorms[j] } }
+                    S._gemm(CblasNoTrans, CblasTrans, Int32(rows), Int32(m), Int32(d), -2,
+                            px.baseAddress! + start * d, Int32(d), pc.baseAddress, Int32(d), 1, pb.baseAddress, Int32(m))
+                    for r in 0..<rows {
+                        let i = start + r
+                        let weight = sampleWeights?[i] ?? 1
+                        for j in 0..<m {
+                            let distance = Swift.min(closestStorage[i], Swift.max(pb[r * m + j] + rowSquaredNorms[i], 0))
+                            potentials[j] += Double(weight * distance)
+                        }
+                    }
+                    start += rows
+                }
+            }}}
+            return potentials
+        }
+        var total = [Double](repeating: 0, count: m)
+        for part in parts { for j in 0..<m { total[j] += part[j] } }
+        return total
+    }
+
+    /// Lowers `closest[i]` to the distance from row `i` to `center` (GEMM form, clipped at zero) and returns
+    /// the new potential `Σ wᵢ closestᵢ`.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func updateClosest<S: BLASScalar>(
+        _ x: Matrix<S>, rowSquaredNorms: [S], center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
+        workers: Int
+    ) -> Double {
+        let d = x.columns
+        precondition(center.count == d && closest.count == x.rows, "updateClosest: shapes")
+        let centerNorm = center.reduce(0) { $0 + $1 * $1 }
+        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> Double in
+            let closestStorage = closest.storage
+            return x.elements.withUnsafeBufferPointer { px in
+                center.withUnsafeBufferPointer { pc in
+                    var potential = 0.0
+                    for i in range {
+                        let row = px.baseAddress! + i * d
+                        var product: S = 0
+                        for j in 0..<d { product += row[j] * pc[j] }
+                        let distance = Swift.max(rowSquaredNorms[i] - 2 * product + centerNorm, 0)
+                        let lowered = Swift.min(closestStorage[i], distance)
+                        closestStorage[i] = lowered
+                        potential += Double(lowered * (sampleWeights?[i] ?? 1))
+                    }
+                    return potential
+                }
+            }
+        }
+        return parts.reduce(0, +)
+    }
+
+    /// `np.searchsorted(cumsum(w · closest), targets)`: for each target, the first index whose running sum
+    /// reaches it, clipped to `n − 1`.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func searchCumulativeWeights<S: BLASScalar>(
+        _ closest: DisjointWriteBuffer<S>, sampleWeights: [S]?, targets: [Double]
+    ) -> [Int] {
+        let order = targets.indices.sorted { targets[$0] < targets[$1] }
+        var result = [Int](repeating: closest.count - 1, count: targets.count)
+        var running = 0.0
+        var next = 0
+        for i in 0..<closest.count where next < order.count {
+            running += Double(closest.storage[i] * (sampleWeights?[i] ?? 1))
+            while next < order.count && running >= targets[order[next]] {
+                result[order[next]] = i
+                next += 1
+            }
+        }
+        return result
+    }
+
+    // MARK: Mini-batch
+
+    /// Labels and squared distances (GEMM form, clipped at zero) of the rows `rowIndices` to `centers`.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func nearestCenters<S: BLASScalar>(
+        _ x: Matrix<S>, rowSquaredNorms: [S], rowIndices: [Int], centers: Matrix<S>
+    ) -> (labels: [Int], squaredDistances: [S]) {
+        let (d, k, m) = (x.columns, centers.rows, rowIndices.count)
+        precondition(centers.columns == d && k >= 1, "nearestCenters: shapes")
+        var batch = [S](repeating: 0, count: m * d)
+        var block = [S](repeating: 0, count: m * k)
+        let centerNorms = squaredNorms(of: centers)
+        x.elements.withUnsafeBufferPointer { px in
+            batch.withUnsafeMutableBufferPointer { pbatch in
+                for (r, i) in rowIndices.enumerated() {
+                    (pbatch.baseAddress! + r * d).update(from: px.baseAddress! + i * d, count: d)
+                }
+            }
+        }
+        for r in 0..<m { for j in 0..<k { block[r * k + j] = centerNorms[j] } }
+        batch.withUnsafeBufferPointer { pbatch in
+            centers.elements.withUnsafeBufferPointer { pc in
+                block.withUnsafeMutableBufferPointer { pb in
+                    S._gemm(CblasNoTrans, CblasTrans, Int32(m), Int32(k), Int32(d), -2, pbatch.baseAddress, Int32(d),
+                            pc.baseAddress, Int32(d), 1, pb.baseAddress, Int32(k))
+                }
+            }
+        }
+        var labels = [Int](repeating: 0, count: m)
+        var distances = [S](repeating: 0, count: m)
+        for r in 0..<m {
+            var best = 0
+            for j in 1..<k where block[r * k + j] < block[r * k + best] { best = j }
+            labels[r] = best
+            distances[r] = Swift.max(block[r * k + best] + rowSquaredNorms[rowIndices[r]], 0)
+        }
+        return (labels, distances)
+    }
+
+    // MARK: Silhouette
+
+    /// For every row `i` and cluster `c`, `Σ_{j: label j = c} ‖xᵢ − xⱼ‖` (row-major `n×k`, `Double`).
+    ///
+    /// Distances come from GEMM blocks `‖xᵢ‖² − 2 xᵢ·xⱼ + ‖xⱼ‖²`, clipped at zero, with the diagonal set to
+    /// exactly zero, then square-rooted, as scikit-learn's `pairwise_distances`.
+    /// - Complexity: O(n²·d) in GEMM, O(n²) square roots; memory O(n·k) plus one block per worker.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func clusterDistanceSums<S: BLASScalar>(
+        _ x: Matrix<S>, labels: [Int], clusterCount k: Int, workers: Int
+    ) -> [Double] {
+        let (n, d) = (x.rows, x.columns)
+        precondition(labels.count == n && labels.allSatisfy { (0..<k).contains($0) }, "clusterDistanceSums: labels")
+        let norms = rowSquaredNorms(x, workers: 1)
+        let chunk = Swift.max(1, Swift.min(256, (1 << 20) / Swift.max(n, 1)))
+        let parts = Parallel.map(rangesOf: n, workers: workers) { range -> [Double] in
+            var sums = [Double](repeating: 0, count: range.count * k)
+            var block = [S](repeating: 0, count: chunk * n)
+            x.elements.withUnsafeBufferPointer { px in
+            block.withUnsafeMutableBufferPointer { pb in
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let rows = Swift.min(chunk, range.upperBound - start)
+                    S._gemm(CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), -2, px.baseAddress! + start * d,
+                            Int32(d), px.baseAddress, Int32(d), 0, pb.baseAddress, Int32(n))
+                    for r in 0..<rows {
+                        let i = start + r, out = (i - range.lowerBound) * k
+                        let distances = pb.baseAddress! + r * n
+                        for j in 0..<n where j != i {
+                            let squared = Swift.max(distances[j] + norms[i] + norms[j], 0)
+                            sums[out + labels[j]] += Double(squared.squareRoot())
+                        }
+                    }
+                    start += rows
+                }
+            }}
+            return sums
+        }
+        return Array(parts.joined())
+    }
+
+    private static func squaredNorms<S: BLASScalar>(of matrix: Matrix<S>) -> [S] {
+        (0..<matrix.rows).map { i in matrix.row(i).reduce(0) { $0 + $1 * $1 } }
+    }
+}

@@ -1,0 +1,110 @@
+import StrataLinearAlgebra
+
+/// Choosing `k`: fit k-means for each `k` in a range and compare inertia, silhouette, Davies-Bouldin and
+/// Calinski-Harabasz.
+public enum ClusterSelection {
+    /// The criteria for one `k`.
+    public struct Candidate: Sendable, Equatable {
+        public var clusterCount: Int
+        /// Within-cluster sum of squares; always falls as `k` grows, so it is shown, not used to choose.
+        public var inertia: Double
+        public var iterations: Int
+        /// Mean silhouette (exact or sampled, see ``Result/silhouetteSampled``); higher is better.
+        public var silhouette: Double
+        /// Lower is better.
+        public var daviesBouldin: Double
+        /// Higher is better.
+        public var calinskiHarabasz: Double
+        /// Fewer distinct clusters than `k` were found.
+        public var degenerate: Bool
+    }
+
+    /// The table and the recommendation.
+    public struct Result: Sendable {
+        public var candidates: [Candidate]
+        /// The recommended `k`.
+        public var recommendedClusterCount: Int
+        /// Why, in one sentence naming the criteria that agree.
+        public var reason: String
+        /// Whether silhouettes were computed on a sample of rows rather than all of them.
+        public var silhouetteSampled: Bool
+    }
+
+    /// Fits `configuration` (with each `k` of `clusterCounts` substituted) and scores every fit.
+    ///
+    /// The recommendation is the `k` with the highest silhouette among fits that found `k` distinct clusters
+    /// (ties to the smaller `k`); the reason says whether Davies-Bouldin and Calinski-Harabasz agree.
+    /// - Parameters:
+    ///   - clusterCounts: at least 2 and at most `n − 1`.
+    ///   - silhouetteSampleSize: silhouettes are exact up to this many rows, sampled above.
+    /// - Throws: ``KMeansError`` from the fits, or for a range outside `2...(n − 1)`.
+    public static func evaluate<S: BLASScalar>(
+        _ x: Matrix<S>, clusterCounts: ClosedRange<Int>, configuration: KMeans.Configuration,
+        sampleWeights: [S]? = nil, silhouetteSampleSize: Int = 10_000, using rng: inout some RandomNumberGenerator
+    ) throws(KMeansError) -> Result {
+        guard clusterCounts.lowerBound >= 2 else {
+            throw .invalidParameter(name: "k", value: "\(clusterCounts.lowerBound)...\(clusterCounts.upperBound)",
+                                    expected: "a range starting at 2 or more")
+        }
+        guard clusterCounts.upperBound <= x.rows - 1 else {
+            throw .invalidParameter(name: "k", value: "\(clusterCounts.lowerBound)...\(clusterCounts.upperBound)",
+                                    expected: "a range ending at most at n_samples - 1 = \(x.rows - 1)")
+        }
+        guard silhouetteSampleSize >= 2 else {
+            throw .invalidParameter(name: "silhouette_sample_size", value: "\(silhouetteSampleSize)", expected: "at least 2")
+        }
+        var candidates: [Candidate] = []
+        for k in clusterCounts {
+            var perK = configuration
+            perK.clusterCount = k
+            if case .centers = perK.initialization { perK.initialization = .kMeansPlusPlus() }
+            let model = try KMeans(perK).fit(x, sampleWeights: sampleWeights, using: &rng)
+            let distinct = Set(model.labels).count
+            var candidate = Candidate(clusterCount: k, inertia: model.inertia, iterations: model.iterations,
+                                      silhouette: 0, daviesBouldin: 0, calinskiHarabasz: 0, degenerate: distinct < k)
+            if distinct >= 2 {
+                // Labels with 2...n-1 distinct values always satisfy the metrics' checks.
+                candidate.silhouette = (try? ClusterMetrics.silhouetteScore(
+                    x, labels: model.labels, sampleSize: silhouetteSampleSize, using: &rng,
+                    workers: configuration.workers)) ?? 0
+                candidate.daviesBouldin = (try? ClusterMetrics.daviesBouldin(x, labels: model.labels,
+                                                                              workers: configuration.workers)) ?? 0
+                candidate.calinskiHarabasz = (try? ClusterMetrics.calinskiHarabasz(x, labels: model.labels,
+                                                                                    workers: configuration.workers)) ?? 0
+            }
+            candidates.append(candidate)
+        }
+        let (recommended, reason) = recommend(candidates)
+        return Result(candidates: candidates, recommendedClusterCount: recommended, reason: reason,
+                      silhouetteSampled: x.rows > silhouetteSampleSize)
+    }
+
+    /// The `k` with the highest silhouette (non-degenerate fits first, ties to the smaller `k`) and why.
+    static func recommend(_ candidates: [Candidate]) -> (Int, String) {
+        let eligible = candidates.contains { !$0.degenerate } ? candidates.filter { !$0.degenerate } : candidates
+        let best = eligible.max { $0.silhouette < $1.silhouette || ($0.silhouette == $1.silhouette && $0.clusterCount > $1.clusterCount) }!
+        let lowestDaviesBouldin = eligible.min { $0.daviesBouldin < $1.daviesBouldin }!
+        let highestCalinski = eligible.max { $0.calinskiHarabasz < $1.calinskiHarabasz }!
+        var reason = "k=\(best.clusterCount) has the highest silhouette (\(formatted(best.silhouette)))"
+        let agreeing = [lowestDaviesBouldin.clusterCount == best.clusterCount ? "the lowest Davies-Bouldin" : nil,
+                        highestCalinski.clusterCount == best.clusterCount ? "the highest Calinski-Harabasz" : nil]
+            .compactMap { $0 }
+        if agreeing.isEmpty {
+            reason += "; Davies-Bouldin prefers k=\(lowestDaviesBouldin.clusterCount) and Calinski-Harabasz k=\(highestCalinski.clusterCount)"
+        } else {
+            reason += " and " + agreeing.joined(separator: " and ")
+            if lowestDaviesBouldin.clusterCount != best.clusterCount {
+                reason += "; Davies-Bouldin prefers k=\(lowestDaviesBouldin.clusterCount)"
+            }
+            if highestCalinski.clusterCount != best.clusterCount {
+                reason += "; Calinski-Harabasz prefers k=\(highestCalinski.clusterCount)"
+            }
+        }
+        return (best.clusterCount, reason)
+    }
+
+    static func formatted(_ value: Double) -> String {
+        let rounded = (value * 1000).rounded() / 1000
+        return "\(rounded)"
+    }
+}

@@ -1,0 +1,175 @@
+import StrataLinearAlgebra
+
+/// The data of one fit with what every step reuses: `‖xᵢ‖²` computed once, the labels buffer.
+struct KMeansProblem<S: BLASScalar>: Sendable {
+    let x: Matrix<S>
+    let sampleWeights: [S]?
+    let workers: Int
+    let rowSquaredNorms: [S]
+    /// The current label of every row, written in place by the assignment kernel.
+    let labels: DisjointWriteBuffer<Int32>
+
+    init(x: Matrix<S>, sampleWeights: [S]?, workers: Int) {
+        self.x = x
+        self.sampleWeights = sampleWeights
+        self.workers = workers
+        rowSquaredNorms = KMeansKernels.rowSquaredNorms(x, workers: workers)
+        labels = DisjointWriteBuffer(repeating: -1, count: x.rows)
+    }
+
+    /// `mean(var(X, axis: 0))`, the scale of the center-shift tolerance (scikit-learn's `_tolerance`).
+    func meanColumnVariance() -> Double {
+        let variances = KMeansKernels.columnMeansAndVariances(x, workers: workers).variances
+        return variances.reduce(0, +) / Double(variances.count)
+    }
+
+    func weight(_ i: Int) -> Double { sampleWeights.map { Double($0[i]) } ?? 1 }
+
+    /// One Lloyd step from `centers`: assign every row to its nearest center (labels buffer updated), then
+    /// move each center to the weighted mean of its rows.
+    func step(from centers: Matrix<S>, emptyClusterPolicy: KMeansEmptyClusterPolicy) -> KMeansLloydStep<S> {
+        let (k, d) = (centers.rows, x.columns)
+        var assignment = KMeansKernels.assign(x, rowSquaredNorms: rowSquaredNorms, centers: centers,
+                                              sampleWeights: sampleWeights, labels: labels, accumulateSums: true,
+                                              workers: workers)
+        let empty = (0..<k).filter { assignment.clusterWeights[$0] == 0 }
+        var relocated: [Int] = []
+        if !empty.isEmpty && emptyClusterPolicy == .relocateFarthestPoints {
+            relocated = relocateEmptyClusters(empty, centers: centers, assignment: &assignment)
+        }
+        var newCenters = centers
+        var shiftSquared = 0.0
+        for cluster in 0..<k {
+            let weight = assignment.clusterWeights[cluster]
+            for j in 0..<d {
+                let moved = weight > 0 ? S(assignment.weightedSums[cluster * d + j] / weight) : centers[cluster, j]
+                let shift = Double(moved) - Double(centers[cluster, j])
+                shiftSquared += shift * shift
+                newCenters[cluster, j] = moved
+            }
+        }
+        return KMeansLloydStep(centers: newCenters, inertiaBeforeUpdate: assignment.inertia,
+                               centerShiftSquared: shiftSquared, changedLabels: assignment.changedLabels,
+                               emptyClusters: empty, relocatedRows: relocated)
+    }
+
+    /// Gives each empty cluster one of the rows farthest from their centers: the row's weighted coordinates
+    /// leave its cluster's sums and become the empty cluster's. Returns the rows used.
+    private func relocateEmptyClusters(_ empty: [Int], centers: Matrix<S>, assignment: inout KMeansAssignment) -> [Int] {
+        let d = x.columns
+        let currentLabels = labels.map { Int($0) }
+        let distances = KMeansKernels.squaredDistancesToAssignedCenters(x, centers: centers, labels: currentLabels,
+                                                                        workers: workers)
+        let farthest = largestIndices(of: distances, count: empty.count)
+        for (cluster, row) in zip(empty, farthest) {
+            let weight = weight(row), previous = currentLabels[row]
+            for j in 0..<d {
+                let contribution = Double(x[row, j]) * weight
+                assignment.weightedSums[previous * d + j] -= contribution
+                assignment.weightedSums[cluster * d + j] = contribution
+            }
+            assignment.clusterWeights[cluster] = weight
+            assignment.clusterWeights[previous] -= weight
+        }
+        return Array(farthest.prefix(empty.count))
+    }
+
+    /// Runs Lloyd steps from `initialCenters` as scikit-learn's `_kmeans_single_lloyd`: stop when no label
+    /// changes, when the squared center shift is at most `tolerance`, or after `maxIterations`; then label
+    /// every row with the final centers and compute the inertia directly.
+    func lloyd(from initialCenters: Matrix<S>, maxIterations: Int, tolerance: Double,
+               emptyClusterPolicy: KMeansEmptyClusterPolicy) -> KMeansRun<S> {
+        labels.fill(-1)
+        var centers = initialCenters
+        var history: [Double] = []
+        var labelsMatchCenters = false
+        var converged = false
+        var iterations = 0
+        for iteration in 0..<maxIterations {
+            let step = step(from: centers, emptyClusterPolicy: emptyClusterPolicy)
+            history.append(step.inertiaBeforeUpdate)
+            centers = step.centers
+            iterations = iteration + 1
+            if step.changedLabels == 0 {
+                // Same labels as the previous step: the centers are their means, a fixed point.
+                labelsMatchCenters = true
+                converged = true
+                break
+            }
+            if step.centerShiftSquared <= tolerance {
+                converged = true
+                break
+            }
+        }
+        if !labelsMatchCenters {
+            _ = KMeansKernels.assign(x, rowSquaredNorms: rowSquaredNorms, centers: centers, sampleWeights: sampleWeights,
+                                     labels: labels, accumulateSums: false, workers: workers)
+        }
+        return finish(centers: centers, iterations: iterations, history: history, converged: converged)
+    }
+
+    /// The run's result for the centers and the labels in the buffer: exact inertia, labels copied out.
+    func finish(centers: Matrix<S>, iterations: Int, history: [Double], converged: Bool) -> KMeansRun<S> {
+        let inertia = KMeansKernels.exactInertia(x, centers: centers, labels: labels, sampleWeights: sampleWeights,
+                                                 workers: workers)
+        return KMeansRun(centers: centers, labels: labels.map { Int($0) }, inertia: inertia, iterations: iterations,
+                         inertiaHistory: history, converged: converged)
+    }
+}
+
+/// The indices of the `count` largest values, largest first (ties: lower index first).
+func largestIndices(of values: [Double], count: Int) -> [Int] {
+    var kept: [Int] = []  // sorted by value descending
+    for index in values.indices {
+        if kept.count == count, let last = kept.last, !(values[index] > values[last]) { continue }
+        let position = kept.firstIndex { values[index] > values[$0] } ?? kept.count
+        kept.insert(index, at: position)
+        if kept.count > count { kept.removeLast() }
+    }
+    return kept
+}
+
+/// One finished run: centers, labels from them, and how it got there.
+struct KMeansRun<S: BLASScalar>: Sendable {
+    var centers: Matrix<S>
+    var labels: [Int]
+    var inertia: Double
+    var iterations: Int
+    var inertiaHistory: [Double]
+    var converged: Bool
+}
+
+/// The outcome of one Lloyd step (see ``KMeans/lloydStep(_:centers:sampleWeights:emptyClusterPolicy:workers:)``).
+public struct KMeansLloydStep<S: BLASScalar>: Sendable {
+    /// The centers after the update.
+    public var centers: Matrix<S>
+    /// `Σ wᵢ ‖xᵢ − c‖²` of the assignment to the centers the step started from (GEMM form).
+    public var inertiaBeforeUpdate: Double
+    /// `Σⱼ ‖cⱼ' − cⱼ‖²`.
+    public var centerShiftSquared: Double
+    /// Rows whose label differs from the previous step's (all rows on a first step).
+    public var changedLabels: Int
+    /// Clusters that received no rows in the assignment.
+    public var emptyClusters: [Int]
+    /// The rows that re-seeded them (relocation policy only), farthest first.
+    public var relocatedRows: [Int]
+}
+
+extension KMeans {
+    /// One Lloyd step on its own: assign the rows of `x` to `centers`, then move each center to its rows'
+    /// weighted mean. For studying convergence; ``fit(_:sampleWeights:using:)`` runs these in a loop.
+    /// - Returns: the new centers, the inertia of the assignment, the center shift and any empty clusters.
+    public static func lloydStep<S: BLASScalar>(
+        _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]? = nil,
+        emptyClusterPolicy: KMeansEmptyClusterPolicy = .relocateFarthestPoints, workers: Int = Parallel.processorCount
+    ) throws(KMeansError) -> KMeansLloydStep<S> {
+        guard workers >= 1 else { throw .invalidParameter(name: "workers", value: "\(workers)", expected: "at least 1") }
+        try checkData(x, clusterCount: centers.rows, workers: workers)
+        try checkWeights(sampleWeights, rows: x.rows)
+        guard centers.columns == x.columns else { throw .featureCountMismatch(expected: centers.columns, found: x.columns) }
+        return BLAS.withThreadCount(1) {
+            KMeansProblem(x: x, sampleWeights: sampleWeights, workers: workers)
+                .step(from: centers, emptyClusterPolicy: emptyClusterPolicy)
+        }
+    }
+}

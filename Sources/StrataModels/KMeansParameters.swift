@@ -1,0 +1,66 @@
+import StrataFeatures
+import StrataLinearAlgebra
+
+/// What a k-means model file stores (`ModelFile<KMeansParameters>`, kind `kmeans`): the centers in the
+/// standardized feature space, the hyperparameters, and per-cluster sizes. No rows, no labels.
+public struct KMeansParameters: Codable, Sendable, Equatable {
+    /// The hyperparameters of the fit.
+    public struct Hyperparameters: Codable, Sendable, Equatable {
+        public var clusterCount: Int
+        public var initialization: String
+        public var initCount: Int
+        public var maxIterations: Int
+        public var tolerance: Double
+        public var algorithm: String
+        public var emptyClusterPolicy: String
+        public var seed: UInt64?
+    }
+
+    /// The model-file kind.
+    public static let kind = "kmeans"
+
+    /// `k` rows of `d` coordinates.
+    public var centers: [[Double]]
+    public var hyperparameters: Hyperparameters
+    public var inertia: Double
+    public var iterations: Int
+    /// Training rows per cluster (counts only).
+    public var clusterSizes: [Int]
+
+    public init<S: BLASScalar>(model: KMeansModel<S>, seed: UInt64? = nil) {
+        let configuration = model.configuration
+        centers = (0..<model.centers.rows).map { i in model.centers.row(i).map { Double($0) } }
+        hyperparameters = Hyperparameters(
+            clusterCount: configuration.clusterCount, initialization: configuration.initialization.name,
+            initCount: configuration.initCount, maxIterations: configuration.maxIterations,
+            tolerance: configuration.tolerance, algorithm: configuration.algorithm.name,
+            emptyClusterPolicy: configuration.emptyClusterPolicy.rawValue, seed: seed)
+        inertia = model.inertia
+        iterations = model.iterations
+        clusterSizes = model.clusterSizes
+    }
+
+    /// The model these parameters describe, for `predict` (no training labels).
+    public func model<S: BLASScalar>(as _: S.Type = S.self) -> KMeansModel<S> {
+        let columns = centers.first?.count ?? 0
+        let matrix = Matrix<S>(rows: centers.count, columns: columns, elements: centers.flatMap { $0.map { S($0) } })
+        let algorithm: KMeansAlgorithm = hyperparameters.algorithm == "minibatch" ? .miniBatch() : .lloyd
+        let configuration = KMeans.Configuration(
+            clusterCount: centers.count, initialization: .centers(Matrix(rows: centers.count, columns: columns,
+                                                                         elements: centers.flatMap { $0 })),
+            initCount: hyperparameters.initCount, maxIterations: hyperparameters.maxIterations,
+            tolerance: hyperparameters.tolerance, algorithm: algorithm,
+            emptyClusterPolicy: KMeansEmptyClusterPolicy(rawValue: hyperparameters.emptyClusterPolicy) ?? .relocateFarthestPoints)
+        return KMeansModel(centers: matrix, inertia: inertia, iterations: iterations, configuration: configuration)
+    }
+}
+
+extension KMeansModel {
+    /// This model as a model file with `featureSchema`; `training` holds context such as an export fingerprint.
+    public func modelFile(featureSchema: FeatureSchema, seed: UInt64? = nil,
+                          training: [String: String] = [:]) -> ModelFile<KMeansParameters> {
+        ModelFile(kind: KMeansParameters.kind, featureSchema: featureSchema,
+                  parameters: KMeansParameters(model: self, seed: seed),
+                  metrics: ["inertia": inertia, "iterations": Double(iterations)], training: training)
+    }
+}

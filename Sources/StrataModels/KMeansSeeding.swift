@@ -1,0 +1,96 @@
+import StrataLinearAlgebra
+
+extension KMeansProblem {
+    /// The first centers of one run, as the configuration's ``KMeansInitialization`` says.
+    func initialCenters(_ configuration: KMeans.Configuration, using rng: inout some RandomNumberGenerator) -> Matrix<S> {
+        let k = configuration.clusterCount
+        switch configuration.initialization {
+        case let .kMeansPlusPlus(localTrials):
+            return kMeansPlusPlus(clusterCount: k,
+                                  localTrials: KMeansInitialization.plusPlusTrials(localTrials, clusterCount: k),
+                                  using: &rng)
+        case .random:
+            return rows(randomDistinctRows(count: k, using: &rng))
+        case let .centers(given):
+            return Matrix(rows: given.rows, columns: given.columns, elements: given.elements.map { S($0) })
+        }
+    }
+
+    /// The rows `indices` of `x`, copied into a matrix.
+    func rows(_ indices: [Int]) -> Matrix<S> {
+        Matrix(rows: indices.count, columns: x.columns, elements: indices.flatMap { x.row($0) })
+    }
+
+    /// Greedy k-means++ as scikit-learn's `_kmeans_plusplus`: each step draws `localTrials` candidates with
+    /// probability `w · D(x)² / Σ w · D(x)²` and keeps the one whose potential `Σ w · min(D(x)², ‖x − c‖²)` is
+    /// lowest.
+    /// - Complexity: O(k · localTrials · n·d), one GEMM pass over the rows per step.
+    func kMeansPlusPlus(clusterCount k: Int, localTrials: Int, using rng: inout some RandomNumberGenerator) -> Matrix<S> {
+        let closest = DisjointWriteBuffer<S>(repeating: .infinity, count: x.rows)
+        let first = weightedChoice(using: &rng)
+        var chosen = [first]
+        var potential = KMeansKernels.updateClosest(x, rowSquaredNorms: rowSquaredNorms, center: Array(x.row(first)),
+                                                    closest: closest, sampleWeights: sampleWeights, workers: workers)
+        for _ in 1..<k {
+            let targets = (0..<localTrials).map { _ in Double.random(in: 0..<1, using: &rng) * potential }
+            let candidates = KMeansKernels.searchCumulativeWeights(closest, sampleWeights: sampleWeights, targets: targets)
+            let potentials = KMeansKernels.candidatePotentials(
+                x, rowSquaredNorms: rowSquaredNorms, candidates: rows(candidates), closest: closest,
+                sampleWeights: sampleWeights, workers: workers)
+            let best = potentials.indices.min { potentials[$0] < potentials[$1] }!
+            chosen.append(candidates[best])
+            potential = KMeansKernels.updateClosest(x, rowSquaredNorms: rowSquaredNorms,
+                                                    center: Array(x.row(candidates[best])), closest: closest,
+                                                    sampleWeights: sampleWeights, workers: workers)
+        }
+        return rows(chosen)
+    }
+
+    /// One row drawn with probability proportional to its weight (uniformly without weights).
+    func weightedChoice(using rng: inout some RandomNumberGenerator) -> Int {
+        guard let sampleWeights else { return Int.random(in: 0..<x.rows, using: &rng) }
+        let total = sampleWeights.reduce(0.0) { $0 + Double($1) }
+        let target = Double.random(in: 0..<1, using: &rng) * total
+        var running = 0.0
+        for (i, weight) in sampleWeights.enumerated() {
+            running += Double(weight)
+            if running > target && weight > 0 { return i }
+        }
+        return sampleWeights.lastIndex { $0 > 0 }!
+    }
+
+    /// `count` distinct rows: uniformly (Floyd's algorithm, O(count)) or, with weights, drawn one at a time
+    /// proportionally to the weights of the rows not yet drawn.
+    func randomDistinctRows(count: Int, using rng: inout some RandomNumberGenerator) -> [Int] {
+        let n = x.rows
+        guard let sampleWeights else {
+            var picked = Set<Int>(), order: [Int] = []
+            for upper in (n - count)..<n {
+                let candidate = Int.random(in: 0...upper, using: &rng)
+                let row = picked.contains(candidate) ? upper : candidate
+                picked.insert(row)
+                order.append(row)
+            }
+            return order
+        }
+        var remaining = sampleWeights.map { Double($0) }
+        var order: [Int] = []
+        for _ in 0..<count {
+            let total = remaining.reduce(0, +)
+            guard total > 0 else {
+                // Fewer rows of positive weight than clusters: fill with unpicked rows in order.
+                order.append(remaining.indices.first { !order.contains($0) }!)
+                continue
+            }
+            let target = Double.random(in: 0..<1, using: &rng) * total
+            var running = 0.0, row = remaining.lastIndex { $0 > 0 }!
+            for (i, weight) in remaining.enumerated() where weight > 0 {
+                running += weight
+                if running > target { row = i; break }
+            }
+            order.append(row)
+            remaining[row] = 0
+        }
+        return order
+    }
+}
