@@ -9,6 +9,8 @@ struct Strata: ParsableCommand {
         version: StrataVersion.current,
         subcommands: [
             SelfCheck.self,
+            Generate.self,
+            LogisticCommand.self,
         ]
     )
 }
