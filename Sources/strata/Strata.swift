@@ -11,6 +11,7 @@ struct Strata: ParsableCommand {
             SelfCheck.self,
             Generate.self,
             LogisticCommand.self,
+            KMeansCommand.self,
         ]
     )
 }
