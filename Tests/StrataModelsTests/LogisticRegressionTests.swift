@@ -118,6 +118,41 @@ struct LogisticRegressionTests {
         }
     }
 
+    @Test func subsampledWarmStartReachesTheSameOptimum() throws {
+        // 120,000 rows: Newton first fits every 16th row, then takes chord steps on all rows.
+        let data = syntheticLogisticData(rows: 120_000, coefficients: [0.8, -0.3, 0.5], intercept: -0.4, seed: 29)
+        let newton = try LogisticRegression(.init(tolerance: 1e-9, solver: .newton)).fit(data.x, targets: data.y)
+        let reference = try LogisticRegression(.init(penalty: .elasticNet, l1Ratio: 0, tolerance: 1e-9)).fit(data.x, targets: data.y)
+        #expect(newton.fit.converged)
+        for (a, b) in zip(newton.coefficients + [newton.intercept], reference.coefficients + [reference.intercept]) {
+            #expect(Swift.abs(a - b) <= 1e-7)
+        }
+        #expect(newton.fit.passes <= 8)
+        for (before, after) in zip(newton.fit.objectiveTrace, newton.fit.objectiveTrace.dropFirst()) {
+            #expect(after <= before + 1e-14 * Swift.abs(before))
+        }
+        // The feature means come from the same passes.
+        let mean0 = data.x.column(0).reduce(0, +) / 120_000
+        #expect(Swift.abs(newton.featureMeans[0] - mean0) <= 1e-12)
+    }
+
+    @Test(arguments: [LogisticRegression.Solver.lbfgs, .newton, .proximalNewton])
+    func nonFiniteInputIsFoundByEverySolver(solver: LogisticRegression.Solver) throws {
+        var data = syntheticLogisticData(rows: 50, coefficients: [1, 1], intercept: 0, seed: 31)
+        for value in [Double.nan, .infinity] {
+            data.x[37, 0] = value
+            let penalty: LogisticRegression.Penalty = solver == .proximalNewton ? .l1 : .l2
+            #expect(throws: LogisticError.self) {
+                try LogisticRegression(.init(penalty: penalty, solver: solver)).fit(data.x, targets: data.y)
+            }
+            do {
+                _ = try LogisticRegression(.init(penalty: penalty, solver: solver)).fit(data.x, targets: data.y)
+            } catch let LogisticError.nonFiniteInput(row, column, _) {
+                #expect(row == 37 && column == 0)
+            }
+        }
+    }
+
     @Test func workerCountDoesNotChangeTheSolution() throws {
         let data = syntheticLogisticData(rows: 3000, coefficients: [1, -0.5, 0.25], intercept: -0.2, seed: 17)
         let one = try LogisticRegression(.init(tolerance: 1e-10, workers: 1)).fit(data.x, targets: data.y)
