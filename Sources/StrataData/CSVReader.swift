@@ -215,7 +215,6 @@ public struct CSVFieldSplitter: Sendable {
     public private(set) var escaped: [Bool]
     /// Whether field `i` was quoted (its start is one past the opening quote).
     public private(set) var quoted: [Bool]
-    private var scratch: [UInt8] = []
 
     public init(capacity: Int) {
         starts = Array(repeating: 0, count: capacity)
@@ -229,7 +228,7 @@ public struct CSVFieldSplitter: Sendable {
     /// - Returns: the number of fields; fields beyond the capacity are counted but not stored.
     /// - Throws: `.strayQuote` for a quote inside an unquoted field or text after a closing quote.
     public mutating func split(_ batch: CSVBatch, record: Int) throws(IngestError) -> Int {
-        let bytes = batch.bytes
+        let bytes = batch.bytes.span
         let end = batch.recordEnds[record]
         var position = batch.recordStarts[record]
         var count = 0
@@ -255,7 +254,7 @@ public struct CSVFieldSplitter: Sendable {
                 position += 1
                 if position < end && bytes[position] != comma {
                     throw batch.error(.strayQuote, record: record, position: position,
-                                      found: CSVBatch.excerpt(bytes, from: fieldStart - 1),
+                                      found: CSVBatch.excerpt(batch.bytes, from: fieldStart - 1),
                                       expected: "a comma or the end of the line after a closing quote")
                 }
             } else {
@@ -264,7 +263,7 @@ public struct CSVFieldSplitter: Sendable {
                     if byte == comma { break }
                     if byte == quote {
                         throw batch.error(.strayQuote, record: record, position: position,
-                                          found: CSVBatch.excerpt(bytes, from: fieldStart),
+                                          found: CSVBatch.excerpt(batch.bytes, from: fieldStart),
                                           expected: "a field with quotes to be quoted as a whole, with inner quotes doubled (\"a \"\"b\"\"\")")
                     }
                     position += 1
@@ -293,33 +292,22 @@ public struct CSVFieldSplitter: Sendable {
         }
     }
 
-    /// Field `index` as bytes: the batch's own bytes, or (for a field with doubled quotes) an unescaped copy.
-    /// - Returns: the buffer and the field's range in it.
-    @inlinable
-    public mutating func field(_ batch: CSVBatch, _ index: Int) -> (bytes: [UInt8], start: Int, end: Int) {
-        guard escaped[index] else { return (batch.bytes, starts[index], ends[index]) }
-        unescape(batch, index)
-        return (scratchBytes, 0, scratchBytes.count)
-    }
-
-    @usableFromInline
-    var scratchBytes: [UInt8] { scratch }
-
-    @usableFromInline
-    mutating func unescape(_ batch: CSVBatch, _ index: Int) {
-        scratch.removeAll(keepingCapacity: true)
+    /// Field `index` with doubled quotes undone, as a new array (the slow path for quoted fields with quotes).
+    public func unescaped(_ batch: CSVBatch, _ index: Int) -> [UInt8] {
+        var result: [UInt8] = []
         var position = starts[index]
         let end = ends[index]
         while position < end {
             let byte = batch.bytes[position]
-            scratch.append(byte)
+            result.append(byte)
             position += byte == UInt8(ascii: "\"") ? 2 : 1
         }
+        return result
     }
 
     /// Field `index` as a string.
-    public mutating func text(_ batch: CSVBatch, field index: Int) -> String {
-        let (bytes, start, end) = field(batch, index)
-        return String(decoding: bytes[start..<end], as: UTF8.self)
+    public func text(_ batch: CSVBatch, field index: Int) -> String {
+        if escaped[index] { return String(decoding: unescaped(batch, index), as: UTF8.self) }
+        return String(decoding: batch.bytes[starts[index]..<ends[index]], as: UTF8.self)
     }
 }

@@ -66,6 +66,15 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         self.columns = columns
     }
 
+    /// The tables the turned-on families read (patients always; consents never).
+    public var tablesNeeded: Set<CanonicalTable> {
+        var tables: Set<CanonicalTable> = [.patients, .appointments]
+        if engagement.parameters != nil || contactRecency.parameters != nil { tables.insert(.communications) }
+        if let conditions = conditions.parameters, !conditions.codes.isEmpty { tables.insert(.conditions) }
+        if leads.parameters != nil { tables.insert(.leads) }
+        return tables
+    }
+
     /// The defaults: every family on, standardized.
     public static let `default` = FeatureSpec()
 
