@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import StrataLinearAlgebra
+
+/// The vectorized exp and log1p of the logistic kernel against the C library, in units of the last place.
+@Suite("Logistic kernel math")
+struct LogisticKernelMathTests {
+    static func ulps(_ value: Double, _ reference: Double) -> Double {
+        reference == 0 ? Swift.abs(value) / Double.leastNormalMagnitude : Swift.abs(value - reference) / reference.ulp
+    }
+
+    @Test func exponentialMatchesTheCLibrary() {
+        var generator = LogisticTestGenerator(seed: 41)
+        var arguments: [Double] = [0, -1e-300, -1e-12, -0.5 * log(2), -log(2), -1, -20, -700, -708]
+        arguments += (0..<4000).map { _ in -Double.random(in: 0...708, using: &generator) }
+        arguments += (0..<4000).map { _ in -Double.random(in: 0...1, using: &generator) }
+        var worst = 0.0
+        for start in stride(from: 0, to: arguments.count - 7, by: 8) {
+            let lanes = SIMD8<Double>(arguments[start..<(start + 8)])
+            let values = LogisticKernel.exponentialOfNonPositive(lanes)
+            for lane in 0..<8 { worst = Swift.max(worst, Self.ulps(values[lane], exp(lanes[lane]))) }
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+    }
+
+    @Test func logOnePlusMatchesLog1p() {
+        var generator = LogisticTestGenerator(seed: 43)
+        var arguments: [Double] = [0, 1e-300, 1e-20, 1e-9, 0.41421356237309503, 0.41421356237309515, 0.5, 1, 2.3e-308, 0.999]
+        arguments += (0..<4000).map { _ in Double.random(in: 0...1, using: &generator) }
+        arguments += (0..<4000).map { _ in exp(-Double.random(in: 0...700, using: &generator)) }
+        var worst = 0.0
+        for start in stride(from: 0, to: arguments.count - 7, by: 8) {
+            let lanes = SIMD8<Double>(arguments[start..<(start + 8)])
+            let values = LogisticKernel.logOnePlusUnit(lanes)
+            for lane in 0..<8 { worst = Swift.max(worst, Self.ulps(values[lane], log1p(lanes[lane]))) }
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+    }
+}
