@@ -67,8 +67,7 @@ public struct KMeansModel<S: BLASScalar>: Sendable {
         }
         return BLAS.withThreadCount(1) {
             let labels = DisjointWriteBuffer<Int32>(repeating: -1, count: x.rows)
-            _ = KMeansKernels.assign(x, rowSquaredNorms: KMeansKernels.rowSquaredNorms(x, workers: workers),
-                                     centers: centers, sampleWeights: nil, labels: labels, accumulateSums: false,
+            _ = KMeansKernels.assign(x, centers: centers, sampleWeights: nil, labels: labels, accumulateSums: false,
                                      workers: workers)
             return labels.map { Int($0) }
         }

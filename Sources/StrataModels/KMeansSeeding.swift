@@ -26,6 +26,8 @@ extension KMeansProblem {
     /// lowest.
     /// - Complexity: O(k · localTrials · n·d), one GEMM pass over the rows per step.
     func kMeansPlusPlus(clusterCount k: Int, localTrials: Int, using rng: inout some RandomNumberGenerator) -> Matrix<S> {
+        // ‖xᵢ‖² and the closest distances live only while seeding.
+        let rowSquaredNorms = KMeansKernels.rowSquaredNorms(x, workers: workers)
         let closest = DisjointWriteBuffer<S>(repeating: .infinity, count: x.rows)
         let first = weightedChoice(using: &rng)
         var chosen = [first]
