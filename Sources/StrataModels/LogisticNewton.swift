@@ -48,17 +48,13 @@ enum NewtonSolver {
         var backtracked = false
         var current = try objective.evaluate(parameters, refreshHessian ? .hessian : .gradient)
         if let hessian = current.hessian { modelHessian = hessian }
-        var solution = LogisticSolution(parameters: parameters, iterations: 0, converged: false,
-                                        gradientMaxAbs: objective.stationarity(parameters, smoothGradient: current.gradient),
-                                        objectiveTrace: [current.loss / objective.weightSum])
+        var solution = LogisticSolution(start: parameters, current, objective)
         while true {
             let previousGradient = solution.gradientMaxAbs
-            solution.gradientMaxAbs = objective.stationarity(parameters, smoothGradient: current.gradient)
+            if solution.isFinished(at: parameters, current, objective, configuration) { break }
             if solution.iterations > 0 && !plainNewton {
                 refreshHessian = backtracked || solution.gradientMaxAbs > 0.25 * previousGradient
             }
-            if solution.gradientMaxAbs <= configuration.tolerance { solution.converged = true; break }
-            if solution.iterations >= configuration.maxIterations { break }
             let direction = try newtonDirection(hessian: modelHessian!, gradient: current.gradient)
             let slope = zip(current.gradient, direction).reduce(0) { $0 + $1.0 * $1.1 }
             guard let step = try LineSearch.backtrack(objective, from: parameters, current: current, direction: direction,
@@ -83,8 +79,7 @@ enum NewtonSolver {
             parameters = step.parameters
             current = step.evaluation
             backtracked = step.stepLength < 1
-            solution.iterations += 1
-            solution.objectiveTrace.append(current.loss / objective.weightSum)
+            solution.recordStep(current, objective)
         }
         solution.parameters = parameters
         solution.hessian = modelHessian

@@ -34,6 +34,6 @@ struct LogisticKernelMathTests {
             let values = LogisticKernel.logOnePlusUnit(lanes)
             for lane in 0..<8 { worst = Swift.max(worst, Self.ulps(values[lane], log1p(lanes[lane]))) }
         }
-        #expect(worst <= 2, "worst error \(worst) ulp")
+        #expect(worst <= 4, "worst error \(worst) ulp")
     }
 }
