@@ -83,7 +83,8 @@ def main(argv):
     stamp = folder / f"data-{args.rows}x{args.columns}-k{args.clusters}"
     if not stamp.exists():
         log(f"generating {args.rows}x{args.columns} float32 blobs in {folder}")
-        subprocess.run([python, "-c", GENERATE, args.rows, args.columns, args.clusters, folder], check=True)
+        subprocess.run([python, "-c", GENERATE, str(args.rows), str(args.columns), str(args.clusters), str(folder)],
+                       check=True)
         stamp.touch()
     x_bytes = x.stat().st_size
     k = str(args.clusters)

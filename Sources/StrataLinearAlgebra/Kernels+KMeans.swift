@@ -73,7 +73,7 @@ public enum KMeansKernels {
     /// - Complexity: O(n·d), split across `workers`.
     static func _rowSquaredNorms<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> [S] {
         let d = x.columns
-        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> [S] in
+        let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> [S] in
             x.elements.withUnsafeBufferPointer { px in
                 range.map { i in
                     let row = px.baseAddress! + i * d
@@ -89,7 +89,7 @@ public enum KMeansKernels {
     /// `Σ wᵢ ‖xᵢ‖²` in `Double`: the part of the inertia that does not depend on the centers.
     static func _weightedSquaredNormSum<S: BLASScalar>(_ x: Matrix<S>, sampleWeights: [S]?, workers: Int) -> Double {
         let d = x.columns
-        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> Double in
+        let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> Double in
             x.elements.withUnsafeBufferPointer { px in
                 var total = 0.0
                 for i in range {
@@ -107,7 +107,7 @@ public enum KMeansKernels {
     /// The first element that is NaN or infinite, as `(row, column)`, or nil when all are finite.
     static func _firstNonFinite<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (row: Int, column: Int)? {
         let d = x.columns
-        let found = Parallel.map(rangesOf: x.rows, workers: workers) { range -> Int? in
+        let found = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> Int? in
             x.elements.withUnsafeBufferPointer { px in
                 let base = px.baseAddress!
                 for index in (range.lowerBound * d)..<(range.upperBound * d) where !base[index].isFinite {
@@ -126,7 +126,7 @@ public enum KMeansKernels {
         let (n, d) = (x.rows, x.columns)
         guard n > 0 else { return (Array(repeating: 0, count: d), Array(repeating: 0, count: d)) }
         let shift = (0..<d).map { Double(x.elements[$0]) }
-        let parts = Parallel.map(rangesOf: n, workers: workers) { range -> [Double] in
+        let parts = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> [Double] in
             var sums = [Double](repeating: 0, count: 2 * d)
             x.elements.withUnsafeBufferPointer { px in
                 sums.withUnsafeMutableBufferPointer { ps in
@@ -173,7 +173,7 @@ public enum KMeansKernels {
         precondition(sampleWeights == nil || sampleWeights!.count == n, "assign: weights count")
         let centerNorms = squaredNorms(of: centers)
         let chunk = Swift.max(1, chunkRows)
-        let partials = Parallel.map(rangesOf: n, workers: workers) { range -> KMeansAssignment in
+        let partials = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> KMeansAssignment in
             var result = KMeansAssignment(weightedSums: Array(repeating: 0, count: accumulateSums ? k * d : 0),
                                           clusterWeights: Array(repeating: 0, count: k), inertiaWithoutRowNorms: 0, changedLabels: 0)
             var block = [S](repeating: 0, count: chunk * k)
@@ -241,7 +241,7 @@ public enum KMeansKernels {
     ) -> Double {
         let d = x.columns
         precondition(centers.columns == d && labels.count == x.rows, "exactInertia: shapes")
-        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> Double in
+        let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> Double in
             let labelStorage = labels.storage
             return x.elements.withUnsafeBufferPointer { px in
                 centers.elements.withUnsafeBufferPointer { pc in
@@ -265,7 +265,7 @@ public enum KMeansKernels {
     ) -> [Double] {
         let d = x.columns
         precondition(centers.columns == d && labels.count == x.rows, "squaredDistancesToAssignedCenters: shapes")
-        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> [Double] in
+        let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> [Double] in
             x.elements.withUnsafeBufferPointer { px in
                 centers.elements.withUnsafeBufferPointer { pc in
                     range.map { i in
@@ -286,7 +286,7 @@ public enum KMeansKernels {
     ) -> (sums: [Double], counts: [Int]) {
         let d = x.columns
         precondition(labels.count == x.rows && labels.allSatisfy { (0..<k).contains($0) }, "clusterSums: labels")
-        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> ([Double], [Int]) in
+        let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> ([Double], [Int]) in
             var sums = [Double](repeating: 0, count: k * d)
             var counts = [Int](repeating: 0, count: k)
             x.elements.withUnsafeBufferPointer { px in
@@ -321,7 +321,7 @@ public enum KMeansKernels {
         let (n, d, m) = (x.rows, x.columns, candidates.rows)
         precondition(candidates.columns == d && closest.count == n && rowSquaredNorms.count == n, "candidatePotentials: shapes")
         let candidateNorms = squaredNorms(of: candidates)
-        let parts = Parallel.map(rangesOf: n, workers: workers) { range -> [Double] in
+        let parts = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> [Double] in
             let closestStorage = closest.storage
             var potentials = [Double](repeating: 0, count: m)
             var block = [S](repeating: 0, count: chunkRows * m)
@@ -361,7 +361,7 @@ public enum KMeansKernels {
         let d = x.columns
         precondition(center.count == d && closest.count == x.rows, "updateClosest: shapes")
         let centerNorm = center.reduce(0) { $0 + $1 * $1 }
-        let parts = Parallel.map(rangesOf: x.rows, workers: workers) { range -> Double in
+        let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> Double in
             let closestStorage = closest.storage
             return x.elements.withUnsafeBufferPointer { px in
                 center.withUnsafeBufferPointer { pc in
@@ -455,7 +455,7 @@ public enum KMeansKernels {
         precondition(labels.count == n && labels.allSatisfy { (0..<k).contains($0) }, "clusterDistanceSums: labels")
         let norms = rowSquaredNorms(x, workers: 1)
         let chunk = Swift.max(1, Swift.min(256, (1 << 20) / Swift.max(n, 1)))
-        let parts = Parallel.map(rangesOf: n, workers: workers) { range -> [Double] in
+        let parts = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> [Double] in
             var sums = [Double](repeating: 0, count: range.count * k)
             var block = [S](repeating: 0, count: chunk * n)
             x.elements.withUnsafeBufferPointer { px in
@@ -526,6 +526,12 @@ public enum KMeansKernels {
             r &+= 1
         }
     }
+
+    /// How many row ranges a pass over the rows is split into for `workers` concurrent workers: four per
+    /// worker, so a worker the operating system pauses (other processes, other work) holds up at most a
+    /// quarter of its share while the others take the remaining ranges. Depends only on `workers`, so
+    /// reductions in range order stay reproducible for a worker count.
+    static func taskCount(_ workers: Int) -> Int { workers <= 1 ? 1 : 4 * workers }
 
     private static func squaredNorms<S: BLASScalar>(of matrix: Matrix<S>) -> [S] {
         (0..<matrix.rows).map { i in matrix.row(i).reduce(0) { $0 + $1 * $1 } }

@@ -113,7 +113,7 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
     func finish(centers: Matrix<S>, iterations: Int, history: [Double], converged: Bool) -> KMeansRun<S> {
         let inertia = KMeansKernels.exactInertia(x, centers: centers, labels: labels, sampleWeights: sampleWeights,
                                                  workers: workers)
-        return KMeansRun(centers: centers, labels: labels.map { Int($0) }, inertia: inertia, iterations: iterations,
+        return KMeansRun(centers: centers, labels: labels.toArray(), inertia: inertia, iterations: iterations,
                          inertiaHistory: history, converged: converged)
     }
 }
@@ -133,7 +133,7 @@ func largestIndices(of values: [Double], count: Int) -> [Int] {
 /// One finished run: centers, labels from them, and how it got there.
 struct KMeansRun<S: BLASScalar>: Sendable {
     var centers: Matrix<S>
-    var labels: [Int]
+    var labels: [Int32]
     var inertia: Double
     var iterations: Int
     var inertiaHistory: [Double]
