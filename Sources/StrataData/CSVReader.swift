@@ -1,4 +1,5 @@
 import Foundation
+import StrataLinearAlgebra
 
 /// A streaming RFC 4180 CSV reader that works on bytes: quoted fields, doubled quotes, newlines inside
 /// quotes, LF or CRLF line ends, a UTF-8 byte-order mark, empty fields. Blank lines are skipped.
@@ -17,6 +18,8 @@ public final class CSVReader {
 
     private let handle: FileHandle
     private let chunkSize: Int
+    /// Chunks at least twice this long are scanned for record boundaries on several cores.
+    private let minimumPieceBytes: Int
     private var carried: [UInt8] = []
     private var carriedLine = 1
     private var atEndOfFile = false
@@ -28,9 +31,15 @@ public final class CSVReader {
     ///   - file: the name to show in messages (defaults to the path).
     ///   - chunkSize: bytes read at a time.
     /// - Throws: ``IngestError`` `.unreadableFile`, `.emptyFile` (no header row), `.unterminatedQuote`.
-    public init(url: URL, file: String? = nil, chunkSize: Int = 16 << 20) throws(IngestError) {
+    public convenience init(url: URL, file: String? = nil, chunkSize: Int = 16 << 20) throws(IngestError) {
+        try self.init(url: url, file: file, chunkSize: chunkSize, minimumPieceBytes: 1 << 20)
+    }
+
+    /// As above; `minimumPieceBytes` lets tests force the parallel boundary scan on small files.
+    init(url: URL, file: String?, chunkSize: Int, minimumPieceBytes: Int) throws(IngestError) {
         self.file = file ?? url.path
         self.chunkSize = max(chunkSize, 64)
+        self.minimumPieceBytes = max(minimumPieceBytes, 1)
         do { handle = try FileHandle(forReadingFrom: url) } catch {
             throw IngestError(.unreadableFile, file: self.file, found: url.path, expected: "a readable CSV file")
         }
@@ -73,10 +82,91 @@ public final class CSVReader {
                     bytes.removeFirst(3)
                 }
             }
-            let batch = try cutRecords(bytes, firstLine: firstLine)
+            let batch = try cutRecordsInParallel(bytes, firstLine: firstLine)
             if batch.count > 0 { return batch }
             if atEndOfFile && carried.isEmpty { return nil }
         }
+    }
+
+    /// Newlines of one piece of a chunk, by the parity of the quotes seen in the piece before them.
+    private struct NewlineScan: Sendable {
+        /// `positions[p]`: newlines after an even (p = 0) or odd (p = 1) number of quotes in the piece.
+        var positions: [[Int]] = [[], []]
+        /// For each of those, how many newlines (inside quotes or not) precede it in the piece.
+        var ordinals: [[Int]] = [[], []]
+        var quoteCount = 0
+        var newlineCount = 0
+    }
+
+    private static func scanNewlines(_ bytes: [UInt8], _ range: Range<Int>) -> NewlineScan {
+        var scan = NewlineScan()
+        let span = bytes.span
+        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
+        var parity = 0
+        for index in range {
+            let byte = span[index]
+            if byte == quote {
+                parity ^= 1
+                scan.quoteCount += 1
+            } else if byte == newline {
+                scan.positions[parity].append(index)
+                scan.ordinals[parity].append(scan.newlineCount)
+                scan.newlineCount += 1
+            }
+        }
+        return scan
+    }
+
+    /// Finds the records of `bytes` that end outside quotes, scanning pieces of the chunk on all cores: each
+    /// piece records its newlines under both assumptions (it starts inside or outside quotes), and the
+    /// pieces are then chained in order, each one's quote parity deciding the next one's start. Same result
+    /// as ``cutRecords(_:firstLine:)``, which also handles a file ending inside quotes.
+    private func cutRecordsInParallel(_ bytes: [UInt8], firstLine: Int) throws(IngestError) -> CSVBatch {
+        let count = bytes.count
+        let pieces = count >= 2 * minimumPieceBytes ? min(Parallel.processorCount, count / minimumPieceBytes) : 1
+        guard pieces > 1 else { return try cutRecords(bytes, firstLine: firstLine) }
+        let scans = Parallel.map(rangesOf: count, workers: pieces) { range in Self.scanNewlines(bytes, range) }
+        var inQuotes = 0
+        for scan in scans { inQuotes ^= scan.quoteCount & 1 }
+        if atEndOfFile && inQuotes == 1 { return try cutRecords(bytes, firstLine: firstLine) }
+        var starts: [Int] = [], ends: [Int] = [], lines: [Int] = []
+        let estimate = scans.reduce(0) { $0 + $1.newlineCount } + 1
+        starts.reserveCapacity(estimate)
+        ends.reserveCapacity(estimate)
+        lines.reserveCapacity(estimate)
+        let carriageReturn = UInt8(ascii: "\r")
+        var state = 0, lineBase = firstLine, recordStart = 0, recordLine = firstLine
+        for scan in scans {
+            // Newlines outside quotes are those after a piece-relative parity equal to the piece's start state.
+            let positions = scan.positions[state], ordinals = scan.ordinals[state]
+            for (k, position) in positions.enumerated() {
+                var end = position
+                if end > recordStart && bytes[end - 1] == carriageReturn { end -= 1 }
+                if end > recordStart {
+                    starts.append(recordStart)
+                    ends.append(end)
+                    lines.append(recordLine)
+                }
+                recordStart = position + 1
+                recordLine = lineBase + ordinals[k] + 1
+            }
+            lineBase += scan.newlineCount
+            state ^= scan.quoteCount & 1
+        }
+        if atEndOfFile {
+            var end = count
+            if end > recordStart && bytes[end - 1] == carriageReturn { end -= 1 }
+            if end > recordStart {
+                starts.append(recordStart)
+                ends.append(end)
+                lines.append(recordLine)
+            }
+            carried = []
+        } else {
+            carried = Array(bytes[recordStart..<count])
+            carriedLine = recordLine
+        }
+        return CSVBatch(file: file, bytes: bytes, recordStarts: starts, recordEnds: ends, recordLines: lines)
     }
 
     /// Finds the records of `bytes` that end outside quotes; keeps the unfinished tail in `carried`.

@@ -12,8 +12,8 @@ func temporaryFile(_ text: String, name: String = "test.csv") throws -> URL {
 }
 
 /// Every record of a file as strings, with its line.
-func readAll(_ url: URL, chunkSize: Int = 1 << 20) throws -> (header: [String], records: [[String]], lines: [Int]) {
-    let reader = try CSVReader(url: url, file: "t.csv", chunkSize: chunkSize)
+func readAll(_ url: URL, chunkSize: Int = 1 << 20, minimumPieceBytes: Int = 1 << 20) throws -> (header: [String], records: [[String]], lines: [Int]) {
+    let reader = try CSVReader(url: url, file: "t.csv", chunkSize: chunkSize, minimumPieceBytes: minimumPieceBytes)
     var records: [[String]] = [], lines: [Int] = []
     try reader.forEachRecord { fields, line in
         records.append(fields)
@@ -64,16 +64,23 @@ struct CSVReaderTests {
         let url = try temporaryFile(text)
         let whole = try readAll(url).records
         #expect(whole == expected)
-        for chunkSize in [64, 97, 1000] {
-            #expect(try readAll(url, chunkSize: chunkSize).records == expected)
+        let (_, _, wholeLines) = try readAll(url)
+        for chunkSize in [64, 97, 1000, 1 << 20] {
+            // Scanned sequentially, and in pieces of 7 to 40 bytes on several cores (quotes straddle pieces).
+            for pieceBytes in [1 << 20, 7, 40] {
+                let (_, records, lines) = try readAll(url, chunkSize: chunkSize, minimumPieceBytes: pieceBytes)
+                #expect(records == expected)
+                #expect(lines == wholeLines)
+            }
         }
     }
 
-    @Test func unterminatedQuoteNamesTheOpeningQuote() throws {
+    @Test(arguments: [1 << 20, 4])
+    func unterminatedQuoteNamesTheOpeningQuote(pieceBytes: Int) throws {
         let url = try temporaryFile("a,b\n1,2\n3,\"open\n4,5\n")
         #expect(throws: IngestError(.unterminatedQuote, file: "t.csv", line: 3, column: 3, found: "\"open",
                                     expected: "a closing \" before the end of the file")) {
-            _ = try readAll(url)
+            _ = try readAll(url, minimumPieceBytes: pieceBytes)
         }
     }
 
