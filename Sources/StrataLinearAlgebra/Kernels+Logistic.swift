@@ -218,7 +218,11 @@ extension LogisticKernel {
     @inline(__always)
     static func exponentialOfNonPositive(_ x: SIMD8<Double>) -> SIMD8<Double> {
         let clamped = pointwiseMax(x, SIMD8(repeating: -708))
-        let n = (clamped * 1.4426950408889634).rounded(.toNearestOrEven)
+        // n = round(x·log₂e) by the 1.5·2⁵² trick: adding it rounds to an integer, whose two's-complement
+        // value sits in the low mantissa bits (`rounded()` and integer conversion do not vectorize here).
+        let shifter = SIMD8<Double>(repeating: 6755399441055744.0)
+        let shifted = clamped * 1.4426950408889634 + shifter
+        let n = shifted - shifter
         // ln 2 split so that n·ln2Hi is exact for |n| < 2²⁰.
         let r = (clamped - n * 0.6931471803691238) - n * 1.9082149292705877e-10
         // Horner with the coefficients 1/k!, k = 13 … 0.
@@ -236,7 +240,8 @@ extension LogisticKernel {
         polynomial = polynomial * r + 0.5
         polynomial = polynomial * r + 1
         polynomial = polynomial * r + 1
-        let exponentBits = (SIMD8<Int64>(n, rounding: .towardZero) &+ 1023) &<< 52
+        let exponentBits = (unsafeBitCast(shifted, to: SIMD8<UInt64>.self) &- unsafeBitCast(shifter, to: SIMD8<UInt64>.self)
+                            &+ 1023) &<< 52
         return polynomial * unsafeBitCast(exponentBits, to: SIMD8<Double>.self)
     }
 
@@ -247,7 +252,8 @@ extension LogisticKernel {
     @inline(__always)
     static func logOnePlusUnit(_ e: SIMD8<Double>) -> SIMD8<Double> {
         let upper = e .> 0.41421356237309503
-        let s = (e / (2 + e)).replacing(with: (e - 1) / (e + 3), where: upper)
+        let numerator = e.replacing(with: e - 1, where: upper)
+        let s = numerator / (e + SIMD8<Double>(repeating: 2).replacing(with: 3, where: upper))
         let t = s * s
         // Horner with the coefficients 1/(2k + 1), k = 11 … 0.
         var series = SIMD8<Double>(repeating: 0.043478260869565216)
