@@ -129,100 +129,58 @@ public final class CSVReader {
         var inQuotes = 0
         for scan in scans { inQuotes ^= scan.quoteCount & 1 }
         if atEndOfFile && inQuotes == 1 { return try cutRecords(bytes, firstLine: firstLine) }
-        var starts: [Int] = [], ends: [Int] = [], lines: [Int] = []
-        let estimate = scans.reduce(0) { $0 + $1.newlineCount } + 1
-        starts.reserveCapacity(estimate)
-        ends.reserveCapacity(estimate)
-        lines.reserveCapacity(estimate)
-        let carriageReturn = UInt8(ascii: "\r")
-        var state = 0, lineBase = firstLine, recordStart = 0, recordLine = firstLine
+        var cuts = RecordCuts(firstLine: firstLine, capacity: scans.reduce(0) { $0 + $1.newlineCount } + 1)
+        var state = 0, lineBase = firstLine
         for scan in scans {
             // Newlines outside quotes are those after a piece-relative parity equal to the piece's start state.
             let positions = scan.positions[state], ordinals = scan.ordinals[state]
             for (k, position) in positions.enumerated() {
-                var end = position
-                if end > recordStart && bytes[end - 1] == carriageReturn { end -= 1 }
-                if end > recordStart {
-                    starts.append(recordStart)
-                    ends.append(end)
-                    lines.append(recordLine)
-                }
-                recordStart = position + 1
-                recordLine = lineBase + ordinals[k] + 1
+                cuts.endRecord(at: position, in: bytes, nextLine: lineBase + ordinals[k] + 1)
             }
             lineBase += scan.newlineCount
             state ^= scan.quoteCount & 1
         }
+        return finish(cuts, bytes)
+    }
+
+    /// The batch of the records cut so far: at the end of the file the rest is the last record, otherwise it
+    /// is carried into the next chunk.
+    private func finish(_ cuts: RecordCuts, _ bytes: [UInt8]) -> CSVBatch {
+        var cuts = cuts
         if atEndOfFile {
-            var end = count
-            if end > recordStart && bytes[end - 1] == carriageReturn { end -= 1 }
-            if end > recordStart {
-                starts.append(recordStart)
-                ends.append(end)
-                lines.append(recordLine)
-            }
+            cuts.endRecord(at: bytes.count, in: bytes, nextLine: cuts.recordLine)
             carried = []
         } else {
-            carried = Array(bytes[recordStart..<count])
-            carriedLine = recordLine
+            carried = Array(bytes[cuts.recordStart..<bytes.count])
+            carriedLine = cuts.recordLine
         }
-        return CSVBatch(file: file, bytes: bytes, recordStarts: starts, recordEnds: ends, recordLines: lines)
+        return CSVBatch(file: file, bytes: bytes, recordStarts: cuts.starts, recordEnds: cuts.ends, recordLines: cuts.lines)
     }
 
     /// Finds the records of `bytes` that end outside quotes; keeps the unfinished tail in `carried`.
     private func cutRecords(_ bytes: [UInt8], firstLine: Int) throws(IngestError) -> CSVBatch {
-        var starts: [Int] = [], ends: [Int] = [], lines: [Int] = []
-        let estimate = bytes.count / 48 + 16
-        starts.reserveCapacity(estimate)
-        ends.reserveCapacity(estimate)
-        lines.reserveCapacity(estimate)
+        var cuts = RecordCuts(firstLine: firstLine, capacity: bytes.count / 48 + 16)
         var inQuotes = false
-        var recordStart = 0, recordLine = firstLine, line = firstLine
+        var line = firstLine
         var openingQuote = 0, openingQuoteLine = firstLine
-        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
-        var index = 0
-        let count = bytes.count
-        while index < count {
+        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
+        for index in bytes.indices {
             let byte = bytes[index]
             if byte == quote {
                 if !inQuotes { openingQuote = index; openingQuoteLine = line }
                 inQuotes.toggle()
             } else if byte == newline {
-                if !inQuotes {
-                    var end = index
-                    if end > recordStart && bytes[end - 1] == carriageReturn { end -= 1 }
-                    if end > recordStart {
-                        starts.append(recordStart)
-                        ends.append(end)
-                        lines.append(recordLine)
-                    }
-                    recordStart = index + 1
-                    recordLine = line + 1
-                }
+                if !inQuotes { cuts.endRecord(at: index, in: bytes, nextLine: line + 1) }
                 line += 1
             }
-            index += 1
         }
-        if atEndOfFile {
-            if inQuotes {
-                let column = CSVBatch.column(in: bytes, at: openingQuote)
-                throw IngestError(.unterminatedQuote, file: file, line: openingQuoteLine, column: column,
-                                  found: CSVBatch.excerpt(bytes, from: openingQuote),
-                                  expected: "a closing \" before the end of the file")
-            }
-            var end = count
-            if end > recordStart && bytes[end - 1] == carriageReturn { end -= 1 }
-            if end > recordStart {
-                starts.append(recordStart)
-                ends.append(end)
-                lines.append(recordLine)
-            }
-            carried = []
-        } else {
-            carried = Array(bytes[recordStart..<count])
-            carriedLine = recordLine
+        if atEndOfFile && inQuotes {
+            throw IngestError(.unterminatedQuote, file: file, line: openingQuoteLine,
+                              column: CSVBatch.column(in: bytes, at: openingQuote),
+                              found: CSVBatch.excerpt(bytes, from: openingQuote),
+                              expected: "a closing \" before the end of the file")
         }
-        return CSVBatch(file: file, bytes: bytes, recordStarts: starts, recordEnds: ends, recordLines: lines)
+        return finish(cuts, bytes)
     }
 
     /// Reads every remaining record as strings: convenient for small files (the Synthea adapter).
@@ -238,6 +196,35 @@ public final class CSVReader {
                 try body((0..<count).map { splitter.text(batch, field: $0) }, batch.recordLines[record])
             }
         }
+    }
+}
+
+/// Record ranges found in a chunk, record end by record end.
+private struct RecordCuts {
+    var starts: [Int] = [], ends: [Int] = [], lines: [Int] = []
+    /// Where the record being read starts, and on which line.
+    var recordStart = 0
+    var recordLine: Int
+
+    init(firstLine: Int, capacity: Int) {
+        recordLine = firstLine
+        starts.reserveCapacity(capacity)
+        ends.reserveCapacity(capacity)
+        lines.reserveCapacity(capacity)
+    }
+
+    /// Ends the current record at the line end `position` (a CR before it is dropped, a blank record
+    /// skipped); the next record starts after it, on line `nextLine`.
+    mutating func endRecord(at position: Int, in bytes: [UInt8], nextLine: Int) {
+        var end = position
+        if end > recordStart && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        if end > recordStart {
+            starts.append(recordStart)
+            ends.append(end)
+            lines.append(recordLine)
+        }
+        recordStart = position + 1
+        recordLine = nextLine
     }
 }
 
