@@ -56,6 +56,8 @@ public final class CSVReader {
 
     /// The batch left over after reading the header.
     private var pending: CSVBatch?
+    /// The last chunk's buffer, reused for the next chunk once no batch holds it.
+    private var spare: [UInt8] = []
 
     /// The next batch of whole records, or nil at the end of the file.
     /// - Throws: `.unterminatedQuote` when the file ends inside a quoted field; `.unreadableFile`.
@@ -66,7 +68,12 @@ public final class CSVReader {
         }
         while true {
             if atEndOfFile && carried.isEmpty { return nil }
-            var bytes = carried
+            // Reuse the previous chunk's buffer when its batch is gone (no new pages, no regrowing).
+            var bytes = spare
+            spare = []
+            bytes.removeAll(keepingCapacity: true)
+            bytes.reserveCapacity(carried.count + chunkSize)
+            bytes.append(contentsOf: carried)
             carried = []
             let firstLine = carriedLine
             if !atEndOfFile {
@@ -83,6 +90,7 @@ public final class CSVReader {
                 }
             }
             let batch = try cutRecordsInParallel(bytes, firstLine: firstLine)
+            spare = batch.bytes
             if batch.count > 0 { return batch }
             if atEndOfFile && carried.isEmpty { return nil }
         }
