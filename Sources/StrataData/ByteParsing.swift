@@ -1,13 +1,13 @@
 /// Parsers that read values straight from the bytes of a CSV field (`bytes[start..<end]`), without making
 /// a `String` and without Foundation. Each returns `nil` when the text is not of the expected form.
 public enum ByteParsing {
-    @inlinable
+    @inlinable @inline(__always)
     static func digit(_ byte: UInt8) -> Int? {
         byte &- 48 < 10 ? Int(byte &- 48) : nil
     }
 
     /// `count` decimal digits starting at `position`, or nil.
-    @inlinable
+    @inlinable @inline(__always)
     static func digits(_ bytes: Span<UInt8>, _ position: Int, _ count: Int) -> Int? {
         var value = 0
         for index in position..<(position + count) {

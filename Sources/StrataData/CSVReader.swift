@@ -98,27 +98,35 @@ public final class CSVReader {
 
     /// Newlines of one piece of a chunk, by the parity of the quotes seen in the piece before them.
     private struct NewlineScan: Sendable {
-        /// `positions[p]`: newlines after an even (p = 0) or odd (p = 1) number of quotes in the piece.
-        var positions: [[Int]] = [[], []]
-        /// For each of those, how many newlines (inside quotes or not) precede it in the piece.
-        var ordinals: [[Int]] = [[], []]
+        /// Newlines after an even number of quotes in the piece, and how many newlines (inside quotes or
+        /// not) precede each in the piece.
+        var evenPositions: [Int] = [], evenOrdinals: [Int] = []
+        /// The same after an odd number of quotes.
+        var oddPositions: [Int] = [], oddOrdinals: [Int] = []
         var quoteCount = 0
         var newlineCount = 0
     }
 
     private static func scanNewlines(_ bytes: [UInt8], _ range: Range<Int>) -> NewlineScan {
         var scan = NewlineScan()
+        scan.evenPositions.reserveCapacity(range.count / 48 + 16)
+        scan.evenOrdinals.reserveCapacity(range.count / 48 + 16)
         let span = bytes.span
         let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
-        var parity = 0
+        var odd = false
         for index in range {
             let byte = span[index]
             if byte == quote {
-                parity ^= 1
+                odd.toggle()
                 scan.quoteCount += 1
             } else if byte == newline {
-                scan.positions[parity].append(index)
-                scan.ordinals[parity].append(scan.newlineCount)
+                if odd {
+                    scan.oddPositions.append(index)
+                    scan.oddOrdinals.append(scan.newlineCount)
+                } else {
+                    scan.evenPositions.append(index)
+                    scan.evenOrdinals.append(scan.newlineCount)
+                }
                 scan.newlineCount += 1
             }
         }
@@ -141,7 +149,8 @@ public final class CSVReader {
         var state = 0, lineBase = firstLine
         for scan in scans {
             // Newlines outside quotes are those after a piece-relative parity equal to the piece's start state.
-            let positions = scan.positions[state], ordinals = scan.ordinals[state]
+            let positions = state == 0 ? scan.evenPositions : scan.oddPositions
+            let ordinals = state == 0 ? scan.evenOrdinals : scan.oddOrdinals
             for (k, position) in positions.enumerated() {
                 cuts.endRecord(at: position, in: bytes, nextLine: lineBase + ordinals[k] + 1)
             }
