@@ -153,15 +153,16 @@ public enum KMeansKernels {
     /// One Lloyd assignment pass: each row gets the label of its nearest center, written into `labels`, and
     /// (when `accumulateSums`) its weighted coordinates are added to that cluster's sums.
     ///
-    /// Per chunk of `chunkRows` rows it computes the block `‖c‖² − 2 X·Cᵀ` with one GEMM (the block is
-    /// prefilled with the center norms, then `alpha = −2, beta = 1`), takes the first minimum of each row
-    /// (ties go to the lower center index, as scikit-learn), and adds `‖x‖²` for the distance.
+    /// Per chunk of `chunkRows` rows it computes the `k×rows` block `‖c‖² − 2 C·Xᵀ` with one GEMM (the block
+    /// is prefilled with the center norms, then `alpha = −2, beta = 1`, as scikit-learn), takes the first
+    /// minimum of each column (ties go to the lower center index), and sums `w · minimum`; the caller adds
+    /// the constant `Σ w‖x‖²` for the inertia.
     /// - Parameters:
     ///   - x: `n×d` rows.
     ///   - centers: `k×d`.
     ///   - sampleWeights: `n` weights, or nil for all ones.
     ///   - labels: `n` labels, overwritten; the previous values count ``KMeansAssignment/changedLabels``.
-    ///   - workers: how many row ranges run concurrently.
+    ///   - workers: the degree of parallelism (see ``taskCount(_:)``).
     /// - Complexity: O(n·k·d) in GEMM plus O(n·(k + d)).
     static func _assign<S: BLASScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?,
@@ -315,11 +316,11 @@ public enum KMeansKernels {
     /// (distances in the GEMM form, clipped at zero, as scikit-learn's `_kmeans_plusplus`).
     /// - Complexity: O(n·m·d) in GEMM for `m` candidates.
     static func _candidatePotentials<S: BLASScalar>(
-        _ x: Matrix<S>, rowSquaredNorms: [S], candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
+        _ x: Matrix<S>, candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
         sampleWeights: [S]?, workers: Int, chunkRows: Int = 512
     ) -> [Double] {
         let (n, d, m) = (x.rows, x.columns, candidates.rows)
-        precondition(candidates.columns == d && closest.count == n && rowSquaredNorms.count == n, "candidatePotentials: shapes")
+        precondition(candidates.columns == d && closest.count == n, "candidatePotentials: shapes")
         let candidateNorms = squaredNorms(of: candidates)
         let parts = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> [Double] in
             let closestStorage = closest.storage
@@ -337,8 +338,12 @@ public enum KMeansKernels {
                     for r in 0..<rows {
                         let i = start + r
                         let weight = sampleWeights?[i] ?? 1
+                        // ‖xᵢ‖² from the row while it is in cache, rather than an n-length array.
+                        let row = px.baseAddress! + i &* d
+                        var rowNorm: S = 0
+                        for f in 0..<d { rowNorm += row[f] * row[f] }
                         for j in 0..<m {
-                            let distance = Swift.min(closestStorage[i], Swift.max(pb[r * m + j] + rowSquaredNorms[i], 0))
+                            let distance = Swift.min(closestStorage[i], Swift.max(pb[r * m + j] + rowNorm, 0))
                             potentials[j] += Double(weight * distance)
                         }
                     }
@@ -355,7 +360,7 @@ public enum KMeansKernels {
     /// Lowers `closest[i]` to the distance from row `i` to `center` (GEMM form, clipped at zero) and returns
     /// the new potential `Σ wᵢ closestᵢ`.
     static func _updateClosest<S: BLASScalar>(
-        _ x: Matrix<S>, rowSquaredNorms: [S], center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
+        _ x: Matrix<S>, center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
         workers: Int
     ) -> Double {
         let d = x.columns
@@ -368,9 +373,12 @@ public enum KMeansKernels {
                     var potential = 0.0
                     for i in range {
                         let row = px.baseAddress! + i * d
-                        var product: S = 0
-                        for j in 0..<d { product += row[j] * pc[j] }
-                        let distance = Swift.max(rowSquaredNorms[i] - 2 * product + centerNorm, 0)
+                        var product: S = 0, rowNorm: S = 0
+                        for j in 0..<d {
+                            product += row[j] * pc[j]
+                            rowNorm += row[j] * row[j]
+                        }
+                        let distance = Swift.max(rowNorm - 2 * product + centerNorm, 0)
                         let lowered = Swift.min(closestStorage[i], distance)
                         closestStorage[i] = lowered
                         potential += Double(lowered * (sampleWeights?[i] ?? 1))
@@ -637,37 +645,35 @@ extension KMeansKernels {
 
     /// For each candidate center `c`, the k-means++ potential `Σ wᵢ · min(closestᵢ, ‖xᵢ − c‖²)`.
     public static func candidatePotentials<S: BLASScalar>(
-        _ x: Matrix<S>, rowSquaredNorms: [S], candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
+        _ x: Matrix<S>, candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
         sampleWeights: [S]?, workers: Int, chunkRows: Int = 512
     ) -> [Double] {
         if S.self == Float.self {
-            return _candidatePotentials(same(x) as Matrix<Float>, rowSquaredNorms: same(rowSquaredNorms),
-                                        candidates: same(candidates), closest: same(closest),
+            return _candidatePotentials(same(x) as Matrix<Float>, candidates: same(candidates), closest: same(closest),
                                         sampleWeights: same(sampleWeights), workers: workers, chunkRows: chunkRows)
         }
         if S.self == Double.self {
-            return _candidatePotentials(same(x) as Matrix<Double>, rowSquaredNorms: same(rowSquaredNorms),
-                                        candidates: same(candidates), closest: same(closest),
+            return _candidatePotentials(same(x) as Matrix<Double>, candidates: same(candidates), closest: same(closest),
                                         sampleWeights: same(sampleWeights), workers: workers, chunkRows: chunkRows)
         }
-        return _candidatePotentials(x, rowSquaredNorms: rowSquaredNorms, candidates: candidates, closest: closest,
+        return _candidatePotentials(x, candidates: candidates, closest: closest,
                                     sampleWeights: sampleWeights, workers: workers, chunkRows: chunkRows)
     }
 
     /// Lowers `closest[i]` to the squared distance from row `i` to `center`; returns `Σ wᵢ closestᵢ`.
     public static func updateClosest<S: BLASScalar>(
-        _ x: Matrix<S>, rowSquaredNorms: [S], center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
+        _ x: Matrix<S>, center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
         workers: Int
     ) -> Double {
         if S.self == Float.self {
-            return _updateClosest(same(x) as Matrix<Float>, rowSquaredNorms: same(rowSquaredNorms), center: same(center),
+            return _updateClosest(same(x) as Matrix<Float>, center: same(center),
                                   closest: same(closest), sampleWeights: same(sampleWeights), workers: workers)
         }
         if S.self == Double.self {
-            return _updateClosest(same(x) as Matrix<Double>, rowSquaredNorms: same(rowSquaredNorms), center: same(center),
+            return _updateClosest(same(x) as Matrix<Double>, center: same(center),
                                   closest: same(closest), sampleWeights: same(sampleWeights), workers: workers)
         }
-        return _updateClosest(x, rowSquaredNorms: rowSquaredNorms, center: center, closest: closest,
+        return _updateClosest(x, center: center, closest: closest,
                               sampleWeights: sampleWeights, workers: workers)
     }
 
