@@ -123,6 +123,15 @@ struct FeaturePipelineTests {
         }
         #expect(throws: ConfigurationError.self) { _ = try ProjectConfiguration.parse("exprts: {path: x}\n") }
         #expect(throws: ConfigurationError.self) { _ = try ProjectConfiguration.parse("features: {attendance: {prior_weight: -1}}\n") }
+        #expect(throws: ConfigurationError.self) { _ = try ProjectConfiguration.parse("features: {engagement: {prior_click_rate: 1.5}}\n") }
+    }
+
+    @Test func priorsDefaultPerKey() throws {
+        let spec = try ProjectConfiguration.parse("features: {engagement: {prior_open_rate: 0.5}, attendance: {prior_weight: 4}}\n").features
+        let engagement = try #require(spec.engagement.parameters)
+        #expect(engagement.priorOpenRate == 0.5 && engagement.priorClickRate == 0.1 && engagement.priorWeight == 2)
+        let attendance = try #require(spec.attendance.parameters)
+        #expect(attendance.priorWeight == 4 && attendance.priorNoShowRate == 0.1)
     }
 
     @Test func mappingSectionParses() throws {
