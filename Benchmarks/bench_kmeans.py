@@ -17,7 +17,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from common import OUT, ROOT, log, median, peer_python, run_measured, table, verdict
+from common import OUT, ROOT, log, median, peer_python, release_binaries, run_measured, table, verdict
 
 GENERATE = r"""
 import sys
@@ -54,16 +54,11 @@ print(json.dumps({"fit_seconds": seconds, "iterations": int(model.n_iter_), "ine
 
 
 def strata_binary():
-    """`STRATA_BIN` when set, else a release build in this benchmark's own scratch folder."""
+    """`STRATA_BIN` when set, else a release build (in $STRATA_BENCH_SCRATCH, default .build-bench-kmeans)."""
     if os.environ.get("STRATA_BIN"):
         return Path(os.environ["STRATA_BIN"])
-    scratch = ROOT / ".build-bench-kmeans"
-    log("building release strata")
-    subprocess.run(["swift", "build", "-c", "release", "--product", "strata", "--scratch-path", str(scratch)],
-                   cwd=ROOT, check=True)
-    path = subprocess.run(["swift", "build", "-c", "release", "--scratch-path", str(scratch), "--show-bin-path"],
-                          cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
-    return Path(path) / "strata"
+    os.environ.setdefault("STRATA_BENCH_SCRATCH", str(ROOT / ".build-bench-kmeans"))
+    return release_binaries(("strata",)) / "strata"
 
 
 def main(argv):

@@ -42,12 +42,7 @@ struct Discover: ParsableCommand {
     @Flag(help: "Print the profiles as one JSON object.")
     var json = false
 
-    var clusterCounts: ClosedRange<Int>? {
-        if let single = Int(k) { return single...single }
-        let bounds = k.components(separatedBy: "...")
-        guard bounds.count == 2, let low = Int(bounds[0]), let high = Int(bounds[1]), low <= high else { return nil }
-        return low...high
-    }
+    var clusterCounts: ClosedRange<Int>? { parseClusterCounts(k) }
 
     func validate() throws {
         guard CivilDate.parseISODate(asOf) != nil else {
