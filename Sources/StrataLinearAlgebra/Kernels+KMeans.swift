@@ -75,12 +75,7 @@ public enum KMeansKernels {
         let d = x.columns
         let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> [S] in
             x.elements.withUnsafeBufferPointer { px in
-                range.map { i in
-                    let row = px.baseAddress! + i * d
-                    var sum: S = 0
-                    for j in 0..<d { sum += row[j] * row[j] }
-                    return sum
-                }
+                range.map { i in dotProduct(px.baseAddress! + i &* d, px.baseAddress! + i &* d, count: d) }
             }
         }
         return Array(parts.joined())
@@ -94,9 +89,7 @@ public enum KMeansKernels {
                 var total = 0.0
                 for i in range {
                     let row = px.baseAddress! + i &* d
-                    var sum: S = 0
-                    for j in 0..<d { sum += row[j] * row[j] }
-                    total += Double(sum * (sampleWeights?[i] ?? 1))
+                    total += Double(dotProduct(row, row, count: d) * (sampleWeights?[i] ?? 1))
                 }
                 return total
             }
@@ -339,9 +332,7 @@ public enum KMeansKernels {
                         let i = start + r
                         let weight = sampleWeights?[i] ?? 1
                         // ‖xᵢ‖² from the row while it is in cache, rather than an n-length array.
-                        let row = px.baseAddress! + i &* d
-                        var rowNorm: S = 0
-                        for f in 0..<d { rowNorm += row[f] * row[f] }
+                        let rowNorm = dotProduct(px.baseAddress! + i &* d, px.baseAddress! + i &* d, count: d)
                         for j in 0..<m {
                             let distance = Swift.min(closestStorage[i], Swift.max(pb[r * m + j] + rowNorm, 0))
                             potentials[j] += Double(weight * distance)
@@ -373,11 +364,7 @@ public enum KMeansKernels {
                     var potential = 0.0
                     for i in range {
                         let row = px.baseAddress! + i * d
-                        var product: S = 0, rowNorm: S = 0
-                        for j in 0..<d {
-                            product += row[j] * pc[j]
-                            rowNorm += row[j] * row[j]
-                        }
+                        let product = dotProduct(row, pc.baseAddress!, count: d), rowNorm = dotProduct(row, row, count: d)
                         let distance = Swift.max(rowNorm - 2 * product + centerNorm, 0)
                         let lowered = Swift.min(closestStorage[i], distance)
                         closestStorage[i] = lowered
@@ -533,6 +520,26 @@ public enum KMeansKernels {
             bestIndex[r] = index
             r &+= 1
         }
+    }
+
+    /// `Σ a[j]·b[j]` over `count` elements with four running sums, so the additions do not wait on each
+    /// other (a single running sum is bound by the latency of each add).
+    @inline(__always)
+    static func dotProduct<S: BLASScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, count: Int) -> S {
+        var (s0, s1, s2, s3): (S, S, S, S) = (0, 0, 0, 0)
+        var j = 0
+        while j &+ 4 <= count {
+            s0 += a[j] * b[j]
+            s1 += a[j &+ 1] * b[j &+ 1]
+            s2 += a[j &+ 2] * b[j &+ 2]
+            s3 += a[j &+ 3] * b[j &+ 3]
+            j &+= 4
+        }
+        while j < count {
+            s0 += a[j] * b[j]
+            j &+= 1
+        }
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// How many row ranges a pass over the rows is split into for `workers` concurrent workers: four per
