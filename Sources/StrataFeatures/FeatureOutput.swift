@@ -88,12 +88,13 @@ public enum FeatureOutput {
             let parts = Parallel.map(rangesOf: end - start, workers: workers) { range in
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(range.count * (width * 8 + 16))
+                var cache = NumberTextCache()
                 for offset in range {
                     let row = base + offset
                     bytes.append(contentsOf: ids[row].utf8)
                     for column in 0..<width {
                         bytes.append(UInt8(ascii: ","))
-                        NumberText.append(matrix.elements[row * width + column], to: &bytes)
+                        cache.append(matrix.elements[row * width + column], to: &bytes)
                     }
                     bytes.append(UInt8(ascii: "\n"))
                 }
@@ -117,10 +118,43 @@ public struct FeatureOutputError: Error, Equatable, CustomStringConvertible {
     public var description: String { "\(path): cannot write features: \(reason)" }
 }
 
+/// ``NumberText`` with the text of recent non-integers remembered: feature columns repeat values (a rate at
+/// its prior, log1p of small counts), and making each one's shortest form allocates a `String`.
+///
+/// Direct-mapped by the value's bits, so a hit gives exactly the bytes `description` gave.
+struct NumberTextCache {
+    private static let slotBits = 12
+    /// 0 (the bits of +0.0, an integer, never looked up here) marks an empty slot.
+    private var keys = [UInt64](repeating: 0, count: 1 << slotBits)
+    private var texts = [[UInt8]](repeating: [], count: 1 << slotBits)
+
+    mutating func append(_ value: Double, to bytes: inout [UInt8]) {
+        if NumberText.isSmallInteger(value) {
+            NumberText.append(value, to: &bytes)
+            return
+        }
+        let bits = value.bitPattern
+        let slot = Int(truncatingIfNeeded: (bits &* 0x9e37_79b9_7f4a_7c15) >> UInt64(64 - Self.slotBits))
+        if keys[slot] == bits {
+            bytes.append(contentsOf: texts[slot])
+            return
+        }
+        let text = Array(value.description.utf8)
+        keys[slot] = bits
+        texts[slot] = text
+        bytes.append(contentsOf: text)
+    }
+}
+
 /// Fast decimal text for numbers: integers digit by digit, others as Swift's shortest round-trip form.
 enum NumberText {
+    /// Whether `value` is an integer written digit by digit (|value| < 10^15).
+    static func isSmallInteger(_ value: Double) -> Bool {
+        value == value.rounded(.towardZero) && abs(value) < 1e15
+    }
+
     static func append(_ value: Double, to bytes: inout [UInt8]) {
-        if value == value.rounded(.towardZero) && abs(value) < 1e15 {
+        if isSmallInteger(value) {
             var integer = Int64(value)
             if integer == 0 {
                 bytes.append(UInt8(ascii: "0"))
