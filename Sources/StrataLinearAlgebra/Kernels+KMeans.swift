@@ -309,11 +309,11 @@ public enum KMeansKernels {
     /// (distances in the GEMM form, clipped at zero, as scikit-learn's `_kmeans_plusplus`).
     /// - Complexity: O(n·m·d) in GEMM for `m` candidates.
     static func _candidatePotentials<S: BLASScalar>(
-        _ x: Matrix<S>, candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
+        _ x: Matrix<S>, rowSquaredNorms: [S], candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
         sampleWeights: [S]?, workers: Int, chunkRows: Int = 512
     ) -> [Double] {
         let (n, d, m) = (x.rows, x.columns, candidates.rows)
-        precondition(candidates.columns == d && closest.count == n, "candidatePotentials: shapes")
+        precondition(candidates.columns == d && closest.count == n && rowSquaredNorms.count == n, "candidatePotentials: shapes")
         let candidateNorms = squaredNorms(of: candidates)
         let parts = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> [Double] in
             let closestStorage = closest.storage
@@ -331,8 +331,7 @@ public enum KMeansKernels {
                     for r in 0..<rows {
                         let i = start + r
                         let weight = sampleWeights?[i] ?? 1
-                        // ‖xᵢ‖² from the row while it is in cache, rather than an n-length array.
-                        let rowNorm = dotProduct(px.baseAddress! + i &* d, px.baseAddress! + i &* d, count: d)
+                        let rowNorm = rowSquaredNorms[i]
                         for j in 0..<m {
                             let distance = Swift.min(closestStorage[i], Swift.max(pb[r * m + j] + rowNorm, 0))
                             potentials[j] += Double(weight * distance)
@@ -351,11 +350,11 @@ public enum KMeansKernels {
     /// Lowers `closest[i]` to the distance from row `i` to `center` (GEMM form, clipped at zero) and returns
     /// the new potential `Σ wᵢ closestᵢ`.
     static func _updateClosest<S: BLASScalar>(
-        _ x: Matrix<S>, center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
+        _ x: Matrix<S>, rowSquaredNorms: [S], center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
         workers: Int
     ) -> Double {
         let d = x.columns
-        precondition(center.count == d && closest.count == x.rows, "updateClosest: shapes")
+        precondition(center.count == d && closest.count == x.rows && rowSquaredNorms.count == x.rows, "updateClosest: shapes")
         let centerNorm = center.reduce(0) { $0 + $1 * $1 }
         let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> Double in
             let closestStorage = closest.storage
@@ -364,8 +363,8 @@ public enum KMeansKernels {
                     var potential = 0.0
                     for i in range {
                         let row = px.baseAddress! + i * d
-                        let product = dotProduct(row, pc.baseAddress!, count: d), rowNorm = dotProduct(row, row, count: d)
-                        let distance = Swift.max(rowNorm - 2 * product + centerNorm, 0)
+                        let product = dotProduct(row, pc.baseAddress!, count: d)
+                        let distance = Swift.max(rowSquaredNorms[i] - 2 * product + centerNorm, 0)
                         let lowered = Swift.min(closestStorage[i], distance)
                         closestStorage[i] = lowered
                         potential += Double(lowered * (sampleWeights?[i] ?? 1))
@@ -652,35 +651,35 @@ extension KMeansKernels {
 
     /// For each candidate center `c`, the k-means++ potential `Σ wᵢ · min(closestᵢ, ‖xᵢ − c‖²)`.
     public static func candidatePotentials<S: BLASScalar>(
-        _ x: Matrix<S>, candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
+        _ x: Matrix<S>, rowSquaredNorms: [S], candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
         sampleWeights: [S]?, workers: Int, chunkRows: Int = 512
     ) -> [Double] {
         if S.self == Float.self {
-            return _candidatePotentials(same(x) as Matrix<Float>, candidates: same(candidates), closest: same(closest),
+            return _candidatePotentials(same(x) as Matrix<Float>, rowSquaredNorms: same(rowSquaredNorms), candidates: same(candidates), closest: same(closest),
                                         sampleWeights: same(sampleWeights), workers: workers, chunkRows: chunkRows)
         }
         if S.self == Double.self {
-            return _candidatePotentials(same(x) as Matrix<Double>, candidates: same(candidates), closest: same(closest),
+            return _candidatePotentials(same(x) as Matrix<Double>, rowSquaredNorms: same(rowSquaredNorms), candidates: same(candidates), closest: same(closest),
                                         sampleWeights: same(sampleWeights), workers: workers, chunkRows: chunkRows)
         }
-        return _candidatePotentials(x, candidates: candidates, closest: closest,
+        return _candidatePotentials(x, rowSquaredNorms: rowSquaredNorms, candidates: candidates, closest: closest,
                                     sampleWeights: sampleWeights, workers: workers, chunkRows: chunkRows)
     }
 
     /// Lowers `closest[i]` to the squared distance from row `i` to `center`; returns `Σ wᵢ closestᵢ`.
     public static func updateClosest<S: BLASScalar>(
-        _ x: Matrix<S>, center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
+        _ x: Matrix<S>, rowSquaredNorms: [S], center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
         workers: Int
     ) -> Double {
         if S.self == Float.self {
-            return _updateClosest(same(x) as Matrix<Float>, center: same(center),
+            return _updateClosest(same(x) as Matrix<Float>, rowSquaredNorms: same(rowSquaredNorms), center: same(center),
                                   closest: same(closest), sampleWeights: same(sampleWeights), workers: workers)
         }
         if S.self == Double.self {
-            return _updateClosest(same(x) as Matrix<Double>, center: same(center),
+            return _updateClosest(same(x) as Matrix<Double>, rowSquaredNorms: same(rowSquaredNorms), center: same(center),
                                   closest: same(closest), sampleWeights: same(sampleWeights), workers: workers)
         }
-        return _updateClosest(x, center: center, closest: closest,
+        return _updateClosest(x, rowSquaredNorms: rowSquaredNorms, center: center, closest: closest,
                               sampleWeights: sampleWeights, workers: workers)
     }
 

@@ -1,21 +1,19 @@
 import StrataLinearAlgebra
 
-/// The data of one fit with what every step reuses: `Σ wᵢ ‖xᵢ‖²` computed once, the labels buffer.
+/// The data of one fit with what every step reuses: `Σ wᵢ ‖xᵢ‖²`, computed once. The labels buffer is
+/// made by each run after seeding, so seeding's own per-row buffers are gone by then (peak memory).
 struct KMeansProblem<S: BLASScalar>: Sendable {
     let x: Matrix<S>
     let sampleWeights: [S]?
     let workers: Int
     /// `Σ wᵢ ‖xᵢ‖²`, added to each assignment's `Σ wᵢ (‖c‖² − 2 xᵢ·c)` for its inertia.
     let weightedSquaredNormSum: Double
-    /// The current label of every row, written in place by the assignment kernel.
-    let labels: DisjointWriteBuffer<Int32>
 
     init(x: Matrix<S>, sampleWeights: [S]?, workers: Int) {
         self.x = x
         self.sampleWeights = sampleWeights
         self.workers = workers
         weightedSquaredNormSum = KMeansKernels.weightedSquaredNormSum(x, sampleWeights: sampleWeights, workers: workers)
-        labels = DisjointWriteBuffer(repeating: -1, count: x.rows)
     }
 
     /// `mean(var(X, axis: 0))`, the scale of the center-shift tolerance (scikit-learn's `_tolerance`).
@@ -28,14 +26,15 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
 
     /// One Lloyd step from `centers`: assign every row to its nearest center (labels buffer updated), then
     /// move each center to the weighted mean of its rows.
-    func step(from centers: Matrix<S>, emptyClusterPolicy: KMeansEmptyClusterPolicy) -> KMeansLloydStep<S> {
+    func step(from centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>,
+              emptyClusterPolicy: KMeansEmptyClusterPolicy) -> KMeansLloydStep<S> {
         let (k, d) = (centers.rows, x.columns)
         var assignment = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
                                               accumulateSums: true, workers: workers)
         let empty = (0..<k).filter { assignment.clusterWeights[$0] == 0 }
         var relocated: [Int] = []
         if !empty.isEmpty && emptyClusterPolicy == .relocateFarthestPoints {
-            relocated = relocateEmptyClusters(empty, centers: centers, assignment: &assignment)
+            relocated = relocateEmptyClusters(empty, centers: centers, labels: labels, assignment: &assignment)
         }
         var newCenters = centers
         var shiftSquared = 0.0
@@ -56,7 +55,8 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
 
     /// Gives each empty cluster one of the rows farthest from their centers: the row's weighted coordinates
     /// leave its cluster's sums and become the empty cluster's. Returns the rows used.
-    private func relocateEmptyClusters(_ empty: [Int], centers: Matrix<S>, assignment: inout KMeansAssignment) -> [Int] {
+    private func relocateEmptyClusters(_ empty: [Int], centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>,
+                                       assignment: inout KMeansAssignment) -> [Int] {
         let d = x.columns
         let currentLabels = labels.map { Int($0) }
         let distances = KMeansKernels.squaredDistancesToAssignedCenters(x, centers: centers, labels: currentLabels,
@@ -80,14 +80,14 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
     /// every row with the final centers and compute the inertia directly.
     func lloyd(from initialCenters: Matrix<S>, maxIterations: Int, tolerance: Double,
                emptyClusterPolicy: KMeansEmptyClusterPolicy) -> KMeansRun<S> {
-        labels.fill(-1)
+        let labels = DisjointWriteBuffer<Int32>(repeating: -1, count: x.rows)
         var centers = initialCenters
         var history: [Double] = []
         var labelsMatchCenters = false
         var converged = false
         var iterations = 0
         for iteration in 0..<maxIterations {
-            let step = step(from: centers, emptyClusterPolicy: emptyClusterPolicy)
+            let step = step(from: centers, labels: labels, emptyClusterPolicy: emptyClusterPolicy)
             history.append(step.inertiaBeforeUpdate)
             centers = step.centers
             iterations = iteration + 1
@@ -106,11 +106,12 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
             _ = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
                                      accumulateSums: false, workers: workers)
         }
-        return finish(centers: centers, iterations: iterations, history: history, converged: converged)
+        return finish(centers: centers, labels: labels, iterations: iterations, history: history, converged: converged)
     }
 
     /// The run's result for the centers and the labels in the buffer: exact inertia, labels copied out.
-    func finish(centers: Matrix<S>, iterations: Int, history: [Double], converged: Bool) -> KMeansRun<S> {
+    func finish(centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>, iterations: Int, history: [Double],
+                converged: Bool) -> KMeansRun<S> {
         let inertia = KMeansKernels.exactInertia(x, centers: centers, labels: labels, sampleWeights: sampleWeights,
                                                  workers: workers)
         return KMeansRun(centers: centers, labels: labels.toArray(), inertia: inertia, iterations: iterations,
@@ -170,7 +171,8 @@ extension KMeans {
         guard centers.columns == x.columns else { throw .featureCountMismatch(expected: centers.columns, found: x.columns) }
         return BLAS.withThreadCount(1) {
             KMeansProblem(x: x, sampleWeights: sampleWeights, workers: workers)
-                .step(from: centers, emptyClusterPolicy: emptyClusterPolicy)
+                .step(from: centers, labels: DisjointWriteBuffer(repeating: -1, count: x.rows),
+                      emptyClusterPolicy: emptyClusterPolicy)
         }
     }
 }
