@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import StrataLinearAlgebra
 
@@ -52,7 +53,13 @@ public final class CSVReader {
         pending = first.dropping(records: 1)
     }
 
-    deinit { try? handle.close() }
+    deinit {
+        _ = try? readAhead?.wait()
+        try? handle.close()
+    }
+
+    /// The read of the next chunk, running while the current batch is converted.
+    private var readAhead: ChunkRead?
 
     /// The batch left over after reading the header.
     private var pending: CSVBatch?
@@ -78,10 +85,23 @@ public final class CSVReader {
             let firstLine = carriedLine
             if !atEndOfFile {
                 let data: Data?
-                do { data = try handle.read(upToCount: chunkSize) } catch {
+                do {
+                    if let ahead = readAhead {
+                        readAhead = nil
+                        data = try ahead.wait()
+                    } else {
+                        data = try handle.read(upToCount: chunkSize)
+                    }
+                } catch {
                     throw IngestError(.unreadableFile, file: file, expected: "a readable file (\(error.localizedDescription))")
                 }
-                if let data, !data.isEmpty { bytes.append(contentsOf: data) } else { atEndOfFile = true }
+                if let data, !data.isEmpty {
+                    bytes.append(contentsOf: data)
+                    // Read the next chunk while the caller converts this one.
+                    readAhead = ChunkRead(handle: handle, count: chunkSize)
+                } else {
+                    atEndOfFile = true
+                }
             }
             if isFirstChunk {
                 isFirstChunk = false
@@ -213,6 +233,25 @@ public final class CSVReader {
                 try body((0..<count).map { splitter.text(batch, field: $0) }, batch.recordLines[record])
             }
         }
+    }
+}
+
+/// One read of a file chunk on another thread; `wait` returns its data. The reader starts at most one at a
+/// time and touches the handle only after waiting, so the handle is never used by two threads at once.
+private final class ChunkRead: @unchecked Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private var result: Result<Data?, any Error> = .success(nil)
+
+    init(handle: FileHandle, count: Int) {
+        DispatchQueue.global().async { [self] in
+            do { result = .success(try handle.read(upToCount: count)) } catch { result = .failure(error) }
+            finished.signal()
+        }
+    }
+
+    func wait() throws -> Data? {
+        finished.wait()
+        return try result.get()
     }
 }
 
