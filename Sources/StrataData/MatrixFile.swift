@@ -154,7 +154,7 @@ public enum MatrixFile {
     }
 
     private static func checkFinite<S: BLASScalar>(_ elements: [S], columns: Int, path: String) throws {
-        if let index = elements.firstIndex(where: { !$0.isFinite }) {
+        if let index = BinaryIO.firstNonFiniteIndex(elements) {
             throw MatrixFileError.notFinite(path: path, row: index / Swift.max(columns, 1), column: index % Swift.max(columns, 1))
         }
     }

@@ -76,6 +76,27 @@ public enum BinaryIO {
         return result
     }
 
+    /// The index of the first NaN or infinity in `elements`, or nil. Scans concrete `Float`/`Double` memory,
+    /// so the check costs a fraction of reading the data even when called from generic code.
+    public static func firstNonFiniteIndex<S: BLASScalar>(_ elements: [S]) -> Int? {
+        elements.withUnsafeBufferPointer { buffer in
+            if S.self == Float.self { return buffer.withMemoryRebound(to: Float.self, firstNonFinite) }
+            if S.self == Double.self { return buffer.withMemoryRebound(to: Double.self, firstNonFinite) }
+            return buffer.firstIndex { !$0.isFinite }
+        }
+    }
+
+    // Concrete, so neither loop goes through a protocol witness per element.
+    private static func firstNonFinite(_ values: UnsafeBufferPointer<Float>) -> Int? {
+        for i in values.indices where !values[i].isFinite { return i }
+        return nil
+    }
+
+    private static func firstNonFinite(_ values: UnsafeBufferPointer<Double>) -> Int? {
+        for i in values.indices where !values[i].isFinite { return i }
+        return nil
+    }
+
     /// Writes `elements` in the machine's (little-endian) byte order at the current position of `handle`.
     public static func writeElements<S: BLASScalar>(_ elements: [S], to handle: FileHandle) throws {
         try elements.withUnsafeBytes { try writeFully(handle.fileDescriptor, $0) }
