@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "StrataFeatures", targets: ["StrataFeatures"]),
         .library(name: "StrataModels", targets: ["StrataModels"]),
         .library(name: "StrataGenerator", targets: ["StrataGenerator"]),
+        .library(name: "StrataSegments", targets: ["StrataSegments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +30,7 @@ let package = Package(
         .target(name: "StrataFeatures", dependencies: ["StrataData", "StrataLinearAlgebra", "Yams"], exclude: ["README.md"]),
         .target(name: "StrataModels", dependencies: ["StrataLinearAlgebra", "StrataFeatures"], exclude: ["README.md"]),
         .target(name: "StrataGenerator", dependencies: ["StrataData"], exclude: ["README.md"]),
+        .target(name: "StrataSegments", dependencies: ["StrataData", "StrataFeatures"], exclude: ["README.md"]),
         .executableTarget(
             name: "strata",
             dependencies: [
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "StrataFeaturesTests", dependencies: ["StrataFeatures", "StrataData"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataGeneratorTests", dependencies: ["StrataGenerator", "StrataData"], exclude: ["Fixtures"]),
+        .testTarget(name: "StrataSegmentsTests", dependencies: ["StrataSegments"]),
         .testTarget(name: "strataTests", dependencies: ["strata"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

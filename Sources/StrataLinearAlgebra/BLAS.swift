@@ -103,7 +103,13 @@ public enum BLAS {
         let (n32, k32) = (try blasInt(n, "syrk"), try blasInt(k, "syrk"))
         let (lda, ldc) = (try leadingDimension(a.columns, "syrk"), try leadingDimension(c.columns, "syrk"))
         if n == 0 { return }
-        if k == 0 { scale(&c.elements, by: beta); return }
+        if k == 0 {
+            // Only the referenced triangle is written, as BLAS does.
+            for i in 0..<n {
+                for j in (triangle == .lower ? 0..<(i + 1) : i..<n) { c[i, j] = beta == 0 ? 0 : beta * c[i, j] }
+            }
+            return
+        }
         a.contiguousElements.withUnsafeBufferPointer { pa in
             c.elements.withUnsafeMutableBufferPointer { pc in
                 A.Scalar._syrk(triangle.cblas, trans.cblas, n32, k32, alpha, pa.baseAddress, lda, beta,

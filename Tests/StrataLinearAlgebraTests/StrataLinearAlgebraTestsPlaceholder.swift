@@ -1,1 +1,0 @@
-// Tests for StrataLinearAlgebra; see the module's README.
