@@ -19,6 +19,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -30,7 +32,15 @@ let package = Package(
         .target(name: "StrataFeatures", dependencies: ["StrataData", "StrataLinearAlgebra", "Yams"], exclude: ["README.md"]),
         .target(name: "StrataModels", dependencies: ["StrataLinearAlgebra", "StrataFeatures"], exclude: ["README.md"]),
         .target(name: "StrataGenerator", dependencies: ["StrataData"], exclude: ["README.md"]),
-        .target(name: "StrataSegments", dependencies: ["StrataData", "StrataFeatures"], exclude: ["README.md"]),
+        .target(
+            name: "StrataSegments",
+            dependencies: [
+                "StrataData", "StrataFeatures",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"]
+        ),
         .executableTarget(
             name: "strata",
             dependencies: [
