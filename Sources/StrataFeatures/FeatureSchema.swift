@@ -20,15 +20,29 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
         public var center: Double?
         /// Fitted standardization: the divisor (never zero; constant columns get 1).
         public var scale: Double?
+        /// The missing-value policy (`zero`, `mean`, `median`, `max`, `constant(x)`); nil when the column is never missing.
+        public var missing: String?
+        /// The value missing entries become (before transforms), fitted on the training rows for mean/median/max.
+        public var fill: Double?
+        /// The category values or codes the column counts (`services: ["whitening"]`, a condition's code list);
+        /// nil for the `other` column of a family and for non-categorical columns.
+        public var levels: [String]?
+        /// Numeric parameters of the definition, e.g. `window_days`, `prior_weight`, `prior_rate`.
+        public var parameters: [String: Double]?
 
         public init(name: String, family: String, label: String? = nil, transforms: [String] = [],
-                    center: Double? = nil, scale: Double? = nil) {
+                    center: Double? = nil, scale: Double? = nil, missing: String? = nil, fill: Double? = nil,
+                    levels: [String]? = nil, parameters: [String: Double]? = nil) {
             self.name = name
             self.family = family
             self.label = label ?? name.replacingOccurrences(of: "_", with: " ")
             self.transforms = transforms
             self.center = center
             self.scale = scale
+            self.missing = missing
+            self.fill = fill
+            self.levels = levels
+            self.parameters = parameters
         }
     }
 

@@ -34,6 +34,8 @@ public enum LogisticKernel {
         /// `Σᵢ sᵢ·pᵢ(1 − pᵢ)·[xᵢ, 1][xᵢ, 1]ᵀ`, `(d + 1)×(d + 1)`, both triangles filled; `nil` below
         /// ``Order/hessian``.
         public var hessian: Matrix<Double>?
+        /// `Σᵢ xᵢ` (unweighted), when asked for with at least ``Order/gradient``; otherwise empty.
+        public var columnSums: [Double] = []
     }
 
     /// One pass over all rows of `x`.
@@ -46,10 +48,11 @@ public enum LogisticKernel {
     ///   - intercept: `b`.
     ///   - order: what to compute.
     ///   - workers: how many row ranges run concurrently (each with one BLAS thread).
+    ///   - columnSums: also sum the columns (in the same pass: `Xᵀ·[r, 1]` is one dgemm per chunk).
     /// - Complexity: O(n·d) for loss and gradient, O(n·d²) with the Hessian; one read of `x`.
     public static func evaluate(
         _ x: Matrix<Double>, targets: [Double], weights: [Double]?, coefficients: [Double], intercept: Double,
-        order: Order, workers: Int
+        order: Order, workers: Int, columnSums: Bool = false
     ) throws(LinearAlgebraError) -> Evaluation {
         let (n, d) = (x.rows, x.columns)
         guard targets.count == n, weights.map({ $0.count == n }) ?? true, coefficients.count == d else {
@@ -62,14 +65,17 @@ public enum LogisticKernel {
         let partials: [Evaluation] = BLAS.withThreadCount(1) {
             Parallel.map(rangesOf: n, workers: workers) { range in
                 evaluateRows(range, x: x, targets: targets, weights: weights, coefficients: coefficients,
-                             intercept: intercept, order: order, chunkRows: chunkRows)
+                             intercept: intercept, order: order, chunkRows: chunkRows,
+                             columnSums: columnSums && order >= .gradient)
             }
         }
         let width = d + 1
         var total = Evaluation(loss: 0, gradient: order >= .gradient ? Array(repeating: 0, count: width) : [],
-                               hessian: order >= .hessian ? Matrix(rows: width, columns: width) : nil)
+                               hessian: order >= .hessian ? Matrix(rows: width, columns: width) : nil,
+                               columnSums: columnSums && order >= .gradient ? Array(repeating: 0, count: d) : [])
         for partial in partials {
             total.loss += partial.loss
+            for j in total.columnSums.indices { total.columnSums[j] += partial.columnSums[j] }
             for j in total.gradient.indices { total.gradient[j] += partial.gradient[j] }
             if let partialHessian = partial.hessian {
                 for k in 0..<(width * width) { total.hessian!.elements[k] += partialHessian.elements[k] }
@@ -93,20 +99,31 @@ public enum LogisticKernel {
     /// The sums over `range` of rows, chunk by chunk; only the lower triangle of the Hessian is written.
     private static func evaluateRows(
         _ range: Range<Int>, x: Matrix<Double>, targets: [Double], weights: [Double]?, coefficients: [Double],
-        intercept: Double, order: Order, chunkRows: Int
+        intercept: Double, order: Order, chunkRows: Int, columnSums: Bool
     ) -> Evaluation {
         let d = x.columns, width = d + 1
+        // With column sums the residuals and a column of ones sit side by side (row-major chunk x 2), so one
+        // dgemm gives Xᵀr and Xᵀ1 together.
+        let rightColumns = columnSums ? 2 : 1
         var loss = 0.0
         var gradient = Array(repeating: 0.0, count: order >= .gradient ? width : 0)
         var hessian = Array(repeating: 0.0, count: order >= .hessian ? width * width : 0)
+        var sums = Array(repeating: 0.0, count: columnSums ? 2 * d : 0)
         var margins = Array(repeating: 0.0, count: chunkRows)
+        var residuals = Array(repeating: 1.0, count: order >= .gradient ? chunkRows * rightColumns : 0)
         var rootCurvature = Array(repeating: 0.0, count: order >= .hessian ? chunkRows : 0)
         var scaledRows = Array(repeating: 0.0, count: order >= .hessian ? chunkRows * width : 0)
+        let unitWeights = weights == nil ? [1.0] : []
+        let rowWeights = weights ?? unitWeights
+        let weightStride = weights == nil ? 0 : 1
         x.elements.withUnsafeBufferPointer { xBuffer in
         targets.withUnsafeBufferPointer { y in
+        rowWeights.withUnsafeBufferPointer { s in
         coefficients.withUnsafeBufferPointer { w in
         margins.withUnsafeMutableBufferPointer { z in
+        residuals.withUnsafeMutableBufferPointer { r in
         gradient.withUnsafeMutableBufferPointer { g in
+        sums.withUnsafeMutableBufferPointer { columnTotals in
         hessian.withUnsafeMutableBufferPointer { h in
         rootCurvature.withUnsafeMutableBufferPointer { rootH in
         scaledRows.withUnsafeMutableBufferPointer { scaled in
@@ -124,26 +141,30 @@ public enum LogisticKernel {
                 var residualSum = 0.0
                 for i in 0..<rows {
                     let row = start + i
-                    let s = weights?[row] ?? 1
+                    let weight = s[row * weightStride]
                     let margin = z[i] + intercept
                     let e = exp(-Swift.abs(margin))
                     let onePlusE = 1 + e
                     let p = margin >= 0 ? 1 / onePlusE : e / onePlusE
                     let yi = y[row]
-                    loss += s * (Swift.max(margin, 0) + log1p(e) - yi * margin)
+                    loss += weight * (Swift.max(margin, 0) + log1p(e) - yi * margin)
                     if order >= .gradient {
-                        let residual = s * (p - yi)
-                        z[i] = residual
+                        let residual = weight * (p - yi)
+                        r[i * rightColumns] = residual
                         residualSum += residual
                     }
                     if order >= .hessian {
-                        rootH[i] = (s * e).squareRoot() / onePlusE
+                        rootH[i] = (weight * e).squareRoot() / onePlusE
                     }
                 }
                 if order >= .gradient {
-                    if d > 0 {
+                    if d > 0 && columnSums {
+                        // [Xᵀr, Xᵀ1] (d x 2, row-major) accumulated in `columnTotals`.
+                        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), 2, Int32(rows), 1, chunk,
+                                    Int32(d), r.baseAddress, 2, 1, columnTotals.baseAddress, 2)
+                    } else if d > 0 {
                         cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(d), 1, chunk, Int32(d),
-                                    z.baseAddress, 1, 1, g.baseAddress, 1)
+                                    r.baseAddress, 1, 1, g.baseAddress, 1)
                     }
                     g[d] += residualSum
                 }
@@ -160,9 +181,15 @@ public enum LogisticKernel {
                 }
                 start += rows
             }
-        }}}}}}}}
+        }}}}}}}}}}}
+        var columnTotals: [Double] = []
+        if columnSums {
+            for j in 0..<d { gradient[j] = sums[2 * j] }
+            columnTotals = (0..<d).map { sums[2 * $0 + 1] }
+        }
         return Evaluation(loss: loss, gradient: gradient,
-                          hessian: order >= .hessian ? Matrix(rows: width, columns: width, elements: hessian) : nil)
+                          hessian: order >= .hessian ? Matrix(rows: width, columns: width, elements: hessian) : nil,
+                          columnSums: columnTotals)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StrataFeatures
 import StrataLinearAlgebra
 
 /// A fitted binary logistic regression: `P(y = 1 | x) = σ(x·w + b)`.
@@ -117,5 +118,18 @@ public struct LogisticParameters: Codable, Sendable, Equatable {
             coefficients: coefficients, intercept: intercept, featureMeans: featureMeans, configuration: configuration,
             fit: .init(solver: solver, iterations: iterations, converged: converged, gradientMaxAbs: .nan,
                        objective: .nan, objectiveTrace: [], passes: 0, seconds: 0, warnings: []))
+    }
+}
+
+extension LogisticModel {
+    /// This model as a model file (kind `logistic`) with `featureSchema`; `metrics` are training metrics and
+    /// `training` holds context such as `as_of`, `horizon_days` and `export_fingerprint` (never patient data).
+    public func modelFile(featureSchema: FeatureSchema, metrics: [String: Double] = [:],
+                          training: [String: String] = [:]) -> ModelFile<LogisticParameters> {
+        var allMetrics = metrics
+        allMetrics["iterations"] = Double(fit.iterations)
+        allMetrics["gradient_max_abs"] = fit.gradientMaxAbs
+        return ModelFile(kind: LogisticParameters.kind, featureSchema: featureSchema,
+                         parameters: LogisticParameters(self), metrics: allMetrics, training: training)
     }
 }

@@ -20,13 +20,43 @@ final class LogisticObjective: @unchecked Sendable {
     /// Passes over `X` so far (every evaluation reads `X` once).
     private(set) var passCount = 0
 
-    init(x: Matrix<Double>, targets: [Double], weights: [Double]?, configuration: LogisticRegression.Configuration) {
+    /// The column sums of `X`, from the first pass that computed a gradient (for the feature means).
+    private(set) var columnSums: [Double]?
+
+    convenience init(x: Matrix<Double>, targets: [Double], weights: [Double]?, configuration: LogisticRegression.Configuration) {
+        let strengths = configuration.penaltyStrengths
+        self.init(x: x, targets: targets, weights: weights, l2Strength: strengths.l2, l1Strength: strengths.l1,
+                  workers: configuration.workers)
+    }
+
+    init(x: Matrix<Double>, targets: [Double], weights: [Double]?, l2Strength: Double, l1Strength: Double, workers: Int) {
         self.x = x
         self.targets = targets
         self.weights = weights
-        (l2Strength, l1Strength) = configuration.penaltyStrengths
+        self.l2Strength = l2Strength
+        self.l1Strength = l1Strength
         weightSum = weights?.reduce(0, +) ?? Double(x.rows)
-        workers = configuration.workers
+        self.workers = workers
+    }
+
+    /// Every `stride`-th row (from row 0) as an objective whose penalty is scaled by its share of the total
+    /// weight, so its minimizer estimates this one's: `Σ_sub sᵢℓᵢ + (S_sub/S)·penalty ≈ (S_sub/S)·f`.
+    /// Its Hessian times `S/S_sub` estimates this objective's Hessian.
+    /// - Returns: `nil` when the sample misses a class or all its weight.
+    func subsample(stride: Int) -> LogisticObjective? {
+        let rows = Swift.stride(from: 0, to: x.rows, by: stride).map { $0 }
+        var elements: [Double] = []
+        elements.reserveCapacity(rows.count * x.columns)
+        for row in rows { elements.append(contentsOf: x.row(row)) }
+        let sampleTargets = rows.map { targets[$0] }
+        let sampleWeights = weights.map { w in rows.map { w[$0] } }
+        let sampleWeightSum = sampleWeights?.reduce(0, +) ?? Double(rows.count)
+        let positives = sampleTargets.reduce(0, +)
+        guard sampleWeightSum > 0, positives > 0, positives < Double(rows.count) else { return nil }
+        let share = sampleWeightSum / weightSum
+        return LogisticObjective(x: Matrix(rows: rows.count, columns: x.columns, elements: elements),
+                                 targets: sampleTargets, weights: sampleWeights, l2Strength: l2Strength * share,
+                                 l1Strength: l1Strength * share, workers: workers)
     }
 
     var featureCount: Int { x.columns }
@@ -36,11 +66,13 @@ final class LogisticObjective: @unchecked Sendable {
         let d = featureCount
         passCount += 1
         var evaluation: LogisticKernel.Evaluation
+        let wantsColumnSums = columnSums == nil && order >= .gradient
         do {
             evaluation = try LogisticKernel.evaluate(
                 x, targets: targets, weights: weights, coefficients: Array(parameters[0..<d]),
-                intercept: parameters[d], order: order, workers: workers)
+                intercept: parameters[d], order: order, workers: workers, columnSums: wantsColumnSums)
         } catch { throw .linearAlgebra(error) }
+        if wantsColumnSums { columnSums = evaluation.columnSums }
         var squaredNorm = 0.0, absoluteSum = 0.0
         for j in 0..<d {
             squaredNorm += parameters[j] * parameters[j]
@@ -53,7 +85,10 @@ final class LogisticObjective: @unchecked Sendable {
         if order >= .hessian {
             for j in 0..<d { evaluation.hessian![j, j] += l2Strength }
         }
-        guard evaluation.loss.isFinite, evaluation.gradient.allSatisfy(\.isFinite) else {
+        // The column sums (first gradient pass) multiply every element of X by 1, so any NaN or infinity in X
+        // shows up here whatever BLAS does with zero coefficients.
+        guard evaluation.loss.isFinite, evaluation.gradient.allSatisfy(\.isFinite),
+              evaluation.columnSums.allSatisfy(\.isFinite) else {
             throw .numericalOverflow(detail: "the objective is \(evaluation.loss) at a parameter max-abs of "
                                      + "\(parameters.map { Swift.abs($0) }.max() ?? 0); scale the features")
         }
@@ -103,4 +138,6 @@ struct LogisticSolution {
     /// `f(θ) / S` (scikit-learn's scaled objective `F / (C·S)`) at the start and after every accepted step.
     var objectiveTrace: [Double]
     var warnings: [String] = []
+    /// The last Hessian the solver used (smooth part, with the L2 term), when it formed one.
+    var hessian: Matrix<Double>? = nil
 }

@@ -134,16 +134,22 @@ public struct LogisticRegression: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let weights = try Self.effectiveWeights(x: x, targets: targets, sampleWeights: sampleWeights,
                                                 classWeight: configuration.classWeight)
-        if let bad = LogisticKernel.firstNonFinite(x, workers: configuration.workers) {
-            throw .nonFiniteInput(row: bad.row, column: bad.column, value: bad.value)
-        }
         let objective = LogisticObjective(x: x, targets: targets, weights: weights, configuration: configuration)
         let solver = configuration.resolvedSolver(featureCount: x.columns)
         var solution: LogisticSolution
-        switch solver {
-        case .newton, .automatic: solution = try NewtonSolver.minimize(objective, configuration: configuration)
-        case .lbfgs: solution = try LBFGSSolver.minimize(objective, configuration: configuration)
-        case .proximalNewton: solution = try ProximalNewtonSolver.minimize(objective, configuration: configuration)
+        do {
+            switch solver {
+            case .newton, .automatic: solution = try NewtonSolver.minimize(objective, configuration: configuration)
+            case .lbfgs: solution = try LBFGSSolver.minimize(objective, configuration: configuration)
+            case .proximalNewton: solution = try ProximalNewtonSolver.minimize(objective, configuration: configuration)
+            }
+        } catch .numericalOverflow(let detail) {
+            // A NaN or infinity anywhere in X makes every pass non-finite (0·∞ and 0·NaN are NaN), so finite
+            // passes prove finite input and the scan runs only here, to name the offending element.
+            if let bad = LogisticKernel.firstNonFinite(x, workers: configuration.workers) {
+                throw .nonFiniteInput(row: bad.row, column: bad.column, value: bad.value)
+            }
+            throw .numericalOverflow(detail: detail)
         }
         if !solution.converged {
             solution.warnings.append(
@@ -152,7 +158,8 @@ public struct LogisticRegression: Sendable {
                 + "lower C, or scale the features")
         }
         let d = x.columns
-        let means = try Self.columnMeans(x)
+        let means: [Double]
+        if let sums = objective.columnSums { means = sums.map { $0 / Double(x.rows) } } else { means = try Self.columnMeans(x) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let report = LogisticModel.FitReport(
             solver: solver, iterations: solution.iterations, converged: solution.converged,

@@ -9,6 +9,9 @@ struct Strata: ParsableCommand {
         version: StrataVersion.current,
         subcommands: [
             SelfCheck.self,
+            Generate.self,
+            LogisticCommand.self,
+            KMeansCommand.self,
         ]
     )
 }

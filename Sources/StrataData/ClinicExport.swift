@@ -1,0 +1,236 @@
+/// One clinic export in memory: columnar tables of the canonical format (see `CanonicalFormat.swift`).
+///
+/// Conventions, for every table:
+/// - Rows of event tables refer to patients by **patient index** (`Int32`, a row of ``patients``), never by
+///   id string; ``PatientIdentifiers`` turns indices back into ids.
+/// - Timestamps are `Int64` seconds since 1970-01-01T00:00:00Z; dates are `Int32` days since 1970-01-01
+///   (see ``CivilDate``). Absent values are ``ClinicExport/missingTimestamp`` / ``ClinicExport/missingDate``.
+/// - Amounts are `Double`; absent amounts are NaN.
+/// - Fixed categories are small enums (`AppointmentStatus`, `Channel`, ...); open ones are
+///   ``CategoryColumn``s.
+///
+/// Tables hold rows in file order. A table's columns all have the same count.
+public struct ClinicExport: Sendable {
+    public static let missingTimestamp = Int64.min
+    public static let missingDate = Int32.min
+
+    public var patients: Patients
+    public var appointments: Appointments
+    public var communications: Communications
+    public var consents: Consents
+    public var conditions: Conditions
+    public var leads: Leads
+    /// The tables that were present in the source (optional tables and tables a mapping leaves out may be absent).
+    public var presentTables: Set<CanonicalTable>
+
+    public init(patients: Patients, appointments: Appointments = .init(), communications: Communications = .init(),
+                consents: Consents = .init(), conditions: Conditions = .init(), leads: Leads = .init(),
+                presentTables: Set<CanonicalTable> = Set(CanonicalTable.allCases)) {
+        self.patients = patients
+        self.appointments = appointments
+        self.communications = communications
+        self.consents = consents
+        self.conditions = conditions
+        self.leads = leads
+        self.presentTables = presentTables
+    }
+
+    /// Row counts by table.
+    public var rowCounts: [CanonicalTable: Int] {
+        [.patients: patients.count, .appointments: appointments.count, .communications: communications.count,
+         .consents: consents.count, .conditions: conditions.count, .leads: leads.count]
+    }
+}
+
+/// Patient id strings, numbered by patient index. Lookups go from bytes or strings to indices in O(1).
+public struct PatientIdentifiers: Sendable {
+    var table: ByteStringTable
+
+    public init() { table = ByteStringTable() }
+
+    public init(_ ids: [String]) {
+        table = ByteStringTable(minimumCapacity: ids.count)
+        for id in ids { table.insert(id) }
+    }
+
+    init(table: ByteStringTable) { self.table = table }
+
+    public var count: Int { table.count }
+
+    /// The id of patient index `index`.
+    public subscript(index: Int) -> String { table[index] }
+
+    /// All ids in index order.
+    public var all: [String] { table.strings }
+
+    /// The index of a patient id, or nil.
+    public func index(of id: String) -> Int? { table.code(of: id).map(Int.init) }
+
+    func index(of bytes: [UInt8], _ start: Int, _ end: Int) -> Int32? { table.code(of: bytes, start, end) }
+}
+
+public enum Sex: UInt8, Sendable, CaseIterable {
+    case female, male, other, unknown
+    public var name: String { CanonicalValues.sex[Int(rawValue)] }
+}
+
+public enum Channel: UInt8, Sendable, CaseIterable {
+    case email, sms, phone, whatsapp
+    public var name: String { CanonicalValues.channels[Int(rawValue)] }
+}
+
+public enum AppointmentStatus: UInt8, Sendable, CaseIterable {
+    case completed, noShow, cancelled, booked
+    public var name: String { CanonicalValues.appointmentStatus[Int(rawValue)] }
+}
+
+public enum ConsentPurpose: UInt8, Sendable, CaseIterable {
+    case marketing, care
+    public var name: String { CanonicalValues.consentPurpose[Int(rawValue)] }
+}
+
+public enum ConsentStatus: UInt8, Sendable, CaseIterable {
+    case optIn, optOut
+    public var name: String { CanonicalValues.consentStatus[Int(rawValue)] }
+}
+
+/// `patients.csv`: one row per patient; row `i` is patient index `i`.
+public struct Patients: Sendable {
+    public var ids: PatientIdentifiers
+    public var birthDate: [Int32]
+    public var sex: [Sex]
+    public var createdAt: [Int64]
+    public var firstName: TextColumn
+    public var postalCode: CategoryColumn
+    public var email: TextColumn
+    public var phone: TextColumn
+    /// nil when the patient states no preference.
+    public var preferredChannel: [Channel?]
+    public var source: CategoryColumn
+
+    public init(ids: PatientIdentifiers = .init(), birthDate: [Int32] = [], sex: [Sex] = [], createdAt: [Int64] = [],
+                firstName: TextColumn = .init(), postalCode: CategoryColumn = .init(), email: TextColumn = .init(),
+                phone: TextColumn = .init(), preferredChannel: [Channel?] = [], source: CategoryColumn = .init()) {
+        self.ids = ids
+        self.birthDate = birthDate
+        self.sex = sex
+        self.createdAt = createdAt
+        self.firstName = firstName
+        self.postalCode = postalCode
+        self.email = email
+        self.phone = phone
+        self.preferredChannel = preferredChannel
+        self.source = source
+    }
+
+    public var count: Int { ids.count }
+}
+
+/// `appointments.csv`.
+public struct Appointments: Sendable {
+    public var patient: [Int32]
+    public var scheduledAt: [Int64]
+    public var bookedAt: [Int64]
+    public var status: [AppointmentStatus]
+    public var service: CategoryColumn
+    public var provider: CategoryColumn
+    /// NaN when absent.
+    public var amount: [Double]
+
+    public init(patient: [Int32] = [], scheduledAt: [Int64] = [], bookedAt: [Int64] = [], status: [AppointmentStatus] = [],
+                service: CategoryColumn = .init(), provider: CategoryColumn = .init(), amount: [Double] = []) {
+        self.patient = patient
+        self.scheduledAt = scheduledAt
+        self.bookedAt = bookedAt
+        self.status = status
+        self.service = service
+        self.provider = provider
+        self.amount = amount
+    }
+
+    public var count: Int { patient.count }
+}
+
+/// `communications.csv`: messages sent, and when (if ever) they were opened, clicked, answered.
+public struct Communications: Sendable {
+    public var patient: [Int32]
+    public var sentAt: [Int64]
+    public var channel: [Channel]
+    public var campaign: CategoryColumn
+    public var openedAt: [Int64]
+    public var clickedAt: [Int64]
+    public var respondedAt: [Int64]
+
+    public init(patient: [Int32] = [], sentAt: [Int64] = [], channel: [Channel] = [], campaign: CategoryColumn = .init(),
+                openedAt: [Int64] = [], clickedAt: [Int64] = [], respondedAt: [Int64] = []) {
+        self.patient = patient
+        self.sentAt = sentAt
+        self.channel = channel
+        self.campaign = campaign
+        self.openedAt = openedAt
+        self.clickedAt = clickedAt
+        self.respondedAt = respondedAt
+    }
+
+    public var count: Int { patient.count }
+}
+
+/// `consents.csv`: consent decisions per channel and purpose; the latest `recordedAt` wins.
+public struct Consents: Sendable {
+    public var patient: [Int32]
+    public var channel: [Channel]
+    public var purpose: [ConsentPurpose]
+    public var status: [ConsentStatus]
+    public var recordedAt: [Int64]
+
+    public init(patient: [Int32] = [], channel: [Channel] = [], purpose: [ConsentPurpose] = [],
+                status: [ConsentStatus] = [], recordedAt: [Int64] = []) {
+        self.patient = patient
+        self.channel = channel
+        self.purpose = purpose
+        self.status = status
+        self.recordedAt = recordedAt
+    }
+
+    public var count: Int { patient.count }
+}
+
+/// `conditions.csv` (optional).
+public struct Conditions: Sendable {
+    public var patient: [Int32]
+    public var code: CategoryColumn
+    public var description: CategoryColumn
+    /// ``ClinicExport/missingDate`` when unknown.
+    public var onsetDate: [Int32]
+
+    public init(patient: [Int32] = [], code: CategoryColumn = .init(), description: CategoryColumn = .init(),
+                onsetDate: [Int32] = []) {
+        self.patient = patient
+        self.code = code
+        self.description = description
+        self.onsetDate = onsetDate
+    }
+
+    public var count: Int { patient.count }
+}
+
+/// `leads.csv` (optional): enquiries, linked to a patient once converted.
+public struct Leads: Sendable {
+    public var ids: TextColumn
+    /// -1 while the lead has not become a patient.
+    public var patient: [Int32]
+    public var createdAt: [Int64]
+    public var source: CategoryColumn
+    public var interest: CategoryColumn
+
+    public init(ids: TextColumn = .init(), patient: [Int32] = [], createdAt: [Int64] = [], source: CategoryColumn = .init(),
+                interest: CategoryColumn = .init()) {
+        self.ids = ids
+        self.patient = patient
+        self.createdAt = createdAt
+        self.source = source
+        self.interest = interest
+    }
+
+    public var count: Int { patient.count }
+}

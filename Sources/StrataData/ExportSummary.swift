@@ -1,0 +1,79 @@
+import Foundation
+
+/// What `strata validate` prints: tables and row counts, patients, the date range of events, problems.
+public struct ExportSummary: Sendable, Equatable {
+    public struct TableLine: Sendable, Equatable {
+        public var table: CanonicalTable
+        public var rows: Int
+        public var isPresent: Bool
+    }
+
+    public var format: ExportFormat
+    public var tables: [TableLine]
+    public var patients: Int
+    /// The first and last day of any dated event (appointments, messages, consents, conditions, leads, patient
+    /// creation); nil for an export without events.
+    public var dateRange: ClosedRange<Int32>?
+    public var badRows: BadRowReport
+
+    public init(_ result: ExportReadResult) {
+        let export = result.export
+        format = result.format
+        let counts = export.rowCounts
+        tables = CanonicalTable.allCases.map {
+            TableLine(table: $0, rows: counts[$0] ?? 0, isPresent: export.presentTables.contains($0))
+        }
+        patients = export.patients.count
+        badRows = result.badRows
+        var first = Int32.max, last = Int32.min
+        func include(_ day: Int32) {
+            guard day != ClinicExport.missingDate else { return }
+            first = min(first, day)
+            last = max(last, day)
+        }
+        func include(_ timestamps: [Int64]) {
+            var low = Int64.max, high = Int64.min
+            for value in timestamps where value != ClinicExport.missingTimestamp {
+                low = min(low, value)
+                high = max(high, value)
+            }
+            if low <= high {
+                include(CivilDate.day(ofTimestamp: low))
+                include(CivilDate.day(ofTimestamp: high))
+            }
+        }
+        include(export.patients.createdAt)
+        include(export.appointments.scheduledAt)
+        include(export.communications.sentAt)
+        include(export.consents.recordedAt)
+        include(export.leads.createdAt)
+        for day in export.conditions.onsetDate { include(day) }
+        dateRange = first <= last ? first...last : nil
+    }
+
+    /// Whether the export was read without skipping anything.
+    public var isClean: Bool { badRows.count == 0 }
+
+    /// The printed summary, one fact per line.
+    public var text: String {
+        var lines = ["format: \(format.rawValue)", "tables:"]
+        let width = tables.map(\.table.rawValue.count).max() ?? 0
+        for line in tables {
+            let name = line.table.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append("  \(name)  \(line.isPresent ? "\(line.rows) rows" : "absent")")
+        }
+        lines.append("patients: \(patients)")
+        if let dateRange {
+            lines.append("date range: \(CivilDate.isoString(days: dateRange.lowerBound)) to \(CivilDate.isoString(days: dateRange.upperBound))")
+        } else {
+            lines.append("date range: none (no dated events)")
+        }
+        if badRows.count == 0 {
+            lines.append("problems: none")
+        } else {
+            lines.append("problems: \(badRows.count) bad rows skipped (--max-bad-rows); first \(badRows.examples.count):")
+            for example in badRows.examples { lines.append("  \(example)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,100 @@
+/// Why an export could not be read: the place (`file:line:column`), the offending text and what was expected.
+///
+/// Every problem the ingest finds in user data is one of these. `description` is the message the CLI
+/// prints, e.g.
+///
+///     appointments.csv:14:23: bad timestamp: found "2024-02-30T10:00:00Z", expected a valid date and time like 2024-02-29T10:00:00Z
+public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The failure kinds; `rawValue` is the phrase used in messages.
+    public enum Kind: String, Sendable, CaseIterable {
+        case unreadableFile = "cannot read file"
+        case emptyFile = "empty file"
+        case missingTable = "missing table"
+        case missingRequiredColumn = "missing required column"
+        case unknownColumn = "unknown column"
+        case duplicateColumn = "duplicate column"
+        case unterminatedQuote = "unterminated quote"
+        case strayQuote = "quote inside an unquoted field"
+        case wrongFieldCount = "wrong field count"
+        case emptyRequiredField = "empty required field"
+        case badDate = "bad date"
+        case badTimestamp = "bad timestamp"
+        case notANumber = "not a number"
+        case unknownValue = "unknown value"
+        case duplicateIdentifier = "duplicate id"
+        case unknownPatient = "unknown patient"
+        case unknownFormat = "unknown export format"
+        case badMapping = "bad column mapping"
+        case tooManyBadRows = "too many bad rows"
+    }
+
+    public var kind: Kind
+    /// The file, as given (a path or a file name).
+    public var file: String
+    /// 1-based physical line; 0 when the problem concerns the whole file.
+    public var line: Int
+    /// 1-based character column on that line; 0 when the problem concerns the whole line or file.
+    public var column: Int
+    /// The offending text (a field, a column name); empty when there is none.
+    public var found: String
+    /// What would have been accepted.
+    public var expected: String
+
+    public init(_ kind: Kind, file: String, line: Int = 0, column: Int = 0, found: String = "", expected: String) {
+        self.kind = kind
+        self.file = file
+        self.line = line
+        self.column = column
+        self.found = found
+        self.expected = expected
+    }
+
+    /// `file:line:column` (line and column left out when zero).
+    public var place: String {
+        var text = file
+        if line > 0 { text += ":\(line)" }
+        if column > 0 { text += ":\(column)" }
+        return text
+    }
+
+    public var description: String {
+        let shown = found.count > 80 ? String(found.prefix(77)) + "..." : found
+        let foundPart = found.isEmpty && kind != .emptyRequiredField ? "" : "found \"\(shown)\", "
+        return "\(place): \(kind.rawValue): \(foundPart)expected \(expected)"
+    }
+}
+
+/// Bad rows skipped under `--max-bad-rows`: how many, and the first few errors.
+public struct BadRowReport: Sendable, Equatable {
+    /// How many rows were skipped, over all tables.
+    public var count: Int = 0
+    /// The first errors, in file order per table (at most ``exampleLimit``).
+    public var examples: [IngestError] = []
+    public static let exampleLimit = 5
+
+    public init() {}
+
+    mutating func record(_ error: IngestError) {
+        count += 1
+        if examples.count < Self.exampleLimit { examples.append(error) }
+    }
+
+    mutating func merge(_ other: BadRowReport) {
+        count += other.count
+        for error in other.examples where examples.count < Self.exampleLimit { examples.append(error) }
+    }
+}
+
+/// How strict reading is.
+public struct IngestPolicy: Sendable, Equatable {
+    /// Row-level problems (bad values, wrong field counts, duplicate ids, unknown patients) tolerated
+    /// before reading fails; those rows are skipped and reported. 0 stops at the first problem.
+    /// File-level problems (missing columns, unterminated quotes, empty files) always stop reading.
+    public var maxBadRows: Int
+
+    public init(maxBadRows: Int = 0) {
+        self.maxBadRows = maxBadRows
+    }
+
+    public static let strict = IngestPolicy()
+}

@@ -1,0 +1,444 @@
+import Foundation
+import StrataLinearAlgebra
+
+/// Where one canonical column's values come from in a source CSV file.
+public struct ColumnSource: Sendable {
+    /// The canonical column filled.
+    public var canonical: CanonicalColumn
+    /// The source file's column (header name); nil when the column is a constant or left absent.
+    public var sourceColumn: String?
+    /// A value used for every row when there is no source column.
+    public var constant: String?
+    /// Source values replaced before checking (e.g. `"Yes" -> "no_show"`); values not listed pass unchanged.
+    public var valueMap: [String: String]
+    /// The layout of dates/timestamps; nil means ISO-8601 (see ``ByteParsing``).
+    public var layout: DateLayout?
+
+    public init(_ canonical: CanonicalColumn, sourceColumn: String?, constant: String? = nil,
+                valueMap: [String: String] = [:], layout: DateLayout? = nil) {
+        self.canonical = canonical
+        self.sourceColumn = sourceColumn
+        self.constant = constant
+        self.valueMap = valueMap
+        self.layout = layout
+    }
+}
+
+/// How to read one canonical table from one CSV file.
+public struct TableSource: Sendable {
+    public var table: CanonicalTable
+    public var url: URL
+    /// The file name used in messages.
+    public var displayName: String
+    public var columns: [ColumnSource]
+    /// Whether source columns that feed no canonical column are an error (canonical exports) or ignored (mappings).
+    public var rejectsUnknownColumns: Bool
+    /// Whether a repeated identifier is skipped silently, keeping the first row (a patients table taken
+    /// from an appointments file has one row per visit).
+    public var keepsFirstOfDuplicates: Bool
+
+    public init(table: CanonicalTable, url: URL, displayName: String, columns: [ColumnSource],
+                rejectsUnknownColumns: Bool, keepsFirstOfDuplicates: Bool = false) {
+        self.table = table
+        self.url = url
+        self.displayName = displayName
+        self.columns = columns
+        self.rejectsUnknownColumns = rejectsUnknownColumns
+        self.keepsFirstOfDuplicates = keepsFirstOfDuplicates
+    }
+
+    /// The canonical table read as is: every canonical column from the column of the same name.
+    public static func canonical(_ table: CanonicalTable, in folder: URL) -> TableSource {
+        TableSource(table: table, url: folder.appendingPathComponent(table.fileName), displayName: table.fileName,
+                    columns: table.columns.map { ColumnSource($0, sourceColumn: $0.name) }, rejectsUnknownColumns: true)
+    }
+}
+
+/// A table as read: one builder per canonical column, by name, plus the identifier index for tables with one.
+struct ReadTable: Sendable {
+    var columns: [String: ColumnBuilder]
+    var identifiers: ByteStringTable
+    var rowCount: Int
+
+    func column(_ name: String) -> ColumnBuilder? { columns[name] }
+}
+
+/// Reads canonical tables from CSV files: checks the header, converts fields from bytes, checks ids and
+/// patient references, splits each batch across cores.
+struct TableReader {
+    /// Batches with fewer records than this are converted on one core.
+    static let parallelThreshold = 8192
+
+    let policy: IngestPolicy
+    var badRows = BadRowReport()
+
+    init(policy: IngestPolicy) {
+        self.policy = policy
+    }
+
+    /// Reads `source`; event tables resolve `patient_id` through `patients`.
+    mutating func read(_ source: TableSource, patients: PatientIdentifiers?) throws(IngestError) -> ReadTable {
+        let reader = try CSVReader(url: source.url, file: source.displayName)
+        let plans = try Self.plan(source, header: reader.header)
+        let identifierColumn = plans.firstIndex { $0.source.canonical.kind == .identifier }
+        var builders = plans.map { ColumnBuilder(kind: $0.storage) }
+        var identifiers = ByteStringTable(minimumCapacity: 1024)
+        var rowCount = 0
+        let policy = self.policy
+        let expectedFields = reader.header.count
+        while let batch = try reader.nextBatch() {
+            let workers = batch.count >= Self.parallelThreshold ? Parallel.processorCount : 1
+            let parts = Parallel.map(rangesOf: batch.count, workers: workers) { records in
+                Self.convert(batch, records: records, plans: plans, expectedFields: expectedFields,
+                             patients: patients, stopAtFirstError: policy.maxBadRows == 0)
+            }
+            for var part in parts {
+                for error in part.errors {
+                    try note(error)
+                }
+                if let identifierColumn {
+                    var keep = [Bool](repeating: true, count: part.rowCount)
+                    var dropped = 0
+                    for row in 0..<part.rowCount {
+                        let text = part.builders[identifierColumn].text
+                        let (bytes, start, end) = (text.storage, text.offsets[row], text.offsets[row + 1])
+                        let (_, inserted) = identifiers.insert(bytes, start, end)
+                        if !inserted {
+                            keep[row] = false
+                            dropped += 1
+                            if source.keepsFirstOfDuplicates { continue }
+                            try note(IngestError(.duplicateIdentifier, file: source.displayName, line: part.lines[row],
+                                                 column: 1, found: String(decoding: bytes[start..<end], as: UTF8.self),
+                                                 expected: "each \(plans[identifierColumn].source.canonical.name) once"))
+                        }
+                    }
+                    if dropped > 0 { part.keep(keep) }
+                }
+                for index in builders.indices { builders[index].append(contentsOf: part.builders[index]) }
+                rowCount += part.rowCount
+            }
+        }
+        var columns: [String: ColumnBuilder] = [:]
+        for (plan, builder) in zip(plans, builders) { columns[plan.source.canonical.name] = builder }
+        return ReadTable(columns: columns, identifiers: identifiers, rowCount: rowCount)
+    }
+
+    /// Counts a bad row; throws when the policy allows no more.
+    private mutating func note(_ error: IngestError) throws(IngestError) {
+        if policy.maxBadRows == 0 { throw error }
+        badRows.record(error)
+        if badRows.count > policy.maxBadRows {
+            throw IngestError(.tooManyBadRows, file: error.file, line: error.line, column: error.column,
+                              found: "\(badRows.count) bad rows; this one: \(error.kind.rawValue): \(error.found)",
+                              expected: "at most \(policy.maxBadRows) (--max-bad-rows)")
+        }
+    }
+
+    // MARK: Planning
+
+    /// A column source resolved against a file's header.
+    struct ColumnPlan: Sendable {
+        var source: ColumnSource
+        /// Field index in the file, or nil for a constant / absent column.
+        var fieldIndex: Int?
+        var constant: [UInt8]?
+        var mapKeys: ByteStringTable?
+        var mapValues: [[UInt8]]
+        var storage: ColumnBuilder.Kind
+        /// For fixed categories: the allowed values' bytes, in code order.
+        var levels: [[UInt8]]
+    }
+
+    static func plan(_ source: TableSource, header: [String]) throws(IngestError) -> [ColumnPlan] {
+        var positions: [String: Int] = [:]
+        for (index, name) in header.enumerated() {
+            if positions[name] != nil {
+                throw IngestError(.duplicateColumn, file: source.displayName, line: 1, column: column(of: index, in: header),
+                                  found: name, expected: "each column name once in the header")
+            }
+            positions[name] = index
+        }
+        let used = Set(source.columns.compactMap(\.sourceColumn))
+        if source.rejectsUnknownColumns, let index = header.firstIndex(where: { !used.contains($0) }) {
+            throw IngestError(.unknownColumn, file: source.displayName, line: 1, column: column(of: index, in: header),
+                              found: header[index],
+                              expected: "one of \(source.columns.compactMap(\.sourceColumn).joined(separator: ", "))")
+        }
+        var plans: [ColumnPlan] = []
+        for column in source.columns {
+            var fieldIndex: Int?
+            if let name = column.sourceColumn {
+                fieldIndex = positions[name]
+                if fieldIndex == nil && !column.canonical.isOptional && column.constant == nil {
+                    throw IngestError(.missingRequiredColumn, file: source.displayName, line: 1, found: name,
+                                      expected: "a column \"\(name)\" in the header (\(header.joined(separator: ",")))")
+                }
+            }
+            var mapKeys: ByteStringTable?
+            var mapValues: [[UInt8]] = []
+            if !column.valueMap.isEmpty {
+                var keys = ByteStringTable()
+                for (key, value) in column.valueMap.sorted(by: { $0.key < $1.key }) {
+                    keys.insert(key)
+                    mapValues.append(Array(value.utf8))
+                }
+                mapKeys = keys
+            }
+            let storage: ColumnBuilder.Kind
+            var levels: [[UInt8]] = []
+            switch column.canonical.kind {
+            case .identifier: storage = .text
+            case .patientReference: storage = .patient
+            case .date: storage = .day
+            case .timestamp: storage = .timestamp
+            case .decimal: storage = .number
+            case .category(let values):
+                storage = .level
+                levels = values.map { Array($0.utf8) }
+            case .text: storage = rawTextColumns.contains(column.canonical.name) ? .text : .dictionary
+            }
+            plans.append(ColumnPlan(source: column, fieldIndex: fieldIndex, constant: column.constant.map { Array($0.utf8) },
+                                    mapKeys: mapKeys, mapValues: mapValues, storage: storage, levels: levels))
+        }
+        return plans
+    }
+
+    /// Text columns kept as raw text rather than dictionary-encoded: nearly unique per row.
+    static let rawTextColumns: Set<String> = ["first_name", "email", "phone"]
+
+    private static func column(of fieldIndex: Int, in header: [String]) -> Int {
+        header.prefix(fieldIndex).reduce(1) { $0 + $1.count + 1 }
+    }
+
+    // MARK: Converting
+
+    /// The rows converted from one record range of a batch.
+    struct Part: Sendable {
+        var builders: [ColumnBuilder]
+        var lines: [Int]
+        var rowCount: Int
+        var errors: [IngestError]
+
+        mutating func keep(_ keep: [Bool]) {
+            for index in builders.indices { builders[index] = builders[index].filtered(keeping: keep) }
+            lines = zip(lines, keep).filter(\.1).map(\.0)
+            rowCount = keep.lazy.filter { $0 }.count
+        }
+    }
+
+    static func convert(_ batch: CSVBatch, records: Range<Int>, plans: [ColumnPlan], expectedFields: Int,
+                        patients: PatientIdentifiers?, stopAtFirstError: Bool) -> Part {
+        var builders = plans.map { plan -> ColumnBuilder in
+            var builder = ColumnBuilder(kind: plan.storage)
+            builder.reserve(records.count)
+            return builder
+        }
+        var splitter = CSVFieldSplitter(capacity: expectedFields + 1)
+        var lines: [Int] = []
+        lines.reserveCapacity(records.count)
+        var errors: [IngestError] = []
+        var rowCount = 0
+        recordLoop: for record in records {
+            let fieldCount: Int
+            do { fieldCount = try splitter.split(batch, record: record) } catch {
+                errors.append(error)
+                if stopAtFirstError { break recordLoop }
+                continue
+            }
+            guard fieldCount == expectedFields else {
+                errors.append(batch.fieldCountError(record: record, found: fieldCount, expected: expectedFields))
+                if stopAtFirstError { break recordLoop }
+                continue
+            }
+            for (index, plan) in plans.enumerated() {
+                var bytes: [UInt8], start: Int, end: Int
+                if let fieldIndex = plan.fieldIndex {
+                    (bytes, start, end) = splitter.field(batch, fieldIndex)
+                    if start == end, let constant = plan.constant { (bytes, start, end) = (constant, 0, constant.count) }
+                } else if let constant = plan.constant {
+                    (bytes, start, end) = (constant, 0, constant.count)
+                } else {
+                    (bytes, start, end) = ([], 0, 0)
+                }
+                if let keys = plan.mapKeys, let code = keys.code(of: bytes, start, end) {
+                    let mapped = plan.mapValues[Int(code)]
+                    (bytes, start, end) = (mapped, 0, mapped.count)
+                }
+                if let expected = builders[index].append(bytes, start, end, plan: plan, patients: patients) {
+                    let position = plan.fieldIndex.map { splitter.starts[$0] } ?? batch.recordStarts[record]
+                    let kind = builders[index].failureKind(start == end, plan: plan)
+                    let shown = String(decoding: bytes[start..<end], as: UTF8.self)
+                    var error = batch.error(kind, record: record, position: position, found: shown, expected: expected)
+                    if plan.fieldIndex.map({ splitter.quoted[$0] }) == true {
+                        error.column -= 1  // point at the opening quote
+                    }
+                    errors.append(error)
+                    for rollback in 0..<index { builders[rollback].truncate(to: rowCount) }
+                    if stopAtFirstError { break recordLoop }
+                    continue recordLoop
+                }
+            }
+            lines.append(batch.recordLines[record])
+            rowCount += 1
+        }
+        return Part(builders: builders, lines: lines, rowCount: rowCount, errors: errors)
+    }
+}
+
+/// The values of one column while reading, in the storage its kind needs.
+struct ColumnBuilder: Sendable {
+    enum Kind: Sendable { case day, timestamp, number, level, dictionary, text, patient }
+
+    let kind: Kind
+    var days: [Int32] = []
+    var seconds: [Int64] = []
+    var numbers: [Double] = []
+    /// Fixed-category codes (index into the allowed values); 255 when absent.
+    var levels: [UInt8] = []
+    /// Dictionary codes or patient indices; -1 when absent.
+    var codes: [Int32] = []
+    var dictionary = ByteStringTable()
+    var text = TextColumn()
+
+    init(kind: Kind) { self.kind = kind }
+
+    var count: Int {
+        switch kind {
+        case .day: days.count
+        case .timestamp: seconds.count
+        case .number: numbers.count
+        case .level: levels.count
+        case .dictionary, .patient: codes.count
+        case .text: text.count
+        }
+    }
+
+    mutating func reserve(_ capacity: Int) {
+        switch kind {
+        case .day: days.reserveCapacity(capacity)
+        case .timestamp: seconds.reserveCapacity(capacity)
+        case .number: numbers.reserveCapacity(capacity)
+        case .level: levels.reserveCapacity(capacity)
+        case .dictionary, .patient: codes.reserveCapacity(capacity)
+        case .text: text.offsets.reserveCapacity(capacity + 1)
+        }
+    }
+
+    /// Converts and appends one field.
+    /// - Returns: nil on success, else what was expected.
+    @inline(__always)
+    mutating func append(_ bytes: [UInt8], _ start: Int, _ end: Int, plan: TableReader.ColumnPlan,
+                         patients: PatientIdentifiers?) -> String? {
+        let isEmpty = start == end
+        if isEmpty && !plan.source.canonical.isOptional { return "a value (the column is required)" }
+        switch kind {
+        case .day:
+            if isEmpty { days.append(ClinicExport.missingDate); return nil }
+            let value = plan.source.layout.map { $0.date(bytes, start, end) } ?? ByteParsing.isoDate(bytes, start, end)
+            guard let value else { return "a date like \(plan.source.layout?.description ?? "2024-02-29 (YYYY-MM-DD)")" }
+            days.append(value)
+        case .timestamp:
+            if isEmpty { seconds.append(ClinicExport.missingTimestamp); return nil }
+            let value = plan.source.layout.map { $0.timestamp(bytes, start, end) } ?? ByteParsing.isoTimestamp(bytes, start, end)
+            guard let value else {
+                return "a date and time like \(plan.source.layout?.description ?? "2024-02-29T14:30:00Z (ISO-8601 with Z or an offset)")"
+            }
+            seconds.append(value)
+        case .number:
+            if isEmpty { numbers.append(.nan); return nil }
+            guard let value = ByteParsing.decimal(bytes, start, end) else { return "a decimal number like 120.50" }
+            numbers.append(value)
+        case .level:
+            if isEmpty { levels.append(255); return nil }
+            for (code, level) in plan.levels.enumerated() where level.count == end - start {
+                var equal = true
+                for k in 0..<level.count where level[k] != bytes[start + k] { equal = false; break }
+                if equal { levels.append(UInt8(code)); return nil }
+            }
+            return "one of " + plan.levels.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+        case .dictionary:
+            codes.append(isEmpty ? -1 : dictionary.insert(bytes, start, end).code)
+        case .text:
+            text.append(bytes, start, end)
+        case .patient:
+            if isEmpty { codes.append(-1); return nil }
+            guard let index = patients?.index(of: bytes, start, end) else { return "a patient_id listed in patients.csv" }
+            codes.append(index)
+        }
+        return nil
+    }
+
+    func failureKind(_ isEmpty: Bool, plan: TableReader.ColumnPlan) -> IngestError.Kind {
+        if isEmpty { return .emptyRequiredField }
+        switch kind {
+        case .day: return .badDate
+        case .timestamp: return .badTimestamp
+        case .number: return .notANumber
+        case .level: return .unknownValue
+        case .patient: return .unknownPatient
+        case .dictionary, .text: return .unknownValue
+        }
+    }
+
+    mutating func truncate(to rows: Int) {
+        switch kind {
+        case .day: days.removeSubrange(rows...)
+        case .timestamp: seconds.removeSubrange(rows...)
+        case .number: numbers.removeSubrange(rows...)
+        case .level: levels.removeSubrange(rows...)
+        case .patient: codes.removeSubrange(rows...)
+        case .dictionary: codes.removeSubrange(rows...)
+        case .text: text.truncate(to: rows)
+        }
+    }
+
+    func filtered(keeping keep: [Bool]) -> ColumnBuilder {
+        var result = self
+        switch kind {
+        case .day: result.days = zip(days, keep).filter(\.1).map(\.0)
+        case .timestamp: result.seconds = zip(seconds, keep).filter(\.1).map(\.0)
+        case .number: result.numbers = zip(numbers, keep).filter(\.1).map(\.0)
+        case .level: result.levels = zip(levels, keep).filter(\.1).map(\.0)
+        case .dictionary, .patient: result.codes = zip(codes, keep).filter(\.1).map(\.0)
+        case .text: result.text = text.filtered(keeping: keep)
+        }
+        return result
+    }
+
+    /// Appends another part's rows; dictionary codes are renumbered into this column's dictionary.
+    mutating func append(contentsOf other: ColumnBuilder) {
+        switch kind {
+        case .day: days.append(contentsOf: other.days)
+        case .timestamp: seconds.append(contentsOf: other.seconds)
+        case .number: numbers.append(contentsOf: other.numbers)
+        case .level: levels.append(contentsOf: other.levels)
+        case .patient: codes.append(contentsOf: other.codes)
+        case .text: text.append(contentsOf: other.text)
+        case .dictionary:
+            if dictionary.count == 0 && codes.isEmpty {
+                dictionary = other.dictionary
+                codes = other.codes
+                return
+            }
+            var renumber = [Int32](repeating: -1, count: other.dictionary.count)
+            for code in 0..<other.dictionary.count {
+                let bytes = Array(other.dictionary.bytes(of: code))
+                renumber[code] = dictionary.insert(bytes, 0, bytes.count).code
+            }
+            codes.reserveCapacity(codes.count + other.codes.count)
+            for code in other.codes { codes.append(code < 0 ? -1 : renumber[Int(code)]) }
+        }
+    }
+
+    // MARK: Typed results
+
+    var categoryColumn: CategoryColumn { CategoryColumn(codes: codes, levels: dictionary.strings) }
+
+    func enumValues<E: RawRepresentable>(_: E.Type) -> [E] where E.RawValue == UInt8 {
+        levels.map { E(rawValue: $0)! }
+    }
+
+    func optionalEnumValues<E: RawRepresentable>(_: E.Type) -> [E?] where E.RawValue == UInt8 {
+        levels.map { $0 == 255 ? nil : E(rawValue: $0) }
+    }
+}

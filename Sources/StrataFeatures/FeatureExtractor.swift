@@ -1,0 +1,336 @@
+import StrataData
+import StrataLinearAlgebra
+
+/// Computes raw feature values (before missing-value fill and transforms) as of a day T.
+///
+/// **As of T** means: an event counts when its timestamp is at or before the end of day T (UTC), i.e.
+/// `timestamp < (T + 1) · 86400`. An appointment on day T at 23:59 counts; one at 00:00 on T + 1 does not.
+/// Nothing after T influences any value, which the leakage tests pin.
+///
+/// Patients are processed in parallel ranges; each patient's events are reached through ``PatientGroups``.
+public enum FeatureExtractor {
+    /// Raw values, one row per patient (row `i` is patient index `i`), one column per definition; NaN
+    /// marks a missing value.
+    ///
+    /// - Complexity: O(patients · definitions + events) time, plus sorting each patient's visit days.
+    public static func rawValues(_ export: ClinicExport, asOf day: Int32, definitions: [FeatureDefinition],
+                                 workers: Int = Parallel.processorCount) -> Matrix<Double> {
+        let context = ExtractionContext(export, asOf: day, definitions: definitions)
+        let width = definitions.count
+        let patientCount = export.patients.count
+        let parts = Parallel.map(rangesOf: patientCount, workers: workers) { range in
+            var values = [Double](repeating: 0, count: range.count * width)
+            var facts = PatientFacts(context: context)
+            for patient in range {
+                facts.collect(patient: patient, export: export, context: context)
+                facts.write(row: patient - range.lowerBound, width: width, into: &values, context: context,
+                            patient: patient, export: export)
+            }
+            return values
+        }
+        var elements: [Double] = []
+        elements.reserveCapacity(patientCount * width)
+        for part in parts { elements.append(contentsOf: part) }
+        return Matrix(rows: patientCount, columns: width, elements: elements)
+    }
+}
+
+/// Everything shared by the per-patient loop: groupings, category slots, the cut-off.
+struct ExtractionContext: Sendable {
+    let asOf: Int32
+    /// Events with a timestamp below this are at or before T.
+    let cutoff: Int64
+    let definitions: [FeatureDefinition]
+    let appointmentGroups: PatientGroups?
+    let communicationGroups: PatientGroups?
+    let conditionGroups: PatientGroups?
+    let leadGroups: PatientGroups?
+    /// Distinct frequency windows, and for each definition its window's slot.
+    let windows: [Int]
+    /// Service code -> slot (0..<named count; `named count` = other).
+    let serviceSlot: [Int]
+    let serviceSlotCount: Int
+    /// Per condition definition: which condition codes it flags (indexed by code), and its flag slot.
+    let conditionCodeSets: [[Bool]]
+    /// Lead source / interest code -> slot (named, then other).
+    let leadSourceSlot: [Int]
+    let leadInterestSlot: [Int]
+    let needsVisitDays: Bool
+    /// Per definition: its window slot (visits), category slot (services, leads) or flag index (conditions).
+    let slotOfDefinition: [Int]
+
+    init(_ export: ClinicExport, asOf day: Int32, definitions: [FeatureDefinition]) {
+        asOf = day
+        cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
+        self.definitions = definitions
+        let patientCount = export.patients.count
+        var usesAppointments = false, usesCommunications = false, usesConditions = false, usesLeads = false
+        var windows: [Int] = []
+        var namedServices: [String] = [], namedSources: [String] = [], namedInterests: [String] = []
+        var conditionCodeSets: [[Bool]] = []
+        var needsVisitDays = false
+        for definition in definitions {
+            switch definition {
+            case .visits(let window):
+                usesAppointments = true
+                if !windows.contains(window) { windows.append(window) }
+            case .daysSinceLastVisit, .totalAmount, .meanAmount, .noShowRate, .cancellationRate, .meanBookingLeadDays,
+                 .hasUpcomingAppointment, .daysUntilNextAppointment:
+                usesAppointments = true
+            case .meanVisitInterval, .visitIntervalSpread, .overdueRatio:
+                usesAppointments = true
+                needsVisitDays = true
+            case .serviceCount(_, let named):
+                usesAppointments = true
+                namedServices = named
+            case .openRate, .clickRate, .responseRate, .daysSinceLastContact:
+                usesCommunications = true
+            case .condition(let codes):
+                usesConditions = true
+                let wanted = Set(codes)
+                conditionCodeSets.append(export.conditions.code.levels.map { wanted.contains($0) })
+            case .leadSource(_, let named):
+                usesLeads = true
+                namedSources = named
+            case .leadInterest(_, let named):
+                usesLeads = true
+                namedInterests = named
+            case .tenureDays, .ageYears, .sex, .missingIndicator: break
+            }
+        }
+        func slots(_ levels: [String], named: [String]) -> [Int] {
+            levels.map { named.firstIndex(of: $0) ?? named.count }
+        }
+        appointmentGroups = usesAppointments ? PatientGroups(export.appointments.patient, patientCount: patientCount) : nil
+        communicationGroups = usesCommunications ? PatientGroups(export.communications.patient, patientCount: patientCount) : nil
+        conditionGroups = usesConditions ? PatientGroups(export.conditions.patient, patientCount: patientCount) : nil
+        leadGroups = usesLeads ? PatientGroups(export.leads.patient, patientCount: patientCount) : nil
+        self.windows = windows
+        serviceSlot = slots(export.appointments.service.levels, named: namedServices)
+        serviceSlotCount = namedServices.count + 1
+        self.conditionCodeSets = conditionCodeSets
+        leadSourceSlot = slots(export.leads.source.levels, named: namedSources)
+        leadInterestSlot = slots(export.leads.interest.levels, named: namedInterests)
+        self.needsVisitDays = needsVisitDays
+        var conditionIndex = 0
+        slotOfDefinition = definitions.map { definition in
+            switch definition {
+            case .visits(let window): return windows.firstIndex(of: window)!
+            case .serviceCount(let level, let named), .leadSource(let level, let named), .leadInterest(let level, let named):
+                return level.flatMap { named.firstIndex(of: $0) } ?? named.count
+            case .condition:
+                conditionIndex += 1
+                return conditionIndex - 1
+            default: return 0
+            }
+        }
+    }
+}
+
+/// One patient's aggregates as of T; buffers are reused from patient to patient.
+struct PatientFacts {
+    var visitCount = 0
+    var lastVisitDay = Int32.min
+    var amountSum = 0.0
+    var amountCount = 0
+    var windowCounts: [Int]
+    var visitDays: [Int32] = []
+    var outcomes = 0, noShows = 0, cancellations = 0
+    var leadTimeSum = 0.0
+    var leadTimeCount = 0
+    var serviceCounts: [Int]
+    /// Per channel: sent, opened, clicked, responded.
+    var channelCounts: [Int]
+    var lastContact = Int64.min
+    var hasUpcoming = false
+    var nextScheduled = Int64.max
+    var conditionFlags: [Bool]
+    var latestLeadRow = -1
+
+    init(context: ExtractionContext) {
+        windowCounts = Array(repeating: 0, count: context.windows.count)
+        serviceCounts = Array(repeating: 0, count: context.serviceSlotCount)
+        channelCounts = Array(repeating: 0, count: Channel.allCases.count * 4)
+        conditionFlags = Array(repeating: false, count: context.conditionCodeSets.count)
+    }
+
+    mutating func collect(patient: Int, export: ClinicExport, context: ExtractionContext) {
+        let cutoff = context.cutoff, asOf = context.asOf
+        visitCount = 0; lastVisitDay = .min; amountSum = 0; amountCount = 0
+        for index in windowCounts.indices { windowCounts[index] = 0 }
+        visitDays.removeAll(keepingCapacity: true)
+        outcomes = 0; noShows = 0; cancellations = 0; leadTimeSum = 0; leadTimeCount = 0
+        for index in serviceCounts.indices { serviceCounts[index] = 0 }
+        hasUpcoming = false; nextScheduled = .max
+
+        if let groups = context.appointmentGroups {
+            let appointments = export.appointments
+            for position in groups.range(of: patient) {
+                let row = Int(groups.rows[position])
+                let scheduled = appointments.scheduledAt[row]
+                let booked = appointments.bookedAt[row]
+                if scheduled >= cutoff {
+                    if booked != ClinicExport.missingTimestamp && booked < cutoff {
+                        hasUpcoming = true
+                        nextScheduled = min(nextScheduled, scheduled)
+                    }
+                    continue
+                }
+                let status = appointments.status[row]
+                if booked != ClinicExport.missingTimestamp {
+                    leadTimeSum += Double(scheduled - booked) / Double(CivilDate.secondsPerDay)
+                    leadTimeCount += 1
+                }
+                switch status {
+                case .completed:
+                    outcomes += 1
+                    visitCount += 1
+                    let day = CivilDate.day(ofTimestamp: scheduled)
+                    lastVisitDay = max(lastVisitDay, day)
+                    let amount = appointments.amount[row]
+                    if !amount.isNaN {
+                        amountSum += amount
+                        amountCount += 1
+                    }
+                    for (slot, window) in context.windows.enumerated() where Int(asOf - day) < window {
+                        windowCounts[slot] += 1
+                    }
+                    let service = appointments.service.codes[row]
+                    if service >= 0 { serviceCounts[context.serviceSlot[Int(service)]] += 1 }
+                    if context.needsVisitDays { visitDays.append(day) }
+                case .noShow:
+                    outcomes += 1
+                    noShows += 1
+                case .cancelled:
+                    outcomes += 1
+                    cancellations += 1
+                case .booked:
+                    break
+                }
+            }
+        }
+
+        if let groups = context.communicationGroups {
+            for index in channelCounts.indices { channelCounts[index] = 0 }
+            lastContact = .min
+            let communications = export.communications
+            for position in groups.range(of: patient) {
+                let row = Int(groups.rows[position])
+                let sent = communications.sentAt[row]
+                guard sent < cutoff else { continue }
+                lastContact = max(lastContact, sent)
+                let base = Int(communications.channel[row].rawValue) * 4
+                channelCounts[base] += 1
+                let opened = communications.openedAt[row], clicked = communications.clickedAt[row]
+                let responded = communications.respondedAt[row]
+                if opened != ClinicExport.missingTimestamp && opened < cutoff { channelCounts[base + 1] += 1 }
+                if clicked != ClinicExport.missingTimestamp && clicked < cutoff { channelCounts[base + 2] += 1 }
+                if responded != ClinicExport.missingTimestamp && responded < cutoff { channelCounts[base + 3] += 1 }
+            }
+        }
+
+        if let groups = context.conditionGroups {
+            for index in conditionFlags.indices { conditionFlags[index] = false }
+            let conditions = export.conditions
+            for position in groups.range(of: patient) {
+                let row = Int(groups.rows[position])
+                let onset = conditions.onsetDate[row]
+                guard onset == ClinicExport.missingDate || onset <= asOf else { continue }
+                let code = Int(conditions.code.codes[row])
+                guard code >= 0 else { continue }
+                for (flag, codeSet) in context.conditionCodeSets.enumerated() where codeSet[code] { conditionFlags[flag] = true }
+            }
+        }
+
+        if let groups = context.leadGroups {
+            latestLeadRow = -1
+            var latest = Int64.min
+            for position in groups.range(of: patient) {
+                let row = Int(groups.rows[position])
+                let created = export.leads.createdAt[row]
+                if created < cutoff && created >= latest {
+                    latest = created
+                    latestLeadRow = row
+                }
+            }
+        }
+    }
+
+    /// Writes the patient's row of raw values.
+    func write(row: Int, width: Int, into values: inout [Double], context: ExtractionContext, patient: Int,
+               export: ClinicExport) {
+        let asOf = context.asOf
+        let base = row * width
+        var intervalMean = Double.nan, intervalSpread = Double.nan
+        if context.needsVisitDays && visitDays.count >= 2 {
+            let days = visitDays.sorted()
+            var sum = 0.0
+            for k in 1..<days.count { sum += Double(days[k] - days[k - 1]) }
+            let gaps = Double(days.count - 1)
+            intervalMean = sum / gaps
+            var squares = 0.0
+            for k in 1..<days.count {
+                let deviation = Double(days[k] - days[k - 1]) - intervalMean
+                squares += deviation * deviation
+            }
+            intervalSpread = (squares / gaps).squareRoot()
+        }
+        let daysSinceLastVisit = visitCount > 0 ? Double(asOf - lastVisitDay) : .nan
+        for (column, definition) in context.definitions.enumerated() {
+            let value: Double
+            switch definition {
+            case .daysSinceLastVisit: value = daysSinceLastVisit
+            case .visits: value = Double(windowCounts[context.slotOfDefinition[column]])
+            case .totalAmount: value = amountSum
+            case .meanAmount: value = amountCount > 0 ? amountSum / Double(amountCount) : .nan
+            case .tenureDays:
+                let created = export.patients.createdAt[patient]
+                let createdDay = created == ClinicExport.missingTimestamp ? Int32.max : CivilDate.day(ofTimestamp: created)
+                value = createdDay <= asOf ? Double(asOf - createdDay) : .nan
+            case .ageYears:
+                let birth = export.patients.birthDate[patient]
+                value = birth != ClinicExport.missingDate && birth <= asOf ? Double(CivilDate.wholeYears(from: birth, to: asOf)) : .nan
+            case .sex(let sex): value = export.patients.sex[patient] == sex ? 1 : 0
+            case .meanVisitInterval: value = intervalMean
+            case .visitIntervalSpread: value = intervalSpread
+            case .overdueRatio: value = intervalMean > 0 ? daysSinceLastVisit / intervalMean : .nan
+            case .noShowRate(let weight, let prior):
+                value = (Double(noShows) + weight * prior) / (Double(outcomes) + weight)
+            case .cancellationRate(let weight, let prior):
+                value = (Double(cancellations) + weight * prior) / (Double(outcomes) + weight)
+            case .meanBookingLeadDays: value = leadTimeCount > 0 ? leadTimeSum / Double(leadTimeCount) : .nan
+            case .serviceCount: value = Double(serviceCounts[context.slotOfDefinition[column]])
+            case .openRate(let channel, let weight, let prior): value = rate(channel, 1, weight, prior)
+            case .clickRate(let channel, let weight, let prior): value = rate(channel, 2, weight, prior)
+            case .responseRate(let channel, let weight, let prior): value = rate(channel, 3, weight, prior)
+            case .daysSinceLastContact:
+                value = lastContact == .min ? .nan : Double(asOf - CivilDate.day(ofTimestamp: lastContact))
+            case .hasUpcomingAppointment: value = hasUpcoming ? 1 : 0
+            case .daysUntilNextAppointment:
+                value = hasUpcoming ? Double(CivilDate.day(ofTimestamp: nextScheduled) - asOf) : .nan
+            case .condition: value = conditionFlags[context.slotOfDefinition[column]] ? 1 : 0
+            case .leadSource:
+                value = leadIndicator(export.leads.source.codes, slots: context.leadSourceSlot, slot: context.slotOfDefinition[column])
+            case .leadInterest:
+                value = leadIndicator(export.leads.interest.codes, slots: context.leadInterestSlot, slot: context.slotOfDefinition[column])
+            case .missingIndicator: value = 0  // filled below, once the indicated column is known
+            }
+            values[base + column] = value
+        }
+        for (column, definition) in context.definitions.enumerated() {
+            if case .missingIndicator(let of) = definition { values[base + column] = values[base + of].isNaN ? 1 : 0 }
+        }
+    }
+
+    private func rate(_ channel: Channel, _ event: Int, _ weight: Double, _ prior: Double) -> Double {
+        let base = Int(channel.rawValue) * 4
+        return (Double(channelCounts[base + event]) + weight * prior) / (Double(channelCounts[base]) + weight)
+    }
+
+    private func leadIndicator(_ codes: [Int32], slots: [Int], slot: Int) -> Double {
+        guard latestLeadRow >= 0 else { return 0 }
+        let code = codes[latestLeadRow]
+        guard code >= 0 else { return 0 }
+        return slots[Int(code)] == slot ? 1 : 0
+    }
+}

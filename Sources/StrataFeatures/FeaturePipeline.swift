@@ -1,0 +1,330 @@
+import Foundation
+import StrataData
+import StrataLinearAlgebra
+
+/// A feature matrix: one row per patient, the patient ids beside it (never inside the schema), and the
+/// schema describing the columns.
+public struct FeatureTable: Sendable {
+    /// Patient ids, in row order.
+    public var patientIDs: [String]
+    public var matrix: Matrix<Double>
+    public var schema: FeatureSchema
+
+    public init(patientIDs: [String], matrix: Matrix<Double>, schema: FeatureSchema) {
+        self.patientIDs = patientIDs
+        self.matrix = matrix
+        self.schema = schema
+    }
+}
+
+/// A `features` section that does not fit the export.
+public struct FeatureSpecError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    public var description: String { "features: \(message)" }
+}
+
+/// Feature vectors from an export: plan the columns from the spec, compute raw values as of T, fill missing
+/// values, transform, standardize.
+///
+/// `fit` learns what depends on the training data (the most frequent categories, fill values, centers and
+/// scales) and records it in the schema; `apply` recomputes exactly the schema's columns on another export
+/// or date, so training and scoring see the same columns.
+public enum FeaturePipeline {
+    /// Computes features as of `asOf` and fits the schema on these rows.
+    public static func fit(_ export: ClinicExport, asOf: Int32, spec: FeatureSpec = .default,
+                           workers: Int = Parallel.processorCount) throws -> FeatureTable {
+        var columns = try plan(export, asOf: asOf, spec: spec)
+        let definitions = try FeatureDefinition.definitions(of: FeatureSchema(columns: columns))
+        var values = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions, workers: workers)
+        for index in columns.indices {
+            guard let policyText = columns[index].missing, let policy = MissingPolicy(schemaText: policyText) else { continue }
+            columns[index].fill = fillValue(policy, column: index, of: values)
+        }
+        let transforms = try parsedTransforms(columns)
+        transform(&values, columns: columns, transforms: transforms, workers: workers)
+        if spec.standardize {
+            let (centers, scales) = standardization(values, workers: workers)
+            for index in columns.indices {
+                columns[index].center = centers[index]
+                columns[index].scale = scales[index]
+            }
+            standardize(&values, columns: columns, workers: workers)
+        }
+        return FeatureTable(patientIDs: export.patients.ids.all, matrix: values, schema: FeatureSchema(columns: columns))
+    }
+
+    /// Computes the columns of a fitted schema as of `asOf` (scoring).
+    public static func apply(_ schema: FeatureSchema, to export: ClinicExport, asOf: Int32,
+                             workers: Int = Parallel.processorCount) throws -> FeatureTable {
+        let definitions = try FeatureDefinition.definitions(of: schema)
+        var values = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions, workers: workers)
+        transform(&values, columns: schema.columns, transforms: try parsedTransforms(schema.columns), workers: workers)
+        standardize(&values, columns: schema.columns, workers: workers)
+        return FeatureTable(patientIDs: export.patients.ids.all, matrix: values, schema: schema)
+    }
+
+    // MARK: Planning
+
+    /// The columns the spec asks for on this export, before fitting (no fill values or scaling yet).
+    /// Categories are chosen from events at or before T, most frequent first (ties by name).
+    public static func plan(_ export: ClinicExport, asOf: Int32, spec: FeatureSpec) throws(FeatureSpecError) -> [FeatureSchema.Column] {
+        let cutoff = (Int64(asOf) + 1) * CivilDate.secondsPerDay
+        var columns: [FeatureSchema.Column] = []
+        func add(_ name: String, _ family: String, _ label: String, transforms: [String] = [], missing: MissingPolicy? = nil,
+                 levels: [String]? = nil, parameters: [String: Double]? = nil) {
+            columns.append(FeatureSchema.Column(name: name, family: family, label: label, transforms: transforms,
+                                                missing: missing?.description, levels: levels, parameters: parameters))
+        }
+        if spec.recency.parameters != nil {
+            add("days_since_last_visit", "recency", "days since last visit", missing: .max)
+        }
+        if let frequency = spec.frequency.parameters {
+            for window in frequency.windows {
+                add("visits_\(window)d", "frequency", "visits in the last \(window) days", transforms: ["log1p"],
+                    parameters: ["window_days": Double(window)])
+            }
+        }
+        if spec.monetary.parameters != nil {
+            add("total_amount", "monetary", "total spent", transforms: ["log1p"])
+            add("mean_amount", "monetary", "mean spent per visit", transforms: ["log1p"], missing: .median)
+        }
+        if spec.tenure.parameters != nil {
+            add("tenure_days", "tenure", "days since becoming a patient", missing: .zero)
+        }
+        if spec.demographics.parameters != nil {
+            add("age_years", "demographics", "age in years", missing: .median)
+            let present = Set(export.patients.sex)
+            for sex in Sex.allCases where present.contains(sex) {
+                add("sex.\(sex.name)", "demographics", "sex: \(sex.name)", levels: [sex.name])
+            }
+        }
+        if spec.visitIntervals.parameters != nil {
+            add("mean_visit_interval_days", "visit_intervals", "usual days between visits", missing: .median)
+            add("visit_interval_spread_days", "visit_intervals", "spread of days between visits", missing: .median)
+            add("overdue_ratio", "visit_intervals", "days since last visit over usual interval", transforms: ["clip(0,10)"],
+                missing: .median)
+        }
+        if let attendance = spec.attendance.parameters {
+            add("no_show_rate", "attendance", "no-show rate",
+                parameters: ["prior_weight": attendance.priorWeight, "prior_rate": attendance.priorNoShowRate])
+            add("cancellation_rate", "attendance", "cancellation rate",
+                parameters: ["prior_weight": attendance.priorWeight, "prior_rate": attendance.priorCancellationRate])
+        }
+        if spec.bookingLeadTime.parameters != nil {
+            add("mean_booking_lead_days", "booking_lead_time", "days booked in advance", missing: .median)
+        }
+        if let services = spec.services.parameters {
+            let appointments = export.appointments
+            var counts = [Int](repeating: 0, count: appointments.service.levels.count)
+            for row in 0..<appointments.count where appointments.status[row] == .completed && appointments.scheduledAt[row] < cutoff {
+                let code = appointments.service.codes[row]
+                if code >= 0 { counts[Int(code)] += 1 }
+            }
+            for (level, name, isOther) in topCategories(appointments.service.levels, counts: counts, cap: services.maxCategories) {
+                add("service_count.\(name)", "services", isOther ? "visits for other services" : "visits for \(level)",
+                    transforms: ["log1p"], levels: isOther ? nil : [level])
+            }
+        }
+        if let engagement = spec.engagement.parameters {
+            var sentOnChannel = Set<Channel>()
+            for row in 0..<export.communications.count where export.communications.sentAt[row] < cutoff {
+                sentOnChannel.insert(export.communications.channel[row])
+            }
+            for channel in Channel.allCases where sentOnChannel.contains(channel) {
+                for (event, prior) in [("open", engagement.priorOpenRate), ("click", engagement.priorClickRate),
+                                       ("response", engagement.priorResponseRate)] {
+                    add("\(event)_rate.\(channel.name)", "engagement", "\(event) rate on \(channel.name)",
+                        parameters: ["prior_weight": engagement.priorWeight, "prior_rate": prior])
+                }
+            }
+        }
+        if spec.contactRecency.parameters != nil {
+            add("days_since_last_contact", "contact_recency", "days since last message", missing: .max)
+        }
+        if spec.upcoming.parameters != nil {
+            add("has_upcoming_appointment", "upcoming", "has an upcoming appointment")
+            add("days_until_next_appointment", "upcoming", "days until next appointment", missing: .max)
+        }
+        if let conditions = spec.conditions.parameters {
+            for (name, codes) in conditions.codes.sorted(by: { $0.key < $1.key }) {
+                add("condition.\(sanitized(name))", "conditions", "has \(name)", levels: codes)
+            }
+        }
+        if let leads = spec.leads.parameters {
+            let table = export.leads
+            for (family, column, word) in [("lead_source", table.source, "lead source"), ("lead_interest", table.interest, "lead interest")] {
+                var counts = [Int](repeating: 0, count: column.levels.count)
+                for row in 0..<table.count where table.patient[row] >= 0 && table.createdAt[row] < cutoff {
+                    let code = column.codes[row]
+                    if code >= 0 { counts[Int(code)] += 1 }
+                }
+                for (level, name, isOther) in topCategories(column.levels, counts: counts, cap: leads.maxCategories) {
+                    add("\(family).\(name)", "leads", isOther ? "\(word): other" : "\(word): \(level)", levels: isOther ? nil : [level])
+                }
+            }
+        }
+        return try applyOverrides(columns, spec: spec)
+    }
+
+    /// The `max_categories` most frequent levels (count > 0), then `other` when more levels occur.
+    private static func topCategories(_ levels: [String], counts: [Int], cap: Int) -> [(level: String, name: String, isOther: Bool)] {
+        let occurring = levels.indices.filter { counts[$0] > 0 }
+            .sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : levels[$0] < levels[$1] }
+        var result: [(String, String, Bool)] = []
+        var usedNames = Set<String>()
+        for index in occurring.prefix(cap) {
+            var name = sanitized(levels[index])
+            if usedNames.contains(name) || name == "other" { name += "_\(index)" }
+            usedNames.insert(name)
+            result.append((levels[index], name, false))
+        }
+        if occurring.count > cap { result.append(("other", "other", true)) }
+        return result
+    }
+
+    /// A category value as part of a column name: lower case, runs of other characters as `_`.
+    static func sanitized(_ text: String) -> String {
+        var result = ""
+        var pendingSeparator = false
+        for character in text.lowercased() {
+            if character.isLetter || character.isNumber {
+                if pendingSeparator && !result.isEmpty { result.append("_") }
+                pendingSeparator = false
+                result.append(character)
+            } else {
+                pendingSeparator = true
+            }
+        }
+        return result.isEmpty ? "blank" : result
+    }
+
+    private static func applyOverrides(_ planned: [FeatureSchema.Column], spec: FeatureSpec) throws(FeatureSpecError) -> [FeatureSchema.Column] {
+        let names = Set(planned.map(\.name))
+        if let unknown = spec.columns.keys.sorted().first(where: { !names.contains($0) }) {
+            throw FeatureSpecError(message: "columns.\(unknown): no such column on this export; columns are \(planned.map(\.name).joined(separator: ", "))")
+        }
+        var columns: [FeatureSchema.Column] = []
+        for var column in planned {
+            let settings = spec.columns[column.name]
+            if let transforms = settings?.transforms { column.transforms = transforms.compactMap { ColumnTransform($0)?.description } }
+            if let missing = settings?.missing { column.missing = missing.description }
+            columns.append(column)
+            if settings?.indicator == true {
+                columns.append(FeatureSchema.Column(name: column.name + ".missing", family: column.family,
+                                                    label: column.label + " is unknown"))
+            }
+        }
+        return columns
+    }
+
+    // MARK: Missing values, transforms, standardization
+
+    /// The fill value for a policy, from the column's non-missing values (0 when all are missing).
+    static func fillValue(_ policy: MissingPolicy, column: Int, of values: Matrix<Double>) -> Double {
+        switch policy {
+        case .zero: return 0
+        case .constant(let value): return value
+        case .mean, .median, .max: break
+        }
+        var present: [Double] = []
+        present.reserveCapacity(values.rows)
+        for row in 0..<values.rows {
+            let value = values.elements[row * values.columns + column]
+            if !value.isNaN { present.append(value) }
+        }
+        guard !present.isEmpty else { return 0 }
+        switch policy {
+        case .mean: return present.reduce(0, +) / Double(present.count)
+        case .max: return present.max()!
+        default:
+            present.sort()
+            let middle = present.count / 2
+            return present.count % 2 == 1 ? present[middle] : (present[middle - 1] + present[middle]) / 2
+        }
+    }
+
+    private static func parsedTransforms(_ columns: [FeatureSchema.Column]) throws(FeatureDefinitionError) -> [[ColumnTransform]] {
+        var result: [[ColumnTransform]] = []
+        for column in columns {
+            var parsed: [ColumnTransform] = []
+            for text in column.transforms {
+                guard let transform = ColumnTransform(text) else {
+                    throw FeatureDefinitionError(column: column.name, problem: "unknown transform \"\(text)\"")
+                }
+                parsed.append(transform)
+            }
+            result.append(parsed)
+        }
+        return result
+    }
+
+    /// Fills missing values (the column's `fill`, else 0) and applies each column's transforms in order.
+    static func transform(_ values: inout Matrix<Double>, columns: [FeatureSchema.Column], transforms: [[ColumnTransform]],
+                          workers: Int) {
+        let width = values.columns
+        let fills = columns.map { $0.fill ?? 0 }
+        let hasWork = (0..<width).map { !transforms[$0].isEmpty || columns[$0].missing != nil || columns[$0].fill != nil }
+        guard hasWork.contains(true) else { return }
+        let source = values.elements
+        let parts = Parallel.map(rangesOf: values.rows, workers: workers) { rows in
+            var part = Array(source[(rows.lowerBound * width)..<(rows.upperBound * width)])
+            for row in 0..<rows.count {
+                for column in 0..<width where hasWork[column] {
+                    var x = part[row * width + column]
+                    if x.isNaN { x = fills[column] }
+                    for transform in transforms[column] { x = transform.apply(x) }
+                    part[row * width + column] = x
+                }
+            }
+            return part
+        }
+        values = Matrix(rows: values.rows, columns: width, elements: Array(parts.joined()))
+    }
+
+    /// Per-column mean and population standard deviation (1 for constant columns), computed in two passes.
+    static func standardization(_ values: Matrix<Double>, workers: Int) -> (centers: [Double], scales: [Double]) {
+        let width = values.columns, rows = values.rows
+        guard rows > 0 else { return (Array(repeating: 0, count: width), Array(repeating: 1, count: width)) }
+        let elements = values.elements
+        let sums = Parallel.map(rangesOf: rows, workers: workers) { range in
+            var sums = [Double](repeating: 0, count: width)
+            for row in range { for column in 0..<width { sums[column] += elements[row * width + column] } }
+            return sums
+        }
+        let means = (0..<width).map { column in sums.reduce(0) { $0 + $1[column] } / Double(rows) }
+        let squares = Parallel.map(rangesOf: rows, workers: workers) { range in
+            var squares = [Double](repeating: 0, count: width)
+            for row in range {
+                for column in 0..<width {
+                    let deviation = elements[row * width + column] - means[column]
+                    squares[column] += deviation * deviation
+                }
+            }
+            return squares
+        }
+        let scales = (0..<width).map { column -> Double in
+            let deviation = (squares.reduce(0) { $0 + $1[column] } / Double(rows)).squareRoot()
+            return deviation > 1e-12 * max(1, abs(means[column])) ? deviation : 1
+        }
+        return (means, scales)
+    }
+
+    /// x = (x - center) / scale for columns with both.
+    static func standardize(_ values: inout Matrix<Double>, columns: [FeatureSchema.Column], workers: Int) {
+        let width = values.columns
+        let centers = columns.map { $0.center ?? 0 }
+        let scales = columns.map { $0.scale ?? 1 }
+        guard columns.contains(where: { $0.center != nil && $0.scale != nil }) else { return }
+        let source = values.elements
+        let parts = Parallel.map(rangesOf: values.rows, workers: workers) { rows in
+            var part = Array(source[(rows.lowerBound * width)..<(rows.upperBound * width)])
+            for row in 0..<rows.count {
+                for column in 0..<width {
+                    part[row * width + column] = (part[row * width + column] - centers[column]) / scales[column]
+                }
+            }
+            return part
+        }
+        values = Matrix(rows: values.rows, columns: width, elements: Array(parts.joined()))
+    }
+}

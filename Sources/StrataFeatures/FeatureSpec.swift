@@ -1,0 +1,365 @@
+import Foundation
+import StrataData
+
+/// The `features` section of `strata.yml`: which feature families are on, their parameters, and the
+/// transforms. Every family is on by default with the parameters shown; `family: false` turns it off;
+/// `family: {...}` changes parameters. See `docs/feature-spec.md` for each column's definition.
+///
+///     features:
+///       frequency: {windows: [90, 365, 730]}
+///       attendance: {prior_weight: 2, prior_no_show_rate: 0.1, prior_cancellation_rate: 0.05}
+///       services: {max_categories: 8}
+///       conditions: {codes: {diabetes: ["44054006"], hypertension: ["59621000"]}}
+///       standardize: true
+///       columns:
+///         total_amount: {transforms: [log1p], missing: zero}
+public struct FeatureSpec: Codable, Sendable, Equatable {
+    public var recency: FamilySwitch<EmptyParameters>
+    public var frequency: FamilySwitch<FrequencyParameters>
+    public var monetary: FamilySwitch<EmptyParameters>
+    public var tenure: FamilySwitch<EmptyParameters>
+    public var demographics: FamilySwitch<EmptyParameters>
+    public var visitIntervals: FamilySwitch<EmptyParameters>
+    public var attendance: FamilySwitch<AttendanceParameters>
+    public var bookingLeadTime: FamilySwitch<EmptyParameters>
+    public var services: FamilySwitch<CategoryParameters>
+    public var engagement: FamilySwitch<EngagementParameters>
+    public var contactRecency: FamilySwitch<EmptyParameters>
+    public var upcoming: FamilySwitch<EmptyParameters>
+    public var conditions: FamilySwitch<ConditionParameters>
+    public var leads: FamilySwitch<CategoryParameters>
+    /// Standardize every column with the training mean and standard deviation.
+    public var standardize: Bool
+    /// Per-column overrides of transforms and missing-value policy, by column name.
+    public var columns: [String: ColumnSettings]
+
+    public init(recency: FamilySwitch<EmptyParameters> = .on(.init()),
+                frequency: FamilySwitch<FrequencyParameters> = .on(.init()),
+                monetary: FamilySwitch<EmptyParameters> = .on(.init()),
+                tenure: FamilySwitch<EmptyParameters> = .on(.init()),
+                demographics: FamilySwitch<EmptyParameters> = .on(.init()),
+                visitIntervals: FamilySwitch<EmptyParameters> = .on(.init()),
+                attendance: FamilySwitch<AttendanceParameters> = .on(.init()),
+                bookingLeadTime: FamilySwitch<EmptyParameters> = .on(.init()),
+                services: FamilySwitch<CategoryParameters> = .on(.init()),
+                engagement: FamilySwitch<EngagementParameters> = .on(.init()),
+                contactRecency: FamilySwitch<EmptyParameters> = .on(.init()),
+                upcoming: FamilySwitch<EmptyParameters> = .on(.init()),
+                conditions: FamilySwitch<ConditionParameters> = .on(.init()),
+                leads: FamilySwitch<CategoryParameters> = .on(.init()),
+                standardize: Bool = true, columns: [String: ColumnSettings] = [:]) {
+        self.recency = recency
+        self.frequency = frequency
+        self.monetary = monetary
+        self.tenure = tenure
+        self.demographics = demographics
+        self.visitIntervals = visitIntervals
+        self.attendance = attendance
+        self.bookingLeadTime = bookingLeadTime
+        self.services = services
+        self.engagement = engagement
+        self.contactRecency = contactRecency
+        self.upcoming = upcoming
+        self.conditions = conditions
+        self.leads = leads
+        self.standardize = standardize
+        self.columns = columns
+    }
+
+    /// The defaults: every family on, standardized.
+    public static let `default` = FeatureSpec()
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case recency, frequency, monetary, tenure, demographics
+        case visitIntervals = "visit_intervals"
+        case attendance
+        case bookingLeadTime = "booking_lead_time"
+        case services, engagement
+        case contactRecency = "contact_recency"
+        case upcoming, conditions, leads, standardize, columns
+    }
+
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = FeatureSpec()
+        recency = try c.decodeIfPresent(FamilySwitch.self, forKey: .recency) ?? defaults.recency
+        frequency = try c.decodeIfPresent(FamilySwitch.self, forKey: .frequency) ?? defaults.frequency
+        monetary = try c.decodeIfPresent(FamilySwitch.self, forKey: .monetary) ?? defaults.monetary
+        tenure = try c.decodeIfPresent(FamilySwitch.self, forKey: .tenure) ?? defaults.tenure
+        demographics = try c.decodeIfPresent(FamilySwitch.self, forKey: .demographics) ?? defaults.demographics
+        visitIntervals = try c.decodeIfPresent(FamilySwitch.self, forKey: .visitIntervals) ?? defaults.visitIntervals
+        attendance = try c.decodeIfPresent(FamilySwitch.self, forKey: .attendance) ?? defaults.attendance
+        bookingLeadTime = try c.decodeIfPresent(FamilySwitch.self, forKey: .bookingLeadTime) ?? defaults.bookingLeadTime
+        services = try c.decodeIfPresent(FamilySwitch.self, forKey: .services) ?? defaults.services
+        engagement = try c.decodeIfPresent(FamilySwitch.self, forKey: .engagement) ?? defaults.engagement
+        contactRecency = try c.decodeIfPresent(FamilySwitch.self, forKey: .contactRecency) ?? defaults.contactRecency
+        upcoming = try c.decodeIfPresent(FamilySwitch.self, forKey: .upcoming) ?? defaults.upcoming
+        conditions = try c.decodeIfPresent(FamilySwitch.self, forKey: .conditions) ?? defaults.conditions
+        leads = try c.decodeIfPresent(FamilySwitch.self, forKey: .leads) ?? defaults.leads
+        standardize = try c.decodeIfPresent(Bool.self, forKey: .standardize) ?? true
+        columns = try c.decodeIfPresent([String: ColumnSettings].self, forKey: .columns) ?? [:]
+    }
+}
+
+/// A family turned off (`false`), on with default parameters (`true`), or on with parameters (a mapping).
+public enum FamilySwitch<Parameters: Codable & Sendable & Equatable & DefaultConstructible>: Codable, Sendable, Equatable {
+    case off
+    case on(Parameters)
+
+    /// The parameters when on.
+    public var parameters: Parameters? {
+        if case .on(let parameters) = self { return parameters }
+        return nil
+    }
+
+    public init(from decoder: Decoder) throws {
+        if let flag = try? decoder.singleValueContainer().decode(Bool.self) {
+            self = flag ? .on(Parameters()) : .off
+        } else {
+            self = .on(try Parameters(from: decoder))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .off:
+            var container = encoder.singleValueContainer()
+            try container.encode(false)
+        case .on(let parameters): try parameters.encode(to: encoder)
+        }
+    }
+}
+
+/// Parameter types with defaults for every field.
+public protocol DefaultConstructible {
+    init()
+}
+
+/// A family without parameters.
+public struct EmptyParameters: Codable, Sendable, Equatable, DefaultConstructible {
+    public init() {}
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: [])
+    }
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(true)
+    }
+}
+
+/// `frequency`: completed visits in the last `windows` days.
+public struct FrequencyParameters: Codable, Sendable, Equatable, DefaultConstructible {
+    public var windows: [Int]
+    public init() { windows = [90, 365, 730] }
+    public init(windows: [Int]) { self.windows = windows }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: ["windows"])
+        let c = try decoder.container(keyedBy: UnknownKeys.AnyKey.self)
+        windows = try c.decodeIfPresent([Int].self, forKey: .init(stringValue: "windows")) ?? [90, 365, 730]
+        if let bad = windows.first(where: { $0 <= 0 }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "frequency window \(bad) days: windows must be positive"))
+        }
+    }
+}
+
+/// `attendance`: no-show and cancellation rates shrunk towards a prior rate.
+///
+/// rate = (events + prior_weight * prior_rate) / (appointments + prior_weight): a Beta(w·p, w·(1 - p))
+/// prior's posterior mean, so a patient with one appointment is pulled towards the prior instead of
+/// landing on 0 or 1.
+public struct AttendanceParameters: Codable, Sendable, Equatable, DefaultConstructible {
+    public var priorWeight: Double = 2
+    public var priorNoShowRate: Double = 0.1
+    public var priorCancellationRate: Double = 0.1
+    public init() {}
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case priorWeight = "prior_weight", priorNoShowRate = "prior_no_show_rate"
+        case priorCancellationRate = "prior_cancellation_rate"
+    }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        priorWeight = try c.decodeIfPresent(Double.self, forKey: .priorWeight) ?? 2
+        priorNoShowRate = try c.decodeIfPresent(Double.self, forKey: .priorNoShowRate) ?? 0.1
+        priorCancellationRate = try c.decodeIfPresent(Double.self, forKey: .priorCancellationRate) ?? 0.1
+        try checkPrior(priorWeight, [priorNoShowRate, priorCancellationRate], decoder)
+    }
+}
+
+/// `engagement`: open, click and response rates per channel, shrunk towards prior rates like attendance.
+public struct EngagementParameters: Codable, Sendable, Equatable, DefaultConstructible {
+    public var priorWeight: Double = 2
+    public var priorOpenRate: Double = 0.3
+    public var priorClickRate: Double = 0.1
+    public var priorResponseRate: Double = 0.05
+    public init() {}
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case priorWeight = "prior_weight", priorOpenRate = "prior_open_rate", priorClickRate = "prior_click_rate"
+        case priorResponseRate = "prior_response_rate"
+    }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        priorWeight = try c.decodeIfPresent(Double.self, forKey: .priorWeight) ?? 2
+        priorOpenRate = try c.decodeIfPresent(Double.self, forKey: .priorOpenRate) ?? 0.3
+        priorClickRate = try c.decodeIfPresent(Double.self, forKey: .priorClickRate) ?? 0.1
+        priorResponseRate = try c.decodeIfPresent(Double.self, forKey: .priorResponseRate) ?? 0.05
+        try checkPrior(priorWeight, [priorOpenRate, priorClickRate, priorResponseRate], decoder)
+    }
+}
+
+private func checkPrior(_ weight: Double, _ rates: [Double], _ decoder: Decoder) throws {
+    guard weight > 0, rates.allSatisfy({ (0...1).contains($0) }) else {
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+            debugDescription: "prior_weight must be > 0 (got \(weight)) and prior rates in [0, 1] (got \(rates))"))
+    }
+}
+
+/// Families of one-hot or per-category columns: the most frequent `max_categories` values get a column
+/// each; the rest share an `other` column.
+public struct CategoryParameters: Codable, Sendable, Equatable, DefaultConstructible {
+    public var maxCategories: Int = 10
+    public init() {}
+    public init(maxCategories: Int) { self.maxCategories = maxCategories }
+    enum CodingKeys: String, CodingKey, CaseIterable { case maxCategories = "max_categories" }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxCategories = try c.decodeIfPresent(Int.self, forKey: .maxCategories) ?? 10
+        guard maxCategories >= 1 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "max_categories must be >= 1, got \(maxCategories)"))
+        }
+    }
+}
+
+/// `conditions`: one 0/1 flag per named code list (a patient has any of the codes, onset at or before T).
+public struct ConditionParameters: Codable, Sendable, Equatable, DefaultConstructible {
+    public var codes: [String: [String]] = [:]
+    public init() {}
+    public init(codes: [String: [String]]) { self.codes = codes }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: ["codes"])
+        let c = try decoder.container(keyedBy: UnknownKeys.AnyKey.self)
+        codes = try c.decodeIfPresent([String: [String]].self, forKey: .init(stringValue: "codes")) ?? [:]
+    }
+}
+
+/// Per-column overrides: transforms in order (`log1p`, `clip(lo,hi)`) and the missing-value policy.
+public struct ColumnSettings: Codable, Sendable, Equatable {
+    public var transforms: [String]?
+    public var missing: MissingPolicy?
+    /// Adds a `<name>.missing` 0/1 column.
+    public var indicator: Bool?
+
+    public init(transforms: [String]? = nil, missing: MissingPolicy? = nil, indicator: Bool? = nil) {
+        self.transforms = transforms
+        self.missing = missing
+        self.indicator = indicator
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case transforms, missing, indicator }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        transforms = try c.decodeIfPresent([String].self, forKey: .transforms)
+        missing = try c.decodeIfPresent(MissingPolicy.self, forKey: .missing)
+        indicator = try c.decodeIfPresent(Bool.self, forKey: .indicator)
+        for transform in transforms ?? [] where ColumnTransform(transform) == nil {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "unknown transform \"\(transform)\"; expected log1p or clip(lo,hi)"))
+        }
+    }
+}
+
+/// What a missing value (no visits, no birth date, ...) becomes. Fitted values (mean, median, max) come from
+/// the training rows and are stored in the schema.
+public enum MissingPolicy: Codable, Sendable, Equatable, CustomStringConvertible {
+    case zero, mean, median, max
+    case constant(Double)
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let value = try? container.decode(Double.self) {
+            self = .constant(value)
+            return
+        }
+        let text = try container.decode(String.self)
+        switch text {
+        case "zero": self = .zero
+        case "mean": self = .mean
+        case "median": self = .median
+        case "max": self = .max
+        default:
+            throw DecodingError.dataCorruptedError(in: container,
+                debugDescription: "unknown missing-value policy \"\(text)\"; expected zero, mean, median, max or a number")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if case .constant(let value) = self { try container.encode(value) } else { try container.encode(description) }
+    }
+
+    public var description: String {
+        switch self {
+        case .zero: "zero"
+        case .mean: "mean"
+        case .median: "median"
+        case .max: "max"
+        case .constant(let value): "constant(\(value))"
+        }
+    }
+
+    init?(schemaText text: String) {
+        switch text {
+        case "zero": self = .zero
+        case "mean": self = .mean
+        case "median": self = .median
+        case "max": self = .max
+        default:
+            guard text.hasPrefix("constant("), text.hasSuffix(")"),
+                  let value = Double(text.dropFirst(9).dropLast()) else { return nil }
+            self = .constant(value)
+        }
+    }
+}
+
+/// A transform applied to a column before standardization.
+public enum ColumnTransform: Sendable, Equatable, CustomStringConvertible {
+    /// log(1 + max(x, 0)).
+    case log1p
+    /// min(max(x, lower), upper).
+    case clip(Double, Double)
+
+    /// Parses `log1p` or `clip(lo,hi)`.
+    public init?(_ text: String) {
+        let compact = text.filter { !$0.isWhitespace }
+        if compact == "log1p" { self = .log1p; return }
+        guard compact.hasPrefix("clip("), compact.hasSuffix(")") else { return nil }
+        let bounds = compact.dropFirst(5).dropLast().split(separator: ",").compactMap { Double($0) }
+        guard bounds.count == 2, bounds[0] <= bounds[1] else { return nil }
+        self = .clip(bounds[0], bounds[1])
+    }
+
+    public var description: String {
+        switch self {
+        case .log1p: "log1p"
+        case .clip(let lower, let upper): "clip(\(Self.short(lower)),\(Self.short(upper)))"
+        }
+    }
+
+    private static func short(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    @inlinable
+    public func apply(_ x: Double) -> Double {
+        switch self {
+        case .log1p: Foundation.log1p(Swift.max(x, 0))
+        case .clip(let lower, let upper): Swift.min(Swift.max(x, lower), upper)
+        }
+    }
+}

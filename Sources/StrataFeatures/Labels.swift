@@ -1,0 +1,47 @@
+import StrataData
+
+/// Outcomes after the as-of date, for training. Features look at or before T; labels only after it.
+public enum Labels {
+    /// Churn as of day T: 1 when patient `i` has **no** completed appointment in (T, T + horizon], i.e. on
+    /// days T + 1 ... T + horizon; 0 otherwise. One value per patient, in patient-index order.
+    public static func churn(_ export: ClinicExport, asOf day: Int32, horizonDays: Int) -> [Double] {
+        precondition(horizonDays > 0, "horizonDays must be positive")
+        let start = (Int64(day) + 1) * CivilDate.secondsPerDay
+        let end = (Int64(day) + 1 + Int64(horizonDays)) * CivilDate.secondsPerDay
+        var returned = [Bool](repeating: false, count: export.patients.count)
+        let appointments = export.appointments
+        for row in 0..<appointments.count where appointments.status[row] == .completed {
+            let scheduled = appointments.scheduledAt[row]
+            if scheduled >= start && scheduled < end { returned[Int(appointments.patient[row])] = true }
+        }
+        return returned.map { $0 ? 0 : 1 }
+    }
+
+    /// Conversion labels for the leads created at or before day T.
+    ///
+    /// A lead converts (1) when it is linked to a patient whose first completed appointment at or after the
+    /// lead's creation is within `windowDays` days of it (`scheduled_at - created_at <= windowDays · 86400`);
+    /// otherwise 0.
+    /// - Returns: the lead rows (indices into `export.leads`) and their labels.
+    public static func conversion(_ export: ClinicExport, asOf day: Int32, windowDays: Int) -> (leadRows: [Int], labels: [Double]) {
+        precondition(windowDays > 0, "windowDays must be positive")
+        let cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
+        let groups = PatientGroups(export.appointments.patient, patientCount: export.patients.count)
+        let appointments = export.appointments, leads = export.leads
+        var rows: [Int] = [], labels: [Double] = []
+        for row in 0..<leads.count where leads.createdAt[row] < cutoff {
+            rows.append(row)
+            let patient = Int(leads.patient[row])
+            guard patient >= 0 else { labels.append(0); continue }
+            let created = leads.createdAt[row]
+            var first = Int64.max
+            for position in groups.range(of: patient) {
+                let appointment = Int(groups.rows[position])
+                let scheduled = appointments.scheduledAt[appointment]
+                if appointments.status[appointment] == .completed && scheduled >= created { first = min(first, scheduled) }
+            }
+            labels.append(first != .max && first - created <= Int64(windowDays) * CivilDate.secondsPerDay ? 1 : 0)
+        }
+        return (rows, labels)
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import StrataData
+import Yams
+
+/// `strata.yml`, the project file: where exports are, how to read them, which features to compute, which
+/// labels to fit. One value; later sections (`models`, `segments`, `outputs`) are kept as
+/// ``ConfigurationValue`` until the modules that own them give them types.
+///
+///     exports: {path: exports, format: canonical}
+///     mapping: {...}            # only for format: mapped, see ExportMapping
+///     features: {...}           # see FeatureSpec
+///     labels: {churn_horizon_days: 180, conversion_window_days: 90}
+///
+/// Unknown keys are an error naming the key, so a misspelt setting is never silently ignored.
+public struct ProjectConfiguration: Codable, Sendable, Equatable {
+    public var exports: ExportSettings?
+    public var mapping: ExportMapping?
+    public var features: FeatureSpec
+    public var labels: LabelSettings
+    public var models: ConfigurationValue?
+    public var segments: ConfigurationValue?
+    public var outputs: ConfigurationValue?
+
+    public init(exports: ExportSettings? = nil, mapping: ExportMapping? = nil, features: FeatureSpec = .default,
+                labels: LabelSettings = .init(), models: ConfigurationValue? = nil, segments: ConfigurationValue? = nil,
+                outputs: ConfigurationValue? = nil) {
+        self.exports = exports
+        self.mapping = mapping
+        self.features = features
+        self.labels = labels
+        self.models = models
+        self.segments = segments
+        self.outputs = outputs
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case exports, mapping, features, labels, models, segments, outputs }
+
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        exports = try c.decodeIfPresent(ExportSettings.self, forKey: .exports)
+        mapping = try c.decodeIfPresent(ExportMapping.self, forKey: .mapping)
+        features = try c.decodeIfPresent(FeatureSpec.self, forKey: .features) ?? .default
+        labels = try c.decodeIfPresent(LabelSettings.self, forKey: .labels) ?? .init()
+        models = try c.decodeIfPresent(ConfigurationValue.self, forKey: .models)
+        segments = try c.decodeIfPresent(ConfigurationValue.self, forKey: .segments)
+        outputs = try c.decodeIfPresent(ConfigurationValue.self, forKey: .outputs)
+    }
+
+    /// Parses YAML text.
+    /// - Parameter file: the name used in messages.
+    public static func parse(_ text: String, file: String = "strata.yml") throws(ConfigurationError) -> ProjectConfiguration {
+        if text.allSatisfy({ $0.isWhitespace }) { return ProjectConfiguration() }
+        do {
+            return try YAMLDecoder().decode(ProjectConfiguration.self, from: text)
+        } catch let error as DecodingError {
+            throw ConfigurationError(file: file, message: Self.describe(error))
+        } catch {
+            throw ConfigurationError(file: file, message: "not valid YAML: \(error)")
+        }
+    }
+
+    /// Reads and parses `url`.
+    public static func load(from url: URL) throws(ConfigurationError) -> ProjectConfiguration {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ConfigurationError(file: url.path, message: "cannot read: \(error.localizedDescription)")
+        }
+        var configuration = try parse(text, file: url.path)
+        if var exports = configuration.exports, !exports.path.hasPrefix("/") {
+            exports.path = url.deletingLastPathComponent().appendingPathComponent(exports.path).path
+            configuration.exports = exports
+        }
+        return configuration
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? context.debugDescription : "\(path(context.codingPath)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])): required setting missing"
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)): expected \(type) (\(context.debugDescription))"
+        @unknown default:
+            return String(describing: error)
+        }
+    }
+}
+
+/// A problem in `strata.yml`.
+public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
+    public let file: String
+    public let message: String
+    public var description: String { "\(file): \(message)" }
+}
+
+/// `exports`: where a project's exports are and their format.
+public struct ExportSettings: Codable, Sendable, Equatable {
+    /// An export folder, relative to `strata.yml`.
+    public var path: String
+    /// The format; detected when absent.
+    public var format: ExportFormat?
+
+    public init(path: String, format: ExportFormat? = nil) {
+        self.path = path
+        self.format = format
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case path, format }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decode(String.self, forKey: .path)
+        format = try c.decodeIfPresent(ExportFormat.self, forKey: .format)
+    }
+}
+
+/// `labels`: the windows after the as-of date that labels look at.
+public struct LabelSettings: Codable, Sendable, Equatable {
+    /// Churn: no completed appointment in (T, T + horizon].
+    public var churnHorizonDays: Int = 180
+    /// Conversion: a lead's first completed appointment within this many days of its creation.
+    public var conversionWindowDays: Int = 90
+
+    public init(churnHorizonDays: Int = 180, conversionWindowDays: Int = 90) {
+        self.churnHorizonDays = churnHorizonDays
+        self.conversionWindowDays = conversionWindowDays
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case churnHorizonDays = "churn_horizon_days", conversionWindowDays = "conversion_window_days"
+    }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        churnHorizonDays = try c.decodeIfPresent(Int.self, forKey: .churnHorizonDays) ?? 180
+        conversionWindowDays = try c.decodeIfPresent(Int.self, forKey: .conversionWindowDays) ?? 90
+        guard churnHorizonDays > 0, conversionWindowDays > 0 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "horizons must be positive days, got churn_horizon_days=\(churnHorizonDays), conversion_window_days=\(conversionWindowDays)"))
+        }
+    }
+}
+
+/// Any YAML value, for sections whose types belong to later modules.
+public indirect enum ConfigurationValue: Codable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case list([ConfigurationValue])
+    case mapping([String: ConfigurationValue])
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([ConfigurationValue].self) { self = .list(value) }
+        else { self = .mapping(try container.decode([String: ConfigurationValue].self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .list(let value): try container.encode(value)
+        case .mapping(let value): try container.encode(value)
+        }
+    }
+}

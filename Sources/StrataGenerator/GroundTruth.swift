@@ -1,0 +1,72 @@
+/// The generator's own answers, written to `ground_truth.csv` apart from the export (for tests and
+/// evaluation only; never an input of Strata).
+///
+/// **Churn probability.** For a patient created by the as-of date T, the probability under the model that
+/// the patient has no completed appointment in (T, T + horizon], given everything the simulation knows at
+/// the end of day T (history, latent type, whether the patient has already stopped returning). It is a
+/// Monte Carlo estimate with a fixed seed (the person's `groundTruth` stream), `replicas` paths, each
+/// weighted by importance: every path is forced never to complete a visit, and its weight is the product of
+/// the probabilities of the forced choices, while each churn check adds the weight of the branch that stops
+/// returning (certain to complete nothing afterwards). A path's weight is thus exactly
+/// P(no completion | the path's other random choices), which has far less variance than counting paths.
+/// A patient who has already stopped returning at T has probability 1.
+enum GroundTruth {
+    static let header = ["patient_id", "lead_id", "latent_type", "returning_at_as_of", "churn_probability",
+                         "conversion_probability"]
+    static let bytesPerRow = 60
+    /// Monte Carlo paths per patient.
+    static let replicas = 16
+
+    struct Row {
+        var patientID: [UInt8]?
+        var leadID: [UInt8]?
+        var latentType: LatentType
+        /// Whether the patient was still returning at the end of the as-of day (nil if created later).
+        var returningAtAsOf: Bool?
+        var churnProbability: Double?
+        var conversionProbability: Double?
+
+        private static let typeNames = LatentType.allCases.map { Array($0.rawValue.utf8) }
+        private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
+
+        func write(into buffer: inout RowBuffer) {
+            if let patientID { buffer.append(patientID) }
+            buffer.comma()
+            if let leadID { buffer.append(leadID) }
+            buffer.comma()
+            buffer.field(Self.typeNames[LatentType.allCases.firstIndex(of: latentType)!])
+            if let returningAtAsOf { buffer.append(returningAtAsOf ? Self.trueBytes : Self.falseBytes) }
+            buffer.comma()
+            if let churnProbability { appendProbability(churnProbability, into: &buffer) }
+            buffer.comma()
+            if let conversionProbability { appendProbability(conversionProbability, into: &buffer) }
+            buffer.newline()
+        }
+
+        /// A probability with six decimals, `0.123456`.
+        private func appendProbability(_ p: Double, into buffer: inout RowBuffer) {
+            let millionths = Int((min(max(p, 0), 1) * 1_000_000).rounded())
+            buffer.appendInteger(millionths / 1_000_000)
+            buffer.append([UInt8(ascii: ".")])
+            buffer.appendZeroPadded(millionths % 1_000_000, width: 6)
+        }
+    }
+
+    /// P(no completed appointment in (T, horizonEnd]) from the state at T; see the type's documentation.
+    static func churnProbability(from snapshot: PatientSimulation, horizonEnd: Int64,
+                                 rng: inout Xoshiro256StarStar) -> Double {
+        guard snapshot.isReturning else { return 1 }
+        var total = 0.0
+        var discard = DiscardingSink()
+        for _ in 0..<replicas {
+            var path = snapshot
+            path.rng = rng
+            path.noCompletion = PatientSimulation.NoCompletionWeight()
+            path.run(until: horizonEnd, into: &discard)
+            rng = path.rng
+            let weights = path.noCompletion!
+            total += weights.accumulated + weights.weight
+        }
+        return total / Double(replicas)
+    }
+}

@@ -1,0 +1,428 @@
+/// Receives a patient's history as the simulation produces it, in time order per table.
+protocol HistorySink {
+    mutating func appointment(scheduledAt: Int64, bookedAt: Int64, status: AppointmentStatus, service: Service,
+                              provider: Int, amountCents: Int?)
+    mutating func communication(sentAt: Int64, channel: Channel, campaign: Campaign, openedAt: Int64?,
+                                clickedAt: Int64?, respondedAt: Int64?)
+    mutating func consent(channel: Channel, purpose: ConsentPurpose, optIn: Bool, recordedAt: Int64)
+}
+
+/// A sink that drops everything (the ground-truth replicas only need the process, not its rows).
+struct DiscardingSink: HistorySink {
+    mutating func appointment(scheduledAt: Int64, bookedAt: Int64, status: AppointmentStatus, service: Service,
+                              provider: Int, amountCents: Int?) {}
+    mutating func communication(sentAt: Int64, channel: Channel, campaign: Campaign, openedAt: Int64?,
+                                clickedAt: Int64?, respondedAt: Int64?) {}
+    mutating func consent(channel: Channel, purpose: ConsentPurpose, optIn: Bool, recordedAt: Int64) {}
+}
+
+/// One patient's life in the clinic as a discrete-event simulation driven by the patient's own stream.
+///
+/// Events are processed strictly in time order (ties: appointment, reminder, churn check, newsletter,
+/// offer, recall, win-back), and every random draw is made when its event is processed. So running to an
+/// earlier limit consumes a prefix of the same draws and produces a prefix of the same history: this is
+/// what makes `--to` a pure cut.
+///
+/// The process: one booked appointment at a time. At its scheduled time it ends `completed`, `no_show` or
+/// `cancelled` (type probabilities; a patient who has stopped returning never completes). After a completed
+/// visit the next one is booked for the care rhythm's interval (at the visit, or days before it); after a
+/// miss, usually rebooked within 5–30 days. Every 30 days from the patient's start a churn check stops the
+/// patient with the hazard of ``ChurnHazard``; stopping is permanent. Campaigns and reminders go out on
+/// channels with consent; opens, clicks and responses raise engagement, which lowers the hazard; a
+/// response to a recall or win-back message books a visit.
+struct PatientSimulation {
+    struct Appointment {
+        var bookedAt: Int64
+        var scheduledAt: Int64
+        var service: Service
+        var amountCents: Int
+        var reminderAt: Int64?
+    }
+
+    /// Importance weights for the ground truth: the probability of "no completed visit" accumulated along
+    /// a path that is forced never to complete (see `GroundTruth`).
+    struct NoCompletionWeight {
+        var accumulated = 0.0
+        var weight = 1.0
+    }
+
+    let profile: PersonProfile
+    let parameters: BehaviourParameters
+    let kind: ClinicKind
+    let createdAt: Int64
+    /// When the patient's exported history begins: `createdAt`, or `--from` for the established base.
+    let historyStart: Int64
+    private(set) var isReturning = true
+    private(set) var completedVisits: Int
+    private var treatmentStartedAt: Int64?
+    private(set) var lastCompletedAt: Int64?
+    private var noShowScore = 0.0
+    private var noShowUpdatedAt: Int64
+    private var engagementScore = 0.0
+    private var engagementUpdatedAt: Int64
+    private(set) var pending: Appointment?
+    private var nextChurnCheckAt: Int64
+    private var nextNewsletterAt: Int64
+    private var nextOfferAt: Int64
+    private var recallDueAt: Int64?
+    private var winbackDueAt: Int64?
+    /// Bit `channel * 2 + purpose` set while that consent is `opt_in`.
+    private var consents: UInt8 = 0
+    var noCompletion: NoCompletionWeight?
+    var rng: Xoshiro256StarStar
+
+    private static let day = CivilTime.secondsPerDay
+    private static let hour = CivilTime.secondsPerHour
+    private static let newsletterMonths: UInt16 = 1 << 1 | 1 << 4 | 1 << 7 | 1 << 10
+    private static let offerMonths: UInt16 = 1 << 5 | 1 << 11
+
+    /// Starts a patient: records consents at creation and books the first appointment.
+    init<Sink: HistorySink>(profile: PersonProfile, createdAt: Int64, configuration: GeneratorConfiguration,
+                            rng: Xoshiro256StarStar, sink: inout Sink) {
+        self.profile = profile
+        parameters = profile.latentType.parameters
+        kind = configuration.kind
+        self.createdAt = createdAt
+        historyStart = max(createdAt, configuration.startInstant)
+        self.rng = rng
+        noShowUpdatedAt = historyStart
+        engagementUpdatedAt = historyStart
+        nextChurnCheckAt = historyStart + Int64(ChurnHazard.periodDays) * Self.day
+        nextNewsletterAt = Self.nextCalendarSend(after: historyStart, months: Self.newsletterMonths, day: 10, hour: 10)
+        nextOfferAt = Self.nextCalendarSend(after: historyStart, months: Self.offerMonths, day: 15, hour: 17)
+        completedVisits = profile.isEstablished ? 2 : 0
+        if profile.isEstablished { treatmentStartedAt = createdAt + 21 * Self.day }
+        recordInitialConsents(sink: &sink)
+
+        let bookedAt = profile.isEstablished
+            ? historyStart + Int64(self.rng.index(45 * 86_400))
+            : createdAt
+        let earliest = bookedAt + Int64(profile.isEstablished ? self.rng.integer(in: 2...30) : self.rng.integer(in: 1...20)) * Self.day
+        book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: earliest))
+    }
+
+    // MARK: - The event loop
+
+    private enum Event { case appointment, reminder, churnCheck, newsletter, offer, recall, winback }
+
+    /// Processes every event at or before `limit`, in time order.
+    mutating func run<Sink: HistorySink>(until limit: Int64, into sink: inout Sink) {
+        while true {
+            var next = Int64.max
+            var event = Event.appointment
+            if let pending {
+                next = pending.scheduledAt
+                if let reminderAt = pending.reminderAt, reminderAt < next { next = reminderAt; event = .reminder }
+            }
+            if isReturning && nextChurnCheckAt < next { next = nextChurnCheckAt; event = .churnCheck }
+            if nextNewsletterAt < next { next = nextNewsletterAt; event = .newsletter }
+            if nextOfferAt < next { next = nextOfferAt; event = .offer }
+            if pending == nil {
+                if let due = recallDueAt, due < next { next = due; event = .recall }
+                if let due = winbackDueAt, due < next { next = due; event = .winback }
+            }
+            guard next <= limit else { return }
+            switch event {
+            case .appointment: resolveAppointment(at: next, sink: &sink)
+            case .reminder: sendReminder(at: next, sink: &sink)
+            case .churnCheck: checkChurn(at: next)
+            case .newsletter: sendNewsletter(at: next, sink: &sink)
+            case .offer: sendOffer(at: next, sink: &sink)
+            case .recall: sendRecall(at: next, sink: &sink)
+            case .winback: sendWinback(at: next, sink: &sink)
+            }
+        }
+    }
+
+    // MARK: - Appointments
+
+    private mutating func resolveAppointment<Sink: HistorySink>(at time: Int64, sink: inout Sink) {
+        guard let appointment = pending else { return }
+        pending = nil
+        let status: AppointmentStatus
+        if !isReturning {
+            status = rng.bernoulli(0.65) ? .cancelled : .noShow
+        } else {
+            let youngAdultExtra = profile.ageAtStart >= 18 && profile.ageAtStart < 30 ? 0.02 : 0
+            let noShow = parameters.noShowProbability + youngAdultExtra
+            let cancel = parameters.cancelProbability
+            if var weights = noCompletion {
+                weights.weight *= noShow + cancel
+                noCompletion = weights
+                status = rng.uniform() * (noShow + cancel) < noShow ? .noShow : .cancelled
+            } else {
+                let draw = rng.uniform()
+                status = draw < noShow ? .noShow : draw < noShow + cancel ? .cancelled : .completed
+            }
+        }
+        var amount: Int?
+        switch status {
+        case .completed: amount = appointment.amountCents
+        case .noShow: amount = rng.bernoulli(0.4) ? 2_500 : nil
+        default: amount = nil
+        }
+        sink.appointment(scheduledAt: appointment.scheduledAt, bookedAt: appointment.bookedAt, status: status,
+                         service: appointment.service, provider: profile.provider, amountCents: amount)
+        switch status {
+        case .completed:
+            completedVisits += 1
+            if completedVisits == 2 { treatmentStartedAt = time }
+            lastCompletedAt = time
+            recallDueAt = nil
+            winbackDueAt = nil
+            if isReturning { bookNextVisit(after: time) }
+        case .noShow:
+            noShowScore = decayed(noShowScore, from: noShowUpdatedAt, to: time, timeConstantDays: ChurnHazard.noShowTimeConstantDays) + 1
+            noShowUpdatedAt = time
+            if isReturning && rng.bernoulli(0.75) { rebook(after: time) }
+        default:
+            if isReturning && rng.bernoulli(0.75) { rebook(after: time) }
+        }
+        if pending == nil { scheduleOutreach(after: time) }
+    }
+
+    /// Books the visit the care rhythm calls for after a completed visit at `visitTime`.
+    private mutating func bookNextVisit(after visitTime: Int64) {
+        let interval = max(7, expectedIntervalDays(at: visitTime) * rng.logNormalFactor(sigma: 0.15))
+        let scheduledAt = clinicSlot(onOrAfter: visitTime + Int64(interval * 86_400))
+        let bookedAt: Int64
+        if rng.bernoulli(parameters.bookAtVisitProbability) {
+            bookedAt = visitTime + 50 * 60
+        } else {
+            let leadDays = rng.integer(in: 2...min(28, max(2, Int(interval) - 2)))
+            bookedAt = max(visitTime + Self.hour, scheduledAt - Int64(leadDays) * Self.day - Int64(rng.index(8 * 3_600)))
+        }
+        book(bookedAt: bookedAt, scheduledAt: scheduledAt)
+    }
+
+    /// Rebooks after a missed appointment.
+    private mutating func rebook(after time: Int64) {
+        let bookedAt = time + Self.hour + Int64(rng.index(3 * 86_400))
+        book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: bookedAt + Int64(rng.integer(in: 5...30)) * Self.day))
+    }
+
+    private mutating func book(bookedAt: Int64, scheduledAt: Int64) {
+        var (service, _) = plan(at: bookedAt)
+        if completedVisits >= 2 && rng.bernoulli(parameters.premiumProbability) {
+            service = CareSchedule.premium(kind: kind, program: profile.program)
+        }
+        let price = Double(service.listPriceCents) * profile.priceFactor * parameters.spendFactor
+        let amount = Int((price / 50).rounded()) * 50
+        let reminderAt = scheduledAt - Self.day
+        pending = Appointment(bookedAt: bookedAt, scheduledAt: scheduledAt, service: service, amountCents: amount,
+                              reminderAt: reminderAt > bookedAt + Self.hour ? reminderAt : nil)
+    }
+
+    private func plan(at time: Int64) -> (service: Service, intervalDays: Double) {
+        let daysInTreatment = treatmentStartedAt.map { Int(($0 < time ? time - $0 : 0) / Self.day) }
+        return CareSchedule.plan(kind: kind, profile: profile, completedVisits: completedVisits,
+                                 daysInTreatment: daysInTreatment, day: CivilTime.day(of: time))
+    }
+
+    /// The interval the patient's rhythm expects before the next visit, in days.
+    func expectedIntervalDays(at time: Int64) -> Double { plan(at: time).intervalDays * parameters.intervalFactor }
+
+    /// With nothing booked, the clinic will send a recall 30 days after the visit is due and a win-back
+    /// 300 days after the last completed visit (each once per gap).
+    private mutating func scheduleOutreach(after time: Int64) {
+        let anchor = lastCompletedAt ?? historyStart
+        if recallDueAt == nil {
+            recallDueAt = max(time + Self.hour, anchor + Int64((expectedIntervalDays(at: time) + 30) * 86_400))
+        }
+        if winbackDueAt == nil {
+            winbackDueAt = max(time + Self.hour, anchor + 300 * Self.day)
+        }
+    }
+
+    /// A weekday slot (08:00–17:45 UTC, every 15 minutes) on the day of `time` or later, after `time`.
+    private mutating func clinicSlot(onOrAfter time: Int64) -> Int64 {
+        var day = CivilTime.day(of: time)
+        let slot = 8 * Self.hour + Int64(rng.index(40)) * 15 * 60
+        while true {
+            let weekday = CivilTime.weekday(days: day)
+            if weekday == 6 { day += 2 } else if weekday == 0 { day += 1 }
+            let candidate = Int64(day) * Self.day + slot
+            if candidate > time { return candidate }
+            day += 1
+        }
+    }
+
+    // MARK: - Churn
+
+    /// The 30-day hazard at `time` from what the export shows by then (see ``ChurnHazard``).
+    func hazard(at time: Int64) -> Double {
+        let tenureYears = Double(time - createdAt) / (365.25 * 86_400)
+        let recencyDays = Double(time - (lastCompletedAt ?? historyStart)) / 86_400
+        let overdueMonths = max(0, recencyDays - expectedIntervalDays(at: time)) / 30
+        let hasBooking = pending.map { $0.bookedAt <= time } ?? false
+        return ChurnHazard.probability(
+            parameters: parameters, tenureYears: tenureYears, overdueMonths: overdueMonths,
+            noShowScore: decayed(noShowScore, from: noShowUpdatedAt, to: time, timeConstantDays: ChurnHazard.noShowTimeConstantDays),
+            engagementScore: decayed(engagementScore, from: engagementUpdatedAt, to: time, timeConstantDays: ChurnHazard.engagementTimeConstantDays),
+            hasBooking: hasBooking)
+    }
+
+    private mutating func checkChurn(at time: Int64) {
+        let probability = hazard(at: time)
+        nextChurnCheckAt = time + Int64(ChurnHazard.periodDays) * Self.day
+        if var weights = noCompletion {
+            // The churned branch never completes again: add its whole weight; continue on the other branch.
+            weights.accumulated += weights.weight * probability
+            weights.weight *= 1 - probability
+            noCompletion = weights
+        } else if rng.uniform() < probability {
+            isReturning = false
+            if let booking = pending, booking.bookedAt > time {
+                pending = nil  // a booking planned for later is never made
+                scheduleOutreach(after: time)
+            }
+        }
+    }
+
+    private func decayed(_ score: Double, from: Int64, to: Int64, timeConstantDays: Double) -> Double {
+        score == 0 ? 0 : score * exponent(-Double(to - from) / (timeConstantDays * 86_400))
+    }
+
+    // MARK: - Consents and communications
+
+    private func granted(_ channel: Channel, _ purpose: ConsentPurpose) -> Bool {
+        consents & (1 << (channel.rawValue * 2 + purpose.rawValue)) != 0
+    }
+
+    /// Consents on every channel the patient gave details for, recorded when the record is created:
+    /// care nearly always opt-in; marketing opt-in 55% email, 40% SMS, 15% phone, 35% WhatsApp (+10 points
+    /// for messaging under 30).
+    private mutating func recordInitialConsents<Sink: HistorySink>(sink: inout Sink) {
+        let young = profile.ageAtStart < 30
+        let channels: [(Channel, Bool, Double)] = [
+            (.email, profile.hasEmail, 0.55),
+            (.sms, profile.phoneNumber != nil, young ? 0.5 : 0.4),
+            (.phone, profile.phoneNumber != nil, 0.15),
+            (.whatsapp, profile.hasWhatsApp, young ? 0.45 : 0.35),
+        ]
+        for (channel, available, marketingShare) in channels where available {
+            for (purpose, share) in [(ConsentPurpose.care, 0.97), (.marketing, marketingShare)] {
+                let optIn = rng.bernoulli(share)
+                if optIn { consents |= 1 << (channel.rawValue * 2 + purpose.rawValue) }
+                sink.consent(channel: channel, purpose: purpose, optIn: optIn, recordedAt: createdAt)
+            }
+        }
+    }
+
+    private mutating func sendNewsletter<Sink: HistorySink>(at time: Int64, sink: inout Sink) {
+        nextNewsletterAt = Self.nextCalendarSend(after: time, months: Self.newsletterMonths, day: 10, hour: 10)
+        if granted(.email, .marketing) { _ = send(.newsletter, on: .email, at: time, sink: &sink) }
+    }
+
+    private mutating func sendOffer<Sink: HistorySink>(at time: Int64, sink: inout Sink) {
+        nextOfferAt = Self.nextCalendarSend(after: time, months: Self.offerMonths, day: 15, hour: 17)
+        if let preferred = profile.preferredChannel, preferred == .sms || preferred == .whatsapp, granted(preferred, .marketing) {
+            _ = send(.seasonalOffer, on: preferred, at: time, sink: &sink)
+        } else if granted(.sms, .marketing) {
+            _ = send(.seasonalOffer, on: .sms, at: time, sink: &sink)
+        }
+    }
+
+    private mutating func sendReminder<Sink: HistorySink>(at time: Int64, sink: inout Sink) {
+        pending?.reminderAt = nil
+        if let channel = careChannel(allowingPhone: false) { _ = send(.appointmentReminder, on: channel, at: time, sink: &sink) }
+    }
+
+    private mutating func sendRecall<Sink: HistorySink>(at time: Int64, sink: inout Sink) {
+        recallDueAt = Int64.max  // once per gap; cleared by the next completed visit
+        if let channel = careChannel(allowingPhone: true), let responded = send(.recallReminder, on: channel, at: time, sink: &sink) {
+            bookFromResponse(at: responded)
+        }
+    }
+
+    private mutating func sendWinback<Sink: HistorySink>(at time: Int64, sink: inout Sink) {
+        winbackDueAt = Int64.max
+        let channel: Channel? = granted(.email, .marketing) ? .email : granted(.sms, .marketing) ? .sms : nil
+        if let channel, let responded = send(.winback, on: channel, at: time, sink: &sink) {
+            bookFromResponse(at: responded)
+        }
+    }
+
+    private mutating func bookFromResponse(at responded: Int64) {
+        guard isReturning, pending == nil else { return }
+        book(bookedAt: responded, scheduledAt: clinicSlot(onOrAfter: responded + Int64(rng.integer(in: 2...14)) * Self.day))
+    }
+
+    /// The channel for care messages: the preferred one if it carries care consent, else SMS, else email.
+    private func careChannel(allowingPhone: Bool) -> Channel? {
+        if let preferred = profile.preferredChannel, allowingPhone || preferred != .phone, granted(preferred, .care) {
+            return preferred
+        }
+        if granted(.sms, .care) { return .sms }
+        if granted(.email, .care) { return .email }
+        return nil
+    }
+
+    /// Sends one message and draws what the patient does with it.
+    ///
+    /// Opens are tracked for email (base 0.32) and WhatsApp (0.75); clicks for email, WhatsApp and SMS;
+    /// responses for reminders (confirmations), recalls and win-backs, and answered phone calls. The base
+    /// rates are multiplied by the preferred-channel factor (1.35, else 0.85), an age factor per channel,
+    /// the type's engagement and 0.3 once the patient has stopped returning.
+    ///
+    /// - Returns: when the patient responded, or nil.
+    private mutating func send<Sink: HistorySink>(_ campaign: Campaign, on channel: Channel, at time: Int64,
+                                                  sink: inout Sink) -> Int64? {
+        let age = profile.ageAtStart + Double(time - historyStart) / (365.25 * 86_400)
+        let ageFactor: Double
+        switch channel {
+        case .email: ageFactor = age < 25 ? 0.7 : age > 50 ? 1.15 : 1.0
+        case .whatsapp, .sms: ageFactor = age < 35 ? 1.15 : age > 55 ? 0.75 : 0.95
+        case .phone: ageFactor = age > 55 ? 1.2 : 0.9
+        }
+        let factor = (profile.preferredChannel == channel ? 1.35 : 0.85) * ageFactor * parameters.engagement
+            * (isReturning ? 1 : 0.3)
+        var openedAt: Int64?, clickedAt: Int64?, respondedAt: Int64?
+        let openBase: Double? = channel == .email ? 0.32 : channel == .whatsapp ? 0.75 : nil
+        if let openBase, rng.uniform() < min(0.97, openBase * factor) {
+            openedAt = time + 60 + Int64(rng.exponential(mean: 4 * 3_600))
+        }
+        let clickChance = channel == .phone ? 0 : openedAt != nil ? 0.22 * factor : openBase == nil ? 0.08 * factor : 0
+        if clickChance > 0 && rng.uniform() < min(0.9, clickChance) {
+            clickedAt = (openedAt ?? time) + 5 + Int64(rng.exponential(mean: 15 * 60))
+        }
+        let responseBase: Double
+        switch campaign {
+        case .appointmentReminder: responseBase = channel == .email ? 0.25 : 0.55
+        case .recallReminder: responseBase = isReturning ? 0.30 : 0
+        case .winback: responseBase = isReturning ? 0.12 : 0
+        case .newsletter, .seasonalOffer: responseBase = channel == .phone ? 0.3 : 0
+        }
+        if responseBase > 0 && rng.uniform() < min(0.95, responseBase * factor) {
+            respondedAt = time + 60 + Int64(rng.exponential(mean: 3 * 3_600))
+        }
+        sink.communication(sentAt: time, channel: channel, campaign: campaign, openedAt: openedAt,
+                           clickedAt: clickedAt, respondedAt: respondedAt)
+        let gained = (openedAt != nil ? 1.0 : 0) + (clickedAt != nil ? 2 : 0) + (respondedAt != nil ? 2 : 0)
+        if gained > 0 {
+            engagementScore = decayed(engagementScore, from: engagementUpdatedAt, to: time,
+                                      timeConstantDays: ChurnHazard.engagementTimeConstantDays) + gained
+            engagementUpdatedAt = time
+        }
+        if campaign.purpose == .marketing && rng.bernoulli(channel == .email ? 0.004 : 0.01) {
+            consents &= ~(1 << (channel.rawValue * 2 + ConsentPurpose.marketing.rawValue))
+            sink.consent(channel: channel, purpose: .marketing, optIn: false,
+                         recordedAt: time + 600 + Int64(rng.index(3 * 86_400)))
+        }
+        return respondedAt
+    }
+
+    /// The first instant after `time` on `day` of a month in `months` (bit m for month m) at `hour`:00 UTC.
+    static func nextCalendarSend(after time: Int64, months: UInt16, day: Int, hour: Int) -> Int64 {
+        let (year, month, _) = CivilTime.civil(days: CivilTime.day(of: time))
+        for offset in 0...24 {
+            let candidateMonth = (month - 1 + offset) % 12 + 1
+            guard months & (1 << candidateMonth) != 0 else { continue }
+            let candidateYear = year + (month - 1 + offset) / 12
+            let candidate = Int64(CivilTime.days(year: candidateYear, month: candidateMonth, day: day)) * Self.day
+                + Int64(hour) * Self.hour
+            if candidate > time { return candidate }
+        }
+        preconditionFailure("no month in the calendar mask \(months)")
+    }
+}

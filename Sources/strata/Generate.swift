@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import StrataGenerator
+
+/// `strata generate`: writes a synthetic clinic export and, apart from it, its ground truth.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Write a synthetic clinic export (canonical format) and its ground truth.",
+        discussion: """
+        The same options give byte-identical files on any number of cores. --to only cuts: an export with an \
+        earlier --to is a later one restricted to what was known by then. See docs/export-format.md.
+        """
+    )
+
+    @Option(help: "People the clinic records: patients plus inquirers who never convert.")
+    var patients: Int
+
+    @Option(help: "Seed of every random choice.")
+    var seed: UInt64
+
+    @Option(help: "The export folder to create.")
+    var out: String
+
+    @Option(help: "Clinic kind: orthodontic, aesthetic or primary-care.")
+    var kind: String = ClinicKind.orthodontic.rawValue
+
+    @Option(help: "First simulated day, YYYY-MM-DD.")
+    var from: String = GeneratorConfiguration.defaultStart
+
+    @Option(help: "The export's cut date, YYYY-MM-DD: it holds what was known by the end of this day (UTC).")
+    var to: String = GeneratorConfiguration.defaultCut
+
+    @Option(name: .customLong("as-of"), help: "Date the ground truth refers to (default: --to minus 180 days).")
+    var asOf: String?
+
+    @Option(name: .customLong("horizon-days"), help: "Churn horizon of the ground truth, in days.")
+    var horizonDays: Int = GeneratorConfiguration.defaultHorizonDays
+
+    @Option(name: .customLong("truth-out"), help: "Folder for the ground truth (default: <out>-truth).")
+    var truthOut: String?
+
+    @Option(help: "Worker threads (does not change the output; default: all cores).")
+    var workers: Int?
+
+    @Flag(help: "Replace the output folders if they exist and are not empty.")
+    var force = false
+
+    func validate() throws {
+        do {
+            _ = try makeConfiguration()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    private func makeConfiguration() throws(GeneratorError) -> GeneratorConfiguration {
+        try GeneratorConfiguration(personCount: patients, seed: seed, kind: GeneratorConfiguration.kind(named: kind),
+                                   from: from, to: to, asOf: asOf, horizonDays: horizonDays,
+                                   workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    func run() throws {
+        let configuration = try makeConfiguration()
+        let exportURL = URL(fileURLWithPath: out)
+        let truthURL = URL(fileURLWithPath: truthOut ?? (exportURL.standardizedFileURL.path + "-truth"))
+        let summary = try ClinicGenerator(configuration).write(export: exportURL, truth: truthURL, replacing: force)
+        let nameWidth = summary.files.map(\.name.count).max() ?? 0
+        for file in summary.files {
+            let folder = file.name == ClinicGenerator.truthFileName ? truthURL.path : exportURL.path
+            let name = file.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+            print("\(name)  \(Self.grouped(file.rows)) rows  \(Self.megabytes(file.bytes)) MB  \(folder)")
+        }
+    }
+
+    /// `1234567` as `1,234,567`.
+    static func grouped(_ value: Int) -> String {
+        let digits = Array(String(value))
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(digit)
+        }
+        return result.count < 11 ? String(repeating: " ", count: 11 - result.count) + result : result
+    }
+
+    /// Bytes as megabytes with one decimal.
+    static func megabytes(_ bytes: Int) -> String {
+        let tenths = (bytes * 10 + 524_288) / 1_048_576
+        let text = "\(tenths / 10).\(tenths % 10)"
+        return text.count < 7 ? String(repeating: " ", count: 7 - text.count) + text : text
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import StrataGenerator
+
+@Suite("generator options and output folders")
+struct ConfigurationTests {
+    @Test func badOptionsAreRejectedWithTheOffendingValue() {
+        let cases: [(() throws(GeneratorError) -> GeneratorConfiguration, GeneratorError)] = [
+            ({ () throws(GeneratorError) in try GeneratorConfiguration(personCount: 0, seed: 1) },
+             .invalidOption(name: "--patients", value: "0", expected: "an integer from 1 to 50000000")),
+            ({ () throws(GeneratorError) in try GeneratorConfiguration(personCount: 5, seed: 1, from: "2024-01-01", to: "2023-12-31") },
+             .invalidOption(name: "--to", value: "2023-12-31", expected: "a date on or after --from 2024-01-01")),
+            ({ () throws(GeneratorError) in try GeneratorConfiguration(personCount: 5, seed: 1, from: "2024-02-30") },
+             .invalidOption(name: "--from", value: "2024-02-30", expected: "a date YYYY-MM-DD between 1900 and 9000")),
+            ({ () throws(GeneratorError) in try GeneratorConfiguration(personCount: 5, seed: 1, asOf: "2026-01-01") },
+             .invalidOption(name: "--as-of", value: "2026-01-01", expected: "a date from --from 2021-01-01 to --to 2025-12-31")),
+            ({ () throws(GeneratorError) in try GeneratorConfiguration(personCount: 5, seed: 1, horizonDays: 0) },
+             .invalidOption(name: "--horizon-days", value: "0", expected: "an integer from 1 to 3650")),
+            ({ () throws(GeneratorError) in try GeneratorConfiguration(personCount: 5, seed: 1, workers: 0) },
+             .invalidOption(name: "--workers", value: "0", expected: "an integer of at least 1")),
+        ]
+        for (make, expected) in cases {
+            #expect(throws: expected) { try make() }
+        }
+    }
+
+    @Test func unknownKindIsRejectedWithTheKnownOnes() {
+        #expect(throws: GeneratorError.invalidOption(name: "--kind", value: "dental",
+                                                     expected: "one of orthodontic, aesthetic, primary-care")) {
+            try GeneratorConfiguration.kind(named: "dental")
+        }
+        #expect(GeneratorError.invalidOption(name: "--kind", value: "dental", expected: "one of x").description
+                == "--kind dental: expected one of x")
+    }
+
+    @Test func asOfDefaultsTo180DaysBeforeTheCut() throws {
+        let configuration = try GeneratorConfiguration(personCount: 1, seed: 1, to: "2025-12-31")
+        #expect(CivilTime.dateString(days: configuration.asOfDay) == "2025-07-04")
+        let short = try GeneratorConfiguration(personCount: 1, seed: 1, from: "2025-11-01", to: "2025-12-31")
+        #expect(CivilTime.dateString(days: short.asOfDay) == "2025-11-01")
+    }
+
+    @Test func refusesANonEmptyFolderAndWritesNothing() throws {
+        let base = GeneratedExport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let export = base.appendingPathComponent("clinic"), truth = base.appendingPathComponent("clinic-truth")
+        try FileManager.default.createDirectory(at: export, withIntermediateDirectories: true)
+        try Data("keep me".utf8).write(to: export.appendingPathComponent("notes.txt"))
+        let generator = ClinicGenerator(try GeneratorConfiguration(personCount: 20, seed: 3))
+        #expect(throws: GeneratorError.outputNotEmpty(path: export.path)) {
+            try generator.write(export: export, truth: truth)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: export.path) == ["notes.txt"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base.path).sorted() == ["clinic"])
+
+        // With replacing, the folder becomes exactly the export.
+        try generator.write(export: export, truth: truth, replacing: true)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: export.path)) == Set(ClinicGenerator.exportFileNames))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base.path).sorted() == ["clinic", "clinic-truth"])
+    }
+
+    @Test func truthMustLiveApartFromTheExport() throws {
+        let base = GeneratedExport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let export = base.appendingPathComponent("clinic")
+        let generator = ClinicGenerator(try GeneratorConfiguration(personCount: 5, seed: 3))
+        for truth in [export, export.appendingPathComponent("truth")] {
+            #expect(throws: GeneratorError.conflictingOutputs(export: export.path, truth: truth.path)) {
+                try generator.write(export: export, truth: truth)
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base.path).isEmpty)
+    }
+
+    @Test func failedWriteLeavesNothingBehind() throws {
+        let base = GeneratedExport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: base) }
+        // The truth's parent is a file, so creating its staging folder fails after the export's was created.
+        try Data("not a folder".utf8).write(to: base.appendingPathComponent("blocker"))
+        let generator = ClinicGenerator(try GeneratorConfiguration(personCount: 5, seed: 3))
+        #expect(throws: GeneratorError.self) {
+            try generator.write(export: base.appendingPathComponent("clinic"),
+                                truth: base.appendingPathComponent("blocker/truth"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base.path) == ["blocker"])
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for StrataGenerator; see the module's README.
