@@ -141,7 +141,7 @@ struct RuleBinder {
         case (.date, .duration):
             return (.date, { i in
                 guard case let .date(d)? = l(i), case let .duration(span)? = r(i) else { return nil }
-                return .date(CivilDate.add(span, sign: sign, to: d))
+                return .date(RuleCalendar.add(span, sign: sign, to: d))
             })
         case (.date, .date) where op == .minus:
             return (.number, { i in

@@ -213,7 +213,7 @@ enum RuleLexer {
                    characters[(i + 1)..<(i + 3)].allSatisfy(\.isNumber), characters[(i + 4)..<(i + 6)].allSatisfy(\.isNumber) {
                     i += 6
                     let literal = String(characters[start..<i])
-                    guard let days = CivilDate.days(fromISO: literal) else {
+                    guard let days = RuleCalendar.day(fromISO: literal) else {
                         throw fail(start, "'\(literal)' is not a valid date (YYYY-MM-DD)")
                     }
                     tokens.append(RuleToken(kind: .date(days: days), location: location(start)))

@@ -1,3 +1,5 @@
+import StrataData
+
 /// The per-patient values segment rules read: one named column per feature, score, cluster name or
 /// attribute, all of the same length (one entry per patient, in the export's patient order).
 ///
@@ -53,8 +55,5 @@ public struct SegmentFrame: Sendable {
     }
 
     /// The day number of an ISO date `YYYY-MM-DD`, or nil when it is not a valid date.
-    public static func day(fromISO text: String) -> Int? { CivilDate.days(fromISO: text) }
-
-    /// The ISO date `YYYY-MM-DD` of a day number.
-    public static func iso(day: Int) -> String { CivilDate.iso(day) }
+    public static func day(fromISO text: String) -> Int? { RuleCalendar.day(fromISO: text) }
 }
