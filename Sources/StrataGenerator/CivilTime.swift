@@ -28,6 +28,22 @@ enum CivilTime {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
+    /// ``civil(days:)`` through a table for 1900-01-01 ..< 2200-01-01 (formatting dates is the generator's
+    /// most frequent calendar operation); other days are computed.
+    @inline(__always) static func cachedCivil(days: Int) -> (year: Int, month: Int, day: Int) {
+        let offset = days - civilTableStart
+        guard offset >= 0 && offset < civilTable.count else { return civil(days: days) }
+        let packed = Int(civilTable[offset])
+        return (packed >> 9, (packed >> 5) & 15, packed & 31)
+    }
+
+    private static let civilTableStart = days(year: 1900, month: 1, day: 1)
+    /// `year << 9 | month << 5 | day` per day.
+    private static let civilTable: [UInt32] = (civilTableStart..<days(year: 2200, month: 1, day: 1)).map { day in
+        let (year, month, dayOfMonth) = civil(days: day)
+        return UInt32(year << 9 | month << 5 | dayOfMonth)
+    }
+
     /// 0 = Sunday ... 6 = Saturday (1970-01-01 was a Thursday).
     static func weekday(days: Int) -> Int { ((days % 7) + 11) % 7 }
 

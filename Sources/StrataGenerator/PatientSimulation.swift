@@ -64,6 +64,9 @@ struct PatientSimulation {
     private var nextChurnCheckAt: Int64
     private var nextNewsletterAt: Int64
     private var nextOfferAt: Int64
+    /// Months since year 0 of the next newsletter and offer, so the following send needs no calendar search.
+    private var nextNewsletterMonth: Int
+    private var nextOfferMonth: Int
     private var recallDueAt: Int64?
     private var winbackDueAt: Int64?
     /// Bit `channel * 2 + purpose` set while that consent is `opt_in`.
@@ -88,8 +91,8 @@ struct PatientSimulation {
         noShowUpdatedAt = historyStart
         engagementUpdatedAt = historyStart
         nextChurnCheckAt = historyStart + Int64(ChurnHazard.periodDays) * Self.day
-        nextNewsletterAt = Self.nextCalendarSend(after: historyStart, months: Self.newsletterMonths, day: 10, hour: 10)
-        nextOfferAt = Self.nextCalendarSend(after: historyStart, months: Self.offerMonths, day: 15, hour: 17)
+        (nextNewsletterMonth, nextNewsletterAt) = Self.nextCalendarSend(after: historyStart, months: Self.newsletterMonths, day: 10, hour: 10)
+        (nextOfferMonth, nextOfferAt) = Self.nextCalendarSend(after: historyStart, months: Self.offerMonths, day: 15, hour: 17)
         completedVisits = profile.isEstablished ? 2 : 0
         if profile.isEstablished { treatmentStartedAt = createdAt + 21 * Self.day }
         recordInitialConsents(sink: &sink)
@@ -309,13 +312,20 @@ struct PatientSimulation {
         }
     }
 
+    /// List hygiene: campaigns go only to patients seen (or created) within the last 24 months.
+    private func isOnMailingList(at time: Int64) -> Bool {
+        time - (lastCompletedAt ?? historyStart) <= 730 * Self.day
+    }
+
     private mutating func sendNewsletter<Sink: HistorySink>(at time: Int64, sink: inout Sink) {
-        nextNewsletterAt = Self.nextCalendarSend(after: time, months: Self.newsletterMonths, day: 10, hour: 10)
-        if granted(.email, .marketing) { _ = send(.newsletter, on: .email, at: time, sink: &sink) }
+        (nextNewsletterMonth, nextNewsletterAt) = Self.calendarSend(afterMonth: nextNewsletterMonth, months: Self.newsletterMonths,
+                                                                    day: 10, hour: 10)
+        if isOnMailingList(at: time) && granted(.email, .marketing) { _ = send(.newsletter, on: .email, at: time, sink: &sink) }
     }
 
     private mutating func sendOffer<Sink: HistorySink>(at time: Int64, sink: inout Sink) {
-        nextOfferAt = Self.nextCalendarSend(after: time, months: Self.offerMonths, day: 15, hour: 17)
+        (nextOfferMonth, nextOfferAt) = Self.calendarSend(afterMonth: nextOfferMonth, months: Self.offerMonths, day: 15, hour: 17)
+        guard isOnMailingList(at: time) else { return }
         if let preferred = profile.preferredChannel, preferred == .sms || preferred == .whatsapp, granted(preferred, .marketing) {
             _ = send(.seasonalOffer, on: preferred, at: time, sink: &sink)
         } else if granted(.sms, .marketing) {
@@ -361,7 +371,7 @@ struct PatientSimulation {
     /// Sends one message and draws what the patient does with it.
     ///
     /// Opens are tracked for email (base 0.32) and WhatsApp (0.75); clicks for email, WhatsApp and SMS;
-    /// responses for reminders (confirmations), recalls and win-backs, and answered phone calls. The base
+    /// responses for reminders (confirmations), recalls and win-backs. The base
     /// rates are multiplied by the preferred-channel factor (1.35, else 0.85), an age factor per channel,
     /// the type's engagement and 0.3 once the patient has stopped returning.
     ///
@@ -391,7 +401,7 @@ struct PatientSimulation {
         case .appointmentReminder: responseBase = channel == .email ? 0.25 : 0.55
         case .recallReminder: responseBase = isReturning ? 0.30 : 0
         case .winback: responseBase = isReturning ? 0.12 : 0
-        case .newsletter, .seasonalOffer: responseBase = channel == .phone ? 0.3 : 0
+        case .newsletter, .seasonalOffer: responseBase = 0
         }
         if responseBase > 0 && rng.uniform() < min(0.95, responseBase * factor) {
             respondedAt = time + 60 + Int64(rng.exponential(mean: 3 * 3_600))
@@ -412,17 +422,24 @@ struct PatientSimulation {
         return respondedAt
     }
 
-    /// The first instant after `time` on `day` of a month in `months` (bit m for month m) at `hour`:00 UTC.
-    static func nextCalendarSend(after time: Int64, months: UInt16, day: Int, hour: Int) -> Int64 {
+    /// The first instant after `time` on `day` of a month in `months` (bit m for month m) at `hour`:00 UTC,
+    /// with its month counted from year 0 (`year * 12 + month - 1`).
+    static func nextCalendarSend(after time: Int64, months: UInt16, day: Int, hour: Int) -> (month: Int, instant: Int64) {
         let (year, month, _) = CivilTime.civil(days: CivilTime.day(of: time))
-        for offset in 0...24 {
-            let candidateMonth = (month - 1 + offset) % 12 + 1
-            guard months & (1 << candidateMonth) != 0 else { continue }
-            let candidateYear = year + (month - 1 + offset) / 12
-            let candidate = Int64(CivilTime.days(year: candidateYear, month: candidateMonth, day: day)) * Self.day
-                + Int64(hour) * Self.hour
-            if candidate > time { return candidate }
+        var candidate = calendarSend(afterMonth: year * 12 + month - 2, months: months, day: day, hour: hour)
+        while candidate.instant <= time {
+            candidate = calendarSend(afterMonth: candidate.month, months: months, day: day, hour: hour)
         }
-        preconditionFailure("no month in the calendar mask \(months)")
+        return candidate
+    }
+
+    /// The send in the first month after `absoluteMonth` that is in `months`.
+    static func calendarSend(afterMonth absoluteMonth: Int, months: UInt16, day: Int, hour: Int) -> (month: Int, instant: Int64) {
+        precondition(months & 0x1FFE != 0, "no month in the calendar mask \(months)")
+        var candidate = absoluteMonth + 1
+        while months & (1 << (candidate % 12 + 1)) == 0 { candidate += 1 }
+        let instant = Int64(CivilTime.days(year: candidate / 12, month: candidate % 12 + 1, day: day)) * Self.day
+            + Int64(hour) * Self.hour
+        return (candidate, instant)
     }
 }

@@ -64,7 +64,7 @@ struct RowBuffer {
 
     /// `YYYY-MM-DD` (years 0...9999).
     mutating func appendDate(days: Int) {
-        let (year, month, day) = CivilTime.civil(days: days)
+        let (year, month, day) = CivilTime.cachedCivil(days: days)
         appendTwoDigits(year / 100)
         appendTwoDigits(year % 100)
         bytes.append(UInt8(ascii: "-"))

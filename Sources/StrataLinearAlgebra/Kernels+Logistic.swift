@@ -48,7 +48,7 @@ public enum LogisticKernel {
     ///   - intercept: `b`.
     ///   - order: what to compute.
     ///   - workers: how many row ranges run concurrently (each with one BLAS thread).
-    ///   - columnSums: also sum the columns (in the same pass: `Xᵀ·[r, 1]` is one dgemm per chunk).
+    ///   - columnSums: also sum the columns (in the same pass, from the chunk in cache).
     /// - Complexity: O(n·d) for loss and gradient, O(n·d²) with the Hessian; one read of `x`.
     public static func evaluate(
         _ x: Matrix<Double>, targets: [Double], weights: [Double]?, coefficients: [Double], intercept: Double,
@@ -62,8 +62,11 @@ public enum LogisticKernel {
         _ = try blasInt(n, "LogisticKernel.evaluate")
         _ = try blasInt(d + 1, "LogisticKernel.evaluate")
         let chunkRows = Swift.max(64, Swift.min(4096, 16384 / (d + 1)))
+        // Four ranges per worker, taken dynamically by the thread pool, keep all cores busy when another
+        // process steals one; the ranges depend only on `n` and `workers`, so the sums stay reproducible.
+        let ranges = n >= 4 * workers * chunkRows ? 4 * workers : workers
         let partials: [Evaluation] = BLAS.withThreadCount(1) {
-            Parallel.map(rangesOf: n, workers: workers) { range in
+            Parallel.map(rangesOf: n, workers: ranges) { range in
                 evaluateRows(range, x: x, targets: targets, weights: weights, coefficients: coefficients,
                              intercept: intercept, order: order, chunkRows: chunkRows,
                              columnSums: columnSums && order >= .gradient)
@@ -102,15 +105,13 @@ public enum LogisticKernel {
         intercept: Double, order: Order, chunkRows: Int, columnSums: Bool
     ) -> Evaluation {
         let d = x.columns, width = d + 1
-        // With column sums the residuals and a column of ones sit side by side (row-major chunk x 2), so one
-        // dgemm gives Xᵀr and Xᵀ1 together.
-        let rightColumns = columnSums ? 2 : 1
         var loss = 0.0
         var gradient = Array(repeating: 0.0, count: order >= .gradient ? width : 0)
         var hessian = Array(repeating: 0.0, count: order >= .hessian ? width * width : 0)
-        var sums = Array(repeating: 0.0, count: columnSums ? 2 * d : 0)
+        var sums = Array(repeating: 0.0, count: columnSums ? d : 0)
+        let ones = Array(repeating: 1.0, count: columnSums ? chunkRows : 0)
         var margins = Array(repeating: 0.0, count: chunkRows)
-        var residuals = Array(repeating: 1.0, count: order >= .gradient ? chunkRows * rightColumns : 0)
+        var residuals = Array(repeating: 0.0, count: order >= .gradient ? chunkRows : 0)
         var rootCurvature = Array(repeating: 0.0, count: order >= .hessian ? chunkRows : 0)
         var scaledRows = Array(repeating: 0.0, count: order >= .hessian ? chunkRows * width : 0)
         let unitWeights = weights == nil ? [1.0] : []
@@ -124,6 +125,7 @@ public enum LogisticKernel {
         residuals.withUnsafeMutableBufferPointer { r in
         gradient.withUnsafeMutableBufferPointer { g in
         sums.withUnsafeMutableBufferPointer { columnTotals in
+        ones.withUnsafeBufferPointer { one in
         hessian.withUnsafeMutableBufferPointer { h in
         rootCurvature.withUnsafeMutableBufferPointer { rootH in
         scaledRows.withUnsafeMutableBufferPointer { scaled in
@@ -150,7 +152,7 @@ public enum LogisticKernel {
                     loss += weight * (Swift.max(margin, 0) + log1p(e) - yi * margin)
                     if order >= .gradient {
                         let residual = weight * (p - yi)
-                        r[i * rightColumns] = residual
+                        r[i] = residual
                         residualSum += residual
                     }
                     if order >= .hessian {
@@ -158,13 +160,13 @@ public enum LogisticKernel {
                     }
                 }
                 if order >= .gradient {
-                    if d > 0 && columnSums {
-                        // [Xᵀr, Xᵀ1] (d x 2, row-major) accumulated in `columnTotals`.
-                        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), 2, Int32(rows), 1, chunk,
-                                    Int32(d), r.baseAddress, 2, 1, columnTotals.baseAddress, 2)
-                    } else if d > 0 {
+                    if d > 0 {
                         cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(d), 1, chunk, Int32(d),
                                     r.baseAddress, 1, 1, g.baseAddress, 1)
+                    }
+                    if d > 0 && columnSums {
+                        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(d), 1, chunk, Int32(d),
+                                    one.baseAddress, 1, 1, columnTotals.baseAddress, 1)
                     }
                     g[d] += residualSum
                 }
@@ -181,15 +183,10 @@ public enum LogisticKernel {
                 }
                 start += rows
             }
-        }}}}}}}}}}}
-        var columnTotals: [Double] = []
-        if columnSums {
-            for j in 0..<d { gradient[j] = sums[2 * j] }
-            columnTotals = (0..<d).map { sums[2 * $0 + 1] }
-        }
+        }}}}}}}}}}}}
         return Evaluation(loss: loss, gradient: gradient,
                           hessian: order >= .hessian ? Matrix(rows: width, columns: width, elements: hessian) : nil,
-                          columnSums: columnTotals)
+                          columnSums: sums)
     }
 }
 

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@Suite("strata logistic")
+struct LogisticCLITests {
+    /// The scikit-learn golden data and fits shared with the StrataModels tests.
+    struct Golden: Decodable {
+        struct Dataset: Decodable { var x: [[Double]]; var y: [Double] }
+        struct Fit: Decodable { var name: String; var coefficients: [Double]; var intercept: Double }
+        var standard: Dataset
+        var fits: [Fit]
+
+        static func load() throws -> Golden {
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../StrataModelsTests/Fixtures/logistic/golden.json")
+            return try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
+        }
+    }
+
+    /// A fresh folder with `x.csv` (header row) and `y.csv` from the golden data, `targets` replacing y.
+    func workspace(targets: [Double]? = nil) throws -> (folder: URL, golden: Golden) {
+        let golden = try Golden.load()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-logistic-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let header = (0..<golden.standard.x[0].count).map { "feature_\($0)" }.joined(separator: ",")
+        let rows = golden.standard.x.map { $0.map { "\($0)" }.joined(separator: ",") }
+        try ([header] + rows).joined(separator: "\n").appending("\n")
+            .write(to: folder.appendingPathComponent("x.csv"), atomically: true, encoding: .utf8)
+        try (targets ?? golden.standard.y).map { "\($0)" }.joined(separator: "\n").appending("\n")
+            .write(to: folder.appendingPathComponent("y.csv"), atomically: true, encoding: .utf8)
+        return (folder, golden)
+    }
+
+    @Test func jsonMatchesScikitLearnAndWritesAModelFile() throws {
+        let (folder, golden) = try workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try StrataBinary.run(["logistic", "--input", "x.csv", "--target", "y.csv", "--C", "1",
+                                           "--tol", "1e-10", "--model-out", "model.json", "--json"], in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.isEmpty)
+        let output = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let reference = try #require(golden.fits.first { $0.name == "l2_c1" })
+        let coefficients = try #require(output["coefficients"] as? [Double])
+        #expect(coefficients.count == 5)
+        for (mine, theirs) in zip(coefficients, reference.coefficients) { #expect(Swift.abs(mine - theirs) <= 1e-6) }
+        #expect(Swift.abs((output["intercept"] as? Double ?? .nan) - reference.intercept) <= 1e-6)
+        for key in ["iterations", "log_loss", "auc", "fit_seconds", "average_precision", "brier", "converged"] {
+            #expect(output[key] != nil, "missing \(key)")
+        }
+        #expect(output["feature_names"] as? [String] == (0..<5).map { "feature_\($0)" })
+        let auc = try #require(output["auc"] as? Double)
+        #expect(auc > 0.5 && auc < 1)
+
+        let model = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: folder.appendingPathComponent("model.json"))) as? [String: Any])
+        #expect(model["kind"] as? String == "logistic")
+        let parameters = try #require(model["parameters"] as? [String: Any])
+        #expect(parameters["penalty"] as? String == "l2")
+        #expect((parameters["coefficients"] as? [Double])?.count == 5)
+        let training = try #require(model["training"] as? [String: String])
+        #expect(training["input_fingerprint"]?.hasPrefix("fnv1a64:") == true)
+        let permissions = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.json").path)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+    }
+
+    @Test func textOutputNamesTheColumns() throws {
+        let (folder, _) = try workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try StrataBinary.run(["logistic", "--input", "x.csv", "--target", "y.csv", "--penalty", "l1", "--C", "0.1"], in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("solver proximal-newton"))
+        #expect(result.standardOutput.contains("feature_4"))
+        #expect(result.standardOutput.contains("training: AUC"))
+    }
+
+    @Test func oneClassTargetFailsAndWritesNothing() throws {
+        let (folder, golden) = try workspace(targets: Array(repeating: 1, count: 240))
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = golden
+        let result = try StrataBinary.run(["logistic", "--input", "x.csv", "--target", "y.csv", "--model-out", "model.json"], in: folder)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("all 240 targets are 1.0; expected both classes 0 and 1"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.json").path))
+    }
+
+    @Test func rowCountMismatchAndBadTargetsAreReported() throws {
+        let (folder, _) = try workspace(targets: [0, 1, 0])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mismatch = try StrataBinary.run(["logistic", "--input", "x.csv", "--target", "y.csv"], in: folder)
+        #expect(mismatch.status != 0)
+        #expect(mismatch.standardError.contains("240 rows but the target has 3 values"))
+        let (other, _) = try workspace(targets: (0..<240).map { $0 == 7 ? 2 : Double($0 % 2) })
+        defer { try? FileManager.default.removeItem(at: other) }
+        let notBinary = try StrataBinary.run(["logistic", "--input", "x.csv", "--target", "y.csv"], in: other)
+        #expect(notBinary.status != 0)
+        #expect(notBinary.standardError.contains("target 7 is 2.0; expected 0 or 1"))
+    }
+
+    @Test func invalidOptionsAreRejected() throws {
+        let (folder, _) = try workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let penalty = try StrataBinary.run(["logistic", "--input", "x.csv", "--target", "y.csv", "--penalty", "l3"], in: folder)
+        #expect(penalty.status == 64)
+        #expect(penalty.standardError.contains("--penalty must be l2, l1 or elasticnet, got 'l3'"))
+        let c = try StrataBinary.run(["logistic", "--input", "x.csv", "--target", "y.csv", "--C", "0"], in: folder)
+        #expect(c.status == 64)
+        #expect(c.standardError.contains("--C must be a finite number > 0, got 0.0"))
+    }
+}
