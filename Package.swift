@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "StrataFeaturesTests", dependencies: ["StrataFeatures", "StrataData"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataGeneratorTests", dependencies: ["StrataGenerator", "StrataData"], exclude: ["Fixtures"]),
-        .testTarget(name: "StrataSegmentsTests", dependencies: ["StrataSegments"]),
+        .testTarget(name: "StrataSegmentsTests", dependencies: ["StrataSegments", "StrataData", "StrataGenerator"]),
         .testTarget(name: "strataTests", dependencies: ["strata"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
