@@ -18,6 +18,11 @@ public struct Explanation: Sendable, Equatable, Codable {
         public var raisesRisk: Bool { logOddsContribution > 0 }
         /// `"raises"` or `"lowers"`.
         public var direction: String { raisesRisk ? "raises" : "lowers" }
+
+        /// E.g. "days since last visit raises risk (+1.20)".
+        public var phrase: String {
+            "\(label) \(direction) risk (" + (logOddsContribution >= 0 ? "+" : "") + String(format: "%.2f", logOddsContribution) + ")"
+        }
     }
 
     /// The row of the scored matrix.
@@ -26,12 +31,7 @@ public struct Explanation: Sendable, Equatable, Codable {
     public var contributions: [Contribution]
 
     /// A short sentence, e.g. "days since last visit raises risk (+1.20); visits per year lowers risk (-0.40)".
-    public var summary: String {
-        contributions.map { c in
-            let signed = (c.logOddsContribution >= 0 ? "+" : "") + String(format: "%.2f", c.logOddsContribution)
-            return "\(c.label) \(c.direction) risk (\(signed))"
-        }.joined(separator: "; ")
-    }
+    public var summary: String { contributions.map(\.phrase).joined(separator: "; ") }
 }
 
 extension LogisticModel {

@@ -27,29 +27,7 @@ struct LogisticCommand: ParsableCommand {
     @Option(name: .customLong("sample-weight"), help: "Optional non-negative sample weights, one per row (.npy or .csv).")
     var sampleWeight: String?
 
-    @Option(name: .customLong("C"), help: "Inverse regularization strength (> 0).")
-    var c: Double = 1
-
-    @Option(help: "Penalty: l2, l1 or elasticnet.")
-    var penalty: String = "l2"
-
-    @Option(name: .customLong("l1-ratio"), help: "The L1 share of the elastic-net penalty, in [0, 1].")
-    var l1Ratio: Double = 0.5
-
-    @Option(name: .customLong("class-weight"), help: "Class weights: none or balanced.")
-    var classWeight: String = "none"
-
-    @Option(help: "Convergence tolerance on the scaled gradient's max-abs.")
-    var tol: Double = 1e-6
-
-    @Option(name: .customLong("max-iter"), help: "Most solver iterations.")
-    var maxIter: Int = 100
-
-    @Option(help: "Solver: automatic, newton, lbfgs or proximal-newton.")
-    var solver: String = "automatic"
-
-    @Option(help: "Row-parallel workers (default: all cores).")
-    var workers: Int = Parallel.processorCount
+    @OptionGroup var options: LogisticOptions
 
     @Option(name: .customLong("model-out"), help: "Write the fitted model file (JSON) here.")
     var modelOut: String?
@@ -57,31 +35,12 @@ struct LogisticCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
-    func validate() throws {
-        guard LogisticRegression.Penalty(rawValue: penalty) != nil else {
-            throw ValidationError("--penalty must be l2, l1 or elasticnet, got '\(penalty)'")
-        }
-        guard LogisticRegression.ClassWeight(rawValue: classWeight) != nil else {
-            throw ValidationError("--class-weight must be none or balanced, got '\(classWeight)'")
-        }
-        guard LogisticRegression.Solver(rawValue: solver) != nil else {
-            throw ValidationError("--solver must be automatic, newton, lbfgs or proximal-newton, got '\(solver)'")
-        }
-        guard c > 0, c.isFinite else { throw ValidationError("--C must be a finite number > 0, got \(c)") }
-        guard (0...1).contains(l1Ratio) else { throw ValidationError("--l1-ratio must be in [0, 1], got \(l1Ratio)") }
-        guard tol > 0, tol.isFinite else { throw ValidationError("--tol must be a finite number > 0, got \(tol)") }
-        guard maxIter >= 1 else { throw ValidationError("--max-iter must be at least 1, got \(maxIter)") }
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
-    }
-
     func run() throws {
         let inputURL = URL(fileURLWithPath: input), targetURL = URL(fileURLWithPath: target)
         let (x, columnNames) = try MatrixFile.read(inputURL, as: Double.self)
         let y = try MatrixFile.readVector(targetURL)
         let weights = try sampleWeight.map { try MatrixFile.readVector(URL(fileURLWithPath: $0)) }
-        let regression = LogisticRegression(.init(
-            c: c, penalty: .init(rawValue: penalty)!, l1Ratio: l1Ratio, classWeight: .init(rawValue: classWeight)!,
-            tolerance: tol, maxIterations: maxIter, solver: .init(rawValue: solver)!, workers: workers))
+        let regression = options.regression
         let model = try regression.fit(x, targets: y, sampleWeights: weights)
         let probabilities = try model.probabilities(x)
         let metrics = try Metrics.summary(targets: y, probabilities: probabilities, weights: weights)
@@ -113,7 +72,7 @@ struct LogisticCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             let names = columnNames ?? FeatureSchema.plain(columnCount: x.columns).names
-            print("logistic regression: \(x.rows) rows x \(x.columns) columns, penalty \(penalty), C \(c)")
+            print("logistic regression: \(x.rows) rows x \(x.columns) columns, penalty \(options.penalty), C \(options.c)")
             print("solver \(model.fit.solver.rawValue): \(model.fit.iterations) iterations, "
                   + (model.fit.converged ? "converged" : "NOT converged")
                   + String(format: " (gradient max-abs %.3g), fit %.3f s", model.fit.gradientMaxAbs, model.fit.seconds))
@@ -126,6 +85,57 @@ struct LogisticCommand: ParsableCommand {
                          metrics["auc"]!, metrics["average_precision"]!, metrics["log_loss"]!, metrics["brier"]!))
             if let modelOut { print("model written to \(modelOut)") }
         }
+    }
+}
+
+/// The hyperparameters shared by `strata logistic` and `strata train`.
+struct LogisticOptions: ParsableArguments {
+    @Option(name: .customLong("C"), help: "Inverse regularization strength (> 0).")
+    var c: Double = 1
+
+    @Option(help: "Penalty: l2, l1 or elasticnet.")
+    var penalty: String = "l2"
+
+    @Option(name: .customLong("l1-ratio"), help: "The L1 share of the elastic-net penalty, in [0, 1].")
+    var l1Ratio: Double = 0.5
+
+    @Option(name: .customLong("class-weight"), help: "Class weights: none or balanced.")
+    var classWeight: String = "none"
+
+    @Option(help: "Convergence tolerance on the scaled gradient's max-abs.")
+    var tol: Double = 1e-6
+
+    @Option(name: .customLong("max-iter"), help: "Most solver iterations.")
+    var maxIter: Int = 100
+
+    @Option(help: "Solver: automatic, newton, lbfgs or proximal-newton.")
+    var solver: String = "automatic"
+
+    @Option(help: "Row-parallel workers (default: all cores).")
+    var workers: Int = Parallel.processorCount
+
+    /// The regression these options describe.
+    var regression: LogisticRegression {
+        LogisticRegression(.init(
+            c: c, penalty: .init(rawValue: penalty)!, l1Ratio: l1Ratio, classWeight: .init(rawValue: classWeight)!,
+            tolerance: tol, maxIterations: maxIter, solver: .init(rawValue: solver)!, workers: workers))
+    }
+
+    func validate() throws {
+        guard LogisticRegression.Penalty(rawValue: penalty) != nil else {
+            throw ValidationError("--penalty must be l2, l1 or elasticnet, got '\(penalty)'")
+        }
+        guard LogisticRegression.ClassWeight(rawValue: classWeight) != nil else {
+            throw ValidationError("--class-weight must be none or balanced, got '\(classWeight)'")
+        }
+        guard LogisticRegression.Solver(rawValue: solver) != nil else {
+            throw ValidationError("--solver must be automatic, newton, lbfgs or proximal-newton, got '\(solver)'")
+        }
+        guard c > 0, c.isFinite else { throw ValidationError("--C must be a finite number > 0, got \(c)") }
+        guard (0...1).contains(l1Ratio) else { throw ValidationError("--l1-ratio must be in [0, 1], got \(l1Ratio)") }
+        guard tol > 0, tol.isFinite else { throw ValidationError("--tol must be a finite number > 0, got \(tol)") }
+        guard maxIter >= 1 else { throw ValidationError("--max-iter must be at least 1, got \(maxIter)") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
     }
 }
 

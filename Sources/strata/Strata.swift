@@ -9,8 +9,12 @@ struct Strata: ParsableCommand {
         version: StrataVersion.current,
         subcommands: [
             SelfCheck.self,
+            Validate.self,
+            Features.self,
             Generate.self,
             LogisticCommand.self,
+            Train.self,
+            Score.self,
             KMeansCommand.self,
         ]
     )

@@ -1,0 +1,103 @@
+import StrataData
+import StrataFeatures
+import StrataLinearAlgebra
+
+/// Training a churn score on an export without leaking the future into the features.
+///
+/// With `T` the scoring date (usually the export's last day) and `h` the horizon:
+/// - the model is fitted on features as of `T − h` with labels "no completed appointment in `(T − h, T]`";
+/// - its out-of-time estimate refits the same way one horizon earlier (features as of `T − 2h`, labels in
+///   `(T − 2h, T − h]`) and evaluates on features as of `T − h` with labels in `(T − h, T]`, data the earlier
+///   fit never saw;
+/// - scoring applies the fitted feature schema as of `T`.
+///
+/// Rows are the patients on file at the feature date (created at or before its end).
+public enum ChurnTraining {
+    /// An out-of-time evaluation.
+    public struct Holdout: Sendable {
+        /// The feature date of the fit and of the evaluation (days since 1970-01-01).
+        public var fitAsOf: Int32
+        public var evaluationAsOf: Int32
+        /// Patient indices (into the export) of the evaluation rows.
+        public var patientRows: [Int]
+        public var targets: [Double]
+        public var probabilities: [Double]
+        /// ROC AUC, average precision, log loss, Brier on the evaluation rows.
+        public var metrics: [String: Double]
+    }
+
+    /// What ``train(_:scoringDate:horizonDays:spec:regression:folds:seed:)`` produces.
+    public struct Result: Sendable {
+        public var model: LogisticModel
+        /// The fitted feature schema (transforms, centers, scales) the model expects.
+        public var schema: FeatureSchema
+        public var featuresAsOf: Int32
+        public var labelsThrough: Int32
+        public var horizonDays: Int
+        public var rows: Int
+        public var positives: Int
+        /// Metrics on the training rows (optimistic).
+        public var trainingMetrics: [String: Double]
+        /// Stratified k-fold on the training rows.
+        public var crossValidation: Validation.Report
+        /// The out-of-time estimate; `nil` when the export does not reach back `2h` with both classes.
+        public var holdout: Holdout?
+    }
+
+    /// Fits the churn model for scoring at `scoringDate`.
+    /// - Throws: ``LogisticError`` (e.g. one class: nobody churned), feature errors, ``ValidationError``.
+    public static func train(
+        _ export: ClinicExport, scoringDate: Int32, horizonDays: Int, spec: FeatureSpec,
+        regression: LogisticRegression, folds: Int = 5, seed: UInt64 = 0
+    ) throws -> Result {
+        precondition(horizonDays > 0, "horizonDays must be positive")
+        let featureDay = scoringDate - Int32(horizonDays)
+        let (table, rows, x, y) = try labeledRows(export, asOf: featureDay, horizonDays: horizonDays, spec: spec)
+        let model = try regression.fit(x, targets: y)
+        let trainingMetrics = try Metrics.summary(targets: y, probabilities: try model.probabilities(x))
+        let crossValidation = try Validation.crossValidate(regression, x: x, targets: y, folds: folds, seed: seed)
+        var holdout: Holdout?
+        let earlierDay = featureDay - Int32(horizonDays)
+        if let earlier = try? labeledRows(export, asOf: earlierDay, horizonDays: horizonDays, spec: spec),
+           let earlierModel = try? regression.fit(earlier.x, targets: earlier.y) {
+            let evaluation = try FeaturePipeline.apply(earlier.table.schema, to: export, asOf: featureDay)
+            let evaluationX = Validation.selectRows(evaluation.matrix, rows)
+            let probabilities = try earlierModel.probabilities(evaluationX)
+            holdout = Holdout(fitAsOf: earlierDay, evaluationAsOf: featureDay, patientRows: rows, targets: y,
+                              probabilities: probabilities,
+                              metrics: try Metrics.summary(targets: y, probabilities: probabilities))
+        }
+        return Result(model: model, schema: table.schema, featuresAsOf: featureDay, labelsThrough: scoringDate,
+                      horizonDays: horizonDays, rows: rows.count, positives: Int(y.reduce(0, +)),
+                      trainingMetrics: trainingMetrics, crossValidation: crossValidation, holdout: holdout)
+    }
+
+    /// The patients on file at the end of `day` (created at or before it), as indices into the export.
+    public static func patientsOnFile(_ export: ClinicExport, asOf day: Int32) -> [Int] {
+        let cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
+        return (0..<export.patients.count).filter { export.patients.createdAt[$0] < cutoff }
+    }
+
+    /// The last day with any recorded event (completed, missed or cancelled visit, message, new patient or
+    /// lead): the default scoring date, the export's "now". Future bookings do not count.
+    public static func lastEventDay(_ export: ClinicExport) -> Int32? {
+        var latest = Int64.min
+        let appointments = export.appointments
+        for row in 0..<appointments.count where appointments.status[row] != .booked {
+            latest = Swift.max(latest, appointments.scheduledAt[row])
+        }
+        for value in export.communications.sentAt { latest = Swift.max(latest, value) }
+        for value in export.patients.createdAt where value != ClinicExport.missingTimestamp { latest = Swift.max(latest, value) }
+        for value in export.leads.createdAt where value != ClinicExport.missingTimestamp { latest = Swift.max(latest, value) }
+        return latest == .min ? nil : CivilDate.day(ofTimestamp: latest)
+    }
+
+    /// Features fitted as of `day` and churn labels in `(day, day + horizon]` for the patients on file.
+    static func labeledRows(_ export: ClinicExport, asOf day: Int32, horizonDays: Int, spec: FeatureSpec) throws
+        -> (table: FeatureTable, rows: [Int], x: Matrix<Double>, y: [Double]) {
+        let table = try FeaturePipeline.fit(export, asOf: day, spec: spec)
+        let rows = patientsOnFile(export, asOf: day)
+        let labels = Labels.churn(export, asOf: day, horizonDays: horizonDays)
+        return (table, rows, Validation.selectRows(table.matrix, rows), rows.map { labels[$0] })
+    }
+}
