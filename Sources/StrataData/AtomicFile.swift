@@ -23,10 +23,10 @@ public enum AtomicFile {
                 try? handle.close()
                 throw error
             }
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
+            // rename(2) replaces an existing file atomically; FileManager.replaceItemAt fails on Linux when the
+            // destination exists.
+            guard rename(temporary.path, url.path) == 0 else {
+                throw MatrixFileError.unwritable(path: url.path, reason: String(cString: strerror(errno)))
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -64,6 +64,17 @@ struct MatrixFileTests {
         #expect(throws: MatrixFileError.empty(path: url.path)) { try MatrixFile.read(url, as: Double.self) }
     }
 
+    @Test func atomicWritesReplaceExistingFilesWithTheirPermissions() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("list.csv")
+        try AtomicFile.write(Data("old\n".utf8), to: url, permissions: 0o644)
+        try AtomicFile.write(Data("new\n".utf8), to: url, permissions: 0o600)
+        #expect(try String(contentsOf: url, encoding: .utf8) == "new\n")
+        #expect(try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["list.csv"])
+    }
+
     @Test func failedWriteLeavesExistingFileUntouched() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
