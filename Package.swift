@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "StrataSegments",
             dependencies: [
-                "StrataData", "StrataFeatures",
+                "StrataData", "StrataFeatures", "StrataModels",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "strata",
             dependencies: [
-                "StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator",
+                "StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator", "StrataSegments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"]

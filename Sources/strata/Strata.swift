@@ -16,6 +16,10 @@ struct Strata: ParsableCommand {
             Train.self,
             Score.self,
             KMeansCommand.self,
+            Init.self,
+            RefreshCommand.self,
+            Segments.self,
+            Audit.self,
         ]
     )
 }
