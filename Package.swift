@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataGeneratorTests", dependencies: ["StrataGenerator", "StrataData"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataSegmentsTests", dependencies: ["StrataSegments", "StrataData", "StrataGenerator"]),
-        .testTarget(name: "strataTests", dependencies: ["strata"], exclude: ["Fixtures"]),
+        .testTarget(name: "strataTests", dependencies: ["strata", "StrataSegments"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
