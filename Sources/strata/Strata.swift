@@ -20,6 +20,7 @@ struct Strata: ParsableCommand {
             RefreshCommand.self,
             Segments.self,
             Audit.self,
+            Demo.self,
         ]
     )
 }
