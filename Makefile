@@ -23,8 +23,10 @@ deps:
 build: deps
 	swift build -c release --product strata $(SWIFT_FLAGS)
 
+# The main job: the whole flow on the synthetic clinic (in demo-project/), after a BLAS self-check.
 demo: build
 	"$$(swift build -c release --show-bin-path)/strata" selfcheck
+	"$$(swift build -c release --show-bin-path)/strata" demo
 
 test: deps
 	swift test $(SWIFT_FLAGS)

@@ -169,3 +169,25 @@ struct RefreshCLITests {
         }
     }
 }
+
+@Suite("strata demo")
+struct DemoCLITests {
+    @Test func printsTheSegmentTableOfTheSecondRefresh() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try StrataBinary.run(["demo", "--patients", "300", "--directory", directory.path])
+        #expect(result.status == 0, "\(result.standardError)")
+        let output = result.standardOutput
+        #expect(output.contains("run 2: 2025-12-31 as of 2025-12-31"))
+        #expect(output.contains("segment") && output.contains("members  entered   exited"))
+        for name in ["new-no-second-visit", "inactive-6-months", "churn-risk", "mammogram-due", "braces-campaign"] {
+            #expect(output.contains(name), "\(name) missing from the table")
+        }
+        #expect(result.standardError.contains("[1/6]"))
+        // A second demo into the same folder replaces the first; a folder that is not a demo is refused.
+        #expect(try StrataBinary.run(["demo", "--patients", "300", "--directory", directory.path]).status == 0)
+        let other = directory.appendingPathComponent("not-a-demo")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        #expect(try StrataBinary.run(["demo", "--patients", "300", "--directory", other.path]).status != 0)
+    }
+}
