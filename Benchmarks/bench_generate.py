@@ -5,6 +5,7 @@ rows and MB per file. There is no peer for this one; the target is "well under a
 Each round regenerates from scratch (`--force`); the output of the last round is removed unless --keep.
 """
 import argparse
+import resource
 import shutil
 
 from common import OUT, log, median, release_binaries, run_measured, table
@@ -30,13 +31,18 @@ def main(argv):
     if args.workers:
         command += ["--workers", args.workers]
 
-    seconds, peaks = [], []
+    seconds, peaks, cpu = [], [], []
     for round_ in range(args.rounds):
         log(f"round {round_ + 1}/{args.rounds}: {' '.join(map(str, command))}")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         measured = run_measured(command)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         seconds.append(measured.seconds)
         peaks.append(measured.peak_bytes)
-        log(f"  {measured.seconds:.1f} s, peak {measured.peak_bytes / 2**20:.0f} MiB")
+        # CPU seconds (user + system) of the generator: on a loaded machine the wall time also counts
+        # waiting for cores that other processes hold.
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        log(f"  {measured.seconds:.1f} s wall, {cpu[-1]:.1f} s CPU, peak {measured.peak_bytes / 2**20:.0f} MiB")
 
     rows, total_rows, total_bytes = [], 0, 0
     for folder in (export, truth):
@@ -55,6 +61,9 @@ def main(argv):
           f"(wall times: {', '.join(f'{s:.1f}' for s in seconds)} s)")
     table(rows, ["file", "rows", "MB"])
     print(f"median wall time: {wall:.1f} s   ({total_rows / wall / 1e6:.2f} M rows/s, {total_bytes / 2**20 / wall:.0f} MB/s)")
+    print(f"median CPU time (user + system): {median(cpu):.1f} s")
+    with open("/proc/loadavg") as handle:
+        print(f"load average after the run: {' '.join(handle.read().split()[:3])}")
     print(f"peak resident memory: {max(peaks) / 2**20:.0f} MiB (max over rounds)")
     ok = wall < TARGET_SECONDS
     print(f"target: well under {TARGET_SECONDS:.0f} s -> {'PASS' if ok else 'FAIL'}")

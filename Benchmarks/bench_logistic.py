@@ -8,12 +8,11 @@ Reported: medians of fit seconds (Strata's own `fit_seconds`; scikit-learn's `fi
 rounds, their ratio (target <= 0.25), and the training log loss of both (must agree within 1e-6).
 """
 import argparse
-import json
 import os
 import subprocess
 from pathlib import Path
 
-from common import OUT, ROOT, log, median, peer_python, run_measured, table, verdict
+from common import OUT, log, median, peer_python, release_binaries, run_measured, table, verdict
 
 GENERATE = r"""
 import sys
@@ -45,16 +44,10 @@ print(json.dumps({"fit_seconds": seconds, "log_loss": log_loss(y, p), "iteration
 
 
 def strata_binary():
-    """`STRATA_BIN` when set, else a release build in this benchmark's own scratch folder."""
+    """`STRATA_BIN` when set, else a release build (scratch path from $STRATA_BENCH_SCRATCH, see common.py)."""
     if os.environ.get("STRATA_BIN"):
         return Path(os.environ["STRATA_BIN"])
-    scratch = ROOT / ".build-bench-logistic"
-    log("building release strata")
-    subprocess.run(["swift", "build", "-c", "release", "--product", "strata", "--scratch-path", str(scratch)],
-                   cwd=ROOT, check=True)
-    path = subprocess.run(["swift", "build", "-c", "release", "--scratch-path", str(scratch), "--show-bin-path"],
-                          cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
-    return Path(path) / "strata"
+    return release_binaries(("strata",)) / "strata"
 
 
 def main(argv):

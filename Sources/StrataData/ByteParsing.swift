@@ -1,14 +1,14 @@
 /// Parsers that read values straight from the bytes of a CSV field (`bytes[start..<end]`), without making
 /// a `String` and without Foundation. Each returns `nil` when the text is not of the expected form.
 public enum ByteParsing {
-    @inlinable
+    @inlinable @inline(__always)
     static func digit(_ byte: UInt8) -> Int? {
         byte &- 48 < 10 ? Int(byte &- 48) : nil
     }
 
     /// `count` decimal digits starting at `position`, or nil.
-    @inlinable
-    static func digits(_ bytes: [UInt8], _ position: Int, _ count: Int) -> Int? {
+    @inlinable @inline(__always)
+    static func digits(_ bytes: Span<UInt8>, _ position: Int, _ count: Int) -> Int? {
         var value = 0
         for index in position..<(position + count) {
             guard let d = digit(bytes[index]) else { return nil }
@@ -19,7 +19,7 @@ public enum ByteParsing {
 
     /// `YYYY-MM-DD` as days since 1970-01-01; the date must exist (so `2023-02-29` is rejected).
     @inlinable
-    public static func isoDate(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Int32? {
+    public static func isoDate(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Int32? {
         guard end - start == 10, bytes[start + 4] == UInt8(ascii: "-"), bytes[start + 7] == UInt8(ascii: "-"),
               let year = digits(bytes, start, 4), let month = digits(bytes, start + 5, 2),
               let day = digits(bytes, start + 8, 2),
@@ -31,7 +31,7 @@ public enum ByteParsing {
     /// A space may replace the `T`; seconds may be left out; a fraction is truncated to whole seconds.
     /// The zone is required: a timestamp without one is ambiguous.
     @inlinable
-    public static func isoTimestamp(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Int64? {
+    public static func isoTimestamp(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Int64? {
         guard end - start >= 17, let day = isoDate(bytes, start, start + 10) else { return nil }
         let separator = bytes[start + 10]
         guard separator == UInt8(ascii: "T") || separator == UInt8(ascii: " ") || separator == UInt8(ascii: "t"),
@@ -56,7 +56,7 @@ public enum ByteParsing {
 
     /// `Z`, `+HH:MM`, `-HH:MM`, `+HHMM` or `+HH` at `bytes[start..<end]` as seconds east of UTC.
     @inlinable
-    static func zoneOffset(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Int? {
+    static func zoneOffset(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Int? {
         guard start < end else { return nil }
         let first = bytes[start]
         if first == UInt8(ascii: "Z") || first == UInt8(ascii: "z") { return end == start + 1 ? 0 : nil }
@@ -89,7 +89,7 @@ public enum ByteParsing {
     /// `mantissa / 10^decimals`: both exact, one correctly rounded division, so the result is the double
     /// nearest the text (what `Double(String)` and polars return). Longer texts go through `Double(String)`.
     @inlinable
-    public static func decimal(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Double? {
+    public static func decimal(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Double? {
         guard start < end else { return nil }
         var position = start
         var negative = false
@@ -122,8 +122,10 @@ public enum ByteParsing {
     }
 
     @usableFromInline
-    static func slowDecimal(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Double? {
-        guard let value = Double(String(decoding: bytes[start..<end], as: UTF8.self)), value.isFinite else { return nil }
+    static func slowDecimal(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Double? {
+        var text = ""
+        for index in start..<end { text.unicodeScalars.append(UnicodeScalar(bytes[index])) }
+        guard let value = Double(text), value.isFinite else { return nil }
         return value
     }
 }
@@ -183,7 +185,7 @@ public struct DateLayout: Sendable, Equatable, CustomStringConvertible {
     public var hasTime: Bool { pieces.contains(.hour) }
 
     /// Seconds since the epoch (UTC) of the text, or nil when it does not fit the layout or is no valid date.
-    public func timestamp(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Int64? {
+    public func timestamp(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Int64? {
         var position = start
         var year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0
         for piece in pieces {
@@ -217,7 +219,7 @@ public struct DateLayout: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Days since the epoch of the text (the time of day, if any, dropped).
-    public func date(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Int32? {
+    public func date(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Int32? {
         timestamp(bytes, start, end).map(CivilDate.day(ofTimestamp:))
     }
 }

@@ -36,7 +36,7 @@ public struct ByteStringTable: Sendable {
 
     /// FNV-1a over the bytes, eight at a time, finished with a multiply-xorshift so low bits mix.
     @inlinable
-    static func hash(_ bytes: [UInt8], _ start: Int, _ end: Int) -> UInt64 {
+    static func hash(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         var position = start
         while position + 8 <= end {
@@ -55,7 +55,12 @@ public struct ByteStringTable: Sendable {
         return h ^ (h >> 32)
     }
 
-    private func equals(_ code: Int, _ bytes: [UInt8], _ start: Int, _ end: Int) -> Bool {
+    /// Whether string `code` is `bytes[start..<end]`.
+    func matches(_ code: Int, _ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        equals(code, bytes, start, end)
+    }
+
+    private func equals(_ code: Int, _ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Bool {
         let lower = offsets[code], upper = offsets[code + 1]
         guard upper - lower == end - start else { return false }
         var i = lower, j = start
@@ -68,7 +73,7 @@ public struct ByteStringTable: Sendable {
     }
 
     /// The code of `bytes[start..<end]`, or nil when absent.
-    public func code(of bytes: [UInt8], _ start: Int, _ end: Int) -> Int32? {
+    public func code(of bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Int32? {
         let h = Self.hash(bytes, start, end)
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
@@ -82,13 +87,13 @@ public struct ByteStringTable: Sendable {
     /// The code of a string, or nil when absent.
     public func code(of text: String) -> Int32? {
         let bytes = Array(text.utf8)
-        return code(of: bytes, 0, bytes.count)
+        return code(of: bytes.span, 0, bytes.count)
     }
 
     /// The code of `bytes[start..<end]`, inserting it when absent.
     /// - Returns: the code and whether the string was new.
     @discardableResult
-    public mutating func insert(_ bytes: [UInt8], _ start: Int, _ end: Int) -> (code: Int32, inserted: Bool) {
+    public mutating func insert(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> (code: Int32, inserted: Bool) {
         let h = Self.hash(bytes, start, end)
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
@@ -98,7 +103,7 @@ public struct ByteStringTable: Sendable {
             slot = (slot + 1) & mask
         }
         let code = count
-        storage.append(contentsOf: bytes[start..<end])
+        for index in start..<end { storage.append(bytes[index]) }
         offsets.append(storage.count)
         hashes.append(h)
         slots[slot] = Int32(code + 1)
@@ -110,7 +115,7 @@ public struct ByteStringTable: Sendable {
     @discardableResult
     public mutating func insert(_ text: String) -> Int32 {
         let bytes = Array(text.utf8)
-        return insert(bytes, 0, bytes.count).code
+        return insert(bytes.span, 0, bytes.count).code
     }
 
     private mutating func grow() {

@@ -1,4 +1,5 @@
 import Foundation
+import StrataLinearAlgebra
 
 /// A streaming RFC 4180 CSV reader that works on bytes: quoted fields, doubled quotes, newlines inside
 /// quotes, LF or CRLF line ends, a UTF-8 byte-order mark, empty fields. Blank lines are skipped.
@@ -17,6 +18,8 @@ public final class CSVReader {
 
     private let handle: FileHandle
     private let chunkSize: Int
+    /// Chunks at least twice this long are scanned for record boundaries on several cores.
+    private let minimumPieceBytes: Int
     private var carried: [UInt8] = []
     private var carriedLine = 1
     private var atEndOfFile = false
@@ -28,9 +31,15 @@ public final class CSVReader {
     ///   - file: the name to show in messages (defaults to the path).
     ///   - chunkSize: bytes read at a time.
     /// - Throws: ``IngestError`` `.unreadableFile`, `.emptyFile` (no header row), `.unterminatedQuote`.
-    public init(url: URL, file: String? = nil, chunkSize: Int = 16 << 20) throws(IngestError) {
+    public convenience init(url: URL, file: String? = nil, chunkSize: Int = 16 << 20) throws(IngestError) {
+        try self.init(url: url, file: file, chunkSize: chunkSize, minimumPieceBytes: 1 << 20)
+    }
+
+    /// As above; `minimumPieceBytes` lets tests force the parallel boundary scan on small files.
+    init(url: URL, file: String?, chunkSize: Int, minimumPieceBytes: Int) throws(IngestError) {
         self.file = file ?? url.path
         self.chunkSize = max(chunkSize, 64)
+        self.minimumPieceBytes = max(minimumPieceBytes, 1)
         do { handle = try FileHandle(forReadingFrom: url) } catch {
             throw IngestError(.unreadableFile, file: self.file, found: url.path, expected: "a readable CSV file")
         }
@@ -47,6 +56,8 @@ public final class CSVReader {
 
     /// The batch left over after reading the header.
     private var pending: CSVBatch?
+    /// The last chunk's buffer, reused for the next chunk once no batch holds it.
+    private var spare: [UInt8] = []
 
     /// The next batch of whole records, or nil at the end of the file.
     /// - Throws: `.unterminatedQuote` when the file ends inside a quoted field; `.unreadableFile`.
@@ -57,7 +68,12 @@ public final class CSVReader {
         }
         while true {
             if atEndOfFile && carried.isEmpty { return nil }
-            var bytes = carried
+            // Reuse the previous chunk's buffer when its batch is gone (no new pages, no regrowing).
+            var bytes = spare
+            spare = []
+            bytes.removeAll(keepingCapacity: true)
+            bytes.reserveCapacity(carried.count + chunkSize)
+            bytes.append(contentsOf: carried)
             carried = []
             let firstLine = carriedLine
             if !atEndOfFile {
@@ -73,66 +89,115 @@ public final class CSVReader {
                     bytes.removeFirst(3)
                 }
             }
-            let batch = try cutRecords(bytes, firstLine: firstLine)
+            let batch = try cutRecordsInParallel(bytes, firstLine: firstLine)
+            spare = batch.bytes
             if batch.count > 0 { return batch }
             if atEndOfFile && carried.isEmpty { return nil }
         }
     }
 
+    /// Newlines of one piece of a chunk, by the parity of the quotes seen in the piece before them.
+    private struct NewlineScan: Sendable {
+        /// Newlines after an even number of quotes in the piece, and how many newlines (inside quotes or
+        /// not) precede each in the piece.
+        var evenPositions: [Int] = [], evenOrdinals: [Int] = []
+        /// The same after an odd number of quotes.
+        var oddPositions: [Int] = [], oddOrdinals: [Int] = []
+        var quoteCount = 0
+        var newlineCount = 0
+    }
+
+    private static func scanNewlines(_ bytes: [UInt8], _ range: Range<Int>) -> NewlineScan {
+        var scan = NewlineScan()
+        scan.evenPositions.reserveCapacity(range.count / 48 + 16)
+        scan.evenOrdinals.reserveCapacity(range.count / 48 + 16)
+        let span = bytes.span
+        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
+        var odd = false
+        for index in range {
+            let byte = span[index]
+            if byte == quote {
+                odd.toggle()
+                scan.quoteCount += 1
+            } else if byte == newline {
+                if odd {
+                    scan.oddPositions.append(index)
+                    scan.oddOrdinals.append(scan.newlineCount)
+                } else {
+                    scan.evenPositions.append(index)
+                    scan.evenOrdinals.append(scan.newlineCount)
+                }
+                scan.newlineCount += 1
+            }
+        }
+        return scan
+    }
+
+    /// Finds the records of `bytes` that end outside quotes, scanning pieces of the chunk on all cores: each
+    /// piece records its newlines under both assumptions (it starts inside or outside quotes), and the
+    /// pieces are then chained in order, each one's quote parity deciding the next one's start. Same result
+    /// as ``cutRecords(_:firstLine:)``, which also handles a file ending inside quotes.
+    private func cutRecordsInParallel(_ bytes: [UInt8], firstLine: Int) throws(IngestError) -> CSVBatch {
+        let count = bytes.count
+        let pieces = count >= 2 * minimumPieceBytes ? min(Parallel.processorCount, count / minimumPieceBytes) : 1
+        guard pieces > 1 else { return try cutRecords(bytes, firstLine: firstLine) }
+        let scans = Parallel.map(rangesOf: count, workers: pieces) { range in Self.scanNewlines(bytes, range) }
+        var inQuotes = 0
+        for scan in scans { inQuotes ^= scan.quoteCount & 1 }
+        if atEndOfFile && inQuotes == 1 { return try cutRecords(bytes, firstLine: firstLine) }
+        var cuts = RecordCuts(firstLine: firstLine, capacity: scans.reduce(0) { $0 + $1.newlineCount } + 1)
+        var state = 0, lineBase = firstLine
+        for scan in scans {
+            // Newlines outside quotes are those after a piece-relative parity equal to the piece's start state.
+            let positions = state == 0 ? scan.evenPositions : scan.oddPositions
+            let ordinals = state == 0 ? scan.evenOrdinals : scan.oddOrdinals
+            for (k, position) in positions.enumerated() {
+                cuts.endRecord(at: position, in: bytes, nextLine: lineBase + ordinals[k] + 1)
+            }
+            lineBase += scan.newlineCount
+            state ^= scan.quoteCount & 1
+        }
+        return finish(cuts, bytes)
+    }
+
+    /// The batch of the records cut so far: at the end of the file the rest is the last record, otherwise it
+    /// is carried into the next chunk.
+    private func finish(_ cuts: RecordCuts, _ bytes: [UInt8]) -> CSVBatch {
+        var cuts = cuts
+        if atEndOfFile {
+            cuts.endRecord(at: bytes.count, in: bytes, nextLine: cuts.recordLine)
+            carried = []
+        } else {
+            carried = Array(bytes[cuts.recordStart..<bytes.count])
+            carriedLine = cuts.recordLine
+        }
+        return CSVBatch(file: file, bytes: bytes, recordStarts: cuts.starts, recordEnds: cuts.ends, recordLines: cuts.lines)
+    }
+
     /// Finds the records of `bytes` that end outside quotes; keeps the unfinished tail in `carried`.
     private func cutRecords(_ bytes: [UInt8], firstLine: Int) throws(IngestError) -> CSVBatch {
-        var starts: [Int] = [], ends: [Int] = [], lines: [Int] = []
-        let estimate = bytes.count / 48 + 16
-        starts.reserveCapacity(estimate)
-        ends.reserveCapacity(estimate)
-        lines.reserveCapacity(estimate)
+        var cuts = RecordCuts(firstLine: firstLine, capacity: bytes.count / 48 + 16)
         var inQuotes = false
-        var recordStart = 0, recordLine = firstLine, line = firstLine
+        var line = firstLine
         var openingQuote = 0, openingQuoteLine = firstLine
-        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
-        var index = 0
-        let count = bytes.count
-        while index < count {
+        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
+        for index in bytes.indices {
             let byte = bytes[index]
             if byte == quote {
                 if !inQuotes { openingQuote = index; openingQuoteLine = line }
                 inQuotes.toggle()
             } else if byte == newline {
-                if !inQuotes {
-                    var end = index
-                    if end > recordStart && bytes[end - 1] == carriageReturn { end -= 1 }
-                    if end > recordStart {
-                        starts.append(recordStart)
-                        ends.append(end)
-                        lines.append(recordLine)
-                    }
-                    recordStart = index + 1
-                    recordLine = line + 1
-                }
+                if !inQuotes { cuts.endRecord(at: index, in: bytes, nextLine: line + 1) }
                 line += 1
             }
-            index += 1
         }
-        if atEndOfFile {
-            if inQuotes {
-                let column = CSVBatch.column(in: bytes, at: openingQuote)
-                throw IngestError(.unterminatedQuote, file: file, line: openingQuoteLine, column: column,
-                                  found: CSVBatch.excerpt(bytes, from: openingQuote),
-                                  expected: "a closing \" before the end of the file")
-            }
-            var end = count
-            if end > recordStart && bytes[end - 1] == carriageReturn { end -= 1 }
-            if end > recordStart {
-                starts.append(recordStart)
-                ends.append(end)
-                lines.append(recordLine)
-            }
-            carried = []
-        } else {
-            carried = Array(bytes[recordStart..<count])
-            carriedLine = recordLine
+        if atEndOfFile && inQuotes {
+            throw IngestError(.unterminatedQuote, file: file, line: openingQuoteLine,
+                              column: CSVBatch.column(in: bytes, at: openingQuote),
+                              found: CSVBatch.excerpt(bytes, from: openingQuote),
+                              expected: "a closing \" before the end of the file")
         }
-        return CSVBatch(file: file, bytes: bytes, recordStarts: starts, recordEnds: ends, recordLines: lines)
+        return finish(cuts, bytes)
     }
 
     /// Reads every remaining record as strings: convenient for small files (the Synthea adapter).
@@ -148,6 +213,35 @@ public final class CSVReader {
                 try body((0..<count).map { splitter.text(batch, field: $0) }, batch.recordLines[record])
             }
         }
+    }
+}
+
+/// Record ranges found in a chunk, record end by record end.
+private struct RecordCuts {
+    var starts: [Int] = [], ends: [Int] = [], lines: [Int] = []
+    /// Where the record being read starts, and on which line.
+    var recordStart = 0
+    var recordLine: Int
+
+    init(firstLine: Int, capacity: Int) {
+        recordLine = firstLine
+        starts.reserveCapacity(capacity)
+        ends.reserveCapacity(capacity)
+        lines.reserveCapacity(capacity)
+    }
+
+    /// Ends the current record at the line end `position` (a CR before it is dropped, a blank record
+    /// skipped); the next record starts after it, on line `nextLine`.
+    mutating func endRecord(at position: Int, in bytes: [UInt8], nextLine: Int) {
+        var end = position
+        if end > recordStart && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        if end > recordStart {
+            starts.append(recordStart)
+            ends.append(end)
+            lines.append(recordLine)
+        }
+        recordStart = position + 1
+        recordLine = nextLine
     }
 }
 
@@ -215,7 +309,6 @@ public struct CSVFieldSplitter: Sendable {
     public private(set) var escaped: [Bool]
     /// Whether field `i` was quoted (its start is one past the opening quote).
     public private(set) var quoted: [Bool]
-    private var scratch: [UInt8] = []
 
     public init(capacity: Int) {
         starts = Array(repeating: 0, count: capacity)
@@ -229,7 +322,7 @@ public struct CSVFieldSplitter: Sendable {
     /// - Returns: the number of fields; fields beyond the capacity are counted but not stored.
     /// - Throws: `.strayQuote` for a quote inside an unquoted field or text after a closing quote.
     public mutating func split(_ batch: CSVBatch, record: Int) throws(IngestError) -> Int {
-        let bytes = batch.bytes
+        let bytes = batch.bytes.span
         let end = batch.recordEnds[record]
         var position = batch.recordStarts[record]
         var count = 0
@@ -255,7 +348,7 @@ public struct CSVFieldSplitter: Sendable {
                 position += 1
                 if position < end && bytes[position] != comma {
                     throw batch.error(.strayQuote, record: record, position: position,
-                                      found: CSVBatch.excerpt(bytes, from: fieldStart - 1),
+                                      found: CSVBatch.excerpt(batch.bytes, from: fieldStart - 1),
                                       expected: "a comma or the end of the line after a closing quote")
                 }
             } else {
@@ -264,7 +357,7 @@ public struct CSVFieldSplitter: Sendable {
                     if byte == comma { break }
                     if byte == quote {
                         throw batch.error(.strayQuote, record: record, position: position,
-                                          found: CSVBatch.excerpt(bytes, from: fieldStart),
+                                          found: CSVBatch.excerpt(batch.bytes, from: fieldStart),
                                           expected: "a field with quotes to be quoted as a whole, with inner quotes doubled (\"a \"\"b\"\"\")")
                     }
                     position += 1
@@ -293,33 +386,22 @@ public struct CSVFieldSplitter: Sendable {
         }
     }
 
-    /// Field `index` as bytes: the batch's own bytes, or (for a field with doubled quotes) an unescaped copy.
-    /// - Returns: the buffer and the field's range in it.
-    @inlinable
-    public mutating func field(_ batch: CSVBatch, _ index: Int) -> (bytes: [UInt8], start: Int, end: Int) {
-        guard escaped[index] else { return (batch.bytes, starts[index], ends[index]) }
-        unescape(batch, index)
-        return (scratchBytes, 0, scratchBytes.count)
-    }
-
-    @usableFromInline
-    var scratchBytes: [UInt8] { scratch }
-
-    @usableFromInline
-    mutating func unescape(_ batch: CSVBatch, _ index: Int) {
-        scratch.removeAll(keepingCapacity: true)
+    /// Field `index` with doubled quotes undone, as a new array (the slow path for quoted fields with quotes).
+    public func unescaped(_ batch: CSVBatch, _ index: Int) -> [UInt8] {
+        var result: [UInt8] = []
         var position = starts[index]
         let end = ends[index]
         while position < end {
             let byte = batch.bytes[position]
-            scratch.append(byte)
+            result.append(byte)
             position += byte == UInt8(ascii: "\"") ? 2 : 1
         }
+        return result
     }
 
     /// Field `index` as a string.
-    public mutating func text(_ batch: CSVBatch, field index: Int) -> String {
-        let (bytes, start, end) = field(batch, index)
-        return String(decoding: bytes[start..<end], as: UTF8.self)
+    public func text(_ batch: CSVBatch, field index: Int) -> String {
+        if escaped[index] { return String(decoding: unescaped(batch, index), as: UTF8.self) }
+        return String(decoding: batch.bytes[starts[index]..<ends[index]], as: UTF8.self)
     }
 }

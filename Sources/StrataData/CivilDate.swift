@@ -72,7 +72,7 @@ public enum CivilDate {
     /// Parses `YYYY-MM-DD` (what `--as-of` takes).
     public static func parseISODate(_ text: String) -> Int32? {
         let bytes = Array(text.utf8)
-        return ByteParsing.isoDate(bytes, bytes.startIndex, bytes.endIndex)
+        return ByteParsing.isoDate(bytes.span, 0, bytes.count)
     }
 
     /// Whole years from `birth` to `date` (both days since 1970-01-01), as a person counts their age: the

@@ -66,7 +66,7 @@ public struct PatientIdentifiers: Sendable {
     /// The index of a patient id, or nil.
     public func index(of id: String) -> Int? { table.code(of: id).map(Int.init) }
 
-    func index(of bytes: [UInt8], _ start: Int, _ end: Int) -> Int32? { table.code(of: bytes, start, end) }
+    func index(of bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Int32? { table.code(of: bytes, start, end) }
 }
 
 public enum Sex: UInt8, Sendable, CaseIterable {

@@ -45,9 +45,12 @@ public enum ExportReader {
     ///   - format: the layout; detected from the files when nil.
     ///   - mapping: required for `.mapped`.
     ///   - policy: how many bad rows to skip before failing.
+    ///   - tables: the tables to read (patients always); the others are left empty and unchecked. A
+    ///     command that needs only some tables (features do not use consents) reads less.
     /// - Throws: ``IngestError`` with the place of the first problem (or `.tooManyBadRows`).
     public static func read(_ folder: URL, format: ExportFormat? = nil, mapping: ExportMapping? = nil,
-                            policy: IngestPolicy = .strict) throws(IngestError) -> ExportReadResult {
+                            policy: IngestPolicy = .strict,
+                            tables: Set<CanonicalTable> = Set(CanonicalTable.allCases)) throws(IngestError) -> ExportReadResult {
         let detected: ExportFormat
         if let format { detected = format } else { detected = try ExportFormat.detect(folder: folder) }
         switch detected {
@@ -56,7 +59,7 @@ public enum ExportReader {
             for table in CanonicalTable.allCases {
                 let source = TableSource.canonical(table, in: folder)
                 if FileManager.default.fileExists(atPath: source.url.path) {
-                    sources.append(source)
+                    if tables.contains(table) || table == .patients { sources.append(source) }
                 } else if table.isRequired {
                     throw IngestError(.missingTable, file: folder.path, found: table.fileName,
                                       expected: "the required tables \(CanonicalTable.allCases.filter(\.isRequired).map(\.fileName).joined(separator: ", "))")
@@ -67,7 +70,7 @@ public enum ExportReader {
             guard let mapping else {
                 throw IngestError(.badMapping, file: "strata.yml", expected: "a `mapping` section describing the export's files (--format mapped)")
             }
-            let sources = try mapping.tableSources(in: folder)
+            let sources = try mapping.tableSources(in: folder).filter { tables.contains($0.table) || $0.table == .patients }
             return try readTables(sources, policy: policy, format: .mapped)
         case .synthea:
             return try SyntheaAdapter.read(folder, policy: policy)

@@ -125,7 +125,7 @@ public enum SyntheaAdapter {
 
         func timestamp(_ name: String) throws(IngestError) -> Int64 {
             let bytes = Array(self[name].utf8)
-            guard let value = ByteParsing.isoTimestamp(bytes, 0, bytes.count) else {
+            guard let value = ByteParsing.isoTimestamp(bytes.span, 0, bytes.count) else {
                 throw error(.badTimestamp, name, expected: "a date and time like 2024-02-29T14:30:00Z")
             }
             return value

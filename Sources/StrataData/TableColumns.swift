@@ -47,8 +47,8 @@ public struct TextColumn: Sendable, Equatable {
     /// Whether row `i` has text.
     public func hasValue(_ row: Int) -> Bool { offsets[row + 1] > offsets[row] }
 
-    mutating func append(_ bytes: [UInt8], _ start: Int, _ end: Int) {
-        storage.append(contentsOf: bytes[start..<end])
+    mutating func append(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) {
+        for index in start..<end { storage.append(bytes[index]) }
         offsets.append(storage.count)
     }
 
@@ -71,7 +71,7 @@ public struct TextColumn: Sendable, Equatable {
     func filtered(keeping keep: [Bool]) -> TextColumn {
         var result = TextColumn()
         for row in 0..<count where keep[row] {
-            result.append(storage, offsets[row], offsets[row + 1])
+            result.append(storage.span, offsets[row], offsets[row + 1])
         }
         return result
     }

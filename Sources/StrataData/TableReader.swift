@@ -81,7 +81,7 @@ struct TableReader {
         let reader = try CSVReader(url: source.url, file: source.displayName)
         let plans = try Self.plan(source, header: reader.header)
         let identifierColumn = plans.firstIndex { $0.source.canonical.kind == .identifier }
-        var builders = plans.map { ColumnBuilder(kind: $0.storage) }
+        var builders = plans.map { ColumnBuilder(plan: $0) }
         var identifiers = ByteStringTable(minimumCapacity: 1024)
         var rowCount = 0
         let policy = self.policy
@@ -102,7 +102,7 @@ struct TableReader {
                     for row in 0..<part.rowCount {
                         let text = part.builders[identifierColumn].text
                         let (bytes, start, end) = (text.storage, text.offsets[row], text.offsets[row + 1])
-                        let (_, inserted) = identifiers.insert(bytes, start, end)
+                        let (_, inserted) = identifiers.insert(bytes.span, start, end)
                         if !inserted {
                             keep[row] = false
                             dropped += 1
@@ -229,10 +229,13 @@ struct TableReader {
     static func convert(_ batch: CSVBatch, records: Range<Int>, plans: [ColumnPlan], expectedFields: Int,
                         patients: PatientIdentifiers?, stopAtFirstError: Bool) -> Part {
         var builders = plans.map { plan -> ColumnBuilder in
-            var builder = ColumnBuilder(kind: plan.storage)
+            var builder = ColumnBuilder(plan: plan)
             builder.reserve(records.count)
             return builder
         }
+        // Plain per-column facts, so the hot loop never copies a plan.
+        let fieldIndices = plans.map { $0.fieldIndex ?? -1 }
+        let isPlain = plans.map { $0.fieldIndex != nil && $0.mapKeys == nil && $0.constant == nil }
         var splitter = CSVFieldSplitter(capacity: expectedFields + 1)
         var lines: [Int] = []
         lines.reserveCapacity(records.count)
@@ -250,26 +253,36 @@ struct TableReader {
                 if stopAtFirstError { break recordLoop }
                 continue
             }
-            for (index, plan) in plans.enumerated() {
-                var bytes: [UInt8], start: Int, end: Int
-                if let fieldIndex = plan.fieldIndex {
-                    (bytes, start, end) = splitter.field(batch, fieldIndex)
-                    if start == end, let constant = plan.constant { (bytes, start, end) = (constant, 0, constant.count) }
-                } else if let constant = plan.constant {
-                    (bytes, start, end) = (constant, 0, constant.count)
+            let bytes = batch.bytes.span
+            for index in 0..<fieldIndices.count {
+                var failure: String?
+                var failedText = ""
+                let plainField = fieldIndices[index]
+                if isPlain[index] && !splitter.escaped[plainField] {
+                    // The fast path: convert straight from the batch's bytes.
+                    let start = splitter.starts[plainField], end = splitter.ends[plainField]
+                    failure = builders[index].append(bytes, start, end, patients: patients)
+                    if failure != nil { failedText = String(decoding: batch.bytes[start..<end], as: UTF8.self) }
                 } else {
-                    (bytes, start, end) = ([], 0, 0)
+                    let fieldIndex = plans[index].fieldIndex
+                    var value: [UInt8] = []
+                    if let fieldIndex {
+                        value = splitter.escaped[fieldIndex] ? splitter.unescaped(batch, fieldIndex)
+                            : Array(batch.bytes[splitter.starts[fieldIndex]..<splitter.ends[fieldIndex]])
+                    }
+                    if value.isEmpty, let constant = plans[index].constant { value = constant }
+                    if let keys = plans[index].mapKeys, let code = keys.code(of: value.span, 0, value.count) {
+                        value = plans[index].mapValues[Int(code)]
+                    }
+                    failure = builders[index].append(value.span, 0, value.count, patients: patients)
+                    if failure != nil { failedText = String(decoding: value, as: UTF8.self) }
                 }
-                if let keys = plan.mapKeys, let code = keys.code(of: bytes, start, end) {
-                    let mapped = plan.mapValues[Int(code)]
-                    (bytes, start, end) = (mapped, 0, mapped.count)
-                }
-                if let expected = builders[index].append(bytes, start, end, plan: plan, patients: patients) {
-                    let position = plan.fieldIndex.map { splitter.starts[$0] } ?? batch.recordStarts[record]
-                    let kind = builders[index].failureKind(start == end, plan: plan)
-                    let shown = String(decoding: bytes[start..<end], as: UTF8.self)
-                    var error = batch.error(kind, record: record, position: position, found: shown, expected: expected)
-                    if plan.fieldIndex.map({ splitter.quoted[$0] }) == true {
+                if let expected = failure {
+                    let fieldIndex = plans[index].fieldIndex
+                    let position = fieldIndex.map { splitter.starts[$0] } ?? batch.recordStarts[record]
+                    let kind = builders[index].failureKind(failedText.isEmpty)
+                    var error = batch.error(kind, record: record, position: position, found: failedText, expected: expected)
+                    if fieldIndex.map({ splitter.quoted[$0] }) == true {
                         error.column -= 1  // point at the opening quote
                     }
                     errors.append(error)
@@ -290,6 +303,11 @@ struct ColumnBuilder: Sendable {
     enum Kind: Sendable { case day, timestamp, number, level, dictionary, text, patient }
 
     let kind: Kind
+    let isOptional: Bool
+    /// Date layout; nil for ISO-8601.
+    let layout: DateLayout?
+    /// For fixed categories: the allowed values' bytes, in code order.
+    let levelBytes: [[UInt8]]
     var days: [Int32] = []
     var seconds: [Int64] = []
     var numbers: [Double] = []
@@ -300,7 +318,12 @@ struct ColumnBuilder: Sendable {
     var dictionary = ByteStringTable()
     var text = TextColumn()
 
-    init(kind: Kind) { self.kind = kind }
+    init(plan: TableReader.ColumnPlan) {
+        kind = plan.storage
+        isOptional = plan.source.canonical.isOptional
+        layout = plan.source.layout
+        levelBytes = plan.levels
+    }
 
     var count: Int {
         switch kind {
@@ -327,21 +350,20 @@ struct ColumnBuilder: Sendable {
     /// Converts and appends one field.
     /// - Returns: nil on success, else what was expected.
     @inline(__always)
-    mutating func append(_ bytes: [UInt8], _ start: Int, _ end: Int, plan: TableReader.ColumnPlan,
-                         patients: PatientIdentifiers?) -> String? {
+    mutating func append(_ bytes: Span<UInt8>, _ start: Int, _ end: Int, patients: PatientIdentifiers?) -> String? {
         let isEmpty = start == end
-        if isEmpty && !plan.source.canonical.isOptional { return "a value (the column is required)" }
+        if isEmpty && !isOptional { return "a value (the column is required)" }
         switch kind {
         case .day:
             if isEmpty { days.append(ClinicExport.missingDate); return nil }
-            let value = plan.source.layout.map { $0.date(bytes, start, end) } ?? ByteParsing.isoDate(bytes, start, end)
-            guard let value else { return "a date like \(plan.source.layout?.description ?? "2024-02-29 (YYYY-MM-DD)")" }
+            let value = layout == nil ? ByteParsing.isoDate(bytes, start, end) : layout!.date(bytes, start, end)
+            guard let value else { return "a date like \(layout?.description ?? "2024-02-29 (YYYY-MM-DD)")" }
             days.append(value)
         case .timestamp:
             if isEmpty { seconds.append(ClinicExport.missingTimestamp); return nil }
-            let value = plan.source.layout.map { $0.timestamp(bytes, start, end) } ?? ByteParsing.isoTimestamp(bytes, start, end)
+            let value = layout == nil ? ByteParsing.isoTimestamp(bytes, start, end) : layout!.timestamp(bytes, start, end)
             guard let value else {
-                return "a date and time like \(plan.source.layout?.description ?? "2024-02-29T14:30:00Z (ISO-8601 with Z or an offset)")"
+                return "a date and time like \(layout?.description ?? "2024-02-29T14:30:00Z (ISO-8601 with Z or an offset)")"
             }
             seconds.append(value)
         case .number:
@@ -350,25 +372,30 @@ struct ColumnBuilder: Sendable {
             numbers.append(value)
         case .level:
             if isEmpty { levels.append(255); return nil }
-            for (code, level) in plan.levels.enumerated() where level.count == end - start {
+            for code in levelBytes.indices where levelBytes[code].count == end - start {
                 var equal = true
-                for k in 0..<level.count where level[k] != bytes[start + k] { equal = false; break }
+                for k in 0..<(end - start) where levelBytes[code][k] != bytes[start + k] { equal = false; break }
                 if equal { levels.append(UInt8(code)); return nil }
             }
-            return "one of " + plan.levels.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+            return "one of " + levelBytes.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
         case .dictionary:
             codes.append(isEmpty ? -1 : dictionary.insert(bytes, start, end).code)
         case .text:
             text.append(bytes, start, end)
         case .patient:
             if isEmpty { codes.append(-1); return nil }
+            // Exports are usually grouped by patient: a run of rows repeats the previous id.
+            if let last = codes.last, last >= 0, patients?.table.matches(Int(last), bytes, start, end) == true {
+                codes.append(last)
+                return nil
+            }
             guard let index = patients?.index(of: bytes, start, end) else { return "a patient_id listed in patients.csv" }
             codes.append(index)
         }
         return nil
     }
 
-    func failureKind(_ isEmpty: Bool, plan: TableReader.ColumnPlan) -> IngestError.Kind {
+    func failureKind(_ isEmpty: Bool) -> IngestError.Kind {
         if isEmpty { return .emptyRequiredField }
         switch kind {
         case .day: return .badDate
@@ -423,7 +450,7 @@ struct ColumnBuilder: Sendable {
             var renumber = [Int32](repeating: -1, count: other.dictionary.count)
             for code in 0..<other.dictionary.count {
                 let bytes = Array(other.dictionary.bytes(of: code))
-                renumber[code] = dictionary.insert(bytes, 0, bytes.count).code
+                renumber[code] = dictionary.insert(bytes.span, 0, bytes.count).code
             }
             codes.reserveCapacity(codes.count + other.codes.count)
             for code in other.codes { codes.append(code < 0 ? -1 : renumber[Int(code)]) }

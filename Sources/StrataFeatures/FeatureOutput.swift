@@ -13,6 +13,10 @@ public enum FeatureOutput {
 
     public static func write(_ table: FeatureTable, labels: LabelColumns = [], to folder: URL,
                              workers: Int = Parallel.processorCount) throws {
+        guard table.patientIDs.count == table.matrix.rows, table.schema.columns.count == table.matrix.columns,
+              labels.allSatisfy({ $0.values.count == table.matrix.rows }) else {
+            throw FeatureOutputError(path: folder.path, reason: "\(table.patientIDs.count) patient ids, \(table.schema.columns.count) schema columns and labels of \(labels.map(\.values.count)) rows for a \(table.matrix.rows)x\(table.matrix.columns) matrix")
+        }
         let fileManager = FileManager.default
         let parent = folder.deletingLastPathComponent()
         let temporary = parent.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).tmp")

@@ -36,10 +36,13 @@ public enum FeaturePipeline {
         var columns = try plan(export, asOf: asOf, spec: spec)
         let definitions = try FeatureDefinition.definitions(of: FeatureSchema(columns: columns))
         var values = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions, workers: workers)
-        for index in columns.indices {
-            guard let policyText = columns[index].missing, let policy = MissingPolicy(schemaText: policyText) else { continue }
-            columns[index].fill = fillValue(policy, column: index, of: values)
-        }
+        // Fill values (medians sort a column) are independent: one column per task.
+        let policies = columns.map { $0.missing.flatMap(MissingPolicy.init(schemaText:)) }
+        let raw = values
+        let fills = Parallel.map(rangesOf: columns.count, workers: workers) { range in
+            range.map { index in policies[index].map { fillValue($0, column: index, of: raw) } }
+        }.flatMap { $0 }
+        for index in columns.indices { columns[index].fill = fills[index] }
         let transforms = try parsedTransforms(columns)
         transform(&values, columns: columns, transforms: transforms, workers: workers)
         if spec.standardize {
@@ -259,26 +262,27 @@ public enum FeaturePipeline {
     }
 
     /// Fills missing values (the column's `fill`, else 0) and applies each column's transforms in order.
+    ///
+    /// In place, on one core: a parallel version would need a second copy of the matrix, and this pass is a
+    /// small part of the run next to reading the export.
     static func transform(_ values: inout Matrix<Double>, columns: [FeatureSchema.Column], transforms: [[ColumnTransform]],
                           workers: Int) {
         let width = values.columns
         let fills = columns.map { $0.fill ?? 0 }
-        let hasWork = (0..<width).map { !transforms[$0].isEmpty || columns[$0].missing != nil || columns[$0].fill != nil }
-        guard hasWork.contains(true) else { return }
-        let source = values.elements
-        let parts = Parallel.map(rangesOf: values.rows, workers: workers) { rows in
-            var part = Array(source[(rows.lowerBound * width)..<(rows.upperBound * width)])
-            for row in 0..<rows.count {
-                for column in 0..<width where hasWork[column] {
-                    var x = part[row * width + column]
-                    if x.isNaN { x = fills[column] }
-                    for transform in transforms[column] { x = transform.apply(x) }
-                    part[row * width + column] = x
-                }
+        let active = (0..<width).filter { !transforms[$0].isEmpty || columns[$0].missing != nil || columns[$0].fill != nil }
+        guard !active.isEmpty else { return }
+        let rows = values.rows
+        var elements = values.elements
+        values = Matrix(rows: 0, columns: 0)  // release the matrix's reference: `elements` is now unique
+        for row in 0..<rows {
+            for column in active {
+                var x = elements[row * width + column]
+                if x.isNaN { x = fills[column] }
+                for transform in transforms[column] { x = transform.apply(x) }
+                elements[row * width + column] = x
             }
-            return part
         }
-        values = Matrix(rows: values.rows, columns: width, elements: Array(parts.joined()))
+        values = Matrix(rows: rows, columns: width, elements: elements)
     }
 
     /// Per-column mean and population standard deviation (1 for constant columns), computed in two passes.
@@ -309,22 +313,20 @@ public enum FeaturePipeline {
         return (means, scales)
     }
 
-    /// x = (x - center) / scale for columns with both.
+    /// x = (x - center) / scale for columns with both; in place (see ``transform(_:columns:transforms:workers:)``).
     static func standardize(_ values: inout Matrix<Double>, columns: [FeatureSchema.Column], workers: Int) {
         let width = values.columns
         let centers = columns.map { $0.center ?? 0 }
         let scales = columns.map { $0.scale ?? 1 }
         guard columns.contains(where: { $0.center != nil && $0.scale != nil }) else { return }
-        let source = values.elements
-        let parts = Parallel.map(rangesOf: values.rows, workers: workers) { rows in
-            var part = Array(source[(rows.lowerBound * width)..<(rows.upperBound * width)])
-            for row in 0..<rows.count {
-                for column in 0..<width {
-                    part[row * width + column] = (part[row * width + column] - centers[column]) / scales[column]
-                }
+        let rows = values.rows
+        var elements = values.elements
+        values = Matrix(rows: 0, columns: 0)  // release the matrix's reference: `elements` is now unique
+        for row in 0..<rows {
+            for column in 0..<width {
+                elements[row * width + column] = (elements[row * width + column] - centers[column]) / scales[column]
             }
-            return part
         }
-        values = Matrix(rows: values.rows, columns: width, elements: Array(parts.joined()))
+        values = Matrix(rows: rows, columns: width, elements: elements)
     }
 }

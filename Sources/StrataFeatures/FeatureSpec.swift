@@ -66,6 +66,15 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         self.columns = columns
     }
 
+    /// The tables the turned-on families read (patients always; consents never).
+    public var tablesNeeded: Set<CanonicalTable> {
+        var tables: Set<CanonicalTable> = [.patients, .appointments]
+        if engagement.parameters != nil || contactRecency.parameters != nil { tables.insert(.communications) }
+        if let conditions = conditions.parameters, !conditions.codes.isEmpty { tables.insert(.conditions) }
+        if leads.parameters != nil { tables.insert(.leads) }
+        return tables
+    }
+
     /// The defaults: every family on, standardized.
     public static let `default` = FeatureSpec()
 
@@ -179,12 +188,13 @@ public struct AttendanceParameters: Codable, Sendable, Equatable, DefaultConstru
         case priorCancellationRate = "prior_cancellation_rate"
     }
     public init(from decoder: Decoder) throws {
-        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        priorWeight = try c.decodeIfPresent(Double.self, forKey: .priorWeight) ?? 2
-        priorNoShowRate = try c.decodeIfPresent(Double.self, forKey: .priorNoShowRate) ?? 0.1
-        priorCancellationRate = try c.decodeIfPresent(Double.self, forKey: .priorCancellationRate) ?? 0.1
-        try checkPrior(priorWeight, [priorNoShowRate, priorCancellationRate], decoder)
+        let defaults = Self()
+        let values = try decodePriors(decoder, CodingKeys.self, defaults: [
+            .priorWeight: defaults.priorWeight, .priorNoShowRate: defaults.priorNoShowRate,
+            .priorCancellationRate: defaults.priorCancellationRate,
+        ])
+        (priorWeight, priorNoShowRate, priorCancellationRate) =
+            (values[.priorWeight]!, values[.priorNoShowRate]!, values[.priorCancellationRate]!)
     }
 }
 
@@ -200,21 +210,33 @@ public struct EngagementParameters: Codable, Sendable, Equatable, DefaultConstru
         case priorResponseRate = "prior_response_rate"
     }
     public init(from decoder: Decoder) throws {
-        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        priorWeight = try c.decodeIfPresent(Double.self, forKey: .priorWeight) ?? 2
-        priorOpenRate = try c.decodeIfPresent(Double.self, forKey: .priorOpenRate) ?? 0.3
-        priorClickRate = try c.decodeIfPresent(Double.self, forKey: .priorClickRate) ?? 0.1
-        priorResponseRate = try c.decodeIfPresent(Double.self, forKey: .priorResponseRate) ?? 0.05
-        try checkPrior(priorWeight, [priorOpenRate, priorClickRate, priorResponseRate], decoder)
+        let defaults = Self()
+        let values = try decodePriors(decoder, CodingKeys.self, defaults: [
+            .priorWeight: defaults.priorWeight, .priorOpenRate: defaults.priorOpenRate,
+            .priorClickRate: defaults.priorClickRate, .priorResponseRate: defaults.priorResponseRate,
+        ])
+        (priorWeight, priorOpenRate, priorClickRate, priorResponseRate) =
+            (values[.priorWeight]!, values[.priorOpenRate]!, values[.priorClickRate]!, values[.priorResponseRate]!)
     }
 }
 
-private func checkPrior(_ weight: Double, _ rates: [Double], _ decoder: Decoder) throws {
-    guard weight > 0, rates.allSatisfy({ (0...1).contains($0) }) else {
-        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-            debugDescription: "prior_weight must be > 0 (got \(weight)) and prior rates in [0, 1] (got \(rates))"))
+/// Decodes a prior weight and prior rates, each defaulting, and checks weight > 0 and rates in [0, 1].
+private func decodePriors<Key: CodingKey & CaseIterable & Hashable>(
+    _ decoder: Decoder, _: Key.Type, defaults: [Key: Double]
+) throws -> [Key: Double] {
+    try UnknownKeys.check(decoder, allowed: Key.allCases.map(\.stringValue))
+    let container = try decoder.container(keyedBy: Key.self)
+    var values = defaults
+    for key in Key.allCases {
+        if let value = try container.decodeIfPresent(Double.self, forKey: key) { values[key] = value }
     }
+    let weight = values.first { $0.key.stringValue == "prior_weight" }?.value ?? 0
+    let rates = values.filter { $0.key.stringValue != "prior_weight" }.sorted { $0.key.stringValue < $1.key.stringValue }
+    guard weight > 0, rates.allSatisfy({ (0...1).contains($0.value) }) else {
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+            debugDescription: "prior_weight must be > 0 (got \(weight)) and prior rates in [0, 1] (got \(rates.map { "\($0.key.stringValue)=\($0.value)" }.joined(separator: ", ")))"))
+    }
+    return values
 }
 
 /// Families of one-hot or per-category columns: the most frequent `max_categories` values get a column

@@ -1,3 +1,4 @@
+import Foundation
 import StrataFeatures
 import StrataLinearAlgebra
 
@@ -34,7 +35,8 @@ public enum ClusterProfiles {
     /// Standardized differences use the population mean and standard deviation of each column of `x`;
     /// features with `|difference| >= nameThreshold` name the cluster ("high …" / "low …", up to
     /// `nameFeatures` of them), otherwise it is "typical". Columns whose schema has `center` and `scale` are
-    /// reported in original units as `value · scale + center`; other transforms (e.g. `log1p`) are not undone.
+    /// reported in original units as `value · scale + center`, then `expm1` when the last transform is
+    /// `log1p`; other transforms (clipping) are not undone.
     /// - Precondition: `labels` has one entry per row, in `0..<centers.rows`; the schema has `x.columns` columns.
     public static func profiles<S: BLASScalar>(
         _ x: Matrix<S>, labels: [Int], centers: Matrix<S>, schema: FeatureSchema, topFeatures: Int = 3,
@@ -47,8 +49,10 @@ public enum ClusterProfiles {
         let population = KMeansKernels.columnMeansAndVariances(x, workers: workers)
         func original(_ value: Double, _ column: Int) -> Double {
             let schemaColumn = schema.columns[column]
-            guard let center = schemaColumn.center, let scale = schemaColumn.scale else { return value }
-            return value * scale + center
+            var unscaled = value
+            if let center = schemaColumn.center, let scale = schemaColumn.scale { unscaled = value * scale + center }
+            // log1p is the one invertible transform the feature spec applies; others (clip) stay as they are.
+            return schemaColumn.transforms.last == "log1p" ? Foundation.expm1(unscaled) : unscaled
         }
         var profiles: [ClusterProfile] = []
         for cluster in 0..<k {

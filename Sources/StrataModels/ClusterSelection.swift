@@ -59,17 +59,18 @@ public enum ClusterSelection {
             perK.clusterCount = k
             if case .centers = perK.initialization { perK.initialization = .kMeansPlusPlus() }
             let model = try KMeans(perK).fit(x, sampleWeights: sampleWeights, using: &rng)
-            let distinct = Set(model.labels).count
+            let labels = model.labels
+            let distinct = Set(labels).count
             var candidate = Candidate(clusterCount: k, inertia: model.inertia, iterations: model.iterations,
                                       silhouette: 0, daviesBouldin: 0, calinskiHarabasz: 0, degenerate: distinct < k)
             if distinct >= 2 {
                 // Labels with 2...n-1 distinct values always satisfy the metrics' checks.
                 candidate.silhouette = (try? ClusterMetrics.silhouetteScore(
-                    x, labels: model.labels, sampleSize: silhouetteSampleSize, using: &rng,
+                    x, labels: labels, sampleSize: silhouetteSampleSize, using: &rng,
                     workers: configuration.workers)) ?? 0
-                candidate.daviesBouldin = (try? ClusterMetrics.daviesBouldin(x, labels: model.labels,
+                candidate.daviesBouldin = (try? ClusterMetrics.daviesBouldin(x, labels: labels,
                                                                               workers: configuration.workers)) ?? 0
-                candidate.calinskiHarabasz = (try? ClusterMetrics.calinskiHarabasz(x, labels: model.labels,
+                candidate.calinskiHarabasz = (try? ClusterMetrics.calinskiHarabasz(x, labels: labels,
                                                                                     workers: configuration.workers)) ?? 0
             }
             candidates.append(candidate)

@@ -32,7 +32,8 @@ public struct KMeans: Sendable {
         public var algorithm: KMeansAlgorithm
         /// What happens to clusters that lose all their rows.
         public var emptyClusterPolicy: KMeansEmptyClusterPolicy
-        /// How many row ranges run concurrently; results are reproducible for a given count.
+        /// The degree of parallelism: each pass over the rows is split into `4 · workers` ranges (one when
+        /// `workers` is 1) that run on up to that many cores. Results are reproducible for a given count.
         public var workers: Int
 
         public init(clusterCount: Int, initialization: KMeansInitialization = .kMeansPlusPlus(),

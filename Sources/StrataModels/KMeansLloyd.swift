@@ -1,11 +1,12 @@
 import StrataLinearAlgebra
 
-/// The data of one fit with what every step reuses: `‖xᵢ‖²` computed once, the labels buffer.
+/// The data of one fit with what every step reuses: `Σ wᵢ ‖xᵢ‖²` computed once, the labels buffer.
 struct KMeansProblem<S: BLASScalar>: Sendable {
     let x: Matrix<S>
     let sampleWeights: [S]?
     let workers: Int
-    let rowSquaredNorms: [S]
+    /// `Σ wᵢ ‖xᵢ‖²`, added to each assignment's `Σ wᵢ (‖c‖² − 2 xᵢ·c)` for its inertia.
+    let weightedSquaredNormSum: Double
     /// The current label of every row, written in place by the assignment kernel.
     let labels: DisjointWriteBuffer<Int32>
 
@@ -13,7 +14,7 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
         self.x = x
         self.sampleWeights = sampleWeights
         self.workers = workers
-        rowSquaredNorms = KMeansKernels.rowSquaredNorms(x, workers: workers)
+        weightedSquaredNormSum = KMeansKernels.weightedSquaredNormSum(x, sampleWeights: sampleWeights, workers: workers)
         labels = DisjointWriteBuffer(repeating: -1, count: x.rows)
     }
 
@@ -29,9 +30,8 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
     /// move each center to the weighted mean of its rows.
     func step(from centers: Matrix<S>, emptyClusterPolicy: KMeansEmptyClusterPolicy) -> KMeansLloydStep<S> {
         let (k, d) = (centers.rows, x.columns)
-        var assignment = KMeansKernels.assign(x, rowSquaredNorms: rowSquaredNorms, centers: centers,
-                                              sampleWeights: sampleWeights, labels: labels, accumulateSums: true,
-                                              workers: workers)
+        var assignment = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                              accumulateSums: true, workers: workers)
         let empty = (0..<k).filter { assignment.clusterWeights[$0] == 0 }
         var relocated: [Int] = []
         if !empty.isEmpty && emptyClusterPolicy == .relocateFarthestPoints {
@@ -48,7 +48,8 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
                 newCenters[cluster, j] = moved
             }
         }
-        return KMeansLloydStep(centers: newCenters, inertiaBeforeUpdate: assignment.inertia,
+        return KMeansLloydStep(centers: newCenters,
+                               inertiaBeforeUpdate: weightedSquaredNormSum + assignment.inertiaWithoutRowNorms,
                                centerShiftSquared: shiftSquared, changedLabels: assignment.changedLabels,
                                emptyClusters: empty, relocatedRows: relocated)
     }
@@ -102,8 +103,8 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
             }
         }
         if !labelsMatchCenters {
-            _ = KMeansKernels.assign(x, rowSquaredNorms: rowSquaredNorms, centers: centers, sampleWeights: sampleWeights,
-                                     labels: labels, accumulateSums: false, workers: workers)
+            _ = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                     accumulateSums: false, workers: workers)
         }
         return finish(centers: centers, iterations: iterations, history: history, converged: converged)
     }
@@ -112,7 +113,7 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
     func finish(centers: Matrix<S>, iterations: Int, history: [Double], converged: Bool) -> KMeansRun<S> {
         let inertia = KMeansKernels.exactInertia(x, centers: centers, labels: labels, sampleWeights: sampleWeights,
                                                  workers: workers)
-        return KMeansRun(centers: centers, labels: labels.map { Int($0) }, inertia: inertia, iterations: iterations,
+        return KMeansRun(centers: centers, labels: labels.toArray(), inertia: inertia, iterations: iterations,
                          inertiaHistory: history, converged: converged)
     }
 }
@@ -132,7 +133,7 @@ func largestIndices(of values: [Double], count: Int) -> [Int] {
 /// One finished run: centers, labels from them, and how it got there.
 struct KMeansRun<S: BLASScalar>: Sendable {
     var centers: Matrix<S>
-    var labels: [Int]
+    var labels: [Int32]
     var inertia: Double
     var iterations: Int
     var inertiaHistory: [Double]

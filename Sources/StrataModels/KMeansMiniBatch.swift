@@ -26,8 +26,7 @@ extension KMeansProblem {
         var stepsRun = 0
         for _ in 0..<steps {
             let batch = (0..<batchSize).map { _ in Int.random(in: 0..<n, using: &rng) }
-            let nearest = KMeansKernels.nearestCenters(x, rowSquaredNorms: rowSquaredNorms, rowIndices: batch,
-                                                       centers: centers)
+            let nearest = KMeansKernels.nearestCenters(x, rowIndices: batch, centers: centers)
             var batchWeight = [Double](repeating: 0, count: k)
             var batchSums = [Double](repeating: 0, count: k * d)
             var batchInertia = 0.0
@@ -78,8 +77,8 @@ extension KMeansProblem {
                 }
             }
         }
-        _ = KMeansKernels.assign(x, rowSquaredNorms: rowSquaredNorms, centers: centers, sampleWeights: sampleWeights,
-                                 labels: labels, accumulateSums: false, workers: workers)
+        _ = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                 accumulateSums: false, workers: workers)
         return finish(centers: centers, iterations: stepsRun, history: history, converged: converged)
     }
 

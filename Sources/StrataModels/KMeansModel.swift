@@ -5,7 +5,10 @@ public struct KMeansModel<S: BLASScalar>: Sendable {
     /// `k×d` cluster centers.
     public let centers: Matrix<S>
     /// The cluster of every training row, from the final centers (empty for a model read from a file).
-    public let labels: [Int]
+    /// Built on each access from a compact `Int32` copy, which is what the model keeps (memory on large data).
+    public var labels: [Int] { trainingLabels.map { Int($0) } }
+    /// The training labels as stored.
+    private let trainingLabels: [Int32]
     /// `Σᵢ wᵢ ‖xᵢ − c_{label(i)}‖²` of the training rows at the final centers.
     public let inertia: Double
     /// Lloyd steps run (mini-batch: batch steps) in the kept run.
@@ -22,13 +25,15 @@ public struct KMeansModel<S: BLASScalar>: Sendable {
 
     init(run: KMeansRun<S>, configuration: KMeans.Configuration) {
         centers = run.centers
-        labels = run.labels
+        trainingLabels = run.labels
         inertia = run.inertia
         iterations = run.iterations
         inertiaHistory = run.inertiaHistory
         converged = run.converged
         self.configuration = configuration
-        let distinct = Set(run.labels).count
+        var seen = [Bool](repeating: false, count: configuration.clusterCount)
+        for label in run.labels { seen[Int(label)] = true }
+        let distinct = seen.filter { $0 }.count
         warnings = distinct < configuration.clusterCount
             ? ["Number of distinct clusters (\(distinct)) found smaller than n_clusters (\(configuration.clusterCount)). Possibly due to duplicate points in X."]
             : []
@@ -37,7 +42,7 @@ public struct KMeansModel<S: BLASScalar>: Sendable {
     /// A model from stored centers (e.g. a model file), for `predict`.
     public init(centers: Matrix<S>, inertia: Double, iterations: Int, configuration: KMeans.Configuration) {
         self.centers = centers
-        labels = []
+        trainingLabels = []
         self.inertia = inertia
         self.iterations = iterations
         inertiaHistory = []
@@ -52,7 +57,7 @@ public struct KMeansModel<S: BLASScalar>: Sendable {
     /// The number of training rows in each cluster.
     public var clusterSizes: [Int] {
         var sizes = [Int](repeating: 0, count: clusterCount)
-        for label in labels { sizes[label] += 1 }
+        for label in trainingLabels { sizes[Int(label)] += 1 }
         return sizes
     }
 
@@ -67,8 +72,7 @@ public struct KMeansModel<S: BLASScalar>: Sendable {
         }
         return BLAS.withThreadCount(1) {
             let labels = DisjointWriteBuffer<Int32>(repeating: -1, count: x.rows)
-            _ = KMeansKernels.assign(x, rowSquaredNorms: KMeansKernels.rowSquaredNorms(x, workers: workers),
-                                     centers: centers, sampleWeights: nil, labels: labels, accumulateSums: false,
+            _ = KMeansKernels.assign(x, centers: centers, sampleWeights: nil, labels: labels, accumulateSums: false,
                                      workers: workers)
             return labels.map { Int($0) }
         }

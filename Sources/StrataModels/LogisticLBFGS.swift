@@ -10,13 +10,9 @@ enum LBFGSSolver {
     static func minimize(_ objective: LogisticObjective, configuration: LogisticRegression.Configuration) throws(LogisticError) -> LogisticSolution {
         var parameters = objective.startingPoint()
         var current = try objective.evaluate(parameters, .gradient)
-        var solution = LogisticSolution(parameters: parameters, iterations: 0, converged: false,
-                                        gradientMaxAbs: .infinity, objectiveTrace: [current.loss / objective.weightSum])
+        var solution = LogisticSolution(start: parameters, current, objective)
         var steps: [[Double]] = [], gradientChanges: [[Double]] = [], curvatures: [Double] = []
-        while true {
-            solution.gradientMaxAbs = objective.stationarity(parameters, smoothGradient: current.gradient)
-            if solution.gradientMaxAbs <= configuration.tolerance { solution.converged = true; break }
-            if solution.iterations >= configuration.maxIterations { break }
+        while !solution.isFinished(at: parameters, current, objective, configuration) {
             var direction = twoLoopDirection(gradient: current.gradient, steps: steps,
                                              gradientChanges: gradientChanges, curvatures: curvatures)
             var slope = dot(current.gradient, direction)
@@ -43,8 +39,7 @@ enum LBFGSSolver {
             }
             parameters = step.parameters
             current = step.evaluation
-            solution.iterations += 1
-            solution.objectiveTrace.append(current.loss / objective.weightSum)
+            solution.recordStep(current, objective)
         }
         solution.parameters = parameters
         return solution

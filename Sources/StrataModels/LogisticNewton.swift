@@ -20,7 +20,9 @@ enum NewtonSolver {
     /// Rows below this are fitted by plain Newton.
     static let subsamplingMinimumRows = 100_000
 
-    static func minimize(_ objective: LogisticObjective, configuration: LogisticRegression.Configuration) throws(LogisticError) -> LogisticSolution {
+    /// - Parameter subsamplingMinimumRows: the row count from which a sample fit warms up (tests lower it).
+    static func minimize(_ objective: LogisticObjective, configuration: LogisticRegression.Configuration,
+                         subsamplingMinimumRows: Int = subsamplingMinimumRows) throws(LogisticError) -> LogisticSolution {
         let width = objective.featureCount + 1
         var parameters = objective.startingPoint()
         var modelHessian: Matrix<Double>?
@@ -29,9 +31,10 @@ enum NewtonSolver {
         let stride = Swift.min(16, objective.x.rows / (20 * width * width))
         if objective.x.rows >= subsamplingMinimumRows, stride >= 4, let sample = objective.subsample(stride: stride) {
             var sampleConfiguration = configuration
-            // The sample's optimum is only within sampling error (~1/√m) of the full one: no need to go further.
-            sampleConfiguration.tolerance = Swift.max(configuration.tolerance, 1e-4)
-            let warmStart = try minimize(sample, configuration: sampleConfiguration)
+            // The sample's optimum is only within sampling error (~1/√m, a few 1e-3 here) of the full one: a
+            // tighter sample fit would not give a better start.
+            sampleConfiguration.tolerance = Swift.max(configuration.tolerance, 1e-3)
+            let warmStart = try minimize(sample, configuration: sampleConfiguration, subsamplingMinimumRows: subsamplingMinimumRows)
             if let sampleHessian = warmStart.hessian, warmStart.parameters.allSatisfy(\.isFinite) {
                 parameters = warmStart.parameters
                 var scaled = sampleHessian
@@ -45,17 +48,13 @@ enum NewtonSolver {
         var backtracked = false
         var current = try objective.evaluate(parameters, refreshHessian ? .hessian : .gradient)
         if let hessian = current.hessian { modelHessian = hessian }
-        var solution = LogisticSolution(parameters: parameters, iterations: 0, converged: false,
-                                        gradientMaxAbs: objective.stationarity(parameters, smoothGradient: current.gradient),
-                                        objectiveTrace: [current.loss / objective.weightSum])
+        var solution = LogisticSolution(start: parameters, current, objective)
         while true {
             let previousGradient = solution.gradientMaxAbs
-            solution.gradientMaxAbs = objective.stationarity(parameters, smoothGradient: current.gradient)
+            if solution.isFinished(at: parameters, current, objective, configuration) { break }
             if solution.iterations > 0 && !plainNewton {
                 refreshHessian = backtracked || solution.gradientMaxAbs > 0.25 * previousGradient
             }
-            if solution.gradientMaxAbs <= configuration.tolerance { solution.converged = true; break }
-            if solution.iterations >= configuration.maxIterations { break }
             let direction = try newtonDirection(hessian: modelHessian!, gradient: current.gradient)
             let slope = zip(current.gradient, direction).reduce(0) { $0 + $1.0 * $1.1 }
             guard let step = try LineSearch.backtrack(objective, from: parameters, current: current, direction: direction,
@@ -80,8 +79,7 @@ enum NewtonSolver {
             parameters = step.parameters
             current = step.evaluation
             backtracked = step.stepLength < 1
-            solution.iterations += 1
-            solution.objectiveTrace.append(current.loss / objective.weightSum)
+            solution.recordStep(current, objective)
         }
         solution.parameters = parameters
         solution.hessian = modelHessian

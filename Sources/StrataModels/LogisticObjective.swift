@@ -140,4 +140,28 @@ struct LogisticSolution {
     var warnings: [String] = []
     /// The last Hessian the solver used (smooth part, with the L2 term), when it formed one.
     var hessian: Matrix<Double>? = nil
+
+    /// A solution at the starting point, whose evaluation is `start`.
+    init(start parameters: [Double], _ start: LogisticKernel.Evaluation, _ objective: LogisticObjective) {
+        self.parameters = parameters
+        iterations = 0
+        converged = false
+        gradientMaxAbs = objective.stationarity(parameters, smoothGradient: start.gradient)
+        objectiveTrace = [start.loss / objective.weightSum]
+    }
+
+    /// The stopping rules at `parameters`: records the stationarity, then `true` when it is within the
+    /// tolerance (converged) or the iterations are used up.
+    mutating func isFinished(at parameters: [Double], _ current: LogisticKernel.Evaluation, _ objective: LogisticObjective,
+                             _ configuration: LogisticRegression.Configuration) -> Bool {
+        gradientMaxAbs = objective.stationarity(parameters, smoothGradient: current.gradient)
+        if gradientMaxAbs <= configuration.tolerance { converged = true }
+        return converged || iterations >= configuration.maxIterations
+    }
+
+    /// Counts an accepted step that reached `evaluation`.
+    mutating func recordStep(_ evaluation: LogisticKernel.Evaluation, _ objective: LogisticObjective) {
+        iterations += 1
+        objectiveTrace.append(evaluation.loss / objective.weightSum)
+    }
 }

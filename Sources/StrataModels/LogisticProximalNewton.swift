@@ -14,13 +14,9 @@ enum ProximalNewtonSolver {
     static func minimize(_ objective: LogisticObjective, configuration: LogisticRegression.Configuration) throws(LogisticError) -> LogisticSolution {
         var parameters = objective.startingPoint()
         var current = try objective.evaluate(parameters, .hessian)
-        var solution = LogisticSolution(parameters: parameters, iterations: 0, converged: false,
-                                        gradientMaxAbs: .infinity, objectiveTrace: [current.loss / objective.weightSum])
+        var solution = LogisticSolution(start: parameters, current, objective)
         let d = objective.featureCount
-        while true {
-            solution.gradientMaxAbs = objective.stationarity(parameters, smoothGradient: current.gradient)
-            if solution.gradientMaxAbs <= configuration.tolerance { solution.converged = true; break }
-            if solution.iterations >= configuration.maxIterations { break }
+        while !solution.isFinished(at: parameters, current, objective, configuration) {
             // The inner problem is solved to a tolerance tied to the outer one, so the outer loop keeps its
             // fast local convergence without wasting sweeps early on.
             let innerTolerance = Swift.max(1e-3 * solution.gradientMaxAbs * objective.weightSum, 1e-15)
@@ -37,8 +33,7 @@ enum ProximalNewtonSolver {
             }
             parameters = step.parameters
             current = step.evaluation
-            solution.iterations += 1
-            solution.objectiveTrace.append(current.loss / objective.weightSum)
+            solution.recordStep(current, objective)
         }
         solution.parameters = parameters
         return solution

@@ -9,7 +9,7 @@ public enum Validation {
         public var evaluationRows: [Int]
     }
 
-    /// Stratified k-fold splits: each class's rows are shuffled with `seed` and dealt to the folds in turn,
+    /// Stratified k-fold splits: each class's rows are shuffled (``Xoshiro256StarStar`` seeded with `seed`) and dealt to the folds in turn,
     /// the second class continuing where the first stopped, so every fold holds each class within one row of
     /// its share and fold sizes differ by at most one. The same seed gives the same folds.
     ///
@@ -17,7 +17,7 @@ public enum Validation {
     public static func stratifiedFolds(targets: [Double], folds: Int, seed: UInt64) throws(ValidationError) -> [Fold] {
         guard folds >= 2 else { throw .invalidFoldCount(folds) }
         if let bad = targets.firstIndex(where: { $0 != 0 && $0 != 1 }) { throw .targetNotBinary(index: bad, value: targets[bad]) }
-        var generator = SplitMix64(seed: seed)
+        var generator = Xoshiro256StarStar(seed: seed)
         var assignment = Array(repeating: 0, count: targets.count)
         var nextFold = 0
         for label in [0.0, 1.0] {
@@ -151,21 +151,5 @@ public enum ValidationError: Error, Equatable, Sendable, CustomStringConvertible
         case let .classTooSmall(label, count, folds):
             "validation: class \(label) has \(count) rows; stratified \(folds)-fold needs at least \(folds)"
         }
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a small, fast generator whose stream depends only on the seed,
-/// so folds are reproducible across platforms.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

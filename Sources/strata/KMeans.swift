@@ -66,12 +66,7 @@ struct KMeansCommand: ParsableCommand {
     var json = false
 
     /// `--k` as a range (a single k is `k...k`).
-    var clusterCounts: ClosedRange<Int>? {
-        if let single = Int(k) { return single...single }
-        let bounds = k.components(separatedBy: "...")
-        guard bounds.count == 2, let low = Int(bounds[0]), let high = Int(bounds[1]), low <= high else { return nil }
-        return low...high
-    }
+    var clusterCounts: ClosedRange<Int>? { parseClusterCounts(k) }
 
     var isRange: Bool { Int(k) == nil }
 
@@ -221,4 +216,12 @@ struct KMeansCommand: ParsableCommand {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         print(String(decoding: data, as: UTF8.self))
     }
+}
+
+/// A `--k` value: a number `K` (as `K...K`) or a range `A...B` with `A <= B`; nil for anything else.
+func parseClusterCounts(_ text: String) -> ClosedRange<Int>? {
+    if let single = Int(text) { return single...single }
+    let bounds = text.components(separatedBy: "...")
+    guard bounds.count == 2, let low = Int(bounds[0]), let high = Int(bounds[1]), low <= high else { return nil }
+    return low...high
 }

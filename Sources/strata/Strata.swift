@@ -16,6 +16,7 @@ struct Strata: ParsableCommand {
             Train.self,
             Score.self,
             KMeansCommand.self,
+            Discover.self,
             Init.self,
             RefreshCommand.self,
             Segments.self,

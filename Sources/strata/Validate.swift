@@ -48,15 +48,16 @@ struct ExportOptions: ParsableArguments {
         return try reportingErrors { () throws(ConfigurationError) in try ProjectConfiguration.load(from: local) }
     }
 
-    /// Reads the export; prints the problem and exits 1 on failure.
-    func read() throws -> (ExportReadResult, ProjectConfiguration) {
+    /// Reads the export (only `tables`, when given); prints the problem and exits 1 on failure.
+    func read(tables: ((ProjectConfiguration) -> Set<CanonicalTable>)? = nil) throws -> (ExportReadResult, ProjectConfiguration) {
         let configuration = try configuration()
         guard let folder = path ?? configuration.exports?.path else {
             throw ValidationError("give the export folder, or set exports.path in strata.yml")
         }
         let result = try reportingErrors { () throws(IngestError) in
             try ExportReader.read(URL(fileURLWithPath: folder), format: format ?? configuration.exports?.format,
-                                  mapping: configuration.mapping, policy: IngestPolicy(maxBadRows: maxBadRows))
+                                  mapping: configuration.mapping, policy: IngestPolicy(maxBadRows: maxBadRows),
+                                  tables: tables?(configuration) ?? Set(CanonicalTable.allCases))
         }
         return (result, configuration)
     }

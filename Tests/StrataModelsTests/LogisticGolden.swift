@@ -1,5 +1,6 @@
 import Foundation
 import StrataLinearAlgebra
+import StrataModels
 
 /// The scikit-learn reference values in `Fixtures/logistic/golden.json`, made by `make_golden.py` beside it.
 struct LogisticGolden: Decodable {
@@ -53,17 +54,11 @@ struct LogisticGolden: Decodable {
     }()
 }
 
-/// A seeded generator for test data (SplitMix64).
+/// A seeded generator for test data, with standard normal draws.
 struct LogisticTestGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var base: Xoshiro256StarStar
+    init(seed: UInt64) { base = Xoshiro256StarStar(seed: seed) }
+    mutating func next() -> UInt64 { base.next() }
 
     /// A standard normal draw (Box–Muller).
     mutating func normal() -> Double {

@@ -1,0 +1,139 @@
+"""k-means: Strata (`strata kmeans --json`, chunked-GEMM Lloyd steps with a fused argmin, one BLAS thread per
+worker) against scikit-learn's `KMeans(algorithm="lloyd")` on the same data in the same run.
+
+Data: n = 1,000,000 rows, d = 32, float32 Gaussian blobs (16 means ~ N(0, 1), unit noise, so the blobs overlap
+and Lloyd keeps moving for 50 steps), numpy seed 0, written once to Benchmarks/out/kmeans/x.npy with 16
+initial centers (rows drawn by numpy) in init.npy.
+
+Part 1, per-iteration speed: both start from init.npy, 50 iterations, tol 0. Strata's `seconds_per_iteration`
+(fit seconds / iterations) against scikit-learn's fit seconds / n_iter_. Target <= 0.4x.
+Part 2, k-means++ to convergence: default tol 1e-4, one seeding each (seed = round). Total fit seconds,
+target <= 0.5x, with Strata's inertia at most 1.005x scikit-learn's (medians over rounds).
+Memory: the Strata process's peak resident set, target <= 1.3x the size of X (128 MB).
+Rounds alternate Strata and scikit-learn; medians are reported.
+"""
+import argparse
+import os
+import subprocess
+from pathlib import Path
+
+from common import OUT, ROOT, log, median, peer_python, release_binaries, run_measured, table, verdict
+
+GENERATE = r"""
+import sys
+import numpy as np
+n, d, k, folder = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rng = np.random.default_rng(0)
+means = rng.normal(0.0, 1.0, (k, d))
+x = np.empty((n, d), dtype=np.float32)
+step = 100_000
+for start in range(0, n, step):
+    stop = min(n, start + step)
+    truth = rng.integers(0, k, stop - start)
+    x[start:stop] = means[truth] + rng.standard_normal((stop - start, d))
+np.save(f"{folder}/x.npy", x)
+np.save(f"{folder}/init.npy", x[rng.choice(n, k, replace=False)])
+"""
+
+PEER = r"""
+import json, sys, time
+import numpy as np
+from sklearn.cluster import KMeans
+x = np.load(sys.argv[1]); mode = sys.argv[2]; k = int(sys.argv[3])
+if mode == "fixed":
+    init = np.load(sys.argv[4])
+    model = KMeans(n_clusters=k, init=init, n_init=1, max_iter=int(sys.argv[5]), tol=0.0, algorithm="lloyd")
+else:
+    model = KMeans(n_clusters=k, init="k-means++", n_init=1, algorithm="lloyd", random_state=int(sys.argv[4]))
+start = time.perf_counter()
+model.fit(x)
+seconds = time.perf_counter() - start
+print(json.dumps({"fit_seconds": seconds, "iterations": int(model.n_iter_), "inertia": float(model.inertia_),
+                  "seconds_per_iteration": seconds / model.n_iter_}))
+"""
+
+
+def strata_binary():
+    """`STRATA_BIN` when set, else a release build (in $STRATA_BENCH_SCRATCH, default .build-bench-kmeans)."""
+    if os.environ.get("STRATA_BIN"):
+        return Path(os.environ["STRATA_BIN"])
+    os.environ.setdefault("STRATA_BENCH_SCRATCH", str(ROOT / ".build-bench-kmeans"))
+    return release_binaries(("strata",)) / "strata"
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="run.py kmeans")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--columns", type=int, default=32)
+    parser.add_argument("--clusters", type=int, default=16)
+    parser.add_argument("--iterations", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating Strata/scikit-learn rounds")
+    parser.add_argument("--skip-plusplus", action="store_true", help="only part 1 (fixed centers, 50 iterations)")
+    args = parser.parse_args(argv)
+    python = peer_python(["numpy", "scikit-learn"])
+    strata = strata_binary()
+    folder = OUT / "kmeans"
+    folder.mkdir(parents=True, exist_ok=True)
+    x, init = folder / "x.npy", folder / "init.npy"
+    stamp = folder / f"data-{args.rows}x{args.columns}-k{args.clusters}"
+    if not stamp.exists():
+        log(f"generating {args.rows}x{args.columns} float32 blobs in {folder}")
+        subprocess.run([python, "-c", GENERATE, str(args.rows), str(args.columns), str(args.clusters), str(folder)],
+                       check=True)
+        stamp.touch()
+    x_bytes = x.stat().st_size
+    k = str(args.clusters)
+    fixed_ours, fixed_theirs, plus_ours, plus_theirs = [], [], [], []
+    for round_ in range(args.rounds):
+        log(f"round {round_ + 1}/{args.rounds}")
+        first, second = ("strata", "peer") if round_ % 2 == 0 else ("peer", "strata")
+        for who in (first, second):
+            if who == "strata":
+                measured = run_measured([strata, "kmeans", "--input", x, "--k", k, "--init", init, "--max-iter",
+                                         args.iterations, "--tol", "0", "--dtype", "float32", "--json"])
+                fixed_ours.append((measured.json(), measured.peak_bytes))
+            else:
+                measured = run_measured([python, "-c", PEER, x, "fixed", k, init, args.iterations])
+                fixed_theirs.append((measured.json(), measured.peak_bytes))
+        if args.skip_plusplus:
+            continue
+        for who in (first, second):
+            if who == "strata":
+                measured = run_measured([strata, "kmeans", "--input", x, "--k", k, "--seed", round_, "--dtype",
+                                         "float32", "--json"])
+                plus_ours.append((measured.json(), measured.peak_bytes))
+            else:
+                measured = run_measured([python, "-c", PEER, x, "plusplus", k, round_])
+                plus_theirs.append((measured.json(), measured.peak_bytes))
+    version = subprocess.run([python, "-c", "import sklearn; print(sklearn.__version__)"], capture_output=True,
+                             text=True).stdout.strip()
+    per_iteration = lambda runs: median([r["seconds_per_iteration"] for r, _ in runs])
+    ours_it, theirs_it = per_iteration(fixed_ours), per_iteration(fixed_theirs)
+    peak = max(m for _, m in fixed_ours + plus_ours)
+    print(f"k-means benchmark: {args.rows}x{args.columns} float32, k={k}; {args.rounds} alternating rounds, "
+          f"medians (scikit-learn {version})")
+    rows = [
+        ["Strata, given centers, tol 0", f"{ours_it * 1000:.1f}", median([r["iterations"] for r, _ in fixed_ours]),
+         f"{median([r['fit_seconds'] for r, _ in fixed_ours]):.3f}", f"{median([r['inertia'] for r, _ in fixed_ours]):.6g}",
+         f"{median([m for _, m in fixed_ours]) / 2**20:.0f}"],
+        ["scikit-learn, given centers, tol 0", f"{theirs_it * 1000:.1f}",
+         median([r["iterations"] for r, _ in fixed_theirs]), f"{median([r['fit_seconds'] for r, _ in fixed_theirs]):.3f}",
+         f"{median([r['inertia'] for r, _ in fixed_theirs]):.6g}", f"{median([m for _, m in fixed_theirs]) / 2**20:.0f}"],
+    ]
+    if not args.skip_plusplus:
+        for name, runs in (("Strata, k-means++, tol 1e-4", plus_ours), ("scikit-learn, k-means++, tol 1e-4", plus_theirs)):
+            rows.append([name, f"{per_iteration(runs) * 1000:.1f}", median([r["iterations"] for r, _ in runs]),
+                         f"{median([r['fit_seconds'] for r, _ in runs]):.3f}", f"{median([r['inertia'] for r, _ in runs]):.6g}",
+                         f"{median([m for _, m in runs]) / 2**20:.0f}"])
+    table(rows, ["run", "ms/iteration", "iterations", "fit seconds", "inertia", "peak MiB"])
+    print("Strata ms/iteration per round: " + ", ".join(f"{r['seconds_per_iteration'] * 1000:.1f}" for r, _ in fixed_ours))
+    print("scikit-learn ms/iteration per round: " + ", ".join(f"{r['seconds_per_iteration'] * 1000:.1f}" for r, _ in fixed_theirs))
+    ok = verdict("seconds per iteration Strata/scikit-learn", ours_it / theirs_it, 0.4)
+    if not args.skip_plusplus:
+        ours_fit = median([r["fit_seconds"] for r, _ in plus_ours])
+        theirs_fit = median([r["fit_seconds"] for r, _ in plus_theirs])
+        ok = verdict("k-means++ to convergence, fit seconds Strata/scikit-learn", ours_fit / theirs_fit, 0.5) and ok
+        inertia_ratio = median([r["inertia"] for r, _ in plus_ours]) / median([r["inertia"] for r, _ in plus_theirs])
+        ok = verdict("k-means++ inertia Strata/scikit-learn", inertia_ratio, 1.005) and ok
+    ok = verdict(f"Strata peak memory / size of X ({x_bytes / 1e6:.0f} MB)", peak / x_bytes, 1.3) and ok
+    return ok

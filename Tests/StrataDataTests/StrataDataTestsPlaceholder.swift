@@ -1,1 +1,0 @@
-// Tests for StrataData; see the module's README.

@@ -1,1 +1,0 @@
-// Tests for StrataFeatures; see the module's README.

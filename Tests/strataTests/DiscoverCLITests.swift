@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+
+/// `strata discover` end to end on a small generated export.
+@Suite("strata discover")
+struct DiscoverCLITests {
+    @Test func profilesCoverEveryPatientAndTheModelFileHoldsNoPatientData() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("discover-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let export = folder.appendingPathComponent("export"), model = folder.appendingPathComponent("model.json")
+        let generated = try StrataBinary.run(["generate", "--patients", "300", "--seed", "4", "--out", export.path,
+                                              "--truth-out", folder.appendingPathComponent("truth").path])
+        #expect(generated.status == 0)
+        let result = try StrataBinary.run(["discover", export.path, "--as-of", "2024-06-30", "--k", "2...4", "--json",
+                                           "--model-out", model.path])
+        #expect(result.status == 0)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let k = try #require(object["k"] as? Int)
+        #expect((2...4).contains(k))
+        #expect(object["recommended_k"] as? Int == k)
+        #expect((object["reason"] as? String)?.hasPrefix("k=\(k) has the highest silhouette") == true)
+        let clusters = try #require(object["clusters"] as? [[String: Any]])
+        #expect(clusters.count == k)
+        let shares = clusters.compactMap { $0["share"] as? Double }
+        #expect(abs(shares.reduce(0, +) - 1) < 1e-9)
+        #expect(clusters.allSatisfy { !($0["name"] as? String ?? "").isEmpty })
+        let text = try String(contentsOf: model, encoding: .utf8)
+        #expect(text.contains("\"kind\" : \"kmeans\""))
+        #expect(!text.contains("patient_id") && !text.contains("\"labels\""))
+    }
+
+    @Test func badDateIsRejected() throws {
+        let result = try StrataBinary.run(["discover", "/nonexistent", "--as-of", "30/06/2024"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("--as-of must be a date like 2024-06-30 (YYYY-MM-DD), got \"30/06/2024\""))
+    }
+}
