@@ -4,7 +4,7 @@
 # Both install the C libraries they need (Debian packages) when missing.
 
 SHELL := /bin/bash
-APT_PACKAGES := libopenblas-dev liblapacke-dev
+APT_PACKAGES := libopenblas-dev liblapacke-dev libsqlite3-dev
 SWIFT_FLAGS ?=
 
 .PHONY: demo test deps bench build
@@ -23,8 +23,10 @@ deps:
 build: deps
 	swift build -c release --product strata $(SWIFT_FLAGS)
 
+# The main job: the whole flow on the synthetic clinic (in demo-project/), after a BLAS self-check.
 demo: build
 	"$$(swift build -c release --show-bin-path)/strata" selfcheck
+	"$$(swift build -c release --show-bin-path)/strata" demo
 
 test: deps
 	swift test $(SWIFT_FLAGS)

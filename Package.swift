@@ -14,10 +14,13 @@ let package = Package(
         .library(name: "StrataFeatures", targets: ["StrataFeatures"]),
         .library(name: "StrataModels", targets: ["StrataModels"]),
         .library(name: "StrataGenerator", targets: ["StrataGenerator"]),
+        .library(name: "StrataSegments", targets: ["StrataSegments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,10 +32,19 @@ let package = Package(
         .target(name: "StrataFeatures", dependencies: ["StrataData", "StrataLinearAlgebra", "Yams"], exclude: ["README.md"]),
         .target(name: "StrataModels", dependencies: ["StrataLinearAlgebra", "StrataFeatures"], exclude: ["README.md"]),
         .target(name: "StrataGenerator", dependencies: ["StrataData"], exclude: ["README.md"]),
+        .target(
+            name: "StrataSegments",
+            dependencies: [
+                "StrataData", "StrataFeatures", "StrataModels",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"]
+        ),
         .executableTarget(
             name: "strata",
             dependencies: [
-                "StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator",
+                "StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator", "StrataSegments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"]
@@ -47,7 +59,8 @@ let package = Package(
         .testTarget(name: "StrataFeaturesTests", dependencies: ["StrataFeatures", "StrataData"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataGeneratorTests", dependencies: ["StrataGenerator", "StrataData"], exclude: ["Fixtures"]),
-        .testTarget(name: "strataTests", dependencies: ["strata"], exclude: ["Fixtures"]),
+        .testTarget(name: "StrataSegmentsTests", dependencies: ["StrataSegments", "StrataData", "StrataGenerator"]),
+        .testTarget(name: "strataTests", dependencies: ["strata", "StrataSegments"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,6 +17,11 @@ struct Strata: ParsableCommand {
             Score.self,
             KMeansCommand.self,
             Discover.self,
+            Init.self,
+            RefreshCommand.self,
+            Segments.self,
+            Audit.self,
+            Demo.self,
         ]
     )
 }

@@ -1,0 +1,117 @@
+import Foundation
+import StrataData
+
+/// Who may be contacted on which channel for which purpose, as of a day: for each patient, channel and
+/// purpose, the latest consent recorded at or before the end of that day decides.
+///
+/// No record means no consent. Two records at the same moment resolve to `opt_out`: when the data cannot say
+/// which came last, Strata does not contact.
+public struct ConsentLedger: Sendable {
+    private let patientCount: Int
+    private var latest: [Int64]
+    private var optedIn: [Bool]
+
+    public init(_ export: ClinicExport, asOf day: Int32) {
+        patientCount = export.patients.count
+        let slots = patientCount * Channel.allCases.count * ConsentPurpose.allCases.count
+        latest = Array(repeating: .min, count: slots)
+        optedIn = Array(repeating: false, count: slots)
+        let cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
+        let consents = export.consents
+        for row in 0..<consents.count where consents.recordedAt[row] < cutoff {
+            let slot = Self.slot(Int(consents.patient[row]), consents.channel[row], consents.purpose[row])
+            let time = consents.recordedAt[row], isOptIn = consents.status[row] == .optIn
+            if time > latest[slot] {
+                latest[slot] = time
+                optedIn[slot] = isOptIn
+            } else if time == latest[slot] {
+                optedIn[slot] = optedIn[slot] && isOptIn
+            }
+        }
+    }
+
+    private static func slot(_ patient: Int, _ channel: Channel, _ purpose: ConsentPurpose) -> Int {
+        (patient * Channel.allCases.count + Int(channel.rawValue)) * ConsentPurpose.allCases.count + Int(purpose.rawValue)
+    }
+
+    /// Whether patient `row` has an `opt_in` in force for `channel` and `purpose`.
+    public func allows(_ row: Int, _ channel: Channel, _ purpose: ConsentPurpose) -> Bool {
+        optedIn[Self.slot(row, channel, purpose)]
+    }
+}
+
+/// A contact list for one segment and channel: only the columns the channel needs.
+public struct ContactList: Sendable, Equatable {
+    /// `email` for e-mail, `phone` for sms, phone and WhatsApp.
+    public let addressColumn: String
+    public let segment: String
+    public let channel: String
+    /// (patient id, address, first name) per patient, in patient order.
+    public let rows: [Row]
+    /// Members left out: no consent in force, or no address for the channel.
+    public let withoutConsent: Int
+    public let withoutAddress: Int
+
+    public struct Row: Sendable, Equatable {
+        public let patientID: String
+        public let address: String
+        public let firstName: String
+
+        public init(patientID: String, address: String, firstName: String) {
+            (self.patientID, self.address, self.firstName) = (patientID, address, firstName)
+        }
+    }
+
+    /// The members of `segment` who may be contacted on `channel` for the segment's purpose.
+    public init(_ segment: SegmentMembers, channel: Channel, export: ClinicExport, consents: ConsentLedger) {
+        let purpose: ConsentPurpose = segment.definition.purpose == .marketing ? .marketing : .care
+        let usesEmail = channel == .email
+        let patients = export.patients
+        var rows: [Row] = []
+        var withoutConsent = 0, withoutAddress = 0
+        for member in segment.rows {
+            guard consents.allows(member, channel, purpose) else { withoutConsent += 1; continue }
+            guard let address = usesEmail ? patients.email[member] : patients.phone[member] else { withoutAddress += 1; continue }
+            rows.append(Row(patientID: patients.ids[member], address: address, firstName: patients.firstName[member] ?? ""))
+        }
+        self.addressColumn = usesEmail ? "email" : "phone"
+        self.segment = segment.definition.name
+        self.channel = channel.name
+        self.rows = rows
+        self.withoutConsent = withoutConsent
+        self.withoutAddress = withoutAddress
+    }
+
+    /// `<segment>-<channel>.csv`; segment names are checked safe for file names when they are defined.
+    public var fileName: String { "\(segment)-\(channel).csv" }
+
+    /// The CSV text: `patient_id,<email|phone>,first_name,segment`.
+    public var csv: String {
+        var text = "patient_id,\(addressColumn),first_name,segment\n"
+        for row in rows {
+            let fields = [Self.field(row.patientID), Self.field(row.address), Self.field(Self.defused(row.firstName)), segment]
+            text += fields.joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    /// Writes the list into `directory` atomically, readable and writable by the owner only (0600).
+    public func write(into directory: URL) throws -> URL {
+        let url = directory.appendingPathComponent(fileName)
+        try AtomicFile.write(Data(csv.utf8), to: url, permissions: 0o600)
+        return url
+    }
+
+    /// RFC 4180 quoting where a field needs it.
+    static func field(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Free text that starts like a spreadsheet formula (`=`, `+`, `-`, `@`) gets a leading `'`, so opening
+    /// the list in a spreadsheet cannot run it. Addresses are left exact (phone numbers start with `+`).
+    static func defused(_ text: String) -> String {
+        guard let first = text.first, "=+-@".contains(first) else { return text }
+        return "'" + text
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import StrataData
+import StrataFeatures
+import StrataLinearAlgebra
+import StrataModels
+
+/// The models a refresh applies: the newest churn model (`churn-*.json`, kind `logistic`) and the newest
+/// cluster model (`clusters-*.json`, kind `kmeans`) in the project's models folder, each optional.
+public struct ProjectModels: Sendable {
+    public let churn: ModelFile<LogisticParameters>?
+    public let clusters: ModelFile<KMeansParameters>?
+    /// File name → fingerprint of each model used: what a run records as its model versions.
+    public let versions: [String: String]
+
+    /// Loads the newest model of each kind from `directory` (a missing folder means no models).
+    public init(directory: URL) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        func newest(_ prefix: String) -> URL? {
+            names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".json") }.sorted().last.map { directory.appendingPathComponent($0) }
+        }
+        var versions: [String: String] = [:]
+        if let url = newest("churn-") {
+            churn = try ModelFile<LogisticParameters>.read(from: url, kind: LogisticParameters.kind)
+            versions[url.lastPathComponent] = try Fingerprint.of(file: url)
+        } else {
+            churn = nil
+        }
+        if let url = newest("clusters-") {
+            clusters = try ModelFile<KMeansParameters>.read(from: url, kind: KMeansParameters.kind)
+            versions[url.lastPathComponent] = try Fingerprint.of(file: url)
+        } else {
+            clusters = nil
+        }
+        self.versions = versions
+    }
+
+    /// `churn_score` per patient (probability of no completed visit within the model's horizon).
+    public func scores(_ export: ClinicExport, asOf: Int32) throws -> [String: [Double]] {
+        guard let churn else { return [:] }
+        let features = try FeaturePipeline.apply(churn.featureSchema, to: export, asOf: asOf)
+        return ["churn_score": try churn.parameters.model.probabilities(features.matrix)]
+    }
+
+    /// The cluster name of each patient, or nil without a cluster model.
+    public func clusterNames(_ export: ClinicExport, asOf: Int32) throws -> [String]? {
+        guard let clusters else { return nil }
+        let features = try FeaturePipeline.apply(clusters.featureSchema, to: export, asOf: asOf)
+        let labels = try clusters.parameters.model(as: Double.self).predict(features.matrix)
+        let names = Self.names(of: clusters)
+        return labels.map { names[$0] }
+    }
+
+    /// The names a discovery stored in the model file (`training["cluster_names"]`, a JSON array), else
+    /// `cluster 1`, `cluster 2`, ...
+    static func names(of file: ModelFile<KMeansParameters>) -> [String] {
+        let count = file.parameters.centers.count
+        if let json = file.training["cluster_names"], let names = try? JSONDecoder().decode([String].self, from: Data(json.utf8)),
+           names.count == count {
+            return names
+        }
+        return (1...max(count, 1)).map { "cluster \($0)" }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import StrataData
+import StrataFeatures
+
+/// Why a segment is used: care messages (reminders, follow-ups) or marketing. Lists for each purpose need a
+/// consent recorded for that purpose.
+public enum SegmentPurpose: String, Codable, Sendable, CaseIterable {
+    case care
+    case marketing
+}
+
+/// One segment as a user defines it in `strata.yml`:
+///
+/// ```yaml
+/// segments:
+///   - name: braces-campaign
+///     description: Leads interested in braces, never those asking about Invisalign
+///     rule: lead_interest = 'braces'
+///     purpose: marketing
+///     channels: [email, sms]
+///     exclude: [invisalign-leads]
+/// ```
+public struct SegmentDefinition: Codable, Sendable, Equatable {
+    /// Lower-case letters, digits, `-` and `_`, starting with a letter or digit, at most 64 characters: it
+    /// names list files.
+    public var name: String
+    public var description: String?
+    /// The rule (see `docs/segment-rules.md`).
+    public var rule: String
+    public var purpose: SegmentPurpose
+    /// The channels lists are made for: `email`, `sms`, `phone`, `whatsapp`.
+    public var channels: [String]
+    /// Segments whose rule excludes a patient from this one (a patient matching any of their rules is out).
+    public var exclude: [String]
+
+    public init(name: String, description: String? = nil, rule: String, purpose: SegmentPurpose,
+                channels: [String] = [], exclude: [String] = []) {
+        self.name = name
+        self.description = description
+        self.rule = rule
+        self.purpose = purpose
+        self.channels = channels
+        self.exclude = exclude
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, description, rule, purpose, channels, exclude }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+            .filter { CodingKeys(rawValue: $0) == nil }
+        name = try container.decode(String.self, forKey: .name)
+        if let key = unknown.first {
+            throw SegmentDefinitionError(segment: name, message: "unknown key '\(key)' (expected one of: \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        rule = try container.decode(String.self, forKey: .rule)
+        let purposeText = try container.decode(String.self, forKey: .purpose)
+        guard let purpose = SegmentPurpose(rawValue: purposeText) else {
+            throw SegmentDefinitionError(segment: name, message: "purpose '\(purposeText)' is not 'care' or 'marketing'")
+        }
+        self.purpose = purpose
+        channels = try container.decodeIfPresent([String].self, forKey: .channels) ?? []
+        exclude = try container.decodeIfPresent([String].self, forKey: .exclude) ?? []
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Whether `name` is safe as a file name and a store key.
+    public static func isSafeName(_ name: String) -> Bool {
+        guard (1...64).contains(name.utf8.count), let first = name.unicodeScalars.first,
+              CharacterSet.lowercaseLetters.contains(first) || CharacterSet.decimalDigits.contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+    }
+}
+
+/// A segment definition that cannot be used, naming the segment.
+public struct SegmentDefinitionError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let segment: String
+    public let message: String
+
+    public init(segment: String, message: String) {
+        self.segment = segment
+        self.message = message
+    }
+
+    public var description: String { "segment '\(segment)': \(message)" }
+}
+
+/// The segments of a project, checked together: names unique and safe, channels known, exclusions naming
+/// defined segments, rules that parse.
+public struct SegmentCatalog: Sendable {
+    public let definitions: [SegmentDefinition]
+    let rules: [String: SegmentRule]
+
+    /// Checks `definitions`.
+    /// - Throws: ``SegmentDefinitionError`` for the first definition that is wrong, or ``RuleError`` wrapped
+    ///   in one for a rule that does not parse.
+    public init(_ definitions: [SegmentDefinition]) throws(SegmentDefinitionError) {
+        var rules: [String: SegmentRule] = [:]
+        for definition in definitions {
+            guard SegmentDefinition.isSafeName(definition.name) else {
+                throw SegmentDefinitionError(segment: definition.name, message:
+                    "the name must be 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit (it names list files)")
+            }
+            guard rules[definition.name] == nil else {
+                throw SegmentDefinitionError(segment: definition.name, message: "defined twice")
+            }
+            for channel in definition.channels where !CanonicalValues.channels.contains(channel) {
+                throw SegmentDefinitionError(segment: definition.name, message:
+                    "unknown channel '\(channel)' (expected one of: \(CanonicalValues.channels.joined(separator: ", ")))")
+            }
+            do { rules[definition.name] = try SegmentRule(definition.rule) } catch {
+                throw SegmentDefinitionError(segment: definition.name, message: "rule: \(error.description)")
+            }
+        }
+        for definition in definitions {
+            for excluded in definition.exclude where rules[excluded] == nil {
+                throw SegmentDefinitionError(segment: definition.name, message: "excludes '\(excluded)', which is not a defined segment")
+            }
+        }
+        self.definitions = definitions
+        self.rules = rules
+    }
+
+    /// The `segments` section of a project file.
+    public init(configuration: ConfigurationValue?) throws {
+        guard let configuration, configuration != .null else { try self.init([]); return }
+        let data = try JSONEncoder().encode(configuration)
+        let definitions: [SegmentDefinition]
+        do { definitions = try JSONDecoder().decode([SegmentDefinition].self, from: data) } catch let error as SegmentDefinitionError {
+            throw error
+        } catch let DecodingError.keyNotFound(key, context) {
+            let index = context.codingPath.first?.intValue.map { "segment \($0 + 1)" } ?? "a segment"
+            throw SegmentDefinitionError(segment: index, message: "missing '\(key.stringValue)'")
+        } catch {
+            throw SegmentDefinitionError(segment: "segments", message: "expected a list of segments with name, rule and purpose (\(error))")
+        }
+        try self.init(definitions)
+    }
+
+    /// Evaluates every segment on `frame`.
+    ///
+    /// - Returns: per segment, the members (rows of the frame) with the reason each is in: the values of the
+    ///   fields its rule reads.
+    /// - Throws: ``SegmentDefinitionError`` when a rule names a field the frame lacks or mixes types.
+    public func evaluate(_ frame: SegmentFrame) throws(SegmentDefinitionError) -> [SegmentMembers] {
+        var bound: [String: BoundSegmentRule] = [:]
+        for definition in definitions {
+            do { bound[definition.name] = try rules[definition.name]!.bind(to: frame) } catch {
+                throw SegmentDefinitionError(segment: definition.name, message: "rule: \(error.description)")
+            }
+        }
+        return definitions.map { definition in
+            let rule = bound[definition.name]!
+            let exclusions = definition.exclude.map { bound[$0]! }
+            let members = (0..<frame.patientCount).filter { row in
+                rule.matches(row) && !exclusions.contains { $0.matches(row) }
+            }
+            return SegmentMembers(definition: definition, rows: members, fieldNames: rules[definition.name]!.fieldNames)
+        }
+    }
+
+    /// Why `row` is not in `segment` (for patients who leave it): the rule's field values, or the exclusion.
+    public func exitReason(_ segment: SegmentMembers, row: Int, in frame: SegmentFrame) -> String {
+        for excluded in segment.definition.exclude {
+            if let rule = try? rules[excluded]!.bind(to: frame), rule.matches(row) {
+                return "excluded by segment '\(excluded)'"
+            }
+        }
+        return "rule no longer holds: " + frame.describe(row: row, fields: segment.fieldNames)
+    }
+}
+
+/// One segment's members on a frame.
+public struct SegmentMembers: Sendable {
+    public let definition: SegmentDefinition
+    /// Rows of the frame, ascending.
+    public let rows: [Int]
+    /// The fields the rule reads (for reasons).
+    public let fieldNames: [String]
+}
+
+extension SegmentFrame {
+    /// `field=value` for each field, e.g. `days_since_last_visit=212, churn_score=0.71`; missing values as `missing`.
+    public func describe(row: Int, fields: [String]) -> String {
+        fields.map { name in
+            let value: String
+            switch columns[name] {
+            case let .number(values)?: value = values[row].map { $0.rounded() == $0 && abs($0) < 1e15 ? String(Int($0)) : String(format: "%.3g", $0) } ?? "missing"
+            case let .text(values)?: value = values[row] ?? "missing"
+            case let .date(values)?: value = values[row].map { CivilDate.isoString(days: Int32($0)) } ?? "missing"
+            case let .flag(values)?: value = values[row].map { $0 ? "yes" : "no" } ?? "missing"
+            case let .list(values)?: value = "[" + values[row].joined(separator: ", ") + "]"
+            case nil: value = "missing"
+            }
+            return "\(name)=\(value)"
+        }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,110 @@
+import StrataData
+import StrataFeatures
+import StrataLinearAlgebra
+
+extension SegmentFrame {
+    /// The fields rules read, for every patient of `export`, as of day `asOf`:
+    ///
+    /// - attributes: `age`, `sex`, `postal_code`, `preferred_channel`, `lead_source` (the patient's source),
+    ///   `completed_visits`, `first_visit`, `last_visit`, `next_appointment` (dates), `services` (completed
+    ///   services), `conditions` (codes, lower-case descriptions and the names of condition groups the
+    ///   feature spec defines), `lead_interest` and `lead_channel` (the newest lead's interest and source);
+    /// - every column of `schema` by name, with its raw value (before transforms and scaling; NaN is missing);
+    /// - each of `scores` (e.g. `churn_score`), and `cluster` (the cluster's name) when given.
+    ///
+    /// Only events at or before the end of day `asOf` count, except `next_appointment`, which is the earliest
+    /// appointment booked by then and scheduled after it.
+    public static func build(export: ClinicExport, asOf: Int32, schema: FeatureSchema?, scores: [String: [Double]] = [:],
+                             clusters: [String]? = nil) throws -> SegmentFrame {
+        let patients = export.patients
+        let count = patients.count
+        var frame = SegmentFrame(patientCount: count, asOfDay: Int(asOf))
+        let cutoff = (Int64(asOf) + 1) * CivilDate.secondsPerDay
+
+        frame.set("age", .number((0..<count).map { i in
+            patients.birthDate[i] == ClinicExport.missingDate ? nil : Double(CivilDate.wholeYears(from: patients.birthDate[i], to: asOf))
+        }))
+        frame.set("sex", .text(patients.sex.map(\.name)))
+        frame.set("postal_code", .text((0..<count).map { patients.postalCode[$0] }))
+        frame.set("preferred_channel", .text(patients.preferredChannel.map { $0?.name }))
+        frame.set("lead_source", .text((0..<count).map { patients.source[$0] }))
+
+        // Visits and the next booked appointment, in one pass.
+        var completed = [Int](repeating: 0, count: count)
+        var firstVisit = [Int?](repeating: nil, count: count), lastVisit = [Int?](repeating: nil, count: count)
+        var nextAppointment = [Int?](repeating: nil, count: count)
+        var services = [Set<Int32>](repeating: [], count: count)
+        let appointments = export.appointments
+        for row in 0..<appointments.count {
+            let patient = Int(appointments.patient[row])
+            let scheduled = appointments.scheduledAt[row]
+            let day = Int(CivilDate.day(ofTimestamp: scheduled))
+            if scheduled < cutoff, appointments.status[row] == .completed {
+                completed[patient] += 1
+                firstVisit[patient] = min(firstVisit[patient] ?? day, day)
+                lastVisit[patient] = max(lastVisit[patient] ?? day, day)
+                services[patient].insert(appointments.service.codes[row])
+            } else if scheduled >= cutoff, appointments.bookedAt[row] < cutoff,
+                      appointments.status[row] != .cancelled {
+                nextAppointment[patient] = min(nextAppointment[patient] ?? day, day)
+            }
+        }
+        frame.set("completed_visits", .number(completed.map(Double.init)))
+        frame.set("first_visit", .date(firstVisit))
+        frame.set("last_visit", .date(lastVisit))
+        frame.set("next_appointment", .date(nextAppointment))
+        let serviceNames = appointments.service.levels
+        frame.set("services", .list(services.map { $0.filter { $0 >= 0 }.map { serviceNames[Int($0)] }.sorted() }))
+
+        // Conditions known by then (no onset date counts as known).
+        var conditions = [Set<String>](repeating: [], count: count)
+        let table = export.conditions
+        for row in 0..<table.count where table.onsetDate[row] == ClinicExport.missingDate || table.onsetDate[row] <= asOf {
+            let patient = Int(table.patient[row])
+            if let code = table.code[row] { conditions[patient].insert(code) }
+            if let description = table.description[row] { conditions[patient].insert(description.lowercased()) }
+        }
+
+        // The newest lead created by then.
+        var leadInterest = [String?](repeating: nil, count: count), leadChannel = [String?](repeating: nil, count: count)
+        var leadTime = [Int64](repeating: .min, count: count)
+        let leads = export.leads
+        for row in 0..<leads.count where leads.patient[row] >= 0 && leads.createdAt[row] < cutoff {
+            let patient = Int(leads.patient[row])
+            guard leads.createdAt[row] >= leadTime[patient] else { continue }
+            leadTime[patient] = leads.createdAt[row]
+            leadInterest[patient] = leads.interest[row]
+            leadChannel[patient] = leads.source[row]
+        }
+        frame.set("lead_interest", .text(leadInterest))
+        frame.set("lead_channel", .text(leadChannel))
+
+        // Feature columns, raw.
+        if let schema {
+            let definitions = try FeatureDefinition.definitions(of: schema)
+            let raw = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions)
+            for (column, definition) in schema.columns.enumerated() where frame.columns[definition.name] == nil {
+                let values = (0..<count).map { row -> Double? in
+                    let value = raw[row, column]
+                    return value.isNaN ? nil : value
+                }
+                frame.set(definition.name, .number(values))
+                if definition.family == "conditions", definition.name.hasPrefix("condition.") {
+                    let group = String(definition.name.dropFirst("condition.".count))
+                    for row in 0..<count where (values[row] ?? 0) >= 1 { conditions[row].insert(group) }
+                }
+            }
+        }
+        frame.set("conditions", .list(conditions.map { $0.sorted() }))
+
+        for (name, values) in scores {
+            precondition(values.count == count, "score \(name) has \(values.count) values for \(count) patients")
+            frame.set(name, .number(values.map { $0.isNaN ? nil : $0 }))
+        }
+        if let clusters {
+            precondition(clusters.count == count, "\(clusters.count) cluster names for \(count) patients")
+            frame.set("cluster", .text(clusters))
+        }
+        return frame
+    }
+}

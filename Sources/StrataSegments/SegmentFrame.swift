@@ -1,0 +1,59 @@
+import StrataData
+
+/// The per-patient values segment rules read: one named column per feature, score, cluster name or
+/// attribute, all of the same length (one entry per patient, in the export's patient order).
+///
+/// A `nil` entry is a missing value (no visit yet, no score). Lists (services, conditions, interests) are
+/// never missing: an empty list means none.
+public struct SegmentFrame: Sendable {
+    /// One field's values for every patient.
+    public enum Column: Sendable, Equatable {
+        case number([Double?])
+        case text([String?])
+        /// Days since 1970-01-01.
+        case date([Int?])
+        case flag([Bool?])
+        case list([[String]])
+
+        var count: Int {
+            switch self {
+            case let .number(v): v.count
+            case let .text(v): v.count
+            case let .date(v): v.count
+            case let .flag(v): v.count
+            case let .list(v): v.count
+            }
+        }
+
+        var type: RuleType {
+            switch self {
+            case .number: .number
+            case .text: .text
+            case .date: .date
+            case .flag: .flag
+            case .list: .list(.text)
+            }
+        }
+    }
+
+    /// The number of patients.
+    public let patientCount: Int
+    /// The date rules see as `as_of` (days since 1970-01-01).
+    public let asOfDay: Int
+    /// The columns by field name.
+    public private(set) var columns: [String: Column] = [:]
+
+    public init(patientCount: Int, asOfDay: Int) {
+        self.patientCount = patientCount
+        self.asOfDay = asOfDay
+    }
+
+    /// Adds or replaces a field. Its length must be `patientCount` (a programmer error otherwise).
+    public mutating func set(_ name: String, _ column: Column) {
+        precondition(column.count == patientCount, "field \(name) has \(column.count) values for \(patientCount) patients")
+        columns[name] = column
+    }
+
+    /// The day number of an ISO date `YYYY-MM-DD`, or nil when it is not a valid date.
+    public static func day(fromISO text: String) -> Int? { RuleCalendar.day(fromISO: text) }
+}

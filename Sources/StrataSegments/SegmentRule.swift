@@ -1,0 +1,79 @@
+/// A parsed segment rule, e.g. `days_since_last_visit > 180 and churn_score >= 0.6`.
+///
+/// Evaluation uses three-valued logic: a test on a missing value is *unknown*, `not unknown` is unknown,
+/// `false and unknown` is false, `true or unknown` is true, and a patient is in the segment only when the
+/// rule is *true*. So `not (last_visit < as_of - 180d)` does not select patients who never visited; ask
+/// for them with `last_visit is missing`.
+public struct SegmentRule: Sendable, Equatable {
+    /// The rule as written.
+    public let text: String
+    let expression: RuleExpression
+
+    /// Parses `text`.
+    /// - Throws: ``RuleError`` naming the column of the first problem.
+    public init(_ text: String) throws(RuleError) {
+        self.text = text
+        self.expression = try RuleParser.parse(text)
+    }
+
+    /// The fields the rule reads, in order of first appearance.
+    public var fieldNames: [String] { expression.fieldNames }
+
+    /// Checks the rule against the fields of `frame` (names and types) and prepares it for evaluation.
+    /// - Throws: ``RuleError`` for an unknown field (suggesting the nearest name) or a type mismatch.
+    public func bind(to frame: SegmentFrame) throws(RuleError) -> BoundSegmentRule {
+        let binder = RuleBinder(rule: text, frame: frame)
+        let (type, evaluate) = try binder.bind(expression)
+        guard type == .flag else {
+            throw RuleError(rule: text, location: expression.location,
+                            message: "a rule must be a yes/no test, but this is \(type.words)")
+        }
+        return BoundSegmentRule(evaluate: evaluate)
+    }
+}
+
+/// A rule checked against a frame, ready to evaluate per patient.
+public struct BoundSegmentRule: Sendable {
+    let evaluate: @Sendable (Int) -> RuleValue?
+
+    /// Whether patient `index` (a row of the frame) satisfies the rule (true, not false or unknown).
+    public func matches(_ index: Int) -> Bool {
+        if case .flag(true) = evaluate(index) { return true }
+        return false
+    }
+
+    /// The rows of the frame that satisfy the rule, in order.
+    public func members(of frame: SegmentFrame) -> [Int] {
+        (0..<frame.patientCount).filter(matches)
+    }
+}
+
+/// A value during evaluation.
+enum RuleValue: Equatable, Sendable {
+    case number(Double)
+    case text(String)
+    case date(Int)
+    case duration(RuleDuration)
+    case flag(Bool)
+    case list([RuleValue])
+}
+
+/// The static type of an expression.
+indirect enum RuleType: Equatable, Sendable {
+    case number, text, date, duration, flag
+    case list(RuleType)
+    /// An empty list literal, which fits any element type.
+    case emptyList
+
+    var words: String {
+        switch self {
+        case .number: "a number"
+        case .text: "text"
+        case .date: "a date"
+        case .duration: "a duration"
+        case .flag: "a yes/no value"
+        case let .list(element): "a list of \(element.words)"
+        case .emptyList: "an empty list"
+        }
+    }
+}

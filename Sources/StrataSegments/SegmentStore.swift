@@ -1,0 +1,381 @@
+import Foundation
+import GRDB
+
+/// The project's store: one SQLite file holding every refresh run, the membership history of every segment
+/// (when each patient entered and left, and why), and the audit log.
+///
+/// Memberships are stored as intervals: a row per (segment, patient, run entered), closed by the run in
+/// which the patient left. A diff and a history are queries over those intervals.
+public final class SegmentStore: Sendable {
+    private let database: DatabaseQueue
+    /// The file's path.
+    public let path: String
+
+    /// Opens (creating when missing) the store at `path` and brings its schema up to date.
+    ///
+    /// - Parameter busyTimeout: how long a writer waits for another process's refresh before giving up.
+    public init(path: String, busyTimeout: TimeInterval = 5) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.foreignKeysEnabled = true
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+            try Self.migrator.migrate(database)
+        } catch let error as DatabaseError {
+            throw StoreError(database: error, path: path)
+        }
+        self.path = path
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: runs, memberships, audit log") { db in
+            try db.create(table: "run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("recordedAt", .text).notNull()
+                t.column("asOf", .text).notNull()
+                t.column("exportFingerprint", .text).notNull()
+                t.column("configurationFingerprint", .text).notNull()
+                t.column("modelVersions", .text).notNull()
+                t.column("patientCount", .integer).notNull()
+            }
+            try db.create(table: "segment") { t in
+                t.primaryKey("name", .text)
+                t.column("rule", .text).notNull()
+                t.column("purpose", .text).notNull()
+                t.column("firstRun", .integer).notNull().references("run")
+                t.column("lastRun", .integer).notNull().references("run")
+            }
+            try db.create(table: "membership") { t in
+                t.column("segment", .text).notNull().references("segment", onDelete: .cascade)
+                t.column("patientID", .text).notNull()
+                t.column("enteredRun", .integer).notNull().references("run")
+                t.column("enteredReason", .text).notNull()
+                t.column("exitedRun", .integer).references("run")
+                t.column("exitedReason", .text)
+                t.primaryKey(["segment", "patientID", "enteredRun"])
+            }
+            try db.create(index: "membership_open", on: "membership", columns: ["segment", "exitedRun"])
+            try db.create(index: "membership_exited", on: "membership", columns: ["segment", "exitedRun", "patientID"])
+            try db.create(table: "audit") { t in
+                t.primaryKey("sequence", .integer)
+                t.column("recordedAt", .text).notNull()
+                t.column("user", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("inputs", .text).notNull()
+                t.column("outputs", .text).notNull()
+                t.column("previousHash", .text).notNull()
+                t.column("hash", .text).notNull()
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Writing
+
+    /// Runs `body` as the only writer: other processes wait up to the busy timeout and then fail with
+    /// ``StoreError/busy(path:)``. Everything `body` records commits together or not at all, so a failure
+    /// or a kill anywhere inside leaves the store as it was.
+    @discardableResult
+    public func exclusively<T>(_ body: (StoreSession) throws -> T) throws -> T {
+        do {
+            var result: T?
+            try database.inTransaction(.immediate) { db in
+                result = try body(StoreSession(db: db))
+                return .commit
+            }
+            return result!
+        } catch let error as DatabaseError {
+            throw StoreError(database: error, path: path)
+        }
+    }
+
+    // MARK: Reading
+
+    /// Every run, oldest first.
+    public func runs() throws -> [RunRecord] {
+        try read { db in try RunRecord.fetchAll(db, sql: "SELECT * FROM run ORDER BY id") }
+    }
+
+    /// The newest run, if any.
+    public func latestRun() throws -> RunRecord? {
+        try read { db in try RunRecord.fetchOne(db, sql: "SELECT * FROM run ORDER BY id DESC LIMIT 1") }
+    }
+
+    /// The names of the segments the latest run evaluated.
+    public func segmentNames() throws -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM segment WHERE lastRun = (SELECT MAX(id) FROM run) ORDER BY name")
+        }
+    }
+
+    /// The patients in `segment` after `run` (default: the latest), sorted.
+    public func members(of segment: String, after run: Int64? = nil) throws -> [String] {
+        try read { db in
+            let run = try run ?? Self.latestRunID(db)
+            return try String.fetchAll(db, sql: """
+                SELECT patientID FROM membership
+                WHERE segment = ? AND enteredRun <= ? AND (exitedRun IS NULL OR exitedRun > ?)
+                ORDER BY patientID
+                """, arguments: [segment, run, run])
+        }
+    }
+
+    /// Who entered, left and stayed in `segment` in `run` (default: the latest), with the reasons.
+    public func diff(of segment: String, in run: Int64? = nil) throws -> SegmentDiff {
+        try read { db in
+            let run = try run ?? Self.latestRunID(db)
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM segment WHERE name = ?)", arguments: [segment]) == true else {
+                throw StoreError.unknownSegment(segment)
+            }
+            let entered = try Row.fetchAll(db, sql: """
+                SELECT patientID, enteredReason FROM membership WHERE segment = ? AND enteredRun = ? ORDER BY patientID
+                """, arguments: [segment, run]).map { MembershipChange(patientID: $0[0], reason: $0[1]) }
+            let exited = try Row.fetchAll(db, sql: """
+                SELECT patientID, exitedReason FROM membership WHERE segment = ? AND exitedRun = ? ORDER BY patientID
+                """, arguments: [segment, run]).map { MembershipChange(patientID: $0[0], reason: $0[1] ?? "") }
+            let stayed = try String.fetchAll(db, sql: """
+                SELECT patientID FROM membership
+                WHERE segment = ? AND enteredRun < ? AND (exitedRun IS NULL OR exitedRun > ?) ORDER BY patientID
+                """, arguments: [segment, run, run])
+            return SegmentDiff(segment: segment, run: run, entered: entered, exited: exited, stayed: stayed)
+        }
+    }
+
+    /// Per run: how many patients were in `segment`, and how many entered and left.
+    public func history(of segment: String) throws -> [SegmentHistoryEntry] {
+        try read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM segment WHERE name = ?)", arguments: [segment]) == true else {
+                throw StoreError.unknownSegment(segment)
+            }
+            return try Row.fetchAll(db, sql: """
+                SELECT run.id, run.asOf,
+                  (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.enteredRun <= run.id
+                     AND (m.exitedRun IS NULL OR m.exitedRun > run.id)),
+                  (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.enteredRun = run.id),
+                  (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.exitedRun = run.id)
+                FROM run ORDER BY run.id
+                """, arguments: ["s": segment]).map {
+                SegmentHistoryEntry(run: $0[0], asOf: $0[1], members: $0[2], entered: $0[3], exited: $0[4])
+            }
+        }
+    }
+
+    /// The audit log, oldest first.
+    public func auditEntries() throws -> [AuditEntry] {
+        try read { db in try AuditEntry.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence") }
+    }
+
+    /// Checks SQLite's own structure (`PRAGMA integrity_check`); true when it reports "ok".
+    public func integrityCheck() throws -> Bool {
+        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"] }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try database.read(body) } catch let error as DatabaseError {
+            throw StoreError(database: error, path: path)
+        }
+    }
+
+    static func latestRunID(_ db: Database) throws -> Int64 {
+        guard let id = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run") else { throw StoreError.noRuns }
+        return id
+    }
+}
+
+/// The writer's view of the store inside ``SegmentStore/exclusively(_:)``.
+public struct StoreSession {
+    let db: Database
+
+    /// The newest run, if any.
+    public func latestRun() throws -> RunRecord? {
+        try RunRecord.fetchOne(db, sql: "SELECT * FROM run ORDER BY id DESC LIMIT 1")
+    }
+
+    /// Records a run and every segment's membership after it.
+    ///
+    /// For each segment, patients in `members` who were not in it enter (with the reason given), patients
+    /// who were in it and are not in `members` leave (with `exitReason`'s words), and the rest stay.
+    /// Segments that existed before and are not evaluated now are closed: all their members leave.
+    /// - Parameters:
+    ///   - evaluations: each segment's members now, patient id → why they are in.
+    ///   - exitReason: why a patient left a segment (called only for leavers).
+    /// - Returns: the new run and, per segment, the counts of the change.
+    public func record(
+        _ run: NewRun, evaluations: [SegmentEvaluation], exitReason: (String, String) -> String
+    ) throws -> (run: RunRecord, changes: [String: SegmentChangeCounts]) {
+        let recordedAt = ISO8601DateFormatter().string(from: Date())
+        try db.execute(sql: """
+            INSERT INTO run (recordedAt, asOf, exportFingerprint, configurationFingerprint, modelVersions, patientCount)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [recordedAt, run.asOf, run.exportFingerprint, run.configurationFingerprint,
+                             String(decoding: try JSONEncoder.sorted.encode(run.modelVersions), as: UTF8.self), run.patientCount])
+        let runID = db.lastInsertedRowID
+        var changes: [String: SegmentChangeCounts] = [:]
+        let evaluated = Set(evaluations.map(\.name))
+        for evaluation in evaluations {
+            try db.execute(sql: """
+                INSERT INTO segment (name, rule, purpose, firstRun, lastRun) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET rule = excluded.rule, purpose = excluded.purpose, lastRun = excluded.lastRun
+                """, arguments: [evaluation.name, evaluation.rule, evaluation.purpose, runID, runID])
+            let open = Set(try String.fetchAll(db, sql: "SELECT patientID FROM membership WHERE segment = ? AND exitedRun IS NULL",
+                                               arguments: [evaluation.name]))
+            let entering = evaluation.members.keys.filter { !open.contains($0) }.sorted()
+            let leaving = open.filter { evaluation.members[$0] == nil }.sorted()
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO membership (segment, patientID, enteredRun, enteredReason) VALUES (?, ?, ?, ?)
+                """)
+            for patient in entering {
+                try insert.execute(arguments: [evaluation.name, patient, runID, evaluation.members[patient]!])
+            }
+            let close = try db.makeStatement(sql: """
+                UPDATE membership SET exitedRun = ?, exitedReason = ? WHERE segment = ? AND patientID = ? AND exitedRun IS NULL
+                """)
+            for patient in leaving {
+                try close.execute(arguments: [runID, exitReason(evaluation.name, patient), evaluation.name, patient])
+            }
+            changes[evaluation.name] = SegmentChangeCounts(members: evaluation.members.count, entered: entering.count,
+                                                           exited: leaving.count)
+        }
+        // Segments no longer defined: everyone leaves, once.
+        let retired = try String.fetchAll(db, sql: "SELECT DISTINCT segment FROM membership WHERE exitedRun IS NULL")
+            .filter { !evaluated.contains($0) }
+        for segment in retired {
+            try db.execute(sql: """
+                UPDATE membership SET exitedRun = ?, exitedReason = 'segment no longer defined' WHERE segment = ? AND exitedRun IS NULL
+                """, arguments: [runID, segment])
+        }
+        let record = try RunRecord.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [runID])!
+        return (record, changes)
+    }
+
+    /// Appends an entry to the audit log, chained to the previous one by hash.
+    @discardableResult
+    public func audit(action: String, user: String, inputs: [String: String], outputs: [String: String],
+                      at date: Date = Date()) throws -> AuditEntry {
+        try AuditLog.append(db, action: action, user: user, inputs: inputs, outputs: outputs, at: date)
+    }
+}
+
+/// What a refresh is about to record.
+public struct NewRun: Sendable {
+    public var asOf: String
+    /// A hash of the export's files.
+    public var exportFingerprint: String
+    /// A hash of everything else that decides membership: segment definitions, feature spec, model versions.
+    public var configurationFingerprint: String
+    public var modelVersions: [String: String]
+    public var patientCount: Int
+
+    public init(asOf: String, exportFingerprint: String, configurationFingerprint: String,
+                modelVersions: [String: String] = [:], patientCount: Int) {
+        self.asOf = asOf
+        self.exportFingerprint = exportFingerprint
+        self.configurationFingerprint = configurationFingerprint
+        self.modelVersions = modelVersions
+        self.patientCount = patientCount
+    }
+}
+
+/// A recorded run.
+public struct RunRecord: Codable, FetchableRecord, Sendable, Equatable {
+    public var id: Int64
+    public var recordedAt: String
+    public var asOf: String
+    public var exportFingerprint: String
+    public var configurationFingerprint: String
+    public var modelVersions: String
+    public var patientCount: Int
+}
+
+/// One segment's members after evaluation.
+public struct SegmentEvaluation: Sendable {
+    public var name: String
+    public var rule: String
+    public var purpose: String
+    /// Patient id → why the patient is in (the values of the fields the rule reads).
+    public var members: [String: String]
+
+    public init(name: String, rule: String, purpose: String, members: [String: String]) {
+        self.name = name
+        self.rule = rule
+        self.purpose = purpose
+        self.members = members
+    }
+}
+
+/// Counts of one segment's change in one run.
+public struct SegmentChangeCounts: Sendable, Equatable {
+    public var members: Int
+    public var entered: Int
+    public var exited: Int
+}
+
+/// A patient entering or leaving a segment, and why.
+public struct MembershipChange: Sendable, Equatable {
+    public var patientID: String
+    public var reason: String
+
+    public init(patientID: String, reason: String) {
+        self.patientID = patientID
+        self.reason = reason
+    }
+}
+
+/// Who entered, left and stayed in a segment in one run.
+public struct SegmentDiff: Sendable, Equatable {
+    public var segment: String
+    public var run: Int64
+    public var entered: [MembershipChange]
+    public var exited: [MembershipChange]
+    public var stayed: [String]
+}
+
+/// One run's line of a segment's history.
+public struct SegmentHistoryEntry: Sendable, Equatable {
+    public var run: Int64
+    public var asOf: String
+    public var members: Int
+    public var entered: Int
+    public var exited: Int
+
+    public init(run: Int64, asOf: String, members: Int, entered: Int, exited: Int) {
+        (self.run, self.asOf, self.members, self.entered, self.exited) = (run, asOf, members, entered, exited)
+    }
+}
+
+/// Why the store could not be opened, read or written.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// Another process holds the store for a refresh.
+    case busy(path: String)
+    case noRuns
+    case unknownSegment(String)
+    case database(path: String, message: String)
+
+    init(database error: DatabaseError, path: String) {
+        if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            self = .busy(path: path)
+        } else {
+            self = .database(path: path, message: error.message ?? error.description)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .busy(path): "\(path): another refresh is running; try again when it has finished"
+        case .noRuns: "the store has no runs yet; run `strata refresh` first"
+        case let .unknownSegment(name): "no segment named '\(name)' in the store"
+        case let .database(path, message): "\(path): \(message)"
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// Keys sorted, so equal values encode to equal bytes (fingerprints, hashes).
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
