@@ -84,3 +84,16 @@ public enum ClusterProfiles {
         return profiles
     }
 }
+
+extension ClusterProfiles {
+    /// The profiles' names by cluster index, made distinct (a repeated name gets ` (2)`, ` (3)`, ...) so that
+    /// a segment rule naming a cluster selects exactly one.
+    public static func distinctNames(_ profiles: [ClusterProfile]) -> [String] {
+        var seen: [String: Int] = [:]
+        return profiles.sorted { $0.cluster < $1.cluster }.map { profile in
+            let count = (seen[profile.name] ?? 0) + 1
+            seen[profile.name] = count
+            return count == 1 ? profile.name : "\(profile.name) (\(count))"
+        }
+    }
+}

@@ -26,8 +26,11 @@ public struct KMeansParameters: Codable, Sendable, Equatable {
     public var iterations: Int
     /// Training rows per cluster (counts only).
     public var clusterSizes: [Int]
+    /// The profile name of each cluster (distinct), which segment rules use (`cluster = 'lapsed, young'`);
+    /// absent in files written before names were stored.
+    public var clusterNames: [String]?
 
-    public init<S: BLASScalar>(model: KMeansModel<S>, seed: UInt64? = nil) {
+    public init<S: BLASScalar>(model: KMeansModel<S>, seed: UInt64? = nil, clusterNames: [String]? = nil) {
         let configuration = model.configuration
         centers = (0..<model.centers.rows).map { i in model.centers.row(i).map { Double($0) } }
         hyperparameters = Hyperparameters(
@@ -38,6 +41,7 @@ public struct KMeansParameters: Codable, Sendable, Equatable {
         inertia = model.inertia
         iterations = model.iterations
         clusterSizes = model.clusterSizes
+        self.clusterNames = clusterNames
     }
 
     /// The model these parameters describe, for `predict` (no training labels).
@@ -57,10 +61,10 @@ public struct KMeansParameters: Codable, Sendable, Equatable {
 
 extension KMeansModel {
     /// This model as a model file with `featureSchema`; `training` holds context such as an export fingerprint.
-    public func modelFile(featureSchema: FeatureSchema, seed: UInt64? = nil,
+    public func modelFile(featureSchema: FeatureSchema, seed: UInt64? = nil, clusterNames: [String]? = nil,
                           training: [String: String] = [:]) -> ModelFile<KMeansParameters> {
         ModelFile(kind: KMeansParameters.kind, featureSchema: featureSchema,
-                  parameters: KMeansParameters(model: self, seed: seed),
+                  parameters: KMeansParameters(model: self, seed: seed, clusterNames: clusterNames),
                   metrics: ["inertia": inertia, "iterations": Double(iterations)], training: training)
     }
 }

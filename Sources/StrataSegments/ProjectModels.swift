@@ -50,14 +50,11 @@ public struct ProjectModels: Sendable {
         return labels.map { names[$0] }
     }
 
-    /// The names a discovery stored in the model file (`training["cluster_names"]`, a JSON array), else
-    /// `cluster 1`, `cluster 2`, ...
+    /// The names `strata discover` stored in the model file, else `cluster 0`, `cluster 1`, ... (numbered as
+    /// `strata discover` prints them).
     static func names(of file: ModelFile<KMeansParameters>) -> [String] {
         let count = file.parameters.centers.count
-        if let json = file.training["cluster_names"], let names = try? JSONDecoder().decode([String].self, from: Data(json.utf8)),
-           names.count == count {
-            return names
-        }
-        return (1...max(count, 1)).map { "cluster \($0)" }
+        if let names = file.parameters.clusterNames, names.count == count { return names }
+        return (0..<count).map { "cluster \($0)" }
     }
 }

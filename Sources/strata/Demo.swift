@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StrataGenerator
 import StrataLinearAlgebra
+import StrataModels
 import StrataSegments
 
 /// `strata demo`: the whole flow on a synthetic primary-care clinic, in a project folder of its own.
@@ -64,7 +65,12 @@ struct Demo: ParsableCommand {
                              "--config", project.appendingPathComponent("strata.yml").path,
                              "--model-out", project.appendingPathComponent("models/churn-\(cuts[0]).json").path])
 
-        announce("discovering clusters (not available yet)")
+        announce("discovering clusters on the \(cuts[0]) export")
+        let clustersFile = project.appendingPathComponent("models/clusters-\(cuts[0]).json")
+        try run(Discover.self, [project.appendingPathComponent("exports/\(cuts[0])").path,
+                                "--config", project.appendingPathComponent("strata.yml").path, "--as-of", cuts[0],
+                                "--k", "3...6", "--silhouette-sample-size", "2000", "--model-out", clustersFile.path])
+        try addClusterSegments(to: project.appendingPathComponent("strata.yml"), from: clustersFile)
 
         announce("refreshing on the \(cuts[0]) export")
         let first = try Refresh.run(try StrataProject(directory: project), exportPath: "exports/\(cuts[0])", user: CurrentUser.name)
@@ -73,6 +79,26 @@ struct Demo: ParsableCommand {
         announce("refreshing on the \(cuts[1]) export")
         try run(RefreshCommand.self, ["--project", project.path, "exports/\(cuts[1])"])
         print(String(format: "demo finished in %.1f s; the project is in %@", Date().timeIntervalSince(started), project.path))
+    }
+
+    /// Replaces the template's placeholder cluster segment with one segment per discovered cluster, as a
+    /// user would after reading the profiles.
+    private func addClusterSegments(to projectFile: URL, from modelFile: URL) throws {
+        let model = try ModelFile<KMeansParameters>.read(from: modelFile, kind: KMeansParameters.kind)
+        var text = try String(contentsOf: projectFile, encoding: .utf8)
+        if let placeholder = text.range(of: "  - name: lapsed-cluster") { text.removeSubrange(placeholder.lowerBound...) }
+        for (index, name) in (model.parameters.clusterNames ?? []).enumerated() {
+            let quote = name.contains("'") ? "\"" : "'"
+            text += """
+                  - name: cluster-\(index)
+                    description: Discovered cluster "\(name)"
+                    rule: cluster = \(quote)\(name)\(quote)
+                    purpose: marketing
+                    channels: [email]
+
+                """
+        }
+        try Data(text.utf8).write(to: projectFile, options: .atomic)
     }
 
     /// Runs another command in this process, as `strata` would from the command line.

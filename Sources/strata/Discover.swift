@@ -85,7 +85,7 @@ struct Discover: ParsableCommand {
         for warning in model.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         let profiles = ClusterProfiles.profiles(x, labels: model.labels, centers: model.centers, schema: table.schema)
         if let modelOut {
-            try model.modelFile(featureSchema: table.schema, seed: seed,
+            try model.modelFile(featureSchema: table.schema, seed: seed, clusterNames: ClusterProfiles.distinctNames(profiles),
                                 training: ["as_of": asOf, "patients": "\(x.rows)", "features": "\(x.columns)"])
                 .write(to: URL(fileURLWithPath: modelOut))
         }

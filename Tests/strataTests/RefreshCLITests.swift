@@ -180,10 +180,16 @@ struct DemoCLITests {
         let output = result.standardOutput
         #expect(output.contains("run 2: 2025-12-31 as of 2025-12-31"))
         #expect(output.contains("segment") && output.contains("members  entered   exited"))
-        for name in ["new-no-second-visit", "inactive-6-months", "churn-risk", "mammogram-due", "braces-campaign"] {
+        for name in ["new-no-second-visit", "inactive-6-months", "churn-risk", "mammogram-due", "braces-campaign", "cluster-0"] {
             #expect(output.contains(name), "\(name) missing from the table")
         }
         #expect(result.standardError.contains("[1/6]"))
+        // One segment per discovered cluster; every patient is in exactly one of them.
+        let patients = Int(output.split(separator: "\n").first { $0.hasPrefix("run 2:") }!.split(separator: " ").dropLast().last!)!
+        let clusterMembers = output.split(separator: "\n").filter { $0.hasPrefix("cluster-") }
+            .map { Int($0.split(separator: " ", omittingEmptySubsequences: true)[1])! }
+        #expect(clusterMembers.count >= 3)
+        #expect(clusterMembers.reduce(0, +) == patients)
         // A second demo into the same folder replaces the first; a folder that is not a demo is refused.
         #expect(try StrataBinary.run(["demo", "--patients", "300", "--directory", directory.path]).status == 0)
         let other = directory.appendingPathComponent("not-a-demo")
