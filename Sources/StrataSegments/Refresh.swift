@@ -84,6 +84,12 @@ public enum Refresh {
                               lists: [], listsFolder: Self.runFolder(project, latest.id))
             }
             progress("recording the run")
+            // A model that differs from the previous run's is a model change of its own in the audit log.
+            let previousModels = try session.latestRun().map { try JSONDecoder().decode([String: String].self, from: Data($0.modelVersions.utf8)) } ?? [:]
+            if previousModels != models.versions {
+                try session.audit(action: "model change", user: user,
+                                  inputs: previousModels.mapKeys { "model:" + $0 }, outputs: models.versions.mapKeys { "model:" + $0 })
+            }
             let evaluations = segments.map { segment in
                 SegmentEvaluation(name: segment.definition.name, rule: segment.definition.rule, purpose: segment.definition.purpose.rawValue,
                                   members: Dictionary(uniqueKeysWithValues: segment.rows.map {
@@ -207,5 +213,11 @@ public enum RefreshError: Error, Equatable, CustomStringConvertible {
         case let .emptyExport(path): "\(path): the export has no events to date a refresh by; pass --as-of"
         case let .cannotLink(path): "\(path): cannot point the latest link at the new run"
         }
+    }
+}
+
+extension Dictionary where Key == String {
+    func mapKeys(_ transform: (String) -> String) -> [String: Value] {
+        Dictionary(uniqueKeysWithValues: map { (transform($0.key), $0.value) })
     }
 }

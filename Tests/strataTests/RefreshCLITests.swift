@@ -110,6 +110,17 @@ struct RefreshCLITests {
         let verify = try StrataBinary.run(["audit", "verify", "--project", project.path])
         #expect(verify.status == 0)
         #expect(verify.standardOutput.hasPrefix("audit log intact: 2 entries"))
+
+        // A new model is a model change in the audit log, then part of the next run's inputs.
+        let train = try StrataBinary.run(["train", "churn", exportsFolder("2025-12-31").path, "--config",
+                                          project.appendingPathComponent("strata.yml").path, "--model-out",
+                                          project.appendingPathComponent("models/churn-2025-12-31.json").path])
+        #expect(train.status == 0, "\(train.standardError)")
+        #expect(try refresh("2025-12-31").status == 0)
+        let log = try StrataBinary.run(["audit", "--project", project.path]).standardOutput.split(separator: "\n")
+        #expect(log.map { $0.split(separator: "\t")[3] } == ["refresh", "refresh", "model change", "refresh"])
+        #expect(log[2].contains("model:churn-2025-12-31.json"))
+        #expect(try StrataBinary.run(["audit", "verify", "--project", project.path]).standardOutput.hasPrefix("audit log intact: 4 entries"))
     }
 
     @Test func anEditedAuditEntryIsDetected() throws {
