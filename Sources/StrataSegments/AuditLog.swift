@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 
@@ -50,7 +49,7 @@ public enum AuditLog {
         let fields = [String(entry.sequence), entry.recordedAt, entry.user, entry.action, entry.inputs, entry.outputs,
                       entry.previousHash]
         let encoded = fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "\n")
-        return SHA256.hash(data: Data(encoded.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Fingerprint.of(Data(encoded.utf8))
     }
 
     /// The result of checking the chain.

@@ -158,20 +158,19 @@ public struct SegmentCatalog: Sendable {
         }
         return definitions.map { definition in
             let rule = bound[definition.name]!
-            let exclusions = definition.exclude.map { bound[$0]! }
+            let exclusions = definition.exclude.map { ($0, bound[$0]!) }
             let members = (0..<frame.patientCount).filter { row in
-                rule.matches(row) && !exclusions.contains { $0.matches(row) }
+                rule.matches(row) && !exclusions.contains { $0.1.matches(row) }
             }
-            return SegmentMembers(definition: definition, rows: members, fieldNames: rules[definition.name]!.fieldNames)
+            return SegmentMembers(definition: definition, rows: members, fieldNames: rules[definition.name]!.fieldNames,
+                                  exclusions: exclusions)
         }
     }
 
     /// Why `row` is not in `segment` (for patients who leave it): the rule's field values, or the exclusion.
     public func exitReason(_ segment: SegmentMembers, row: Int, in frame: SegmentFrame) -> String {
-        for excluded in segment.definition.exclude {
-            if let rule = try? rules[excluded]!.bind(to: frame), rule.matches(row) {
-                return "excluded by segment '\(excluded)'"
-            }
+        if let (excluded, _) = segment.exclusions.first(where: { $0.1.matches(row) }) {
+            return "excluded by segment '\(excluded)'"
         }
         return "rule no longer holds: " + frame.describe(row: row, fields: segment.fieldNames)
     }
@@ -184,6 +183,8 @@ public struct SegmentMembers: Sendable {
     public let rows: [Int]
     /// The fields the rule reads (for reasons).
     public let fieldNames: [String]
+    /// The excluded segments' rules, bound to the same frame.
+    let exclusions: [(String, BoundSegmentRule)]
 }
 
 extension SegmentFrame {
