@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "StrataData", dependencies: ["StrataLinearAlgebra"], exclude: ["README.md"]),
         .target(name: "StrataFeatures", dependencies: ["StrataData", "StrataLinearAlgebra", "Yams"], exclude: ["README.md"]),
         .target(name: "StrataModels", dependencies: ["StrataLinearAlgebra", "StrataFeatures"], exclude: ["README.md"]),
-        .target(name: "StrataGenerator", dependencies: ["StrataData"], exclude: ["README.md"]),
+        .target(name: "StrataGenerator", dependencies: ["StrataData", "StrataLinearAlgebra"], exclude: ["README.md"]),
         .target(
             name: "StrataSegments",
             dependencies: [
@@ -55,10 +55,10 @@ let package = Package(
             path: "Benchmarks/strata-bench"
         ),
         .testTarget(name: "StrataLinearAlgebraTests", dependencies: ["StrataLinearAlgebra"]),
-        .testTarget(name: "StrataDataTests", dependencies: ["StrataData"], exclude: ["Fixtures"]),
-        .testTarget(name: "StrataFeaturesTests", dependencies: ["StrataFeatures", "StrataData"], exclude: ["Fixtures"]),
+        .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
+        .testTarget(name: "StrataFeaturesTests", dependencies: ["StrataFeatures", "StrataData", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
-        .testTarget(name: "StrataGeneratorTests", dependencies: ["StrataGenerator", "StrataData"], exclude: ["Fixtures"]),
+        .testTarget(name: "StrataGeneratorTests", dependencies: ["StrataGenerator", "StrataData", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataSegmentsTests", dependencies: ["StrataSegments", "StrataData", "StrataGenerator"]),
         .testTarget(name: "strataTests", dependencies: ["strata", "StrataSegments"], exclude: ["Fixtures"]),
     ],

@@ -1,3 +1,4 @@
+import StrataLinearAlgebra
 /// Receives a patient's history as the simulation produces it, in time order per table.
 protocol HistorySink {
     mutating func appointment(scheduledAt: Int64, bookedAt: Int64, status: AppointmentStatus, service: Service,

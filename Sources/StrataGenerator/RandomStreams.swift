@@ -1,30 +1,12 @@
-/// The generator's own pseudo-random numbers: SplitMix64 to derive seeds, xoshiro256** to draw.
+import StrataLinearAlgebra
+
+/// The generator's streams of pseudo-random numbers: SplitMix64 to derive seeds, xoshiro256** to draw
+/// (both from StrataLinearAlgebra).
 ///
 /// Every person gets an independent stream derived from `(seed, person index, purpose)`, so persons can be
 /// simulated in any order, on any number of cores, and still produce the same bytes. The algorithms are
 /// fixed here (not the standard library's, whose generator is unspecified) so a seed means the same export
 /// on every platform and Swift version.
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a 64-bit counter passed through a strong mixing function.
-/// Used only to expand a seed into xoshiro state; consecutive outputs are well distributed.
-struct SplitMix64 {
-    private(set) var state: UInt64
-
-    init(state: UInt64) { self.state = state }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return Self.mix(state)
-    }
-
-    /// The SplitMix64 finalizer: a bijection on 64-bit words with full avalanche.
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// What a stream is used for; part of its derivation so the streams of one person never overlap.
 enum StreamPurpose: UInt64 {
@@ -34,32 +16,13 @@ enum StreamPurpose: UInt64 {
     case groundTruth = 2
 }
 
-/// xoshiro256** (Blackman, Vigna 2018): 256 bits of state, period 2^256 - 1, passes BigCrush.
-struct Xoshiro256StarStar: RandomNumberGenerator {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
-
+extension Xoshiro256StarStar {
     /// The stream for one person and purpose. The index is hashed before it meets the seed, so neighbouring
     /// persons do not get shifted copies of one SplitMix sequence.
     init(seed: UInt64, stream: UInt64, purpose: StreamPurpose) {
         let base = SplitMix64.mix(seed ^ 0x5354_5241_5441_0001)  // "STRATA" + version of the derivation
-        var expander = SplitMix64(state: base ^ SplitMix64.mix(stream &* 0xD1B5_4A32_D192_ED03 &+ purpose.rawValue))
-        s0 = expander.next(); s1 = expander.next(); s2 = expander.next(); s3 = expander.next()
-        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }  // the one forbidden state; unreachable in practice
+        self.init(seed: base ^ SplitMix64.mix(stream &* 0xD1B5_4A32_D192_ED03 &+ purpose.rawValue))
     }
-
-    mutating func next() -> UInt64 {
-        let result = rotateLeft(s1 &* 5, 7) &* 9
-        let shifted = s1 << 17
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= shifted
-        s3 = rotateLeft(s3, 45)
-        return result
-    }
-
-    private func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// A uniform double in [0, 1) with 53 random bits.
     mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }

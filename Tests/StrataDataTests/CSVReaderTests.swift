@@ -1,4 +1,5 @@
 import Foundation
+import StrataLinearAlgebra
 import Testing
 @testable import StrataData
 
@@ -103,18 +104,5 @@ struct CSVReaderTests {
         let url = try temporaryFile("a,b\né,\"x\"y\n")
         let error = #expect(throws: IngestError.self) { _ = try readAll(url) }
         #expect(error?.place == "t.csv:2:6")
-    }
-}
-
-/// A seeded generator for reproducible test data.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

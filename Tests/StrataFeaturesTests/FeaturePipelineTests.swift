@@ -188,7 +188,7 @@ struct FeaturePipelineTests {
     @Test func cachedNumberTextIsTheSameText() {
         // Property: through the cache (with collisions: 20,000 values, 4,096 slots, many repeats) every value
         // is written exactly as without it.
-        var generator = SeededGenerator(seed: 11)
+        var generator = SplitMix64(seed: 11)
         var cache = NumberTextCache()
         var cached: [UInt8] = [], direct: [UInt8] = []
         let pool = (0..<5000).map { _ in Double.random(in: -1e6...1e6, using: &generator) } + [0.1, 0.5, -0.0, 3, 1e20]
@@ -200,18 +200,5 @@ struct FeaturePipelineTests {
             direct.append(44)
         }
         #expect(cached == direct)
-    }
-}
-
-/// SplitMix64: a seeded generator for reproducible test data.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

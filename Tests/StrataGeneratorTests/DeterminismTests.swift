@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataGenerator
+import StrataLinearAlgebra
 
 @Suite("generator determinism")
 struct DeterminismTests {

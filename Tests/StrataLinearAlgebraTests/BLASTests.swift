@@ -12,7 +12,7 @@ struct BLASTests {
     ]
 
     func checkGemm<S: BLASScalar>(_: S.Type) throws {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for (m, n, k) in Self.shapes {
             for transA in [Transpose.none, .transpose] {
                 for transB in [Transpose.none, .transpose] {
@@ -35,7 +35,7 @@ struct BLASTests {
     @Test func gemmDouble() throws { try checkGemm(Double.self) }
 
     @Test func productOfRowViewsMatchesCopies() throws {
-        var rng = SeededGenerator(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let x: Matrix<Double> = Reference.random(10, 4, using: &rng)
         let centers: Matrix<Double> = Reference.random(3, 4, using: &rng)
         let view = try BLAS.product(x.rows(2..<7), centers, transB: .transpose)
@@ -45,7 +45,7 @@ struct BLASTests {
     }
 
     func checkGemv<S: BLASScalar>(_: S.Type) throws {
-        var rng = SeededGenerator(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for (m, n, _) in Self.shapes {
             let a: Matrix<S> = Reference.random(m, n, using: &rng)
             for trans in [Transpose.none, .transpose] {
@@ -65,7 +65,7 @@ struct BLASTests {
     @Test func gemvDouble() throws { try checkGemv(Double.self) }
 
     func checkSyrk<S: BLASScalar>(_: S.Type) throws {
-        var rng = SeededGenerator(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for (n, _, k) in Self.shapes {
             for trans in [Transpose.none, .transpose] {
                 let a: Matrix<S> = trans == .none ? Reference.random(n, k, using: &rng) : Reference.random(k, n, using: &rng)
@@ -90,7 +90,7 @@ struct BLASTests {
     @Test func syrkDouble() throws { try checkSyrk(Double.self) }
 
     func checkLevel1<S: BLASScalar>(_: S.Type) throws {
-        var rng = SeededGenerator(seed: 9)
+        var rng = SplitMix64(seed: 9)
         for count in [0, 1, 2, 17, 100] {
             let x: [S] = Reference.vector(count, using: &rng)
             let y0: [S] = Reference.vector(count, using: &rng)

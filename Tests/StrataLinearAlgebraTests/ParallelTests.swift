@@ -35,7 +35,7 @@ struct ParallelTests {
     }
 
     @Test func parallelBLASWithOneThreadPerWorkerMatchesSerial() throws {
-        var rng = SeededGenerator(seed: 2)
+        var rng = SplitMix64(seed: 2)
         let x: Matrix<Double> = Reference.random(400, 8, using: &rng)
         let centers: Matrix<Double> = Reference.random(5, 8, using: &rng)
         let serial = try BLAS.product(x, centers, transB: .transpose)

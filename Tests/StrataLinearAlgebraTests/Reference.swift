@@ -1,25 +1,12 @@
 import StrataLinearAlgebra
 
-/// SplitMix64: a tiny seedable generator so every random shape and value in these tests is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Naive, obviously correct implementations the BLAS wrappers are checked against.
 enum Reference {
-    static func random<S: BLASScalar>(_ rows: Int, _ columns: Int, using rng: inout SeededGenerator) -> Matrix<S> {
+    static func random<S: BLASScalar>(_ rows: Int, _ columns: Int, using rng: inout SplitMix64) -> Matrix<S> {
         Matrix(rows: rows, columns: columns, elements: (0..<(rows * columns)).map { _ in S(Double.random(in: -1...1, using: &rng)) })
     }
 
-    static func vector<S: BLASScalar>(_ count: Int, using rng: inout SeededGenerator) -> [S] {
+    static func vector<S: BLASScalar>(_ count: Int, using rng: inout SplitMix64) -> [S] {
         (0..<count).map { _ in S(Double.random(in: -1...1, using: &rng)) }
     }
 
