@@ -17,7 +17,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from common import OUT, ROOT, log, median, peer_python, release_binaries, run_measured, table, verdict
+from common import OUT, ROOT, generate_once, log, median, peer_python, release_binaries, run_measured, table, verdict
 
 GENERATE = r"""
 import sys
@@ -76,11 +76,8 @@ def main(argv):
     folder.mkdir(parents=True, exist_ok=True)
     x, init = folder / "x.npy", folder / "init.npy"
     stamp = folder / f"data-{args.rows}x{args.columns}-k{args.clusters}"
-    if not stamp.exists():
-        log(f"generating {args.rows}x{args.columns} float32 blobs in {folder}")
-        subprocess.run([python, "-c", GENERATE, str(args.rows), str(args.columns), str(args.clusters), str(folder)],
-                       check=True)
-        stamp.touch()
+    generate_once(stamp, f"{args.rows}x{args.columns} float32 blobs",
+                  [python, "-c", GENERATE, args.rows, args.columns, args.clusters, folder])
     x_bytes = x.stat().st_size
     k = str(args.clusters)
     fixed_ours, fixed_theirs, plus_ours, plus_theirs = [], [], [], []

@@ -12,7 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from common import OUT, log, median, peer_python, release_binaries, run_measured, table, verdict
+from common import OUT, generate_once, log, median, peer_python, release_binaries, run_measured, table, verdict
 
 GENERATE = r"""
 import sys
@@ -62,10 +62,7 @@ def main(argv):
     folder.mkdir(parents=True, exist_ok=True)
     x, y = folder / "x.npy", folder / "y.npy"
     stamp = folder / f"data-{args.rows}x{args.columns}"
-    if not stamp.exists():
-        log(f"generating {args.rows}x{args.columns} data in {folder}")
-        subprocess.run([python, "-c", GENERATE, str(args.rows), str(args.columns), str(folder)], check=True)
-        stamp.touch()
+    generate_once(stamp, f"{args.rows}x{args.columns} data", [python, "-c", GENERATE, args.rows, args.columns, folder])
     ours, theirs = [], []
     for round_ in range(args.rounds):
         log(f"round {round_ + 1}/{args.rounds}")

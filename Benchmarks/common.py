@@ -52,6 +52,16 @@ def release_binaries(products=("strata",)):
     return Path(path)
 
 
+def generate_once(stamp, what, command):
+    """Runs `command` to make benchmark data unless `stamp` exists, then touches `stamp`, so reruns on the
+    same settings reuse the data (a run interrupted before the stamp generates again)."""
+    if stamp.exists():
+        return
+    log(f"generating {what} in {stamp.parent}")
+    subprocess.run([str(c) for c in command], check=True)
+    stamp.touch()
+
+
 class Measured:
     def __init__(self, seconds, peak_bytes, stdout):
         self.seconds = seconds
