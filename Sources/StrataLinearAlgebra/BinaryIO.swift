@@ -59,7 +59,16 @@ public enum BinaryIO {
                 initialized = count
             }
         }
-        // Convert through a bounded scratch buffer.
+        // The common cross-type cases (float32 data into a Double model and back) fill a concrete array,
+        // because an element-wise append through generic code costs more than reading the file.
+        if !bigEndian, type == .float32, S.self == Double.self {
+            // S is Double here, so the bit cast is an identity (an `as!` cast would walk the array).
+            return unsafeBitCast(try readConverted(count, from: descriptor, Float.self, as: Double.self) { Double($0) }, to: [S].self)
+        }
+        if !bigEndian, type == .float64, S.self == Float.self {
+            return unsafeBitCast(try readConverted(count, from: descriptor, Double.self, as: Float.self) { Float($0) }, to: [S].self)
+        }
+        // Other types: convert through a bounded scratch buffer.
         var result = [S]()
         result.reserveCapacity(count)
         let chunkElements = Swift.max(1, (1 << 20) / type.byteCount)
@@ -105,6 +114,25 @@ public enum BinaryIO {
     /// Writes 64-bit integers (little-endian) at the current position of `handle`.
     public static func writeElements(_ elements: [Int64], to handle: FileHandle) throws {
         try elements.withUnsafeBytes { try writeFully(handle.fileDescriptor, $0) }
+    }
+
+    /// Reads `count` little-endian values of `Source` and converts each, through a 1 MiB scratch buffer.
+    private static func readConverted<Source, Target>(
+        _ count: Int, from descriptor: Int32, _: Source.Type, as _: Target.Type, _ convert: (Source) -> Target
+    ) throws -> [Target] {
+        var result = [Target]()
+        result.reserveCapacity(count)
+        let chunkElements = Swift.max(1, (1 << 20) / MemoryLayout<Source>.stride)
+        let scratch = UnsafeMutableBufferPointer<Source>.allocate(capacity: chunkElements)
+        defer { scratch.deallocate() }
+        var remaining = count
+        while remaining > 0 {
+            let chunk = UnsafeMutableBufferPointer(rebasing: scratch[0..<Swift.min(remaining, chunkElements)])
+            try readFully(descriptor, into: UnsafeMutableRawBufferPointer(chunk))
+            result.append(contentsOf: chunk.lazy.map(convert))
+            remaining -= chunk.count
+        }
+        return result
     }
 
     private static func element(_ i: Int, of type: BinaryElementType, in bytes: UnsafeRawBufferPointer, bigEndian: Bool) -> Double {
