@@ -27,7 +27,8 @@ let package = Package(
             name: "CStrataBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        .target(name: "StrataLinearAlgebra", dependencies: ["CStrataBLAS"], exclude: ["README.md"]),
+        .target(name: "CStrataKernels", exclude: ["README.md"]),
+        .target(name: "StrataLinearAlgebra", dependencies: ["CStrataBLAS", "CStrataKernels"], exclude: ["README.md"]),
         .target(name: "StrataData", dependencies: ["StrataLinearAlgebra"], exclude: ["README.md"]),
         .target(name: "StrataFeatures", dependencies: ["StrataData", "StrataLinearAlgebra", "Yams"], exclude: ["README.md"]),
         .target(name: "StrataModels", dependencies: ["StrataLinearAlgebra", "StrataFeatures"], exclude: ["README.md"]),

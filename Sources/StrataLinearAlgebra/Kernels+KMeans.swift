@@ -14,7 +14,7 @@ import CStrataBLAS
 public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
     /// The number of elements.
     public let count: Int
-    fileprivate let storage: UnsafeMutablePointer<Element>
+    let storage: UnsafeMutablePointer<Element>
 
     /// A buffer of `count` copies of `value`.
     public init(repeating value: Element, count: Int) {
@@ -157,7 +157,7 @@ public enum KMeansKernels {
     ///   - labels: `n` labels, overwritten; the previous values count ``KMeansAssignment/changedLabels``.
     ///   - workers: the degree of parallelism (see ``taskCount(_:)``).
     /// - Complexity: O(n·k·d) in GEMM plus O(n·(k + d)).
-    static func _assign<S: BLASScalar>(
+    static func _gemmAssign<S: BLASScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?,
         labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, workers: Int, chunkRows: Int = 512
     ) -> KMeansAssignment {
@@ -218,15 +218,7 @@ public enum KMeansKernels {
             }}}}}}}}
             return result
         }
-        var total = KMeansAssignment(weightedSums: Array(repeating: 0, count: accumulateSums ? k * d : 0),
-                                     clusterWeights: Array(repeating: 0, count: k), inertiaWithoutRowNorms: 0, changedLabels: 0)
-        for partial in partials {
-            for index in total.weightedSums.indices { total.weightedSums[index] += partial.weightedSums[index] }
-            for j in 0..<k { total.clusterWeights[j] += partial.clusterWeights[j] }
-            total.inertiaWithoutRowNorms += partial.inertiaWithoutRowNorms
-            total.changedLabels += partial.changedLabels
-        }
-        return total
+        return reduce(partials, clusters: k, sumCount: accumulateSums ? k * d : 0)
     }
 
     /// `Σ wᵢ ‖xᵢ − c_{labelᵢ}‖²` computed directly (not through the GEMM form), as scikit-learn's final inertia.
@@ -590,22 +582,36 @@ extension KMeansKernels {
         return _columnMeansAndVariances(x, workers: workers)
     }
 
-    /// One Lloyd assignment pass: nearest-center labels into `labels` from chunked GEMM blocks
-    /// `‖c‖² − 2 X·Cᵀ` with a fused argmin, and (when `accumulateSums`) per-cluster weighted sums, reduced
-    /// in worker order. O(n·k·d) in GEMM plus O(n·(k + d)).
+    /// One Lloyd assignment pass: each row gets the label of its nearest center by `‖c‖² − 2 x·c` (the
+    /// first minimum: ties go to the lower center index), written into `labels`, and (when
+    /// `accumulateSums`) per-cluster weighted sums, reduced in worker order. `kernel` picks the fused
+    /// kernel or chunked GEMM blocks `‖c‖² − 2 X·Cᵀ` (``KMeansAssignmentKernel``); both give the labels of
+    /// the same distances up to rounding. O(n·k·d) plus O(n·(k + d)).
     public static func assign<S: BLASScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?,
-        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, workers: Int, chunkRows: Int = 512
+        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, workers: Int, chunkRows: Int = 512,
+        kernel: KMeansAssignmentKernel = .automatic
     ) -> KMeansAssignment {
+        let fused = switch kernel {
+        case .automatic: fusedAssignmentIsFaster(clusterCount: centers.rows, featureCount: x.columns)
+        case .fused: true
+        case .gemm: false
+        }
         if S.self == Float.self {
-            return _assign(same(x) as Matrix<Float>, centers: same(centers),
-                           sampleWeights: same(sampleWeights), labels: labels, accumulateSums: accumulateSums,
-                           workers: workers, chunkRows: chunkRows)
+            let (x, centers, weights) = (same(x) as Matrix<Float>, same(centers) as Matrix<Float>, same(sampleWeights) as [Float]?)
+            return fused
+                ? _fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
+                               workers: workers, chunkRows: chunkRows)
+                : _gemmAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
+                              workers: workers, chunkRows: chunkRows)
         }
         if S.self == Double.self {
-            return _assign(same(x) as Matrix<Double>, centers: same(centers),
-                           sampleWeights: same(sampleWeights), labels: labels, accumulateSums: accumulateSums,
-                           workers: workers, chunkRows: chunkRows)
+            let (x, centers, weights) = (same(x) as Matrix<Double>, same(centers) as Matrix<Double>, same(sampleWeights) as [Double]?)
+            return fused
+                ? _fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
+                               workers: workers, chunkRows: chunkRows)
+                : _gemmAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
+                              workers: workers, chunkRows: chunkRows)
         }
         preconditionFailure("assign: BLASScalar is Float or Double, got \(S.self)")
     }

@@ -1,0 +1,100 @@
+// Fused k-means assignment kernels: distances ‖c‖² − 2 x·c from register tiles (no packing of X, no GEMM
+// call per chunk), the first minimum per row, and the per-cluster sums, in one pass over each row.
+// The AVX2/FMA path is compiled with a per-function target attribute and chosen at run time, so the
+// binary still runs on x86-64 CPUs without AVX2 (they take the portable path).
+#include "CStrataKernels.h"
+
+#include <math.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define STRATA_KERNELS_X86 1
+#include <immintrin.h>
+#define STRATA_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define STRATA_KERNELS_X86 0
+#endif
+
+static int detected = -1;  // -1 unknown, 0 portable, 1 AVX2 + FMA
+
+int strata_kernels_use_avx2(void) {
+#if STRATA_KERNELS_X86
+    int value = __atomic_load_n(&detected, __ATOMIC_RELAXED);
+    if (value < 0) {
+        __builtin_cpu_init();
+        value = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+        __atomic_store_n(&detected, value, __ATOMIC_RELAXED);
+    }
+    return value;
+#else
+    return 0;
+#endif
+}
+
+#if STRATA_KERNELS_X86
+// The minimum of all lanes, in every lane.
+STRATA_AVX2 static inline __m256 strata_spread_min_ps(__m256 v) {
+    v = _mm256_min_ps(v, _mm256_permute2f128_ps(v, v, 1));
+    v = _mm256_min_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm256_min_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+
+STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
+    v = _mm256_min_pd(v, _mm256_permute2f128_pd(v, v, 1));
+    return _mm256_min_pd(v, _mm256_shuffle_pd(v, v, 0x5));
+}
+#endif
+
+// Float: 8 lanes; a tile is 6 rows × 2 vectors (16 centers) = 12 accumulators.
+#define T float
+#define SUFFIX f32
+#define LANES 8
+#define TILE_ROWS 6
+#define GROUP 2
+#if STRATA_KERNELS_X86
+#define V __m256
+#define VLOADU _mm256_loadu_ps
+#define VSTOREU _mm256_storeu_ps
+#define VSET1 _mm256_set1_ps
+#define VFMA _mm256_fmadd_ps
+#define VADD _mm256_add_ps
+#define VMIN _mm256_min_ps
+#define VCMPEQ_MASK(a, b) _mm256_movemask_ps(_mm256_cmp_ps((a), (b), _CMP_EQ_OQ))
+#define VSPREAD_MIN strata_spread_min_ps
+#define VFIRST _mm256_cvtss_f32
+#endif
+#include "kmeans_assign_impl.h"
+#undef T
+#undef SUFFIX
+#undef LANES
+#undef TILE_ROWS
+#undef GROUP
+#undef V
+#undef VLOADU
+#undef VSTOREU
+#undef VSET1
+#undef VFMA
+#undef VADD
+#undef VMIN
+#undef VCMPEQ_MASK
+#undef VSPREAD_MIN
+#undef VFIRST
+
+// Double: 4 lanes; a tile is 3 rows × 4 vectors (16 centers) = 12 accumulators.
+#define T double
+#define SUFFIX f64
+#define LANES 4
+#define TILE_ROWS 3
+#define GROUP 4
+#if STRATA_KERNELS_X86
+#define V __m256d
+#define VLOADU _mm256_loadu_pd
+#define VSTOREU _mm256_storeu_pd
+#define VSET1 _mm256_set1_pd
+#define VFMA _mm256_fmadd_pd
+#define VADD _mm256_add_pd
+#define VMIN _mm256_min_pd
+#define VCMPEQ_MASK(a, b) _mm256_movemask_pd(_mm256_cmp_pd((a), (b), _CMP_EQ_OQ))
+#define VSPREAD_MIN strata_spread_min_pd
+#define VFIRST _mm256_cvtsd_f64
+#endif
+#include "kmeans_assign_impl.h"

@@ -1,0 +1,238 @@
+// The assignment kernels for one precision. Included by kmeans_assign.c once per precision with:
+//   T                   the scalar type; SUFFIX f32 or f64
+//   V, LANES            the AVX2 vector type and its lanes
+//   TILE_ROWS, GROUP    rows per register tile and vectors of centers per step; TILE_ROWS·GROUP
+//                       accumulators stay in registers (12 of the 16 ymm registers)
+//   VLOADU, VSTOREU, VSET1, VFMA, VMIN, VCMPEQ_MASK (lane bits), VSPREAD_MIN (the minimum in all
+//                       lanes), VFIRST (lane 0)   the AVX2 operations
+// Every function name goes through NAME(...), so each inclusion defines its own set.
+
+#define NAME3(a, b) a##_##b
+#define NAME2(a, b) NAME3(a, b)
+#define NAME(name) NAME2(name, SUFFIX)
+
+static inline ptrdiff_t NAME(padded_centers)(ptrdiff_t k) { return (k + LANES - 1) / LANES * LANES; }
+
+ptrdiff_t NAME(strata_kmeans_packed_count)(ptrdiff_t k, ptrdiff_t d) {
+    return (d + 1) * NAME(padded_centers)(k);
+}
+
+ptrdiff_t NAME(strata_kmeans_scratch_count)(ptrdiff_t k) { return NAME(padded_centers)(k); }
+
+void NAME(strata_kmeans_pack)(const T *centers, ptrdiff_t k, ptrdiff_t d, T *packed) {
+    const ptrdiff_t kp = NAME(padded_centers)(k);
+    for (ptrdiff_t j = 0; j < d; j++) {
+        for (ptrdiff_t c = 0; c < kp; c++) packed[j * kp + c] = c < k ? -2 * centers[c * d + j] : 0;
+    }
+    T *norms = packed + d * kp;
+    for (ptrdiff_t c = 0; c < kp; c++) {
+        T norm = 0;
+        if (c < k) {
+            for (ptrdiff_t j = 0; j < d; j++) norm += centers[c * d + j] * centers[c * d + j];
+        }
+        norms[c] = c < k ? norm : (T)INFINITY;
+    }
+}
+
+/// Adds `w·x` to the chunk sums of `label`, then everything a row contributes besides.
+static inline void NAME(record_row_portable)(const T *row, ptrdiff_t d, T weight, T best, int32_t label,
+                                             int32_t *label_slot, T *chunk_sums, double *cluster_weights,
+                                             strata_kmeans_assign_totals *totals) {
+    if (*label_slot != label) totals->changed_labels += 1;
+    *label_slot = label;
+    totals->inertia_without_row_norms += (double)weight * (double)best;
+    cluster_weights[label] += (double)weight;
+    if (chunk_sums) {
+        T *target = chunk_sums + (ptrdiff_t)label * d;
+        for (ptrdiff_t j = 0; j < d; j++) target[j] += weight * row[j];
+    }
+}
+
+static void NAME(fold_chunk)(double *sums, T *chunk_sums, ptrdiff_t count) {
+    for (ptrdiff_t index = 0; index < count; index++) {
+        sums[index] += (double)chunk_sums[index];
+        chunk_sums[index] = 0;
+    }
+}
+
+/// The portable path: one row at a time, distances accumulated over the features in `dist`.
+static void NAME(assign_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
+                                  const T *weights, int32_t *labels, double *sums, T *chunk_sums,
+                                  ptrdiff_t chunk_rows, double *cluster_weights, T *dist,
+                                  strata_kmeans_assign_totals *totals) {
+    const ptrdiff_t kp = NAME(padded_centers)(k);
+    const T *norms = packed + d * kp;
+    ptrdiff_t since_fold = 0;
+    for (ptrdiff_t i = 0; i < rows; i++) {
+        const T *row = x + i * d;
+        for (ptrdiff_t c = 0; c < k; c++) dist[c] = norms[c];
+        for (ptrdiff_t j = 0; j < d; j++) {
+            const T xj = row[j], *column = packed + j * kp;
+            for (ptrdiff_t c = 0; c < k; c++) dist[c] += xj * column[c];
+        }
+        T best = dist[0];
+        int32_t label = 0;
+        for (ptrdiff_t c = 1; c < k; c++) {
+            if (dist[c] < best) { best = dist[c]; label = (int32_t)c; }
+        }
+        NAME(record_row_portable)(row, d, weights ? weights[i] : 1, best, label, labels + i,
+                                  sums ? chunk_sums : NULL, cluster_weights, totals);
+        if (sums && ++since_fold == chunk_rows) { NAME(fold_chunk)(sums, chunk_sums, k * d); since_fold = 0; }
+    }
+    if (sums && since_fold > 0) NAME(fold_chunk)(sums, chunk_sums, k * d);
+}
+
+#if STRATA_KERNELS_X86
+
+/// For `R` consecutive rows, the nearest center by `‖c‖² − 2 x·c` (the first minimum) and that minimum.
+///
+/// Centers go in steps of `GROUP` vectors: the `R·GROUP` accumulators of a step stay in registers (`R` is a
+/// constant at each call), and each row's running best is updated from them without a store: the step's
+/// minimum is spread to all lanes, the first lane equal to it gives the index, and a later step replaces the
+/// best only when strictly lower, so ties go to the lower center index. Padding centers hold +infinity.
+static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_nearest)(
+    const T *x, ptrdiff_t d, const T *packed, ptrdiff_t kp, const int R, T *best, int32_t *label) {
+    const T *norms = packed + d * kp;
+    for (int r = 0; r < R; r++) { best[r] = (T)INFINITY; label[r] = 0; }
+    ptrdiff_t c = 0;
+    while (c < kp) {
+        // A full step of GROUP vectors, or the last vectors one at a time.
+        if (c + GROUP * LANES <= kp) {
+            V acc[TILE_ROWS][GROUP];
+            for (int g = 0; g < GROUP; g++) {
+                const V norm = VLOADU(norms + c + g * LANES);
+                for (int r = 0; r < R; r++) acc[r][g] = norm;
+            }
+            for (ptrdiff_t j = 0; j < d; j++) {
+                V center[GROUP];
+                for (int g = 0; g < GROUP; g++) center[g] = VLOADU(packed + j * kp + c + g * LANES);
+                for (int r = 0; r < R; r++) {
+                    const V xb = VSET1(x[r * d + j]);
+                    for (int g = 0; g < GROUP; g++) acc[r][g] = VFMA(xb, center[g], acc[r][g]);
+                }
+            }
+            for (int r = 0; r < R; r++) {
+                V low = acc[r][0];
+                for (int g = 1; g < GROUP; g++) low = VMIN(low, acc[r][g]);
+                low = VSPREAD_MIN(low);
+                uint32_t mask = 0;
+                for (int g = 0; g < GROUP; g++) mask |= (uint32_t)VCMPEQ_MASK(acc[r][g], low) << (g * LANES);
+                const T value = VFIRST(low);
+                const int32_t index = (int32_t)c + (int32_t)__builtin_ctz(mask);
+                const int lower = value < best[r];
+                best[r] = lower ? value : best[r];
+                label[r] = lower ? index : label[r];
+            }
+            c += GROUP * LANES;
+        } else {
+            V acc[TILE_ROWS];
+            const V norm = VLOADU(norms + c);
+            for (int r = 0; r < R; r++) acc[r] = norm;
+            for (ptrdiff_t j = 0; j < d; j++) {
+                const V center = VLOADU(packed + j * kp + c);
+                for (int r = 0; r < R; r++) acc[r] = VFMA(VSET1(x[r * d + j]), center, acc[r]);
+            }
+            for (int r = 0; r < R; r++) {
+                const V low = VSPREAD_MIN(acc[r]);
+                const uint32_t mask = (uint32_t)VCMPEQ_MASK(acc[r], low);
+                const T value = VFIRST(low);
+                const int32_t index = (int32_t)c + (int32_t)__builtin_ctz(mask);
+                const int lower = value < best[r];
+                best[r] = lower ? value : best[r];
+                label[r] = lower ? index : label[r];
+            }
+            c += LANES;
+        }
+    }
+}
+
+/// Everything a row contributes once its label is known. `weighted` is a constant at each call: without
+/// weights the sums take plain additions (equal to `fma(1, x, s)`), which leave the FMA units to the distances.
+static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(record_row_avx2)(
+    const T *row, ptrdiff_t d, const int weighted, T weight, T best, int32_t label, int32_t *label_slot,
+    T *chunk_sums, double *cluster_weights, strata_kmeans_assign_totals *totals) {
+    totals->changed_labels += *label_slot != label;
+    *label_slot = label;
+    totals->inertia_without_row_norms += weighted ? (double)weight * (double)best : (double)best;
+    cluster_weights[label] += weighted ? (double)weight : 1.0;
+    if (chunk_sums) {
+        T *target = chunk_sums + (ptrdiff_t)label * d;
+        ptrdiff_t j = 0;
+        if (weighted) {
+            const V w = VSET1(weight);
+            for (; j + LANES <= d; j += LANES) VSTOREU(target + j, VFMA(w, VLOADU(row + j), VLOADU(target + j)));
+            for (; j < d; j++) target[j] += weight * row[j];
+        } else {
+            for (; j + LANES <= d; j += LANES) VSTOREU(target + j, VADD(VLOADU(row + j), VLOADU(target + j)));
+            for (; j < d; j++) target[j] += row[j];
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(assign_avx2_body)(
+    const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k, const int weighted, const T *weights,
+    int32_t *labels, double *sums, T *chunk_sums, ptrdiff_t chunk_rows, double *cluster_weights,
+    strata_kmeans_assign_totals *totals) {
+    const ptrdiff_t kp = NAME(padded_centers)(k);
+    T *tile_sums = sums ? chunk_sums : NULL;
+    // Totals in a local, so the compiler keeps them in registers (the pointers could alias).
+    strata_kmeans_assign_totals local = *totals;
+    ptrdiff_t i = 0;
+    while (i < rows) {
+        // A chunk of whole tiles (its Float sums are folded into Double after it).
+        const ptrdiff_t chunk_end = rows - i > chunk_rows ? i + chunk_rows : rows;
+        T best[TILE_ROWS];
+        int32_t label[TILE_ROWS];
+        for (; i + TILE_ROWS <= chunk_end; i += TILE_ROWS) {
+            NAME(tile_nearest)(x + i * d, d, packed, kp, TILE_ROWS, best, label);
+            for (int r = 0; r < TILE_ROWS; r++) {
+                NAME(record_row_avx2)(x + (i + r) * d, d, weighted, weighted ? weights[i + r] : 1, best[r], label[r],
+                                      labels + i + r, tile_sums, cluster_weights, &local);
+            }
+        }
+        for (; i < chunk_end; i++) {
+            NAME(tile_nearest)(x + i * d, d, packed, kp, 1, best, label);
+            NAME(record_row_avx2)(x + i * d, d, weighted, weighted ? weights[i] : 1, best[0], label[0], labels + i,
+                                  tile_sums, cluster_weights, &local);
+        }
+        if (sums) NAME(fold_chunk)(sums, chunk_sums, k * d);
+    }
+    *totals = local;
+}
+
+static STRATA_AVX2 void NAME(assign_avx2)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
+                                          const T *weights, int32_t *labels, double *sums, T *chunk_sums,
+                                          ptrdiff_t chunk_rows, double *cluster_weights,
+                                          strata_kmeans_assign_totals *totals) {
+    if (weights) {
+        NAME(assign_avx2_body)(x, rows, d, packed, k, 1, weights, labels, sums, chunk_sums, chunk_rows,
+                               cluster_weights, totals);
+    } else {
+        NAME(assign_avx2_body)(x, rows, d, packed, k, 0, weights, labels, sums, chunk_sums, chunk_rows,
+                               cluster_weights, totals);
+    }
+}
+
+#endif
+
+void NAME(strata_kmeans_assign)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
+                                const T *weights, int32_t *labels, double *sums, T *chunk_sums,
+                                ptrdiff_t chunk_rows, double *cluster_weights, T *scratch,
+                                strata_kmeans_assign_totals *totals, int portable) {
+    if (chunk_rows < 1) chunk_rows = 1;
+#if STRATA_KERNELS_X86
+    if (!portable && strata_kernels_use_avx2()) {
+        // Chunks hold whole tiles, so rows are grouped the same way whatever the chunk size.
+        const ptrdiff_t tiled_chunk = chunk_rows < TILE_ROWS ? TILE_ROWS : chunk_rows / TILE_ROWS * TILE_ROWS;
+        NAME(assign_avx2)(x, rows, d, packed, k, weights, labels, sums, chunk_sums, tiled_chunk, cluster_weights,
+                          totals);
+        return;
+    }
+#endif
+    NAME(assign_portable)(x, rows, d, packed, k, weights, labels, sums, chunk_sums, chunk_rows, cluster_weights,
+                          scratch, totals);
+}
+
+#undef NAME
+#undef NAME2
+#undef NAME3
