@@ -1,36 +1,39 @@
-import Dispatch
 import Foundation
 import StrataLinearAlgebra
 
 /// A streaming RFC 4180 CSV reader that works on bytes: quoted fields, doubled quotes, newlines inside
 /// quotes, LF or CRLF line ends, a UTF-8 byte-order mark, empty fields. Blank lines are skipped.
 ///
-/// The file is read in chunks (16 MiB by default). Each chunk is cut at the last record boundary outside
-/// quotes; the rest is carried into the next chunk, so a ``CSVBatch`` always holds whole records. Finding
-/// the boundaries is one cheap pass per chunk; splitting records into fields and converting them is then
-/// free to run on several cores over disjoint record ranges of the batch.
+/// The file is mapped into memory, not read: batches are windows of the mapping (16 MiB by default), so no
+/// byte is copied before it is converted. Each window is cut at the last record boundary outside quotes and
+/// the next window starts there, so a ``CSVBatch`` always holds whole records. Finding the boundaries is
+/// one cheap pass per window; splitting records into fields and converting them is then free to run on
+/// several cores over disjoint record ranges of the batch.
 ///
-/// - Complexity: O(bytes) time; memory is one chunk plus the longest record.
+/// - Complexity: O(bytes) time. Memory: the file's pages as they are read (the page cache's, shared with
+///   other readers) plus one window's record ranges.
 public final class CSVReader {
     /// The file name used in messages.
     public let file: String
     /// The header row's names, in file order.
     public private(set) var header: [String] = []
 
-    private let handle: FileHandle
+    /// The whole file, mapped.
+    private let data: Data
+    /// Where the text starts: after a UTF-8 byte-order mark, if any.
+    private let contentStart: Int
     private let chunkSize: Int
-    /// Chunks at least twice this long are scanned for record boundaries on several cores.
+    /// Windows at least twice this long are scanned for record boundaries on several cores.
     private let minimumPieceBytes: Int
-    private var carried: [UInt8] = []
-    private var carriedLine = 1
-    private var atEndOfFile = false
-    private var isFirstChunk = true
+    /// The first byte not yet in a batch, and the physical line it is on.
+    private var position: Int
+    private var line = 1
 
     /// Opens `url` and reads its header row.
     ///
     /// - Parameters:
     ///   - file: the name to show in messages (defaults to the path).
-    ///   - chunkSize: bytes read at a time.
+    ///   - chunkSize: bytes per batch window.
     /// - Throws: ``IngestError`` `.unreadableFile`, `.emptyFile` (no header row), `.unterminatedQuote`.
     public convenience init(url: URL, file: String? = nil, chunkSize: Int = 16 << 20) throws(IngestError) {
         try self.init(url: url, file: file, chunkSize: chunkSize, minimumPieceBytes: 1 << 20)
@@ -41,9 +44,12 @@ public final class CSVReader {
         self.file = file ?? url.path
         self.chunkSize = max(chunkSize, 64)
         self.minimumPieceBytes = max(minimumPieceBytes, 1)
-        do { handle = try FileHandle(forReadingFrom: url) } catch {
+        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw IngestError(.unreadableFile, file: self.file, found: url.path, expected: "a readable CSV file")
         }
+        let hasByteOrderMark = data.count >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF
+        contentStart = hasByteOrderMark ? 3 : 0
+        position = contentStart
         guard let first = try nextBatch(), first.count > 0 else {
             throw IngestError(.emptyFile, file: self.file, line: 1, expected: "a header row naming the columns")
         }
@@ -53,70 +59,33 @@ public final class CSVReader {
         pending = first.dropping(records: 1)
     }
 
-    deinit {
-        _ = try? readAhead?.wait()
-        try? handle.close()
-    }
-
-    /// The read of the next chunk, running while the current batch is converted.
-    private var readAhead: ChunkRead?
-
     /// The batch left over after reading the header.
     private var pending: CSVBatch?
-    /// The last chunk's buffer, reused for the next chunk once no batch holds it.
-    private var spare: [UInt8] = []
+
+    /// The file's size in bytes.
+    public var byteCount: Int { data.count }
+
+    /// The bytes not yet handed out in a batch (for estimates of the rows to come).
+    public var remainingBytes: Int { data.count - position }
 
     /// The next batch of whole records, or nil at the end of the file.
-    /// - Throws: `.unterminatedQuote` when the file ends inside a quoted field; `.unreadableFile`.
+    /// - Throws: `.unterminatedQuote` when the file ends inside a quoted field.
     public func nextBatch() throws(IngestError) -> CSVBatch? {
         if let batch = pending {
             pending = nil
             if batch.count > 0 { return batch }
         }
-        while true {
-            if atEndOfFile && carried.isEmpty { return nil }
-            // Reuse the previous chunk's buffer when its batch is gone (no new pages, no regrowing).
-            var bytes = spare
-            spare = []
-            bytes.removeAll(keepingCapacity: true)
-            bytes.reserveCapacity(carried.count + chunkSize)
-            bytes.append(contentsOf: carried)
-            carried = []
-            let firstLine = carriedLine
-            if !atEndOfFile {
-                let data: Data?
-                do {
-                    if let ahead = readAhead {
-                        readAhead = nil
-                        data = try ahead.wait()
-                    } else {
-                        data = try handle.read(upToCount: chunkSize)
-                    }
-                } catch {
-                    throw IngestError(.unreadableFile, file: file, expected: "a readable file (\(error.localizedDescription))")
-                }
-                if let data, !data.isEmpty {
-                    bytes.append(contentsOf: data)
-                    // Read the next chunk while the caller converts this one.
-                    readAhead = ChunkRead(handle: handle, count: chunkSize)
-                } else {
-                    atEndOfFile = true
-                }
-            }
-            if isFirstChunk {
-                isFirstChunk = false
-                if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
-                    bytes.removeFirst(3)
-                }
-            }
-            let batch = try cutRecordsInParallel(bytes, firstLine: firstLine)
-            spare = batch.bytes
+        var windowEnd = position + min(chunkSize, data.count - position)
+        while position < data.count {
+            let batch = try cutRecordsInParallel(position..<windowEnd)
             if batch.count > 0 { return batch }
-            if atEndOfFile && carried.isEmpty { return nil }
+            // No whole record in the window (a record longer than it, or blank lines): widen it.
+            windowEnd += min(chunkSize, data.count - windowEnd)
         }
+        return nil
     }
 
-    /// Newlines of one piece of a chunk, by the parity of the quotes seen in the piece before them.
+    /// Newlines of one piece of a window, by the parity of the quotes seen in the piece before them.
     private struct NewlineScan: Sendable {
         /// Newlines after an even number of quotes in the piece, and how many newlines (inside quotes or
         /// not) precede each in the piece.
@@ -127,46 +96,65 @@ public final class CSVReader {
         var newlineCount = 0
     }
 
-    private static func scanNewlines(_ bytes: [UInt8], _ range: Range<Int>) -> NewlineScan {
+    private static func scanNewlines(_ data: Data, _ range: Range<Int>) -> NewlineScan {
         var scan = NewlineScan()
         scan.evenPositions.reserveCapacity(range.count / 48 + 16)
         scan.evenOrdinals.reserveCapacity(range.count / 48 + 16)
-        let span = bytes.span
+        let span = data.span
+        let words = span.bytes
         let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
         var odd = false
-        for index in range {
-            let byte = span[index]
-            if byte == quote {
-                odd.toggle()
-                scan.quoteCount += 1
-            } else if byte == newline {
-                if odd {
-                    scan.oddPositions.append(index)
-                    scan.oddOrdinals.append(scan.newlineCount)
-                } else {
-                    scan.evenPositions.append(index)
-                    scan.evenOrdinals.append(scan.newlineCount)
+        var index = range.lowerBound
+        while index < range.upperBound {
+            // Eight bytes at a time: most words hold neither a quote nor a newline and are skipped whole.
+            if index + 8 <= range.upperBound {
+                let word = words.unsafeLoadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if !ByteParsing.containsByte(word, quote) && !ByteParsing.containsByte(word, newline) {
+                    index += 8
+                    continue
                 }
-                scan.newlineCount += 1
+            }
+            let stop = min(index + 8, range.upperBound)
+            while index < stop {
+                let byte = span[index]
+                if byte == quote {
+                    odd.toggle()
+                    scan.quoteCount += 1
+                } else if byte == newline {
+                    if odd {
+                        scan.oddPositions.append(index)
+                        scan.oddOrdinals.append(scan.newlineCount)
+                    } else {
+                        scan.evenPositions.append(index)
+                        scan.evenOrdinals.append(scan.newlineCount)
+                    }
+                    scan.newlineCount += 1
+                }
+                index += 1
             }
         }
         return scan
     }
 
-    /// Finds the records of `bytes` that end outside quotes, scanning pieces of the chunk on all cores: each
+    /// Finds the records of `window` that end outside quotes, scanning pieces of it on all cores: each
     /// piece records its newlines under both assumptions (it starts inside or outside quotes), and the
     /// pieces are then chained in order, each one's quote parity deciding the next one's start. Same result
-    /// as ``cutRecords(_:firstLine:)``, which also handles a file ending inside quotes.
-    private func cutRecordsInParallel(_ bytes: [UInt8], firstLine: Int) throws(IngestError) -> CSVBatch {
-        let count = bytes.count
+    /// as ``cutRecords(_:)``, which also handles a file ending inside quotes.
+    private func cutRecordsInParallel(_ window: Range<Int>) throws(IngestError) -> CSVBatch {
+        let count = window.count
         let pieces = count >= 2 * minimumPieceBytes ? min(Parallel.processorCount, count / minimumPieceBytes) : 1
-        guard pieces > 1 else { return try cutRecords(bytes, firstLine: firstLine) }
-        let scans = Parallel.map(rangesOf: count, workers: pieces) { range in Self.scanNewlines(bytes, range) }
+        guard pieces > 1 else { return try cutRecords(window) }
+        let data = self.data, base = window.lowerBound
+        let scans = Parallel.map(rangesOf: count, workers: pieces) { range in
+            Self.scanNewlines(data, (base + range.lowerBound)..<(base + range.upperBound))
+        }
         var inQuotes = 0
         for scan in scans { inQuotes ^= scan.quoteCount & 1 }
-        if atEndOfFile && inQuotes == 1 { return try cutRecords(bytes, firstLine: firstLine) }
-        var cuts = RecordCuts(firstLine: firstLine, capacity: scans.reduce(0) { $0 + $1.newlineCount } + 1)
-        var state = 0, lineBase = firstLine
+        if window.upperBound == data.count && inQuotes == 1 { return try cutRecords(window) }
+        var cuts = RecordCuts(start: window.lowerBound, firstLine: line,
+                              capacity: scans.reduce(0) { $0 + $1.newlineCount } + 1)
+        var state = 0, lineBase = line
+        let bytes = data.span
         for scan in scans {
             // Newlines outside quotes are those after a piece-relative parity equal to the piece's start state.
             let positions = state == 0 ? scan.evenPositions : scan.oddPositions
@@ -177,31 +165,33 @@ public final class CSVReader {
             lineBase += scan.newlineCount
             state ^= scan.quoteCount & 1
         }
-        return finish(cuts, bytes)
+        return finish(cuts, window)
     }
 
-    /// The batch of the records cut so far: at the end of the file the rest is the last record, otherwise it
-    /// is carried into the next chunk.
-    private func finish(_ cuts: RecordCuts, _ bytes: [UInt8]) -> CSVBatch {
+    /// The batch of the records cut in `window`: at the end of the file the rest is the last record,
+    /// otherwise the next window starts with it.
+    private func finish(_ cuts: RecordCuts, _ window: Range<Int>) -> CSVBatch {
         var cuts = cuts
-        if atEndOfFile {
-            cuts.endRecord(at: bytes.count, in: bytes, nextLine: cuts.recordLine)
-            carried = []
+        if window.upperBound == data.count {
+            cuts.endRecord(at: data.count, in: data.span, nextLine: cuts.recordLine)
+            position = data.count
         } else {
-            carried = Array(bytes[cuts.recordStart..<bytes.count])
-            carriedLine = cuts.recordLine
+            position = cuts.recordStart
         }
-        return CSVBatch(file: file, bytes: bytes, recordStarts: cuts.starts, recordEnds: cuts.ends, recordLines: cuts.lines)
+        line = cuts.recordLine
+        return CSVBatch(file: file, bytes: data, contentStart: contentStart, recordStarts: cuts.starts,
+                        recordEnds: cuts.ends, recordLines: cuts.lines)
     }
 
-    /// Finds the records of `bytes` that end outside quotes; keeps the unfinished tail in `carried`.
-    private func cutRecords(_ bytes: [UInt8], firstLine: Int) throws(IngestError) -> CSVBatch {
-        var cuts = RecordCuts(firstLine: firstLine, capacity: bytes.count / 48 + 16)
+    /// Finds the records of `window` that end outside quotes, in one sequential pass.
+    private func cutRecords(_ window: Range<Int>) throws(IngestError) -> CSVBatch {
+        var cuts = RecordCuts(start: window.lowerBound, firstLine: line, capacity: window.count / 48 + 16)
         var inQuotes = false
-        var line = firstLine
-        var openingQuote = 0, openingQuoteLine = firstLine
+        var line = self.line
+        var openingQuote = 0, openingQuoteLine = line
         let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
-        for index in bytes.indices {
+        let bytes = data.span
+        for index in window {
             let byte = bytes[index]
             if byte == quote {
                 if !inQuotes { openingQuote = index; openingQuoteLine = line }
@@ -211,13 +201,13 @@ public final class CSVReader {
                 line += 1
             }
         }
-        if atEndOfFile && inQuotes {
+        if window.upperBound == data.count && inQuotes {
             throw IngestError(.unterminatedQuote, file: file, line: openingQuoteLine,
-                              column: CSVBatch.column(in: bytes, at: openingQuote),
-                              found: CSVBatch.excerpt(bytes, from: openingQuote),
+                              column: CSVBatch.column(in: data, from: contentStart, at: openingQuote),
+                              found: CSVBatch.excerpt(data, from: openingQuote),
                               expected: "a closing \" before the end of the file")
         }
-        return finish(cuts, bytes)
+        return finish(cuts, window)
     }
 
     /// Reads every remaining record as strings: convenient for small files (the Synthea adapter).
@@ -236,33 +226,15 @@ public final class CSVReader {
     }
 }
 
-/// One read of a file chunk on another thread; `wait` returns its data. The reader starts at most one at a
-/// time and touches the handle only after waiting, so the handle is never used by two threads at once.
-private final class ChunkRead: @unchecked Sendable {
-    private let finished = DispatchSemaphore(value: 0)
-    private var result: Result<Data?, any Error> = .success(nil)
-
-    init(handle: FileHandle, count: Int) {
-        DispatchQueue.global().async { [self] in
-            do { result = .success(try handle.read(upToCount: count)) } catch { result = .failure(error) }
-            finished.signal()
-        }
-    }
-
-    func wait() throws -> Data? {
-        finished.wait()
-        return try result.get()
-    }
-}
-
-/// Record ranges found in a chunk, record end by record end.
+/// Record ranges found in a window, record end by record end.
 private struct RecordCuts {
     var starts: [Int] = [], ends: [Int] = [], lines: [Int] = []
     /// Where the record being read starts, and on which line.
-    var recordStart = 0
+    var recordStart: Int
     var recordLine: Int
 
-    init(firstLine: Int, capacity: Int) {
+    init(start: Int, firstLine: Int, capacity: Int) {
+        recordStart = start
         recordLine = firstLine
         starts.reserveCapacity(capacity)
         ends.reserveCapacity(capacity)
@@ -271,7 +243,7 @@ private struct RecordCuts {
 
     /// Ends the current record at the line end `position` (a CR before it is dropped, a blank record
     /// skipped); the next record starts after it, on line `nextLine`.
-    mutating func endRecord(at position: Int, in bytes: [UInt8], nextLine: Int) {
+    mutating func endRecord(at position: Int, in bytes: Span<UInt8>, nextLine: Int) {
         var end = position
         if end > recordStart && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         if end > recordStart {
@@ -284,10 +256,13 @@ private struct RecordCuts {
     }
 }
 
-/// Whole records of a CSV file, as byte ranges of one buffer.
+/// Whole records of a CSV file, as byte ranges of the file's bytes.
 public struct CSVBatch: Sendable {
     public let file: String
-    public let bytes: [UInt8]
+    /// The whole file; record offsets index it.
+    public let bytes: Data
+    /// Where the file's text starts (after a byte-order mark), for columns on the first line.
+    let contentStart: Int
     /// Record `i` is `bytes[recordStarts[i]..<recordEnds[i]]`, without its line end.
     public let recordStarts: [Int]
     public let recordEnds: [Int]
@@ -297,23 +272,25 @@ public struct CSVBatch: Sendable {
     public var count: Int { recordStarts.count }
 
     func dropping(records dropped: Int) -> CSVBatch {
-        CSVBatch(file: file, bytes: bytes, recordStarts: Array(recordStarts.dropFirst(dropped)),
+        CSVBatch(file: file, bytes: bytes, contentStart: contentStart, recordStarts: Array(recordStarts.dropFirst(dropped)),
                  recordEnds: Array(recordEnds.dropFirst(dropped)), recordLines: Array(recordLines.dropFirst(dropped)))
     }
 
-    /// The 1-based character column of byte `position` on its line.
-    static func column(in bytes: [UInt8], at position: Int) -> Int {
+    /// The 1-based character column of byte `position` on its line (the text starting at `lowerBound`).
+    static func column(in bytes: Data, from lowerBound: Int, at position: Int) -> Int {
+        let span = bytes.span
         var lineStart = position
-        while lineStart > 0 && bytes[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
+        while lineStart > lowerBound && span[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
         var column = 1
-        for byte in bytes[lineStart..<position] where byte & 0xC0 != 0x80 { column += 1 }
+        for index in lineStart..<position where span[index] & 0xC0 != 0x80 { column += 1 }
         return column
     }
 
     /// Up to the end of the line (at most 60 bytes) from `position`, for messages.
-    static func excerpt(_ bytes: [UInt8], from position: Int) -> String {
+    static func excerpt(_ bytes: Data, from position: Int) -> String {
+        let span = bytes.span
         var end = position
-        while end < bytes.count && end - position < 60 && bytes[end] != UInt8(ascii: "\n") && bytes[end] != UInt8(ascii: "\r") {
+        while end < span.count && end - position < 60 && span[end] != UInt8(ascii: "\n") && span[end] != UInt8(ascii: "\r") {
             end += 1
         }
         return String(decoding: bytes[position..<end], as: UTF8.self)
@@ -321,9 +298,10 @@ public struct CSVBatch: Sendable {
 
     /// The physical line and column of byte `position` inside record `record`.
     public func place(record: Int, position: Int) -> (line: Int, column: Int) {
+        let span = bytes.span
         var line = recordLines[record]
-        for byte in bytes[recordStarts[record]..<position] where byte == UInt8(ascii: "\n") { line += 1 }
-        return (line, Self.column(in: bytes, at: position))
+        for index in recordStarts[record]..<position where span[index] == UInt8(ascii: "\n") { line += 1 }
+        return (line, Self.column(in: bytes, from: contentStart, at: position))
     }
 
     /// An error located at byte `position` of record `record`.
@@ -361,7 +339,12 @@ public struct CSVFieldSplitter: Sendable {
     /// - Returns: the number of fields; fields beyond the capacity are counted but not stored.
     /// - Throws: `.strayQuote` for a quote inside an unquoted field or text after a closing quote.
     public mutating func split(_ batch: CSVBatch, record: Int) throws(IngestError) -> Int {
-        let bytes = batch.bytes.span
+        try split(batch, batch.bytes.span, record: record)
+    }
+
+    /// As above, on `bytes`, the batch's bytes (so a loop over records takes the span once).
+    @inline(__always)
+    mutating func split(_ batch: CSVBatch, _ bytes: Span<UInt8>, record: Int) throws(IngestError) -> Int {
         let end = batch.recordEnds[record]
         var position = batch.recordStarts[record]
         var count = 0
@@ -430,8 +413,9 @@ public struct CSVFieldSplitter: Sendable {
         var result: [UInt8] = []
         var position = starts[index]
         let end = ends[index]
+        let bytes = batch.bytes.span
         while position < end {
-            let byte = batch.bytes[position]
+            let byte = bytes[position]
             result.append(byte)
             position += byte == UInt8(ascii: "\"") ? 2 : 1
         }

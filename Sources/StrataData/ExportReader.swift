@@ -47,17 +47,22 @@ public enum ExportReader {
     ///   - policy: how many bad rows to skip before failing.
     ///   - tables: the tables to read (patients always); the others are left empty and unchecked. A
     ///     command that needs only some tables (features do not use consents) reads less.
+    ///   - unusedTextColumns: per table, canonical text columns the caller will not look at (features do not
+    ///     use providers or campaigns): checked like the others, but not stored; every row reads as empty.
+    ///     Ignored for Synthea exports.
     /// - Throws: ``IngestError`` with the place of the first problem (or `.tooManyBadRows`).
     public static func read(_ folder: URL, format: ExportFormat? = nil, mapping: ExportMapping? = nil,
                             policy: IngestPolicy = .strict,
-                            tables: Set<CanonicalTable> = Set(CanonicalTable.allCases)) throws(IngestError) -> ExportReadResult {
+                            tables: Set<CanonicalTable> = Set(CanonicalTable.allCases),
+                            unusedTextColumns: [CanonicalTable: Set<String>] = [:]) throws(IngestError) -> ExportReadResult {
         let detected: ExportFormat
         if let format { detected = format } else { detected = try ExportFormat.detect(folder: folder) }
         switch detected {
         case .canonical:
             var sources: [TableSource] = []
             for table in CanonicalTable.allCases {
-                let source = TableSource.canonical(table, in: folder)
+                var source = TableSource.canonical(table, in: folder)
+                source.unusedTextColumns = unusedTextColumns[table] ?? []
                 if FileManager.default.fileExists(atPath: source.url.path) {
                     if tables.contains(table) || table == .patients { sources.append(source) }
                 } else if table.isRequired {
@@ -70,7 +75,8 @@ public enum ExportReader {
             guard let mapping else {
                 throw IngestError(.badMapping, file: "strata.yml", expected: "a `mapping` section describing the export's files (--format mapped)")
             }
-            let sources = try mapping.tableSources(in: folder).filter { tables.contains($0.table) || $0.table == .patients }
+            var sources = try mapping.tableSources(in: folder).filter { tables.contains($0.table) || $0.table == .patients }
+            for index in sources.indices { sources[index].unusedTextColumns = unusedTextColumns[sources[index].table] ?? [] }
             return try readTables(sources, policy: policy, format: .mapped)
         case .synthea:
             return try SyntheaAdapter.read(folder, policy: policy)
@@ -116,7 +122,7 @@ public enum ExportReader {
     }
 
     private static func text(_ table: ReadTable, _ name: String) -> TextColumn {
-        table.column(name)?.text ?? TextColumn(Array(repeating: nil, count: table.rowCount))
+        table.column(name)?.text ?? TextColumn(emptyRows: table.rowCount)
     }
 
     private static func patientIndices(_ table: ReadTable) -> [Int32] {

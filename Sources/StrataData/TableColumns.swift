@@ -32,6 +32,11 @@ public struct TextColumn: Sendable, Equatable {
 
     public init() {}
 
+    /// `count` rows without text.
+    public init(emptyRows count: Int) {
+        offsets = Array(repeating: 0, count: count + 1)
+    }
+
     public init(_ values: [String?]) {
         for value in values { append(value ?? "") }
     }

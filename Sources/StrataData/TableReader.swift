@@ -36,15 +36,19 @@ public struct TableSource: Sendable {
     /// Whether a repeated identifier is skipped silently, keeping the first row (a patients table taken
     /// from an appointments file has one row per visit).
     public var keepsFirstOfDuplicates: Bool
+    /// Canonical text columns (``CanonicalColumnKind/text``) whose values the caller will not use: they are
+    /// checked (a required one must not be empty) but not stored, and come out empty in the export.
+    public var unusedTextColumns: Set<String>
 
     public init(table: CanonicalTable, url: URL, displayName: String, columns: [ColumnSource],
-                rejectsUnknownColumns: Bool, keepsFirstOfDuplicates: Bool = false) {
+                rejectsUnknownColumns: Bool, keepsFirstOfDuplicates: Bool = false, unusedTextColumns: Set<String> = []) {
         self.table = table
         self.url = url
         self.displayName = displayName
         self.columns = columns
         self.rejectsUnknownColumns = rejectsUnknownColumns
         self.keepsFirstOfDuplicates = keepsFirstOfDuplicates
+        self.unusedTextColumns = unusedTextColumns
     }
 
     /// The canonical table read as is: every canonical column from the column of the same name.
@@ -84,9 +88,18 @@ struct TableReader {
         var builders = plans.map { ColumnBuilder(plan: $0) }
         var identifiers = ByteStringTable(minimumCapacity: 1024)
         var rowCount = 0
+        var reserved = false
         let policy = self.policy
         let expectedFields = reader.header.count
         while let batch = try reader.nextBatch() {
+            if !reserved, let first = batch.recordStarts.first, let last = batch.recordEnds.last {
+                // Columns sized once from the first batch's bytes per record: no regrowing (copies and fresh
+                // pages) while appending. A generous estimate costs address space only, never touched pages.
+                reserved = true
+                let bytesPerRecord = max(Double(last - first) / Double(batch.count), 1)
+                let estimate = batch.count + Int(Double(reader.remainingBytes) / bytesPerRecord * 1.1) + 1024
+                for index in builders.indices { builders[index].reserve(estimate) }
+            }
             let workers = batch.count >= Self.parallelThreshold ? Parallel.processorCount : 1
             let parts = Parallel.map(rangesOf: batch.count, workers: workers) { records in
                 Self.convert(batch, records: records, plans: plans, expectedFields: expectedFields,
@@ -119,7 +132,9 @@ struct TableReader {
             }
         }
         var columns: [String: ColumnBuilder] = [:]
-        for (plan, builder) in zip(plans, builders) { columns[plan.source.canonical.name] = builder }
+        for (plan, builder) in zip(plans, builders) where builder.kind != .unused {
+            columns[plan.source.canonical.name] = builder
+        }
         return ReadTable(columns: columns, identifiers: identifiers, rowCount: rowCount)
     }
 
@@ -195,7 +210,12 @@ struct TableReader {
             case .category(let values):
                 storage = .level
                 levels = values.map { Array($0.utf8) }
-            case .text: storage = rawTextColumns.contains(column.canonical.name) ? .text : .dictionary
+            case .text:
+                if source.unusedTextColumns.contains(column.canonical.name) {
+                    storage = .unused
+                } else {
+                    storage = rawTextColumns.contains(column.canonical.name) ? .text : .dictionary
+                }
             }
             plans.append(ColumnPlan(source: column, fieldIndex: fieldIndex, constant: column.constant.map { Array($0.utf8) },
                                     mapKeys: mapKeys, mapValues: mapValues, storage: storage, levels: levels))
@@ -241,9 +261,10 @@ struct TableReader {
         lines.reserveCapacity(records.count)
         var errors: [IngestError] = []
         var rowCount = 0
+        let bytes = batch.bytes.span
         recordLoop: for record in records {
             let fieldCount: Int
-            do { fieldCount = try splitter.split(batch, record: record) } catch {
+            do { fieldCount = try splitter.split(batch, bytes, record: record) } catch {
                 errors.append(error)
                 if stopAtFirstError { break recordLoop }
                 continue
@@ -253,7 +274,6 @@ struct TableReader {
                 if stopAtFirstError { break recordLoop }
                 continue
             }
-            let bytes = batch.bytes.span
             for index in 0..<fieldIndices.count {
                 var failure: String?
                 var failedText = ""
@@ -300,7 +320,11 @@ struct TableReader {
 
 /// The values of one column while reading, in the storage its kind needs.
 struct ColumnBuilder: Sendable {
-    enum Kind: Sendable { case day, timestamp, number, level, dictionary, text, patient }
+    enum Kind: Sendable {
+        case day, timestamp, number, level, dictionary, text, patient
+        /// Checked (not empty when required), not stored.
+        case unused
+    }
 
     let kind: Kind
     let isOptional: Bool
@@ -333,8 +357,12 @@ struct ColumnBuilder: Sendable {
         case .level: levels.count
         case .dictionary, .patient: codes.count
         case .text: text.count
+        case .unused: unusedCount
         }
     }
+
+    /// Rows of an `.unused` column.
+    var unusedCount = 0
 
     mutating func reserve(_ capacity: Int) {
         switch kind {
@@ -344,6 +372,7 @@ struct ColumnBuilder: Sendable {
         case .level: levels.reserveCapacity(capacity)
         case .dictionary, .patient: codes.reserveCapacity(capacity)
         case .text: text.offsets.reserveCapacity(capacity + 1)
+        case .unused: break
         }
     }
 
@@ -382,12 +411,21 @@ struct ColumnBuilder: Sendable {
             codes.append(isEmpty ? -1 : dictionary.insert(bytes, start, end).code)
         case .text:
             text.append(bytes, start, end)
+        case .unused:
+            unusedCount += 1
         case .patient:
             if isEmpty { codes.append(-1); return nil }
-            // Exports are usually grouped by patient: a run of rows repeats the previous id.
-            if let last = codes.last, last >= 0, patients?.table.matches(Int(last), bytes, start, end) == true {
-                codes.append(last)
-                return nil
+            // Exports are usually grouped by patient, often in the order of patients.csv: a run of rows
+            // repeats the previous id, and the next run is often the next patient.
+            if let last = codes.last, last >= 0, let table = patients?.table {
+                if table.matches(Int(last), bytes, start, end) {
+                    codes.append(last)
+                    return nil
+                }
+                if Int(last) + 1 < table.count && table.matches(Int(last) + 1, bytes, start, end) {
+                    codes.append(last + 1)
+                    return nil
+                }
             }
             guard let index = patients?.index(of: bytes, start, end) else { return "a patient_id listed in patients.csv" }
             codes.append(index)
@@ -403,7 +441,7 @@ struct ColumnBuilder: Sendable {
         case .number: return .notANumber
         case .level: return .unknownValue
         case .patient: return .unknownPatient
-        case .dictionary, .text: return .unknownValue
+        case .dictionary, .text, .unused: return .unknownValue
         }
     }
 
@@ -416,6 +454,7 @@ struct ColumnBuilder: Sendable {
         case .patient: codes.removeSubrange(rows...)
         case .dictionary: codes.removeSubrange(rows...)
         case .text: text.truncate(to: rows)
+        case .unused: unusedCount = rows
         }
     }
 
@@ -428,6 +467,7 @@ struct ColumnBuilder: Sendable {
         case .level: result.levels = zip(levels, keep).filter(\.1).map(\.0)
         case .dictionary, .patient: result.codes = zip(codes, keep).filter(\.1).map(\.0)
         case .text: result.text = text.filtered(keeping: keep)
+        case .unused: result.unusedCount = keep.lazy.filter { $0 }.count
         }
         return result
     }
@@ -441,6 +481,7 @@ struct ColumnBuilder: Sendable {
         case .level: levels.append(contentsOf: other.levels)
         case .patient: codes.append(contentsOf: other.codes)
         case .text: text.append(contentsOf: other.text)
+        case .unused: unusedCount += other.unusedCount
         case .dictionary:
             if dictionary.count == 0 && codes.isEmpty {
                 dictionary = other.dictionary

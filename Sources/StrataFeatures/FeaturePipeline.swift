@@ -96,8 +96,10 @@ public enum FeaturePipeline {
         }
         if spec.demographics.parameters != nil {
             add("age_years", "demographics", "age in years", missing: .median)
-            let present = Set(export.patients.sex)
-            for sex in Sex.allCases where present.contains(sex) {
+            // Flags by raw value, not a Set: a million hashes for four values would be most of planning.
+            var present = [Bool](repeating: false, count: Sex.allCases.count)
+            for sex in export.patients.sex { present[Int(sex.rawValue)] = true }
+            for sex in Sex.allCases where present[Int(sex.rawValue)] {
                 add("sex.\(sex.name)", "demographics", "sex: \(sex.name)", levels: [sex.name])
             }
         }
@@ -129,11 +131,12 @@ public enum FeaturePipeline {
             }
         }
         if let engagement = spec.engagement.parameters {
-            var sentOnChannel = Set<Channel>()
-            for row in 0..<export.communications.count where export.communications.sentAt[row] < cutoff {
-                sentOnChannel.insert(export.communications.channel[row])
+            var sentOnChannel = [Bool](repeating: false, count: Channel.allCases.count)
+            let communications = export.communications
+            for row in 0..<communications.count where communications.sentAt[row] < cutoff {
+                sentOnChannel[Int(communications.channel[row].rawValue)] = true
             }
-            for channel in Channel.allCases where sentOnChannel.contains(channel) {
+            for channel in Channel.allCases where sentOnChannel[Int(channel.rawValue)] {
                 for (event, prior) in [("open", engagement.priorOpenRate), ("click", engagement.priorClickRate),
                                        ("response", engagement.priorResponseRate)] {
                     add("\(event)_rate.\(channel.name)", "engagement", "\(event) rate on \(channel.name)",
@@ -240,10 +243,54 @@ public enum FeaturePipeline {
         case .mean: return present.reduce(0, +) / Double(present.count)
         case .max: return present.max()!
         default:
-            present.sort()
             let middle = present.count / 2
-            return present.count % 2 == 1 ? present[middle] : (present[middle - 1] + present[middle]) / 2
+            let upper = selectElement(&present, rank: middle)
+            guard present.count % 2 == 0 else { return upper }
+            // After selection everything before `middle` is at most `upper`: the lower middle is their maximum.
+            return (present[..<middle].max()! + upper) / 2
         }
+    }
+
+    /// Reorders `values` so `values[rank]` is the value a full sort would put there, with nothing larger
+    /// before it and nothing smaller after it (quickselect, median-of-three pivots); returns that value.
+    /// Falls back to sorting the remaining range when partitions keep coming out lopsided.
+    ///
+    /// - Complexity: O(n) expected; O(n log n) at worst.
+    static func selectElement(_ values: inout [Double], rank: Int) -> Double {
+        var low = 0, high = values.count - 1
+        var budget = 64
+        while high > low {
+            if budget == 0 {
+                values[low...high].sort()
+                return values[rank]
+            }
+            budget -= 1
+            let mid = low + (high - low) / 2
+            // Median of three as the pivot.
+            if values[mid] < values[low] { values.swapAt(mid, low) }
+            if values[high] < values[low] { values.swapAt(high, low) }
+            if values[high] < values[mid] { values.swapAt(high, mid) }
+            let pivot = values[mid]
+            // Hoare partition: afterwards values[low...j] <= pivot <= values[i...high], j < i.
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if rank <= j {
+                high = j
+            } else if rank >= i {
+                low = i
+            } else {
+                return values[rank]  // between the two parts: equal to the pivot
+            }
+        }
+        return values[rank]
     }
 
     private static func parsedTransforms(_ columns: [FeatureSchema.Column]) throws(FeatureDefinitionError) -> [[ColumnTransform]] {

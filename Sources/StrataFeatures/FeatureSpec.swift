@@ -75,6 +75,15 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         return tables
     }
 
+    /// Canonical text columns no feature family reads, whatever the spec: the readers check them but need not
+    /// keep them (at 10M appointments and 18M messages, providers and campaigns are the largest such columns).
+    public static let unusedTextColumns: [CanonicalTable: Set<String>] = [
+        .patients: ["first_name", "postal_code", "email", "phone"],
+        .appointments: ["provider"],
+        .communications: ["campaign"],
+        .conditions: ["description"],
+    ]
+
     /// The defaults: every family on, standardized.
     public static let `default` = FeatureSpec()
 

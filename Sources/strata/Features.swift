@@ -43,7 +43,8 @@ struct Features: ParsableCommand {
         let day = CivilDate.parseISODate(asOf)!
         var clock = StageClock(enabled: timings)
         // A fitted schema may use any family; a spec says which tables it needs.
-        let (result, configuration) = try export.read(tables: schema == nil ? { $0.features.tablesNeeded } : nil)
+        let (result, configuration) = try export.read(tables: schema == nil ? { $0.features.tablesNeeded } : nil,
+                                                      unusedTextColumns: FeatureSpec.unusedTextColumns)
         clock.lap("read export")
         if result.badRows.count > 0 {
             FileHandle.standardError.write(Data("warning: skipped \(result.badRows.count) bad rows; first: \(result.badRows.examples[0])\n".utf8))

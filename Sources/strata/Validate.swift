@@ -49,7 +49,8 @@ struct ExportOptions: ParsableArguments {
     }
 
     /// Reads the export (only `tables`, when given); prints the problem and exits 1 on failure.
-    func read(tables: ((ProjectConfiguration) -> Set<CanonicalTable>)? = nil) throws -> (ExportReadResult, ProjectConfiguration) {
+    func read(tables: ((ProjectConfiguration) -> Set<CanonicalTable>)? = nil,
+              unusedTextColumns: [CanonicalTable: Set<String>] = [:]) throws -> (ExportReadResult, ProjectConfiguration) {
         let configuration = try configuration()
         guard let folder = path ?? configuration.exports?.path else {
             throw ValidationError("give the export folder, or set exports.path in strata.yml")
@@ -57,7 +58,8 @@ struct ExportOptions: ParsableArguments {
         let result = try reportingErrors { () throws(IngestError) in
             try ExportReader.read(URL(fileURLWithPath: folder), format: format ?? configuration.exports?.format,
                                   mapping: configuration.mapping, policy: IngestPolicy(maxBadRows: maxBadRows),
-                                  tables: tables?(configuration) ?? Set(CanonicalTable.allCases))
+                                  tables: tables?(configuration) ?? Set(CanonicalTable.allCases),
+                                  unusedTextColumns: unusedTextColumns)
         }
         return (result, configuration)
     }
