@@ -593,7 +593,7 @@ extension KMeansKernels {
         kernel: KMeansAssignmentKernel = .automatic
     ) -> KMeansAssignment {
         let fused = switch kernel {
-        case .automatic: fusedAssignmentIsFaster(clusterCount: centers.rows, featureCount: x.columns)
+        case .automatic: fusedAssignmentIsFaster(S.self, clusterCount: centers.rows, featureCount: x.columns)
         case .fused: true
         case .gemm: false
         }

@@ -6,7 +6,7 @@ import CStrataKernels
 
 /// Which implementation an assignment pass (``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:workers:chunkRows:kernel:)``) uses.
 public enum KMeansAssignmentKernel: Sendable, Equatable {
-    /// The fused kernel where it was measured faster than GEMM (``KMeansKernels/fusedAssignmentIsFaster(clusterCount:featureCount:)``), GEMM elsewhere.
+    /// The fused kernel where it was measured faster than GEMM (``KMeansKernels/fusedAssignmentIsFaster(_:clusterCount:featureCount:)``), GEMM elsewhere.
     case automatic
     /// The fused kernel: `‖c‖² − 2 x·c` from register tiles, argmin and sums in the same pass.
     case fused
@@ -61,10 +61,15 @@ extension Double: FusedKMeansScalar {
 }
 
 extension KMeansKernels {
-    /// Whether the fused kernel beat chunked GEMM for `k` centers of `d` features in the crossover
-    /// measurement (release build, 2 workers, this repository's `docs/kmeans.md`, "Assignment kernels").
-    public static func fusedAssignmentIsFaster(clusterCount k: Int, featureCount d: Int) -> Bool {
-        k <= 64
+    /// Whether the fused kernel beat chunked GEMM for `k` centers of `d` features of type `S` in the crossover
+    /// measurement (release, 2 workers, one pass with sums over 128 MB of Float rows; `docs/kmeans.md`,
+    /// "Assignment kernels"): Float up to `k·d = 16384` (packed centers of 64 KB: fused 1.04–1.96x faster,
+    /// mixed above), Double up to `k·d = 1024` (1.1–2.1x faster; GEMM wins from 2048 on, where OpenBLAS's
+    /// dgemm beats the 3-row double tiles).
+    public static func fusedAssignmentIsFaster<S: BLASScalar>(_: S.Type, clusterCount k: Int, featureCount d: Int) -> Bool {
+        let (size, overflow) = k.multipliedReportingOverflow(by: d)
+        guard !overflow else { return false }
+        return S.self == Float.self ? size <= 16384 : size <= 1024
     }
 
     /// True when the fused kernel runs its AVX2/FMA code on this CPU (false: the portable C loops).
