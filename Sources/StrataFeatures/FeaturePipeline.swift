@@ -173,7 +173,7 @@ public enum FeaturePipeline {
     }
 
     /// The `max_categories` most frequent levels (count > 0), then `other` when more levels occur.
-    private static func topCategories(_ levels: [String], counts: [Int], cap: Int) -> [(level: String, name: String, isOther: Bool)] {
+    static func topCategories(_ levels: [String], counts: [Int], cap: Int) -> [(level: String, name: String, isOther: Bool)] {
         let occurring = levels.indices.filter { counts[$0] > 0 }
             .sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : levels[$0] < levels[$1] }
         var result: [(String, String, Bool)] = []

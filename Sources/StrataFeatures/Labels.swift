@@ -21,18 +21,46 @@ public enum Labels {
     ///
     /// A lead converts (1) when it is linked to a patient whose first completed appointment at or after the
     /// lead's creation is within `windowDays` days of it (`scheduled_at - created_at <= windowDays · 86400`);
-    /// otherwise 0.
+    /// otherwise 0. The label looks up to `windowDays` past T: train on leads created at or before
+    /// `T - windowDays` to see only outcomes known by T.
     /// - Returns: the lead rows (indices into `export.leads`) and their labels.
     public static func conversion(_ export: ClinicExport, asOf day: Int32, windowDays: Int) -> (leadRows: [Int], labels: [Double]) {
         precondition(windowDays > 0, "windowDays must be positive")
         let cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
-        let groups = PatientGroups(export.appointments.patient, patientCount: export.patients.count)
-        let appointments = export.appointments, leads = export.leads
+        let window = Int64(windowDays) * CivilDate.secondsPerDay
+        let leads = export.leads
+        let firstVisits = firstCompletedVisits(export)
         var rows: [Int] = [], labels: [Double] = []
         for row in 0..<leads.count where leads.createdAt[row] < cutoff {
             rows.append(row)
+            labels.append(firstVisits[row].map { $0 - leads.createdAt[row] <= window } == true ? 1 : 0)
+        }
+        return (rows, labels)
+    }
+
+    /// The leads still open at the end of day T, whom a conversion score is for: created at or before T, not
+    /// converted by T (no completed visit of their patient since the lead), and with their window still
+    /// running (`created_at + windowDays` days reaches past T).
+    public static func openLeads(_ export: ClinicExport, asOf day: Int32, windowDays: Int) -> [Int] {
+        precondition(windowDays > 0, "windowDays must be positive")
+        let cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
+        let window = Int64(windowDays) * CivilDate.secondsPerDay
+        let leads = export.leads
+        let firstVisits = firstCompletedVisits(export)
+        return (0..<leads.count).filter { row in
+            let created = leads.createdAt[row]
+            return created < cutoff && created + window >= cutoff && (firstVisits[row].map { $0 >= cutoff } ?? true)
+        }
+    }
+
+    /// Per lead row: when its patient first completed an appointment at or after the lead's creation, or nil
+    /// (no patient, or no such visit). Looks at the whole export; callers apply their own cut-off.
+    static func firstCompletedVisits(_ export: ClinicExport) -> [Int64?] {
+        let groups = PatientGroups(export.appointments.patient, patientCount: export.patients.count)
+        let appointments = export.appointments, leads = export.leads
+        return (0..<leads.count).map { row in
             let patient = Int(leads.patient[row])
-            guard patient >= 0 else { labels.append(0); continue }
+            guard patient >= 0 else { return nil }
             let created = leads.createdAt[row]
             var first = Int64.max
             for position in groups.range(of: patient) {
@@ -40,8 +68,7 @@ public enum Labels {
                 let scheduled = appointments.scheduledAt[appointment]
                 if appointments.status[appointment] == .completed && scheduled >= created { first = min(first, scheduled) }
             }
-            labels.append(first != .max && first - created <= Int64(windowDays) * CivilDate.secondsPerDay ? 1 : 0)
+            return first == .max ? nil : first
         }
-        return (rows, labels)
     }
 }

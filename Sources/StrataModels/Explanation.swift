@@ -20,8 +20,11 @@ public struct Explanation: Sendable, Equatable, Codable {
         public var direction: String { raisesRisk ? "raises" : "lowers" }
 
         /// E.g. "days since last visit raises risk (+1.20)".
-        public var phrase: String {
-            "\(label) \(direction) risk (" + (logOddsContribution >= 0 ? "+" : "") + String(format: "%.2f", logOddsContribution) + ")"
+        public var phrase: String { phrase(outcome: "risk") }
+
+        /// The phrase with the score's own word: "lead source: referral raises chance (+0.80)".
+        public func phrase(outcome: String) -> String {
+            "\(label) \(direction) \(outcome) (" + (logOddsContribution >= 0 ? "+" : "") + String(format: "%.2f", logOddsContribution) + ")"
         }
     }
 

@@ -5,15 +5,18 @@ import StrataFeatures
 import StrataLinearAlgebra
 import StrataModels
 
-/// `strata score [EXPORT] --model F --out scores.csv`: applies a logistic model as of a date.
+/// `strata score [EXPORT] --model F --out scores.csv`: applies a logistic model as of a date, to the patients
+/// on file (churn and plain models) or to the open leads (conversion models).
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
-        abstract: "Score every patient on file with a logistic model file, with the three strongest reasons.",
+        abstract: "Score every patient on file (or every open lead) with a logistic model file, with the strongest reasons.",
         discussion: """
             Computes the model's feature columns as of --as-of (default: the export's last event day) and writes \
             patient_id, score and reason_1..reason_3 ("<feature> raises|lowers risk (+/-log-odds)") to --out, \
-            atomically and readable by the owner only.
+            atomically and readable by the owner only. A conversion model (strata train conversion) scores the \
+            leads still open at that date (not converted, window not over) and writes lead_id, score and reasons \
+            ("... raises|lowers chance").
             """
     )
 
@@ -47,28 +50,35 @@ struct Score: ParsableCommand {
             throw ValidationError("the export has no events; give --as-of")
         }
         let fitted = file.parameters.model
-        let rows = ChurnTraining.patientsOnFile(result.export, asOf: day)
+        let isConversion = file.training["target"] == "conversion"
+        let rows = isConversion
+            ? Labels.openLeads(result.export, asOf: day, windowDays: Int(file.training["window_days"] ?? "") ?? 90)
+            : ChurnTraining.patientsOnFile(result.export, asOf: day)
         let (probabilities, explanations): ([Double], [Explanation]) = try reportingErrors { () throws in
-            let table = try FeaturePipeline.apply(file.featureSchema, to: result.export, asOf: day)
-            var elements: [Double] = []
-            elements.reserveCapacity(rows.count * table.matrix.columns)
-            for row in rows { elements.append(contentsOf: table.matrix.row(row)) }
-            let x = Matrix(rows: rows.count, columns: table.matrix.columns, elements: elements)
+            let x: Matrix<Double>
+            if isConversion {
+                x = try LeadFeatures.apply(file.featureSchema, to: result.export, rows: rows).matrix
+            } else {
+                let table = try FeaturePipeline.apply(file.featureSchema, to: result.export, asOf: day)
+                x = Validation.selectRows(table.matrix, rows)
+            }
             return (try fitted.probabilities(x), try fitted.explain(x, schema: file.featureSchema, top: reasons))
         }
-        var lines = ["patient_id,score" + (0..<reasons).map { ",reason_\($0 + 1)" }.joined()]
+        let outcome = isConversion ? "chance" : "risk"
+        var lines = [(isConversion ? "lead_id" : "patient_id") + ",score" + (0..<reasons).map { ",reason_\($0 + 1)" }.joined()]
         lines.reserveCapacity(rows.count + 1)
         for (position, row) in rows.enumerated() {
-            var fields = [csvField(result.export.patients.ids[row]), String(format: "%.6f", probabilities[position])]
+            let id = isConversion ? result.export.leads.ids[row] ?? "" : result.export.patients.ids[row]
+            var fields = [csvField(id), String(format: "%.6f", probabilities[position])]
             let contributions = explanations[position].contributions
             for k in 0..<reasons {
-                fields.append(k < contributions.count ? csvField(contributions[k].phrase) : "")
+                fields.append(k < contributions.count ? csvField(contributions[k].phrase(outcome: outcome)) : "")
             }
             lines.append(fields.joined(separator: ","))
         }
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: URL(fileURLWithPath: out), permissions: 0o600)
         let mean = probabilities.reduce(0, +) / Double(Swift.max(probabilities.count, 1))
-        print("scored \(rows.count) patients as of \(CivilDate.isoString(days: day)) (mean score "
+        print("scored \(rows.count) \(isConversion ? "open leads" : "patients") as of \(CivilDate.isoString(days: day)) (mean score "
               + String(format: "%.4f", mean) + ") to \(out)")
     }
 

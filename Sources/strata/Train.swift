@@ -4,16 +4,19 @@ import StrataData
 import StrataFeatures
 import StrataModels
 
-/// `strata train churn [EXPORT]`: fits the churn score on an export and writes a model file.
+/// `strata train churn|conversion [EXPORT]`: fits a score on an export and writes a model file.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Fit the churn score on an export (features as of T - horizon, labels in (T - horizon, T]).",
+        abstract: "Fit the churn or conversion score on an export, with honest out-of-time validation.",
         discussion: """
-            T is --as-of (default: the export's last event day); the horizon is labels.churn_horizon_days in \
-            strata.yml (or --horizon-days). Reports training metrics, stratified k-fold metrics with their spread, \
-            and an out-of-time holdout (fit one horizon earlier, evaluated on (T - horizon, T]). \
-            Conversion needs lead-level features the feature pipeline does not compute yet.
+            T is --as-of (default: the export's last event day). churn: patient features as of T - horizon, labels \
+            "no completed visit in (T - horizon, T]"; the horizon is labels.churn_horizon_days in strata.yml (or \
+            --horizon-days). conversion: the leads created on or before T - window with what was known of them at \
+            creation (source, interest), labels "first completed visit within the window"; the window is \
+            labels.conversion_window_days (or --window-days). Reports training metrics, stratified k-fold metrics \
+            with their spread, and an out-of-time holdout (fitted one horizon or window earlier, evaluated on data \
+            that fit never saw).
             """
     )
 
@@ -22,7 +25,7 @@ struct Train: ParsableCommand {
         case conversion
     }
 
-    @Argument(help: "What to predict: churn (conversion is not available yet).")
+    @Argument(help: "What to predict: churn (patients) or conversion (leads).")
     var target: Target
 
     @OptionGroup var export: ExportOptions
@@ -33,6 +36,9 @@ struct Train: ParsableCommand {
     @Option(help: "The churn horizon in days (default: labels.churn_horizon_days in strata.yml).")
     var horizonDays: Int?
 
+    @Option(help: "The conversion window in days (default: labels.conversion_window_days in strata.yml).")
+    var windowDays: Int?
+
     @OptionGroup var options: LogisticOptions
 
     @Option(help: "Stratified cross-validation folds.")
@@ -41,14 +47,14 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for the fold assignment.")
     var seed: UInt64 = 0
 
-    @Option(name: .customLong("model-out"), help: "The model file to write (default: models/churn-<T>.json).")
+    @Option(name: .customLong("model-out"), help: "The model file to write (default: models/<target>-<T>.json).")
     var modelOut: String?
 
-    @Option(help: "A CSV with patient_id and reference probabilities (e.g. a generator's ground truth) to compare on the holdout.")
+    @Option(help: "A CSV with patient_id (churn) or lead_id (conversion) and reference probabilities (e.g. a generator's ground truth) to compare on the holdout.")
     var reference: String?
 
-    @Option(name: .customLong("reference-column"), help: "The probability column of --reference.")
-    var referenceColumn: String = "churn_probability"
+    @Option(name: .customLong("reference-column"), help: "The probability column of --reference (default: churn_probability or conversion_probability).")
+    var referenceColumn: String?
 
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
@@ -58,113 +64,191 @@ struct Train: ParsableCommand {
             throw ValidationError("--as-of must be a date like 2025-12-31 (YYYY-MM-DD), got \"\(asOf)\"")
         }
         if let horizonDays, horizonDays < 1 { throw ValidationError("--horizon-days must be at least 1, got \(horizonDays)") }
+        if let windowDays, windowDays < 1 { throw ValidationError("--window-days must be at least 1, got \(windowDays)") }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2, got \(folds)") }
     }
 
     func run() throws {
-        guard target == .churn else {
-            FileHandle.standardError.write(Data("""
-                error: strata train conversion is not available yet: conversion is predicted per lead, and the feature \
-                pipeline computes patient features only (leads have no patient row until they convert)
-
-                """.utf8))
-            throw ExitCode(1)
-        }
         let (result, configuration) = try export.read()
         guard let scoringDay = asOf.flatMap(CivilDate.parseISODate) ?? ChurnTraining.lastEventDay(result.export) else {
             throw ValidationError("the export has no events; give --as-of")
         }
-        let horizon = horizonDays ?? configuration.labels.churnHorizonDays
-        let trained = try reportingErrors { () throws in
-            try ChurnTraining.train(result.export, scoringDate: scoringDay, horizonDays: horizon,
-                                    spec: configuration.features, regression: options.regression, folds: folds, seed: seed)
-        }
-        for warning in trained.model.fit.warnings {
-            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
-        }
-        var referenceAUC: Double?
-        if let reference, let holdout = trained.holdout {
-            referenceAUC = try reportingErrors { () throws in
-                try ReferenceScores.auc(file: URL(fileURLWithPath: reference), column: referenceColumn,
-                                        patientIDs: holdout.patientRows.map { result.export.patients.ids[$0] },
-                                        targets: holdout.targets)
-            }
-        }
-
-        var metrics = trained.trainingMetrics
-        for (name, spread) in trained.crossValidation.spread {
-            metrics["cv_\(name)_mean"] = spread.mean
-            metrics["cv_\(name)_std"] = spread.standardDeviation
-        }
-        for (name, value) in trained.holdout?.metrics ?? [:] { metrics["holdout_\(name)"] = value }
-        if let referenceAUC { metrics["holdout_reference_auc"] = referenceAUC }
         let exportFolder = URL(fileURLWithPath: export.path ?? configuration.exports?.path ?? ".")
         let exportFiles = try FileManager.default.contentsOfDirectory(at: exportFolder, includingPropertiesForKeys: nil)
             .filter { ["csv", "ndjson", "json"].contains($0.pathExtension) }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
-        let file = trained.model.modelFile(featureSchema: trained.schema, metrics: metrics, training: [
-            "target": "churn",
-            "as_of": CivilDate.isoString(days: trained.featuresAsOf),
-            "labels_through": CivilDate.isoString(days: trained.labelsThrough),
-            "horizon_days": "\(horizon)",
-            "rows": "\(trained.rows)", "positives": "\(trained.positives)",
-            "export_fingerprint": try InputFingerprint.of(exportFiles),
-        ])
-        let output = URL(fileURLWithPath: modelOut ?? "models/churn-\(CivilDate.isoString(days: scoringDay)).json")
+        let fingerprint = try InputFingerprint.of(exportFiles)
+        let output = URL(fileURLWithPath: modelOut ?? "models/\(target.rawValue)-\(CivilDate.isoString(days: scoringDay)).json")
+        switch target {
+        case .churn:
+            try trainChurn(result.export, scoringDay: scoringDay, configuration: configuration, fingerprint: fingerprint, output: output)
+        case .conversion:
+            try trainConversion(result.export, scoringDay: scoringDay, configuration: configuration, fingerprint: fingerprint,
+                                output: output)
+        }
+    }
+
+    private func trainChurn(_ export: ClinicExport, scoringDay: Int32, configuration: ProjectConfiguration, fingerprint: String,
+                            output: URL) throws {
+        let horizon = horizonDays ?? configuration.labels.churnHorizonDays
+        let trained = try reportingErrors { () throws in
+            try ChurnTraining.train(export, scoringDate: scoringDay, horizonDays: horizon,
+                                    spec: configuration.features, regression: options.regression, folds: folds, seed: seed)
+        }
+        var report = TrainingReport(
+            target: .churn, model: trained.model, schema: trained.schema, trainingMetrics: trained.trainingMetrics,
+            crossValidation: trained.crossValidation, holdoutMetrics: trained.holdout?.metrics,
+            training: [
+                "as_of": CivilDate.isoString(days: trained.featuresAsOf),
+                "labels_through": CivilDate.isoString(days: trained.labelsThrough),
+                "horizon_days": "\(horizon)", "rows": "\(trained.rows)", "positives": "\(trained.positives)",
+                "export_fingerprint": fingerprint,
+            ],
+            summary: ["horizon_days": horizon],
+            headline: "churn model: \(trained.rows) patients on file at \(CivilDate.isoString(days: trained.featuresAsOf)), "
+                + "\(trained.positives) without a completed visit through \(CivilDate.isoString(days: trained.labelsThrough))",
+            holdoutLine: "the export does not reach two horizons back with both outcomes")
+        if let holdout = trained.holdout {
+            report.summary["holdout_fit_as_of"] = CivilDate.isoString(days: holdout.fitAsOf)
+            report.summary["holdout_rows"] = holdout.targets.count
+            report.holdoutLine = "fit as of \(CivilDate.isoString(days: holdout.fitAsOf)), scored as of "
+                + CivilDate.isoString(days: holdout.evaluationAsOf)
+            if let reference {
+                report.referenceAUC = try reportingErrors { () throws in
+                    try ReferenceScores.auc(file: URL(fileURLWithPath: reference), idColumn: "patient_id",
+                                            column: referenceColumn ?? "churn_probability",
+                                            ids: holdout.patientRows.map { export.patients.ids[$0] }, targets: holdout.targets)
+                }
+            }
+        }
+        try finish(report, output: output)
+    }
+
+    private func trainConversion(_ export: ClinicExport, scoringDay: Int32, configuration: ProjectConfiguration,
+                                 fingerprint: String, output: URL) throws {
+        let window = windowDays ?? configuration.labels.conversionWindowDays
+        let trained = try reportingErrors { () throws in
+            try ConversionTraining.train(export, scoringDate: scoringDay, windowDays: window, spec: configuration.features,
+                                         regression: options.regression, folds: folds, seed: seed)
+        }
+        let createdThrough = CivilDate.isoString(days: trained.createdThrough)
+        var report = TrainingReport(
+            target: .conversion, model: trained.model, schema: trained.schema, trainingMetrics: trained.trainingMetrics,
+            crossValidation: trained.crossValidation, holdoutMetrics: trained.holdout?.metrics,
+            training: [
+                "as_of": CivilDate.isoString(days: scoringDay), "leads_created_through": createdThrough,
+                "labels_through": CivilDate.isoString(days: trained.labelsThrough),
+                "window_days": "\(window)", "rows": "\(trained.rows)", "positives": "\(trained.positives)",
+                "export_fingerprint": fingerprint,
+            ],
+            summary: ["window_days": window, "leads_created_through": createdThrough],
+            headline: "conversion model: \(trained.rows) leads created through \(createdThrough), \(trained.positives) "
+                + "with a first completed visit within \(window) days",
+            holdoutLine: "the export does not reach two windows back with both outcomes")
+        if let holdout = trained.holdout {
+            report.summary["holdout_fit_created_through"] = CivilDate.isoString(days: holdout.fitCreatedThrough)
+            report.summary["holdout_rows"] = holdout.targets.count
+            report.holdoutLine = "fit on leads created through \(CivilDate.isoString(days: holdout.fitCreatedThrough)), "
+                + "scored on the \(holdout.targets.count) created after, through \(createdThrough)"
+            if let reference {
+                report.referenceAUC = try reportingErrors { () throws in
+                    try ReferenceScores.auc(file: URL(fileURLWithPath: reference), idColumn: "lead_id",
+                                            column: referenceColumn ?? "conversion_probability",
+                                            ids: holdout.leadRows.map { export.leads.ids[$0] ?? "" }, targets: holdout.targets)
+                }
+            }
+        }
+        try finish(report, output: output)
+    }
+
+    /// Writes the model file and prints the summary (text or JSON).
+    private func finish(_ report: TrainingReport, output: URL) throws {
+        for warning in report.model.fit.warnings {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
+        let metrics = report.metrics
+        var training = report.training
+        training["target"] = report.target.rawValue
+        let file = report.model.modelFile(featureSchema: report.schema, metrics: metrics, training: training)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try file.write(to: output)
 
         if json {
-            var summary: [String: Any] = [
-                "target": "churn", "model": output.path, "rows": trained.rows, "positives": trained.positives,
-                "as_of": CivilDate.isoString(days: trained.featuresAsOf),
-                "labels_through": CivilDate.isoString(days: trained.labelsThrough), "horizon_days": horizon,
-                "iterations": trained.model.fit.iterations, "converged": trained.model.fit.converged,
-                "fit_seconds": trained.model.fit.seconds, "metrics": metrics,
-                "features": trained.schema.names, "coefficients": trained.model.coefficients,
-                "intercept": trained.model.intercept,
-            ]
-            if let holdout = trained.holdout {
-                summary["holdout_fit_as_of"] = CivilDate.isoString(days: holdout.fitAsOf)
-                summary["holdout_rows"] = holdout.targets.count
-            }
+            var summary = report.summary
+            summary.merge([
+                "target": report.target.rawValue, "model": output.path, "rows": Int(training["rows"] ?? "") ?? 0,
+                "positives": Int(training["positives"] ?? "") ?? 0, "as_of": training["as_of"] ?? "",
+                "labels_through": training["labels_through"] ?? "",
+                "iterations": report.model.fit.iterations, "converged": report.model.fit.converged,
+                "fit_seconds": report.model.fit.seconds, "metrics": metrics,
+                "features": report.schema.names, "coefficients": report.model.coefficients,
+                "intercept": report.model.intercept,
+            ]) { _, new in new }
             let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("churn model: \(trained.rows) patients on file at \(CivilDate.isoString(days: trained.featuresAsOf)), "
-              + "\(trained.positives) without a completed visit through \(CivilDate.isoString(days: trained.labelsThrough))")
+        print(report.headline)
         print(String(format: "training: AUC %.4f, log loss %.4f (%d iterations%@)", metrics["auc"]!, metrics["log_loss"]!,
-                     trained.model.fit.iterations, trained.model.fit.converged ? "" : ", NOT converged"))
-        if let auc = trained.crossValidation.spread["auc"] {
+                     report.model.fit.iterations, report.model.fit.converged ? "" : ", NOT converged"))
+        if let auc = report.crossValidation.spread["auc"] {
             print(String(format: "%d-fold: AUC %.4f ± %.4f", folds, auc.mean, auc.standardDeviation))
         }
-        if let holdout = trained.holdout {
-            print(String(format: "holdout (fit as of %@, scored as of %@): AUC %.4f, average precision %.4f, Brier %.4f",
-                         CivilDate.isoString(days: holdout.fitAsOf), CivilDate.isoString(days: holdout.evaluationAsOf),
-                         holdout.metrics["auc"]!, holdout.metrics["average_precision"]!, holdout.metrics["brier"]!))
+        if let holdout = report.holdoutMetrics {
+            print("holdout (\(report.holdoutLine)): " + String(format: "AUC %.4f, average precision %.4f, Brier %.4f",
+                                                               holdout["auc"]!, holdout["average_precision"]!, holdout["brier"]!))
         } else {
-            print("holdout: not available (the export does not reach two horizons back with both outcomes)")
+            print("holdout: not available (\(report.holdoutLine))")
         }
-        if let referenceAUC { print(String(format: "reference probabilities on the holdout: AUC %.4f", referenceAUC)) }
+        if let auc = report.referenceAUC { print(String(format: "reference probabilities on the holdout: AUC %.4f", auc)) }
         print("model written to \(output.path)")
     }
 }
 
-/// Reference probabilities from a CSV (`patient_id` plus a probability column), compared on the same rows.
+/// What training either target reports, in one shape for the model file, the JSON summary and the text.
+private struct TrainingReport {
+    var target: Train.Target
+    var model: LogisticModel
+    var schema: FeatureSchema
+    var trainingMetrics: [String: Double]
+    var crossValidation: Validation.Report
+    var holdoutMetrics: [String: Double]?
+    /// Model-file metadata (no patient data).
+    var training: [String: String]
+    /// Target-specific fields of the JSON summary.
+    var summary: [String: Any]
+    var headline: String
+    /// How the holdout was made, or why there is none.
+    var holdoutLine: String
+    var referenceAUC: Double?
+
+    /// Training metrics, `cv_<metric>_mean|std`, `holdout_<metric>` and `holdout_reference_auc`.
+    var metrics: [String: Double] {
+        var metrics = trainingMetrics
+        for (name, spread) in crossValidation.spread {
+            metrics["cv_\(name)_mean"] = spread.mean
+            metrics["cv_\(name)_std"] = spread.standardDeviation
+        }
+        for (name, value) in holdoutMetrics ?? [:] { metrics["holdout_\(name)"] = value }
+        if let referenceAUC { metrics["holdout_reference_auc"] = referenceAUC }
+        return metrics
+    }
+}
+
+/// Reference probabilities from a CSV (an id column plus a probability column), compared on the same rows.
 enum ReferenceScores {
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
-    /// The ROC AUC of the reference column on `patientIDs` with `targets`.
-    static func auc(file: URL, column: String, patientIDs: [String], targets: [Double]) throws -> Double {
+    /// The ROC AUC of the reference column on the rows with `ids` (in `idColumn`) and `targets`.
+    static func auc(file: URL, idColumn: String, column: String, ids: [String], targets: [Double]) throws -> Double {
         let text = try String(contentsOf: file, encoding: .utf8)
         var lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard !lines.isEmpty else { throw Failure(description: "\(file.path): empty") }
         let header = lines.removeFirst()
-        guard let idIndex = header.firstIndex(of: "patient_id"), let valueIndex = header.firstIndex(of: column) else {
-            throw Failure(description: "\(file.path): expected columns patient_id and \(column), found \(header.joined(separator: ","))")
+        guard let idIndex = header.firstIndex(of: idColumn), let valueIndex = header.firstIndex(of: column) else {
+            throw Failure(description: "\(file.path): expected columns \(idColumn) and \(column), found \(header.joined(separator: ","))")
         }
         var byID: [String: Double] = [:]
         for (number, fields) in lines.enumerated() where fields.count > Swift.max(idIndex, valueIndex) && !fields[valueIndex].isEmpty {
@@ -174,8 +258,8 @@ enum ReferenceScores {
             byID[fields[idIndex]] = value
         }
         var scores: [Double] = [], labels: [Double] = []
-        for (id, target) in zip(patientIDs, targets) {
-            guard let value = byID[id] else { throw Failure(description: "\(file.path): no \(column) for patient \(id)") }
+        for (id, target) in zip(ids, targets) {
+            guard let value = byID[id] else { throw Failure(description: "\(file.path): no \(column) for \(id)") }
             scores.append(value)
             labels.append(target)
         }

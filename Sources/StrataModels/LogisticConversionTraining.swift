@@ -1,0 +1,104 @@
+import StrataData
+import StrataFeatures
+import StrataLinearAlgebra
+
+/// Training a conversion score: will a lead complete a first visit within `N` days of inquiring?
+///
+/// With `T` the scoring date and `N` the window (`labels.conversion_window_days`):
+/// - the model is fitted on the leads created at or before `T − N`, whose windows have closed by `T`, with
+///   the features known at creation (``LeadFeatures``) and the labels of ``Labels/conversion(_:asOf:windowDays:)``;
+/// - its out-of-time estimate refits the same way one window earlier (leads created at or before `T − 2N`,
+///   outcomes known by `T − N`) and evaluates on the leads created in `(T − 2N, T − N]`, which that fit
+///   never saw;
+/// - scoring applies to the leads still open at `T` (``Labels/openLeads(_:asOf:windowDays:)``).
+public enum ConversionTraining {
+    /// An out-of-time evaluation.
+    public struct Holdout: Sendable {
+        /// The last creation day of the leads the earlier model was fitted on.
+        public var fitCreatedThrough: Int32
+        /// The creation days of the evaluation leads: `(fitCreatedThrough, evaluationCreatedThrough]`.
+        public var evaluationCreatedThrough: Int32
+        /// Lead rows (indices into `export.leads`) of the evaluation.
+        public var leadRows: [Int]
+        public var targets: [Double]
+        public var probabilities: [Double]
+        /// ROC AUC, average precision, log loss, Brier on the evaluation leads.
+        public var metrics: [String: Double]
+    }
+
+    /// What ``train(_:scoringDate:windowDays:spec:regression:folds:seed:)`` produces.
+    public struct Result: Sendable {
+        public var model: LogisticModel
+        /// The fitted lead schema (categories, centers, scales) the model expects.
+        public var schema: FeatureSchema
+        /// The last creation day of the training leads (`T − N`).
+        public var createdThrough: Int32
+        /// The last day outcomes were read from (`T`).
+        public var labelsThrough: Int32
+        public var windowDays: Int
+        public var rows: Int
+        public var positives: Int
+        /// Metrics on the training leads (optimistic).
+        public var trainingMetrics: [String: Double]
+        /// Stratified k-fold on the training leads.
+        public var crossValidation: Validation.Report
+        /// The out-of-time estimate; `nil` when the export does not reach back `2N` with both outcomes.
+        public var holdout: Holdout?
+    }
+
+    /// Fits the conversion model for scoring at `scoringDate`.
+    /// - Throws: ``ConversionTrainingError`` when no lead's window has closed, ``LogisticError`` (e.g. every
+    ///   lead converted), ``ValidationError``.
+    public static func train(
+        _ export: ClinicExport, scoringDate: Int32, windowDays: Int, spec: FeatureSpec,
+        regression: LogisticRegression, folds: Int = 5, seed: UInt64 = 0
+    ) throws -> Result {
+        precondition(windowDays > 0, "windowDays must be positive")
+        let createdThrough = scoringDate - Int32(windowDays)
+        let (rows, y) = Labels.conversion(export, asOf: createdThrough, windowDays: windowDays)
+        guard !rows.isEmpty else {
+            throw ConversionTrainingError.noClosedLeads(createdThrough: createdThrough, windowDays: windowDays)
+        }
+        let table = LeadFeatures.fit(export, rows: rows, spec: spec)
+        let model = try regression.fit(table.matrix, targets: y)
+        let trainingMetrics = try Metrics.summary(targets: y, probabilities: try model.probabilities(table.matrix))
+        let crossValidation = try Validation.crossValidate(regression, x: table.matrix, targets: y, folds: folds, seed: seed)
+
+        var holdout: Holdout?
+        let earlierThrough = createdThrough - Int32(windowDays)
+        let (earlierRows, earlierY) = Labels.conversion(export, asOf: earlierThrough, windowDays: windowDays)
+        let evaluationStart = (Int64(earlierThrough) + 1) * CivilDate.secondsPerDay
+        let evaluation = rows.indices.filter { export.leads.createdAt[rows[$0]] >= evaluationStart }
+        if !earlierRows.isEmpty, !evaluation.isEmpty {
+            let earlierTable = LeadFeatures.fit(export, rows: earlierRows, spec: spec)
+            if let earlierModel = try? regression.fit(earlierTable.matrix, targets: earlierY) {
+                let evaluationRows = evaluation.map { rows[$0] }
+                let evaluationTargets = evaluation.map { y[$0] }
+                let x = try LeadFeatures.apply(earlierTable.schema, to: export, rows: evaluationRows).matrix
+                let probabilities = try earlierModel.probabilities(x)
+                if let metrics = try? Metrics.summary(targets: evaluationTargets, probabilities: probabilities) {
+                    holdout = Holdout(fitCreatedThrough: earlierThrough, evaluationCreatedThrough: createdThrough,
+                                      leadRows: evaluationRows, targets: evaluationTargets, probabilities: probabilities,
+                                      metrics: metrics)
+                }
+            }
+        }
+        return Result(model: model, schema: table.schema, createdThrough: createdThrough, labelsThrough: scoringDate,
+                      windowDays: windowDays, rows: rows.count, positives: Int(y.reduce(0, +)),
+                      trainingMetrics: trainingMetrics, crossValidation: crossValidation, holdout: holdout)
+    }
+}
+
+/// Why a conversion model cannot be trained on an export.
+public enum ConversionTrainingError: Error, Equatable, CustomStringConvertible {
+    /// No lead was created early enough for its window to have closed by the scoring date.
+    case noClosedLeads(createdThrough: Int32, windowDays: Int)
+
+    public var description: String {
+        switch self {
+        case .noClosedLeads(let day, let window):
+            "no lead was created on or before \(CivilDate.isoString(days: day)), so no \(window)-day conversion window "
+                + "has closed by the scoring date; give a later --as-of or a shorter labels.conversion_window_days"
+        }
+    }
+}
