@@ -1,5 +1,6 @@
 import Foundation
 import StrataLinearAlgebra
+import Synchronization
 
 /// Where one canonical column's values come from in a source CSV file.
 public struct ColumnSource: Sendable {
@@ -70,83 +71,78 @@ struct ReadTable: Sendable {
 /// Reads canonical tables from CSV files: checks the header, converts fields from bytes, checks ids and
 /// patient references, splits each batch across cores.
 struct TableReader {
-    /// Batches with fewer records than this are converted on one core.
-    static let parallelThreshold = 8192
-
     let policy: IngestPolicy
     var badRows = BadRowReport()
+    /// Bytes per batch window.
+    let chunkSize: Int
+    /// Batches with fewer records than this are converted as one range.
+    let parallelThreshold: Int
 
-    init(policy: IngestPolicy) {
+    /// Tests shrink `chunkSize` and `parallelThreshold` to run many batches and ranges on small files.
+    init(policy: IngestPolicy, chunkSize: Int = 16 << 20, parallelThreshold: Int = 8192) {
         self.policy = policy
+        self.chunkSize = chunkSize
+        self.parallelThreshold = parallelThreshold
     }
 
     /// Reads `source`; event tables resolve `patient_id` through `patients`.
+    ///
+    /// Batches are converted in record ranges on all cores; the ranges of one batch are appended to the
+    /// table (bad rows noted, identifiers checked) while the next batch is converted, as one more task beside
+    /// its ranges, so no core waits for the appending. The appending runs in file order, so the rows, the
+    /// bad-row report and the first error reported are those of a sequential read.
     mutating func read(_ source: TableSource, patients: PatientIdentifiers?) throws(IngestError) -> ReadTable {
-        let reader = try CSVReader(url: source.url, file: source.displayName)
+        let reader = try CSVReader(url: source.url, file: source.displayName, chunkSize: chunkSize)
         let plans = try Self.plan(source, header: reader.header)
-        let identifierColumn = plans.firstIndex { $0.source.canonical.kind == .identifier }
-        var builders = plans.map { ColumnBuilder(plan: $0) }
-        var identifiers = ByteStringTable(minimumCapacity: 1024)
-        var rowCount = 0
+        let table = Mutex(TableAccumulator(source: source, plans: plans, policy: policy, badRows: badRows))
         var reserved = false
         let policy = self.policy
         let expectedFields = reader.header.count
-        while let batch = try reader.nextBatch() {
+        var pending: [Part] = []
+        while true {
+            let next: CSVBatch?
+            do { next = try reader.nextBatch() } catch {
+                // Problems in the rows before come first.
+                if let failure = table.withLock({ $0.append(pending); return $0.failure }) { throw failure }
+                throw error
+            }
+            guard let batch = next else { break }
             if !reserved, let first = batch.recordStarts.first, let last = batch.recordEnds.last {
                 // Columns sized once from the first batch's bytes per record: no regrowing (copies and fresh
                 // pages) while appending. A generous estimate costs address space only, never touched pages.
                 reserved = true
                 let bytesPerRecord = max(Double(last - first) / Double(batch.count), 1)
                 let estimate = batch.count + Int(Double(reader.remainingBytes) / bytesPerRecord * 1.1) + 1024
-                for index in builders.indices { builders[index].reserve(estimate) }
+                table.withLock { $0.reserve(estimate) }
             }
-            let workers = batch.count >= Self.parallelThreshold ? Parallel.processorCount : 1
-            let parts = Parallel.map(rangesOf: batch.count, workers: workers) { records in
-                Self.convert(batch, records: records, plans: plans, expectedFields: expectedFields,
-                             patients: patients, stopAtFirstError: policy.maxBadRows == 0)
-            }
-            for var part in parts {
-                for error in part.errors {
-                    try note(error)
+            // Several ranges per core, so the appending task shares the cores evenly with them.
+            let ranges = batch.count >= parallelThreshold ? min(2 * Parallel.processorCount, batch.count) : 1
+            let previous = pending
+            let tasks = Parallel.map(rangesOf: ranges + 1, workers: ranges + 1) { task -> Part? in
+                if task.lowerBound == 0 {
+                    table.withLock { $0.append(previous) }
+                    return nil
                 }
-                if let identifierColumn {
-                    var keep = [Bool](repeating: true, count: part.rowCount)
-                    var dropped = 0
-                    for row in 0..<part.rowCount {
-                        let text = part.builders[identifierColumn].text
-                        let (bytes, start, end) = (text.storage, text.offsets[row], text.offsets[row + 1])
-                        let (_, inserted) = identifiers.insert(bytes.span, start, end)
-                        if !inserted {
-                            keep[row] = false
-                            dropped += 1
-                            if source.keepsFirstOfDuplicates { continue }
-                            try note(IngestError(.duplicateIdentifier, file: source.displayName, line: part.lines[row],
-                                                 column: 1, found: String(decoding: bytes[start..<end], as: UTF8.self),
-                                                 expected: "each \(plans[identifierColumn].source.canonical.name) once"))
-                        }
-                    }
-                    if dropped > 0 { part.keep(keep) }
-                }
-                for index in builders.indices { builders[index].append(contentsOf: part.builders[index]) }
-                rowCount += part.rowCount
+                let records = Parallel.partition(batch.count, into: ranges)[task.lowerBound - 1]
+                return Self.convert(batch, records: records, plans: plans, expectedFields: expectedFields,
+                                    patients: patients, stopAtFirstError: policy.maxBadRows == 0)
             }
+            pending = tasks.compactMap { $0 }
+            if let failure = table.withLock({ $0.failure }) { throw failure }
         }
-        var columns: [String: ColumnBuilder] = [:]
-        for (plan, builder) in zip(plans, builders) where builder.kind != .unused {
-            columns[plan.source.canonical.name] = builder
+        let result = table.withLock { accumulator -> Result<(ReadTable, BadRowReport), IngestError> in
+            accumulator.append(pending)
+            if let failure = accumulator.failure { return .failure(failure) }
+            var columns: [String: ColumnBuilder] = [:]
+            for (plan, builder) in zip(plans, accumulator.builders) where builder.kind != .unused {
+                columns[plan.source.canonical.name] = builder
+            }
+            return .success((ReadTable(columns: columns, identifiers: accumulator.identifiers, rowCount: accumulator.rowCount),
+                             accumulator.badRows))
         }
-        return ReadTable(columns: columns, identifiers: identifiers, rowCount: rowCount)
-    }
-
-    /// Counts a bad row; throws when the policy allows no more.
-    private mutating func note(_ error: IngestError) throws(IngestError) {
-        if policy.maxBadRows == 0 { throw error }
-        badRows.record(error)
-        if badRows.count > policy.maxBadRows {
-            throw IngestError(.tooManyBadRows, file: error.file, line: error.line, column: error.column,
-                              found: "\(badRows.count) bad rows; this one: \(error.kind.rawValue): \(error.found)",
-                              expected: "at most \(policy.maxBadRows) (--max-bad-rows)")
-        }
+        let (read, report) = try result.get()
+        badRows = report
+        return read
     }
 
     // MARK: Planning
@@ -508,5 +504,78 @@ struct ColumnBuilder: Sendable {
 
     func optionalEnumValues<E: RawRepresentable>(_: E.Type) -> [E?] where E.RawValue == UInt8 {
         levels.map { $0 == 255 ? nil : E(rawValue: $0) }
+    }
+}
+
+/// A table being assembled from converted parts, in file order: bad rows noted under the policy, identifiers
+/// checked for duplicates, columns appended.
+struct TableAccumulator: Sendable {
+    let source: TableSource
+    let plans: [TableReader.ColumnPlan]
+    let policy: IngestPolicy
+    let identifierColumn: Int?
+    var builders: [ColumnBuilder]
+    var identifiers = ByteStringTable(minimumCapacity: 1024)
+    var rowCount = 0
+    var badRows: BadRowReport
+    /// The error that stops reading, once there is one; later parts are then ignored.
+    var failure: IngestError?
+
+    init(source: TableSource, plans: [TableReader.ColumnPlan], policy: IngestPolicy, badRows: BadRowReport) {
+        self.source = source
+        self.plans = plans
+        self.policy = policy
+        self.badRows = badRows
+        identifierColumn = plans.firstIndex { $0.source.canonical.kind == .identifier }
+        builders = plans.map { ColumnBuilder(plan: $0) }
+    }
+
+    mutating func reserve(_ rows: Int) {
+        for index in builders.indices { builders[index].reserve(rows) }
+    }
+
+    /// Appends parts in order; stops at the first error the policy does not allow.
+    mutating func append(_ parts: [TableReader.Part]) {
+        for part in parts where failure == nil {
+            do { try append(part) } catch { failure = error }
+        }
+    }
+
+    private mutating func append(_ part: TableReader.Part) throws(IngestError) {
+        var part = part
+        for error in part.errors {
+            try note(error)
+        }
+        if let identifierColumn {
+            var keep = [Bool](repeating: true, count: part.rowCount)
+            var dropped = 0
+            for row in 0..<part.rowCount {
+                let text = part.builders[identifierColumn].text
+                let (bytes, start, end) = (text.storage, text.offsets[row], text.offsets[row + 1])
+                let (_, inserted) = identifiers.insert(bytes.span, start, end)
+                if !inserted {
+                    keep[row] = false
+                    dropped += 1
+                    if source.keepsFirstOfDuplicates { continue }
+                    try note(IngestError(.duplicateIdentifier, file: source.displayName, line: part.lines[row],
+                                         column: 1, found: String(decoding: bytes[start..<end], as: UTF8.self),
+                                         expected: "each \(plans[identifierColumn].source.canonical.name) once"))
+                }
+            }
+            if dropped > 0 { part.keep(keep) }
+        }
+        for index in builders.indices { builders[index].append(contentsOf: part.builders[index]) }
+        rowCount += part.rowCount
+    }
+
+    /// Counts a bad row; throws when the policy allows no more.
+    private mutating func note(_ error: IngestError) throws(IngestError) {
+        if policy.maxBadRows == 0 { throw error }
+        badRows.record(error)
+        if badRows.count > policy.maxBadRows {
+            throw IngestError(.tooManyBadRows, file: error.file, line: error.line, column: error.column,
+                              found: "\(badRows.count) bad rows; this one: \(error.kind.rawValue): \(error.found)",
+                              expected: "at most \(policy.maxBadRows) (--max-bad-rows)")
+        }
     }
 }

@@ -101,10 +101,17 @@ struct ExtractionContext: Sendable {
         func slots(_ levels: [String], named: [String]) -> [Int] {
             levels.map { named.firstIndex(of: $0) ?? named.count }
         }
-        appointmentGroups = usesAppointments ? PatientGroups(export.appointments.patient, patientCount: patientCount) : nil
-        communicationGroups = usesCommunications ? PatientGroups(export.communications.patient, patientCount: patientCount) : nil
-        conditionGroups = usesConditions ? PatientGroups(export.conditions.patient, patientCount: patientCount) : nil
-        leadGroups = usesLeads ? PatientGroups(export.leads.patient, patientCount: patientCount) : nil
+        // The tables are grouped concurrently (each grouping is one sequential counting sort).
+        let patientColumns = [usesAppointments ? export.appointments.patient : nil,
+                              usesCommunications ? export.communications.patient : nil,
+                              usesConditions ? export.conditions.patient : nil, usesLeads ? export.leads.patient : nil]
+        let groups = Parallel.map(rangesOf: patientColumns.count, workers: patientColumns.count) { tables in
+            tables.map { patientColumns[$0].map { PatientGroups($0, patientCount: patientCount) } }
+        }.flatMap { $0 }
+        appointmentGroups = groups[0]
+        communicationGroups = groups[1]
+        conditionGroups = groups[2]
+        leadGroups = groups[3]
         self.windows = windows
         serviceSlot = slots(export.appointments.service.levels, named: namedServices)
         serviceSlotCount = namedServices.count + 1

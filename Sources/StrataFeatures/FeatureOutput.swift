@@ -1,6 +1,8 @@
+import Dispatch
 import Foundation
 import StrataData
 import StrataLinearAlgebra
+import Synchronization
 
 /// Writes a feature table as a folder: `features.csv` (header, `patient_id` first), `features.npy` (the
 /// matrix only), `schema.json`, `patient_ids.csv`, and optionally `labels.csv`.
@@ -27,10 +29,24 @@ public enum FeatureOutput {
             throw FeatureOutputError(path: folder.path, reason: "cannot create a folder in \(parent.path): \(error.localizedDescription)")
         }
         do {
+            // The .npy file is written on another thread while the CSV text is made: both are mostly
+            // copies into the page cache, and formatting leaves a core free while each block is written.
+            let matrix = table.matrix
+            let npyURL = temporary.appendingPathComponent("features.npy")
+            let npyResult = ResultBox()
+            let npyDone = DispatchGroup()
+            DispatchQueue.global().async(group: npyDone) {
+                let result = Result { try MatrixFile.write(matrix, to: npyURL) }
+                npyResult.result.withLock { $0 = result }
+            }
             let ids = table.patientIDs.map(csvField)
-            try writeCSV(header: ["patient_id"] + table.schema.names, ids: ids, matrix: table.matrix,
-                         to: temporary.appendingPathComponent("features.csv"), workers: workers)
-            try MatrixFile.write(table.matrix, to: temporary.appendingPathComponent("features.npy"))
+            let csvResult = Result {
+                try writeCSV(header: ["patient_id"] + table.schema.names, ids: ids, matrix: table.matrix,
+                             to: temporary.appendingPathComponent("features.csv"), workers: workers)
+            }
+            npyDone.wait()
+            try csvResult.get()
+            try npyResult.result.withLock { $0 }?.get()
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.nonConformingFloatEncodingStrategy = .throw
@@ -106,9 +122,18 @@ public enum FeatureOutput {
     }
 
     static func csvField(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline })
+        // Plain printable ASCII (nearly every id) needs no quotes; anything else takes the Character check.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "\"") }) {
+            return text
+        }
+        return text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline })
             ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
+}
+
+/// The outcome of work done on another thread, read after waiting for it.
+private final class ResultBox: Sendable {
+    let result = Mutex<Result<Void, any Error>?>(nil)
 }
 
 /// Why a feature folder could not be written.
