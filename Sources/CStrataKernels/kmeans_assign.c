@@ -5,6 +5,7 @@
 #include "CStrataKernels.h"
 
 #include <math.h>
+#include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #define STRATA_KERNELS_X86 1
@@ -46,6 +47,8 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 
 // Float: 8 lanes; a tile is 6 rows × 2 vectors (16 centers) = 12 accumulators.
 #define T float
+#define BITS uint32_t
+#define EXPONENT 0x7F800000u
 #define SUFFIX f32
 #define LANES 8
 #define TILE_ROWS 6
@@ -57,6 +60,7 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #define VSET1 _mm256_set1_ps
 #define VFMA _mm256_fmadd_ps
 #define VADD _mm256_add_ps
+#define VSUB _mm256_sub_ps
 #define VMIN _mm256_min_ps
 #define VCMPEQ_MASK(a, b) _mm256_movemask_ps(_mm256_cmp_ps((a), (b), _CMP_EQ_OQ))
 #define VSPREAD_MIN strata_spread_min_ps
@@ -64,6 +68,8 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #endif
 #include "kmeans_assign_impl.h"
 #undef T
+#undef BITS
+#undef EXPONENT
 #undef SUFFIX
 #undef LANES
 #undef TILE_ROWS
@@ -74,6 +80,7 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #undef VSET1
 #undef VFMA
 #undef VADD
+#undef VSUB
 #undef VMIN
 #undef VCMPEQ_MASK
 #undef VSPREAD_MIN
@@ -81,6 +88,8 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 
 // Double: 4 lanes; a tile is 3 rows × 4 vectors (16 centers) = 12 accumulators.
 #define T double
+#define BITS uint64_t
+#define EXPONENT 0x7FF0000000000000ull
 #define SUFFIX f64
 #define LANES 4
 #define TILE_ROWS 3
@@ -92,6 +101,7 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #define VSET1 _mm256_set1_pd
 #define VFMA _mm256_fmadd_pd
 #define VADD _mm256_add_pd
+#define VSUB _mm256_sub_pd
 #define VMIN _mm256_min_pd
 #define VCMPEQ_MASK(a, b) _mm256_movemask_pd(_mm256_cmp_pd((a), (b), _CMP_EQ_OQ))
 #define VSPREAD_MIN strata_spread_min_pd

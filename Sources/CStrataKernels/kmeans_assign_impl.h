@@ -233,6 +233,83 @@ void NAME(strata_kmeans_assign)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T
                           scratch, totals);
 }
 
+static double NAME(exact_inertia_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *centers,
+                                          const int32_t *labels, const T *weights) {
+    double inertia = 0;
+    for (ptrdiff_t i = 0; i < rows; i++) {
+        const T *row = x + i * d, *center = centers + (ptrdiff_t)labels[i] * d;
+        T squared = 0;
+        for (ptrdiff_t j = 0; j < d; j++) { const T diff = row[j] - center[j]; squared += diff * diff; }
+        inertia += weights ? (double)weights[i] * (double)squared : (double)squared;
+    }
+    return inertia;
+}
+
+#if STRATA_KERNELS_X86
+/// Each row's squared distance in vector lanes (then summed across lanes), so the additions over the
+/// features do not wait on each other.
+static STRATA_AVX2 double NAME(exact_inertia_avx2)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *centers,
+                                                  const int32_t *labels, const T *weights) {
+    double inertia = 0;
+    for (ptrdiff_t i = 0; i < rows; i++) {
+        const T *row = x + i * d, *center = centers + (ptrdiff_t)labels[i] * d;
+        V acc0 = VSET1(0), acc1 = VSET1(0);
+        ptrdiff_t j = 0;
+        for (; j + 2 * LANES <= d; j += 2 * LANES) {
+            const V a = VSUB(VLOADU(row + j), VLOADU(center + j));
+            const V b = VSUB(VLOADU(row + j + LANES), VLOADU(center + j + LANES));
+            acc0 = VFMA(a, a, acc0);
+            acc1 = VFMA(b, b, acc1);
+        }
+        for (; j + LANES <= d; j += LANES) {
+            const V a = VSUB(VLOADU(row + j), VLOADU(center + j));
+            acc0 = VFMA(a, a, acc0);
+        }
+        T lanes[LANES];
+        VSTOREU(lanes, VADD(acc0, acc1));
+        T squared = 0;
+        for (int lane = 0; lane < LANES; lane++) squared += lanes[lane];
+        for (; j < d; j++) { const T diff = row[j] - center[j]; squared += diff * diff; }
+        inertia += weights ? (double)weights[i] * (double)squared : (double)squared;
+    }
+    return inertia;
+}
+#endif
+
+double NAME(strata_kmeans_exact_inertia)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *centers,
+                                         const int32_t *labels, const T *weights, int portable) {
+#if STRATA_KERNELS_X86
+    if (!portable && strata_kernels_use_avx2()) return NAME(exact_inertia_avx2)(x, rows, d, centers, labels, weights);
+#endif
+    return NAME(exact_inertia_portable)(x, rows, d, centers, labels, weights);
+}
+
+/// Blocks of 256 elements are checked without branches (the exponent field all ones means NaN or infinity),
+/// which the compiler vectorizes; only a flagged block is scanned element by element.
+static inline BITS NAME(bits_of)(const T *value) {
+    BITS bits;
+    memcpy(&bits, value, sizeof bits);  // not a pointer cast: that would break C's aliasing rules
+    return bits;
+}
+
+ptrdiff_t NAME(strata_first_nonfinite)(const T *values, ptrdiff_t count) {
+    ptrdiff_t start = 0;
+    while (start < count) {
+        const ptrdiff_t end = count - start > 256 ? start + 256 : count;
+        BITS flagged = 0;
+        for (ptrdiff_t index = start; index < end; index++) {
+            flagged |= (BITS)((NAME(bits_of)(values + index) & EXPONENT) == EXPONENT);
+        }
+        if (flagged) {
+            for (ptrdiff_t index = start; index < end; index++) {
+                if ((NAME(bits_of)(values + index) & EXPONENT) == EXPONENT) return index;
+            }
+        }
+        start = end;
+    }
+    return -1;
+}
+
 #undef NAME
 #undef NAME2
 #undef NAME3

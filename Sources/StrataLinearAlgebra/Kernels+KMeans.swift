@@ -570,8 +570,8 @@ extension KMeansKernels {
 
     /// The first NaN or infinite element as `(row, column)`, or nil when all are finite.
     public static func firstNonFinite<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (row: Int, column: Int)? {
-        if S.self == Float.self { return _firstNonFinite(same(x) as Matrix<Float>, workers: workers) }
-        if S.self == Double.self { return _firstNonFinite(same(x) as Matrix<Double>, workers: workers) }
+        if S.self == Float.self { return _fusedFirstNonFinite(same(x) as Matrix<Float>, workers: workers) }
+        if S.self == Double.self { return _fusedFirstNonFinite(same(x) as Matrix<Double>, workers: workers) }
         return _firstNonFinite(x, workers: workers)
     }
 
@@ -621,12 +621,12 @@ extension KMeansKernels {
         _ x: Matrix<S>, centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>, sampleWeights: [S]?, workers: Int
     ) -> Double {
         if S.self == Float.self {
-            return _exactInertia(same(x) as Matrix<Float>, centers: same(centers), labels: labels,
-                                 sampleWeights: same(sampleWeights), workers: workers)
+            return _fusedExactInertia(same(x) as Matrix<Float>, centers: same(centers), labels: labels,
+                                      sampleWeights: same(sampleWeights), workers: workers)
         }
         if S.self == Double.self {
-            return _exactInertia(same(x) as Matrix<Double>, centers: same(centers), labels: labels,
-                                 sampleWeights: same(sampleWeights), workers: workers)
+            return _fusedExactInertia(same(x) as Matrix<Double>, centers: same(centers), labels: labels,
+                                      sampleWeights: same(sampleWeights), workers: workers)
         }
         return _exactInertia(x, centers: centers, labels: labels, sampleWeights: sampleWeights, workers: workers)
     }

@@ -24,6 +24,10 @@ protocol FusedKMeansScalar: BLASScalar {
         weights: UnsafePointer<Self>?, labels: UnsafeMutablePointer<Int32>, sums: UnsafeMutablePointer<Double>?,
         chunkSums: UnsafeMutablePointer<Self>?, chunkRows: Int, clusterWeights: UnsafeMutablePointer<Double>,
         scratch: UnsafeMutablePointer<Self>, totals: UnsafeMutablePointer<strata_kmeans_assign_totals>, portable: Bool)
+    static func _kmeansExactInertia(
+        _ x: UnsafePointer<Self>, rows: Int, features: Int, centers: UnsafePointer<Self>, labels: UnsafePointer<Int32>,
+        weights: UnsafePointer<Self>?) -> Double
+    static func _firstNonFinite(_ values: UnsafePointer<Self>, count: Int) -> Int
 }
 
 extension Float: FusedKMeansScalar {
@@ -41,6 +45,13 @@ extension Float: FusedKMeansScalar {
         strata_kmeans_assign_f32(x, rows, features, packed, clusters, weights, labels, sums, chunkSums, chunkRows,
                                  clusterWeights, scratch, totals, portable ? 1 : 0)
     }
+    static func _kmeansExactInertia(
+        _ x: UnsafePointer<Float>, rows: Int, features: Int, centers: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+        weights: UnsafePointer<Float>?
+    ) -> Double {
+        strata_kmeans_exact_inertia_f32(x, rows, features, centers, labels, weights, 0)
+    }
+    static func _firstNonFinite(_ values: UnsafePointer<Float>, count: Int) -> Int { strata_first_nonfinite_f32(values, count) }
 }
 
 extension Double: FusedKMeansScalar {
@@ -58,6 +69,13 @@ extension Double: FusedKMeansScalar {
         strata_kmeans_assign_f64(x, rows, features, packed, clusters, weights, labels, sums, chunkSums, chunkRows,
                                  clusterWeights, scratch, totals, portable ? 1 : 0)
     }
+    static func _kmeansExactInertia(
+        _ x: UnsafePointer<Double>, rows: Int, features: Int, centers: UnsafePointer<Double>, labels: UnsafePointer<Int32>,
+        weights: UnsafePointer<Double>?
+    ) -> Double {
+        strata_kmeans_exact_inertia_f64(x, rows, features, centers, labels, weights, 0)
+    }
+    static func _firstNonFinite(_ values: UnsafePointer<Double>, count: Int) -> Int { strata_first_nonfinite_f64(values, count) }
 }
 
 extension KMeansKernels {
@@ -120,6 +138,41 @@ extension KMeansKernels {
             return result
         }
         return reduce(partials, clusters: k, sumCount: sumCount)
+    }
+
+    /// `Σ wᵢ ‖xᵢ − c_{labelᵢ}‖²` computed directly (not through `‖c‖² − 2x·c`), in vector lanes per row.
+    static func _fusedExactInertia<S: FusedKMeansScalar>(
+        _ x: Matrix<S>, centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>, sampleWeights: [S]?, workers: Int
+    ) -> Double {
+        let d = x.columns
+        precondition(centers.columns == d && labels.count == x.rows, "exactInertia: shapes")
+        let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> Double in
+            x.elements.withUnsafeBufferPointer { px in
+                centers.elements.withUnsafeBufferPointer { pc in
+                    var inertia = 0.0
+                    withRowWeights(sampleWeights, from: range.lowerBound) { rowWeights in
+                        inertia = S._kmeansExactInertia(px.baseAddress! + range.lowerBound * d, rows: range.count,
+                                                        features: d, centers: pc.baseAddress!,
+                                                        labels: labels.storage + range.lowerBound, weights: rowWeights)
+                    }
+                    return inertia
+                }
+            }
+        }
+        return parts.reduce(0, +)
+    }
+
+    /// The first NaN or infinite element as `(row, column)`, from vectorized blocks of the elements.
+    static func _fusedFirstNonFinite<S: FusedKMeansScalar>(_ x: Matrix<S>, workers: Int) -> (row: Int, column: Int)? {
+        let d = x.columns
+        let found = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> Int? in
+            x.elements.withUnsafeBufferPointer { px in
+                let index = S._firstNonFinite(px.baseAddress! + range.lowerBound * d, count: range.count * d)
+                return index < 0 ? nil : range.lowerBound * d + index
+            }
+        }
+        guard let index = found.lazy.compactMap({ $0 }).first else { return nil }
+        return (index / d, index % d)
     }
 
     /// Calls `body` with a pointer to `weights[start...]`, or nil when there are no weights.

@@ -145,6 +145,52 @@ struct KMeansKernelTests {
         #expect(a.inertiaWithoutRowNorms == b.inertiaWithoutRowNorms)
     }
 
+    /// The vectorized exact inertia equals the plain Swift loop up to rounding, with and without weights.
+    func exactInertiaMatchesTheSwiftLoop<S: FusedKMeansScalar>(_: S.Type) {
+        var rng = SplitMix64(seed: 17)
+        for (n, d, k) in [(1, 1, 1), (50, 7, 3), (301, 16, 5), (700, 33, 9), (64, 40, 2)] {
+            let x: Matrix<S> = Reference.random(n, d, using: &rng)
+            let centers: Matrix<S> = Reference.random(k, d, using: &rng)
+            let labels = DisjointWriteBuffer<Int32>(repeating: 0, count: n)
+            for i in 0..<n { labels[i] = Int32(truncatingIfNeeded: (i * 7) % k) }
+            for weights in [nil, (0..<n).map { _ in S(Double.random(in: 0...3, using: &rng)) }] as [[S]?] {
+                let fused = KMeansKernels._fusedExactInertia(x, centers: centers, labels: labels, sampleWeights: weights,
+                                                             workers: 2)
+                let plain = KMeansKernels._exactInertia(x, centers: centers, labels: labels, sampleWeights: weights,
+                                                        workers: 2)
+                #expect(abs(fused - plain) <= Double(S.ulpOfOne) * 64 * Swift.max(plain, 1), "n \(n) d \(d) k \(k)")
+            }
+        }
+    }
+
+    @Test func exactInertiaMatchesTheSwiftLoopFloat() { exactInertiaMatchesTheSwiftLoop(Float.self) }
+    @Test func exactInertiaMatchesTheSwiftLoopDouble() { exactInertiaMatchesTheSwiftLoop(Double.self) }
+
+    /// The blocked non-finite scan finds the first NaN or infinity wherever it is: first and last element,
+    /// either side of a 256-element block boundary and of a worker's range, several at once.
+    func firstNonFiniteFindsTheFirst<S: FusedKMeansScalar>(_: S.Type) {
+        let (n, d) = (300, 7)
+        let clean = Matrix<S>(rows: n, columns: d, elements: (0..<(n * d)).map { S($0 % 13) - 6 })
+        #expect(KMeansKernels._fusedFirstNonFinite(clean, workers: 3) == nil)
+        let bad: [S] = [.nan, -.nan, .infinity, -.infinity, .signalingNaN]
+        for position in [0, 1, 255, 256, 257, 699, 700, 1049, 1050, n * d - 1] {
+            for value in bad {
+                var elements = clean.elements
+                elements[position] = value
+                if position + 300 < n * d { elements[position + 300] = .nan }
+                let found = KMeansKernels._fusedFirstNonFinite(Matrix(rows: n, columns: d, elements: elements), workers: 3)
+                #expect(found?.row == position / d && found?.column == position % d, "position \(position) \(value)")
+            }
+        }
+        // Largest finite values are not flagged.
+        let extremes = Matrix<S>(rows: 2, columns: 2, elements: [S.greatestFiniteMagnitude, -S.greatestFiniteMagnitude,
+                                                                  S.leastNonzeroMagnitude, 0])
+        #expect(KMeansKernels._fusedFirstNonFinite(extremes, workers: 1) == nil)
+    }
+
+    @Test func firstNonFiniteFindsTheFirstFloat() { firstNonFiniteFindsTheFirst(Float.self) }
+    @Test func firstNonFiniteFindsTheFirstDouble() { firstNonFiniteFindsTheFirst(Double.self) }
+
     /// The automatic choice is the fused kernel up to the measured crossover and GEMM beyond it.
     @Test func automaticChoiceFollowsTheCrossover() {
         #expect(KMeansKernels.fusedAssignmentIsFaster(Float.self, clusterCount: 16, featureCount: 32))

@@ -50,6 +50,17 @@ void strata_kmeans_assign_f64(const double *x, ptrdiff_t rows, ptrdiff_t d, cons
 ptrdiff_t strata_kmeans_scratch_count_f32(ptrdiff_t k);
 ptrdiff_t strata_kmeans_scratch_count_f64(ptrdiff_t k);
 
+/// `Σ wᵢ ‖xᵢ − c_{labels[i]}‖²` over `rows` rows (`weights` NULL: all ones), each row's squared distance
+/// summed in the working precision over the features and the rows' terms in double.
+double strata_kmeans_exact_inertia_f32(const float *x, ptrdiff_t rows, ptrdiff_t d, const float *centers,
+                                       const int32_t *labels, const float *weights, int portable);
+double strata_kmeans_exact_inertia_f64(const double *x, ptrdiff_t rows, ptrdiff_t d, const double *centers,
+                                       const int32_t *labels, const double *weights, int portable);
+
+/// The index of the first NaN or infinite element among `count`, or -1 when all are finite.
+ptrdiff_t strata_first_nonfinite_f32(const float *values, ptrdiff_t count);
+ptrdiff_t strata_first_nonfinite_f64(const double *values, ptrdiff_t count);
+
 /// 1 when this CPU runs the AVX2/FMA path, 0 when it takes the portable one.
 int strata_kernels_use_avx2(void);
 
