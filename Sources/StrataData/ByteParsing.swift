@@ -20,9 +20,17 @@ public enum ByteParsing {
     /// Whether any of the eight bytes of `word` is `byte` (the classic "has zero byte" test on `word ^ byte·0x01…01`).
     @inlinable @inline(__always)
     static func containsByte(_ word: UInt64, _ byte: UInt8) -> Bool {
+        matchBits(word, byte) != 0
+    }
+
+    /// Nonzero when a byte of `word` is `byte`; its lowest set bit is the top bit of the first (lowest
+    /// addressed) such byte, so `trailingZeroBitCount / 8` is that byte's index. (Bits above it may be
+    /// false positives from the borrow, never bits below.)
+    @inlinable @inline(__always)
+    static func matchBits(_ word: UInt64, _ byte: UInt8) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let x = word ^ (ones &* UInt64(byte))
-        return (x &- ones) & ~x & (ones << 7) != 0
+        return (x &- ones) & ~x & (ones << 7)
     }
 
     /// `YYYY-MM-DD` as days since 1970-01-01; the date must exist (so `2023-02-29` is rejected).

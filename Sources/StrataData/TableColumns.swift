@@ -68,6 +68,13 @@ public struct TextColumn: Sendable, Equatable {
         offsets.append(contentsOf: other.offsets.dropFirst().map { $0 + base })
     }
 
+    /// Removes every row, keeping the buffers.
+    mutating func removeAll() {
+        storage.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        offsets.append(0)
+    }
+
     mutating func truncate(to rows: Int) {
         storage.removeSubrange(offsets[rows]...)
         offsets.removeSubrange((rows + 1)...)

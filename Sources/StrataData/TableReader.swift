@@ -99,6 +99,7 @@ struct TableReader {
         let policy = self.policy
         let expectedFields = reader.header.count
         var pending: [Part] = []
+        var spare: [Part] = []
         while true {
             let next: CSVBatch?
             do { next = try reader.nextBatch() } catch {
@@ -115,9 +116,15 @@ struct TableReader {
                 let estimate = batch.count + Int(Double(reader.remainingBytes) / bytesPerRecord * 1.1) + 1024
                 table.withLock { $0.reserve(estimate) }
             }
-            // Several ranges per core, so the appending task shares the cores evenly with them.
+            // Several ranges per core, so the appending task shares the cores evenly with them, and a core
+            // slowed by other processes does not hold up the batch for long.
             let ranges = batch.count >= parallelThreshold ? min(2 * Parallel.processorCount, batch.count) : 1
             let previous = pending
+            pending = []
+            // Parts appended in the previous step, whose buffers this step's ranges reuse: each range takes
+            // one out of the pool, so it holds the only reference to the buffers.
+            let recycled = Mutex(spare.map { Optional($0) })
+            spare = []
             let tasks = Parallel.map(rangesOf: ranges + 1, workers: ranges + 1) { task -> Part? in
                 if task.lowerBound == 0 {
                     table.withLock { $0.append(previous) }
@@ -125,8 +132,10 @@ struct TableReader {
                 }
                 let records = Parallel.partition(batch.count, into: ranges)[task.lowerBound - 1]
                 return Self.convert(batch, records: records, plans: plans, expectedFields: expectedFields,
-                                    patients: patients, stopAtFirstError: policy.maxBadRows == 0)
+                                    patients: patients, stopAtFirstError: policy.maxBadRows == 0,
+                                    recycled: recycled.withLock { $0.indices.contains(task.lowerBound - 1) ? $0[task.lowerBound - 1].take() : nil })
             }
+            spare = previous
             pending = tasks.compactMap { $0 }
             if let failure = table.withLock({ $0.failure }) { throw failure }
         }
@@ -242,19 +251,29 @@ struct TableReader {
         }
     }
 
+    /// Converts `records` of `batch`; `recycled` is an appended part whose buffers are reused (emptied).
     static func convert(_ batch: CSVBatch, records: Range<Int>, plans: [ColumnPlan], expectedFields: Int,
-                        patients: PatientIdentifiers?, stopAtFirstError: Bool) -> Part {
-        var builders = plans.map { plan -> ColumnBuilder in
-            var builder = ColumnBuilder(plan: plan)
-            builder.reserve(records.count)
-            return builder
+                        patients: PatientIdentifiers?, stopAtFirstError: Bool, recycled: consuming Part? = nil) -> Part {
+        var builders: [ColumnBuilder]
+        var lines: [Int]
+        if var part = recycled.take() {
+            // Moved out, so the buffers are referenced only here and are emptied in place.
+            builders = part.builders
+            lines = part.lines
+            part.builders = []
+            part.lines = []
+            for index in builders.indices { builders[index].removeAll() }
+            lines.removeAll(keepingCapacity: true)
+        } else {
+            builders = plans.map { ColumnBuilder(plan: $0) }
+            lines = []
         }
+        for index in builders.indices { builders[index].reserve(records.count) }
+        lines.reserveCapacity(records.count)
         // Plain per-column facts, so the hot loop never copies a plan.
         let fieldIndices = plans.map { $0.fieldIndex ?? -1 }
         let isPlain = plans.map { $0.fieldIndex != nil && $0.mapKeys == nil && $0.constant == nil }
         var splitter = CSVFieldSplitter(capacity: expectedFields + 1)
-        var lines: [Int] = []
-        lines.reserveCapacity(records.count)
         var errors: [IngestError] = []
         var rowCount = 0
         let bytes = batch.bytes.span
@@ -370,6 +389,19 @@ struct ColumnBuilder: Sendable {
         case .text: text.offsets.reserveCapacity(capacity + 1)
         case .unused: break
         }
+    }
+
+    /// Empties the column, keeping its buffers (a part's builders are reused from batch to batch, so their
+    /// pages are touched once, not once per batch).
+    mutating func removeAll() {
+        days.removeAll(keepingCapacity: true)
+        seconds.removeAll(keepingCapacity: true)
+        numbers.removeAll(keepingCapacity: true)
+        levels.removeAll(keepingCapacity: true)
+        codes.removeAll(keepingCapacity: true)
+        dictionary = ByteStringTable()
+        text.removeAll()
+        unusedCount = 0
     }
 
     /// Converts and appends one field.

@@ -18,8 +18,12 @@ public enum FeatureExtractor {
         let context = ExtractionContext(export, asOf: day, definitions: definitions)
         let width = definitions.count
         let patientCount = export.patients.count
-        let parts = Parallel.map(rangesOf: patientCount, workers: workers) { range in
-            var values = [Double](repeating: 0, count: range.count * width)
+        var parts = Parallel.map(rangesOf: patientCount, workers: workers) { range in
+            // The first range's array has room for the whole matrix: the others are appended to it, so only
+            // they are copied (reserved but untouched capacity costs no memory).
+            var values: [Double] = []
+            values.reserveCapacity(range.lowerBound == 0 ? patientCount * width : range.count * width)
+            values.append(contentsOf: repeatElement(0, count: range.count * width))
             var facts = PatientFacts(context: context)
             for patient in range {
                 facts.collect(patient: patient, export: export, context: context)
@@ -28,9 +32,10 @@ public enum FeatureExtractor {
             }
             return values
         }
-        var elements: [Double] = []
-        elements.reserveCapacity(patientCount * width)
-        for part in parts { elements.append(contentsOf: part) }
+        guard !parts.isEmpty else { return Matrix(rows: patientCount, columns: width, elements: []) }
+        var elements = parts[0]
+        parts[0] = []  // `elements` is now the only reference: appending does not copy it
+        for part in parts.dropFirst() { elements.append(contentsOf: part) }
         return Matrix(rows: patientCount, columns: width, elements: elements)
     }
 }

@@ -116,7 +116,7 @@ public enum FeatureOutput {
                 }
                 return bytes
             }
-            for part in parts { handle.write(Data(part)) }
+            for part in parts { try handle.write(contentsOf: part) }
             start = end
         }
     }

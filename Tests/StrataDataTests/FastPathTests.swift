@@ -126,3 +126,51 @@ struct UnusedTextColumnTests {
         #expect(kept != nil && kept?.description == unused?.description)
     }
 }
+
+@Suite("Field splitting")
+struct FieldSplittingTests {
+    @Test func matchBitsFindTheFirstMatchingByte() {
+        var generator = SplitMix64(seed: 17)
+        for _ in 0..<20_000 {
+            let alphabet: [UInt8] = [0x2C, 0x2B, 0x2D, 0x22, 0x21, 0x23, 0x00, 0xFF, 0x80, 0x41]
+            var word: UInt64 = 0
+            var bytes: [UInt8] = []
+            for k in 0..<8 {
+                let byte = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                bytes.append(byte)
+                word |= UInt64(byte) << (8 * UInt64(k))
+            }
+            let found = ByteParsing.matchBits(word, 0x2C) | ByteParsing.matchBits(word, 0x22)
+            let first = bytes.firstIndex { $0 == 0x2C || $0 == 0x22 }
+            #expect((found == 0 ? nil : found.trailingZeroBitCount >> 3) == first, "\(bytes)")
+        }
+    }
+
+    @Test func fieldsOfEveryLengthAroundEightBytes() throws {
+        // Property: fields of 0 to 20 bytes (ASCII and multi-byte UTF-8), quoted or not, split back into
+        // themselves; stray quotes at any offset are still found.
+        var generator = SplitMix64(seed: 23)
+        var text = "a,b,c\n"
+        var expected: [[String]] = []
+        let alphabet = Array("xy1-\u{e9}\u{1F600}")
+        for _ in 0..<400 {
+            var row: [String] = []
+            for _ in 0..<3 {
+                var value = ""
+                for _ in 0..<Int(generator.next() % 21) { value.append(alphabet[Int(generator.next() % UInt64(alphabet.count))]) }
+                row.append(value)
+            }
+            expected.append(row)
+            text += row.enumerated().map { $0.offset == 1 && generator.next() % 2 == 0 ? "\"\($0.element)\"" : $0.element }
+                .joined(separator: ",") + (generator.next() % 2 == 0 ? "\n" : "\r\n")
+        }
+        let url = try temporaryFile(text)
+        #expect(try readAll(url).records == expected)
+        for offset in 1..<12 {
+            let stray = try temporaryFile("a,b\n1," + String(repeating: "z", count: offset) + "\"q\"\n")
+            let error = #expect(throws: IngestError.self) { _ = try readAll(stray) }
+            #expect(error?.kind == .strayQuote)
+            #expect(error?.column == 3 + offset)
+        }
+    }
+}
