@@ -512,8 +512,9 @@ struct ColumnBuilder: Sendable {
         case .unused: unusedCount += other.unusedCount
         case .dictionary:
             if dictionary.count == 0 && codes.isEmpty {
+                // The first part's codes need no renumbering; appended (not assigned) to keep the reservation.
                 dictionary = other.dictionary
-                codes = other.codes
+                codes.append(contentsOf: other.codes)
                 return
             }
             var renumber = [Int32](repeating: -1, count: other.dictionary.count)
