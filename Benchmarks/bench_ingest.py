@@ -24,6 +24,9 @@ features:
   leads: false
   conditions: false
   services: {max_categories: 8}
+  upcoming: {windows: []}
+  visit_intervals: {due_windows: []}
+  outreach: false
   standardize: false
 """
 

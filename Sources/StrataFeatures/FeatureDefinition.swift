@@ -43,6 +43,12 @@ public enum FeatureDefinition: Sendable, Equatable {
     case hasUpcomingAppointment
     /// Day of the next such appointment - T. Missing without one.
     case daysUntilNextAppointment
+    /// 1 when a visit booked by T is scheduled within `days` days after T.
+    case bookedWithin(days: Int)
+    /// 1 when the last completed visit plus the usual interval falls in (T, T + days]; 0 when overdue or unknown.
+    case dueWithin(days: Int)
+    /// Messages of the named campaigns sent since the last completed visit (all of them without a visit).
+    case outreachSinceLastVisit(campaigns: [String])
     /// 1 when the patient has a condition with one of `codes`, onset at or before T or unknown.
     case condition(codes: [String])
     /// 1 when the patient's latest lead (created at or before T) has this source; nil: a source no other column names.
@@ -125,6 +131,12 @@ extension FeatureDefinition {
         default: break
         }
         if column.family == "frequency" { return .visits(windowDays: Int(try parameter("window_days"))) }
+        if column.name.hasPrefix("booked_within_") { return .bookedWithin(days: Int(try parameter("window_days"))) }
+        if column.name.hasPrefix("due_within_") { return .dueWithin(days: Int(try parameter("window_days"))) }
+        if column.name == "outreach_since_last_visit" {
+            guard let campaigns = column.levels else { throw FeatureDefinitionError(column: column.name, problem: "campaign list missing") }
+            return .outreachSinceLastVisit(campaigns: campaigns)
+        }
         if let name = suffix("sex."), let sex = Sex.allCases.first(where: { $0.name == name }) { return .sex(sex) }
         if suffix("service_count.") != nil {
             return .serviceCount(level: column.levels?.first, named: named("service_count."))

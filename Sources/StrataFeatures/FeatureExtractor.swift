@@ -61,6 +61,8 @@ struct ExtractionContext: Sendable {
     let leadSourceSlot: [Int]
     let leadInterestSlot: [Int]
     let needsVisitDays: Bool
+    /// Per campaign code: whether it counts as outreach (empty when no definition counts outreach).
+    let outreachCampaign: [Bool]
     /// Per definition: its window slot (visits), category slot (services, leads) or flag index (conditions).
     let slotOfDefinition: [Int]
 
@@ -74,15 +76,20 @@ struct ExtractionContext: Sendable {
         var namedServices: [String] = [], namedSources: [String] = [], namedInterests: [String] = []
         var conditionCodeSets: [[Bool]] = []
         var needsVisitDays = false
+        var outreachCampaigns: Set<String>?
         for definition in definitions {
             switch definition {
             case .visits(let window):
                 usesAppointments = true
                 if !windows.contains(window) { windows.append(window) }
             case .daysSinceLastVisit, .totalAmount, .meanAmount, .noShowRate, .cancellationRate, .meanBookingLeadDays,
-                 .hasUpcomingAppointment, .daysUntilNextAppointment:
+                 .hasUpcomingAppointment, .daysUntilNextAppointment, .bookedWithin:
                 usesAppointments = true
-            case .meanVisitInterval, .visitIntervalSpread, .overdueRatio:
+            case .outreachSinceLastVisit(let campaigns):
+                usesAppointments = true
+                usesCommunications = true
+                outreachCampaigns = Set(campaigns)
+            case .meanVisitInterval, .visitIntervalSpread, .overdueRatio, .dueWithin:
                 usesAppointments = true
                 needsVisitDays = true
             case .serviceCount(_, let named):
@@ -124,6 +131,7 @@ struct ExtractionContext: Sendable {
         leadSourceSlot = slots(export.leads.source.levels, named: namedSources)
         leadInterestSlot = slots(export.leads.interest.levels, named: namedInterests)
         self.needsVisitDays = needsVisitDays
+        outreachCampaign = outreachCampaigns.map { wanted in export.communications.campaign.levels.map { wanted.contains($0) } } ?? []
         var conditionIndex = 0
         slotOfDefinition = definitions.map { definition in
             switch definition {
@@ -143,6 +151,8 @@ struct ExtractionContext: Sendable {
 struct PatientFacts {
     var visitCount = 0
     var lastVisitDay = Int32.min
+    var lastVisitAt = Int64.min
+    var outreachCount = 0
     var amountSum = 0.0
     var amountCount = 0
     var windowCounts: [Int]
@@ -168,7 +178,7 @@ struct PatientFacts {
 
     mutating func collect(patient: Int, export: ClinicExport, context: ExtractionContext) {
         let cutoff = context.cutoff, asOf = context.asOf
-        visitCount = 0; lastVisitDay = .min; amountSum = 0; amountCount = 0
+        visitCount = 0; lastVisitDay = .min; lastVisitAt = .min; amountSum = 0; amountCount = 0
         for index in windowCounts.indices { windowCounts[index] = 0 }
         visitDays.removeAll(keepingCapacity: true)
         outcomes = 0; noShows = 0; cancellations = 0; leadTimeSum = 0; leadTimeCount = 0
@@ -199,6 +209,7 @@ struct PatientFacts {
                     visitCount += 1
                     let day = CivilDate.day(ofTimestamp: scheduled)
                     lastVisitDay = max(lastVisitDay, day)
+                    lastVisitAt = max(lastVisitAt, scheduled)
                     let amount = appointments.amount[row]
                     if !amount.isNaN {
                         amountSum += amount
@@ -225,12 +236,18 @@ struct PatientFacts {
         if let groups = context.communicationGroups {
             for index in channelCounts.indices { channelCounts[index] = 0 }
             lastContact = .min
+            outreachCount = 0
             let communications = export.communications
+            let outreachCampaign = context.outreachCampaign
             for position in groups.range(of: patient) {
                 let row = Int(groups.rows[position])
                 let sent = communications.sentAt[row]
                 guard sent < cutoff else { continue }
                 lastContact = max(lastContact, sent)
+                if !outreachCampaign.isEmpty && sent > lastVisitAt {
+                    let campaign = communications.campaign.codes[row]
+                    if campaign >= 0 && outreachCampaign[Int(campaign)] { outreachCount += 1 }
+                }
                 let base = Int(communications.channel[row].rawValue) * 4
                 channelCounts[base] += 1
                 let opened = communications.openedAt[row], clicked = communications.clickedAt[row]
@@ -320,6 +337,12 @@ struct PatientFacts {
             case .hasUpcomingAppointment: value = hasUpcoming ? 1 : 0
             case .daysUntilNextAppointment:
                 value = hasUpcoming ? Double(CivilDate.day(ofTimestamp: nextScheduled) - asOf) : .nan
+            case .bookedWithin(let days):
+                value = hasUpcoming && Int(CivilDate.day(ofTimestamp: nextScheduled) - asOf) <= days ? 1 : 0
+            case .dueWithin(let days):
+                let due = intervalMean - daysSinceLastVisit  // NaN (→ 0) without a usual interval
+                value = due > 0 && due <= Double(days) ? 1 : 0
+            case .outreachSinceLastVisit: value = Double(outreachCount)
             case .condition: value = conditionFlags[context.slotOfDefinition[column]] ? 1 : 0
             case .leadSource:
                 value = leadIndicator(export.leads.source.codes, slots: context.leadSourceSlot, slot: context.slotOfDefinition[column])

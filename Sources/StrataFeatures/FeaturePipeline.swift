@@ -103,11 +103,15 @@ public enum FeaturePipeline {
                 add("sex.\(sex.name)", "demographics", "sex: \(sex.name)", levels: [sex.name])
             }
         }
-        if spec.visitIntervals.parameters != nil {
+        if let intervals = spec.visitIntervals.parameters {
             add("mean_visit_interval_days", "visit_intervals", "usual days between visits", missing: .median)
             add("visit_interval_spread_days", "visit_intervals", "spread of days between visits", missing: .median)
             add("overdue_ratio", "visit_intervals", "days since last visit over usual interval", transforms: ["clip(0,10)"],
                 missing: .median)
+            for window in intervals.dueWindows {
+                add("due_within_\(window)d", "visit_intervals", "next visit due within \(window) days",
+                    parameters: ["window_days": Double(window)])
+            }
         }
         if let attendance = spec.attendance.parameters {
             add("no_show_rate", "attendance", "no-show rate",
@@ -147,9 +151,17 @@ public enum FeaturePipeline {
         if spec.contactRecency.parameters != nil {
             add("days_since_last_contact", "contact_recency", "days since last message", missing: .max)
         }
-        if spec.upcoming.parameters != nil {
+        if let upcoming = spec.upcoming.parameters {
             add("has_upcoming_appointment", "upcoming", "has an upcoming appointment")
             add("days_until_next_appointment", "upcoming", "days until next appointment", missing: .max)
+            for window in upcoming.windows {
+                add("booked_within_\(window)d", "upcoming", "visit booked in the next \(window) days",
+                    parameters: ["window_days": Double(window)])
+            }
+        }
+        if let outreach = spec.outreach.parameters {
+            add("outreach_since_last_visit", "outreach", "recall messages since last visit", transforms: ["log1p"],
+                levels: outreach.campaigns)
         }
         if let conditions = spec.conditions.parameters {
             for (name, codes) in conditions.codes.sorted(by: { $0.key < $1.key }) {

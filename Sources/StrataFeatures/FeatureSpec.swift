@@ -19,13 +19,14 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     public var monetary: FamilySwitch<EmptyParameters>
     public var tenure: FamilySwitch<EmptyParameters>
     public var demographics: FamilySwitch<EmptyParameters>
-    public var visitIntervals: FamilySwitch<EmptyParameters>
+    public var visitIntervals: FamilySwitch<VisitIntervalParameters>
     public var attendance: FamilySwitch<AttendanceParameters>
     public var bookingLeadTime: FamilySwitch<EmptyParameters>
     public var services: FamilySwitch<CategoryParameters>
     public var engagement: FamilySwitch<EngagementParameters>
     public var contactRecency: FamilySwitch<EmptyParameters>
-    public var upcoming: FamilySwitch<EmptyParameters>
+    public var upcoming: FamilySwitch<UpcomingParameters>
+    public var outreach: FamilySwitch<OutreachParameters>
     public var conditions: FamilySwitch<ConditionParameters>
     public var leads: FamilySwitch<CategoryParameters>
     /// Standardize every column with the training mean and standard deviation.
@@ -38,13 +39,14 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
                 monetary: FamilySwitch<EmptyParameters> = .on(.init()),
                 tenure: FamilySwitch<EmptyParameters> = .on(.init()),
                 demographics: FamilySwitch<EmptyParameters> = .on(.init()),
-                visitIntervals: FamilySwitch<EmptyParameters> = .on(.init()),
+                visitIntervals: FamilySwitch<VisitIntervalParameters> = .on(.init()),
                 attendance: FamilySwitch<AttendanceParameters> = .on(.init()),
                 bookingLeadTime: FamilySwitch<EmptyParameters> = .on(.init()),
                 services: FamilySwitch<CategoryParameters> = .on(.init()),
                 engagement: FamilySwitch<EngagementParameters> = .on(.init()),
                 contactRecency: FamilySwitch<EmptyParameters> = .on(.init()),
-                upcoming: FamilySwitch<EmptyParameters> = .on(.init()),
+                upcoming: FamilySwitch<UpcomingParameters> = .on(.init()),
+                outreach: FamilySwitch<OutreachParameters> = .on(.init()),
                 conditions: FamilySwitch<ConditionParameters> = .on(.init()),
                 leads: FamilySwitch<CategoryParameters> = .on(.init()),
                 standardize: Bool = true, columns: [String: ColumnSettings] = [:]) {
@@ -60,6 +62,7 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         self.engagement = engagement
         self.contactRecency = contactRecency
         self.upcoming = upcoming
+        self.outreach = outreach
         self.conditions = conditions
         self.leads = leads
         self.standardize = standardize
@@ -69,18 +72,26 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     /// The tables the turned-on families read (patients always; consents never).
     public var tablesNeeded: Set<CanonicalTable> {
         var tables: Set<CanonicalTable> = [.patients, .appointments]
-        if engagement.parameters != nil || contactRecency.parameters != nil { tables.insert(.communications) }
+        if engagement.parameters != nil || contactRecency.parameters != nil || outreach.parameters != nil {
+            tables.insert(.communications)
+        }
         if let conditions = conditions.parameters, !conditions.codes.isEmpty { tables.insert(.conditions) }
         if leads.parameters != nil { tables.insert(.leads) }
         return tables
     }
 
-    /// Canonical text columns no feature family reads, whatever the spec: the readers check them but need not
-    /// keep them (at 10M appointments and 18M messages, providers and campaigns are the largest such columns).
-    public static let unusedTextColumns: [CanonicalTable: Set<String>] = [
+    /// Canonical text columns no feature family of this spec reads: the readers check them but need not keep
+    /// them (at 10M appointments and 18M messages, providers and campaigns are the largest such columns).
+    public var unusedTextColumns: [CanonicalTable: Set<String>] {
+        var unused = Self.neverReadTextColumns
+        if outreach.parameters == nil { unused[.communications, default: []].insert("campaign") }
+        return unused
+    }
+
+    /// Canonical text columns no feature family reads, whatever the spec.
+    public static let neverReadTextColumns: [CanonicalTable: Set<String>] = [
         .patients: ["first_name", "postal_code", "email", "phone"],
         .appointments: ["provider"],
-        .communications: ["campaign"],
         .conditions: ["description"],
     ]
 
@@ -94,7 +105,7 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         case bookingLeadTime = "booking_lead_time"
         case services, engagement
         case contactRecency = "contact_recency"
-        case upcoming, conditions, leads, standardize, columns
+        case upcoming, outreach, conditions, leads, standardize, columns
     }
 
     public init(from decoder: Decoder) throws {
@@ -113,6 +124,7 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         engagement = try c.decodeIfPresent(FamilySwitch.self, forKey: .engagement) ?? defaults.engagement
         contactRecency = try c.decodeIfPresent(FamilySwitch.self, forKey: .contactRecency) ?? defaults.contactRecency
         upcoming = try c.decodeIfPresent(FamilySwitch.self, forKey: .upcoming) ?? defaults.upcoming
+        outreach = try c.decodeIfPresent(FamilySwitch.self, forKey: .outreach) ?? defaults.outreach
         conditions = try c.decodeIfPresent(FamilySwitch.self, forKey: .conditions) ?? defaults.conditions
         leads = try c.decodeIfPresent(FamilySwitch.self, forKey: .leads) ?? defaults.leads
         standardize = try c.decodeIfPresent(Bool.self, forKey: .standardize) ?? true
@@ -172,12 +184,58 @@ public struct FrequencyParameters: Codable, Sendable, Equatable, DefaultConstruc
     public init() { windows = [90, 365, 730] }
     public init(windows: [Int]) { self.windows = windows }
     public init(from decoder: Decoder) throws {
-        try UnknownKeys.check(decoder, allowed: ["windows"])
+        windows = try decodeWindows(decoder, key: "windows", naming: "frequency window", default: [90, 365, 730])
+    }
+}
+
+/// Decodes a list of positive day counts under `key` (default when absent).
+private func decodeWindows(_ decoder: Decoder, key: String, naming what: String, default defaultWindows: [Int]) throws -> [Int] {
+    try UnknownKeys.check(decoder, allowed: [key])
+    let c = try decoder.container(keyedBy: UnknownKeys.AnyKey.self)
+    let windows = try c.decodeIfPresent([Int].self, forKey: .init(stringValue: key)) ?? defaultWindows
+    if let bad = windows.first(where: { $0 <= 0 }) {
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+            debugDescription: "\(what) \(bad) days: windows must be positive"))
+    }
+    return windows
+}
+
+/// `visit_intervals`: the usual days between completed visits, their spread, the overdue ratio, and per
+/// window N a flag "next visit due within N days" (the last visit plus the usual interval falls in (T, T + N]).
+public struct VisitIntervalParameters: Codable, Sendable, Equatable, DefaultConstructible {
+    public var dueWindows: [Int]
+    public init() { dueWindows = [180] }
+    public init(dueWindows: [Int]) { self.dueWindows = dueWindows }
+    public init(from decoder: Decoder) throws {
+        dueWindows = try decodeWindows(decoder, key: "due_windows", naming: "visit_intervals due window", default: [180])
+    }
+    enum CodingKeys: String, CodingKey { case dueWindows = "due_windows" }
+}
+
+/// `upcoming`: whether a visit is booked after T, the days until it, and per window N a flag "a visit is
+/// booked in the next N days".
+public struct UpcomingParameters: Codable, Sendable, Equatable, DefaultConstructible {
+    public var windows: [Int]
+    public init() { windows = [90, 180] }
+    public init(windows: [Int]) { self.windows = windows }
+    public init(from decoder: Decoder) throws {
+        windows = try decodeWindows(decoder, key: "windows", naming: "upcoming window", default: [90, 180])
+    }
+}
+
+/// `outreach`: how many messages of the clinic's recall campaigns (`campaigns`, by the export's campaign
+/// names) went out since the patient's last completed visit: recalls nobody answered with a visit.
+public struct OutreachParameters: Codable, Sendable, Equatable, DefaultConstructible {
+    public var campaigns: [String]
+    public init() { campaigns = ["recall_reminder", "winback"] }
+    public init(campaigns: [String]) { self.campaigns = campaigns }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: ["campaigns"])
         let c = try decoder.container(keyedBy: UnknownKeys.AnyKey.self)
-        windows = try c.decodeIfPresent([Int].self, forKey: .init(stringValue: "windows")) ?? [90, 365, 730]
-        if let bad = windows.first(where: { $0 <= 0 }) {
+        campaigns = try c.decodeIfPresent([String].self, forKey: .init(stringValue: "campaigns")) ?? Self().campaigns
+        if campaigns.isEmpty {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "frequency window \(bad) days: windows must be positive"))
+                debugDescription: "outreach campaigns: name at least one campaign, or turn the family off with `outreach: false`"))
         }
     }
 }

@@ -42,9 +42,10 @@ struct Features: ParsableCommand {
     func run() throws {
         let day = CivilDate.parseISODate(asOf)!
         var clock = StageClock(enabled: timings)
-        // A fitted schema may use any family; a spec says which tables it needs.
-        let (result, configuration) = try export.read(tables: schema == nil ? { $0.features.tablesNeeded } : nil,
-                                                      unusedTextColumns: FeatureSpec.unusedTextColumns)
+        // A fitted schema may use any family; a spec says which tables and text columns it needs.
+        let (result, configuration) = try export.read(
+            tables: schema == nil ? { $0.features.tablesNeeded } : nil,
+            unusedTextColumns: { schema == nil ? $0.features.unusedTextColumns : FeatureSpec.neverReadTextColumns })
         clock.lap("read export")
         if result.badRows.count > 0 {
             FileHandle.standardError.write(Data("warning: skipped \(result.badRows.count) bad rows; first: \(result.badRows.examples[0])\n".utf8))

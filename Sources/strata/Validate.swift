@@ -48,9 +48,11 @@ struct ExportOptions: ParsableArguments {
         return try reportingErrors { () throws(ConfigurationError) in try ProjectConfiguration.load(from: local) }
     }
 
-    /// Reads the export (only `tables`, when given); prints the problem and exits 1 on failure.
+    /// Reads the export (only `tables`, when given, and without the text columns `unusedTextColumns` names);
+    /// prints the problem and exits 1 on failure.
     func read(tables: ((ProjectConfiguration) -> Set<CanonicalTable>)? = nil,
-              unusedTextColumns: [CanonicalTable: Set<String>] = [:]) throws -> (ExportReadResult, ProjectConfiguration) {
+              unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil) throws
+        -> (ExportReadResult, ProjectConfiguration) {
         let configuration = try configuration()
         guard let folder = path ?? configuration.exports?.path else {
             throw ValidationError("give the export folder, or set exports.path in strata.yml")
@@ -59,7 +61,7 @@ struct ExportOptions: ParsableArguments {
             try ExportReader.read(URL(fileURLWithPath: folder), format: format ?? configuration.exports?.format,
                                   mapping: configuration.mapping, policy: IngestPolicy(maxBadRows: maxBadRows),
                                   tables: tables?(configuration) ?? Set(CanonicalTable.allCases),
-                                  unusedTextColumns: unusedTextColumns)
+                                  unusedTextColumns: unusedTextColumns?(configuration) ?? [:])
         }
         return (result, configuration)
     }

@@ -97,6 +97,7 @@ struct FeaturePipelineTests {
               frequency: {windows: [30]}
               engagement: false
               contact_recency: false
+              outreach: false
               leads: false
               services: false
               conditions: {codes: {diabetes: [E11, E10]}}
@@ -118,7 +119,7 @@ struct FeaturePipelineTests {
 
     @Test func unknownKeysAreNamed() {
         #expect(throws: ConfigurationError(file: "strata.yml",
-                                           message: "features: unknown key \"features.recncy\"; expected one of recency, frequency, monetary, tenure, demographics, visit_intervals, attendance, booking_lead_time, services, engagement, contact_recency, upcoming, conditions, leads, standardize, columns")) {
+                                           message: "features: unknown key \"features.recncy\"; expected one of recency, frequency, monetary, tenure, demographics, visit_intervals, attendance, booking_lead_time, services, engagement, contact_recency, upcoming, outreach, conditions, leads, standardize, columns")) {
             _ = try ProjectConfiguration.parse("features:\n  recncy: true\n")
         }
         #expect(throws: ConfigurationError.self) { _ = try ProjectConfiguration.parse("exprts: {path: x}\n") }

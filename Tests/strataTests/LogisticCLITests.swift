@@ -128,10 +128,10 @@ struct LogisticCLITests {
         #expect(summary["holdout_fit_as_of"] as? String == "2025-01-05")
         let metrics = try #require(summary["metrics"] as? [String: Double])
         let holdoutAUC = try #require(metrics["holdout_auc"]), referenceAUC = try #require(metrics["holdout_reference_auc"])
-        // The issue asks for the holdout AUC within 0.02 of the generator's own probabilities; with the current
-        // features the linear model reaches about 0.963 against 0.995 (see docs/logistic.md). This guards
-        // against regressions from there.
-        #expect(holdoutAUC > 0.95 && referenceAUC - holdoutAUC < 0.04)
+        // Issue 6: the out-of-time AUC within 0.02 of the AUC of the generator's own churn probabilities on
+        // the same patients (0.978 against 0.995 when this was written; docs/logistic.md).
+        #expect(referenceAUC > 0.99)
+        #expect(referenceAUC - holdoutAUC <= 0.02, "holdout AUC \(holdoutAUC), generator \(referenceAUC)")
         #expect((metrics["cv_auc_std"] ?? 1) < 0.02)
         let model = try #require(try JSONSerialization.jsonObject(
             with: Data(contentsOf: folder.appendingPathComponent("churn.json"))) as? [String: Any])
