@@ -34,11 +34,34 @@ void NAME(strata_kmeans_pack)(const T *centers, ptrdiff_t k, ptrdiff_t d, T *pac
     }
 }
 
+/// Moves a row whose label changed between the Double sums: `w·x` leaves `previous` (when it was a label:
+/// `0 <= previous < k`) and joins `label`. The products of Float values are exact in Double, so the sums stay
+/// those of their rows up to Double rounding however many iterations they are carried.
+static inline void NAME(move_row)(const T *row, ptrdiff_t d, T weight, int32_t previous, int32_t label,
+                                  double *delta_sums, ptrdiff_t k) {
+    const double w = (double)weight;
+    double *to = delta_sums + (ptrdiff_t)label * d;
+    if (previous >= 0 && previous < k) {
+        double *from = delta_sums + (ptrdiff_t)previous * d;
+        for (ptrdiff_t j = 0; j < d; j++) {
+            const double value = w * (double)row[j];
+            from[j] -= value;
+            to[j] += value;
+        }
+    } else {
+        for (ptrdiff_t j = 0; j < d; j++) to[j] += w * (double)row[j];
+    }
+}
+
 /// Adds `w·x` to the chunk sums of `label`, then everything a row contributes besides.
 static inline void NAME(record_row_portable)(const T *row, ptrdiff_t d, T weight, T best, int32_t label,
-                                             int32_t *label_slot, T *chunk_sums, double *cluster_weights,
-                                             strata_kmeans_assign_totals *totals) {
-    if (*label_slot != label) totals->changed_labels += 1;
+                                             int32_t *label_slot, T *chunk_sums, double *delta_sums, ptrdiff_t k,
+                                             double *cluster_weights, strata_kmeans_assign_totals *totals) {
+    const int32_t previous = *label_slot;
+    if (previous != label) {
+        totals->changed_labels += 1;
+        if (delta_sums) NAME(move_row)(row, d, weight, previous, label, delta_sums, k);
+    }
     *label_slot = label;
     totals->inertia_without_row_norms += (double)weight * (double)best;
     cluster_weights[label] += (double)weight;
@@ -57,9 +80,11 @@ static void NAME(fold_chunk)(double *sums, T *chunk_sums, ptrdiff_t count) {
 
 /// The portable path: one row at a time, distances accumulated over the features in `dist`.
 static void NAME(assign_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
-                                  const T *weights, int32_t *labels, double *sums, T *chunk_sums,
+                                  const T *weights, int32_t *labels, double *sums, int sum_deltas, T *chunk_sums,
                                   ptrdiff_t chunk_rows, double *cluster_weights, T *dist,
                                   strata_kmeans_assign_totals *totals) {
+    double *delta_sums = sum_deltas ? sums : NULL;
+    if (sum_deltas) sums = NULL;  // no full sums: only the rows that change label touch the sums
     const ptrdiff_t kp = NAME(padded_centers)(k);
     const T *norms = packed + d * kp;
     ptrdiff_t since_fold = 0;
@@ -76,7 +101,7 @@ static void NAME(assign_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const
             if (dist[c] < best) { best = dist[c]; label = (int32_t)c; }
         }
         NAME(record_row_portable)(row, d, weights ? weights[i] : 1, best, label, labels + i,
-                                  sums ? chunk_sums : NULL, cluster_weights, totals);
+                                  sums ? chunk_sums : NULL, delta_sums, k, cluster_weights, totals);
         if (sums && ++since_fold == chunk_rows) { NAME(fold_chunk)(sums, chunk_sums, k * d); since_fold = 0; }
     }
     if (sums && since_fold > 0) NAME(fold_chunk)(sums, chunk_sums, k * d);
@@ -150,8 +175,10 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_nearest)
 /// weights the sums take plain additions (equal to `fma(1, x, s)`), which leave the FMA units to the distances.
 static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(record_row_avx2)(
     const T *row, ptrdiff_t d, const int weighted, T weight, T best, int32_t label, int32_t *label_slot,
-    T *chunk_sums, double *cluster_weights, strata_kmeans_assign_totals *totals) {
-    totals->changed_labels += *label_slot != label;
+    T *chunk_sums, double *delta_sums, ptrdiff_t k, double *cluster_weights, strata_kmeans_assign_totals *totals) {
+    const int32_t previous = *label_slot;
+    totals->changed_labels += previous != label;
+    if (delta_sums && previous != label) NAME(move_row)(row, d, weighted ? weight : 1, previous, label, delta_sums, k);
     *label_slot = label;
     totals->inertia_without_row_norms += weighted ? (double)weight * (double)best : (double)best;
     cluster_weights[label] += weighted ? (double)weight : 1.0;
@@ -171,9 +198,11 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(record_row_av
 
 static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(assign_avx2_body)(
     const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k, const int weighted, const T *weights,
-    int32_t *labels, double *sums, T *chunk_sums, ptrdiff_t chunk_rows, double *cluster_weights,
+    int32_t *labels, double *sums, int sum_deltas, T *chunk_sums, ptrdiff_t chunk_rows, double *cluster_weights,
     strata_kmeans_assign_totals *totals) {
     const ptrdiff_t kp = NAME(padded_centers)(k);
+    double *delta_sums = sum_deltas ? sums : NULL;
+    if (sum_deltas) sums = NULL;  // no full sums: only the rows that change label touch the sums
     T *tile_sums = sums ? chunk_sums : NULL;
     // Totals in a local, so the compiler keeps them in registers (the pointers could alias).
     strata_kmeans_assign_totals local = *totals;
@@ -187,13 +216,13 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(assign_avx2_b
             NAME(tile_nearest)(x + i * d, d, packed, kp, TILE_ROWS, best, label);
             for (int r = 0; r < TILE_ROWS; r++) {
                 NAME(record_row_avx2)(x + (i + r) * d, d, weighted, weighted ? weights[i + r] : 1, best[r], label[r],
-                                      labels + i + r, tile_sums, cluster_weights, &local);
+                                      labels + i + r, tile_sums, delta_sums, k, cluster_weights, &local);
             }
         }
         for (; i < chunk_end; i++) {
             NAME(tile_nearest)(x + i * d, d, packed, kp, 1, best, label);
             NAME(record_row_avx2)(x + i * d, d, weighted, weighted ? weights[i] : 1, best[0], label[0], labels + i,
-                                  tile_sums, cluster_weights, &local);
+                                  tile_sums, delta_sums, k, cluster_weights, &local);
         }
         if (sums) NAME(fold_chunk)(sums, chunk_sums, k * d);
     }
@@ -201,14 +230,14 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(assign_avx2_b
 }
 
 static STRATA_AVX2 void NAME(assign_avx2)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
-                                          const T *weights, int32_t *labels, double *sums, T *chunk_sums,
+                                          const T *weights, int32_t *labels, double *sums, int sum_deltas, T *chunk_sums,
                                           ptrdiff_t chunk_rows, double *cluster_weights,
                                           strata_kmeans_assign_totals *totals) {
     if (weights) {
-        NAME(assign_avx2_body)(x, rows, d, packed, k, 1, weights, labels, sums, chunk_sums, chunk_rows,
+        NAME(assign_avx2_body)(x, rows, d, packed, k, 1, weights, labels, sums, sum_deltas, chunk_sums, chunk_rows,
                                cluster_weights, totals);
     } else {
-        NAME(assign_avx2_body)(x, rows, d, packed, k, 0, weights, labels, sums, chunk_sums, chunk_rows,
+        NAME(assign_avx2_body)(x, rows, d, packed, k, 0, weights, labels, sums, sum_deltas, chunk_sums, chunk_rows,
                                cluster_weights, totals);
     }
 }
@@ -216,7 +245,7 @@ static STRATA_AVX2 void NAME(assign_avx2)(const T *x, ptrdiff_t rows, ptrdiff_t 
 #endif
 
 void NAME(strata_kmeans_assign)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
-                                const T *weights, int32_t *labels, double *sums, T *chunk_sums,
+                                const T *weights, int32_t *labels, double *sums, int sum_deltas, T *chunk_sums,
                                 ptrdiff_t chunk_rows, double *cluster_weights, T *scratch,
                                 strata_kmeans_assign_totals *totals, int portable) {
     if (chunk_rows < 1) chunk_rows = 1;
@@ -224,12 +253,12 @@ void NAME(strata_kmeans_assign)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T
     if (!portable && strata_kernels_use_avx2()) {
         // Chunks hold whole tiles, so rows are grouped the same way whatever the chunk size.
         const ptrdiff_t tiled_chunk = chunk_rows < TILE_ROWS ? TILE_ROWS : chunk_rows / TILE_ROWS * TILE_ROWS;
-        NAME(assign_avx2)(x, rows, d, packed, k, weights, labels, sums, chunk_sums, tiled_chunk, cluster_weights,
+        NAME(assign_avx2)(x, rows, d, packed, k, weights, labels, sums, sum_deltas, chunk_sums, tiled_chunk, cluster_weights,
                           totals);
         return;
     }
 #endif
-    NAME(assign_portable)(x, rows, d, packed, k, weights, labels, sums, chunk_sums, chunk_rows, cluster_weights,
+    NAME(assign_portable)(x, rows, d, packed, k, weights, labels, sums, sum_deltas, chunk_sums, chunk_rows, cluster_weights,
                           scratch, totals);
 }
 

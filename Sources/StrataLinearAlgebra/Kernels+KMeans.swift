@@ -53,7 +53,7 @@ public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
     public func fill(_ value: Element) { storage.update(repeating: value, count: count) }
 }
 
-/// The result of one assignment pass over all rows (see ``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:workers:chunkRows:)``).
+/// The result of one assignment pass over all rows (see ``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:workers:chunkRows:kernel:)``).
 public struct KMeansAssignment: Sendable {
     /// Row-major `k×d`: for each cluster, `Σ wᵢ xᵢ` over the rows assigned to it (zero when not accumulated).
     public var weightedSums: [Double]
@@ -155,11 +155,13 @@ public enum KMeansKernels {
     ///   - centers: `k×d`.
     ///   - sampleWeights: `n` weights, or nil for all ones.
     ///   - labels: `n` labels, overwritten; the previous values count ``KMeansAssignment/changedLabels``.
+    ///   - sumChangesOnly: the sums hold only the changes from the previous labels (see ``assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:workers:chunkRows:kernel:)``).
     ///   - workers: the degree of parallelism (see ``taskCount(_:)``).
     /// - Complexity: O(n·k·d) in GEMM plus O(n·(k + d)).
     static func _gemmAssign<S: BLASScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?,
-        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, workers: Int, chunkRows: Int = 512
+        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, sumChangesOnly: Bool = false, workers: Int,
+        chunkRows: Int = 512
     ) -> KMeansAssignment {
         let (n, d, k) = (x.rows, x.columns, centers.rows)
         precondition(centers.columns == d && labels.count == n && k >= 1,
@@ -196,17 +198,29 @@ public enum KMeansKernels {
                     nearestInColumns(blockBase, rows: rows, centers: k, bestValue: bestValueBase, bestIndex: bestIndexBase)
                     for r in 0..<rows {
                         let best = Int(bestIndexBase[r]), i = start &+ r
-                        if labelStorage[i] != bestIndexBase[r] { result.changedLabels &+= 1 }
-                        labelStorage[i] = bestIndexBase[r]
+                        let previous = Int(labelStorage[i])
                         let weight = sampleWeights?[i] ?? 1
+                        if previous != best {
+                            result.changedLabels &+= 1
+                            if accumulateSums && sumChangesOnly {
+                                // Only a moved row touches the Double sums: out of its old cluster, into the new.
+                                let row = xBase + i &* d, to = psums.baseAddress! + best &* d
+                                if previous >= 0 && previous < k {
+                                    let from = psums.baseAddress! + previous &* d
+                                    for j in 0..<d { from[j] -= Double(weight) * Double(row[j]) }
+                                }
+                                for j in 0..<d { to[j] += Double(weight) * Double(row[j]) }
+                            }
+                        }
+                        labelStorage[i] = bestIndexBase[r]
                         result.inertiaWithoutRowNorms += Double(weight * bestValueBase[r])
                         result.clusterWeights[best] += Double(weight)
-                        if accumulateSums {
+                        if accumulateSums && !sumChangesOnly {
                             let row = xBase + i &* d, sums = pcs.baseAddress! + best &* d
                             for j in 0..<d { sums[j] += weight * row[j] }
                         }
                     }
-                    if accumulateSums {
+                    if accumulateSums && !sumChangesOnly {
                         // Fold the chunk's sums into Double so long runs of Float additions stay accurate.
                         for index in 0..<(k * d) {
                             psums[index] += Double(pcs[index])
@@ -587,10 +601,16 @@ extension KMeansKernels {
     /// `accumulateSums`) per-cluster weighted sums, reduced in worker order. `kernel` picks the fused
     /// kernel or chunked GEMM blocks `‖c‖² − 2 X·Cᵀ` (``KMeansAssignmentKernel``); both give the labels of
     /// the same distances up to rounding. O(n·k·d) plus O(n·(k + d)).
+    ///
+    /// With `sumChangesOnly`, ``KMeansAssignment/weightedSums`` holds only what an incremental update adds
+    /// to the sums of the labels `labels` held before the pass: for each row whose label changed, `−w·x` in
+    /// its old cluster (none when the old label is outside `0..<k`, e.g. `-1`) and `+w·x` in its new one,
+    /// in Double. Rows that keep their label cost no additions, so a pass in which few labels change costs
+    /// little more than its distances. ``KMeansAssignment/clusterWeights`` always holds the full weights.
     public static func assign<S: BLASScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?,
-        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, workers: Int, chunkRows: Int = 512,
-        kernel: KMeansAssignmentKernel = .automatic
+        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, sumChangesOnly: Bool = false, workers: Int,
+        chunkRows: Int = 512, kernel: KMeansAssignmentKernel = .automatic
     ) -> KMeansAssignment {
         let fused = switch kernel {
         case .automatic: fusedAssignmentIsFaster(S.self, clusterCount: centers.rows, featureCount: x.columns)
@@ -601,17 +621,17 @@ extension KMeansKernels {
             let (x, centers, weights) = (same(x) as Matrix<Float>, same(centers) as Matrix<Float>, same(sampleWeights) as [Float]?)
             return fused
                 ? _fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
-                               workers: workers, chunkRows: chunkRows)
+                               sumChangesOnly: sumChangesOnly, workers: workers, chunkRows: chunkRows)
                 : _gemmAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
-                              workers: workers, chunkRows: chunkRows)
+                              sumChangesOnly: sumChangesOnly, workers: workers, chunkRows: chunkRows)
         }
         if S.self == Double.self {
             let (x, centers, weights) = (same(x) as Matrix<Double>, same(centers) as Matrix<Double>, same(sampleWeights) as [Double]?)
             return fused
                 ? _fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
-                               workers: workers, chunkRows: chunkRows)
+                               sumChangesOnly: sumChangesOnly, workers: workers, chunkRows: chunkRows)
                 : _gemmAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
-                              workers: workers, chunkRows: chunkRows)
+                              sumChangesOnly: sumChangesOnly, workers: workers, chunkRows: chunkRows)
         }
         preconditionFailure("assign: BLASScalar is Float or Double, got \(S.self)")
     }

@@ -4,7 +4,7 @@ import CStrataKernels
 // and the per-cluster sums in one pass over each row block, with no GEMM call and no packing of X. The
 // GEMM path in Kernels+KMeans.swift stays for shapes where it is faster (see ``KMeansAssignmentKernel``).
 
-/// Which implementation an assignment pass (``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:workers:chunkRows:kernel:)``) uses.
+/// Which implementation an assignment pass (``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:workers:chunkRows:kernel:)``) uses.
 public enum KMeansAssignmentKernel: Sendable, Equatable {
     /// The fused kernel where it was measured faster than GEMM (``KMeansKernels/fusedAssignmentIsFaster(_:clusterCount:featureCount:)``), GEMM elsewhere.
     case automatic
@@ -22,7 +22,7 @@ protocol FusedKMeansScalar: BLASScalar {
     static func _kmeansAssign(
         _ x: UnsafePointer<Self>, rows: Int, features: Int, packed: UnsafePointer<Self>, clusters: Int,
         weights: UnsafePointer<Self>?, labels: UnsafeMutablePointer<Int32>, sums: UnsafeMutablePointer<Double>?,
-        chunkSums: UnsafeMutablePointer<Self>?, chunkRows: Int, clusterWeights: UnsafeMutablePointer<Double>,
+        sumChangesOnly: Bool, chunkSums: UnsafeMutablePointer<Self>?, chunkRows: Int, clusterWeights: UnsafeMutablePointer<Double>,
         scratch: UnsafeMutablePointer<Self>, totals: UnsafeMutablePointer<strata_kmeans_assign_totals>, portable: Bool)
     static func _kmeansExactInertia(
         _ x: UnsafePointer<Self>, rows: Int, features: Int, centers: UnsafePointer<Self>, labels: UnsafePointer<Int32>,
@@ -39,10 +39,11 @@ extension Float: FusedKMeansScalar {
     static func _kmeansAssign(
         _ x: UnsafePointer<Float>, rows: Int, features: Int, packed: UnsafePointer<Float>, clusters: Int,
         weights: UnsafePointer<Float>?, labels: UnsafeMutablePointer<Int32>, sums: UnsafeMutablePointer<Double>?,
-        chunkSums: UnsafeMutablePointer<Float>?, chunkRows: Int, clusterWeights: UnsafeMutablePointer<Double>,
+        sumChangesOnly: Bool, chunkSums: UnsafeMutablePointer<Float>?, chunkRows: Int, clusterWeights: UnsafeMutablePointer<Double>,
         scratch: UnsafeMutablePointer<Float>, totals: UnsafeMutablePointer<strata_kmeans_assign_totals>, portable: Bool
     ) {
-        strata_kmeans_assign_f32(x, rows, features, packed, clusters, weights, labels, sums, chunkSums, chunkRows,
+        strata_kmeans_assign_f32(x, rows, features, packed, clusters, weights, labels, sums, sumChangesOnly ? 1 : 0,
+                                 chunkSums, chunkRows,
                                  clusterWeights, scratch, totals, portable ? 1 : 0)
     }
     static func _kmeansExactInertia(
@@ -63,10 +64,11 @@ extension Double: FusedKMeansScalar {
     static func _kmeansAssign(
         _ x: UnsafePointer<Double>, rows: Int, features: Int, packed: UnsafePointer<Double>, clusters: Int,
         weights: UnsafePointer<Double>?, labels: UnsafeMutablePointer<Int32>, sums: UnsafeMutablePointer<Double>?,
-        chunkSums: UnsafeMutablePointer<Double>?, chunkRows: Int, clusterWeights: UnsafeMutablePointer<Double>,
+        sumChangesOnly: Bool, chunkSums: UnsafeMutablePointer<Double>?, chunkRows: Int, clusterWeights: UnsafeMutablePointer<Double>,
         scratch: UnsafeMutablePointer<Double>, totals: UnsafeMutablePointer<strata_kmeans_assign_totals>, portable: Bool
     ) {
-        strata_kmeans_assign_f64(x, rows, features, packed, clusters, weights, labels, sums, chunkSums, chunkRows,
+        strata_kmeans_assign_f64(x, rows, features, packed, clusters, weights, labels, sums, sumChangesOnly ? 1 : 0,
+                                 chunkSums, chunkRows,
                                  clusterWeights, scratch, totals, portable ? 1 : 0)
     }
     static func _kmeansExactInertia(
@@ -93,11 +95,12 @@ extension KMeansKernels {
     /// True when the fused kernel runs its AVX2/FMA code on this CPU (false: the portable C loops).
     public static var fusedAssignmentUsesAVX2: Bool { strata_kernels_use_avx2() != 0 }
 
-    /// The fused assignment pass: same contract as the GEMM pass in ``assign(_:centers:sampleWeights:labels:accumulateSums:workers:chunkRows:kernel:)``.
+    /// The fused assignment pass: same contract as the GEMM pass (including `sumChangesOnly`) in ``assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:workers:chunkRows:kernel:)``.
     /// `portable` takes the C kernel's portable loops even on AVX2 CPUs (tests check both).
     static func _fusedAssign<S: FusedKMeansScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?,
-        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, workers: Int, chunkRows: Int, portable: Bool = false
+        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, sumChangesOnly: Bool = false, workers: Int,
+        chunkRows: Int, portable: Bool = false
     ) -> KMeansAssignment {
         let (n, d, k) = (x.rows, x.columns, centers.rows)
         precondition(centers.columns == d && labels.count == n && k >= 1,
@@ -128,7 +131,7 @@ extension KMeansKernels {
             withRowWeights(sampleWeights, from: range.lowerBound) { rowWeights in
                 S._kmeansAssign(px.baseAddress! + range.lowerBound * d, rows: range.count, features: d,
                                 packed: pp.baseAddress!, clusters: k, weights: rowWeights, labels: labelStorage,
-                                sums: accumulateSums ? psums.baseAddress! : nil,
+                                sums: accumulateSums ? psums.baseAddress! : nil, sumChangesOnly: sumChangesOnly,
                                 chunkSums: accumulateSums ? pcs.baseAddress! : nil, chunkRows: chunkRows,
                                 clusterWeights: pweights.baseAddress!, scratch: pscratch.baseAddress!,
                                 totals: &totals, portable: portable)

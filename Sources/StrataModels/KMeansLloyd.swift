@@ -26,11 +26,23 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
 
     /// One Lloyd step from `centers`: assign every row to its nearest center (labels buffer updated), then
     /// move each center to the weighted mean of its rows.
-    func step(from centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>,
-              emptyClusterPolicy: KMeansEmptyClusterPolicy) -> KMeansLloydStep<S> {
+    ///
+    /// `carriedSums`, when not nil, must be the weighted sums of the labels the buffer holds on entry (the
+    /// previous step's, before any empty-cluster relocation); the pass then only moves the rows whose label
+    /// changes. Either way it leaves the sums of the labels the buffer holds on return, for the next step.
+    func step(from centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>, emptyClusterPolicy: KMeansEmptyClusterPolicy,
+              carriedSums: inout [Double]?) -> KMeansLloydStep<S> {
         let (k, d) = (centers.rows, x.columns)
         var assignment = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
-                                              accumulateSums: true, workers: workers)
+                                              accumulateSums: true, sumChangesOnly: carriedSums != nil,
+                                              workers: workers)
+        if var sums = carriedSums {
+            for index in sums.indices { sums[index] += assignment.weightedSums[index] }
+            assignment.weightedSums = sums
+        }
+        // The sums of the labels buffer; relocation below changes only this step's copy (it moves rows to empty
+        // clusters without relabelling them, as scikit-learn), so the carried sums stay those of the buffer.
+        carriedSums = assignment.weightedSums
         let empty = (0..<k).filter { assignment.clusterWeights[$0] == 0 }
         var relocated: [Int] = []
         if !empty.isEmpty && emptyClusterPolicy == .relocateFarthestPoints {
@@ -78,16 +90,21 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
     /// Runs Lloyd steps from `initialCenters` as scikit-learn's `_kmeans_single_lloyd`: stop when no label
     /// changes, when the squared center shift is at most `tolerance`, or after `maxIterations`; then label
     /// every row with the final centers and compute the inertia directly.
+    ///
+    /// The first step adds every row into the cluster sums; later steps carry the sums over and move only the
+    /// rows whose label changed, unless the previous step changed many labels (``KMeansSumUpdate``).
     func lloyd(from initialCenters: Matrix<S>, maxIterations: Int, tolerance: Double,
-               emptyClusterPolicy: KMeansEmptyClusterPolicy) -> KMeansRun<S> {
+               emptyClusterPolicy: KMeansEmptyClusterPolicy, sumUpdate: KMeansSumUpdate = .automatic) -> KMeansRun<S> {
         let labels = DisjointWriteBuffer<Int32>(repeating: -1, count: x.rows)
         var centers = initialCenters
         var history: [Double] = []
         var labelsMatchCenters = false
         var converged = false
         var iterations = 0
+        var sums: [Double]? = nil
         for iteration in 0..<maxIterations {
-            let step = step(from: centers, labels: labels, emptyClusterPolicy: emptyClusterPolicy)
+            let step = step(from: centers, labels: labels, emptyClusterPolicy: emptyClusterPolicy, carriedSums: &sums)
+            if !sumUpdate.carriesSums(afterChanging: step.changedLabels, of: x.rows) { sums = nil }
             history.append(step.inertiaBeforeUpdate)
             centers = step.centers
             iterations = iteration + 1
@@ -170,9 +187,10 @@ extension KMeans {
         try checkWeights(sampleWeights, rows: x.rows)
         guard centers.columns == x.columns else { throw .featureCountMismatch(expected: centers.columns, found: x.columns) }
         return BLAS.withThreadCount(1) {
-            KMeansProblem(x: x, sampleWeights: sampleWeights, workers: workers)
+            var noSums: [Double]? = nil  // a step on its own adds every row
+            return KMeansProblem(x: x, sampleWeights: sampleWeights, workers: workers)
                 .step(from: centers, labels: DisjointWriteBuffer(repeating: -1, count: x.rows),
-                      emptyClusterPolicy: emptyClusterPolicy)
+                      emptyClusterPolicy: emptyClusterPolicy, carriedSums: &noSums)
         }
     }
 }

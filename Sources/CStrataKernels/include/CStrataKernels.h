@@ -34,15 +34,19 @@ typedef struct {
 /// to `labels`; `w · minimum` summed into the totals and `w` into `cluster_weights[label]`. When `sums` is
 /// not NULL, `w · x` is added to that cluster's row of `sums` (`k×d`, Double), first in the working
 /// precision in `chunk_sums` (`k×d`, zero on entry and on return) for `chunk_rows` rows at a time.
+/// With `sum_deltas` nonzero, `sums` instead receives only the changes of an incremental update: for each
+/// row whose label differs from the one `labels` held before (`-1`, or any value outside `0..<k`, is no
+/// cluster), `w · x` is subtracted from the old cluster's row and added to the new one's, in Double
+/// (`chunk_sums` is not used). `cluster_weights` always receives every row's weight.
 /// `weights` (NULL: all ones) and `labels` are indexed like the rows.
 /// No allocation; `scratch` holds `strata_kmeans_scratch_count_*(k)` elements. `portable` nonzero takes the
 /// portable loops even where AVX2 and FMA exist (tests check both paths).
 void strata_kmeans_assign_f32(const float *x, ptrdiff_t rows, ptrdiff_t d, const float *packed, ptrdiff_t k,
-                              const float *weights, int32_t *labels, double *sums, float *chunk_sums,
+                              const float *weights, int32_t *labels, double *sums, int sum_deltas, float *chunk_sums,
                               ptrdiff_t chunk_rows, double *cluster_weights, float *scratch,
                               strata_kmeans_assign_totals *totals, int portable);
 void strata_kmeans_assign_f64(const double *x, ptrdiff_t rows, ptrdiff_t d, const double *packed, ptrdiff_t k,
-                              const double *weights, int32_t *labels, double *sums, double *chunk_sums,
+                              const double *weights, int32_t *labels, double *sums, int sum_deltas, double *chunk_sums,
                               ptrdiff_t chunk_rows, double *cluster_weights, double *scratch,
                               strata_kmeans_assign_totals *totals, int portable);
 
