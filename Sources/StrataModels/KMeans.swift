@@ -119,13 +119,20 @@ public struct KMeans: Sendable {
     ) throws(KMeansError) -> KMeansModel<S> {
         let configuration = self.configuration
         try configuration.validate()
-        try Self.checkData(x, clusterCount: configuration.clusterCount, workers: configuration.workers)
+        try Self.checkShape(x, clusterCount: configuration.clusterCount)
         try Self.checkWeights(sampleWeights, rows: x.rows)
         if case let .centers(given) = configuration.initialization, given.columns != x.columns {
             throw .invalidInitialCenters("centers have \(given.columns) features, the data \(x.columns)")
         }
+        let problem = BLAS.withThreadCount(1) {
+            KMeansProblem(x: x, sampleWeights: sampleWeights, workers: configuration.workers)
+        }
+        // A NaN or infinite element makes Σ wᵢ‖xᵢ‖² NaN or infinite (0·∞ is NaN too), so a finite sum proves the
+        // data finite and saves a pass over it; otherwise the scan finds the element (or finds none: overflow).
+        if !problem.weightedSquaredNormSum.isFinite {
+            try Self.checkFinite(x, workers: configuration.workers)
+        }
         return BLAS.withThreadCount(1) {
-            let problem = KMeansProblem(x: x, sampleWeights: sampleWeights, workers: configuration.workers)
             let tolerance = configuration.tolerance == 0 ? 0
                 : configuration.tolerance * problem.meanColumnVariance()
             let runs = if case .centers = configuration.initialization { 1 } else { configuration.initCount }
@@ -148,9 +155,17 @@ public struct KMeans: Sendable {
 
     /// Checks the shape and values of a data matrix for `k` clusters.
     static func checkData<S: BLASScalar>(_ x: Matrix<S>, clusterCount: Int, workers: Int) throws(KMeansError) {
+        try checkShape(x, clusterCount: clusterCount)
+        try checkFinite(x, workers: workers)
+    }
+
+    static func checkShape<S: BLASScalar>(_ x: Matrix<S>, clusterCount: Int) throws(KMeansError) {
         guard clusterCount >= 1 else { throw .invalidClusterCount(clusterCount) }
         guard x.rows >= clusterCount else { throw .tooFewSamples(samples: x.rows, clusters: clusterCount) }
         guard x.columns >= 1 else { throw .noFeatures }
+    }
+
+    static func checkFinite<S: BLASScalar>(_ x: Matrix<S>, workers: Int) throws(KMeansError) {
         if let (row, column) = KMeansKernels.firstNonFinite(x, workers: workers) {
             throw .nonFiniteValue(row: row, column: column, value: "\(x[row, column])")
         }

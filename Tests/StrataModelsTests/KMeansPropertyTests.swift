@@ -107,6 +107,16 @@ struct KMeansPropertyTests {
         #expect(throws: KMeansError.nonFiniteValue(row: 2, column: 0, value: "inf")) {
             try KMeans(clusterCount: 2).fit(withInfinity, using: &generator)
         }
+        // Finiteness is proved by a finite Σ wᵢ‖xᵢ‖²: a NaN or infinity in a row of weight 0 must still be found,
+        // and a huge finite value whose square overflows must not be reported.
+        #expect(throws: KMeansError.nonFiniteValue(row: 1, column: 1, value: "nan")) {
+            try KMeans(clusterCount: 2).fit(withNaN, sampleWeights: [1, 0, 1], using: &generator)
+        }
+        #expect(throws: KMeansError.nonFiniteValue(row: 2, column: 0, value: "inf")) {
+            try KMeans(clusterCount: 2).fit(withInfinity, sampleWeights: [1, 1, 0], using: &generator)
+        }
+        let huge = Matrix<Float>([[1e30, 2], [3, 4], [5, 6]])
+        _ = try KMeans(clusterCount: 2).fit(huge, using: &generator)
         #expect(throws: KMeansError.invalidSampleWeights("weight 1 is -1.0; expected a finite number >= 0")) {
             try KMeans(clusterCount: 2).fit(x, sampleWeights: [1, -1, 1], using: &generator)
         }
