@@ -28,18 +28,11 @@ public enum ChurnTraining {
 
     /// What ``train(_:scoringDate:horizonDays:spec:regression:folds:seed:)`` produces.
     public struct Result: Sendable {
-        public var model: LogisticModel
-        /// The fitted feature schema (transforms, centers, scales) the model expects.
-        public var schema: FeatureSchema
+        /// The model on the patients on file at `featuresAsOf`, with its schema and metrics.
+        public var fit: ValidatedFit
         public var featuresAsOf: Int32
         public var labelsThrough: Int32
         public var horizonDays: Int
-        public var rows: Int
-        public var positives: Int
-        /// Metrics on the training rows (optimistic).
-        public var trainingMetrics: [String: Double]
-        /// Stratified k-fold on the training rows.
-        public var crossValidation: Validation.Report
         /// The out-of-time estimate; `nil` when the export does not reach back `2h` with both classes.
         public var holdout: Holdout?
     }
@@ -53,9 +46,7 @@ public enum ChurnTraining {
         precondition(horizonDays > 0, "horizonDays must be positive")
         let featureDay = scoringDate - Int32(horizonDays)
         let (table, rows, x, y) = try labeledRows(export, asOf: featureDay, horizonDays: horizonDays, spec: spec)
-        let model = try regression.fit(x, targets: y)
-        let trainingMetrics = try Metrics.summary(targets: y, probabilities: try model.probabilities(x))
-        let crossValidation = try Validation.crossValidate(regression, x: x, targets: y, folds: folds, seed: seed)
+        let fit = try ValidatedFit.fit(regression, x: x, targets: y, schema: table.schema, folds: folds, seed: seed)
         var holdout: Holdout?
         let earlierDay = featureDay - Int32(horizonDays)
         if let earlier = try? labeledRows(export, asOf: earlierDay, horizonDays: horizonDays, spec: spec),
@@ -67,9 +58,8 @@ public enum ChurnTraining {
                               probabilities: probabilities,
                               metrics: try Metrics.summary(targets: y, probabilities: probabilities))
         }
-        return Result(model: model, schema: table.schema, featuresAsOf: featureDay, labelsThrough: scoringDate,
-                      horizonDays: horizonDays, rows: rows.count, positives: Int(y.reduce(0, +)),
-                      trainingMetrics: trainingMetrics, crossValidation: crossValidation, holdout: holdout)
+        return Result(fit: fit, featuresAsOf: featureDay, labelsThrough: scoringDate, horizonDays: horizonDays,
+                      holdout: holdout)
     }
 
     /// The patients on file at the end of `day` (created at or before it), as indices into the export.

@@ -28,20 +28,13 @@ public enum ConversionTraining {
 
     /// What ``train(_:scoringDate:windowDays:spec:regression:folds:seed:)`` produces.
     public struct Result: Sendable {
-        public var model: LogisticModel
-        /// The fitted lead schema (categories, centers, scales) the model expects.
-        public var schema: FeatureSchema
+        /// The model on the leads created through `createdThrough`, with its lead schema and metrics.
+        public var fit: ValidatedFit
         /// The last creation day of the training leads (`T − N`).
         public var createdThrough: Int32
         /// The last day outcomes were read from (`T`).
         public var labelsThrough: Int32
         public var windowDays: Int
-        public var rows: Int
-        public var positives: Int
-        /// Metrics on the training leads (optimistic).
-        public var trainingMetrics: [String: Double]
-        /// Stratified k-fold on the training leads.
-        public var crossValidation: Validation.Report
         /// The out-of-time estimate; `nil` when the export does not reach back `2N` with both outcomes.
         public var holdout: Holdout?
     }
@@ -60,18 +53,18 @@ public enum ConversionTraining {
             throw ConversionTrainingError.noClosedLeads(createdThrough: createdThrough, windowDays: windowDays)
         }
         let table = LeadFeatures.fit(export, rows: rows, spec: spec)
-        let model = try regression.fit(table.matrix, targets: y)
-        let trainingMetrics = try Metrics.summary(targets: y, probabilities: try model.probabilities(table.matrix))
-        let crossValidation = try Validation.crossValidate(regression, x: table.matrix, targets: y, folds: folds, seed: seed)
+        let fit = try ValidatedFit.fit(regression, x: table.matrix, targets: y, schema: table.schema, folds: folds, seed: seed)
 
-        var holdout: Holdout?
+        // A lead's label depends only on its own creation and first visit, so the earlier fit's leads and
+        // labels are those of the leads created through one window before, and the rest are its evaluation.
         let earlierThrough = createdThrough - Int32(windowDays)
-        let (earlierRows, earlierY) = Labels.conversion(export, asOf: earlierThrough, windowDays: windowDays)
         let evaluationStart = (Int64(earlierThrough) + 1) * CivilDate.secondsPerDay
         let evaluation = rows.indices.filter { export.leads.createdAt[rows[$0]] >= evaluationStart }
-        if !earlierRows.isEmpty, !evaluation.isEmpty {
-            let earlierTable = LeadFeatures.fit(export, rows: earlierRows, spec: spec)
-            if let earlierModel = try? regression.fit(earlierTable.matrix, targets: earlierY) {
+        let earlier = rows.indices.filter { export.leads.createdAt[rows[$0]] < evaluationStart }
+        var holdout: Holdout?
+        if !earlier.isEmpty, !evaluation.isEmpty {
+            let earlierTable = LeadFeatures.fit(export, rows: earlier.map { rows[$0] }, spec: spec)
+            if let earlierModel = try? regression.fit(earlierTable.matrix, targets: earlier.map { y[$0] }) {
                 let evaluationRows = evaluation.map { rows[$0] }
                 let evaluationTargets = evaluation.map { y[$0] }
                 let x = try LeadFeatures.apply(earlierTable.schema, to: export, rows: evaluationRows).matrix
@@ -83,9 +76,8 @@ public enum ConversionTraining {
                 }
             }
         }
-        return Result(model: model, schema: table.schema, createdThrough: createdThrough, labelsThrough: scoringDate,
-                      windowDays: windowDays, rows: rows.count, positives: Int(y.reduce(0, +)),
-                      trainingMetrics: trainingMetrics, crossValidation: crossValidation, holdout: holdout)
+        return Result(fit: fit, createdThrough: createdThrough, labelsThrough: scoringDate, windowDays: windowDays,
+                      holdout: holdout)
     }
 }
 

@@ -95,31 +95,23 @@ struct Train: ParsableCommand {
             try ChurnTraining.train(export, scoringDate: scoringDay, horizonDays: horizon,
                                     spec: configuration.features, regression: options.regression, folds: folds, seed: seed)
         }
+        let fit = trained.fit
         var report = TrainingReport(
-            target: .churn, model: trained.model, schema: trained.schema, trainingMetrics: trained.trainingMetrics,
-            crossValidation: trained.crossValidation, holdoutMetrics: trained.holdout?.metrics,
-            training: [
-                "as_of": CivilDate.isoString(days: trained.featuresAsOf),
-                "labels_through": CivilDate.isoString(days: trained.labelsThrough),
-                "horizon_days": "\(horizon)", "rows": "\(trained.rows)", "positives": "\(trained.positives)",
-                "export_fingerprint": fingerprint,
-            ],
+            target: .churn, fit: fit, holdoutMetrics: trained.holdout?.metrics,
+            asOf: CivilDate.isoString(days: trained.featuresAsOf), labelsThrough: CivilDate.isoString(days: trained.labelsThrough),
+            training: ["horizon_days": "\(horizon)", "export_fingerprint": fingerprint],
             summary: ["horizon_days": horizon],
-            headline: "churn model: \(trained.rows) patients on file at \(CivilDate.isoString(days: trained.featuresAsOf)), "
-                + "\(trained.positives) without a completed visit through \(CivilDate.isoString(days: trained.labelsThrough))",
+            headline: "churn model: \(fit.rows) patients on file at \(CivilDate.isoString(days: trained.featuresAsOf)), "
+                + "\(fit.positives) without a completed visit through \(CivilDate.isoString(days: trained.labelsThrough))",
             holdoutLine: "the export does not reach two horizons back with both outcomes")
         if let holdout = trained.holdout {
             report.summary["holdout_fit_as_of"] = CivilDate.isoString(days: holdout.fitAsOf)
             report.summary["holdout_rows"] = holdout.targets.count
             report.holdoutLine = "fit as of \(CivilDate.isoString(days: holdout.fitAsOf)), scored as of "
                 + CivilDate.isoString(days: holdout.evaluationAsOf)
-            if let reference {
-                report.referenceAUC = try reportingErrors { () throws in
-                    try ReferenceScores.auc(file: URL(fileURLWithPath: reference), idColumn: "patient_id",
-                                            column: referenceColumn ?? "churn_probability",
-                                            ids: holdout.patientRows.map { export.patients.ids[$0] }, targets: holdout.targets)
-                }
-            }
+            report.referenceAUC = try referenceAUC(idColumn: "patient_id", defaultColumn: "churn_probability",
+                                                   ids: holdout.patientRows.map { export.patients.ids[$0] },
+                                                   targets: holdout.targets)
         }
         try finish(report, output: output)
     }
@@ -131,18 +123,14 @@ struct Train: ParsableCommand {
             try ConversionTraining.train(export, scoringDate: scoringDay, windowDays: window, spec: configuration.features,
                                          regression: options.regression, folds: folds, seed: seed)
         }
+        let fit = trained.fit
         let createdThrough = CivilDate.isoString(days: trained.createdThrough)
         var report = TrainingReport(
-            target: .conversion, model: trained.model, schema: trained.schema, trainingMetrics: trained.trainingMetrics,
-            crossValidation: trained.crossValidation, holdoutMetrics: trained.holdout?.metrics,
-            training: [
-                "as_of": CivilDate.isoString(days: scoringDay), "leads_created_through": createdThrough,
-                "labels_through": CivilDate.isoString(days: trained.labelsThrough),
-                "window_days": "\(window)", "rows": "\(trained.rows)", "positives": "\(trained.positives)",
-                "export_fingerprint": fingerprint,
-            ],
+            target: .conversion, fit: fit, holdoutMetrics: trained.holdout?.metrics,
+            asOf: CivilDate.isoString(days: scoringDay), labelsThrough: CivilDate.isoString(days: trained.labelsThrough),
+            training: ["leads_created_through": createdThrough, "window_days": "\(window)", "export_fingerprint": fingerprint],
             summary: ["window_days": window, "leads_created_through": createdThrough],
-            headline: "conversion model: \(trained.rows) leads created through \(createdThrough), \(trained.positives) "
+            headline: "conversion model: \(fit.rows) leads created through \(createdThrough), \(fit.positives) "
                 + "with a first completed visit within \(window) days",
             holdoutLine: "the export does not reach two windows back with both outcomes")
         if let holdout = trained.holdout {
@@ -150,39 +138,44 @@ struct Train: ParsableCommand {
             report.summary["holdout_rows"] = holdout.targets.count
             report.holdoutLine = "fit on leads created through \(CivilDate.isoString(days: holdout.fitCreatedThrough)), "
                 + "scored on the \(holdout.targets.count) created after, through \(createdThrough)"
-            if let reference {
-                report.referenceAUC = try reportingErrors { () throws in
-                    try ReferenceScores.auc(file: URL(fileURLWithPath: reference), idColumn: "lead_id",
-                                            column: referenceColumn ?? "conversion_probability",
-                                            ids: holdout.leadRows.map { export.leads.ids[$0] ?? "" }, targets: holdout.targets)
-                }
-            }
+            report.referenceAUC = try referenceAUC(idColumn: "lead_id", defaultColumn: "conversion_probability",
+                                                   ids: holdout.leadRows.map { export.leads.ids[$0] ?? "" },
+                                                   targets: holdout.targets)
         }
         try finish(report, output: output)
     }
 
+    /// The AUC of `--reference` on the holdout rows, or nil without `--reference`.
+    private func referenceAUC(idColumn: String, defaultColumn: String, ids: [String], targets: [Double]) throws -> Double? {
+        guard let reference else { return nil }
+        return try reportingErrors { () throws in
+            try ReferenceScores.auc(file: URL(fileURLWithPath: reference), idColumn: idColumn,
+                                    column: referenceColumn ?? defaultColumn, ids: ids, targets: targets)
+        }
+    }
+
     /// Writes the model file and prints the summary (text or JSON).
     private func finish(_ report: TrainingReport, output: URL) throws {
-        for warning in report.model.fit.warnings {
+        let model = report.fit.model
+        for warning in model.fit.warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         let metrics = report.metrics
         var training = report.training
-        training["target"] = report.target.rawValue
-        let file = report.model.modelFile(featureSchema: report.schema, metrics: metrics, training: training)
+        training.merge(["target": report.target.rawValue, "as_of": report.asOf, "labels_through": report.labelsThrough,
+                        "rows": "\(report.fit.rows)", "positives": "\(report.fit.positives)"]) { _, new in new }
+        let file = model.modelFile(featureSchema: report.fit.schema, metrics: metrics, training: training)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try file.write(to: output)
 
         if json {
             var summary = report.summary
             summary.merge([
-                "target": report.target.rawValue, "model": output.path, "rows": Int(training["rows"] ?? "") ?? 0,
-                "positives": Int(training["positives"] ?? "") ?? 0, "as_of": training["as_of"] ?? "",
-                "labels_through": training["labels_through"] ?? "",
-                "iterations": report.model.fit.iterations, "converged": report.model.fit.converged,
-                "fit_seconds": report.model.fit.seconds, "metrics": metrics,
-                "features": report.schema.names, "coefficients": report.model.coefficients,
-                "intercept": report.model.intercept,
+                "target": report.target.rawValue, "model": output.path, "rows": report.fit.rows,
+                "positives": report.fit.positives, "as_of": report.asOf, "labels_through": report.labelsThrough,
+                "iterations": model.fit.iterations, "converged": model.fit.converged,
+                "fit_seconds": model.fit.seconds, "metrics": metrics,
+                "features": report.fit.schema.names, "coefficients": model.coefficients, "intercept": model.intercept,
             ]) { _, new in new }
             let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -190,8 +183,8 @@ struct Train: ParsableCommand {
         }
         print(report.headline)
         print(String(format: "training: AUC %.4f, log loss %.4f (%d iterations%@)", metrics["auc"]!, metrics["log_loss"]!,
-                     report.model.fit.iterations, report.model.fit.converged ? "" : ", NOT converged"))
-        if let auc = report.crossValidation.spread["auc"] {
+                     model.fit.iterations, model.fit.converged ? "" : ", NOT converged"))
+        if let auc = report.fit.crossValidation.spread["auc"] {
             print(String(format: "%d-fold: AUC %.4f ± %.4f", folds, auc.mean, auc.standardDeviation))
         }
         if let holdout = report.holdoutMetrics {
@@ -208,12 +201,12 @@ struct Train: ParsableCommand {
 /// What training either target reports, in one shape for the model file, the JSON summary and the text.
 private struct TrainingReport {
     var target: Train.Target
-    var model: LogisticModel
-    var schema: FeatureSchema
-    var trainingMetrics: [String: Double]
-    var crossValidation: Validation.Report
+    var fit: ValidatedFit
     var holdoutMetrics: [String: Double]?
-    /// Model-file metadata (no patient data).
+    /// The feature date (churn) or scoring date (conversion), and the last day labels were read from.
+    var asOf: String
+    var labelsThrough: String
+    /// Target-specific model-file metadata (no patient data).
     var training: [String: String]
     /// Target-specific fields of the JSON summary.
     var summary: [String: Any]
@@ -224,8 +217,8 @@ private struct TrainingReport {
 
     /// Training metrics, `cv_<metric>_mean|std`, `holdout_<metric>` and `holdout_reference_auc`.
     var metrics: [String: Double] {
-        var metrics = trainingMetrics
-        for (name, spread) in crossValidation.spread {
+        var metrics = fit.trainingMetrics
+        for (name, spread) in fit.crossValidation.spread {
             metrics["cv_\(name)_mean"] = spread.mean
             metrics["cv_\(name)_std"] = spread.standardDeviation
         }
