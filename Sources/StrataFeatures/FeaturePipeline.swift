@@ -170,22 +170,30 @@ public enum FeaturePipeline {
         }
         if let leads = spec.leads.parameters {
             let table = export.leads
-            for (family, column, word) in [("lead_source", table.source, "lead source"), ("lead_interest", table.interest, "lead interest")] {
-                var counts = [Int](repeating: 0, count: column.levels.count)
-                for row in 0..<table.count where table.patient[row] >= 0 && table.createdAt[row] < cutoff {
-                    let code = column.codes[row]
-                    if code >= 0 { counts[Int(code)] += 1 }
-                }
-                for (level, name, isOther) in topCategories(column.levels, counts: counts, cap: leads.maxCategories) {
-                    add("\(family).\(name)", "leads", isOther ? "\(word): other" : "\(word): \(level)", levels: isOther ? nil : [level])
-                }
-            }
+            let linked = (0..<table.count).lazy.filter { table.patient[$0] >= 0 && table.createdAt[$0] < cutoff }
+            columns += leadColumns(table, rows: linked, cap: leads.maxCategories)
         }
         return try applyOverrides(columns, spec: spec)
     }
 
+    /// The lead family's columns, `lead_source.<value>` and `lead_interest.<value>`: the `cap` most frequent
+    /// values among the lead `rows`, then `other` when more values occur.
+    static func leadColumns(_ leads: Leads, rows: some Collection<Int>, cap: Int) -> [FeatureSchema.Column] {
+        var columns: [FeatureSchema.Column] = []
+        for (family, column, word) in [("lead_source", leads.source, "lead source"), ("lead_interest", leads.interest, "lead interest")] {
+            var counts = [Int](repeating: 0, count: column.levels.count)
+            for row in rows where column.codes[row] >= 0 { counts[Int(column.codes[row])] += 1 }
+            for (level, name, isOther) in topCategories(column.levels, counts: counts, cap: cap) {
+                columns.append(FeatureSchema.Column(name: "\(family).\(name)", family: "leads",
+                                                    label: isOther ? "\(word): other" : "\(word): \(level)",
+                                                    levels: isOther ? nil : [level]))
+            }
+        }
+        return columns
+    }
+
     /// The `max_categories` most frequent levels (count > 0), then `other` when more levels occur.
-    static func topCategories(_ levels: [String], counts: [Int], cap: Int) -> [(level: String, name: String, isOther: Bool)] {
+    private static func topCategories(_ levels: [String], counts: [Int], cap: Int) -> [(level: String, name: String, isOther: Bool)] {
         let occurring = levels.indices.filter { counts[$0] > 0 }
             .sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : levels[$0] < levels[$1] }
         var result: [(String, String, Bool)] = []

@@ -24,16 +24,7 @@ public enum LeadFeatures {
     public static func fit(_ export: ClinicExport, rows: [Int], spec: FeatureSpec = .default) -> LeadFeatureTable {
         let cap = spec.leads.parameters?.maxCategories ?? CategoryParameters().maxCategories
         let leads = export.leads
-        var columns: [FeatureSchema.Column] = []
-        for (family, column, word) in [("lead_source", leads.source, "lead source"), ("lead_interest", leads.interest, "lead interest")] {
-            var counts = [Int](repeating: 0, count: column.levels.count)
-            for row in rows where column.codes[row] >= 0 { counts[Int(column.codes[row])] += 1 }
-            for (level, name, isOther) in FeaturePipeline.topCategories(column.levels, counts: counts, cap: cap) {
-                columns.append(FeatureSchema.Column(name: "\(family).\(name)", family: "leads",
-                                                    label: isOther ? "\(word): other" : "\(word): \(level)",
-                                                    levels: isOther ? nil : [level]))
-            }
-        }
+        var columns = FeaturePipeline.leadColumns(leads, rows: rows, cap: cap)
         var values = indicators(export, rows: rows, columns: columns)
         let (centers, scales) = FeaturePipeline.standardization(values, workers: 1)
         for index in columns.indices {
