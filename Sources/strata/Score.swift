@@ -51,9 +51,16 @@ struct Score: ParsableCommand {
         }
         let fitted = file.parameters.model
         let isConversion = file.training["target"] == "conversion"
-        let rows = isConversion
-            ? Labels.openLeads(result.export, asOf: day, windowDays: Int(file.training["window_days"] ?? "") ?? 90)
-            : ChurnTraining.patientsOnFile(result.export, asOf: day)
+        let rows: [Int]
+        if isConversion {
+            guard let window = file.training["window_days"].flatMap({ Int($0) }), window > 0 else {
+                FileHandle.standardError.write(Data("error: \(model): a conversion model needs training.window_days, a positive number of days\n".utf8))
+                throw ExitCode(1)
+            }
+            rows = Labels.openLeads(result.export, asOf: day, windowDays: window)
+        } else {
+            rows = ChurnTraining.patientsOnFile(result.export, asOf: day)
+        }
         let (probabilities, explanations): ([Double], [Explanation]) = try reportingErrors { () throws in
             let x: Matrix<Double>
             if isConversion {
