@@ -85,6 +85,15 @@ def strata_binary():
     return release_binaries(("strata",)) / "strata"
 
 
+def run_alternating(index, ours_command, ours, theirs_command, theirs):
+    """Runs both commands, Strata first on even `index` and the peer first on odd, and appends each run's
+    (JSON output, peak bytes) to its list: alternating the order spreads drift in the machine's load."""
+    order = ((ours_command, ours), (theirs_command, theirs))
+    for command, into in (order if index % 2 == 0 else order[::-1]):
+        measured = run_measured(command)
+        into.append((measured.json(), measured.peak_bytes))
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="run.py kmeans")
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -114,33 +123,17 @@ def main(argv):
     first_ours, first_theirs = [], []
     for round_ in range(args.rounds):
         log(f"part 1, round {round_ + 1}/{args.rounds}")
-        for who in (("strata", "peer") if round_ % 2 == 0 else ("peer", "strata")):
-            if who == "strata":
-                measured = run_measured([strata, "kmeans", "--input", x, "--k", k, "--init", init, "--max-iter",
-                                         args.iterations, "--tol", "0", "--dtype", "float32", "--json"])
-                fixed_ours.append((measured.json(), measured.peak_bytes))
-            else:
-                measured = run_measured([python, "-c", PEER, x, "fixed", k, init, args.iterations])
-                fixed_theirs.append((measured.json(), measured.peak_bytes))
-        for who in (("strata", "peer") if round_ % 2 == 0 else ("peer", "strata")):
-            if who == "strata":
-                measured = run_measured([strata, "kmeans", "--input", x, "--k", k, "--init", init, "--max-iter",
-                                         args.first_iterations, "--tol", "0", "--dtype", "float32", "--json"])
-                first_ours.append((measured.json(), measured.peak_bytes))
-            else:
-                measured = run_measured([python, "-c", PEER, x, "fixed", k, init, args.first_iterations])
-                first_theirs.append((measured.json(), measured.peak_bytes))
+        for iterations, ours, theirs in ((args.iterations, fixed_ours, fixed_theirs),
+                                         (args.first_iterations, first_ours, first_theirs)):
+            run_alternating(round_,
+                            [strata, "kmeans", "--input", x, "--k", k, "--init", init, "--max-iter", iterations,
+                             "--tol", "0", "--dtype", "float32", "--json"], ours,
+                            [python, "-c", PEER, x, "fixed", k, init, iterations], theirs)
     if not args.skip_plusplus:
         for seed in range(args.seeds):
             log(f"part 2, own k-means++ seed {seed + 1}/{args.seeds}")
-            for who in (("strata", "peer") if seed % 2 == 0 else ("peer", "strata")):
-                if who == "strata":
-                    measured = run_measured([strata, "kmeans", "--input", x, "--k", k, "--seed", seed, "--dtype",
-                                             "float32", "--json"])
-                    plus_ours.append((measured.json(), measured.peak_bytes))
-                else:
-                    measured = run_measured([python, "-c", PEER, x, "plusplus", k, seed])
-                    plus_theirs.append((measured.json(), measured.peak_bytes))
+            run_alternating(seed, [strata, "kmeans", "--input", x, "--k", k, "--seed", seed, "--dtype", "float32", "--json"],
+                            plus_ours, [python, "-c", PEER, x, "plusplus", k, seed], plus_theirs)
         log(f"part 2, scikit-learn k-means++ centers for {args.paired_seeds} paired seeds")
         subprocess.run([str(c) for c in [python, "-c", SEEDING, x, k, args.paired_seeds, folder]], check=True)
         for seed in range(args.paired_seeds):
