@@ -186,6 +186,18 @@ struct LogisticCLITests {
         let first = lines[1].split(separator: ",", omittingEmptySubsequences: false)
         #expect(first[0].hasPrefix("L"))
         #expect(first[2].contains(" chance ("))
+
+        // Without its window the model cannot say which leads are open: an error, not a guessed default.
+        var edited = try #require(try JSONSerialization.jsonObject(with: Data(modelText.utf8)) as? [String: Any])
+        var training = try #require(edited["training"] as? [String: String])
+        training["window_days"] = nil
+        edited["training"] = training
+        try JSONSerialization.data(withJSONObject: edited).write(to: folder.appendingPathComponent("no-window.json"))
+        let refused = try StrataBinary.run(["score", Self.demoClinic.path, "--model", "no-window.json", "--out", "x.csv"],
+                                           in: folder)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("a conversion model needs training.window_days"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.csv").path))
     }
 
     @Test func trainConversionNeedsAClosedWindow() throws {
