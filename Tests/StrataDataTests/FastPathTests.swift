@@ -48,13 +48,7 @@ struct FastPathTests {
         for _ in 0..<20_000 {
             // Words rich in the probed bytes and their neighbours (borrows between bytes are the risk).
             let alphabet: [UInt8] = [0x0A, 0x09, 0x0B, 0x22, 0x21, 0x23, 0x00, 0xFF, 0x80, 0x41]
-            var word: UInt64 = 0
-            var bytes: [UInt8] = []
-            for k in 0..<8 {
-                let byte = alphabet[Int(generator.next() % UInt64(alphabet.count))]
-                bytes.append(byte)
-                word |= UInt64(byte) << (8 * UInt64(k))
-            }
+            let (word, bytes) = randomWord(from: alphabet, using: &generator)
             for probe: UInt8 in [0x0A, 0x22, 0x00, 0xFF] {
                 #expect(ByteParsing.containsByte(word, probe) == bytes.contains(probe), "\(bytes) \(probe)")
             }
@@ -133,13 +127,7 @@ struct FieldSplittingTests {
         var generator = SplitMix64(seed: 17)
         for _ in 0..<20_000 {
             let alphabet: [UInt8] = [0x2C, 0x2B, 0x2D, 0x22, 0x21, 0x23, 0x00, 0xFF, 0x80, 0x41]
-            var word: UInt64 = 0
-            var bytes: [UInt8] = []
-            for k in 0..<8 {
-                let byte = alphabet[Int(generator.next() % UInt64(alphabet.count))]
-                bytes.append(byte)
-                word |= UInt64(byte) << (8 * UInt64(k))
-            }
+            let (word, bytes) = randomWord(from: alphabet, using: &generator)
             let found = ByteParsing.matchBits(word, 0x2C) | ByteParsing.matchBits(word, 0x22)
             let first = bytes.firstIndex { $0 == 0x2C || $0 == 0x22 }
             #expect((found == 0 ? nil : found.trailingZeroBitCount >> 3) == first, "\(bytes)")
@@ -173,4 +161,16 @@ struct FieldSplittingTests {
             #expect(error?.column == 3 + offset)
         }
     }
+}
+
+/// Eight bytes drawn from `alphabet`, as a little-endian word and as bytes (byte `k` is bits `8k ..< 8k + 8`).
+func randomWord(from alphabet: [UInt8], using generator: inout SplitMix64) -> (word: UInt64, bytes: [UInt8]) {
+    var word: UInt64 = 0
+    var bytes: [UInt8] = []
+    for k in 0..<8 {
+        let byte = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+        bytes.append(byte)
+        word |= UInt64(byte) << (8 * UInt64(k))
+    }
+    return (word, bytes)
 }
