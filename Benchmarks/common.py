@@ -54,9 +54,14 @@ def release_binaries(products=("strata",)):
 
 def generate_once(stamp, what, command):
     """Runs `command` to make benchmark data unless `stamp` exists, then touches `stamp`, so reruns on the
-    same settings reuse the data (a run interrupted before the stamp generates again)."""
+    same settings reuse the data (a run interrupted before the stamp generates again).
+
+    The folder holds one data set: generating for other settings overwrites its files, so the stamps of every
+    other setting (the `data-*` files beside `stamp`) are removed first."""
     if stamp.exists():
         return
+    for other in stamp.parent.glob("data-*"):
+        other.unlink()
     log(f"generating {what} in {stamp.parent}")
     subprocess.run([str(c) for c in command], check=True)
     stamp.touch()
