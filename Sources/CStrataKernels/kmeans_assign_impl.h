@@ -53,18 +53,30 @@ static inline void NAME(move_row)(const T *row, ptrdiff_t d, T weight, int32_t p
     }
 }
 
-/// Adds `w·x` to the chunk sums of `label`, then everything a row contributes besides.
+/// Moves a changed row's weight between the clusters: the weight half of ``move_row``.
+static inline void NAME(move_weight)(double weight, int32_t previous, int32_t label, double *cluster_weights,
+                                     ptrdiff_t k) {
+    if (previous >= 0 && previous < k) cluster_weights[previous] -= weight;
+    cluster_weights[label] += weight;
+}
+
+/// Everything a row contributes once its label is known. With `delta_sums` (the pass carries sums), only a
+/// row whose label changed moves between the Double sums and the cluster weights; otherwise every row adds
+/// `w·x` to the chunk sums of `label` and `w` to its weight.
 static inline void NAME(record_row_portable)(const T *row, ptrdiff_t d, T weight, T best, int32_t label,
                                              int32_t *label_slot, T *chunk_sums, double *delta_sums, ptrdiff_t k,
                                              double *cluster_weights, strata_kmeans_assign_totals *totals) {
     const int32_t previous = *label_slot;
     if (previous != label) {
         totals->changed_labels += 1;
-        if (delta_sums) NAME(move_row)(row, d, weight, previous, label, delta_sums, k);
+        if (delta_sums) {
+            NAME(move_row)(row, d, weight, previous, label, delta_sums, k);
+            NAME(move_weight)((double)weight, previous, label, cluster_weights, k);
+        }
     }
     *label_slot = label;
     totals->inertia_without_row_norms += (double)weight * (double)best;
-    cluster_weights[label] += (double)weight;
+    if (!delta_sums) cluster_weights[label] += (double)weight;
     if (chunk_sums) {
         T *target = chunk_sums + (ptrdiff_t)label * d;
         for (ptrdiff_t j = 0; j < d; j++) target[j] += weight * row[j];
@@ -171,24 +183,60 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_nearest)
     }
 }
 
-/// Everything a row contributes once its label is known. `weighted` is a constant at each call: without
-/// weights the sums take plain additions (equal to `fma(1, x, s)`), which leave the FMA units to the distances.
-static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(record_row_avx2)(
-    const T *row, ptrdiff_t d, const int weighted, T weight, T best, int32_t label, int32_t *label_slot,
-    T *chunk_sums, double *delta_sums, ptrdiff_t k, double *cluster_weights, strata_kmeans_assign_totals *totals) {
-    const int32_t previous = *label_slot;
-    totals->changed_labels += previous != label;
-    if (delta_sums && previous != label) NAME(move_row)(row, d, weighted ? weight : 1, previous, label, delta_sums, k);
-    *label_slot = label;
-    totals->inertia_without_row_norms += weighted ? (double)weight * (double)best : (double)best;
-    cluster_weights[label] += weighted ? (double)weight : 1.0;
-    if (chunk_sums) {
-        T *target = chunk_sums + (ptrdiff_t)label * d;
+/// Rows per block: the tiles of a block write their minima and labels to arrays on the stack, which
+/// ``record_block`` then reads. Recording a block at a time (labels compared eight at a time, no per-row
+/// weight update when sums are carried) measured 7–11% faster than recording each row after its tile.
+enum { NAME(block_rows) = TILE_ROWS * 16 };
+/// How far ahead of its tile a block prefetches X, in tiles (8: 5–8% faster than none on 1M×32 Float rows,
+/// 2 workers, in one pass; 4 to 20 tiles measured alike).
+enum { NAME(prefetch_tiles) = 8 };
+
+/// Records a block of `count` rows whose minima `best` and nearest centers `label` are known.
+///
+/// Labels are compared with the buffer's eight at a time; a changed row counts in `changed_labels` and,
+/// when the pass carries sums (`delta_sums`), moves between the Double sums and the cluster weights. The
+/// minima are summed in four Double lanes (row `r` in lane `r % 4`). Without carried sums every row adds its
+/// weight, and with `chunk_sums` its `w·x`. `weighted` is a constant at each call: without weights the sums
+/// take plain additions, which leave the FMA units to the distances.
+static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(record_block)(
+    const T *x, ptrdiff_t count, ptrdiff_t d, const int weighted, const T *weights, const T *best,
+    const int32_t *label, int32_t *labels, T *chunk_sums, double *delta_sums, ptrdiff_t k, double *cluster_weights,
+    int64_t *changed_labels, double *lanes) {
+    ptrdiff_t r = 0;
+    for (; r < count; r += 8) {
+        unsigned changed;
+        if (r + 8 <= count) {
+            const __m256i now = _mm256_loadu_si256((const __m256i *)(label + r));
+            const __m256i before = _mm256_loadu_si256((const __m256i *)(labels + r));
+            changed = ~(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(now, before))) & 0xffu;
+        } else {
+            changed = 0;
+            for (ptrdiff_t q = 0; r + q < count; q++) changed |= (unsigned)(label[r + q] != labels[r + q]) << q;
+        }
+        while (changed) {
+            const ptrdiff_t i = r + __builtin_ctz(changed);
+            changed &= changed - 1;
+            *changed_labels += 1;
+            if (delta_sums) {
+                const T weight = weighted ? weights[i] : 1;
+                NAME(move_row)(x + i * d, d, weight, labels[i], label[i], delta_sums, k);
+                NAME(move_weight)((double)weight, labels[i], label[i], cluster_weights, k);
+            }
+        }
+    }
+    memcpy(labels, label, (size_t)count * sizeof *labels);
+    for (r = 0; r < count; r++) lanes[r & 3] += weighted ? (double)weights[r] * (double)best[r] : (double)best[r];
+    if (delta_sums) return;
+    for (r = 0; r < count; r++) cluster_weights[label[r]] += weighted ? (double)weights[r] : 1.0;
+    if (!chunk_sums) return;
+    for (r = 0; r < count; r++) {
+        T *target = chunk_sums + (ptrdiff_t)label[r] * d;
+        const T *row = x + r * d;
         ptrdiff_t j = 0;
         if (weighted) {
-            const V w = VSET1(weight);
+            const V w = VSET1(weights[r]);
             for (; j + LANES <= d; j += LANES) VSTOREU(target + j, VFMA(w, VLOADU(row + j), VLOADU(target + j)));
-            for (; j < d; j++) target[j] += weight * row[j];
+            for (; j < d; j++) target[j] += weights[r] * row[j];
         } else {
             for (; j + LANES <= d; j += LANES) VSTOREU(target + j, VADD(VLOADU(row + j), VLOADU(target + j)));
             for (; j < d; j++) target[j] += row[j];
@@ -203,30 +251,35 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(assign_avx2_b
     const ptrdiff_t kp = NAME(padded_centers)(k);
     double *delta_sums = sum_deltas ? sums : NULL;
     if (sum_deltas) sums = NULL;  // no full sums: only the rows that change label touch the sums
-    T *tile_sums = sums ? chunk_sums : NULL;
-    // Totals in a local, so the compiler keeps them in registers (the pointers could alias).
-    strata_kmeans_assign_totals local = *totals;
+    T *block_sums = sums ? chunk_sums : NULL;
+    const ptrdiff_t tile_bytes = TILE_ROWS * d * (ptrdiff_t)sizeof(T);
+    int64_t changed_labels = totals->changed_labels;
+    double lanes[4] = {0, 0, 0, 0};
+    T best[NAME(block_rows)];
+    int32_t label[NAME(block_rows)];
     ptrdiff_t i = 0;
     while (i < rows) {
-        // A chunk of whole tiles (its Float sums are folded into Double after it).
+        // A chunk of whole blocks of whole tiles (its Float sums are folded into Double after it).
         const ptrdiff_t chunk_end = rows - i > chunk_rows ? i + chunk_rows : rows;
-        T best[TILE_ROWS];
-        int32_t label[TILE_ROWS];
-        for (; i + TILE_ROWS <= chunk_end; i += TILE_ROWS) {
-            NAME(tile_nearest)(x + i * d, d, packed, kp, TILE_ROWS, best, label);
-            for (int r = 0; r < TILE_ROWS; r++) {
-                NAME(record_row_avx2)(x + (i + r) * d, d, weighted, weighted ? weights[i + r] : 1, best[r], label[r],
-                                      labels + i + r, tile_sums, delta_sums, k, cluster_weights, &local);
+        while (i < chunk_end) {
+            const ptrdiff_t block_end = chunk_end - i > NAME(block_rows) ? i + NAME(block_rows) : chunk_end;
+            ptrdiff_t r = i;
+            for (; r + TILE_ROWS <= block_end; r += TILE_ROWS) {
+                if (r + (NAME(prefetch_tiles) + 1) * TILE_ROWS <= rows) {
+                    const char *ahead = (const char *)(x + (r + NAME(prefetch_tiles) * TILE_ROWS) * d);
+                    for (ptrdiff_t byte = 0; byte < tile_bytes; byte += 64) __builtin_prefetch(ahead + byte, 0, 3);
+                }
+                NAME(tile_nearest)(x + r * d, d, packed, kp, TILE_ROWS, best + (r - i), label + (r - i));
             }
-        }
-        for (; i < chunk_end; i++) {
-            NAME(tile_nearest)(x + i * d, d, packed, kp, 1, best, label);
-            NAME(record_row_avx2)(x + i * d, d, weighted, weighted ? weights[i] : 1, best[0], label[0], labels + i,
-                                  tile_sums, delta_sums, k, cluster_weights, &local);
+            for (; r < block_end; r++) NAME(tile_nearest)(x + r * d, d, packed, kp, 1, best + (r - i), label + (r - i));
+            NAME(record_block)(x + i * d, block_end - i, d, weighted, weighted ? weights + i : NULL, best, label,
+                               labels + i, block_sums, delta_sums, k, cluster_weights, &changed_labels, lanes);
+            i = block_end;
         }
         if (sums) NAME(fold_chunk)(sums, chunk_sums, k * d);
     }
-    *totals = local;
+    totals->changed_labels = changed_labels;
+    totals->inertia_without_row_norms += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
 static STRATA_AVX2 void NAME(assign_avx2)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
@@ -249,6 +302,7 @@ void NAME(strata_kmeans_assign)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T
                                 ptrdiff_t chunk_rows, double *cluster_weights, T *scratch,
                                 strata_kmeans_assign_totals *totals, int portable) {
     if (chunk_rows < 1) chunk_rows = 1;
+    if (!sums) sum_deltas = 0;  // deltas are of sums: without them every row adds its weight
 #if STRATA_KERNELS_X86
     if (!portable && strata_kernels_use_avx2()) {
         // Chunks hold whole tiles, so rows are grouped the same way whatever the chunk size.

@@ -55,9 +55,10 @@ public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
 
 /// The result of one assignment pass over all rows (see ``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:workers:chunkRows:kernel:)``).
 public struct KMeansAssignment: Sendable {
-    /// Row-major `k×d`: for each cluster, `Σ wᵢ xᵢ` over the rows assigned to it (zero when not accumulated).
+    /// Row-major `k×d`: for each cluster, `Σ wᵢ xᵢ` over the rows assigned to it (zero when not accumulated;
+    /// with `sumChangesOnly`: the change of it).
     public var weightedSums: [Double]
-    /// For each cluster, `Σ wᵢ` over its rows.
+    /// For each cluster, `Σ wᵢ` over its rows (with `sumChangesOnly`: the change of it).
     public var clusterWeights: [Double]
     /// `Σ wᵢ (‖c‖² − 2 xᵢ·c)` for each row's nearest center `c`: the inertia of the assignment minus the
     /// constant `Σ wᵢ ‖xᵢ‖²` (see ``KMeansKernels/weightedSquaredNormSum(_:sampleWeights:workers:)``).
@@ -203,18 +204,21 @@ public enum KMeansKernels {
                         if previous != best {
                             result.changedLabels &+= 1
                             if accumulateSums && sumChangesOnly {
-                                // Only a moved row touches the Double sums: out of its old cluster, into the new.
+                                // Only a moved row touches the Double sums and weights: out of its old
+                                // cluster, into the new.
                                 let row = xBase + i &* d, to = psums.baseAddress! + best &* d
                                 if previous >= 0 && previous < k {
                                     let from = psums.baseAddress! + previous &* d
                                     for j in 0..<d { from[j] -= Double(weight) * Double(row[j]) }
+                                    result.clusterWeights[previous] -= Double(weight)
                                 }
                                 for j in 0..<d { to[j] += Double(weight) * Double(row[j]) }
+                                result.clusterWeights[best] += Double(weight)
                             }
                         }
                         labelStorage[i] = bestIndexBase[r]
                         result.inertiaWithoutRowNorms += Double(weight * bestValueBase[r])
-                        result.clusterWeights[best] += Double(weight)
+                        if !(accumulateSums && sumChangesOnly) { result.clusterWeights[best] += Double(weight) }
                         if accumulateSums && !sumChangesOnly {
                             let row = xBase + i &* d, sums = pcs.baseAddress! + best &* d
                             for j in 0..<d { sums[j] += weight * row[j] }
@@ -602,11 +606,12 @@ extension KMeansKernels {
     /// kernel or chunked GEMM blocks `‖c‖² − 2 X·Cᵀ` (``KMeansAssignmentKernel``); both give the labels of
     /// the same distances up to rounding. O(n·k·d) plus O(n·(k + d)).
     ///
-    /// With `sumChangesOnly`, ``KMeansAssignment/weightedSums`` holds only what an incremental update adds
-    /// to the sums of the labels `labels` held before the pass: for each row whose label changed, `−w·x` in
-    /// its old cluster (none when the old label is outside `0..<k`, e.g. `-1`) and `+w·x` in its new one,
-    /// in Double. Rows that keep their label cost no additions, so a pass in which few labels change costs
-    /// little more than its distances. ``KMeansAssignment/clusterWeights`` always holds the full weights.
+    /// With `sumChangesOnly` (and `accumulateSums`), ``KMeansAssignment/weightedSums`` and
+    /// ``KMeansAssignment/clusterWeights`` hold only what an incremental update adds to the sums and weights
+    /// of the labels `labels` held before the pass: for each row whose label changed, `−w·x` and `−w` in its
+    /// old cluster (none when the old label is outside `0..<k`, e.g. `-1`) and `+w·x` and `+w` in its new
+    /// one, in Double. Rows that keep their label cost no additions, so a pass in which few labels change
+    /// costs little more than its distances.
     public static func assign<S: BLASScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?,
         labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, sumChangesOnly: Bool = false, workers: Int,

@@ -27,22 +27,23 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
     /// One Lloyd step from `centers`: assign every row to its nearest center (labels buffer updated), then
     /// move each center to the weighted mean of its rows.
     ///
-    /// `carriedSums`, when not nil, must be the weighted sums of the labels the buffer holds on entry (the
-    /// previous step's, before any empty-cluster relocation); the pass then only moves the rows whose label
-    /// changes. Either way it leaves the sums of the labels the buffer holds on return, for the next step.
+    /// `carried`, when not nil, must hold the weighted sums and weights of the labels the buffer holds on
+    /// entry (the previous step's, before any empty-cluster relocation); the pass then only moves the rows
+    /// whose label changes. Either way it leaves those of the labels the buffer holds on return, for the next step.
     func step(from centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>, emptyClusterPolicy: KMeansEmptyClusterPolicy,
-              carriedSums: inout [Double]?) -> KMeansLloydStep<S> {
+              carried: inout KMeansCarriedTotals?) -> KMeansLloydStep<S> {
         let (k, d) = (centers.rows, x.columns)
         var assignment = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
-                                              accumulateSums: true, sumChangesOnly: carriedSums != nil,
+                                              accumulateSums: true, sumChangesOnly: carried != nil,
                                               workers: workers)
-        if var sums = carriedSums {
-            for index in sums.indices { sums[index] += assignment.weightedSums[index] }
-            assignment.weightedSums = sums
+        if let carried {
+            for index in carried.weightedSums.indices { assignment.weightedSums[index] += carried.weightedSums[index] }
+            for cluster in 0..<k { assignment.clusterWeights[cluster] += carried.clusterWeights[cluster] }
+            settleCarriedWeights(&assignment, labels: labels)
         }
-        // The sums of the labels buffer; relocation below changes only this step's copy (it moves rows to empty
-        // clusters without relabelling them, as scikit-learn), so the carried sums stay those of the buffer.
-        carriedSums = assignment.weightedSums
+        // The totals of the labels buffer; relocation below changes only this step's copy (it moves rows to empty
+        // clusters without relabelling them, as scikit-learn), so the carried totals stay those of the buffer.
+        carried = KMeansCarriedTotals(weightedSums: assignment.weightedSums, clusterWeights: assignment.clusterWeights)
         let empty = (0..<k).filter { assignment.clusterWeights[$0] == 0 }
         var relocated: [Int] = []
         if !empty.isEmpty && emptyClusterPolicy == .relocateFarthestPoints {
@@ -63,6 +64,27 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
                                inertiaBeforeUpdate: weightedSquaredNormSum + assignment.inertiaWithoutRowNorms,
                                centerShiftSquared: shiftSquared, changedLabels: assignment.changedLabels,
                                emptyClusters: empty, relocatedRows: relocated)
+    }
+
+    /// Makes carried weights exact where it matters: a cluster that lost all its rows has weight 0, not a
+    /// rounding residue. Without sample weights they are counts, exact in Double. With them, when a carried
+    /// weight is below a millionth of the mean cluster weight (a residue is about n·ε of the total), the
+    /// weights are added up again from the labels, an O(n) pass that does not read X. An empty cluster's
+    /// sums are set to 0 too.
+    private func settleCarriedWeights(_ assignment: inout KMeansAssignment, labels: DisjointWriteBuffer<Int32>) {
+        let k = assignment.clusterWeights.count
+        if let sampleWeights {
+            let suspect = 1e-6 * assignment.clusterWeights.reduce(0, +) / Double(k)
+            if assignment.clusterWeights.contains(where: { $0 <= suspect }) {
+                var weights = [Double](repeating: 0, count: k)
+                for i in 0..<x.rows { weights[Int(labels[i])] += Double(sampleWeights[i]) }
+                assignment.clusterWeights = weights
+            }
+        }
+        let d = x.columns
+        for cluster in 0..<k where assignment.clusterWeights[cluster] == 0 {
+            for j in 0..<d { assignment.weightedSums[cluster * d + j] = 0 }
+        }
     }
 
     /// Gives each empty cluster one of the rows farthest from their centers: the row's weighted coordinates
@@ -91,8 +113,8 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
     /// changes, when the squared center shift is at most `tolerance`, or after `maxIterations`; then label
     /// every row with the final centers and compute the inertia directly.
     ///
-    /// The first step adds every row into the cluster sums; later steps carry the sums over and move only the
-    /// rows whose label changed, unless the previous step changed many labels (``KMeansSumUpdate``).
+    /// The first step adds every row into the cluster sums and weights; later steps carry them over and move
+    /// only the rows whose label changed, unless the previous step changed many labels (``KMeansSumUpdate``).
     func lloyd(from initialCenters: Matrix<S>, maxIterations: Int, tolerance: Double,
                emptyClusterPolicy: KMeansEmptyClusterPolicy, sumUpdate: KMeansSumUpdate = .automatic) -> KMeansRun<S> {
         let labels = DisjointWriteBuffer<Int32>(repeating: -1, count: x.rows)
@@ -101,10 +123,10 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
         var labelsMatchCenters = false
         var converged = false
         var iterations = 0
-        var sums: [Double]? = nil
+        var carried: KMeansCarriedTotals? = nil
         for iteration in 0..<maxIterations {
-            let step = step(from: centers, labels: labels, emptyClusterPolicy: emptyClusterPolicy, carriedSums: &sums)
-            if !sumUpdate.carriesSums(afterChanging: step.changedLabels, of: x.rows) { sums = nil }
+            let step = step(from: centers, labels: labels, emptyClusterPolicy: emptyClusterPolicy, carried: &carried)
+            if !sumUpdate.carriesSums(afterChanging: step.changedLabels, of: x.rows) { carried = nil }
             history.append(step.inertiaBeforeUpdate)
             centers = step.centers
             iterations = iteration + 1
@@ -134,6 +156,13 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
         return KMeansRun(centers: centers, labels: labels.toArray(), inertia: inertia, iterations: iterations,
                          inertiaHistory: history, converged: converged)
     }
+}
+
+/// The per-cluster weighted sums `Σ wᵢ xᵢ` (row-major `k×d`) and weights `Σ wᵢ` of the labels a buffer holds,
+/// carried from one Lloyd step to the next (``KMeansSumUpdate``).
+struct KMeansCarriedTotals: Sendable {
+    var weightedSums: [Double]
+    var clusterWeights: [Double]
 }
 
 /// The indices of the `count` largest values, largest first (ties: lower index first).
@@ -187,10 +216,10 @@ extension KMeans {
         try checkWeights(sampleWeights, rows: x.rows)
         guard centers.columns == x.columns else { throw .featureCountMismatch(expected: centers.columns, found: x.columns) }
         return BLAS.withThreadCount(1) {
-            var noSums: [Double]? = nil  // a step on its own adds every row
+            var nothingCarried: KMeansCarriedTotals? = nil  // a step on its own adds every row
             return KMeansProblem(x: x, sampleWeights: sampleWeights, workers: workers)
                 .step(from: centers, labels: DisjointWriteBuffer(repeating: -1, count: x.rows),
-                      emptyClusterPolicy: emptyClusterPolicy, carriedSums: &noSums)
+                      emptyClusterPolicy: emptyClusterPolicy, carried: &nothingCarried)
         }
     }
 }

@@ -25,20 +25,21 @@ struct KMeansIncrementalLloydTests {
             let carriedLabels = DisjointWriteBuffer<Int32>(repeating: -1, count: problem.x.rows)
             let fullLabels = DisjointWriteBuffer<Int32>(repeating: -1, count: problem.x.rows)
             var (carriedCenters, fullCenters) = (initial, initial)
-            var carried: [Double]? = nil
+            var carried: KMeansCarriedTotals? = nil
             var relocations = 0
             for iteration in 0..<10 {
-                var fresh: [Double]? = nil
+                var fresh: KMeansCarriedTotals? = nil
                 let a = problem.step(from: carriedCenters, labels: carriedLabels, emptyClusterPolicy: .relocateFarthestPoints,
-                                     carriedSums: &carried)
+                                     carried: &carried)
                 let b = problem.step(from: fullCenters, labels: fullLabels, emptyClusterPolicy: .relocateFarthestPoints,
-                                     carriedSums: &fresh)
+                                     carried: &fresh)
                 relocations += a.relocatedRows.count
                 #expect(carriedLabels.toArray() == fullLabels.toArray(), "workers \(workers) iteration \(iteration)")
                 #expect(a.changedLabels == b.changedLabels && a.relocatedRows == b.relocatedRows)
                 #expect(abs(a.inertiaBeforeUpdate - b.inertiaBeforeUpdate) <= 1e-9 * b.inertiaBeforeUpdate)
-                // The carried sums are those of the labels buffer, not of the relocation step's copy.
-                for (sum, reference) in zip(carried!, fresh!) {
+                // The carried totals are those of the labels buffer, not of the relocation step's copy.
+                for (sum, reference) in zip(carried!.weightedSums + carried!.clusterWeights,
+                                            fresh!.weightedSums + fresh!.clusterWeights) {
                     #expect(abs(sum - reference) <= 1e-4 * Swift.max(1, abs(reference)),
                             "workers \(workers) iteration \(iteration): \(sum) vs \(reference)")
                 }
@@ -83,6 +84,41 @@ struct KMeansIncrementalLloydTests {
 
     @Test func floatRunsAgree() { runsAgree(Float.self) }
     @Test func doubleRunsAgree() { runsAgree(Double.self) }
+
+    /// A cluster that loses all its rows in carried steps has weight and sums of exactly 0, not a rounding
+    /// residue (which would pass for a cluster and put its center at residue ÷ residue), so it is kept or
+    /// relocated as an empty one.
+    func emptiedInCarriedSteps<S: BLASScalar>(_: S.Type, policy: KMeansEmptyClusterPolicy) {
+        // Row 0 weighs 1 + 2⁻²³ and row 1 2³⁰: their sum rounds off the 2⁻²³ in Double, so taking row 1 and
+        // then row 0 out of it leaves −2⁻²³.
+        let x = Matrix<S>(rows: 4, columns: 1, elements: [0, 1, 10, 20])
+        let weights: [S] = [S(1.0000001192092896), S(1 << 30), 1, 1]
+        let problem = KMeansProblem(x: x, sampleWeights: weights, workers: 1)
+        let labels = DisjointWriteBuffer<Int32>(repeating: -1, count: 4)
+        var carried: KMeansCarriedTotals? = nil
+        func step(_ centers: [S]) -> KMeansLloydStep<S> {
+            problem.step(from: Matrix(rows: 3, columns: 1, elements: centers), labels: labels, emptyClusterPolicy: policy,
+                         carried: &carried)
+        }
+        _ = step([0.5, 10, 20])
+        #expect(labels.toArray() == [0, 0, 1, 2])
+        _ = step([0, 1, 20])  // row 1 leaves cluster 0, carried
+        #expect(labels.toArray() == [0, 1, 1, 2])
+        let last = step([-50, 1, 20])  // row 0 leaves too
+        #expect(labels.toArray() == [1, 1, 1, 2])
+        #expect(last.emptyClusters == [0])
+        #expect(carried!.clusterWeights[0] == 0 && carried!.weightedSums[0] == 0)
+        switch policy {
+        case .keepPreviousCenter: #expect(last.centers[0, 0] == -50)
+        case .relocateFarthestPoints: #expect(last.relocatedRows.count == 1 && last.centers[0, 0] == x[last.relocatedRows[0], 0])
+        }
+    }
+
+    @Test(arguments: [KMeansEmptyClusterPolicy.keepPreviousCenter, .relocateFarthestPoints])
+    func clusterEmptiedInCarriedStepsHasNoWeight(_ policy: KMeansEmptyClusterPolicy) {
+        emptiedInCarriedSteps(Float.self, policy: policy)
+        emptiedInCarriedSteps(Double.self, policy: policy)
+    }
 
     /// The automatic choice carries the sums only after steps that changed few labels.
     @Test func automaticCarriesSumsAfterFewChanges() {

@@ -34,10 +34,10 @@ typedef struct {
 /// to `labels`; `w · minimum` summed into the totals and `w` into `cluster_weights[label]`. When `sums` is
 /// not NULL, `w · x` is added to that cluster's row of `sums` (`k×d`, Double), first in the working
 /// precision in `chunk_sums` (`k×d`, zero on entry and on return) for `chunk_rows` rows at a time.
-/// With `sum_deltas` nonzero, `sums` instead receives only the changes of an incremental update: for each
-/// row whose label differs from the one `labels` held before (`-1`, or any value outside `0..<k`, is no
-/// cluster), `w · x` is subtracted from the old cluster's row and added to the new one's, in Double
-/// (`chunk_sums` is not used). `cluster_weights` always receives every row's weight.
+/// With `sum_deltas` nonzero and `sums` not NULL, `sums` and `cluster_weights` instead receive only the
+/// changes of an incremental update: for each row whose label differs from the one `labels` held before
+/// (`-1`, or any value outside `0..<k`, is no cluster), `w · x` and `w` leave the old cluster and join the
+/// new one, in Double (`chunk_sums` is not used); rows that keep their label add nothing.
 /// `weights` (NULL: all ones) and `labels` are indexed like the rows.
 /// No allocation; `scratch` holds `strata_kmeans_scratch_count_*(k)` elements. `portable` nonzero takes the
 /// portable loops even where AVX2 and FMA exist (tests check both paths).
