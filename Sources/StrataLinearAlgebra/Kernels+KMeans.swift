@@ -15,6 +15,8 @@ public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
     /// The number of elements.
     public let count: Int
     let storage: UnsafeMutablePointer<Element>
+    /// False for a buffer viewing an array's storage (``makeArray(repeating:count:_:)``).
+    private let ownsStorage: Bool
 
     /// A buffer of `count` copies of `value`.
     public init(repeating value: Element, count: Int) {
@@ -22,11 +24,36 @@ public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
         self.count = count
         storage = .allocate(capacity: Swift.max(count, 1))
         storage.initialize(repeating: value, count: count)
+        ownsStorage = true
+    }
+
+    private init(viewing storage: UnsafeMutablePointer<Element>, count: Int) {
+        self.count = count
+        self.storage = storage
+        ownsStorage = false
     }
 
     deinit {
+        guard ownsStorage else { return }
         storage.deinitialize(count: count)
         storage.deallocate()
+    }
+
+    /// An array of `count` copies of `value` that `body` writes through a buffer viewing the array's own
+    /// storage, so a fit's labels need no second copy at the end (peak memory). The buffer must not be
+    /// used after `body` returns.
+    public static func makeArray(repeating value: Element, count: Int,
+                                 _ body: (DisjointWriteBuffer<Element>) -> Void) -> [Element] {
+        precondition(count >= 0, "DisjointWriteBuffer count must be non-negative, got \(count)")
+        guard count > 0 else {
+            body(DisjointWriteBuffer(repeating: value, count: 0))
+            return []
+        }
+        return [Element](unsafeUninitializedCapacity: count) { elements, initialized in
+            elements.initialize(repeating: value)
+            initialized = count
+            body(DisjointWriteBuffer(viewing: elements.baseAddress!, count: count))
+        }
     }
 
     /// Element `index`.

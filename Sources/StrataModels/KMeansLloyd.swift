@@ -117,44 +117,51 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
     /// only the rows whose label changed, unless the previous step changed many labels (``KMeansSumUpdate``).
     func lloyd(from initialCenters: Matrix<S>, maxIterations: Int, tolerance: Double,
                emptyClusterPolicy: KMeansEmptyClusterPolicy, sumUpdate: KMeansSumUpdate = .automatic) -> KMeansRun<S> {
-        let labels = DisjointWriteBuffer<Int32>(repeating: -1, count: x.rows)
-        var centers = initialCenters
-        var history: [Double] = []
-        var labelsMatchCenters = false
-        var converged = false
-        var iterations = 0
-        var carried: KMeansCarriedTotals? = nil
-        for iteration in 0..<maxIterations {
-            let step = step(from: centers, labels: labels, emptyClusterPolicy: emptyClusterPolicy, carried: &carried)
-            if !sumUpdate.carriesSums(afterChanging: step.changedLabels, of: x.rows) { carried = nil }
-            history.append(step.inertiaBeforeUpdate)
-            centers = step.centers
-            iterations = iteration + 1
-            if step.changedLabels == 0 {
-                // Same labels as the previous step: the centers are their means, a fixed point.
-                labelsMatchCenters = true
-                converged = true
-                break
+        labelledRun { labels in
+            var centers = initialCenters
+            var history: [Double] = []
+            var labelsMatchCenters = false
+            var converged = false
+            var iterations = 0
+            var carried: KMeansCarriedTotals? = nil
+            for iteration in 0..<maxIterations {
+                let step = step(from: centers, labels: labels, emptyClusterPolicy: emptyClusterPolicy, carried: &carried)
+                if !sumUpdate.carriesSums(afterChanging: step.changedLabels, of: x.rows) { carried = nil }
+                history.append(step.inertiaBeforeUpdate)
+                centers = step.centers
+                iterations = iteration + 1
+                if step.changedLabels == 0 {
+                    // Same labels as the previous step: the centers are their means, a fixed point.
+                    labelsMatchCenters = true
+                    converged = true
+                    break
+                }
+                if step.centerShiftSquared <= tolerance {
+                    converged = true
+                    break
+                }
             }
-            if step.centerShiftSquared <= tolerance {
-                converged = true
-                break
+            if !labelsMatchCenters {
+                _ = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                         accumulateSums: false, workers: workers)
             }
+            return KMeansRun(centers: centers, labels: [], inertia: 0, iterations: iterations, inertiaHistory: history,
+                             converged: converged)
         }
-        if !labelsMatchCenters {
-            _ = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
-                                     accumulateSums: false, workers: workers)
-        }
-        return finish(centers: centers, labels: labels, iterations: iterations, history: history, converged: converged)
     }
 
-    /// The run's result for the centers and the labels in the buffer: exact inertia, labels copied out.
-    func finish(centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>, iterations: Int, history: [Double],
-                converged: Bool) -> KMeansRun<S> {
-        let inertia = KMeansKernels.exactInertia(x, centers: centers, labels: labels, sampleWeights: sampleWeights,
-                                                 workers: workers)
-        return KMeansRun(centers: centers, labels: labels.toArray(), inertia: inertia, iterations: iterations,
-                         inertiaHistory: history, converged: converged)
+    /// A run whose `body` labels every row in the buffer it is given (which becomes the run's labels array
+    /// without a copy) and returns the rest of the run; the inertia is then computed directly from the
+    /// labels and the returned centers.
+    func labelledRun(_ body: (DisjointWriteBuffer<Int32>) -> KMeansRun<S>) -> KMeansRun<S> {
+        var run: KMeansRun<S>?
+        let labels = DisjointWriteBuffer<Int32>.makeArray(repeating: -1, count: x.rows) { labels in
+            run = body(labels)
+            run!.inertia = KMeansKernels.exactInertia(x, centers: run!.centers, labels: labels,
+                                                      sampleWeights: sampleWeights, workers: workers)
+        }
+        run!.labels = labels
+        return run!
     }
 }
 

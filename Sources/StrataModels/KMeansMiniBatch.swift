@@ -77,10 +77,12 @@ extension KMeansProblem {
                 }
             }
         }
-        let labels = DisjointWriteBuffer<Int32>(repeating: -1, count: x.rows)
-        _ = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
-                                 accumulateSums: false, workers: workers)
-        return finish(centers: centers, labels: labels, iterations: stepsRun, history: history, converged: converged)
+        return labelledRun { labels in
+            _ = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                     accumulateSums: false, workers: workers)
+            return KMeansRun(centers: centers, labels: [], inertia: 0, iterations: stepsRun, inertiaHistory: history,
+                             converged: converged)
+        }
     }
 
     /// Seeds on `size` distinct random rows (all rows when `size == n`).

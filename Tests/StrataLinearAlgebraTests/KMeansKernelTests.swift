@@ -201,4 +201,18 @@ struct KMeansKernelTests {
         #expect(!KMeansKernels.fusedAssignmentIsFaster(Double.self, clusterCount: 16, featureCount: 128))
         #expect(!KMeansKernels.fusedAssignmentIsFaster(Float.self, clusterCount: Int.max, featureCount: 2))
     }
+
+    /// A buffer made by `makeArray` writes straight into the returned array, from several workers.
+    @Test func makeArrayReturnsWhatTheBufferHolds() {
+        let array = DisjointWriteBuffer<Int32>.makeArray(repeating: -1, count: 1000) { buffer in
+            Parallel.forEach(rangesOf: 1000, workers: 3) { range in
+                for i in range where i % 3 != 0 { buffer.storage[i] = Int32(i) }
+            }
+        }
+        let expected: [Int32] = (0..<1000).map { i in i % 3 == 0 ? -1 : Int32(i) }
+        #expect(array == expected)
+        var called = false
+        #expect(DisjointWriteBuffer<Int32>.makeArray(repeating: 7, count: 0) { called = $0.count == 0 }.isEmpty)
+        #expect(called)
+    }
 }
