@@ -39,6 +39,21 @@ STRATA_AVX2 static inline __m256 strata_spread_min_ps(__m256 v) {
     return _mm256_min_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
 }
 
+// The sums of the lanes of a and of b, by horizontal additions.
+STRATA_AVX2 static inline void strata_pair_sum_ps(__m256 a, __m256 b, float *sum_a, float *sum_b) {
+    const __m256 v = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(a, b));  // a b a b | a b a b halves
+    const __m128 w = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    *sum_a = _mm_cvtss_f32(w);
+    *sum_b = _mm_cvtss_f32(_mm_shuffle_ps(w, w, 1));
+}
+
+STRATA_AVX2 static inline void strata_pair_sum_pd(__m256d a, __m256d b, double *sum_a, double *sum_b) {
+    const __m256d v = _mm256_hadd_pd(a, b);  // a b | a b halves
+    const __m128d w = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    *sum_a = _mm_cvtsd_f64(w);
+    *sum_b = _mm_cvtsd_f64(_mm_unpackhi_pd(w, w));
+}
+
 STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
     v = _mm256_min_pd(v, _mm256_permute2f128_pd(v, v, 1));
     return _mm256_min_pd(v, _mm256_shuffle_pd(v, v, 0x5));
@@ -64,6 +79,7 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #define VMIN _mm256_min_ps
 #define VCMPEQ_MASK(a, b) _mm256_movemask_ps(_mm256_cmp_ps((a), (b), _CMP_EQ_OQ))
 #define VSPREAD_MIN strata_spread_min_ps
+#define VPAIR_SUM strata_pair_sum_ps
 #define VFIRST _mm256_cvtss_f32
 #endif
 #include "kmeans_assign_impl.h"
@@ -84,6 +100,7 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #undef VMIN
 #undef VCMPEQ_MASK
 #undef VSPREAD_MIN
+#undef VPAIR_SUM
 #undef VFIRST
 
 // Double: 4 lanes; a tile is 3 rows × 4 vectors (16 centers) = 12 accumulators.
@@ -105,6 +122,7 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #define VMIN _mm256_min_pd
 #define VCMPEQ_MASK(a, b) _mm256_movemask_pd(_mm256_cmp_pd((a), (b), _CMP_EQ_OQ))
 #define VSPREAD_MIN strata_spread_min_pd
+#define VPAIR_SUM strata_pair_sum_pd
 #define VFIRST _mm256_cvtsd_f64
 #endif
 #include "kmeans_assign_impl.h"

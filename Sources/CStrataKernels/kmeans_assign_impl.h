@@ -367,6 +367,155 @@ double NAME(strata_kmeans_exact_inertia)(const T *x, ptrdiff_t rows, ptrdiff_t d
     return NAME(exact_inertia_portable)(x, rows, d, centers, labels, weights);
 }
 
+/// `a·b` over `d` elements with four running sums (element `j` in sum `j % 4`), as the Swift loops of the
+/// GEMM paths.
+static inline T NAME(dot_portable)(const T *a, const T *b, ptrdiff_t d) {
+    T sums[4] = {0, 0, 0, 0};
+    ptrdiff_t j = 0;
+    for (; j + 4 <= d; j += 4) {
+        for (int q = 0; q < 4; q++) sums[q] += a[j + q] * b[j + q];
+    }
+    for (; j < d; j++) sums[0] += a[j] * b[j];
+    return (sums[0] + sums[1]) + (sums[2] + sums[3]);
+}
+
+/// The k-means++ distance `max(‖x‖² − 2 x·c + ‖c‖², 0)` (scikit-learn's form), lowered to `closest`.
+static inline T NAME(seeding_distance)(T norm, T dot, T center_norm, T closest) {
+    T distance = norm - 2 * dot + center_norm;
+    distance = distance > 0 ? distance : 0;
+    return closest < distance ? closest : distance;
+}
+
+#if STRATA_KERNELS_X86
+/// `a·b` over `d` elements as a vector of partial sums, plus the scalar sum of the elements past the last
+/// whole vector.
+static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(dot_lanes)(const T *a, const T *b, ptrdiff_t d,
+                                                                             V *lanes, T *tail) {
+    V s0 = VSET1(0), s1 = VSET1(0);
+    ptrdiff_t j = 0;
+    for (; j + 2 * LANES <= d; j += 2 * LANES) {
+        s0 = VFMA(VLOADU(a + j), VLOADU(b + j), s0);
+        s1 = VFMA(VLOADU(a + j + LANES), VLOADU(b + j + LANES), s1);
+    }
+    for (; j + LANES <= d; j += LANES) s0 = VFMA(VLOADU(a + j), VLOADU(b + j), s0);
+    T rest = 0;
+    for (; j < d; j++) rest += a[j] * b[j];
+    *lanes = VADD(s0, s1);
+    *tail = rest;
+}
+
+/// Two dot products, `a·b` and `c·e`, with one horizontal reduction for both.
+static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(two_dots)(const T *a, const T *b, const T *c,
+                                                                            const T *e, ptrdiff_t d, T *first,
+                                                                            T *second) {
+    V first_lanes, second_lanes;
+    T first_tail, second_tail;
+    NAME(dot_lanes)(a, b, d, &first_lanes, &first_tail);
+    NAME(dot_lanes)(c, e, d, &second_lanes, &second_tail);
+    VPAIR_SUM(first_lanes, second_lanes, first, second);
+    *first += first_tail;
+    *second += second_tail;
+}
+
+static STRATA_AVX2 double NAME(update_closest_avx2)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *center,
+                                                    T center_norm, T *closest, const T *weights) {
+    double potential = 0;
+    for (ptrdiff_t i = 0; i < rows; i++) {
+        const T *row = x + i * d;
+        T norm, dot;
+        NAME(two_dots)(row, row, row, center, d, &norm, &dot);
+        const T lowered = NAME(seeding_distance)(norm, dot, center_norm, closest[i]);
+        closest[i] = lowered;
+        potential += (double)(weights ? lowered * weights[i] : lowered);
+    }
+    return potential;
+}
+
+/// Rows in chunks small enough to stay in L1/L2: for each chunk, one pass gives every row's `‖x‖²` (kept
+/// on the stack) with the first candidate's `x·c`, then one pass per further pair of candidates (one
+/// horizontal reduction per pair); each candidate's potential stays in a register through a pass, and rows
+/// are added in order, so the sums are those of a plain loop over the rows.
+static STRATA_AVX2 void NAME(candidate_potentials_avx2)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *candidates,
+                                                        const T *candidate_norms, ptrdiff_t m, const T *closest,
+                                                        const T *weights, double *potentials) {
+    enum { chunk_rows = 256 };
+    T norms[chunk_rows];
+    for (ptrdiff_t start = 0; start < rows; start += chunk_rows) {
+        const ptrdiff_t count = rows - start < chunk_rows ? rows - start : chunk_rows;
+        const T *chunk = x + start * d;
+        const T *near = closest + start;
+        const T *w = weights ? weights + start : NULL;
+        double first_potential = potentials[0];
+        for (ptrdiff_t r = 0; r < count; r++) {
+            const T *row = chunk + r * d;
+            T dot;
+            NAME(two_dots)(row, row, row, candidates, d, norms + r, &dot);
+            const T lowered = NAME(seeding_distance)(norms[r], dot, candidate_norms[0], near[r]);
+            first_potential += (double)(w ? w[r] * lowered : lowered);
+        }
+        potentials[0] = first_potential;
+        for (ptrdiff_t c = 1; c < m; c += 2) {
+            const int pair = c + 1 < m;
+            const T *a = candidates + c * d, *b = pair ? a + d : a;
+            double to_a = potentials[c], to_b = pair ? potentials[c + 1] : 0;
+            for (ptrdiff_t r = 0; r < count; r++) {
+                const T *row = chunk + r * d;
+                T dot_a, dot_b;
+                NAME(two_dots)(row, a, row, b, d, &dot_a, &dot_b);
+                const T lowered_a = NAME(seeding_distance)(norms[r], dot_a, candidate_norms[c], near[r]);
+                to_a += (double)(w ? w[r] * lowered_a : lowered_a);
+                if (pair) {
+                    const T lowered_b = NAME(seeding_distance)(norms[r], dot_b, candidate_norms[c + 1], near[r]);
+                    to_b += (double)(w ? w[r] * lowered_b : lowered_b);
+                }
+            }
+            potentials[c] = to_a;
+            if (pair) potentials[c + 1] = to_b;
+        }
+    }
+}
+#endif
+
+double NAME(strata_kmeans_update_closest)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *center, T center_norm,
+                                          T *closest, const T *weights, int portable) {
+#if STRATA_KERNELS_X86
+    if (!portable && strata_kernels_use_avx2()) {
+        return NAME(update_closest_avx2)(x, rows, d, center, center_norm, closest, weights);
+    }
+#endif
+    double potential = 0;
+    for (ptrdiff_t i = 0; i < rows; i++) {
+        const T *row = x + i * d;
+        const T lowered = NAME(seeding_distance)(NAME(dot_portable)(row, row, d), NAME(dot_portable)(row, center, d),
+                                                 center_norm, closest[i]);
+        closest[i] = lowered;
+        potential += (double)(weights ? lowered * weights[i] : lowered);
+    }
+    return potential;
+}
+
+void NAME(strata_kmeans_candidate_potentials)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *candidates,
+                                              const T *candidate_norms, ptrdiff_t m, const T *closest,
+                                              const T *weights, double *potentials, int portable) {
+    if (m < 1) return;
+#if STRATA_KERNELS_X86
+    if (!portable && strata_kernels_use_avx2()) {
+        NAME(candidate_potentials_avx2)(x, rows, d, candidates, candidate_norms, m, closest, weights, potentials);
+        return;
+    }
+#endif
+    for (ptrdiff_t i = 0; i < rows; i++) {
+        const T *row = x + i * d;
+        const T norm = NAME(dot_portable)(row, row, d);
+        const T weight = weights ? weights[i] : 1;
+        for (ptrdiff_t c = 0; c < m; c++) {
+            const T lowered = NAME(seeding_distance)(norm, NAME(dot_portable)(row, candidates + c * d, d),
+                                                     candidate_norms[c], closest[i]);
+            potentials[c] += (double)(weights ? weight * lowered : lowered);
+        }
+    }
+}
+
 /// Blocks of 256 elements are checked without branches (the exponent field all ones means NaN or infinity),
 /// which the compiler vectorizes; only a flagged block is scanned element by element.
 static inline BITS NAME(bits_of)(const T *value) {

@@ -343,40 +343,29 @@ public enum KMeansKernels {
     // MARK: k-means++ seeding
 
     /// For each candidate center `c`, the potential `Σ wᵢ · min(closestᵢ, ‖xᵢ − c‖²)` it would leave
-    /// (distances in the GEMM form, clipped at zero, as scikit-learn's `_kmeans_plusplus`).
-    /// - Complexity: O(n·m·d) in GEMM for `m` candidates.
-    static func _candidatePotentials<S: BLASScalar>(
-        _ x: Matrix<S>, rowSquaredNorms: [S], candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
-        sampleWeights: [S]?, workers: Int, chunkRows: Int = 512
+    /// (distances in the GEMM form `‖xᵢ‖² − 2 xᵢ·c + ‖c‖²`, clipped at zero, as scikit-learn's
+    /// `_kmeans_plusplus`), in one pass over the rows that computes each `‖xᵢ‖²` as it reads the row, so
+    /// seeding keeps no n-row array of them (peak memory).
+    /// - Complexity: O(n·m·d) for `m` candidates.
+    static func _candidatePotentials<S: FusedKMeansScalar>(
+        _ x: Matrix<S>, candidates: Matrix<S>, closest: DisjointWriteBuffer<S>, sampleWeights: [S]?, workers: Int,
+        portable: Bool = false
     ) -> [Double] {
         let (n, d, m) = (x.rows, x.columns, candidates.rows)
-        precondition(candidates.columns == d && closest.count == n && rowSquaredNorms.count == n, "candidatePotentials: shapes")
+        precondition(candidates.columns == d && closest.count == n, "candidatePotentials: shapes")
         let candidateNorms = squaredNorms(of: candidates)
         let parts = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> [Double] in
-            let closestStorage = closest.storage
             var potentials = [Double](repeating: 0, count: m)
-            var block = [S](repeating: 0, count: chunkRows * m)
             x.elements.withUnsafeBufferPointer { px in
             candidates.elements.withUnsafeBufferPointer { pc in
-            block.withUnsafeMutableBufferPointer { pb in
-                var start = range.lowerBound
-                while start < range.upperBound {
-                    let rows = Swift.min(chunkRows, range.upperBound - start)
-                    for r in 0..<rows { for j in 0..<m { pb[r * m + j] = candidateNorms[j] } }
-                    S._gemm(CblasNoTrans, CblasTrans, Int32(rows), Int32(m), Int32(d), -2,
-                            px.baseAddress! + start * d, Int32(d), pc.baseAddress, Int32(d), 1, pb.baseAddress, Int32(m))
-                    for r in 0..<rows {
-                        let i = start + r
-                        let weight = sampleWeights?[i] ?? 1
-                        let rowNorm = rowSquaredNorms[i]
-                        for j in 0..<m {
-                            let distance = Swift.min(closestStorage[i], Swift.max(pb[r * m + j] + rowNorm, 0))
-                            potentials[j] += Double(weight * distance)
-                        }
-                    }
-                    start += rows
-                }
-            }}}
+            candidateNorms.withUnsafeBufferPointer { pnorms in
+            potentials.withUnsafeMutableBufferPointer { ppotentials in
+            withRowWeights(sampleWeights, from: range.lowerBound) { rowWeights in
+                S._candidatePotentials(px.baseAddress! + range.lowerBound &* d, rows: range.count, features: d,
+                                       candidates: pc.baseAddress!, candidateNorms: pnorms.baseAddress!, count: m,
+                                       closest: closest.storage + range.lowerBound, weights: rowWeights,
+                                       potentials: ppotentials.baseAddress!, portable: portable)
+            }}}}}
             return potentials
         }
         var total = [Double](repeating: 0, count: m)
@@ -384,31 +373,27 @@ public enum KMeansKernels {
         return total
     }
 
-    /// Lowers `closest[i]` to the distance from row `i` to `center` (GEMM form, clipped at zero) and returns
-    /// the new potential `Σ wᵢ closestᵢ`.
-    static func _updateClosest<S: BLASScalar>(
-        _ x: Matrix<S>, rowSquaredNorms: [S], center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
-        workers: Int
+    /// Lowers `closest[i]` to the distance from row `i` to `center` (GEMM form `‖xᵢ‖² − 2 xᵢ·c + ‖c‖²`,
+    /// clipped at zero, with `‖xᵢ‖²` computed as the row is read) and returns the new potential `Σ wᵢ closestᵢ`.
+    static func _updateClosest<S: FusedKMeansScalar>(
+        _ x: Matrix<S>, center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
+        workers: Int, portable: Bool = false
     ) -> Double {
         let d = x.columns
-        precondition(center.count == d && closest.count == x.rows && rowSquaredNorms.count == x.rows, "updateClosest: shapes")
+        precondition(center.count == d && closest.count == x.rows, "updateClosest: shapes")
         let centerNorm = center.reduce(0) { $0 + $1 * $1 }
         let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> Double in
-            let closestStorage = closest.storage
-            return x.elements.withUnsafeBufferPointer { px in
-                center.withUnsafeBufferPointer { pc in
-                    var potential = 0.0
-                    for i in range {
-                        let row = px.baseAddress! + i * d
-                        let product = dotProduct(row, pc.baseAddress!, count: d)
-                        let distance = Swift.max(rowSquaredNorms[i] - 2 * product + centerNorm, 0)
-                        let lowered = Swift.min(closestStorage[i], distance)
-                        closestStorage[i] = lowered
-                        potential += Double(lowered * (sampleWeights?[i] ?? 1))
-                    }
-                    return potential
+            x.elements.withUnsafeBufferPointer { px in
+            center.withUnsafeBufferPointer { pc in
+                var potential = 0.0
+                withRowWeights(sampleWeights, from: range.lowerBound) { rowWeights in
+                    potential = S._updateClosest(px.baseAddress! + range.lowerBound &* d, rows: range.count, features: d,
+                                                 center: pc.baseAddress!, centerNorm: centerNorm,
+                                                 closest: closest.storage + range.lowerBound, weights: rowWeights,
+                                                 portable: portable)
                 }
-            }
+                return potential
+            }}
         }
         return parts.reduce(0, +)
     }
@@ -709,36 +694,34 @@ extension KMeansKernels {
 
     /// For each candidate center `c`, the k-means++ potential `Σ wᵢ · min(closestᵢ, ‖xᵢ − c‖²)`.
     public static func candidatePotentials<S: BLASScalar>(
-        _ x: Matrix<S>, rowSquaredNorms: [S], candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
-        sampleWeights: [S]?, workers: Int, chunkRows: Int = 512
+        _ x: Matrix<S>, candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
+        sampleWeights: [S]?, workers: Int
     ) -> [Double] {
         if S.self == Float.self {
-            return _candidatePotentials(same(x) as Matrix<Float>, rowSquaredNorms: same(rowSquaredNorms), candidates: same(candidates), closest: same(closest),
-                                        sampleWeights: same(sampleWeights), workers: workers, chunkRows: chunkRows)
+            return _candidatePotentials(same(x) as Matrix<Float>, candidates: same(candidates), closest: same(closest),
+                                        sampleWeights: same(sampleWeights), workers: workers)
         }
         if S.self == Double.self {
-            return _candidatePotentials(same(x) as Matrix<Double>, rowSquaredNorms: same(rowSquaredNorms), candidates: same(candidates), closest: same(closest),
-                                        sampleWeights: same(sampleWeights), workers: workers, chunkRows: chunkRows)
+            return _candidatePotentials(same(x) as Matrix<Double>, candidates: same(candidates), closest: same(closest),
+                                        sampleWeights: same(sampleWeights), workers: workers)
         }
-        return _candidatePotentials(x, rowSquaredNorms: rowSquaredNorms, candidates: candidates, closest: closest,
-                                    sampleWeights: sampleWeights, workers: workers, chunkRows: chunkRows)
+        preconditionFailure("candidatePotentials: BLASScalar is Float or Double, got \(S.self)")
     }
 
     /// Lowers `closest[i]` to the squared distance from row `i` to `center`; returns `Σ wᵢ closestᵢ`.
     public static func updateClosest<S: BLASScalar>(
-        _ x: Matrix<S>, rowSquaredNorms: [S], center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
+        _ x: Matrix<S>, center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
         workers: Int
     ) -> Double {
         if S.self == Float.self {
-            return _updateClosest(same(x) as Matrix<Float>, rowSquaredNorms: same(rowSquaredNorms), center: same(center),
+            return _updateClosest(same(x) as Matrix<Float>, center: same(center),
                                   closest: same(closest), sampleWeights: same(sampleWeights), workers: workers)
         }
         if S.self == Double.self {
-            return _updateClosest(same(x) as Matrix<Double>, rowSquaredNorms: same(rowSquaredNorms), center: same(center),
+            return _updateClosest(same(x) as Matrix<Double>, center: same(center),
                                   closest: same(closest), sampleWeights: same(sampleWeights), workers: workers)
         }
-        return _updateClosest(x, rowSquaredNorms: rowSquaredNorms, center: center, closest: closest,
-                              sampleWeights: sampleWeights, workers: workers)
+        preconditionFailure("updateClosest: BLASScalar is Float or Double, got \(S.self)")
     }
 
     /// `np.searchsorted(cumsum(w · closest), targets)`, clipped to `n − 1`.

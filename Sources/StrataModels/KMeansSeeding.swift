@@ -26,23 +26,22 @@ extension KMeansProblem {
     /// lowest.
     /// - Complexity: O(k · localTrials · n·d), one GEMM pass over the rows per step.
     func kMeansPlusPlus(clusterCount k: Int, localTrials: Int, using rng: inout some RandomNumberGenerator) -> Matrix<S> {
-        // ‖xᵢ‖² and the closest distances live only while seeding (the run's labels come after).
-        let rowSquaredNorms = KMeansKernels.rowSquaredNorms(x, workers: workers)
+        // The closest distances live only while seeding (the run's labels come after); the kernels compute
+        // each ‖xᵢ‖² as they read the row, so seeding keeps one per-row buffer, not two (peak memory).
         let closest = DisjointWriteBuffer<S>(repeating: .infinity, count: x.rows)
         let first = weightedChoice(using: &rng)
         var chosen = [first]
-        var potential = KMeansKernels.updateClosest(x, rowSquaredNorms: rowSquaredNorms, center: Array(x.row(first)),
+        var potential = KMeansKernels.updateClosest(x, center: Array(x.row(first)),
                                                     closest: closest, sampleWeights: sampleWeights, workers: workers)
         for _ in 1..<k {
             let targets = (0..<localTrials).map { _ in Double.random(in: 0..<1, using: &rng) * potential }
             let candidates = KMeansKernels.searchCumulativeWeights(closest, sampleWeights: sampleWeights, targets: targets)
             let potentials = KMeansKernels.candidatePotentials(
-                x, rowSquaredNorms: rowSquaredNorms, candidates: rows(candidates), closest: closest,
+                x, candidates: rows(candidates), closest: closest,
                 sampleWeights: sampleWeights, workers: workers)
             let best = potentials.indices.min { potentials[$0] < potentials[$1] }!
             chosen.append(candidates[best])
-            potential = KMeansKernels.updateClosest(x, rowSquaredNorms: rowSquaredNorms,
-                                                    center: Array(x.row(candidates[best])), closest: closest,
+            potential = KMeansKernels.updateClosest(x, center: Array(x.row(candidates[best])), closest: closest,
                                                     sampleWeights: sampleWeights, workers: workers)
         }
         return rows(chosen)
