@@ -53,6 +53,42 @@ static inline void NAME(move_row)(const T *row, ptrdiff_t d, T weight, int32_t p
     }
 }
 
+/// Adds `w·‖x − c_label‖²` for row `i` (`x` is the row) to `inertia`: the exact inertia, computed directly.
+static inline void NAME(add_exact_portable)(const T *row, ptrdiff_t d, const T *centers, int32_t label,
+                                            const T *weights, ptrdiff_t i, double *inertia) {
+    const T *center = centers + (ptrdiff_t)label * d;
+    T squared = 0;
+    for (ptrdiff_t j = 0; j < d; j++) { const T diff = row[j] - center[j]; squared += diff * diff; }
+    *inertia += weights ? (double)weights[i] * (double)squared : (double)squared;
+}
+
+#if STRATA_KERNELS_X86
+/// ``add_exact_portable`` with the row's squared distance in vector lanes (then summed across lanes), so
+/// the additions over the features do not wait on each other.
+static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(add_exact_avx2)(
+    const T *row, ptrdiff_t d, const T *centers, int32_t label, const T *weights, ptrdiff_t i, double *inertia) {
+    const T *center = centers + (ptrdiff_t)label * d;
+    V acc0 = VSET1(0), acc1 = VSET1(0);
+    ptrdiff_t j = 0;
+    for (; j + 2 * LANES <= d; j += 2 * LANES) {
+        const V a = VSUB(VLOADU(row + j), VLOADU(center + j));
+        const V b = VSUB(VLOADU(row + j + LANES), VLOADU(center + j + LANES));
+        acc0 = VFMA(a, a, acc0);
+        acc1 = VFMA(b, b, acc1);
+    }
+    for (; j + LANES <= d; j += LANES) {
+        const V a = VSUB(VLOADU(row + j), VLOADU(center + j));
+        acc0 = VFMA(a, a, acc0);
+    }
+    T lanes[LANES];
+    VSTOREU(lanes, VADD(acc0, acc1));
+    T squared = 0;
+    for (int lane = 0; lane < LANES; lane++) squared += lanes[lane];
+    for (; j < d; j++) { const T diff = row[j] - center[j]; squared += diff * diff; }
+    *inertia += weights ? (double)weights[i] * (double)squared : (double)squared;
+}
+#endif
+
 /// Moves a changed row's weight between the clusters: the weight half of ``move_row``.
 static inline void NAME(move_weight)(double weight, int32_t previous, int32_t label, double *cluster_weights,
                                      ptrdiff_t k) {
@@ -93,7 +129,7 @@ static void NAME(fold_chunk)(double *sums, T *chunk_sums, ptrdiff_t count) {
 /// The portable path: one row at a time, distances accumulated over the features in `dist`.
 static void NAME(assign_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
                                   const T *weights, int32_t *labels, double *sums, int sum_deltas, T *chunk_sums,
-                                  ptrdiff_t chunk_rows, double *cluster_weights, T *dist,
+                                  ptrdiff_t chunk_rows, double *cluster_weights, const T *exact_centers, T *dist,
                                   strata_kmeans_assign_totals *totals) {
     double *delta_sums = sum_deltas ? sums : NULL;
     if (sum_deltas) sums = NULL;  // no full sums: only the rows that change label touch the sums
@@ -114,6 +150,7 @@ static void NAME(assign_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const
         }
         NAME(record_row_portable)(row, d, weights ? weights[i] : 1, best, label, labels + i,
                                   sums ? chunk_sums : NULL, delta_sums, k, cluster_weights, totals);
+        if (exact_centers) NAME(add_exact_portable)(row, d, exact_centers, label, weights, i, &totals->exact_inertia);
         if (sums && ++since_fold == chunk_rows) { NAME(fold_chunk)(sums, chunk_sums, k * d); since_fold = 0; }
     }
     if (sums && since_fold > 0) NAME(fold_chunk)(sums, chunk_sums, k * d);
@@ -197,11 +234,12 @@ enum { NAME(prefetch_tiles) = 8 };
 /// when the pass carries sums (`delta_sums`), moves between the Double sums and the cluster weights. The
 /// minima are summed in four Double lanes (row `r` in lane `r % 4`). Without carried sums every row adds its
 /// weight, and with `chunk_sums` its `w·x`. `weighted` is a constant at each call: without weights the sums
-/// take plain additions, which leave the FMA units to the distances.
+/// take plain additions, which leave the FMA units to the distances. With `exact_centers` (row-major `k×d`),
+/// each row's `w·‖x − c_label‖²` is added to `exact_inertia`, in row order.
 static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(record_block)(
     const T *x, ptrdiff_t count, ptrdiff_t d, const int weighted, const T *weights, const T *best,
     const int32_t *label, int32_t *labels, T *chunk_sums, double *delta_sums, ptrdiff_t k, double *cluster_weights,
-    int64_t *changed_labels, double *lanes) {
+    const T *exact_centers, int64_t *changed_labels, double *lanes, double *exact_inertia) {
     ptrdiff_t r = 0;
     for (; r < count; r += 8) {
         unsigned changed;
@@ -226,6 +264,9 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(record_block)
     }
     memcpy(labels, label, (size_t)count * sizeof *labels);
     for (r = 0; r < count; r++) lanes[r & 3] += weighted ? (double)weights[r] * (double)best[r] : (double)best[r];
+    if (exact_centers) {
+        for (r = 0; r < count; r++) NAME(add_exact_avx2)(x + r * d, d, exact_centers, label[r], weights, r, exact_inertia);
+    }
     if (delta_sums) return;
     for (r = 0; r < count; r++) cluster_weights[label[r]] += weighted ? (double)weights[r] : 1.0;
     if (!chunk_sums) return;
@@ -247,7 +288,7 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(record_block)
 static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(assign_avx2_body)(
     const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k, const int weighted, const T *weights,
     int32_t *labels, double *sums, int sum_deltas, T *chunk_sums, ptrdiff_t chunk_rows, double *cluster_weights,
-    strata_kmeans_assign_totals *totals) {
+    const T *exact_centers, strata_kmeans_assign_totals *totals) {
     const ptrdiff_t kp = NAME(padded_centers)(k);
     double *delta_sums = sum_deltas ? sums : NULL;
     if (sum_deltas) sums = NULL;  // no full sums: only the rows that change label touch the sums
@@ -255,6 +296,7 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(assign_avx2_b
     const ptrdiff_t tile_bytes = TILE_ROWS * d * (ptrdiff_t)sizeof(T);
     int64_t changed_labels = totals->changed_labels;
     double lanes[4] = {0, 0, 0, 0};
+    double exact_inertia = totals->exact_inertia;
     T best[NAME(block_rows)];
     int32_t label[NAME(block_rows)];
     ptrdiff_t i = 0;
@@ -273,25 +315,27 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(assign_avx2_b
             }
             for (; r < block_end; r++) NAME(tile_nearest)(x + r * d, d, packed, kp, 1, best + (r - i), label + (r - i));
             NAME(record_block)(x + i * d, block_end - i, d, weighted, weighted ? weights + i : NULL, best, label,
-                               labels + i, block_sums, delta_sums, k, cluster_weights, &changed_labels, lanes);
+                               labels + i, block_sums, delta_sums, k, cluster_weights, exact_centers, &changed_labels,
+                               lanes, &exact_inertia);
             i = block_end;
         }
         if (sums) NAME(fold_chunk)(sums, chunk_sums, k * d);
     }
     totals->changed_labels = changed_labels;
+    totals->exact_inertia = exact_inertia;
     totals->inertia_without_row_norms += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
 static STRATA_AVX2 void NAME(assign_avx2)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
                                           const T *weights, int32_t *labels, double *sums, int sum_deltas, T *chunk_sums,
-                                          ptrdiff_t chunk_rows, double *cluster_weights,
+                                          ptrdiff_t chunk_rows, double *cluster_weights, const T *exact_centers,
                                           strata_kmeans_assign_totals *totals) {
     if (weights) {
         NAME(assign_avx2_body)(x, rows, d, packed, k, 1, weights, labels, sums, sum_deltas, chunk_sums, chunk_rows,
-                               cluster_weights, totals);
+                               cluster_weights, exact_centers, totals);
     } else {
         NAME(assign_avx2_body)(x, rows, d, packed, k, 0, weights, labels, sums, sum_deltas, chunk_sums, chunk_rows,
-                               cluster_weights, totals);
+                               cluster_weights, exact_centers, totals);
     }
 }
 
@@ -299,7 +343,7 @@ static STRATA_AVX2 void NAME(assign_avx2)(const T *x, ptrdiff_t rows, ptrdiff_t 
 
 void NAME(strata_kmeans_assign)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
                                 const T *weights, int32_t *labels, double *sums, int sum_deltas, T *chunk_sums,
-                                ptrdiff_t chunk_rows, double *cluster_weights, T *scratch,
+                                ptrdiff_t chunk_rows, double *cluster_weights, const T *exact_centers, T *scratch,
                                 strata_kmeans_assign_totals *totals, int portable) {
     if (chunk_rows < 1) chunk_rows = 1;
     if (!sums) sum_deltas = 0;  // deltas are of sums: without them every row adds its weight
@@ -308,53 +352,19 @@ void NAME(strata_kmeans_assign)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T
         // Chunks hold whole tiles, so rows are grouped the same way whatever the chunk size.
         const ptrdiff_t tiled_chunk = chunk_rows < TILE_ROWS ? TILE_ROWS : chunk_rows / TILE_ROWS * TILE_ROWS;
         NAME(assign_avx2)(x, rows, d, packed, k, weights, labels, sums, sum_deltas, chunk_sums, tiled_chunk, cluster_weights,
-                          totals);
+                          exact_centers, totals);
         return;
     }
 #endif
     NAME(assign_portable)(x, rows, d, packed, k, weights, labels, sums, sum_deltas, chunk_sums, chunk_rows, cluster_weights,
-                          scratch, totals);
-}
-
-static double NAME(exact_inertia_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *centers,
-                                          const int32_t *labels, const T *weights) {
-    double inertia = 0;
-    for (ptrdiff_t i = 0; i < rows; i++) {
-        const T *row = x + i * d, *center = centers + (ptrdiff_t)labels[i] * d;
-        T squared = 0;
-        for (ptrdiff_t j = 0; j < d; j++) { const T diff = row[j] - center[j]; squared += diff * diff; }
-        inertia += weights ? (double)weights[i] * (double)squared : (double)squared;
-    }
-    return inertia;
+                          exact_centers, scratch, totals);
 }
 
 #if STRATA_KERNELS_X86
-/// Each row's squared distance in vector lanes (then summed across lanes), so the additions over the
-/// features do not wait on each other.
 static STRATA_AVX2 double NAME(exact_inertia_avx2)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *centers,
                                                   const int32_t *labels, const T *weights) {
     double inertia = 0;
-    for (ptrdiff_t i = 0; i < rows; i++) {
-        const T *row = x + i * d, *center = centers + (ptrdiff_t)labels[i] * d;
-        V acc0 = VSET1(0), acc1 = VSET1(0);
-        ptrdiff_t j = 0;
-        for (; j + 2 * LANES <= d; j += 2 * LANES) {
-            const V a = VSUB(VLOADU(row + j), VLOADU(center + j));
-            const V b = VSUB(VLOADU(row + j + LANES), VLOADU(center + j + LANES));
-            acc0 = VFMA(a, a, acc0);
-            acc1 = VFMA(b, b, acc1);
-        }
-        for (; j + LANES <= d; j += LANES) {
-            const V a = VSUB(VLOADU(row + j), VLOADU(center + j));
-            acc0 = VFMA(a, a, acc0);
-        }
-        T lanes[LANES];
-        VSTOREU(lanes, VADD(acc0, acc1));
-        T squared = 0;
-        for (int lane = 0; lane < LANES; lane++) squared += lanes[lane];
-        for (; j < d; j++) { const T diff = row[j] - center[j]; squared += diff * diff; }
-        inertia += weights ? (double)weights[i] * (double)squared : (double)squared;
-    }
+    for (ptrdiff_t i = 0; i < rows; i++) NAME(add_exact_avx2)(x + i * d, d, centers, labels[i], weights, i, &inertia);
     return inertia;
 }
 #endif
@@ -364,7 +374,9 @@ double NAME(strata_kmeans_exact_inertia)(const T *x, ptrdiff_t rows, ptrdiff_t d
 #if STRATA_KERNELS_X86
     if (!portable && strata_kernels_use_avx2()) return NAME(exact_inertia_avx2)(x, rows, d, centers, labels, weights);
 #endif
-    return NAME(exact_inertia_portable)(x, rows, d, centers, labels, weights);
+    double inertia = 0;
+    for (ptrdiff_t i = 0; i < rows; i++) NAME(add_exact_portable)(x + i * d, d, centers, labels[i], weights, i, &inertia);
+    return inertia;
 }
 
 /// `a·b` over `d` elements with four running sums (element `j` in sum `j % 4`), as the Swift loops of the

@@ -80,7 +80,7 @@ public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
     public func fill(_ value: Element) { storage.update(repeating: value, count: count) }
 }
 
-/// The result of one assignment pass over all rows (see ``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:workers:chunkRows:kernel:)``).
+/// The result of one assignment pass over all rows (see ``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:exactInertia:workers:chunkRows:kernel:)``).
 public struct KMeansAssignment: Sendable {
     /// Row-major `k×d`: for each cluster, `Σ wᵢ xᵢ` over the rows assigned to it (zero when not accumulated;
     /// with `sumChangesOnly`: the change of it).
@@ -92,6 +92,9 @@ public struct KMeansAssignment: Sendable {
     public var inertiaWithoutRowNorms: Double
     /// How many rows got a label different from the one the buffer held before the pass.
     public var changedLabels: Int
+    /// `Σ wᵢ ‖xᵢ − c_{labelᵢ}‖²` for the new labels, computed directly, when the pass was asked for it
+    /// (as ``KMeansKernels/exactInertia(_:centers:labels:sampleWeights:workers:)`` would give).
+    public var exactInertia: Double? = nil
 }
 
 /// Pointer kernels behind k-means and the cluster metrics. Shapes are preconditions: the model code checks
@@ -183,7 +186,7 @@ public enum KMeansKernels {
     ///   - centers: `k×d`.
     ///   - sampleWeights: `n` weights, or nil for all ones.
     ///   - labels: `n` labels, overwritten; the previous values count ``KMeansAssignment/changedLabels``.
-    ///   - sumChangesOnly: the sums hold only the changes from the previous labels (see ``assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:workers:chunkRows:kernel:)``).
+    ///   - sumChangesOnly: the sums hold only the changes from the previous labels (see ``assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:exactInertia:workers:chunkRows:kernel:)``).
     ///   - workers: the degree of parallelism (see ``taskCount(_:)``).
     /// - Complexity: O(n·k·d) in GEMM plus O(n·(k + d)).
     static func _gemmAssign<S: BLASScalar>(
@@ -624,10 +627,14 @@ extension KMeansKernels {
     /// old cluster (none when the old label is outside `0..<k`, e.g. `-1`) and `+w·x` and `+w` in its new
     /// one, in Double. Rows that keep their label cost no additions, so a pass in which few labels change
     /// costs little more than its distances.
+    ///
+    /// With `exactInertia`, ``KMeansAssignment/exactInertia`` is `Σ wᵢ ‖xᵢ − c_{labelᵢ}‖²` for the new labels,
+    /// equal to ``exactInertia(_:centers:labels:sampleWeights:workers:)`` after the pass; the fused kernel adds
+    /// it up in the same pass over X.
     public static func assign<S: BLASScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?,
-        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, sumChangesOnly: Bool = false, workers: Int,
-        chunkRows: Int = 512, kernel: KMeansAssignmentKernel = .automatic
+        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, sumChangesOnly: Bool = false,
+        exactInertia: Bool = false, workers: Int, chunkRows: Int = 512, kernel: KMeansAssignmentKernel = .automatic
     ) -> KMeansAssignment {
         let fused = switch kernel {
         case .automatic: fusedAssignmentIsFaster(S.self, clusterCount: centers.rows, featureCount: x.columns)
@@ -636,19 +643,35 @@ extension KMeansKernels {
         }
         if S.self == Float.self {
             let (x, centers, weights) = (same(x) as Matrix<Float>, same(centers) as Matrix<Float>, same(sampleWeights) as [Float]?)
-            return fused
-                ? _fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
-                               sumChangesOnly: sumChangesOnly, workers: workers, chunkRows: chunkRows)
-                : _gemmAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
-                              sumChangesOnly: sumChangesOnly, workers: workers, chunkRows: chunkRows)
+            if fused {
+                return _fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
+                                    sumChangesOnly: sumChangesOnly, exactInertia: exactInertia, workers: workers,
+                                    chunkRows: chunkRows)
+            }
+            var result = _gemmAssign(x, centers: centers, sampleWeights: weights, labels: labels,
+                                     accumulateSums: accumulateSums, sumChangesOnly: sumChangesOnly, workers: workers,
+                                     chunkRows: chunkRows)
+            if exactInertia {
+                result.exactInertia = _fusedExactInertia(x, centers: centers, labels: labels, sampleWeights: weights,
+                                                         workers: workers)
+            }
+            return result
         }
         if S.self == Double.self {
             let (x, centers, weights) = (same(x) as Matrix<Double>, same(centers) as Matrix<Double>, same(sampleWeights) as [Double]?)
-            return fused
-                ? _fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
-                               sumChangesOnly: sumChangesOnly, workers: workers, chunkRows: chunkRows)
-                : _gemmAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
-                              sumChangesOnly: sumChangesOnly, workers: workers, chunkRows: chunkRows)
+            if fused {
+                return _fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
+                                    sumChangesOnly: sumChangesOnly, exactInertia: exactInertia, workers: workers,
+                                    chunkRows: chunkRows)
+            }
+            var result = _gemmAssign(x, centers: centers, sampleWeights: weights, labels: labels,
+                                     accumulateSums: accumulateSums, sumChangesOnly: sumChangesOnly, workers: workers,
+                                     chunkRows: chunkRows)
+            if exactInertia {
+                result.exactInertia = _fusedExactInertia(x, centers: centers, labels: labels, sampleWeights: weights,
+                                                         workers: workers)
+            }
+            return result
         }
         preconditionFailure("assign: BLASScalar is Float or Double, got \(S.self)")
     }

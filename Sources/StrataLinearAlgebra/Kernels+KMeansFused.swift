@@ -4,7 +4,7 @@ import CStrataKernels
 // and the per-cluster sums in one pass over each row block, with no GEMM call and no packing of X. The
 // GEMM path in Kernels+KMeans.swift stays for shapes where it is faster (see ``KMeansAssignmentKernel``).
 
-/// Which implementation an assignment pass (``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:workers:chunkRows:kernel:)``) uses.
+/// Which implementation an assignment pass (``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:exactInertia:workers:chunkRows:kernel:)``) uses.
 public enum KMeansAssignmentKernel: Sendable, Equatable {
     /// The fused kernel where it was measured faster than GEMM (``KMeansKernels/fusedAssignmentIsFaster(_:clusterCount:featureCount:)``), GEMM elsewhere.
     case automatic
@@ -23,10 +23,11 @@ protocol FusedKMeansScalar: BLASScalar {
         _ x: UnsafePointer<Self>, rows: Int, features: Int, packed: UnsafePointer<Self>, clusters: Int,
         weights: UnsafePointer<Self>?, labels: UnsafeMutablePointer<Int32>, sums: UnsafeMutablePointer<Double>?,
         sumChangesOnly: Bool, chunkSums: UnsafeMutablePointer<Self>?, chunkRows: Int, clusterWeights: UnsafeMutablePointer<Double>,
-        scratch: UnsafeMutablePointer<Self>, totals: UnsafeMutablePointer<strata_kmeans_assign_totals>, portable: Bool)
+        exactCenters: UnsafePointer<Self>?, scratch: UnsafeMutablePointer<Self>,
+        totals: UnsafeMutablePointer<strata_kmeans_assign_totals>, portable: Bool)
     static func _kmeansExactInertia(
         _ x: UnsafePointer<Self>, rows: Int, features: Int, centers: UnsafePointer<Self>, labels: UnsafePointer<Int32>,
-        weights: UnsafePointer<Self>?) -> Double
+        weights: UnsafePointer<Self>?, portable: Bool) -> Double
     static func _firstNonFinite(_ values: UnsafePointer<Self>, count: Int) -> Int
     static func _candidatePotentials(
         _ x: UnsafePointer<Self>, rows: Int, features: Int, candidates: UnsafePointer<Self>,
@@ -47,17 +48,17 @@ extension Float: FusedKMeansScalar {
         _ x: UnsafePointer<Float>, rows: Int, features: Int, packed: UnsafePointer<Float>, clusters: Int,
         weights: UnsafePointer<Float>?, labels: UnsafeMutablePointer<Int32>, sums: UnsafeMutablePointer<Double>?,
         sumChangesOnly: Bool, chunkSums: UnsafeMutablePointer<Float>?, chunkRows: Int, clusterWeights: UnsafeMutablePointer<Double>,
-        scratch: UnsafeMutablePointer<Float>, totals: UnsafeMutablePointer<strata_kmeans_assign_totals>, portable: Bool
+        exactCenters: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+        totals: UnsafeMutablePointer<strata_kmeans_assign_totals>, portable: Bool
     ) {
         strata_kmeans_assign_f32(x, rows, features, packed, clusters, weights, labels, sums, sumChangesOnly ? 1 : 0,
-                                 chunkSums, chunkRows,
-                                 clusterWeights, scratch, totals, portable ? 1 : 0)
+                                 chunkSums, chunkRows, clusterWeights, exactCenters, scratch, totals, portable ? 1 : 0)
     }
     static func _kmeansExactInertia(
         _ x: UnsafePointer<Float>, rows: Int, features: Int, centers: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
-        weights: UnsafePointer<Float>?
+        weights: UnsafePointer<Float>?, portable: Bool
     ) -> Double {
-        strata_kmeans_exact_inertia_f32(x, rows, features, centers, labels, weights, 0)
+        strata_kmeans_exact_inertia_f32(x, rows, features, centers, labels, weights, portable ? 1 : 0)
     }
     static func _firstNonFinite(_ values: UnsafePointer<Float>, count: Int) -> Int { strata_first_nonfinite_f32(values, count) }
     static func _candidatePotentials(
@@ -86,17 +87,17 @@ extension Double: FusedKMeansScalar {
         _ x: UnsafePointer<Double>, rows: Int, features: Int, packed: UnsafePointer<Double>, clusters: Int,
         weights: UnsafePointer<Double>?, labels: UnsafeMutablePointer<Int32>, sums: UnsafeMutablePointer<Double>?,
         sumChangesOnly: Bool, chunkSums: UnsafeMutablePointer<Double>?, chunkRows: Int, clusterWeights: UnsafeMutablePointer<Double>,
-        scratch: UnsafeMutablePointer<Double>, totals: UnsafeMutablePointer<strata_kmeans_assign_totals>, portable: Bool
+        exactCenters: UnsafePointer<Double>?, scratch: UnsafeMutablePointer<Double>,
+        totals: UnsafeMutablePointer<strata_kmeans_assign_totals>, portable: Bool
     ) {
         strata_kmeans_assign_f64(x, rows, features, packed, clusters, weights, labels, sums, sumChangesOnly ? 1 : 0,
-                                 chunkSums, chunkRows,
-                                 clusterWeights, scratch, totals, portable ? 1 : 0)
+                                 chunkSums, chunkRows, clusterWeights, exactCenters, scratch, totals, portable ? 1 : 0)
     }
     static func _kmeansExactInertia(
         _ x: UnsafePointer<Double>, rows: Int, features: Int, centers: UnsafePointer<Double>, labels: UnsafePointer<Int32>,
-        weights: UnsafePointer<Double>?
+        weights: UnsafePointer<Double>?, portable: Bool
     ) -> Double {
-        strata_kmeans_exact_inertia_f64(x, rows, features, centers, labels, weights, 0)
+        strata_kmeans_exact_inertia_f64(x, rows, features, centers, labels, weights, portable ? 1 : 0)
     }
     static func _firstNonFinite(_ values: UnsafePointer<Double>, count: Int) -> Int { strata_first_nonfinite_f64(values, count) }
     static func _candidatePotentials(
@@ -130,12 +131,14 @@ extension KMeansKernels {
     /// True when the fused kernel runs its AVX2/FMA code on this CPU (false: the portable C loops).
     public static var fusedAssignmentUsesAVX2: Bool { strata_kernels_use_avx2() != 0 }
 
-    /// The fused assignment pass: same contract as the GEMM pass (including `sumChangesOnly`) in ``assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:workers:chunkRows:kernel:)``.
-    /// `portable` takes the C kernel's portable loops even on AVX2 CPUs (tests check both).
+    /// The fused assignment pass: same contract as the GEMM pass (including `sumChangesOnly`) in ``assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:exactInertia:workers:chunkRows:kernel:)``.
+    /// With `exactInertia`, the same pass adds up the exact inertia of the new labels (one pass over X less
+    /// than labelling and then calling ``_fusedExactInertia(_:centers:labels:sampleWeights:workers:)``, with
+    /// the same sum). `portable` takes the C kernel's portable loops even on AVX2 CPUs (tests check both).
     static func _fusedAssign<S: FusedKMeansScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?,
-        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, sumChangesOnly: Bool = false, workers: Int,
-        chunkRows: Int, portable: Bool = false
+        labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, sumChangesOnly: Bool = false,
+        exactInertia: Bool = false, workers: Int, chunkRows: Int, portable: Bool = false
     ) -> KMeansAssignment {
         let (n, d, k) = (x.rows, x.columns, centers.rows)
         precondition(centers.columns == d && labels.count == n && k >= 1,
@@ -155,9 +158,10 @@ extension KMeansKernels {
                                           changedLabels: 0)
             var chunkSums = [S](repeating: 0, count: Swift.max(sumCount, 1))
             var scratch = [S](repeating: 0, count: scratchCount)
-            var totals = strata_kmeans_assign_totals(inertia_without_row_norms: 0, changed_labels: 0)
+            var totals = strata_kmeans_assign_totals(inertia_without_row_norms: 0, changed_labels: 0, exact_inertia: 0)
             let labelStorage = labels.storage + range.lowerBound
             x.elements.withUnsafeBufferPointer { px in
+            centers.elements.withUnsafeBufferPointer { pc in
             packed.withUnsafeBufferPointer { pp in
             chunkSums.withUnsafeMutableBufferPointer { pcs in
             scratch.withUnsafeMutableBufferPointer { pscratch in
@@ -168,11 +172,12 @@ extension KMeansKernels {
                                 packed: pp.baseAddress!, clusters: k, weights: rowWeights, labels: labelStorage,
                                 sums: accumulateSums ? psums.baseAddress! : nil, sumChangesOnly: sumChangesOnly,
                                 chunkSums: accumulateSums ? pcs.baseAddress! : nil, chunkRows: chunkRows,
-                                clusterWeights: pweights.baseAddress!, scratch: pscratch.baseAddress!,
-                                totals: &totals, portable: portable)
-            }}}}}}}
+                                clusterWeights: pweights.baseAddress!, exactCenters: exactInertia ? pc.baseAddress! : nil,
+                                scratch: pscratch.baseAddress!, totals: &totals, portable: portable)
+            }}}}}}}}
             result.inertiaWithoutRowNorms = totals.inertia_without_row_norms
             result.changedLabels = Int(totals.changed_labels)
+            if exactInertia { result.exactInertia = totals.exact_inertia }
             return result
         }
         return reduce(partials, clusters: k, sumCount: sumCount)
@@ -191,7 +196,8 @@ extension KMeansKernels {
                     withRowWeights(sampleWeights, from: range.lowerBound) { rowWeights in
                         inertia = S._kmeansExactInertia(px.baseAddress! + range.lowerBound * d, rows: range.count,
                                                         features: d, centers: pc.baseAddress!,
-                                                        labels: labels.storage + range.lowerBound, weights: rowWeights)
+                                                        labels: labels.storage + range.lowerBound, weights: rowWeights,
+                                                        portable: false)
                     }
                     return inertia
                 }
@@ -228,6 +234,7 @@ extension KMeansKernels {
             for j in 0..<k { total.clusterWeights[j] += partial.clusterWeights[j] }
             total.inertiaWithoutRowNorms += partial.inertiaWithoutRowNorms
             total.changedLabels += partial.changedLabels
+            if let exact = partial.exactInertia { total.exactInertia = (total.exactInertia ?? 0) + exact }
         }
         return total
     }

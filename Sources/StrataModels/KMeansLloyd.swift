@@ -141,24 +141,26 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
                     break
                 }
             }
+            var inertia: Double?
             if !labelsMatchCenters {
-                _ = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
-                                         accumulateSums: false, workers: workers)
+                inertia = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                               accumulateSums: false, exactInertia: true, workers: workers).exactInertia
             }
-            return KMeansRun(centers: centers, labels: [], inertia: 0, iterations: iterations, inertiaHistory: history,
-                             converged: converged)
+            return (KMeansRun(centers: centers, labels: [], inertia: 0, iterations: iterations, inertiaHistory: history,
+                              converged: converged), inertia)
         }
     }
 
     /// A run whose `body` labels every row in the buffer it is given (which becomes the run's labels array
-    /// without a copy) and returns the rest of the run; the inertia is then computed directly from the
-    /// labels and the returned centers.
-    func labelledRun(_ body: (DisjointWriteBuffer<Int32>) -> KMeansRun<S>) -> KMeansRun<S> {
+    /// without a copy) and returns the rest of the run with the exact inertia of those labels when its last
+    /// pass computed it; otherwise it is computed here, directly from the labels and the returned centers.
+    func labelledRun(_ body: (DisjointWriteBuffer<Int32>) -> (KMeansRun<S>, exactInertia: Double?)) -> KMeansRun<S> {
         var run: KMeansRun<S>?
         let labels = DisjointWriteBuffer<Int32>.makeArray(repeating: -1, count: x.rows) { labels in
-            run = body(labels)
-            run!.inertia = KMeansKernels.exactInertia(x, centers: run!.centers, labels: labels,
-                                                      sampleWeights: sampleWeights, workers: workers)
+            let (result, exactInertia) = body(labels)
+            run = result
+            run!.inertia = exactInertia ?? KMeansKernels.exactInertia(x, centers: result.centers, labels: labels,
+                                                                      sampleWeights: sampleWeights, workers: workers)
         }
         run!.labels = labels
         return run!

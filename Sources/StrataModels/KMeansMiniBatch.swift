@@ -78,10 +78,10 @@ extension KMeansProblem {
             }
         }
         return labelledRun { labels in
-            _ = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
-                                     accumulateSums: false, workers: workers)
-            return KMeansRun(centers: centers, labels: [], inertia: 0, iterations: stepsRun, inertiaHistory: history,
-                             converged: converged)
+            let inertia = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                               accumulateSums: false, exactInertia: true, workers: workers).exactInertia
+            return (KMeansRun(centers: centers, labels: [], inertia: 0, iterations: stepsRun, inertiaHistory: history,
+                              converged: converged), inertia)
         }
     }
 

@@ -202,6 +202,57 @@ struct KMeansKernelTests {
         #expect(!KMeansKernels.fusedAssignmentIsFaster(Float.self, clusterCount: Int.max, featureCount: 2))
     }
 
+    /// An assignment pass asked for the exact inertia gives, in the same pass, the sum
+    /// `exactInertia(x, centers, labels)` gives after it: the same rows in the same order, bit for bit.
+    func exactInertiaInThePass<S: FusedKMeansScalar>(_: S.Type) {
+        var rng = SplitMix64(seed: 47)
+        for shape in Self.shapes where shape.k <= 64 {
+            let x: Matrix<S> = Reference.random(shape.n, shape.d, using: &rng)
+            let centers: Matrix<S> = Reference.random(shape.k, shape.d, using: &rng)
+            for weights in [nil, (0..<shape.n).map { _ in S(Double.random(in: 0...2, using: &rng)) }] as [[S]?] {
+                for path in Path.allCases {
+                    let labels = DisjointWriteBuffer<Int32>(repeating: -1, count: shape.n)
+                    let pass: KMeansAssignment
+                    switch path {
+                    case .fusedVector, .fusedPortable:
+                        pass = KMeansKernels._fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels,
+                                                          accumulateSums: false, exactInertia: true, workers: 3,
+                                                          chunkRows: 512, portable: path == .fusedPortable)
+                    case .gemm:
+                        pass = KMeansKernels.assign(x, centers: centers, sampleWeights: weights, labels: labels,
+                                                    accumulateSums: false, exactInertia: true, workers: 3, kernel: .gemm)
+                    }
+                    let after = path == .fusedPortable
+                        ? portableExactInertia(x, centers: centers, labels: labels, weights: weights, workers: 3)
+                        : KMeansKernels.exactInertia(x, centers: centers, labels: labels, sampleWeights: weights, workers: 3)
+                    #expect(pass.exactInertia == after, "\(shape) \(path) weighted \(weights != nil)")
+                }
+            }
+        }
+    }
+
+    /// The portable C loops' exact inertia, range by range as the passes split the rows.
+    func portableExactInertia<S: FusedKMeansScalar>(_ x: Matrix<S>, centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>,
+                                                     weights: [S]?, workers: Int) -> Double {
+        let d = x.columns
+        return Parallel.partition(x.rows, into: KMeansKernels.taskCount(workers)).reduce(0.0) { total, range in
+            x.elements.withUnsafeBufferPointer { px in
+                centers.elements.withUnsafeBufferPointer { pc in
+                    var part = 0.0
+                    KMeansKernels.withRowWeights(weights, from: range.lowerBound) { rowWeights in
+                        part = S._kmeansExactInertia(px.baseAddress! + range.lowerBound * d, rows: range.count, features: d,
+                                                     centers: pc.baseAddress!, labels: labels.storage + range.lowerBound,
+                                                     weights: rowWeights, portable: true)
+                    }
+                    return total + part
+                }
+            }
+        }
+    }
+
+    @Test func floatExactInertiaInThePass() { exactInertiaInThePass(Float.self) }
+    @Test func doubleExactInertiaInThePass() { exactInertiaInThePass(Double.self) }
+
     /// A buffer made by `makeArray` writes straight into the returned array, from several workers.
     @Test func makeArrayReturnsWhatTheBufferHolds() {
         let array = DisjointWriteBuffer<Int32>.makeArray(repeating: -1, count: 1000) { buffer in

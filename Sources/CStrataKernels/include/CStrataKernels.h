@@ -27,6 +27,8 @@ typedef struct {
     double inertia_without_row_norms;
     /// Rows whose label differs from the one `labels` held before.
     int64_t changed_labels;
+    /// Σ wᵢ ‖xᵢ − c‖² computed directly, for the rows' new labels (only when `exact_centers` is given).
+    double exact_inertia;
 } strata_kmeans_assign_totals;
 
 /// One fused Lloyd assignment pass over `rows` consecutive rows of `x` (row-major, `d` columns): for each
@@ -38,16 +40,18 @@ typedef struct {
 /// changes of an incremental update: for each row whose label differs from the one `labels` held before
 /// (`-1`, or any value outside `0..<k`, is no cluster), `w · x` and `w` leave the old cluster and join the
 /// new one, in Double (`chunk_sums` is not used); rows that keep their label add nothing.
+/// With `exact_centers` (the centers, row-major `k×d`; NULL: none), each row's `w ‖x − c_label‖²` is added to
+/// the totals' `exact_inertia` in row order, as `strata_kmeans_exact_inertia_*` would for the new labels.
 /// `weights` (NULL: all ones) and `labels` are indexed like the rows.
 /// No allocation; `scratch` holds `strata_kmeans_scratch_count_*(k)` elements. `portable` nonzero takes the
 /// portable loops even where AVX2 and FMA exist (tests check both paths).
 void strata_kmeans_assign_f32(const float *x, ptrdiff_t rows, ptrdiff_t d, const float *packed, ptrdiff_t k,
                               const float *weights, int32_t *labels, double *sums, int sum_deltas, float *chunk_sums,
-                              ptrdiff_t chunk_rows, double *cluster_weights, float *scratch,
+                              ptrdiff_t chunk_rows, double *cluster_weights, const float *exact_centers, float *scratch,
                               strata_kmeans_assign_totals *totals, int portable);
 void strata_kmeans_assign_f64(const double *x, ptrdiff_t rows, ptrdiff_t d, const double *packed, ptrdiff_t k,
                               const double *weights, int32_t *labels, double *sums, int sum_deltas, double *chunk_sums,
-                              ptrdiff_t chunk_rows, double *cluster_weights, double *scratch,
+                              ptrdiff_t chunk_rows, double *cluster_weights, const double *exact_centers, double *scratch,
                               strata_kmeans_assign_totals *totals, int portable);
 
 /// Elements of the `scratch` argument of `strata_kmeans_assign_*` for `k` centers.
