@@ -642,38 +642,37 @@ extension KMeansKernels {
         case .gemm: false
         }
         if S.self == Float.self {
-            let (x, centers, weights) = (same(x) as Matrix<Float>, same(centers) as Matrix<Float>, same(sampleWeights) as [Float]?)
-            if fused {
-                return _fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
-                                    sumChangesOnly: sumChangesOnly, exactInertia: exactInertia, workers: workers,
-                                    chunkRows: chunkRows)
-            }
-            var result = _gemmAssign(x, centers: centers, sampleWeights: weights, labels: labels,
-                                     accumulateSums: accumulateSums, sumChangesOnly: sumChangesOnly, workers: workers,
-                                     chunkRows: chunkRows)
-            if exactInertia {
-                result.exactInertia = _fusedExactInertia(x, centers: centers, labels: labels, sampleWeights: weights,
-                                                         workers: workers)
-            }
-            return result
+            return assign(same(x) as Matrix<Float>, centers: same(centers), sampleWeights: same(sampleWeights),
+                          labels: labels, accumulateSums: accumulateSums, sumChangesOnly: sumChangesOnly,
+                          exactInertia: exactInertia, workers: workers, chunkRows: chunkRows, fused: fused)
         }
         if S.self == Double.self {
-            let (x, centers, weights) = (same(x) as Matrix<Double>, same(centers) as Matrix<Double>, same(sampleWeights) as [Double]?)
-            if fused {
-                return _fusedAssign(x, centers: centers, sampleWeights: weights, labels: labels, accumulateSums: accumulateSums,
-                                    sumChangesOnly: sumChangesOnly, exactInertia: exactInertia, workers: workers,
-                                    chunkRows: chunkRows)
-            }
-            var result = _gemmAssign(x, centers: centers, sampleWeights: weights, labels: labels,
-                                     accumulateSums: accumulateSums, sumChangesOnly: sumChangesOnly, workers: workers,
-                                     chunkRows: chunkRows)
-            if exactInertia {
-                result.exactInertia = _fusedExactInertia(x, centers: centers, labels: labels, sampleWeights: weights,
-                                                         workers: workers)
-            }
-            return result
+            return assign(same(x) as Matrix<Double>, centers: same(centers), sampleWeights: same(sampleWeights),
+                          labels: labels, accumulateSums: accumulateSums, sumChangesOnly: sumChangesOnly,
+                          exactInertia: exactInertia, workers: workers, chunkRows: chunkRows, fused: fused)
         }
         preconditionFailure("assign: BLASScalar is Float or Double, got \(S.self)")
+    }
+
+    /// ``assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:exactInertia:workers:chunkRows:kernel:)``
+    /// for a concrete precision, with the kernel chosen.
+    private static func assign<S: FusedKMeansScalar>(
+        _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?, labels: DisjointWriteBuffer<Int32>,
+        accumulateSums: Bool, sumChangesOnly: Bool, exactInertia: Bool, workers: Int, chunkRows: Int, fused: Bool
+    ) -> KMeansAssignment {
+        if fused {
+            return _fusedAssign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                accumulateSums: accumulateSums, sumChangesOnly: sumChangesOnly, exactInertia: exactInertia,
+                                workers: workers, chunkRows: chunkRows)
+        }
+        var result = _gemmAssign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                 accumulateSums: accumulateSums, sumChangesOnly: sumChangesOnly, workers: workers,
+                                 chunkRows: chunkRows)
+        if exactInertia {
+            result.exactInertia = _fusedExactInertia(x, centers: centers, labels: labels, sampleWeights: sampleWeights,
+                                                     workers: workers)
+        }
+        return result
     }
 
     /// `Σ wᵢ ‖xᵢ − c_{labelᵢ}‖²`, computed directly.
