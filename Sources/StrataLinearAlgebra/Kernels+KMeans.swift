@@ -128,22 +128,6 @@ public enum KMeansKernels {
         return parts.reduce(0, +)
     }
 
-    /// The first element that is NaN or infinite, as `(row, column)`, or nil when all are finite.
-    static func _firstNonFinite<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (row: Int, column: Int)? {
-        let d = x.columns
-        let found = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> Int? in
-            x.elements.withUnsafeBufferPointer { px in
-                let base = px.baseAddress!
-                for index in (range.lowerBound * d)..<(range.upperBound * d) where !base[index].isFinite {
-                    return index
-                }
-                return nil
-            }
-        }
-        guard let index = found.lazy.compactMap({ $0 }).first else { return nil }
-        return (index / d, index % d)
-    }
-
     /// Column means and population variances (`np.var(X, axis=0)`), accumulated in `Double` around the
     /// first row (a shift that keeps the one-pass formula `E[(x−s)²] − E[x−s]²` accurate).
     static func _columnMeansAndVariances<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (means: [Double], variances: [Double]) {
@@ -605,7 +589,7 @@ extension KMeansKernels {
     public static func firstNonFinite<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (row: Int, column: Int)? {
         if S.self == Float.self { return _fusedFirstNonFinite(same(x) as Matrix<Float>, workers: workers) }
         if S.self == Double.self { return _fusedFirstNonFinite(same(x) as Matrix<Double>, workers: workers) }
-        return _firstNonFinite(x, workers: workers)
+        preconditionFailure("firstNonFinite: BLASScalar is Float or Double, got \(S.self)")
     }
 
     /// Column means and population variances (`np.var(X, axis=0)`), accumulated in `Double`.
