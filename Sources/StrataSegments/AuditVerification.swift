@@ -21,11 +21,12 @@ public struct AuditVerification: Sendable, Equatable {
     /// must name it.
     public static func check(store: SegmentStore, listsFolder: URL) throws -> AuditVerification {
         let entries = try store.auditEntries()
+        let runs = try store.runs()
         var problems: [String] = []
         let headURL = AuditHead.url(store)
         var expectedHead: (sequence: Int64, hash: String)?
         switch AuditHead.state(store: store) {
-        case .missing where !entries.isEmpty:
+        case .missing where !entries.isEmpty || !runs.isEmpty:
             problems.append("the audit head file \(headURL.path) is missing, so removed entries cannot be ruled out")
         case .missing:
             break
@@ -40,7 +41,6 @@ public struct AuditVerification: Sendable, Equatable {
         case let .broken(sequence, reason): problems.append("audit log broken at entry \(sequence): \(reason)")
         }
 
-        let runs = try store.runs()
         let refreshes = entries.filter { $0.action == "refresh" }
         if runs.count != refreshes.count {
             problems.append("the store has \(runs.count) runs but the audit log records \(refreshes.count) refreshes")

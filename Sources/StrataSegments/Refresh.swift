@@ -399,9 +399,9 @@ public enum AuditHead {
         return (sequence, hash)
     }
 
-    /// Records the empty chain's head beside a store that has no audit entry and no head yet.
+    /// Records the empty chain's head beside a new store: no run, no audit entry and no head yet.
     static func start(store: SegmentStore) throws {
-        guard state(store: store) == .missing, try store.auditEntries().isEmpty else { return }
+        guard state(store: store) == .missing, try store.auditEntries().isEmpty, try store.latestRun() == nil else { return }
         try write(sequence: 0, hash: AuditLog.genesis, store: store)
     }
 
