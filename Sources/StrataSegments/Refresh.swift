@@ -212,7 +212,10 @@ public enum Refresh {
         func write(run: Int64) throws -> (folder: URL, summaries: [ListSummary], fingerprints: [String: String]) {
             let staging = project.listsURL.appendingPathComponent(".\(runFolder(project, run).lastPathComponent).staging")
             try? FileManager.default.removeItem(at: staging)
-            try PrivateFolder.make(staging)
+            do { try PrivateFolder.make(staging) } catch let RefreshError.cannotWrite(_, reason) {
+                // The staging folder is hidden; the folder the user chose is the one to name.
+                throw RefreshError.cannotWrite(path: project.listsURL.path, reason: reason)
+            }
             do {
                 var summaries: [ListSummary] = []
                 var fingerprints: [String: String] = [:]
