@@ -113,6 +113,7 @@ public enum Refresh {
         try PrivateFolder.make(project.storeURL.deletingLastPathComponent(), narrowing: false)
         let lock = try RefreshLock(path: project.storeURL.path + ".lock", timeout: lockTimeout, waiting: waiting)
         defer { withExtendedLifetime(lock) {} }
+        TestPause.at("locked")
         let store = try SegmentStore(path: project.storeURL.path)
         try AuditHead.start(store: store)
         Self.removeTemporaries(project)
@@ -349,16 +350,17 @@ enum PrivateFolder {
     }
 }
 
-/// Points at which a debug build can be told to stop, so that tests can kill a refresh exactly there:
-/// with `STRATA_TEST_PAUSE_AT=<point>` and `STRATA_TEST_PAUSE_MARKER=<file>` in its environment, the process
-/// creates the marker file at that point and sleeps until it is killed. Release builds ignore both.
+/// Points at which a debug build can be told to stop, so that tests can kill a refresh exactly there or let
+/// another one meet it: with `STRATA_TEST_PAUSE_AT=<point>` and `STRATA_TEST_PAUSE_MARKER=<file>` in its
+/// environment, the process creates the marker file at that point and waits until the file is removed (or
+/// the process is killed). Release builds ignore both.
 enum TestPause {
     static func at(_ point: String) {
         #if DEBUG
         let environment = ProcessInfo.processInfo.environment
         guard environment["STRATA_TEST_PAUSE_AT"] == point, let marker = environment["STRATA_TEST_PAUSE_MARKER"] else { return }
         _ = FileManager.default.createFile(atPath: marker, contents: Data(point.utf8))
-        while true { sleep(60) }
+        while FileManager.default.fileExists(atPath: marker) { usleep(20_000) }
         #endif
     }
 }
