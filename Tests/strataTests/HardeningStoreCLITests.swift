@@ -45,11 +45,13 @@ struct HardeningStoreCLITests {
     var lists: URL { project.appendingPathComponent("lists") }
     var store: URL { project.appendingPathComponent("strata.sqlite") }
 
-    /// `strata <arguments>` under umask 022, with `environment` added; started, not waited for.
-    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    /// `strata <arguments>` under umask 022, with `environment` added; started, not waited for. With
+    /// `errorFile`, standard error goes to that file instead of a pipe, so a test can watch it.
+    func start(_ arguments: [String], environment: [String: String] = [:], errorFile: URL? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "umask 022; exec \"$0\" \"$@\"", StrataBinary.url.path] + arguments
+        let redirect = errorFile.map { " 2>'\($0.path)'" } ?? ""
+        process.arguments = ["-c", "umask 022; exec \"$0\" \"$@\"\(redirect)", StrataBinary.url.path] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
@@ -69,18 +71,29 @@ struct HardeningStoreCLITests {
 
     func strata(_ arguments: [String]) throws -> StrataBinary.Result { finish(try start(arguments + ["--project", project.path])) }
 
-    /// Starts a refresh that stops at `point` (a debug build's test pause) and returns once it is there.
-    func refreshPaused(at point: String, _ arguments: [String] = []) throws -> (Process, Pipe, Pipe) {
+    /// A refresh stopped at a debug build's test pause: kill it there, or remove `marker` to let it go on.
+    struct PausedRefresh {
+        let started: (Process, Pipe, Pipe)
+        let marker: URL
+    }
+
+    /// Starts a refresh that stops at `point` and returns once it is there.
+    func refreshPaused(at point: String, _ arguments: [String] = []) throws -> PausedRefresh {
         let marker = project.appendingPathComponent("paused-\(UUID().uuidString)")
         let started = try start(["refresh", "--project", project.path] + arguments,
                                 environment: ["STRATA_TEST_PAUSE_AT": point, "STRATA_TEST_PAUSE_MARKER": marker.path])
         while !FileManager.default.fileExists(atPath: marker.path) {
-            #expect(started.0.isRunning, "the refresh ended before reaching \(point): \(finish(started).standardError)")
+            #expect(started.0.isRunning, "the refresh ended before reaching \(point)")
             guard started.0.isRunning else { break }
             usleep(20_000)
         }
-        try? FileManager.default.removeItem(at: marker)
-        return started
+        return PausedRefresh(started: started, marker: marker)
+    }
+
+    func kill9(_ paused: PausedRefresh) {
+        kill(paused.started.0.processIdentifier, SIGKILL)
+        _ = finish(paused.started)
+        try? FileManager.default.removeItem(at: paused.marker)
     }
 
     func mode(_ url: URL) throws -> Int {
@@ -96,8 +109,7 @@ struct HardeningStoreCLITests {
         for suffix in ["", "-wal", "-shm"] {
             #expect(try mode(URL(fileURLWithPath: store.path + suffix)) == 0o600, "strata.sqlite\(suffix)")
         }
-        kill(paused.0.processIdentifier, SIGKILL)
-        _ = finish(paused)
+        kill9(paused)
 
         #expect(try strata(["refresh"]).status == 0)
         for file in [store, URL(fileURLWithPath: store.path + ".audit-head"), URL(fileURLWithPath: store.path + ".lock"),
@@ -112,7 +124,7 @@ struct HardeningStoreCLITests {
 
     @Test func twoRefreshesOfANewProjectAtOnceBothSucceed() throws {
         defer { remove() }
-        for trial in 0..<3 {
+        for trial in 0..<5 {
             if trial > 0 {
                 for name in ["strata.sqlite", "strata.sqlite.audit-head", "lists"] {
                     try? FileManager.default.removeItem(at: project.appendingPathComponent(name))
@@ -126,6 +138,26 @@ struct HardeningStoreCLITests {
         }
     }
 
+    @Test func aSecondRefreshWaitsForTheFirstEvenBeforeTheStoreExistsThenFindsNothingChanged() throws {
+        defer { remove() }
+        // The first holds the lock and has not created the store yet.
+        let first = try refreshPaused(at: "locked")
+        #expect(!FileManager.default.fileExists(atPath: store.path))
+        let errors = project.appendingPathComponent("second.err")
+        let second = try start(["refresh", "--project", project.path], errorFile: errors)
+        let message = "another refresh of this project is running; waiting for it to finish (up to 600 s)"
+        while !((try? String(contentsOf: errors, encoding: .utf8))?.contains(message) ?? false) {
+            #expect(second.0.isRunning, "the second refresh did not wait")
+            guard second.0.isRunning else { break }
+            usleep(20_000)
+        }
+        try FileManager.default.removeItem(at: first.marker)  // let the first go on
+        let results = [finish(first.started), finish(second)]
+        #expect(results.map(\.status) == [0, 0])
+        #expect(results[0].standardOutput.hasPrefix("run 1: 2024-06-30"))
+        #expect(results[1].standardOutput.hasPrefix("run 1 (as of 2024-06-29) already covers 2024-06-30: nothing changed"))
+    }
+
     @Test func aSecondRefreshWaitsWithAMessageAndGivesUpAfterItsTimeout() throws {
         defer { remove() }
         let holder = try refreshPaused(at: "committed")
@@ -133,8 +165,7 @@ struct HardeningStoreCLITests {
         #expect(waiting.status != 0)
         #expect(waiting.standardError.contains("another refresh of this project is running; waiting for it to finish (up to 1 s)"))
         #expect(waiting.standardError.contains("another refresh of this project held \(store.path).lock for more than 1 s"))
-        kill(holder.0.processIdentifier, SIGKILL)
-        _ = finish(holder)
+        kill9(holder)
         // The killed refresh had committed run 1 without publishing its lists: the next one rebuilds them.
         let next = try strata(["refresh"])
         #expect(next.status == 0, "\(next.standardError)")
@@ -148,8 +179,7 @@ struct HardeningStoreCLITests {
         defer { remove() }
         #expect(try strata(["refresh", "--as-of", "2024-06-20"]).status == 0)
         let paused = try refreshPaused(at: point)
-        kill(paused.0.processIdentifier, SIGKILL)
-        _ = finish(paused)
+        kill9(paused)
 
         let runs = try SegmentStore(path: store.path).runs().map(\.id)
         #expect(runs == (point == "staged" ? [1] : [1, 2]))
