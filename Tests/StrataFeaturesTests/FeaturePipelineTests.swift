@@ -118,7 +118,8 @@ struct FeaturePipelineTests {
     }
 
     @Test func unknownKeysAreNamed() {
-        #expect(throws: ConfigurationError(file: "strata.yml",
+        // The place is the unknown key's own: line 2, column 3.
+        #expect(throws: ConfigurationError(file: "strata.yml", line: 2, column: 3,
                                            message: "features: unknown key \"features.recncy\"; expected one of recency, frequency, monetary, tenure, demographics, visit_intervals, attendance, booking_lead_time, services, engagement, contact_recency, upcoming, outreach, conditions, leads, standardize, columns")) {
             _ = try ProjectConfiguration.parse("features:\n  recncy: true\n")
         }
