@@ -57,8 +57,11 @@ public enum FeaturePipeline {
     }
 
     /// Computes the columns of a fitted schema as of `asOf` (scoring).
+    /// - Throws: ``FeatureSchemaError`` for a schema no fit could have produced (e.g. a `schema.json` edited to
+    ///   a scale of 0), ``FeatureDefinitionError``.
     public static func apply(_ schema: FeatureSchema, to export: ClinicExport, asOf: Int32,
                              workers: Int = Parallel.processorCount) throws -> FeatureTable {
+        try schema.validate()
         let definitions = try FeatureDefinition.definitions(of: schema)
         var values = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions, workers: workers)
         transform(&values, columns: schema.columns, transforms: try parsedTransforms(schema.columns), workers: workers)
