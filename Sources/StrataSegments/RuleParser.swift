@@ -104,8 +104,8 @@ struct RuleParser {
     private mutating func parseNot() throws(RuleError) -> RuleExpression {
         let start = current
         guard case .keyword(.not) = start.kind else { return try parseTest() }
-        _ = try advance()
         try enterLevel(at: start)
+        _ = try advance()
         let operand = try parseNot()
         depth -= 1
         return .not(operand, span(start.location, operand.location))
@@ -199,8 +199,9 @@ struct RuleParser {
 
     private mutating func parseList() throws(RuleError) -> RuleExpression {
         let open = current
-        guard try take(symbol: "[") else { throw expected("a list such as [\"a\", \"b\"] after 'in'") }
+        guard case .symbol("[") = open.kind else { throw expected("a list such as [\"a\", \"b\"] after 'in'") }
         try enterLevel(at: open)
+        _ = try advance()
         var items: [RuleExpression] = []
         if try !take(symbol: "]") {
             repeat { items.append(try parseSum()) } while try take(symbol: ",")
@@ -222,8 +223,9 @@ struct RuleParser {
     }
 
     private mutating func parseParenthesized() throws(RuleError) -> RuleExpression {
-        let open = try advance()
+        let open = current
         try enterLevel(at: open)
+        _ = try advance()
         let inner = try parseOr()
         try expect(symbol: ")", closing: open.location)
         depth -= 1

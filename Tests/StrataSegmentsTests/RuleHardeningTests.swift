@@ -59,6 +59,10 @@ struct RuleHardeningTests {
         // An odd number of `not`s: the negation of `age in [45, 8]`, unknown for patient 3, who has no age.
         #expect(try members(mixed) == [2])
         #expect(ruleError("(" + deepest + ")")?.location.column == limit + 1)
+        // Problems are reported in reading order: the level too many comes before the bad character after it.
+        for opener in ["(", "[", "not "] {
+            #expect(ruleError(String(repeating: opener, count: limit + 1) + ";")?.location.column == limit * opener.count + 1)
+        }
     }
 
     @Test(arguments: ["or", "and"])
