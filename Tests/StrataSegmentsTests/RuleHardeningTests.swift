@@ -189,6 +189,9 @@ struct RuleHardeningTests {
             #expect(try SegmentRule(rule).bind(to: frame).members(of: frame) == rows, "\(rule)")
         }
         #expect(try SegmentRule("d = as_of + 1y - 12m").bind(to: frame).members(of: frame) == [2])
+        // Reasons print such a date as a day number rather than trapping on the way to a calendar date.
+        #expect(frame.describe(row: 0, fields: ["d"]) == "d=day 9223372036854775807")
+        #expect(frame.describe(row: 2, fields: ["d"]) == "d=1970-01-01")
     }
 
     @Test func numbersBeyondDoubleAreRejected() throws {
