@@ -79,16 +79,16 @@ public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
 /// every command that reads an export prints them.
 public struct IngestWarning: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, CaseIterable {
-        case noFinalLineEnd = "no line end after the last record"
         case negativeAmount = "negative amount"
+        case noFinalLineEnd = "no line end after the last record"
 
         /// What the reader did and why it warns, for messages.
         var consequence: String {
             switch self {
-            case .noFinalLineEnd:
-                "kept as read (a file cut short inside its last value looks the same: check that this value is whole)"
             case .negativeAmount:
                 "kept as read (a refund or correction; amounts charged are expected to be 0 or more)"
+            case .noFinalLineEnd:
+                "kept as read (a file cut short inside its last value looks the same: check that this value is whole)"
             }
         }
     }
