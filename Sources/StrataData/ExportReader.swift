@@ -86,7 +86,7 @@ public enum ExportReader {
     }
 
     /// Reads tables given as sources (patients first) and assembles the export from those in `kept`
-    /// (patients always); the others are read and checked with their text columns unstored, then dropped.
+    /// (patients always); the others are read and checked batch by batch, and their rows dropped.
     static func readTables(_ sources: [TableSource], keeping kept: Set<CanonicalTable> = Set(CanonicalTable.allCases),
                            unusedTextColumns: [CanonicalTable: Set<String>] = [:], policy: IngestPolicy,
                            format: ExportFormat) throws(IngestError) -> ExportReadResult {
@@ -102,6 +102,7 @@ public enum ExportReader {
             let isKept = kept.contains(source.table)
             source.unusedTextColumns = isKept ? unusedTextColumns[source.table] ?? []
                 : Set(source.table.columns.filter { $0.kind == .text }.map(\.name))
+            source.keepsRows = isKept
             let table = try reader.read(source, patients: ids)
             guard isKept else { continue }
             export.presentTables.insert(source.table)

@@ -40,6 +40,10 @@ public struct TableSource: Sendable {
     /// Canonical text columns (``CanonicalColumnKind/text``) whose values the caller will not use: they are
     /// checked (a required one must not be empty) but not stored, and come out empty in the export.
     public var unusedTextColumns: Set<String>
+    /// Whether the rows are kept. A table the caller does not need is still read and checked (bad rows,
+    /// duplicate ids, unknown patients, warnings), so the verdict on an export does not depend on the
+    /// command; its converted batches are then dropped instead of appended to columns nobody reads.
+    public var keepsRows = true
 
     public init(table: CanonicalTable, url: URL, displayName: String, columns: [ColumnSource],
                 rejectsUnknownColumns: Bool, keepsFirstOfDuplicates: Bool = false, unusedTextColumns: Set<String> = []) {
@@ -110,7 +114,7 @@ struct TableReader {
                 throw error
             }
             guard let batch = next else { break }
-            if !reserved, let first = batch.recordStarts.first, let last = batch.recordEnds.last {
+            if !reserved && source.keepsRows, let first = batch.recordStarts.first, let last = batch.recordEnds.last {
                 // Columns sized once from the first batch's bytes per record: no regrowing (copies and fresh
                 // pages) while appending. A generous estimate costs address space only, never touched pages.
                 reserved = true
@@ -646,7 +650,9 @@ struct TableAccumulator: Sendable {
             }
             if dropped > 0 { part.keep(keep) }
         }
-        for index in builders.indices { builders[index].append(contentsOf: part.builders[index]) }
+        if source.keepsRows {
+            for index in builders.indices { builders[index].append(contentsOf: part.builders[index]) }
+        }
         rowCount += part.rowCount
         warnings.record(.negativeAmount, count: part.negativeAmounts, examples: part.negativeAmountExamples)
     }

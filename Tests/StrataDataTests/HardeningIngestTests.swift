@@ -280,6 +280,21 @@ struct HardeningIngestTests {
         #expect(!skipped.export.presentTables.contains(.consents))
     }
 
+    @Test func tableNotKeptIsCheckedRowByRowButNotStored() throws {
+        // A duplicate lead id is found in a leads table that is not kept (the ids are still compared).
+        let leads = "lead_id,patient_id,created_at,source,interest\nL1,P1,2020-01-01T09:00:00Z,web,braces\nL1,,2020-01-02T09:00:00Z,web,\n"
+        let folder = try export(replacing: ["leads.csv": leads])
+        let error = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder, tables: [.appointments]) }
+        #expect(error?.description == #"leads.csv:3:1: duplicate id: found "L1", expected each lead_id once"#)
+        // Not kept: counted, nothing stored.
+        var source = TableSource.canonical(.consents, in: DataFixtures.valid)
+        source.keepsRows = false
+        var reader = TableReader(policy: .strict)
+        let table = try reader.read(source, patients: PatientIdentifiers(["P1", "P2", "P3"]))
+        #expect(table.rowCount == 2)
+        #expect(table.columns.values.allSatisfy { $0.count == 0 })
+    }
+
     @Test func tablesNotKeptAreCheckedInMappedExportsToo() throws {
         let folder = try temporaryFile("PatientId,When,Status\n101,2016-04-29,No\n102,2016-13-01,Yes\n", name: "visits.csv").deletingLastPathComponent()
         let mapping = ExportMapping(tables: [
