@@ -58,7 +58,12 @@ public final class CSVReader {
             throw first.loneCarriageReturnError(record: 0, at: carriageReturn)
         }
         var splitter = CSVFieldSplitter(capacity: 64)
-        let count = try splitter.split(first, record: 0)
+        var count = try splitter.split(first, record: 0)
+        if count > 64 {
+            // A wide export (100+ columns): split again with room for every name.
+            splitter = CSVFieldSplitter(capacity: count)
+            count = try splitter.split(first, record: 0)
+        }
         header = (0..<count).map { splitter.text(first, field: $0) }
         if first.count == 1 { unterminatedFinalRecord = nil }  // the header itself: no value to doubt
         pending = first.dropping(records: 1)
@@ -380,8 +385,7 @@ public struct CSVBatch: Sendable {
     }
 }
 
-/// Splits one record of a batch into fields, reusing its buffers: no allocation per record once the buffers
-/// hold the widest record seen.
+/// Splits one record of a batch into fields, reusing its buffers: no allocation per record.
 public struct CSVFieldSplitter: Sendable {
     /// Field `i` is `bytes[starts[i]..<ends[i]]` (inside the quotes, for a quoted field).
     public private(set) var starts: [Int]
@@ -400,8 +404,10 @@ public struct CSVFieldSplitter: Sendable {
 
     /// Splits record `record` of `batch`.
     ///
-    /// - Returns: the number of fields, all stored: a record with more fields than the capacity grows the
-    ///   buffers (see ``grow(start:end:escaped:quoted:)``).
+    /// - Returns: the number of fields; fields beyond the capacity are counted but not stored, so a caller
+    ///   reads fields only after checking the count against the capacity (a wrong count is the record's
+    ///   error; the header is split again with room for all its fields). Never growing keeps the hot loop
+    ///   free of reallocation.
     /// - Throws: `.strayQuote` for a quote inside an unquoted field or text after a closing quote.
     public mutating func split(_ batch: CSVBatch, record: Int) throws(IngestError) -> Int {
         try split(batch, batch.bytes.span, record: record)
@@ -467,8 +473,6 @@ public struct CSVFieldSplitter: Sendable {
                 ends[count] = fieldEnd
                 escaped[count] = hasDoubledQuotes
                 quoted[count] = isQuoted
-            } else {
-                grow(start: fieldStart, end: fieldEnd, escaped: hasDoubledQuotes, quoted: isQuoted)
             }
             count += 1
             if position >= end { return count }
@@ -480,23 +484,10 @@ public struct CSVFieldSplitter: Sendable {
                     ends[count] = position
                     escaped[count] = false
                     quoted[count] = false
-                } else {
-                    grow(start: position, end: position, escaped: false, quoted: false)
                 }
                 return count + 1
             }
         }
-    }
-
-    /// Stores a field beyond the capacity: a record wider than expected (a header of 150 columns, a
-    /// malformed row) grows the buffers once, so every counted field can be read. Kept out of line: the
-    /// common record fits and never calls it.
-    @inline(never)
-    private mutating func grow(start: Int, end: Int, escaped isEscaped: Bool, quoted isQuoted: Bool) {
-        starts.append(start)
-        ends.append(end)
-        escaped.append(isEscaped)
-        quoted.append(isQuoted)
     }
 
     /// Field `index` with doubled quotes undone, as a new array (the slow path for quoted fields with quotes).

@@ -34,7 +34,7 @@ public enum SyntheaAdapter {
             guard let birth = CivilDate.parseISODate(row["BIRTHDATE"]) else {
                 throw row.error(.badDate, "BIRTHDATE", expected: "a date like 2024-02-29 (YYYY-MM-DD)")
             }
-            guard CanonicalDateRange.days.contains(birth) else {
+            guard CanonicalDateRange.contains(day: birth) else {
                 throw row.error(.badDate, "BIRTHDATE", expected: CanonicalDateRange.dateExpectation)
             }
             let id = row["Id"]
@@ -85,7 +85,7 @@ public enum SyntheaAdapter {
                 let startText = row["START"]
                 let onset = startText.count == 10 ? CivilDate.parseISODate(startText) : try CivilDate.day(ofTimestamp: row.timestamp("START"))
                 guard let onset else { throw row.error(.badDate, "START", expected: "a date like 2024-02-29 (YYYY-MM-DD)") }
-                guard CanonicalDateRange.days.contains(onset) else {
+                guard CanonicalDateRange.contains(day: onset) else {
                     throw row.error(.badDate, "START", expected: CanonicalDateRange.dateExpectation)
                 }
                 guard !row["CODE"].isEmpty else { throw row.error(.emptyRequiredField, "CODE", expected: "a code") }
@@ -146,7 +146,7 @@ public enum SyntheaAdapter {
             guard let value = ByteParsing.isoTimestamp(bytes.span, 0, bytes.count) else {
                 throw error(.badTimestamp, name, expected: "a date and time like 2024-02-29T14:30:00Z")
             }
-            guard CanonicalDateRange.seconds.contains(value) else {
+            guard CanonicalDateRange.contains(timestamp: value) else {
                 throw error(.badTimestamp, name, expected: CanonicalDateRange.timestampExpectation)
             }
             return value

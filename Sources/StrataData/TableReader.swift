@@ -463,7 +463,7 @@ struct ColumnBuilder: Sendable {
             if isEmpty { days.append(ClinicExport.missingDate); return nil }
             let value = layout == nil ? ByteParsing.isoDate(bytes, start, end) : layout!.date(bytes, start, end)
             guard let value else { return "a date like \(layout?.description ?? "2024-02-29 (YYYY-MM-DD)")" }
-            guard CanonicalDateRange.days.contains(value) else { return CanonicalDateRange.dateExpectation }
+            guard CanonicalDateRange.contains(day: value) else { return CanonicalDateRange.dateExpectation }
             days.append(value)
         case .timestamp:
             if isEmpty { seconds.append(ClinicExport.missingTimestamp); return nil }
@@ -471,7 +471,7 @@ struct ColumnBuilder: Sendable {
             guard let value else {
                 return "a date and time like \(layout?.description ?? "2024-02-29T14:30:00Z (ISO-8601 with Z or an offset)")"
             }
-            guard CanonicalDateRange.seconds.contains(value) else { return CanonicalDateRange.timestampExpectation }
+            guard CanonicalDateRange.contains(timestamp: value) else { return CanonicalDateRange.timestampExpectation }
             seconds.append(value)
         case .number:
             if isEmpty { numbers.append(.nan); return nil }

@@ -36,15 +36,20 @@ struct HardeningIngestTests {
         #expect(lines == [2])
     }
 
-    @Test func splitterKeepsEveryFieldOfARecordWiderThanItsCapacity() throws {
-        let url = try temporaryFile("a\n" + (0..<100).map { $0 % 7 == 0 ? "\"q,\($0)\"" : "\($0)" }.joined(separator: ",") + ",\n")
+    @Test func wideRecordsOfEveryReaderAreCountedNotReadPastTheSplitter() throws {
+        // A splitter stores at most its capacity and counts the rest; readers compare the count first. A
+        // header of 100 quoted and unquoted names, and rows wider and narrower than it, through forEachRecord.
+        let names = (0..<100).map { $0 % 7 == 0 ? "\"q,\($0)\"" : "n\($0)" }
+        let url = try temporaryFile(names.joined(separator: ",") + ",\n" + String(repeating: "x,", count: 300) + "\n")
         let reader = try CSVReader(url: url, file: "t.csv")
-        let batch = try #require(try reader.nextBatch())
-        var splitter = CSVFieldSplitter(capacity: 4)
-        #expect(try splitter.split(batch, record: 0) == 101)
-        #expect(splitter.text(batch, field: 7) == "q,7")
-        #expect(splitter.text(batch, field: 99) == "99")
-        #expect(splitter.text(batch, field: 100) == "")  // the trailing comma's empty field
+        #expect(reader.header.count == 101)
+        #expect(reader.header[7] == "q,7" && reader.header[99] == "n99" && reader.header[100] == "")
+        let error = #expect(throws: IngestError.self) { try reader.forEachRecord { _, _ in } }
+        #expect(error?.found.hasPrefix("301 fields: ") == true)
+        let batch = CSVBatch(file: "t.csv", bytes: try Data(contentsOf: url), contentStart: 0, recordStarts: [0],
+                             recordEnds: [10], recordLines: [1], endsWithoutLineEnd: false)
+        var splitter = CSVFieldSplitter(capacity: 2)
+        #expect(try splitter.split(batch, record: 0) == 3)  // `"q,0",n1,n`: the quoted comma is data
     }
 
     @Test func canonicalExportWithAHundredAndFiftyColumnsNamesTheFirstUnknownOne() throws {
@@ -254,15 +259,15 @@ struct HardeningIngestTests {
         let folder = try export(replacing: ["patients.csv": original
             + "P8,,1900-01-01,male,,1900-01-01T00:00:00Z,,,,\n" + "P9,,2199-12-31,male,,2199-12-31T23:59:59Z,,,,\n"])
         let patients = try ExportReader.read(folder).export.patients
-        #expect(patients.birthDate.suffix(2) == [CanonicalDateRange.days.lowerBound, CanonicalDateRange.days.upperBound])
-        #expect(patients.createdAt.suffix(2) == [CanonicalDateRange.seconds.lowerBound, CanonicalDateRange.seconds.upperBound])
+        #expect(patients.birthDate.suffix(2) == [CanonicalDateRange.firstDay, CanonicalDateRange.lastDay])
+        #expect(patients.createdAt.suffix(2) == [CanonicalDateRange.firstSecond, CanonicalDateRange.lastSecond])
     }
 
     @Test func acceptedRangeLiteralsAreTheCalendarDates() {
-        #expect(CanonicalDateRange.days.lowerBound == CivilDate.days(year: 1900, month: 1, day: 1))
-        #expect(CanonicalDateRange.days.upperBound == CivilDate.days(year: 2199, month: 12, day: 31))
-        #expect(CanonicalDateRange.seconds.lowerBound == Int64(CanonicalDateRange.days.lowerBound) * 86400)
-        #expect(CanonicalDateRange.seconds.upperBound == Int64(CanonicalDateRange.days.upperBound) * 86400 + 86399)
+        #expect(CanonicalDateRange.firstDay == CivilDate.days(year: 1900, month: 1, day: 1))
+        #expect(CanonicalDateRange.lastDay == CivilDate.days(year: 2199, month: 12, day: 31))
+        #expect(CanonicalDateRange.firstSecond == Int64(CanonicalDateRange.firstDay) * 86400)
+        #expect(CanonicalDateRange.lastSecond == Int64(CanonicalDateRange.lastDay) * 86400 + 86399)
     }
 
     @Test(arguments: ["1e+5", "1E5", "1.2E+05", "12345678901234567890e5", "-1e-2"])
