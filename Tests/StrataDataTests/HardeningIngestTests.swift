@@ -199,6 +199,28 @@ struct HardeningIngestTests {
         #expect(headerOnly.warnings.isEmpty)
     }
 
+    @Test func aFileReadForTwoMappedTablesIsWarnedAboutOnce() throws {
+        let folder = try temporaryFile("PatientId,When,Status\n101,2016-04-29,No\n102,2016-05-01,Yes", name: "visits.csv")
+            .deletingLastPathComponent()
+        let mapping = ExportMapping(tables: [
+            "patients": TableMapping(file: "visits.csv", columns: [
+                "patient_id": .init(column: "PatientId"), "birth_date": .init(constant: "1950-01-01"),
+                "sex": .init(constant: "unknown"), "created_at": .init(constant: "2016-01-01T00:00:00Z"),
+            ], deduplicate: true),
+            "appointments": TableMapping(file: "visits.csv", columns: [
+                "patient_id": .init(column: "PatientId"), "scheduled_at": .init(column: "When", format: "yyyy-MM-dd"),
+                "booked_at": .init(column: "When", format: "yyyy-MM-dd"),
+                "status": .init(column: "Status", values: ["Yes": "no_show", "No": "completed"]),
+                "service": .init(constant: "consultation"),
+            ]),
+        ])
+        let result = try ExportReader.read(folder, format: .mapped, mapping: mapping)
+        #expect(result.warnings.counts == [.noFinalLineEnd: 1])
+        #expect(result.warnings.examples.map(\.description) == [
+            #"visits.csv:3:16: no line end after the last record: found "Yes", kept as read (a file cut short inside its last value looks the same: check that this value is whole)"#,
+        ])
+    }
+
     // MARK: Row 15: values outside what an export can mean
 
     @Test func negativeAmountsAreKeptAndNamed() throws {
