@@ -135,7 +135,7 @@ public enum Refresh {
                 }
                 progress("recording the run")
                 // A model that differs from the previous run's is a model change of its own in the audit log.
-                let previousModels = try session.latestRun().map { try JSONDecoder().decode([String: String].self, from: Data($0.modelVersions.utf8)) } ?? [:]
+                let previousModels = try session.latestRun()?.modelVersions ?? [:]
                 if previousModels != models.versions {
                     try session.audit(action: "model change", user: user,
                                       inputs: previousModels.mapKeys { "model:" + $0 }, outputs: models.versions.mapKeys { "model:" + $0 })
