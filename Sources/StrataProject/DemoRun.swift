@@ -34,10 +34,11 @@ public enum DemoRun {
         let cuts = configuration.cuts
         try prepare(project)
         func export(_ cut: String) -> URL { project.appendingPathComponent("exports/\(cut)") }
-        let projectFile = project.appendingPathComponent(StrataProject.fileName)
 
         announce("writing the project (strata.yml with the example segments)")
-        try ProjectFolder.create(at: project)
+        let file = try ProjectFolder.create(at: project)
+        output("wrote \(file.path)")
+        output(ProjectFolder.nextSteps)
 
         announce("generating \(configuration.patients) people, exported at \(cuts.joined(separator: " and "))")
         for cut in cuts {
@@ -45,7 +46,7 @@ public enum DemoRun {
                                                       to: cut, workers: Parallel.processorCount)
             _ = try ClinicGenerator(settings).write(export: export(cut), truth: project.appendingPathComponent("truth/\(cut)"))
         }
-        let first = ExportSource(path: export(cuts[0]).path, configurationFile: projectFile.path)
+        let first = ExportSource(path: export(cuts[0]).path, configurationFile: file.path)
 
         announce("training the churn score on the \(cuts[0]) export")
         let trained = try TrainingRun.run(TrainingRun.Configuration(

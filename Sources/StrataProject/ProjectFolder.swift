@@ -15,6 +15,10 @@ public enum ProjectFolder {
         }
     }
 
+    /// What to do after creating a project.
+    public static let nextSteps =
+        "next: put an export in exports/<date>/, then `strata refresh` (train and discover first for scores and clusters)"
+
     /// Writes `strata.yml` (the template with `segments`) and the `exports`, `models` and `lists` folders.
     /// - Parameter replacing: replace an existing `strata.yml`.
     /// - Returns: the project file.

@@ -40,33 +40,15 @@ struct Features: ParsableCommand {
     var timings = false
 
     func run() throws {
-        let day = asOf.day
         var clock = StageClock(enabled: timings)
-        // A fitted schema may use any family; a spec says which tables and text columns it needs.
-        let loaded = try export.read(
-            tables: schema == nil ? { $0.features.tablesNeeded } : nil,
-            unusedTextColumns: { schema == nil ? $0.features.unusedTextColumns : FeatureSpec.neverReadTextColumns })
+        let features = FeatureRun.Configuration(asOf: asOf.day, output: URL(fileURLWithPath: out),
+                                                schema: schema.map { URL(fileURLWithPath: $0) }, labels: labels, replacing: force)
+        let loaded = try export.read(tables: features.tables, unusedTextColumns: features.unusedTextColumns)
         clock.lap("read export")
-        let result = loaded.result, configuration = loaded.configuration
-        if result.badRows.count > 0 {
-            writeToStandardError("warning: skipped \(result.badRows.count) bad rows; first: \(result.badRows.examples[0])\n")
+        if loaded.result.badRows.count > 0 {
+            printWarnings(["skipped \(loaded.result.badRows.count) bad rows; first: \(loaded.result.badRows.examples[0])"])
         }
-        let table: FeatureTable = try {
-            if let schema {
-                let data = try Data(contentsOf: URL(fileURLWithPath: schema))
-                let fitted = try JSONDecoder().decode(FeatureSchema.self, from: data)
-                return try FeaturePipeline.apply(fitted, to: result.export, asOf: day)
-            }
-            return try FeaturePipeline.fit(result.export, asOf: day, spec: configuration.features)
-        }()
-        clock.lap("features")
-        var labelColumns: FeatureOutput.LabelColumns = []
-        if labels {
-            let horizon = configuration.labels.churnHorizonDays
-            labelColumns.append(("churn_\(horizon)d", Labels.churn(result.export, asOf: day, horizonDays: horizon)))
-        }
-        try FeatureOutput.write(table, labels: labelColumns, to: URL(fileURLWithPath: out), replacing: force)
-        clock.lap("write")
+        let table = try FeatureRun.run(features, on: loaded) { clock.lap($0) }
         print("wrote \(table.matrix.rows) patients x \(table.matrix.columns) features as of \(asOf.text) to \(out)")
     }
 }

@@ -24,6 +24,6 @@ struct Init: ParsableCommand {
     func run() throws {
         let file = try ProjectFolder.create(at: options.directory, replacing: force)
         print("wrote \(file.path)")
-        print("next: put an export in exports/<date>/, then `strata refresh` (train and discover first for scores and clusters)")
+        print(ProjectFolder.nextSteps)
     }
 }
