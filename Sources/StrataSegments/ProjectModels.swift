@@ -1,7 +1,6 @@
 import Foundation
 import StrataData
 import StrataFeatures
-import StrataLinearAlgebra
 import StrataModels
 
 /// The models a refresh applies: the newest churn model (`churn-*.json`, kind `logistic`) and the newest

@@ -1,7 +1,6 @@
 import Foundation
 import StrataData
 import StrataFeatures
-import StrataModels
 
 /// `strata refresh`: the newest export through features, the current models and every segment, into the
 /// store, the audit log and consent-aware lists.
