@@ -186,14 +186,13 @@ struct Train: ParsableCommand {
             return
         }
         print(report.headline)
-        print(String(format: "training: AUC %.4f, log loss %.4f (%d iterations%@)", metrics["auc"]!, metrics["log_loss"]!,
+        print(String(format: "training: AUC %.4f, log loss %.4f (%d iterations%@)", report.fit.trainingMetrics.auc, report.fit.trainingMetrics.logLoss,
                      model.fit.iterations, model.fit.converged ? "" : ", NOT converged"))
-        if let auc = report.fit.crossValidation.spread["auc"] {
-            print(String(format: "%d-fold: AUC %.4f ± %.4f", folds, auc.mean, auc.standardDeviation))
-        }
+        let auc = report.fit.crossValidation.spread.auc
+        print(String(format: "%d-fold: AUC %.4f ± %.4f", folds, auc.mean, auc.standardDeviation))
         if let holdout = report.holdoutMetrics {
             print("holdout (\(report.holdoutLine)): " + String(format: "AUC %.4f, average precision %.4f, Brier %.4f",
-                                                               holdout["auc"]!, holdout["average_precision"]!, holdout["brier"]!))
+                                                               holdout.auc, holdout.averagePrecision, holdout.brier))
         } else {
             print("holdout: not available (\(report.holdoutLine))")
         }
@@ -206,7 +205,7 @@ struct Train: ParsableCommand {
 private struct TrainingReport {
     var target: Train.Target
     var fit: ValidatedFit
-    var holdoutMetrics: [String: Double]?
+    var holdoutMetrics: Metrics.Summary?
     /// The feature date (churn) or scoring date (conversion), and the last day labels were read from.
     var asOf: String
     var labelsThrough: String
@@ -221,12 +220,12 @@ private struct TrainingReport {
 
     /// Training metrics, `cv_<metric>_mean|std`, `holdout_<metric>` and `holdout_reference_auc`.
     var metrics: [String: Double] {
-        var metrics = fit.trainingMetrics
-        for (name, spread) in fit.crossValidation.spread {
+        var metrics = fit.trainingMetrics.byName
+        for (name, spread) in fit.crossValidation.spread.byName {
             metrics["cv_\(name)_mean"] = spread.mean
             metrics["cv_\(name)_std"] = spread.standardDeviation
         }
-        for (name, value) in holdoutMetrics ?? [:] { metrics["holdout_\(name)"] = value }
+        for (name, value) in holdoutMetrics?.byName ?? [:] { metrics["holdout_\(name)"] = value }
         if let referenceAUC { metrics["holdout_reference_auc"] = referenceAUC }
         return metrics
     }
