@@ -156,7 +156,7 @@ public enum Validation {
     }
 
     /// The rows `indices` of `x`, copied in that order.
-    public static func selectRows(_ x: Matrix<Double>, _ indices: [Int]) -> Matrix<Double> {
+    package static func selectRows(_ x: Matrix<Double>, _ indices: [Int]) -> Matrix<Double> {
         var elements: [Double] = []
         elements.reserveCapacity(indices.count * x.columns)
         for row in indices { elements.append(contentsOf: x.row(row)) }
