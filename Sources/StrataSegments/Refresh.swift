@@ -65,8 +65,9 @@ public enum Refresh {
         let folder = try project.exportFolder(exportPath)
         progress("reading \(folder.lastPathComponent)")
         let exportFingerprint = try Fingerprint.of(folder: folder)
-        let export = try ExportReader.read(folder, format: project.configuration.exports?.format,
-                                           mapping: project.configuration.mapping).export
+        let read = try ExportReader.read(folder, format: project.configuration.exports?.format,
+                                         mapping: project.configuration.mapping)
+        let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
         let asOfDay: Int32
         if let asOf {
@@ -92,7 +93,9 @@ public enum Refresh {
         var frame = try SegmentFrame.build(export: export, asOf: asOfDay, schema: FeatureSchema(columns: plan),
                                            scores: scores, clusters: clusters)
         // Without a model its fields still exist, missing for everyone, so rules that read them select nobody.
-        var warnings: [String] = []
+        // The export's own warnings (negative amounts, a file without its final line end) come first, as
+        // every other command that reads an export prints them.
+        var warnings: [String] = read.warnings.messages
         if scores["churn_score"] == nil {
             frame.set("churn_score", .number(Array(repeating: nil, count: frame.patientCount)))
             warnings.append("no churn model in \(project.modelsURL.lastPathComponent)/: churn_score is missing for everyone (run `strata train churn`)")
@@ -128,7 +131,7 @@ public enum Refresh {
                 }
                 progress("recording the run")
                 // A model that differs from the previous run's is a model change of its own in the audit log.
-                let previousModels = try session.latestRun().map { try JSONDecoder().decode([String: String].self, from: Data($0.modelVersions.utf8)) } ?? [:]
+                let previousModels = try session.latestRun()?.modelVersions ?? [:]
                 if previousModels != models.versions {
                     try session.audit(action: "model change", user: user,
                                       inputs: previousModels.mapKeys { "model:" + $0 }, outputs: models.versions.mapKeys { "model:" + $0 })
