@@ -23,7 +23,7 @@ public enum ChurnTraining {
         public var targets: [Double]
         public var probabilities: [Double]
         /// ROC AUC, average precision, log loss, Brier on the evaluation rows.
-        public var metrics: [String: Double]
+        public var metrics: Metrics.Summary
     }
 
     /// What a churn training fits and how: the scoring date, the horizon, the features, the regression and

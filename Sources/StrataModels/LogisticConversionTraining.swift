@@ -23,7 +23,7 @@ public enum ConversionTraining {
         public var targets: [Double]
         public var probabilities: [Double]
         /// ROC AUC, average precision, log loss, Brier on the evaluation leads.
-        public var metrics: [String: Double]
+        public var metrics: Metrics.Summary
     }
 
     /// What ``train(_:scoringDate:windowDays:spec:regression:folds:seed:)`` produces.

@@ -37,7 +37,7 @@ public enum MatrixLogisticRun {
         let metrics = try Metrics.summary(targets: y, probabilities: probabilities, weights: weights)
         let schema = columnNames.map { FeatureSchema.plain(names: $0) } ?? .plain(columnCount: x.columns)
         if let modelFile = configuration.modelFile {
-            let file = model.modelFile(featureSchema: schema, metrics: metrics, training: [
+            let file = model.modelFile(featureSchema: schema, metrics: metrics.byName, training: [
                 "input": configuration.input.lastPathComponent, "target": configuration.target.lastPathComponent,
                 "rows": "\(x.rows)", "input_fingerprint": try Fingerprint.of(files: [configuration.input, configuration.target]),
             ])
@@ -48,8 +48,8 @@ public enum MatrixLogisticRun {
             coefficients: model.coefficients, intercept: model.intercept, featureNames: schema.names,
             iterations: fit.iterations, converged: fit.converged, gradientMaxAbs: fit.gradientMaxAbs, objective: fit.objective,
             solver: fit.solver.rawValue, passes: fit.passes, fitSeconds: fit.seconds, rows: x.rows, columns: x.columns,
-            logLoss: metrics["log_loss"] ?? .nan, auc: metrics["auc"] ?? .nan,
-            averagePrecision: metrics["average_precision"] ?? .nan, brier: metrics["brier"] ?? .nan, warnings: fit.warnings)
+            logLoss: metrics.logLoss, auc: metrics.auc, averagePrecision: metrics.averagePrecision, brier: metrics.brier,
+            warnings: fit.warnings)
     }
 }
 

@@ -1,7 +1,6 @@
 import Foundation
 import StrataData
 import StrataFeatures
-import StrataLinearAlgebra
 import StrataModels
 import StrataSegments
 

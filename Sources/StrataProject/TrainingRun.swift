@@ -152,15 +152,14 @@ public enum TrainingRun {
         summary.metrics = metrics
         summary.warnings = model.fit.warnings + report.warnings
         var lines = [report.headline]
-        lines.append(String(format: "training: AUC %.4f, log loss %.4f (%d iterations%@)", metrics["auc"] ?? .nan,
-                            metrics["log_loss"] ?? .nan, model.fit.iterations, model.fit.converged ? "" : ", NOT converged"))
-        if let auc = report.fit.crossValidation.spread["auc"] {
-            lines.append(String(format: "%d-fold: AUC %.4f ± %.4f", folds, auc.mean, auc.standardDeviation))
-        }
+        let fitted = report.fit.trainingMetrics
+        lines.append(String(format: "training: AUC %.4f, log loss %.4f (%d iterations%@)", fitted.auc, fitted.logLoss,
+                            model.fit.iterations, model.fit.converged ? "" : ", NOT converged"))
+        let auc = report.fit.crossValidation.spread.auc
+        lines.append(String(format: "%d-fold: AUC %.4f ± %.4f", folds, auc.mean, auc.standardDeviation))
         if let holdout = report.holdoutMetrics {
             lines.append("holdout (\(report.holdoutLine)): " + String(format: "AUC %.4f, average precision %.4f, Brier %.4f",
-                                                                     holdout["auc"] ?? .nan, holdout["average_precision"] ?? .nan,
-                                                                     holdout["brier"] ?? .nan))
+                                                                     holdout.auc, holdout.averagePrecision, holdout.brier))
         } else {
             lines.append("holdout: not available (\(report.holdoutLine))")
         }
@@ -211,7 +210,7 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
 private struct TrainingReport {
     var target: TrainingRun.Target
     var fit: ValidatedFit
-    var holdoutMetrics: [String: Double]?
+    var holdoutMetrics: Metrics.Summary?
     var asOf: String
     var labelsThrough: String
     /// Target-specific model-file metadata (no patient data).
@@ -223,7 +222,7 @@ private struct TrainingReport {
     var referenceAUC: Double?
     var warnings: [String] = []
 
-    init(target: TrainingRun.Target, fit: ValidatedFit, holdoutMetrics: [String: Double]?, asOf: String, labelsThrough: String,
+    init(target: TrainingRun.Target, fit: ValidatedFit, holdoutMetrics: Metrics.Summary?, asOf: String, labelsThrough: String,
          training: [String: String], headline: String, holdoutLine: String) {
         self.target = target
         self.fit = fit
@@ -242,12 +241,12 @@ private struct TrainingReport {
 
     /// Training metrics, `cv_<metric>_mean|std`, `holdout_<metric>` and `holdout_reference_auc`.
     var metrics: [String: Double] {
-        var metrics = fit.trainingMetrics
-        for (name, spread) in fit.crossValidation.spread {
+        var metrics = fit.trainingMetrics.byName
+        for (name, spread) in fit.crossValidation.spread.byName {
             metrics["cv_\(name)_mean"] = spread.mean
             metrics["cv_\(name)_std"] = spread.standardDeviation
         }
-        for (name, value) in holdoutMetrics ?? [:] { metrics["holdout_\(name)"] = value }
+        for (name, value) in holdoutMetrics?.byName ?? [:] { metrics["holdout_\(name)"] = value }
         if let referenceAUC { metrics["holdout_reference_auc"] = referenceAUC }
         return metrics
     }

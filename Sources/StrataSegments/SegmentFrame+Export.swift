@@ -1,6 +1,5 @@
 import StrataData
 import StrataFeatures
-import StrataLinearAlgebra
 
 extension SegmentFrame {
     /// The fields rules read, for every patient of `export`, as of day `asOf`:
