@@ -18,7 +18,7 @@ extension SegmentFrame {
                              clusters: [String]? = nil) throws -> SegmentFrame {
         let patients = export.patients
         let count = patients.count
-        var frame = SegmentFrame(patientCount: count, asOfDay: Int(asOf.daysSince1970))
+        var frame = SegmentFrame(patientCount: count, asOf: asOf)
         let cutoff = asOf.endTimestamp
 
         frame.set("age", .number((0..<count).map { i in
