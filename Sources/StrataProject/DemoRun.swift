@@ -56,7 +56,7 @@ public enum DemoRun {
         announce("discovering clusters on the \(cuts[0]) export")
         let clustersFile = project.appendingPathComponent("models/clusters-\(cuts[0]).json")
         let discovery = try DiscoveryRun.run(DiscoveryRun.Configuration(
-            asOf: CivilDate.parseISODate(cuts[0])!, clusterCounts: 3...6, silhouetteSampleSize: 2000, modelFile: clustersFile),
+            asOf: try Day(iso: cuts[0]), clusterCounts: 3...6, silhouetteSampleSize: 2000, modelFile: clustersFile),
             on: try first.read(tables: { $0.features.tablesNeeded }))
         discovery.lines(requested: "3...6").forEach(output)
         let clusters = try ModelFile<KMeansParameters>.read(from: clustersFile, kind: KMeansParameters.kind)

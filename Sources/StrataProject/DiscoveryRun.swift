@@ -9,7 +9,7 @@ import StrataModels
 public enum DiscoveryRun {
     public struct Configuration: Sendable {
         /// The as-of date T: features use events at or before the end of that day.
-        public var asOf: Int32
+        public var asOf: Day
         /// The numbers of clusters to choose from (one number: no choice).
         public var clusterCounts: ClosedRange<Int>
         /// Whether `clusterCounts` is a range to choose from (even `k...k` given as a range).
@@ -22,7 +22,7 @@ public enum DiscoveryRun {
         /// The model file to write, if any.
         public var modelFile: URL?
 
-        public init(asOf: Int32, clusterCounts: ClosedRange<Int> = 2...8, choosing: Bool = true, initCount: Int = 4,
+        public init(asOf: Day, clusterCounts: ClosedRange<Int> = 2...8, choosing: Bool = true, initCount: Int = 4,
                     seed: UInt64 = 0, silhouetteSampleSize: Int = 10_000, modelFile: URL? = nil) {
             self.asOf = asOf
             self.clusterCounts = clusterCounts
@@ -54,7 +54,7 @@ public enum DiscoveryRun {
         }
         let model = try KMeans(kMeans).fit(x, using: &generator)
         let profiles = ClusterProfiles.profiles(x, labels: model.labels, centers: model.centers, schema: table.schema)
-        let asOf = CivilDate.isoString(days: configuration.asOf)
+        let asOf = configuration.asOf.description
         if let modelFile = configuration.modelFile {
             try model.modelFile(featureSchema: table.schema, seed: configuration.seed, clusterNames: ClusterProfiles.distinctNames(profiles),
                                 training: ["as_of": asOf, "patients": "\(x.rows)", "features": "\(x.columns)"])

@@ -7,7 +7,7 @@ import StrataFeatures
 public enum FeatureRun {
     public struct Configuration: Sendable {
         /// The as-of date T: events at or before the end of that day count.
-        public var asOf: Int32
+        public var asOf: Day
         /// The output folder.
         public var output: URL
         /// A fitted `schema.json` to apply instead of fitting one.
@@ -17,7 +17,7 @@ public enum FeatureRun {
         /// Write into a folder that is not empty, replacing only the feature files.
         public var replacing: Bool
 
-        public init(asOf: Int32, output: URL, schema: URL? = nil, labels: Bool = false, replacing: Bool = false) {
+        public init(asOf: Day, output: URL, schema: URL? = nil, labels: Bool = false, replacing: Bool = false) {
             self.asOf = asOf
             self.output = output
             self.schema = schema

@@ -12,13 +12,13 @@ public enum ScoringRun {
         /// The model file written by `strata train` or `strata logistic`.
         public var modelFile: URL
         /// The scoring date T; nil: the export's last event day.
-        public var scoringDay: Int32?
+        public var scoringDay: Day?
         /// The scores CSV to write (atomically, mode 0600).
         public var output: URL
         /// Reasons per row, 0...10.
         public var reasons: Int
 
-        public init(modelFile: URL, scoringDay: Int32? = nil, output: URL, reasons: Int = 3) {
+        public init(modelFile: URL, scoringDay: Day? = nil, output: URL, reasons: Int = 3) {
             self.modelFile = modelFile
             self.scoringDay = scoringDay
             self.output = output
@@ -42,13 +42,13 @@ public enum ScoringRun {
     public struct Result: Sendable {
         public var population: Population
         public var rows: Int
-        public var scoringDay: Int32
+        public var scoringDay: Day
         public var meanScore: Double
         public var output: URL
 
         /// The line `strata score` prints.
         public var line: String {
-            "scored \(rows) \(population.noun) as of \(CivilDate.isoString(days: scoringDay)) (mean score "
+            "scored \(rows) \(population.noun) as of \(scoringDay.description) (mean score "
                 + String(format: "%.4f", meanScore) + ") to \(output.relativePath)"
         }
     }

@@ -19,7 +19,7 @@ public enum TrainingRun {
     public struct Configuration: Sendable {
         public var target: Target
         /// The scoring date T (days since 1970-01-01); nil: the export's last event day.
-        public var scoringDay: Int32?
+        public var scoringDay: Day?
         /// The churn horizon; nil: `labels.churn_horizon_days`.
         public var horizonDays: Int?
         /// The conversion window; nil: `labels.conversion_window_days`.
@@ -32,7 +32,7 @@ public enum TrainingRun {
         /// Reference probabilities compared on the holdout rows.
         public var reference: ReferenceScores.Source?
 
-        public init(target: Target, scoringDay: Int32? = nil, horizonDays: Int? = nil, windowDays: Int? = nil,
+        public init(target: Target, scoringDay: Day? = nil, horizonDays: Int? = nil, windowDays: Int? = nil,
                     regression: LogisticRegression = LogisticRegression(), folds: Int = 5, seed: UInt64 = 0,
                     modelFile: URL? = nil, reference: ReferenceScores.Source? = nil) {
             self.target = target
@@ -64,7 +64,7 @@ public enum TrainingRun {
         }
         let fingerprint = try Fingerprint.of(folder: source.folder)
         let output = configuration.modelFile
-            ?? URL(fileURLWithPath: "models/\(configuration.target.rawValue)-\(CivilDate.isoString(days: scoringDay)).json")
+            ?? URL(fileURLWithPath: "models/\(configuration.target.rawValue)-\(scoringDay.description).json")
         var report: TrainingReport
         switch configuration.target {
         case .churn:
@@ -76,14 +76,14 @@ public enum TrainingRun {
         return try finish(&report, folds: configuration.folds, output: output)
     }
 
-    private static func churn(_ export: ClinicExport, scoringDay: Int32, _ configuration: Configuration,
+    private static func churn(_ export: ClinicExport, scoringDay: Day, _ configuration: Configuration,
                               project: ProjectConfiguration, fingerprint: String) throws -> TrainingReport {
         let horizon = configuration.horizonDays ?? project.labels.churnHorizonDays
         let trained = try ChurnTraining.train(export, ChurnTraining.Configuration(
             scoringDate: scoringDay, horizonDays: horizon, spec: project.features, regression: configuration.regression,
             folds: configuration.folds, seed: configuration.seed))
         let fit = trained.fit
-        let asOf = CivilDate.isoString(days: trained.featuresAsOf), through = CivilDate.isoString(days: trained.labelsThrough)
+        let asOf = trained.featuresAsOf.description, through = trained.labelsThrough.description
         var report = TrainingReport(
             target: .churn, fit: fit, holdoutMetrics: trained.holdout?.metrics, asOf: asOf, labelsThrough: through,
             training: ["horizon_days": "\(horizon)", "export_fingerprint": fingerprint],
@@ -92,10 +92,10 @@ public enum TrainingRun {
         report.summary.horizonDays = horizon
         if let reason = trained.holdoutUnavailable { report.warnings.append("no out-of-time holdout: \(reason)") }
         if let holdout = trained.holdout {
-            report.summary.holdoutFitAsOf = CivilDate.isoString(days: holdout.fitAsOf)
+            report.summary.holdoutFitAsOf = holdout.fitAsOf.description
             report.summary.holdoutRows = holdout.targets.count
-            report.holdoutLine = "fit as of \(CivilDate.isoString(days: holdout.fitAsOf)), scored as of "
-                + CivilDate.isoString(days: holdout.evaluationAsOf)
+            report.holdoutLine = "fit as of \(holdout.fitAsOf.description), scored as of "
+                + holdout.evaluationAsOf.description
             if let reference = configuration.reference {
                 report.referenceAUC = try ReferenceScores.auc(reference, idColumn: "patient_id", defaultColumn: "churn_probability",
                                                               ids: holdout.patientRows.map { export.patients.ids[$0] },
@@ -105,17 +105,17 @@ public enum TrainingRun {
         return report
     }
 
-    private static func conversion(_ export: ClinicExport, scoringDay: Int32, _ configuration: Configuration,
+    private static func conversion(_ export: ClinicExport, scoringDay: Day, _ configuration: Configuration,
                                    project: ProjectConfiguration, fingerprint: String) throws -> TrainingReport {
         let window = configuration.windowDays ?? project.labels.conversionWindowDays
         let trained = try ConversionTraining.train(export, scoringDate: scoringDay, windowDays: window, spec: project.features,
                                                    regression: configuration.regression, folds: configuration.folds,
                                                    seed: configuration.seed)
         let fit = trained.fit
-        let createdThrough = CivilDate.isoString(days: trained.createdThrough)
+        let createdThrough = trained.createdThrough.description
         var report = TrainingReport(
             target: .conversion, fit: fit, holdoutMetrics: trained.holdout?.metrics,
-            asOf: CivilDate.isoString(days: scoringDay), labelsThrough: CivilDate.isoString(days: trained.labelsThrough),
+            asOf: scoringDay.description, labelsThrough: trained.labelsThrough.description,
             training: ["leads_created_through": createdThrough, "window_days": "\(window)", "export_fingerprint": fingerprint],
             headline: "conversion model: \(fit.rows) leads created through \(createdThrough), \(fit.positives) "
                 + "with a first completed visit within \(window) days",
@@ -123,9 +123,9 @@ public enum TrainingRun {
         report.summary.windowDays = window
         report.summary.leadsCreatedThrough = createdThrough
         if let holdout = trained.holdout {
-            report.summary.holdoutFitCreatedThrough = CivilDate.isoString(days: holdout.fitCreatedThrough)
+            report.summary.holdoutFitCreatedThrough = holdout.fitCreatedThrough.description
             report.summary.holdoutRows = holdout.targets.count
-            report.holdoutLine = "fit on leads created through \(CivilDate.isoString(days: holdout.fitCreatedThrough)), "
+            report.holdoutLine = "fit on leads created through \(holdout.fitCreatedThrough.description), "
                 + "scored on the \(holdout.targets.count) created after, through \(createdThrough)"
             if let reference = configuration.reference {
                 report.referenceAUC = try ReferenceScores.auc(reference, idColumn: "lead_id", defaultColumn: "conversion_probability",

@@ -73,19 +73,18 @@ public enum Refresh {
                                          mapping: project.configuration.mapping)
         let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
-        let asOfDay: Int32
+        let asOfDay: Day
         if let asOf {
-            guard let day = CivilDate.parseISODate(asOf) else { throw RefreshError.badDate(asOf) }
+            guard let day = try? Day(iso: asOf) else { throw RefreshError.badDate(asOf) }
             guard dates.accepts(day) else {
-                throw RefreshError.asOfOutsideExport(asOf, first: CivilDate.isoString(days: dates.first),
-                                                     last: CivilDate.isoString(days: dates.last),
-                                                     latest: CivilDate.isoString(days: dates.latestAsOf), export: folder.path)
+                throw RefreshError.asOfOutsideExport(asOf, first: dates.first.description, last: dates.last.description,
+                                                     latest: dates.latestAsOf.description, export: folder.path)
             }
             asOfDay = day
         } else {
             asOfDay = dates.last
         }
-        let asOfText = CivilDate.isoString(days: asOfDay)
+        let asOfText = asOfDay.description
 
         progress("scoring as of \(asOfText)")
         let models = try loadModels(project.modelsURL)
@@ -332,17 +331,17 @@ public protocol SegmentModels {
     /// File name → fingerprint of each model used: what a run records as its model versions.
     var versions: [String: String] { get }
     /// Score columns by name (e.g. `churn_score`), one value per patient; empty without a score model.
-    func scores(_ export: ClinicExport, asOf: Int32) throws -> [String: [Double]]
+    func scores(_ export: ClinicExport, asOf: Day) throws -> [String: [Double]]
     /// The cluster name of each patient, or nil without a cluster model.
-    func clusterNames(_ export: ClinicExport, asOf: Int32) throws -> [String]?
+    func clusterNames(_ export: ClinicExport, asOf: Day) throws -> [String]?
 }
 
 /// No models: every score and the cluster are missing for everyone.
 public struct NoSegmentModels: SegmentModels {
     public init() {}
     public var versions: [String: String] { [:] }
-    public func scores(_ export: ClinicExport, asOf: Int32) throws -> [String: [Double]] { [:] }
-    public func clusterNames(_ export: ClinicExport, asOf: Int32) throws -> [String]? { nil }
+    public func scores(_ export: ClinicExport, asOf: Day) throws -> [String: [Double]] { [:] }
+    public func clusterNames(_ export: ClinicExport, asOf: Day) throws -> [String]? { nil }
 }
 
 /// A failed system call's errno, for ``AtomicFile/plainReason(_:)``.

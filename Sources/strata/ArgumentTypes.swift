@@ -6,13 +6,12 @@ import StrataProject
 
 /// A day given as `YYYY-MM-DD` (UTC).
 struct DayArgument: ExpressibleByArgument, Sendable, Equatable {
-    /// Days since 1970-01-01.
-    let day: Int32
+    let day: Day
     /// As written.
     let text: String
 
     init?(argument: String) {
-        guard let day = CivilDate.parseISODate(argument) else { return nil }
+        guard let day = try? Day(iso: argument) else { return nil }
         self.day = day
         text = argument
     }

@@ -66,19 +66,8 @@ struct StoreCompatibilityTests {
         try Data("3 \(Self.auditHashes[2])\n".utf8).write(to: URL(fileURLWithPath: storePath + ".audit-head"))
     }
 
-    /// Runs Python's sqlite3 on the store (`db`, with `sys.argv[2]` as `argument`); returns what it printed.
     func sqlite(_ code: String, _ argument: String = "") throws -> String {
-        let python = Process()
-        let output = Pipe()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\n\(code)\ndb.commit()",
-                            storePath, argument]
-        python.standardOutput = output
-        try python.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "\(code)")
-        return String(decoding: printed, as: UTF8.self)
+        try pythonSQLite(code, on: storePath, argument: argument)
     }
 
     @Test func anEarlierStoreReadsAndVerifies() throws {

@@ -28,18 +28,8 @@ struct StoreRecordsTests {
         return store
     }
 
-    /// Runs Python's sqlite3 on the store; returns what it printed.
     func sqlite(_ code: String) throws -> String {
-        let python = Process()
-        let output = Pipe()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\n\(code)\ndb.commit()", storePath]
-        python.standardOutput = output
-        try python.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "\(code)")
-        return String(decoding: printed, as: UTF8.self)
+        try pythonSQLite(code, on: storePath)
     }
 
     @Test func modelVersionsComeBackAsADictionaryAndTheStoreIsInWALMode() throws {

@@ -34,7 +34,7 @@ struct ParseTests {
 
     @Test func featuresTakeADay() throws {
         let features = try parse(["features", "e", "--as-of", "2024-06-30", "--out", "f", "--labels"], as: Features.self)
-        #expect(features.asOf.text == "2024-06-30" && features.asOf.day == 19_904 && features.labels)
+        #expect(features.asOf.text == "2024-06-30" && features.asOf.day.daysSince1970 == 19_904 && features.labels)
         let bad = failure(["features", "e", "--as-of", "2024-02-30", "--out", "f"])
         #expect(bad.status == 64 && bad.message.contains("--as-of must be a date like 2024-06-30 (YYYY-MM-DD), got \"2024-02-30\""))
     }
@@ -62,7 +62,7 @@ struct ParseTests {
     @Test func trainAndScore() throws {
         let train = try parse(["train", "conversion", "e", "--as-of", "2025-12-31", "--window-days", "60", "--reference", "t.csv"],
                               as: Train.self)
-        #expect(train.target == .conversion && train.trainingRun.scoringDay == 20_453 && train.trainingRun.windowDays == 60)
+        #expect(train.target == .conversion && train.trainingRun.scoringDay?.daysSince1970 == 20_453 && train.trainingRun.windowDays == 60)
         #expect(train.trainingRun.reference?.file.lastPathComponent == "t.csv")
         #expect(failure(["train", "retention"]).status == 64)
         #expect(failure(["train", "churn", "--horizon-days", "0"]).message.contains("--horizon-days must be a whole number of days"))
