@@ -35,8 +35,8 @@ echo 'import StrataModels' >> "$tree/Sources/StrataData/CivilDate.swift"
 expect 1 "Sources/StrataData/CivilDate.swift:" "a planted import of a module the README does not list" "$tree"
 
 tree="$(copy_tree stale)"
-sed -i '/^import StrataModels$/d' "$tree/Sources/StrataSegments/ProjectModels.swift"
-expect 1 "StrataSegments no longer imports StrataModels" "an exception no file needs any more" "$tree"
+echo 'StrataData StrataModels  # issue 0: planted; no file of StrataData imports StrataModels' >> "$tree/Scripts/import-exceptions.txt"
+expect 1 "StrataData no longer imports StrataModels" "an exception no file needs any more" "$tree"
 
 tree="$(copy_tree unlisted)"
 sed -i 's/^May import: .*$/Imports whatever it likes./' "$tree/Sources/StrataData/README.md"
