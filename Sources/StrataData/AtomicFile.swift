@@ -3,25 +3,37 @@ import Foundation
 /// Writes a file so that readers see either the old contents or the complete new ones, never a part.
 public enum AtomicFile {
     /// Writes through `body` into a temporary file beside `url`, flushes it to disk, then renames it into
-    /// place. On any error the temporary file is removed and `url` is left as it was.
+    /// place. On any error (a full disk included) the temporary file is removed and `url` is left as it was.
     ///
-    /// - Parameter permissions: POSIX permissions for the new file, e.g. `0o600` for owner-only.
+    /// `body` must write with the throwing `FileHandle.write(contentsOf:)`: the old `write(_:)` traps on an
+    /// I/O error instead of throwing.
+    ///
+    /// - Parameter permissions: POSIX permissions for the new file, e.g. `0o600` for owner-only. They are set
+    ///   exactly, whatever the process's umask; the temporary file has them from its creation on.
     public static func write(to url: URL, permissions: Int? = nil, _ body: (FileHandle) throws -> Void) throws {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        let attributes = permissions.map { [FileAttributeKey.posixPermissions: $0] }
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: attributes) else {
-            throw MatrixFileError.unwritable(path: url.path, reason: "cannot create a file in \(directory.path)")
+        // With permissions given: owner-only until the body has run, so that no one else can open it meanwhile.
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions == nil ? 0o666 : 0o600)
+        guard descriptor >= 0 else {
+            throw MatrixFileError.unwritable(path: url.path, reason: "cannot create a file in \(directory.path): \(String(cString: strerror(errno)))")
         }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
         do {
-            let handle = try FileHandle(forWritingTo: temporary)
             do {
                 try body(handle)
                 try handle.synchronize()
-                try handle.close()
             } catch {
-                try? handle.close()
+                close(descriptor)
                 throw error
+            }
+            if let permissions, fchmod(descriptor, mode_t(permissions)) != 0 {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                throw MatrixFileError.unwritable(path: url.path, reason: reason)
+            }
+            guard close(descriptor) == 0 else {
+                throw MatrixFileError.unwritable(path: url.path, reason: String(cString: strerror(errno)))
             }
             // rename(2) replaces an existing file atomically; FileManager.replaceItemAt fails on Linux when the
             // destination exists.
@@ -29,14 +41,24 @@ public enum AtomicFile {
                 throw MatrixFileError.unwritable(path: url.path, reason: String(cString: strerror(errno)))
             }
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
+            unlink(temporary.path)
             if error is MatrixFileError { throw error }
-            throw MatrixFileError.unwritable(path: url.path, reason: String(describing: error))
+            throw MatrixFileError.unwritable(path: url.path, reason: plainReason(error))
         }
     }
 
     /// Writes `data` atomically.
     public static func write(_ data: Data, to url: URL, permissions: Int? = nil) throws {
-        try write(to: url, permissions: permissions) { $0.write(data) }
+        try write(to: url, permissions: permissions) { try $0.write(contentsOf: data) }
+    }
+
+    /// The POSIX reason under a Foundation error ("No space left on device"), else the error's description.
+    public static func plainReason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
+        return String(describing: error)
     }
 }

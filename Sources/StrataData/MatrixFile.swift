@@ -36,7 +36,7 @@ public enum MatrixFile {
         switch url.pathExtension.lowercased() {
         case "npy":
             try AtomicFile.write(to: url) { handle in
-                handle.write(Data(NPY.headerBytes(descr: S.self == Float.self ? "<f4" : "<f8", shape: [matrix.rows, matrix.columns])))
+                try handle.write(contentsOf: Data(NPY.headerBytes(descr: S.self == Float.self ? "<f4" : "<f8", shape: [matrix.rows, matrix.columns])))
                 try BinaryIO.writeElements(matrix.elements, to: handle)
             }
         case "csv", "txt":
@@ -44,9 +44,9 @@ public enum MatrixFile {
                 var text = columnNames.map { $0.map(csvField).joined(separator: ",") + "\n" } ?? ""
                 for i in 0..<matrix.rows {
                     text += matrix.row(i).map { "\($0)" }.joined(separator: ",") + "\n"
-                    if text.utf8.count > 1 << 20 { handle.write(Data(text.utf8)); text = "" }
+                    if text.utf8.count > 1 << 20 { try handle.write(contentsOf: Data(text.utf8)); text = "" }
                 }
-                handle.write(Data(text.utf8))
+                try handle.write(contentsOf: Data(text.utf8))
             }
         default:
             throw MatrixFileError.unknownExtension(path: url.path, found: url.pathExtension)
@@ -57,7 +57,7 @@ public enum MatrixFile {
     public static func writeVector<S: BLASScalar>(_ values: [S], name: String = "value", to url: URL) throws {
         if url.pathExtension.lowercased() == "npy" {
             try AtomicFile.write(to: url) { handle in
-                handle.write(Data(NPY.headerBytes(descr: S.self == Float.self ? "<f4" : "<f8", shape: [values.count])))
+                try handle.write(contentsOf: Data(NPY.headerBytes(descr: S.self == Float.self ? "<f4" : "<f8", shape: [values.count])))
                 try BinaryIO.writeElements(values, to: handle)
             }
         } else {
@@ -70,12 +70,12 @@ public enum MatrixFile {
         switch url.pathExtension.lowercased() {
         case "npy":
             try AtomicFile.write(to: url) { handle in
-                handle.write(Data(NPY.headerBytes(descr: "<i8", shape: [values.count])))
+                try handle.write(contentsOf: Data(NPY.headerBytes(descr: "<i8", shape: [values.count])))
                 try BinaryIO.writeElements(values.map { Int64($0) }, to: handle)
             }
         case "csv", "txt":
             try AtomicFile.write(to: url) { handle in
-                handle.write(Data((csvField(name) + "\n" + values.map(String.init).joined(separator: "\n") + (values.isEmpty ? "" : "\n")).utf8))
+                try handle.write(contentsOf: Data((csvField(name) + "\n" + values.map(String.init).joined(separator: "\n") + (values.isEmpty ? "" : "\n")).utf8))
             }
         default:
             throw MatrixFileError.unknownExtension(path: url.path, found: url.pathExtension)

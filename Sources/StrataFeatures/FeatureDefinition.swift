@@ -90,7 +90,27 @@ extension FeatureDefinition {
             guard let value = column.parameters?[key] else {
                 throw FeatureDefinitionError(column: column.name, problem: "parameter \(key) missing")
             }
+            let valid = switch key {
+            case "prior_weight": value > 0 && value <= StrataLimits.maximumPriorWeight
+            case "prior_rate": (0...1).contains(value)
+            case "window_days": true  // checked as days by `days(_:)`
+            default: StrataLimits.isSensible(value)
+            }
+            guard valid else {
+                throw FeatureDefinitionError(column: column.name, problem: "parameter \(key) is \(value); expected "
+                    + (key == "prior_weight" ? "a number > 0 and at most \(Int(StrataLimits.maximumPriorWeight))"
+                       : key == "prior_rate" ? "a rate from 0 to 1" : "a finite number"))
+            }
             return value
+        }
+        /// A window parameter: a whole number of days in ``StrataLimits/days``.
+        func days(_ key: String) throws(FeatureDefinitionError) -> Int {
+            let value = try parameter(key)
+            guard StrataLimits.isDayCount(value) else {
+                throw FeatureDefinitionError(column: column.name, problem: "parameter \(key) is \(value); expected a whole "
+                    + "number of days from \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound)")
+            }
+            return Int(value)
         }
         /// The levels the other columns of a per-category family name.
         func named(_ prefix: String) -> [String] {
@@ -130,9 +150,9 @@ extension FeatureDefinition {
         case "days_until_next_appointment": return .daysUntilNextAppointment
         default: break
         }
-        if column.family == "frequency" { return .visits(windowDays: Int(try parameter("window_days"))) }
-        if column.name.hasPrefix("booked_within_") { return .bookedWithin(days: Int(try parameter("window_days"))) }
-        if column.name.hasPrefix("due_within_") { return .dueWithin(days: Int(try parameter("window_days"))) }
+        if column.family == "frequency" { return .visits(windowDays: try days("window_days")) }
+        if column.name.hasPrefix("booked_within_") { return .bookedWithin(days: try days("window_days")) }
+        if column.name.hasPrefix("due_within_") { return .dueWithin(days: try days("window_days")) }
         if column.name == "outreach_since_last_visit" {
             guard let campaigns = column.levels else { throw FeatureDefinitionError(column: column.name, problem: "campaign list missing") }
             return .outreachSinceLastVisit(campaigns: campaigns)

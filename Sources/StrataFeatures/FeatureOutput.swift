@@ -7,26 +7,48 @@ import Synchronization
 /// Writes a feature table as a folder: `features.csv` (header, `patient_id` first), `features.npy` (the
 /// matrix only), `schema.json`, `patient_ids.csv`, and optionally `labels.csv`.
 ///
-/// The folder appears complete or not at all: everything is written into a temporary folder beside it and
-/// renamed into place; on any error the temporary folder is removed and an existing folder is left as it was.
+/// Strata never deletes what it did not write. A new folder appears complete or not at all: everything is
+/// written into a temporary folder beside it and renamed into place. An existing folder must be empty unless
+/// `replacing` is true; then only the files named in ``fileNames`` are replaced in it, each by a rename from
+/// a temporary folder inside it, and every other entry is left alone. On any error the temporary folder is
+/// removed and an existing folder keeps what it held.
 public enum FeatureOutput {
     /// Extra per-patient columns written to `labels.csv` (e.g. `churn_180d`), in row order.
     public typealias LabelColumns = [(name: String, values: [Double])]
 
+    /// Every file a feature folder can hold; the only entries `write(_:labels:to:replacing:)` replaces.
+    public static let fileNames = ["features.csv", "features.npy", "schema.json", "patient_ids.csv", "labels.csv"]
+
+    /// Writes `table` (and `labels`) to `folder`.
+    ///
+    /// - Parameters:
+    ///   - replacing: whether an existing, non-empty `folder` may be written into. Even then only the files in
+    ///     ``fileNames`` are replaced (a `labels.csv` left from an earlier call is removed when `labels` is
+    ///     empty, so the folder never pairs new features with old labels); nothing else in it is touched.
+    /// - Throws: ``FeatureOutputError`` when `folder` is not empty and `replacing` is false, is not a folder,
+    ///   or any file cannot be written.
     public static func write(_ table: FeatureTable, labels: LabelColumns = [], to folder: URL,
-                             workers: Int = Parallel.processorCount) throws {
+                             replacing: Bool = false, workers: Int = Parallel.processorCount) throws {
         guard table.patientIDs.count == table.matrix.rows, table.schema.columns.count == table.matrix.columns,
               labels.allSatisfy({ $0.values.count == table.matrix.rows }) else {
             throw FeatureOutputError(path: folder.path, reason: "\(table.patientIDs.count) patient ids, \(table.schema.columns.count) schema columns and labels of \(labels.map(\.values.count)) rows for a \(table.matrix.rows)x\(table.matrix.columns) matrix")
         }
         let fileManager = FileManager.default
-        let parent = folder.deletingLastPathComponent()
-        let temporary = parent.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).tmp")
+        let existing = try existingEntries(of: folder)
+        if let existing, !existing.isEmpty, !replacing {
+            let shown = existing.sorted().prefix(3).joined(separator: ", ")
+            throw FeatureOutputError(path: folder.path, reason: "the folder is not empty (\(existing.count) entries: \(shown)\(existing.count > 3 ? ", ..." : "")); choose a new or empty folder, or pass --force to replace only the feature files in it")
+        }
+        // A new folder is staged beside it and renamed whole; an existing one gets a staging folder inside
+        // it, so each file's rename stays on one file system and nothing else in it is touched.
+        let temporary = existing == nil
+            ? folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).tmp")
+            : folder.appendingPathComponent(".strata-features.\(UUID().uuidString).tmp")
         do {
             try fileManager.createDirectory(at: temporary, withIntermediateDirectories: true,
                                             attributes: [.posixPermissions: 0o700])
         } catch {
-            throw FeatureOutputError(path: folder.path, reason: "cannot create a folder in \(parent.path): \(error.localizedDescription)")
+            throw FeatureOutputError(path: folder.path, reason: "cannot create a folder in \(temporary.deletingLastPathComponent().path): \(error.localizedDescription)")
         }
         do {
             // The .npy file is written on another thread while the CSV text is made: both are mostly
@@ -59,7 +81,11 @@ public enum FeatureOutput {
                 try writeCSV(header: ["patient_id"] + labels.map(\.name), ids: ids, matrix: matrix,
                              to: temporary.appendingPathComponent("labels.csv"), workers: workers)
             }
-            try replace(folder, with: temporary)
+            if existing == nil {
+                try fileManager.moveItem(at: temporary, to: folder)
+            } else {
+                try replaceFiles(in: folder, from: temporary)
+            }
         } catch {
             try? fileManager.removeItem(at: temporary)
             if let error = error as? FeatureOutputError { throw error }
@@ -67,24 +93,38 @@ public enum FeatureOutput {
         }
     }
 
-    /// Moves `temporary` to `folder`; an existing `folder` is moved aside first and deleted only after.
-    private static func replace(_ folder: URL, with temporary: URL) throws {
-        let fileManager = FileManager.default
+    /// The names in `folder`, or nil when there is no such path.
+    private static func existingEntries(of folder: URL) throws -> [String]? {
         var isDirectory: ObjCBool = false
-        guard fileManager.fileExists(atPath: folder.path, isDirectory: &isDirectory) else {
-            try fileManager.moveItem(at: temporary, to: folder)
-            return
-        }
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) else { return nil }
         guard isDirectory.boolValue else {
             throw FeatureOutputError(path: folder.path, reason: "exists and is not a folder")
         }
-        let aside = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).old")
-        try fileManager.moveItem(at: folder, to: aside)
-        do { try fileManager.moveItem(at: temporary, to: folder) } catch {
-            try? fileManager.moveItem(at: aside, to: folder)
-            throw error
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        } catch {
+            throw FeatureOutputError(path: folder.path, reason: "cannot list the folder: \(error.localizedDescription)")
         }
-        try? fileManager.removeItem(at: aside)
+    }
+
+    /// Renames each file staged in `staging` over its namesake in `folder`, removes a `labels.csv` that was
+    /// not staged, then removes `staging`. Only names in ``fileNames`` are ever replaced or removed.
+    private static func replaceFiles(in folder: URL, from staging: URL) throws {
+        let fileManager = FileManager.default
+        let staged = Set(try fileManager.contentsOfDirectory(atPath: staging.path))
+        for name in fileNames {
+            let target = folder.appendingPathComponent(name)
+            if staged.contains(name) {
+                // rename(2) replaces a file atomically; a folder of that name is not ours to replace.
+                guard rename(staging.appendingPathComponent(name).path, target.path) == 0 else {
+                    throw FeatureOutputError(path: target.path, reason: "cannot replace: \(String(cString: strerror(errno)))")
+                }
+            } else if let attributes = try? fileManager.attributesOfItem(atPath: target.path),
+                      attributes[.type] as? FileAttributeType == .typeRegular {
+                try fileManager.removeItem(at: target)
+            }
+        }
+        try fileManager.removeItem(at: staging)
     }
 
     /// A CSV with a header, an id column, then the matrix; rows formatted in parallel.
@@ -94,7 +134,7 @@ public enum FeatureOutput {
         }
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
-        handle.write(Data((header.map(csvField).joined(separator: ",") + "\n").utf8))
+        try handle.write(contentsOf: Data((header.map(csvField).joined(separator: ",") + "\n").utf8))
         let width = matrix.columns
         let blockRows = 65_536
         var start = 0

@@ -57,8 +57,11 @@ public enum FeaturePipeline {
     }
 
     /// Computes the columns of a fitted schema as of `asOf` (scoring).
+    /// - Throws: ``FeatureSchemaError`` for a schema no fit could have produced (e.g. a `schema.json` edited to
+    ///   a scale of 0), ``FeatureDefinitionError``.
     public static func apply(_ schema: FeatureSchema, to export: ClinicExport, asOf: Int32,
                              workers: Int = Parallel.processorCount) throws -> FeatureTable {
+        try schema.validate()
         let definitions = try FeatureDefinition.definitions(of: schema)
         var values = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions, workers: workers)
         transform(&values, columns: schema.columns, transforms: try parsedTransforms(schema.columns), workers: workers)
@@ -69,7 +72,8 @@ public enum FeaturePipeline {
     // MARK: Planning
 
     /// The columns the spec asks for on this export, before fitting (no fill values or scaling yet).
-    /// Categories are chosen from events at or before T, most frequent first (ties by name).
+    /// Categories are chosen from events at or before T, most frequent first (ties by name), among those at
+    /// least ``StrataLimits/minimumPatientsPerCategory`` patients have.
     public static func plan(_ export: ClinicExport, asOf: Int32, spec: FeatureSpec) throws(FeatureSpecError) -> [FeatureSchema.Column] {
         let cutoff = (Int64(asOf) + 1) * CivilDate.secondsPerDay
         var columns: [FeatureSchema.Column] = []
@@ -125,11 +129,16 @@ public enum FeaturePipeline {
         if let services = spec.services.parameters {
             let appointments = export.appointments
             var counts = [Int](repeating: 0, count: appointments.service.levels.count)
+            var people = DistinctPeopleCounter(levels: counts.count)
             for row in 0..<appointments.count where appointments.status[row] == .completed && appointments.scheduledAt[row] < cutoff {
                 let code = appointments.service.codes[row]
-                if code >= 0 { counts[Int(code)] += 1 }
+                if code >= 0 {
+                    counts[Int(code)] += 1
+                    people.add(level: Int(code), person: Int(appointments.patient[row]))
+                }
             }
-            for (level, name, isOther) in topCategories(appointments.service.levels, counts: counts, cap: services.maxCategories) {
+            for (level, name, isOther) in topCategories(appointments.service.levels, counts: counts, people: people,
+                                                         cap: services.maxCategories) {
                 add("service_count.\(name)", "services", isOther ? "visits for other services" : "visits for \(level)",
                     transforms: ["log1p"], levels: isOther ? nil : [level])
             }
@@ -177,13 +186,20 @@ public enum FeaturePipeline {
     }
 
     /// The lead family's columns, `lead_source.<value>` and `lead_interest.<value>`: the `cap` most frequent
-    /// values among the lead `rows`, then `other` when more values occur.
+    /// values among the lead `rows` that at least ``StrataLimits/minimumPatientsPerCategory`` people have (a
+    /// lead's patient, or the lead itself when it has none), then `other` when other values occur.
     static func leadColumns(_ leads: Leads, rows: some Collection<Int>, cap: Int) -> [FeatureSchema.Column] {
         var columns: [FeatureSchema.Column] = []
         for (family, column, word) in [("lead_source", leads.source, "lead source"), ("lead_interest", leads.interest, "lead interest")] {
             var counts = [Int](repeating: 0, count: column.levels.count)
-            for row in rows where column.codes[row] >= 0 { counts[Int(column.codes[row])] += 1 }
-            for (level, name, isOther) in topCategories(column.levels, counts: counts, cap: cap) {
+            var people = DistinctPeopleCounter(levels: counts.count)
+            for row in rows where column.codes[row] >= 0 {
+                let code = Int(column.codes[row])
+                counts[code] += 1
+                // Leads without a patient are people of their own, numbered below every patient index.
+                people.add(level: code, person: leads.patient[row] >= 0 ? Int(leads.patient[row]) : -1 - row)
+            }
+            for (level, name, isOther) in topCategories(column.levels, counts: counts, people: people, cap: cap) {
                 columns.append(FeatureSchema.Column(name: "\(family).\(name)", family: "leads",
                                                     label: isOther ? "\(word): other" : "\(word): \(level)",
                                                     levels: isOther ? nil : [level]))
@@ -192,20 +208,43 @@ public enum FeaturePipeline {
         return columns
     }
 
-    /// The `max_categories` most frequent levels (count > 0), then `other` when more levels occur.
-    private static func topCategories(_ levels: [String], counts: [Int], cap: Int) -> [(level: String, name: String, isOther: Bool)] {
+    /// The `max_categories` most frequent levels (count > 0) among those enough people have (see
+    /// ``StrataLimits/minimumPatientsPerCategory``), then `other` when any other level occurs: a rarer level
+    /// never becomes a column, so its value never reaches a schema or a model file.
+    private static func topCategories(_ levels: [String], counts: [Int], people: DistinctPeopleCounter,
+                                      cap: Int) -> [(level: String, name: String, isOther: Bool)] {
         let occurring = levels.indices.filter { counts[$0] > 0 }
+        let kept = occurring.filter { people.hasEnough($0) }
             .sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : levels[$0] < levels[$1] }
+            .prefix(cap)
         var result: [(String, String, Bool)] = []
         var usedNames = Set<String>()
-        for index in occurring.prefix(cap) {
+        for index in kept {
             var name = sanitized(levels[index])
             if usedNames.contains(name) || name == "other" { name += "_\(index)" }
             usedNames.insert(name)
             result.append((levels[index], name, false))
         }
-        if occurring.count > cap { result.append(("other", "other", true)) }
+        if occurring.count > kept.count { result.append(("other", "other", true)) }
         return result
+    }
+
+    /// Counts the distinct people of each category level, up to ``StrataLimits/minimumPatientsPerCategory``:
+    /// each level keeps a set of at most that many people, so memory stays small and a level stops hashing
+    /// once it has enough.
+    struct DistinctPeopleCounter {
+        private var people: [Set<Int>]
+        private let minimum = StrataLimits.minimumPatientsPerCategory
+
+        init(levels: Int) {
+            people = Array(repeating: [], count: levels)
+        }
+
+        mutating func add(level: Int, person: Int) {
+            if people[level].count < minimum { people[level].insert(person) }
+        }
+
+        func hasEnough(_ level: Int) -> Bool { people[level].count >= minimum }
     }
 
     /// A category value as part of a column name: lower case, runs of other characters as `_`.

@@ -188,16 +188,34 @@ public struct FrequencyParameters: Codable, Sendable, Equatable, DefaultConstruc
     }
 }
 
-/// Decodes a list of positive day counts under `key` (default when absent).
+/// Decodes a list of day counts under `key` (default when absent): each in ``StrataLimits/days``, none twice
+/// (a window names its column).
 private func decodeWindows(_ decoder: Decoder, key: String, naming what: String, default defaultWindows: [Int]) throws -> [Int] {
     try UnknownKeys.check(decoder, allowed: [key])
     let c = try decoder.container(keyedBy: UnknownKeys.AnyKey.self)
-    let windows = try c.decodeIfPresent([Int].self, forKey: .init(stringValue: key)) ?? defaultWindows
-    if let bad = windows.first(where: { $0 <= 0 }) {
-        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-            debugDescription: "\(what) \(bad) days: windows must be positive"))
+    let codingKey = UnknownKeys.AnyKey(stringValue: key)
+    let windows = try c.decodeIfPresent([Int].self, forKey: codingKey) ?? defaultWindows
+    for (index, window) in windows.enumerated() {
+        let path = decoder.codingPath + [codingKey, IndexKey(index)]
+        guard StrataLimits.days.contains(window) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: path,
+                debugDescription: "\(what) of \(window) days; expected a whole number of days from \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound)"))
+        }
+        if windows[..<index].contains(window) {
+            throw DecodingError.dataCorrupted(.init(codingPath: path,
+                debugDescription: "\(what) of \(window) days is listed twice; give each window once"))
+        }
     }
     return windows
+}
+
+/// The coding key of a list element, for error places.
+struct IndexKey: CodingKey {
+    let intValue: Int?
+    var stringValue: String { "\(intValue ?? 0)" }
+    init(_ index: Int) { intValue = index }
+    init?(intValue: Int) { self.intValue = intValue }
+    init?(stringValue: String) { nil }
 }
 
 /// `visit_intervals`: the usual days between completed visits, their spread, the overdue ratio, and per
@@ -287,7 +305,8 @@ public struct EngagementParameters: Codable, Sendable, Equatable, DefaultConstru
     }
 }
 
-/// Decodes a prior weight and prior rates, each defaulting, and checks weight > 0 and rates in [0, 1].
+/// Decodes a prior weight and prior rates, each defaulting, and checks 0 < weight <= ``StrataLimits/maximumPriorWeight``
+/// and rates in [0, 1].
 private func decodePriors<Key: CodingKey & CaseIterable & Hashable>(
     _ decoder: Decoder, _: Key.Type, defaults: [Key: Double]
 ) throws -> [Key: Double] {
@@ -295,13 +314,18 @@ private func decodePriors<Key: CodingKey & CaseIterable & Hashable>(
     let container = try decoder.container(keyedBy: Key.self)
     var values = defaults
     for key in Key.allCases {
-        if let value = try container.decodeIfPresent(Double.self, forKey: key) { values[key] = value }
-    }
-    let weight = values.first { $0.key.stringValue == "prior_weight" }?.value ?? 0
-    let rates = values.filter { $0.key.stringValue != "prior_weight" }.sorted { $0.key.stringValue < $1.key.stringValue }
-    guard weight > 0, rates.allSatisfy({ (0...1).contains($0.value) }) else {
-        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-            debugDescription: "prior_weight must be > 0 (got \(weight)) and prior rates in [0, 1] (got \(rates.map { "\($0.key.stringValue)=\($0.value)" }.joined(separator: ", ")))"))
+        guard let value = try container.decodeIfPresent(Double.self, forKey: key) else { continue }
+        let valid = key.stringValue == "prior_weight"
+            ? value > 0 && value <= StrataLimits.maximumPriorWeight
+            : (0...1).contains(value)
+        guard valid else {
+            let expected = key.stringValue == "prior_weight"
+                ? "a number of pseudo-events > 0 and at most \(Int(StrataLimits.maximumPriorWeight))"
+                : "a rate from 0 to 1"
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [key],
+                debugDescription: "\(value) is out of range; expected \(expected)"))
+        }
+        values[key] = value
     }
     return values
 }
@@ -317,9 +341,9 @@ public struct CategoryParameters: Codable, Sendable, Equatable, DefaultConstruct
         try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         maxCategories = try c.decodeIfPresent(Int.self, forKey: .maxCategories) ?? 10
-        guard maxCategories >= 1 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "max_categories must be >= 1, got \(maxCategories)"))
+        guard StrataLimits.categories.contains(maxCategories) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [CodingKeys.maxCategories],
+                debugDescription: "\(maxCategories) is out of range; expected a whole number from \(StrataLimits.categories.lowerBound) to \(StrataLimits.categories.upperBound)"))
         }
     }
 }
@@ -356,9 +380,13 @@ public struct ColumnSettings: Codable, Sendable, Equatable {
         transforms = try c.decodeIfPresent([String].self, forKey: .transforms)
         missing = try c.decodeIfPresent(MissingPolicy.self, forKey: .missing)
         indicator = try c.decodeIfPresent(Bool.self, forKey: .indicator)
-        for transform in transforms ?? [] where ColumnTransform(transform) == nil {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "unknown transform \"\(transform)\"; expected log1p or clip(lo,hi)"))
+        for (index, transform) in (transforms ?? []).enumerated() where ColumnTransform(transform) == nil {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [CodingKeys.transforms, IndexKey(index)],
+                debugDescription: "unknown transform \"\(transform)\"; expected log1p or clip(lo,hi) with finite lo <= hi"))
+        }
+        if case .constant(let value)? = missing, !StrataLimits.isSensible(value) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [CodingKeys.missing],
+                debugDescription: "\(value) is not a usable fill value; expected a finite number of magnitude at most 1e15"))
         }
     }
 }
@@ -429,7 +457,7 @@ public enum ColumnTransform: Sendable, Equatable, CustomStringConvertible {
         if compact == "log1p" { self = .log1p; return }
         guard compact.hasPrefix("clip("), compact.hasSuffix(")") else { return nil }
         let bounds = compact.dropFirst(5).dropLast().split(separator: ",").compactMap { Double($0) }
-        guard bounds.count == 2, bounds[0] <= bounds[1] else { return nil }
+        guard bounds.count == 2, bounds.allSatisfy(StrataLimits.isSensible), bounds[0] <= bounds[1] else { return nil }
         self = .clip(bounds[0], bounds[1])
     }
 

@@ -12,7 +12,8 @@ public struct LeadFeatureTable: Sendable {
 /// Feature vectors for leads, for conversion scores: what is known of a lead when it is created.
 ///
 /// Its source and its interest, one-hot over the most frequent categories of the training leads (at most
-/// `features.leads.max_categories` each, then `other`), standardized. Nothing else is known of every lead:
+/// `features.leads.max_categories` each, among the values at least ``StrataLimits/minimumPatientsPerCategory``
+/// people have, then `other`), standardized. Nothing else is known of every lead:
 /// leads that never become patients have no birth date, no visits and no messages in an export, and the
 /// link to a patient is the outcome itself, never a feature.
 ///

@@ -47,14 +47,17 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         outputs = try c.decodeIfPresent(ConfigurationValue.self, forKey: .outputs)
     }
 
-    /// Parses YAML text.
+    /// Parses YAML text: a syntax error, a key given twice, text nested too deep or a setting out of range is
+    /// an error with its line and column (see ``ConfigurationYAML``).
     /// - Parameter file: the name used in messages.
     public static func parse(_ text: String, file: String = "strata.yml") throws(ConfigurationError) -> ProjectConfiguration {
-        if text.allSatisfy({ $0.isWhitespace }) { return ProjectConfiguration() }
+        guard let root = try ConfigurationYAML.compose(text, file: file) else { return ProjectConfiguration() }
+        if case .scalar(let scalar) = root, scalar.string.isEmpty { return ProjectConfiguration() }
         do {
             return try YAMLDecoder().decode(ProjectConfiguration.self, from: text)
         } catch let error as DecodingError {
-            throw ConfigurationError(file: file, message: Self.describe(error))
+            let mark = ConfigurationYAML.place(of: error, in: root)
+            throw ConfigurationError(file: file, line: mark?.line, column: mark?.column, message: Self.describe(error))
         } catch {
             throw ConfigurationError(file: file, message: "not valid YAML: \(error)")
         }
@@ -76,7 +79,10 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
 
     private static func describe(_ error: DecodingError) -> String {
         func path(_ codingPath: [CodingKey]) -> String {
-            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            codingPath.reduce("") { text, key in
+                if let index = key.intValue { return text + "[\(index)]" }
+                return text.isEmpty ? key.stringValue : text + "." + key.stringValue
+            }
         }
         switch error {
         case .dataCorrupted(let context):
@@ -91,11 +97,26 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// A problem in `strata.yml`.
+/// A problem in `strata.yml`, with its place when the text has one.
 public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
     public let file: String
+    /// 1-based line and column (in characters) of the offending text.
+    public let line: Int?
+    public let column: Int?
+    /// What is wrong and what was expected, in a sentence.
     public let message: String
-    public var description: String { "\(file): \(message)" }
+
+    public init(file: String, line: Int? = nil, column: Int? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String {
+        guard let line else { return "\(file): \(message)" }
+        return "\(file):\(line):\(column.map { "\($0):" } ?? "") \(message)"
+    }
 }
 
 /// `exports`: where a project's exports are and their format.
@@ -139,9 +160,10 @@ public struct LabelSettings: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         churnHorizonDays = try c.decodeIfPresent(Int.self, forKey: .churnHorizonDays) ?? 180
         conversionWindowDays = try c.decodeIfPresent(Int.self, forKey: .conversionWindowDays) ?? 90
-        guard churnHorizonDays > 0, conversionWindowDays > 0 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "horizons must be positive days, got churn_horizon_days=\(churnHorizonDays), conversion_window_days=\(conversionWindowDays)"))
+        for (key, days) in [(CodingKeys.churnHorizonDays, churnHorizonDays), (.conversionWindowDays, conversionWindowDays)]
+        where !StrataLimits.days.contains(days) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [key],
+                debugDescription: "\(days) days is out of range; expected a whole number of days from \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound)"))
         }
     }
 }

@@ -38,12 +38,13 @@ public enum ChurnTraining {
     }
 
     /// Fits the churn model for scoring at `scoringDate`.
-    /// - Throws: ``LogisticError`` (e.g. one class: nobody churned), feature errors, ``ValidationError``.
+    /// - Throws: ``ChurnTrainingError`` for a horizon outside ``StrataLimits/days``, ``LogisticError`` (e.g. one
+    ///   class: nobody churned), feature errors, ``ValidationError``.
     public static func train(
         _ export: ClinicExport, scoringDate: Int32, horizonDays: Int, spec: FeatureSpec,
         regression: LogisticRegression, folds: Int = 5, seed: UInt64 = 0
     ) throws -> Result {
-        precondition(horizonDays > 0, "horizonDays must be positive")
+        guard StrataLimits.days.contains(horizonDays) else { throw ChurnTrainingError.horizonOutOfRange(days: horizonDays) }
         let featureDay = scoringDate - Int32(horizonDays)
         let (table, rows, x, y) = try labeledRows(export, asOf: featureDay, horizonDays: horizonDays, spec: spec)
         let fit = try ValidatedFit.fit(regression, x: x, targets: y, schema: table.schema, folds: folds, seed: seed)
@@ -89,5 +90,18 @@ public enum ChurnTraining {
         let rows = patientsOnFile(export, asOf: day)
         let labels = Labels.churn(export, asOf: day, horizonDays: horizonDays)
         return (table, rows, Validation.selectRows(table.matrix, rows), rows.map { labels[$0] })
+    }
+}
+
+/// Why a churn model cannot be trained with these settings.
+public enum ChurnTrainingError: Error, Equatable, CustomStringConvertible {
+    /// The horizon is not a whole number of days in ``StrataLimits/days``.
+    case horizonOutOfRange(days: Int)
+
+    public var description: String {
+        switch self {
+        case .horizonOutOfRange(let days):
+            "a churn horizon of \(days) days is out of range; expected \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound) days"
+        }
     }
 }

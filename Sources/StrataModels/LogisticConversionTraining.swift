@@ -40,13 +40,13 @@ public enum ConversionTraining {
     }
 
     /// Fits the conversion model for scoring at `scoringDate`.
-    /// - Throws: ``ConversionTrainingError`` when no lead's window has closed, ``LogisticError`` (e.g. every
-    ///   lead converted), ``ValidationError``.
+    /// - Throws: ``ConversionTrainingError`` when the window is outside ``StrataLimits/days`` or no lead's window
+    ///   has closed, ``LogisticError`` (e.g. every lead converted), ``ValidationError``.
     public static func train(
         _ export: ClinicExport, scoringDate: Int32, windowDays: Int, spec: FeatureSpec,
         regression: LogisticRegression, folds: Int = 5, seed: UInt64 = 0
     ) throws -> Result {
-        precondition(windowDays > 0, "windowDays must be positive")
+        guard StrataLimits.days.contains(windowDays) else { throw ConversionTrainingError.windowOutOfRange(days: windowDays) }
         let createdThrough = scoringDate - Int32(windowDays)
         let (rows, y) = Labels.conversion(export, asOf: createdThrough, windowDays: windowDays)
         guard !rows.isEmpty else {
@@ -85,12 +85,16 @@ public enum ConversionTraining {
 public enum ConversionTrainingError: Error, Equatable, CustomStringConvertible {
     /// No lead was created early enough for its window to have closed by the scoring date.
     case noClosedLeads(createdThrough: Int32, windowDays: Int)
+    /// The window is not a whole number of days in ``StrataLimits/days``.
+    case windowOutOfRange(days: Int)
 
     public var description: String {
         switch self {
         case .noClosedLeads(let day, let window):
             "no lead was created on or before \(CivilDate.isoString(days: day)), so no \(window)-day conversion window "
                 + "has closed by the scoring date; give a later --as-of or a shorter labels.conversion_window_days"
+        case .windowOutOfRange(let days):
+            "a conversion window of \(days) days is out of range; expected \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound) days"
         }
     }
 }

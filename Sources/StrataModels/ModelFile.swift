@@ -45,8 +45,11 @@ public struct ModelFile<Parameters: Codable & Sendable>: Codable, Sendable {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
     }
 
-    /// Reads a model file, checking its kind and format version.
-    public static func read(from url: URL, kind expectedKind: String, supportedVersions: ClosedRange<Int> = 1...1) throws -> ModelFile {
+    /// Reads a model file, checking its kind, its format version and every value in it (see
+    /// ``ModelParameters``): a file no fit could have written is refused with the field at fault, rather
+    /// than scoring everyone with infinities.
+    public static func read(from url: URL, kind expectedKind: String, supportedVersions: ClosedRange<Int> = 1...1)
+        throws(ModelFileError) -> ModelFile where Parameters: ModelParameters {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ModelFileError.unreadable(path: url.path, reason: error.localizedDescription)
@@ -63,9 +66,14 @@ public struct ModelFile<Parameters: Codable & Sendable>: Codable, Sendable {
         guard supportedVersions.contains(header.formatVersion) else {
             throw ModelFileError.unsupportedVersion(path: url.path, found: header.formatVersion, supported: supportedVersions)
         }
-        do { return try decoder.decode(ModelFile.self, from: data) } catch {
+        let file: ModelFile
+        do { file = try decoder.decode(ModelFile.self, from: data) } catch {
             throw ModelFileError.malformed(path: url.path, reason: String(describing: error))
         }
+        do { try file.validate() } catch {
+            throw ModelFileError.invalid(path: url.path, field: error.field, problem: error.problem)
+        }
+        return file
     }
 }
 
@@ -81,6 +89,9 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
     case malformed(path: String, reason: String)
     case wrongKind(path: String, expected: String, found: String)
     case unsupportedVersion(path: String, found: Int, supported: ClosedRange<Int>)
+    /// A value no fit could have produced: `field` is its place in the file (e.g. `parameters.coefficients[2]`,
+    /// `featureSchema.columns[0] ("visits_90d").parameters.window_days`), `problem` the value and what was expected.
+    case invalid(path: String, field: String, problem: String)
 
     public var description: String {
         switch self {
@@ -89,6 +100,7 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
         case let .wrongKind(path, expected, found): "\(path): expected a \(expected) model, found \(found)"
         case let .unsupportedVersion(path, found, supported):
             "\(path): model format version \(found) is not supported (this Strata reads \(supported.lowerBound)...\(supported.upperBound))"
+        case let .invalid(path, field, problem): "\(path): \(field) is \(problem)"
         }
     }
 }

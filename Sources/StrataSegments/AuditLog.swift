@@ -78,7 +78,12 @@ public enum AuditLog {
             previous = entry.hash
             expectedSequence += 1
         }
-        if let expectedHead {
+        if let expectedHead, expectedHead.sequence == 0 {
+            // The empty chain's head, recorded when the store was created.
+            guard expectedHead.hash == genesis else {
+                return .broken(sequence: 0, reason: "the recorded head of the empty log is not the genesis hash")
+            }
+        } else if let expectedHead {
             guard let anchored = entries.first(where: { $0.sequence == expectedHead.sequence }) else {
                 return .broken(sequence: expectedHead.sequence, reason: "entry \(expectedHead.sequence) and those after it were removed")
             }

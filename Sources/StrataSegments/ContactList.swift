@@ -1,8 +1,8 @@
 import Foundation
 import StrataData
 
-/// Who may be contacted on which channel for which purpose, as of a day: for each patient, channel and
-/// purpose, the latest consent recorded at or before the end of that day decides.
+/// Who may be contacted on which channel for which purpose: for each patient, channel and purpose, the
+/// latest consent record decides (of those recorded by the end of a day, or of all on file).
 ///
 /// No record means no consent. Two records at the same moment resolve to `opt_out`: when the data cannot say
 /// which came last, Strata does not contact.
@@ -12,11 +12,20 @@ public struct ConsentLedger: Sendable {
     private var optedIn: [Bool]
 
     public init(_ export: ClinicExport, asOf day: Int32) {
+        self.init(export, recordedBefore: (Int64(day) + 1) * CivilDate.secondsPerDay)
+    }
+
+    /// Every consent record on file, whatever its date: what a list written now must honour. An opt-out
+    /// recorded after the as-of date of a run still keeps the patient off that run's lists.
+    public init(everythingOnFile export: ClinicExport) {
+        self.init(export, recordedBefore: .max)
+    }
+
+    private init(_ export: ClinicExport, recordedBefore cutoff: Int64) {
         patientCount = export.patients.count
         let slots = patientCount * Channel.allCases.count * ConsentPurpose.allCases.count
         latest = Array(repeating: .min, count: slots)
         optedIn = Array(repeating: false, count: slots)
-        let cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
         let consents = export.consents
         for row in 0..<consents.count where consents.recordedAt[row] < cutoff {
             let slot = Self.slot(Int(consents.patient[row]), consents.channel[row], consents.purpose[row])
@@ -85,12 +94,14 @@ public struct ContactList: Sendable, Equatable {
     /// `<segment>-<channel>.csv`; segment names are checked safe for file names when they are defined.
     public var fileName: String { "\(segment)-\(channel).csv" }
 
-    /// The CSV text: `patient_id,<email|phone>,first_name,segment`.
+    /// The CSV text: `patient_id,<email|phone>,first_name,segment`. Every cell is defused (see
+    /// ``defused(_:isPhone:)``) and then quoted where CSV needs it.
     public var csv: String {
         var text = "patient_id,\(addressColumn),first_name,segment\n"
         for row in rows {
-            let fields = [Self.field(row.patientID), Self.field(row.address), Self.field(Self.defused(row.firstName)), segment]
-            text += fields.joined(separator: ",") + "\n"
+            let cells = [Self.defused(row.patientID), Self.defused(row.address, isPhone: addressColumn == "phone"),
+                         Self.defused(row.firstName), Self.defused(segment)]
+            text += cells.map(Self.field).joined(separator: ",") + "\n"
         }
         return text
     }
@@ -108,10 +119,18 @@ public struct ContactList: Sendable, Equatable {
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// Free text that starts like a spreadsheet formula (`=`, `+`, `-`, `@`) gets a leading `'`, so opening
-    /// the list in a spreadsheet cannot run it. Addresses are left exact (phone numbers start with `+`).
-    static func defused(_ text: String) -> String {
-        guard let first = text.first, "=+-@".contains(first) else { return text }
+    /// A cell that a spreadsheet would read as a formula gets a leading `'` (OWASP's advice for CSV
+    /// injection), so opening the list cannot run it: any cell starting with `=`, `+`, `-`, `@`, a tab or a
+    /// carriage return, in every column.
+    ///
+    /// One exception keeps phone numbers usable by messaging tools: in the phone column, a `+` followed only
+    /// by digits, spaces and `-().` (`+1 (555) 010-0001`) stays exact. Such a cell can at most be read as
+    /// arithmetic; it cannot call a function or reach another cell or program.
+    static func defused(_ text: String, isPhone: Bool = false) -> String {
+        guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return text }
+        if isPhone, first == "+", text.unicodeScalars.dropFirst().allSatisfy({ "0123456789 -().".unicodeScalars.contains($0) }) {
+            return text
+        }
         return "'" + text
     }
 }

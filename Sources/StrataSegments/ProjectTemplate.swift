@@ -25,7 +25,8 @@ public enum ProjectTemplate {
     labels:
       churn_horizon_days: 180
 
-    # Where Strata keeps its files (defaults shown).
+    # Where Strata keeps its files (defaults shown). They must stay inside this folder (after `..` and
+    # symbolic links); add `allow_outside_project: true` here to put them elsewhere on purpose.
     outputs:
       store: strata.sqlite     # runs, membership history, audit log
       lists: lists             # contact lists, one folder per run; lists/latest is the newest

@@ -6,11 +6,13 @@ import StrataModels
 /// `strata refresh`: the newest export through features, the current models and every segment, into the
 /// store, the audit log and consent-aware lists.
 ///
-/// Safety: all store writes happen in one transaction that is also the lock between processes. Lists are
-/// written into a hidden staging folder, each file atomically, and the folder is renamed to `run-N` before
-/// the transaction commits. A failure or a kill anywhere leaves the store as it was; a `run-N` folder whose
-/// run never committed is replaced by the next refresh, and `lists/latest` only ever points to a committed
-/// run. Refreshing the same export with the same configuration and models records nothing.
+/// Safety: one refresh of a project at a time (``RefreshLock``, from creating the store to publishing the
+/// lists). All store writes happen in one transaction. Lists are written into a hidden staging folder, each
+/// file atomically, and the folder is renamed to `run-N` only after the transaction commits, so no list is
+/// ever published without its run. A failure anywhere removes the staged lists; a kill leaves at most
+/// temporaries, which the next refresh removes, or a committed run without its lists, which the next
+/// refresh rebuilds. `lists/latest` only ever points to a committed run. Refreshing the same export with
+/// the same configuration and models records nothing.
 public enum Refresh {
     /// What a refresh did.
     public struct Report: Sendable {
@@ -25,6 +27,8 @@ public enum Refresh {
         public var listsFolder: URL
         /// Things the user should know, such as a model that is missing.
         public var warnings: [String] = []
+        /// On an unchanged refresh: the latest run's lists were missing or changed and were written again.
+        public var rebuiltLists = false
     }
 
     /// One list written.
@@ -38,19 +42,45 @@ public enum Refresh {
     /// Runs a refresh of `project`.
     /// - Parameters:
     ///   - exportPath: an export folder; default the newest under `exports.path`.
-    ///   - asOf: `YYYY-MM-DD`; default the export's last event day.
+    ///   - asOf: `YYYY-MM-DD`, inside the export's dates (see ``ExportDates``); default the export's last day.
+    ///   - lockTimeout: how long to wait for another refresh of the same project to finish.
+    ///   - waiting: called once with a sentence when this refresh starts waiting for another.
     ///   - progress: called with a short line per step.
     public static func run(_ project: StrataProject, exportPath: String? = nil, asOf: String? = nil, user: String,
+                           lockTimeout: TimeInterval = 600, waiting: (String) -> Void = { _ in },
                            progress: (String) -> Void = { _ in }) throws -> Report {
+        try run(project, exportPath: exportPath, asOf: asOf, user: user, lockTimeout: lockTimeout, waiting: waiting,
+                writer: .atomic, progress: progress)
+    }
+
+    /// How a refresh writes one list file; tests substitute one that fails like a full disk.
+    struct ListFileWriter: Sendable {
+        var write: @Sendable (Data, URL) throws -> Void
+
+        static let atomic = ListFileWriter { data, url in try AtomicFile.write(data, to: url, permissions: 0o600) }
+    }
+
+    static func run(_ project: StrataProject, exportPath: String?, asOf: String?, user: String,
+                    lockTimeout: TimeInterval, waiting: (String) -> Void, writer: ListFileWriter,
+                    progress: (String) -> Void) throws -> Report {
         let folder = try project.exportFolder(exportPath)
         progress("reading \(folder.lastPathComponent)")
         let exportFingerprint = try Fingerprint.of(folder: folder)
         let export = try ExportReader.read(folder, format: project.configuration.exports?.format,
                                            mapping: project.configuration.mapping).export
-        guard let asOfDay = try asOf.map({ text -> Int32 in
-            guard let day = CivilDate.parseISODate(text) else { throw RefreshError.badDate(text) }
-            return day
-        }) ?? ChurnTraining.lastEventDay(export) else { throw RefreshError.emptyExport(folder.path) }
+        guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
+        let asOfDay: Int32
+        if let asOf {
+            guard let day = CivilDate.parseISODate(asOf) else { throw RefreshError.badDate(asOf) }
+            guard dates.accepts(day) else {
+                throw RefreshError.asOfOutsideExport(asOf, first: CivilDate.isoString(days: dates.first),
+                                                     last: CivilDate.isoString(days: dates.last),
+                                                     latest: CivilDate.isoString(days: dates.latestAsOf), export: folder.path)
+            }
+            asOfDay = day
+        } else {
+            asOfDay = dates.last
+        }
         let asOfText = CivilDate.isoString(days: asOfDay)
 
         progress("scoring as of \(asOfText)")
@@ -74,51 +104,88 @@ public enum Refresh {
         }
         let segments = try project.segments.evaluate(frame)
         let configurationFingerprint = try Self.configurationFingerprint(project, models: models, asOf: asOfText)
+        // Every opt-out on file counts, even one recorded after the as-of date: a list is used now.
+        let lists = StagedLists(segments: segments, project: project, export: export,
+                                consents: ConsentLedger(everythingOnFile: export), writer: writer)
 
-        try FileManager.default.createDirectory(at: project.listsURL, withIntermediateDirectories: true)
+        // From here on one refresh of the project at a time: creating the store, recording, publishing.
+        try PrivateFolder.make(project.listsURL)
+        try PrivateFolder.make(project.storeURL.deletingLastPathComponent(), narrowing: false)
+        let lock = try RefreshLock(path: project.storeURL.path + ".lock", timeout: lockTimeout, waiting: waiting)
+        defer { withExtendedLifetime(lock) {} }
+        TestPause.at("locked")
         let store = try SegmentStore(path: project.storeURL.path)
-        let report = try store.exclusively { session -> Report in
-            if let latest = try session.latestRun(), latest.exportFingerprint == exportFingerprint,
-               latest.configurationFingerprint == configurationFingerprint {
-                return Report(run: latest, unchanged: true, exportFolder: folder, asOf: asOfText, segments: [],
-                              lists: [], listsFolder: Self.runFolder(project, latest.id))
-            }
-            progress("recording the run")
-            // A model that differs from the previous run's is a model change of its own in the audit log.
-            let previousModels = try session.latestRun().map { try JSONDecoder().decode([String: String].self, from: Data($0.modelVersions.utf8)) } ?? [:]
-            if previousModels != models.versions {
-                try session.audit(action: "model change", user: user,
-                                  inputs: previousModels.mapKeys { "model:" + $0 }, outputs: models.versions.mapKeys { "model:" + $0 })
-            }
-            let evaluations = segments.map { segment in
-                SegmentEvaluation(name: segment.definition.name, rule: segment.definition.rule, purpose: segment.definition.purpose.rawValue,
-                                  members: Dictionary(uniqueKeysWithValues: segment.rows.map {
-                                      (export.patients.ids[$0], frame.describe(row: $0, fields: segment.fieldNames))
-                                  }))
-            }
-            let bySegment = Dictionary(uniqueKeysWithValues: segments.map { ($0.definition.name, $0) })
-            let (run, changes) = try session.record(
-                NewRun(asOf: asOfText, exportFingerprint: exportFingerprint, configurationFingerprint: configurationFingerprint,
-                       modelVersions: models.versions, patientCount: export.patients.count),
-                evaluations: evaluations,
-                exitReason: { segment, patientID in
-                    guard let row = export.patients.ids.index(of: patientID) else { return "patient no longer in the export" }
-                    return project.segments.exitReason(bySegment[segment]!, row: row, in: frame)
-                })
+        try AuditHead.start(store: store)
+        Self.removeTemporaries(project)
 
-            progress("writing lists")
-            let (lists, outputs) = try Self.writeLists(segments, project: project, export: export, asOf: asOfDay, run: run.id)
-            var inputs = ["export": exportFingerprint, "configuration": configurationFingerprint]
-            for (name, version) in models.versions { inputs["model:" + name] = version }
-            try session.audit(action: "refresh", user: user, inputs: inputs, outputs: outputs)
-            return Report(run: run, unchanged: false, exportFolder: folder, asOf: asOfText,
-                          segments: segments.map { ($0.definition.name, changes[$0.definition.name]!) },
-                          lists: lists, listsFolder: Self.runFolder(project, run.id))
+        enum Outcome { case recorded(RunRecord, [String: SegmentChangeCounts], [ListSummary]), unchanged(RunRecord) }
+        var staging: URL?
+        let outcome: Outcome
+        do {
+            outcome = try store.exclusively { session -> Outcome in
+                if let latest = try session.latestRun(), latest.exportFingerprint == exportFingerprint,
+                   latest.configurationFingerprint == configurationFingerprint {
+                    return .unchanged(latest)
+                }
+                progress("recording the run")
+                // A model that differs from the previous run's is a model change of its own in the audit log.
+                let previousModels = try session.latestRun().map { try JSONDecoder().decode([String: String].self, from: Data($0.modelVersions.utf8)) } ?? [:]
+                if previousModels != models.versions {
+                    try session.audit(action: "model change", user: user,
+                                      inputs: previousModels.mapKeys { "model:" + $0 }, outputs: models.versions.mapKeys { "model:" + $0 })
+                }
+                let evaluations = segments.map { segment in
+                    SegmentEvaluation(name: segment.definition.name, rule: segment.definition.rule, purpose: segment.definition.purpose.rawValue,
+                                      members: Dictionary(uniqueKeysWithValues: segment.rows.map {
+                                          (export.patients.ids[$0], frame.describe(row: $0, fields: segment.fieldNames))
+                                      }))
+                }
+                let bySegment = Dictionary(uniqueKeysWithValues: segments.map { ($0.definition.name, $0) })
+                let (run, changes) = try session.record(
+                    NewRun(asOf: asOfText, exportFingerprint: exportFingerprint, configurationFingerprint: configurationFingerprint,
+                           modelVersions: models.versions, patientCount: export.patients.count),
+                    evaluations: evaluations,
+                    exitReason: { segment, patientID in
+                        guard let row = export.patients.ids.index(of: patientID) else { return "patient no longer in the export" }
+                        return project.segments.exitReason(bySegment[segment]!, row: row, in: frame)
+                    })
+
+                progress("writing lists")
+                let written = try lists.write(run: run.id)
+                staging = written.folder
+                TestPause.at("staged")
+                var inputs = ["export": exportFingerprint, "configuration": configurationFingerprint]
+                for (name, version) in models.versions { inputs["model:" + name] = version }
+                var outputs = written.fingerprints
+                outputs["run:\(run.id)"] = try session.runFingerprint(run.id)
+                try session.audit(action: "refresh", user: user, inputs: inputs, outputs: outputs)
+                return .recorded(run, changes, written.summaries)
+            }
+        } catch {
+            // Nothing committed: the staged lists (patient data) go too.
+            if let staging { try? FileManager.default.removeItem(at: staging) }
+            throw error
         }
+        TestPause.at("committed")
+
+        var report: Report
+        switch outcome {
+        case let .recorded(run, changes, summaries):
+            // Published only now that the run is committed; a failure here leaves a run without its lists,
+            // which the next refresh rebuilds.
+            if let staging { try Self.publish(staging, as: runFolder(project, run.id), run: run.id) }
+            report = Report(run: run, unchanged: false, exportFolder: folder, asOf: asOfText,
+                            segments: segments.map { ($0.definition.name, changes[$0.definition.name]!) },
+                            lists: summaries, listsFolder: Self.runFolder(project, run.id))
+        case let .unchanged(latest):
+            report = Report(run: latest, unchanged: true, exportFolder: folder, asOf: asOfText, segments: [],
+                            lists: [], listsFolder: Self.runFolder(project, latest.id))
+            report.rebuiltLists = try Self.restoreLists(of: latest, lists: lists, project: project, store: store, user: user)
+        }
+        TestPause.at("published")
         try Self.settle(project, store: store)
-        var result = report
-        result.warnings = warnings
-        return result
+        report.warnings = warnings
+        return report
     }
 
     static func runFolder(_ project: StrataProject, _ run: Int64) -> URL {
@@ -133,85 +200,200 @@ public enum Refresh {
         return Fingerprint.of(Data(([projectFile, asOf] + modelLines).joined(separator: "\n").utf8))
     }
 
-    /// Writes every segment's lists into a staging folder, then renames it to `run-N`.
-    static func writeLists(_ segments: [SegmentMembers], project: StrataProject, export: ClinicExport, asOf: Int32,
-                           run: Int64) throws -> ([ListSummary], [String: String]) {
-        let fileManager = FileManager.default
-        let final = runFolder(project, run)
-        let staging = project.listsURL.appendingPathComponent(".\(final.lastPathComponent).staging")
-        try? fileManager.removeItem(at: staging)
-        try fileManager.createDirectory(at: staging, withIntermediateDirectories: true,
-                                        attributes: [.posixPermissions: 0o700])
-        let consents = ConsentLedger(export, asOf: asOf)
-        var summaries: [ListSummary] = []
-        var outputs: [String: String] = [:]
-        for segment in segments {
-            for channelName in segment.definition.channels {
-                let channel = Channel.allCases.first { $0.name == channelName }!
-                let list = ContactList(segment, channel: channel, export: export, consents: consents)
-                let url = try list.write(into: staging)
-                outputs["list:" + list.fileName] = try Fingerprint.of(file: url)
-                summaries.append(ListSummary(file: list.fileName, rows: list.rows.count,
-                                             withoutConsent: list.withoutConsent, withoutAddress: list.withoutAddress))
+    /// Every segment's lists for one run, written into a hidden staging folder.
+    struct StagedLists {
+        var segments: [SegmentMembers]
+        var project: StrataProject
+        var export: ClinicExport
+        var consents: ConsentLedger
+        var writer: ListFileWriter
+
+        /// Writes the lists of `run` into `lists/.run-N.staging`. On failure the folder is removed.
+        /// - Returns: the folder, a summary per list, and `list:<file>` → fingerprint for the audit log.
+        func write(run: Int64) throws -> (folder: URL, summaries: [ListSummary], fingerprints: [String: String]) {
+            let staging = project.listsURL.appendingPathComponent(".\(runFolder(project, run).lastPathComponent).staging")
+            try? FileManager.default.removeItem(at: staging)
+            do { try PrivateFolder.make(staging) } catch let RefreshError.cannotWrite(_, reason) {
+                // The staging folder is hidden; the folder the user chose is the one to name.
+                throw RefreshError.cannotWrite(path: project.listsURL.path, reason: reason)
+            }
+            do {
+                var summaries: [ListSummary] = []
+                var fingerprints: [String: String] = [:]
+                for segment in segments {
+                    for channelName in segment.definition.channels {
+                        let channel = Channel.allCases.first { $0.name == channelName }!
+                        let list = ContactList(segment, channel: channel, export: export, consents: consents)
+                        let data = Data(list.csv.utf8)
+                        try writer.write(data, staging.appendingPathComponent(list.fileName))
+                        fingerprints["list:" + list.fileName] = Fingerprint.of(data)
+                        summaries.append(ListSummary(file: list.fileName, rows: list.rows.count,
+                                                     withoutConsent: list.withoutConsent, withoutAddress: list.withoutAddress))
+                    }
+                }
+                return (staging, summaries, fingerprints)
+            } catch {
+                try? FileManager.default.removeItem(at: staging)
+                throw error
             }
         }
-        // A folder of this number can only be left by a refresh that was killed before it committed.
-        if fileManager.fileExists(atPath: final.path) { try fileManager.removeItem(at: final) }
-        try fileManager.moveItem(at: staging, to: final)
-        return (summaries, outputs)
+    }
+
+    /// Renames a committed run's staged lists to `run-N`, replacing a folder of that name that an earlier
+    /// version may have left for a run that never committed. On failure the staged folder is removed.
+    static func publish(_ staging: URL, as final: URL, run: Int64) throws {
+        let fileManager = FileManager.default
+        do {
+            if fileManager.fileExists(atPath: final.path) {
+                let aside = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).old")
+                try? fileManager.removeItem(at: aside)
+                guard Foundation.rename(final.path, aside.path) == 0 else { throw POSIXFailure(errno) }
+                try? fileManager.removeItem(at: aside)
+            }
+            guard Foundation.rename(staging.path, final.path) == 0 else { throw POSIXFailure(errno) }
+        } catch {
+            try? fileManager.removeItem(at: staging)
+            throw RefreshError.listsNotPublished(run: run, path: final.path, reason: AtomicFile.plainReason(error))
+        }
+    }
+
+    /// On a refresh that found nothing new: when the latest run's lists are missing or differ from the
+    /// fingerprints its audit entry recorded, writes them again and, when they come out identical, puts them
+    /// back (and says so in the audit log). Lists that come out different are an error.
+    /// - Returns: whether the lists were rebuilt.
+    static func restoreLists(of run: RunRecord, lists: StagedLists, project: StrataProject, store: SegmentStore,
+                             user: String) throws -> Bool {
+        guard let entry = try store.auditEntries().last(where: { $0.action == "refresh" }) else { return false }
+        let outputs = (try? JSONDecoder().decode([String: String].self, from: Data(entry.outputs.utf8))) ?? [:]
+        let runKeys = outputs.keys.filter { $0.hasPrefix("run:") }
+        // An entry that names another run does not describe this one; `audit verify` says so.
+        if !runKeys.isEmpty, !runKeys.contains("run:\(run.id)") { return false }
+        let recorded = outputs.filter { $0.key.hasPrefix("list:") }
+        let folder = runFolder(project, run.id)
+        if ListFolder.problems(folder, expected: recorded).isEmpty { return false }
+        let written = try lists.write(run: run.id)
+        guard written.fingerprints == recorded else {
+            try? FileManager.default.removeItem(at: written.folder)
+            throw RefreshError.listsCannotBeRebuilt(run: run.id, path: folder.path)
+        }
+        try publish(written.folder, as: folder, run: run.id)
+        try store.exclusively { session in
+            try session.audit(action: "lists rebuilt", user: user, inputs: ["run": String(run.id)], outputs: recorded)
+        }
+        return true
+    }
+
+    /// Removes what killed or failed refreshes left: staging folders, folders set aside, half-made links and
+    /// temporary files (lists hold patient data). Runs under the refresh lock, so no refresh is writing them.
+    static func removeTemporaries(_ project: StrataProject) {
+        let fileManager = FileManager.default
+        for name in (try? fileManager.contentsOfDirectory(atPath: project.listsURL.path)) ?? []
+        where name.hasPrefix(".") && (name.hasSuffix(".staging") || name.hasSuffix(".old") || name.hasSuffix(".tmp") || name.hasPrefix(".latest.")) {
+            try? fileManager.removeItem(at: project.listsURL.appendingPathComponent(name))
+        }
+        let storeFolder = project.storeURL.deletingLastPathComponent()
+        let headPrefix = "." + project.storeURL.lastPathComponent + ".audit-head."
+        for name in (try? fileManager.contentsOfDirectory(atPath: storeFolder.path)) ?? []
+        where name.hasPrefix(headPrefix) && name.hasSuffix(".tmp") {
+            try? fileManager.removeItem(at: storeFolder.appendingPathComponent(name))
+        }
     }
 
     /// After a commit (or on a refresh that found nothing new): `lists/latest` points to the store's latest
-    /// run, staging folders of killed refreshes are removed, and the audit head is recorded beside the store.
+    /// run and the audit head is recorded beside the store.
     static func settle(_ project: StrataProject, store: SegmentStore) throws {
         let fileManager = FileManager.default
-        for name in (try? fileManager.contentsOfDirectory(atPath: project.listsURL.path)) ?? [] where name.hasSuffix(".staging") {
-            try? fileManager.removeItem(at: project.listsURL.appendingPathComponent(name))
-        }
         if let latest = try store.latestRun() {
             let link = project.listsURL.appendingPathComponent("latest")
             let temporary = project.listsURL.appendingPathComponent(".latest.\(UUID().uuidString)")
-            try fileManager.createSymbolicLink(atPath: temporary.path, withDestinationPath: runFolder(project, latest.id).lastPathComponent)
+            guard symlink(runFolder(project, latest.id).lastPathComponent, temporary.path) == 0 else {
+                throw RefreshError.cannotLink(link.path, reason: String(cString: strerror(errno)))
+            }
             if rename(temporary.path, link.path) != 0 {
+                let reason = String(cString: strerror(errno))
                 try? fileManager.removeItem(at: temporary)
-                throw RefreshError.cannotLink(link.path)
+                throw RefreshError.cannotLink(link.path, reason: reason)
             }
         }
+        TestPause.at("linked")
         try AuditHead.advance(store: store)
     }
 }
 
-/// The newest audit entry as recorded outside the store, so that removing the newest entries is detected.
-/// It only moves forward, and only over an intact chain.
-public enum AuditHead {
-    static func url(_ store: SegmentStore) -> URL { URL(fileURLWithPath: store.path + ".audit-head") }
+/// A failed system call's errno, for ``AtomicFile/plainReason(_:)``.
+struct POSIXFailure: Error, CustomStringConvertible {
+    let code: Int32
+    init(_ code: Int32) { self.code = code }
+    var description: String { String(cString: strerror(code)) }
+}
 
-    /// The recorded head, if any.
-    public static func read(store: SegmentStore) -> (sequence: Int64, hash: String)? {
-        guard let text = try? String(contentsOf: url(store), encoding: .utf8) else { return nil }
-        let parts = text.split(separator: " ")
-        guard parts.count == 2, let sequence = Int64(parts[0]) else { return nil }
-        return (sequence, String(parts[1]).trimmingCharacters(in: .whitespacesAndNewlines))
+/// Folders that hold patient data: owner-only.
+enum PrivateFolder {
+    /// Creates `url` (and missing parents) with mode 0700 whatever the umask. An existing folder keeps its
+    /// owner's bits but loses any group and other access, unless `narrowing` is false (a folder Strata does
+    /// not own, such as the project folder holding the store).
+    static func make(_ url: URL, narrowing: Bool = true) throws {
+        var status = stat()
+        if stat(url.path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFDIR else {
+                throw RefreshError.cannotWrite(path: url.path, reason: "it is a file, not a folder")
+            }
+            if narrowing, status.st_mode & 0o077 != 0 { chmod(url.path, status.st_mode & 0o700) }
+            return
+        }
+        let parent = url.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: parent.path) { try make(parent, narrowing: narrowing) }
+        guard mkdir(url.path, 0o700) == 0 || errno == EEXIST else {
+            throw RefreshError.cannotWrite(path: url.path, reason: String(cString: strerror(errno)))
+        }
+        chmod(url.path, 0o700)
     }
+}
 
-    static func advance(store: SegmentStore) throws {
-        let entries = try store.auditEntries()
-        guard case .intact = AuditLog.verify(entries, expectedHead: read(store: store)), let last = entries.last else { return }
-        try AtomicFile.write(Data("\(last.sequence) \(last.hash)\n".utf8), to: url(store), permissions: 0o600)
+/// Points at which a debug build can be told to stop, so that tests can kill a refresh exactly there or let
+/// another one meet it: with `STRATA_TEST_PAUSE_AT=<point>` and `STRATA_TEST_PAUSE_MARKER=<file>` in its
+/// environment, the process creates the marker file at that point and waits until the file is removed (or
+/// the process is killed). Release builds ignore both.
+enum TestPause {
+    static func at(_ point: String) {
+        #if DEBUG
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["STRATA_TEST_PAUSE_AT"] == point, let marker = environment["STRATA_TEST_PAUSE_MARKER"] else { return }
+        _ = FileManager.default.createFile(atPath: marker, contents: Data(point.utf8))
+        while FileManager.default.fileExists(atPath: marker) { usleep(20_000) }
+        #endif
     }
 }
 
 /// Why a refresh could not start.
 public enum RefreshError: Error, Equatable, CustomStringConvertible {
     case badDate(String)
+    /// An as-of date outside the export's first and last day (see ``ExportDates``).
+    case asOfOutsideExport(String, first: String, last: String, latest: String, export: String)
     case emptyExport(String)
-    case cannotLink(String)
+    case cannotLink(String, reason: String)
+    /// A file or folder the refresh needs to write could not be written.
+    case cannotWrite(path: String, reason: String)
+    case lockTimeout(path: String, seconds: TimeInterval)
+    /// The run committed but its lists could not be put in place; the next refresh rebuilds them.
+    case listsNotPublished(run: Int64, path: String, reason: String)
+    /// The latest run's lists are missing or changed, and writing them again does not give the recorded files.
+    case listsCannotBeRebuilt(run: Int64, path: String)
 
     public var description: String {
         switch self {
         case let .badDate(text): "--as-of must be a date like 2025-12-31 (YYYY-MM-DD), got \"\(text)\""
-        case let .emptyExport(path): "\(path): the export has no events to date a refresh by; pass --as-of"
-        case let .cannotLink(path): "\(path): cannot point the latest link at the new run"
+        case let .asOfOutsideExport(text, first, last, latest, export):
+            "--as-of \(text) is outside the export \(export): its records run from \(first) to \(last), so the as-of date must be from \(first) to \(latest)"
+        case let .emptyExport(path): "\(path): the export has no dated records to date a refresh by"
+        case let .cannotLink(path, reason): "\(path): cannot point the latest link at the new run: \(reason)"
+        case let .cannotWrite(path, reason): "\(path): cannot write here: \(reason)"
+        case let .lockTimeout(path, seconds):
+            "another refresh of this project held \(path) for more than \(Int(seconds)) s; try again when it has finished"
+        case let .listsNotPublished(run, path, reason):
+            "run \(run) was recorded, but its lists could not be put in \(path): \(reason); run `strata refresh` again to rebuild them"
+        case let .listsCannotBeRebuilt(run, path):
+            "\(path): the lists of run \(run) are missing or changed, and writing them again does not give the files the audit log recorded"
         }
     }
 }

@@ -1,9 +1,14 @@
-/// Turns rule text into tokens, then into a ``RuleExpression`` by recursive descent (grammar in
-/// `RuleSyntax.swift`). Every error names the column where the problem starts.
+/// Turns rule text into a ``RuleExpression`` by recursive descent (grammar in `RuleSyntax.swift`), reading
+/// tokens as it goes so that the first problem in reading order is the one reported, whether it is a
+/// syntax error or a limit. Every error names the column where the problem starts.
 struct RuleParser {
     private let text: String
-    private let tokens: [RuleToken]
-    private var position = 0
+    private var lexer: RuleLexer
+    private var current: RuleToken
+    /// The token after `current`, once something looked at it.
+    private var lookahead: RuleToken?
+    /// Levels of `(`, `[` and `not` open at this point.
+    private var depth = 0
 
     /// Parses a whole rule.
     static func parse(_ text: String) throws(RuleError) -> RuleExpression {
@@ -17,14 +22,36 @@ struct RuleParser {
 
     private init(_ text: String) throws(RuleError) {
         self.text = text
-        self.tokens = try RuleLexer.tokens(of: text)
+        self.lexer = RuleLexer(text)
+        self.current = try lexer.next()
     }
 
-    private var current: RuleToken { tokens[position] }
+    private mutating func advance() throws(RuleError) -> RuleToken {
+        let token = current
+        if case .end = token.kind { return token }
+        if let next = lookahead {
+            current = next
+            lookahead = nil
+        } else {
+            current = try lexer.next()
+        }
+        return token
+    }
 
-    private mutating func advance() -> RuleToken {
-        defer { position = min(position + 1, tokens.count - 1) }
-        return tokens[position]
+    private mutating func peek() throws(RuleError) -> RuleToken {
+        if let lookahead { return lookahead }
+        let next = try lexer.next()
+        lookahead = next
+        return next
+    }
+
+    /// Opens a level of nesting at `token` (a `(`, `[` or `not`), within ``SegmentRule/maximumNesting``.
+    private mutating func enterLevel(at token: RuleToken) throws(RuleError) {
+        depth += 1
+        guard depth <= SegmentRule.maximumNesting else {
+            let opener = if case let .symbol(symbol) = token.kind { symbol } else { "not" }
+            throw error(at: token.location, "'\(opener)' opens level \(depth) of nesting; a rule nests at most \(SegmentRule.maximumNesting) levels of '(', '[' and 'not'")
+        }
     }
 
     private func error(at location: RuleSourceLocation, _ message: String) -> RuleError {
@@ -44,76 +71,80 @@ struct RuleParser {
         }
     }
 
-    private mutating func take(_ keyword: RuleToken.Keyword) -> Bool {
-        if case .keyword(keyword) = current.kind { _ = advance(); return true }
+    private mutating func take(_ keyword: RuleToken.Keyword) throws(RuleError) -> Bool {
+        if case .keyword(keyword) = current.kind { _ = try advance(); return true }
         return false
     }
 
-    private mutating func take(symbol: String) -> Bool {
-        if case .symbol(symbol) = current.kind { _ = advance(); return true }
+    private mutating func take(symbol: String) throws(RuleError) -> Bool {
+        if case .symbol(symbol) = current.kind { _ = try advance(); return true }
         return false
     }
 
     private mutating func expect(symbol: String, closing opener: RuleSourceLocation) throws(RuleError) {
-        guard take(symbol: symbol) else {
+        guard try take(symbol: symbol) else {
             throw error(at: current.location, "expected '\(symbol)' to close the one at column \(opener.column), found \(describe(current))")
         }
     }
 
     mutating func parseOr() throws(RuleError) -> RuleExpression {
-        var lhs = try parseAnd()
-        while take(.or) { lhs = .or(lhs, try parseAnd()) }
-        return lhs
+        let first = try parseAnd()
+        var operands = [first]
+        while try take(.or) { operands.append(try parseAnd()) }
+        return operands.count == 1 ? first : .or(operands, span(first.location, operands[operands.count - 1].location))
     }
 
     private mutating func parseAnd() throws(RuleError) -> RuleExpression {
-        var lhs = try parseNot()
-        while take(.and) { lhs = .and(lhs, try parseNot()) }
-        return lhs
+        let first = try parseNot()
+        var operands = [first]
+        while try take(.and) { operands.append(try parseNot()) }
+        return operands.count == 1 ? first : .and(operands, span(first.location, operands[operands.count - 1].location))
     }
 
     private mutating func parseNot() throws(RuleError) -> RuleExpression {
-        let start = current.location
-        if take(.not) {
-            let operand = try parseNot()
-            return .not(operand, span(start, operand.location))
-        }
-        return try parseTest()
+        let start = current
+        guard case .keyword(.not) = start.kind else { return try parseTest() }
+        _ = try advance()
+        try enterLevel(at: start)
+        let operand = try parseNot()
+        depth -= 1
+        return .not(operand, span(start.location, operand.location))
     }
 
     private mutating func parseTest() throws(RuleError) -> RuleExpression {
         let lhs = try parseSum()
         let start = lhs.location
         if case let .symbol(symbol) = current.kind, let op = ComparisonOperator(rawValue: symbol == "==" ? "=" : symbol) {
-            _ = advance()
+            _ = try advance()
             let rhs = try parseSum()
             return .comparison(op, lhs, rhs, span(start, rhs.location))
         }
-        if case .keyword(.not) = current.kind, case .keyword(.in) = tokens[min(position + 1, tokens.count - 1)].kind {
-            _ = advance(); _ = advance()
+        if case .keyword(.not) = current.kind, case .keyword(.in) = try peek().kind {
+            _ = try advance(); _ = try advance()
             let list = try parseList()
             return .membership(lhs, list, negated: true, span(start, list.location))
         }
-        if take(.in) {
+        if try take(.in) {
             let list = try parseList()
             return .membership(lhs, list, negated: false, span(start, list.location))
         }
-        if take(.between) {
+        if try take(.between) {
             let low = try parseSum()
-            guard take(.and) else {
+            guard try take(.and) else {
                 throw error(at: current.location, "expected 'and' in 'between … and …', found \(describe(current))")
             }
             let high = try parseSum()
+            try checkLiteralBounds(low, high)
             return .between(lhs, low, high, span(start, high.location))
         }
-        if take(.contains) {
+        if try take(.contains) {
             let element = try parseSum()
             return .contains(lhs, element, span(start, element.location))
         }
-        if take(.is) {
-            let negated = take(.not)
+        if try take(.is) {
+            let negated = try take(.not)
             let end = current.location
-            guard take(.missing) else {
+            guard try take(.missing) else {
                 throw error(at: current.location, "expected 'missing' after 'is\(negated ? " not" : "")', found \(describe(current))")
             }
             return .missing(lhs, negated: negated, span(start, end))
@@ -121,53 +152,71 @@ struct RuleParser {
         return lhs
     }
 
-    private mutating func parseSum() throws(RuleError) -> RuleExpression {
-        var lhs = try parseAtom()
-        while case let .symbol(symbol) = current.kind, let op = ArithmeticOperator(rawValue: symbol) {
-            _ = advance()
-            let rhs = try parseAtom()
-            lhs = .arithmetic(op, lhs, rhs, span(lhs.location, rhs.location))
+    /// `age between 60 and 10` selects nobody: bounds written as numbers or dates must be in order. Bounds
+    /// that need the as-of date are checked when the rule is bound.
+    private func checkLiteralBounds(_ low: RuleExpression, _ high: RuleExpression) throws(RuleError) {
+        switch (low, high) {
+        case let (.number(a, _), .number(b, _)) where a > b:
+            throw error(at: low.location, RuleBinder.reversedBounds(low, high, rule: text, after: false))
+        case let (.date(a, _), .date(b, _)) where a > b:
+            throw error(at: low.location, RuleBinder.reversedBounds(low, high, rule: text, after: true))
+        default:
+            return
         }
-        return lhs
+    }
+
+    private mutating func parseSum() throws(RuleError) -> RuleExpression {
+        let first = try parseAtom()
+        var terms: [RuleSumTerm] = []
+        while case let .symbol(symbol) = current.kind, let op = ArithmeticOperator(rawValue: symbol) {
+            _ = try advance()
+            terms.append(RuleSumTerm(op: op, operand: try parseAtom()))
+        }
+        guard let last = terms.last else { return first }
+        return .sum(first, terms, span(first.location, last.operand.location))
     }
 
     private mutating func parseList() throws(RuleError) -> RuleExpression {
-        let open = current.location
-        guard take(symbol: "[") else {
+        let open = current
+        guard try take(symbol: "[") else {
             throw error(at: current.location, "expected a list such as [\"a\", \"b\"] after 'in', found \(describe(current))")
         }
+        try enterLevel(at: open)
+        defer { depth -= 1 }
         var items: [RuleExpression] = []
-        if !take(symbol: "]") {
-            repeat { items.append(try parseSum()) } while take(symbol: ",")
+        if try !take(symbol: "]") {
+            repeat { items.append(try parseSum()) } while try take(symbol: ",")
             let close = current.location
-            try expect(symbol: "]", closing: open)
-            return .list(items, span(open, close))
+            try expect(symbol: "]", closing: open.location)
+            return .list(items, span(open.location, close))
         }
-        return .list(items, open)
+        return .list(items, open.location)
     }
 
     private mutating func parseAtom() throws(RuleError) -> RuleExpression {
         let token = current
         switch token.kind {
-        case let .number(value): _ = advance(); return .number(value, token.location)
-        case let .duration(amount, unit): _ = advance(); return .duration(RuleDuration(amount: amount, unit: unit), token.location)
-        case let .date(days): _ = advance(); return .date(days: days, token.location)
-        case let .string(value): _ = advance(); return .text(value, token.location)
-        case let .identifier(name): _ = advance(); return .field(name, token.location)
-        case .keyword(.true): _ = advance(); return .flag(true, token.location)
-        case .keyword(.false): _ = advance(); return .flag(false, token.location)
-        case .keyword(.asOf): _ = advance(); return .asOf(token.location)
+        case let .number(value): _ = try advance(); return .number(value, token.location)
+        case let .duration(amount, unit): _ = try advance(); return .duration(RuleDuration(amount: amount, unit: unit), token.location)
+        case let .date(days): _ = try advance(); return .date(days: days, token.location)
+        case let .string(value): _ = try advance(); return .text(value, token.location)
+        case let .identifier(name): _ = try advance(); return .field(name, token.location)
+        case .keyword(.true): _ = try advance(); return .flag(true, token.location)
+        case .keyword(.false): _ = try advance(); return .flag(false, token.location)
+        case .keyword(.asOf): _ = try advance(); return .asOf(token.location)
         case .symbol("("):
-            _ = advance()
+            _ = try advance()
+            try enterLevel(at: token)
             let inner = try parseOr()
             try expect(symbol: ")", closing: token.location)
+            depth -= 1
             return inner
         case .symbol("["):
             return try parseList()
         case .symbol("-"):
-            _ = advance()
+            _ = try advance()
             if case let .number(value) = current.kind {
-                let location = span(token.location, advance().location)
+                let location = span(token.location, try advance().location)
                 return .number(-value, location)
             }
             throw error(at: token.location, "'-' must be followed by a number here")
@@ -181,84 +230,128 @@ struct RuleParser {
     }
 }
 
-/// Splits rule text into tokens.
-enum RuleLexer {
-    static func tokens(of text: String) throws(RuleError) -> [RuleToken] {
-        let characters = Array(text)
-        var tokens: [RuleToken] = []
-        var i = 0
-        func location(_ start: Int) -> RuleSourceLocation { RuleSourceLocation(column: start + 1, length: i - start) }
-        func fail(_ start: Int, _ message: String) -> RuleError {
-            RuleError(rule: text, location: RuleSourceLocation(column: start + 1, length: max(i - start, 1)), message: message)
+/// Splits rule text into tokens, one at a time, within ``SegmentRule/maximumLength`` characters and
+/// ``SegmentRule/maximumTokens`` tokens. It keeps only the first `maximumLength + 1` characters, so an
+/// enormous rule costs no more than a long one.
+struct RuleLexer {
+    private let text: String
+    private let characters: [Character]
+    private var i = 0
+    private var count = 0
+
+    init(_ text: String) {
+        self.text = text
+        self.characters = Array(text.prefix(SegmentRule.maximumLength + 1))
+    }
+
+    /// The next token, or `.end` (again and again) once the text is read.
+    mutating func next() throws(RuleError) -> RuleToken {
+        while i < characters.count, characters[i].isWhitespace { i += 1 }
+        let limit = SegmentRule.maximumLength
+        if i >= limit, characters.count > limit { throw tooLong() }
+        guard i < characters.count else {
+            return RuleToken(kind: .end, location: RuleSourceLocation(column: characters.count + 1, length: 1))
         }
-        while i < characters.count {
-            let c = characters[i]
-            let start = i
-            if c.isWhitespace { i += 1; continue }
-            if c.isLetter || c == "_" {
-                while i < characters.count, characters[i].isLetter || characters[i].isNumber || "_.".contains(characters[i]) { i += 1 }
-                let word = String(characters[start..<i])
-                if let keyword = RuleToken.Keyword(rawValue: word.lowercased()) {
-                    tokens.append(RuleToken(kind: .keyword(keyword), location: location(start)))
-                } else {
-                    tokens.append(RuleToken(kind: .identifier(word), location: location(start)))
-                }
-                continue
+        count += 1
+        guard count <= SegmentRule.maximumTokens else {
+            throw RuleError(rule: text, location: RuleSourceLocation(column: i + 1, length: 1), message:
+                "the rule has more than \(SegmentRule.maximumTokens) tokens (names, values and operators), the limit")
+        }
+        // A token running past the last character kept is cut short: the length is the problem, not the token.
+        let token: RuleToken
+        do { token = try scan() } catch {
+            throw i > limit ? tooLong() : error
+        }
+        if i > limit { throw tooLong() }
+        return token
+    }
+
+    private func tooLong() -> RuleError {
+        RuleError(rule: text, location: RuleSourceLocation(column: SegmentRule.maximumLength + 1, length: 1),
+                  message: "the rule is longer than \(SegmentRule.maximumLength) characters, the limit")
+    }
+
+    private func location(_ start: Int) -> RuleSourceLocation { RuleSourceLocation(column: start + 1, length: i - start) }
+
+    private func fail(_ start: Int, _ message: String) -> RuleError {
+        RuleError(rule: text, location: RuleSourceLocation(column: start + 1, length: max(i - start, 1)), message: message)
+    }
+
+    /// Reads one token starting at a character that is not whitespace.
+    private mutating func scan() throws(RuleError) -> RuleToken {
+        let c = characters[i]
+        let start = i
+        if c.isLetter || c == "_" {
+            while i < characters.count, characters[i].isLetter || characters[i].isNumber || "_.".contains(characters[i]) { i += 1 }
+            let word = String(characters[start..<i])
+            if let keyword = RuleToken.Keyword(rawValue: word.lowercased()) {
+                return RuleToken(kind: .keyword(keyword), location: location(start))
             }
-            if c.isASCII && c.isNumber {
-                while i < characters.count, characters[i].isASCII, characters[i].isNumber || characters[i] == "." { i += 1 }
-                // YYYY-MM-DD is a date literal.
-                if i - start == 4, i + 5 < characters.count + 0, i + 6 <= characters.count,
-                   characters[i] == "-", characters[i + 3] == "-",
-                   characters[(i + 1)..<(i + 3)].allSatisfy(\.isNumber), characters[(i + 4)..<(i + 6)].allSatisfy(\.isNumber) {
-                    i += 6
-                    let literal = String(characters[start..<i])
-                    guard let days = RuleCalendar.day(fromISO: literal) else {
-                        throw fail(start, "'\(literal)' is not a valid date (YYYY-MM-DD)")
-                    }
-                    tokens.append(RuleToken(kind: .date(days: days), location: location(start)))
-                    continue
-                }
-                let digits = String(characters[start..<i])
-                if i < characters.count, let unit = DurationUnit(rawValue: String(characters[i]).lowercased()),
-                   i + 1 == characters.count || !(characters[i + 1].isLetter || characters[i + 1].isNumber) {
-                    i += 1
-                    guard let amount = Int(digits) else { throw fail(start, "a duration needs a whole number, found '\(digits)'") }
-                    tokens.append(RuleToken(kind: .duration(amount: amount, unit: unit), location: location(start)))
-                    continue
-                }
-                if i < characters.count, characters[i].isLetter {
-                    while i < characters.count, characters[i].isLetter { i += 1 }
-                    throw fail(start, "'\(String(characters[start..<i]))' is not a number or a duration (units: d, w, m, y)")
-                }
-                guard let value = Double(digits) else { throw fail(start, "'\(digits)' is not a number") }
-                tokens.append(RuleToken(kind: .number(value), location: location(start)))
-                continue
-            }
-            if c == "\"" || c == "'" {
-                i += 1
-                var value = ""
-                while i < characters.count, characters[i] != c { value.append(characters[i]); i += 1 }
-                guard i < characters.count else { throw fail(start, "text starting here has no closing \(c)") }
-                i += 1
-                tokens.append(RuleToken(kind: .string(value), location: location(start)))
-                continue
-            }
-            let two = i + 1 < characters.count ? String(characters[i...(i + 1)]) : ""
-            if ["<=", ">=", "!=", "=="].contains(two) {
-                i += 2
-                tokens.append(RuleToken(kind: .symbol(two), location: location(start)))
-                continue
-            }
-            if "=<>+-()[],".contains(c) {
-                i += 1
-                tokens.append(RuleToken(kind: .symbol(String(c)), location: location(start)))
-                continue
-            }
+            return RuleToken(kind: .identifier(word), location: location(start))
+        }
+        if c.isASCII && c.isNumber {
+            return try scanNumber(from: start)
+        }
+        if c == "\"" || c == "'" {
             i += 1
-            throw fail(start, "unexpected character '\(c)'")
+            var value = ""
+            while i < characters.count, characters[i] != c { value.append(characters[i]); i += 1 }
+            guard i < characters.count else { throw fail(start, "text starting here has no closing \(c)") }
+            i += 1
+            return RuleToken(kind: .string(value), location: location(start))
         }
-        tokens.append(RuleToken(kind: .end, location: RuleSourceLocation(column: characters.count + 1, length: 1)))
-        return tokens
+        let two = i + 1 < characters.count ? String(characters[i...(i + 1)]) : ""
+        if ["<=", ">=", "!=", "=="].contains(two) {
+            i += 2
+            return RuleToken(kind: .symbol(two), location: location(start))
+        }
+        if "=<>+-()[],".contains(c) {
+            i += 1
+            return RuleToken(kind: .symbol(String(c)), location: location(start))
+        }
+        i += 1
+        throw fail(start, "unexpected character '\(c)'")
+    }
+
+    /// A number, a duration (`180d`) or a date (`2024-02-29`), each checked to be in range.
+    private mutating func scanNumber(from start: Int) throws(RuleError) -> RuleToken {
+        while i < characters.count, characters[i].isASCII, characters[i].isNumber || characters[i] == "." { i += 1 }
+        // YYYY-MM-DD is a date literal.
+        if i - start == 4, i + 6 <= characters.count,
+           characters[i] == "-", characters[i + 3] == "-",
+           characters[(i + 1)..<(i + 3)].allSatisfy(\.isNumber), characters[(i + 4)..<(i + 6)].allSatisfy(\.isNumber) {
+            i += 6
+            let literal = String(characters[start..<i])
+            guard let days = RuleCalendar.day(fromISO: literal) else {
+                throw fail(start, "'\(literal)' is not a valid date (YYYY-MM-DD)")
+            }
+            return RuleToken(kind: .date(days: days), location: location(start))
+        }
+        let digits = String(characters[start..<i])
+        if i < characters.count, let unit = DurationUnit(rawValue: String(characters[i]).lowercased()),
+           i + 1 == characters.count || !(characters[i + 1].isLetter || characters[i + 1].isNumber) {
+            i += 1
+            guard !digits.contains(".") else { throw fail(start, "a duration needs a whole number, found '\(digits)'") }
+            // Digits only, so `Int` fails only when the amount is beyond `Int.max`: out of range as well.
+            guard let amount = Int(digits), amount <= unit.maximumAmount else {
+                let literal = Self.shortened(digits) + String(characters[i - 1])
+                throw fail(start, "duration \(literal) is out of range: at most \(unit.maximumAmount)\(unit.rawValue) (\(DurationUnit.maximumYears) years)")
+            }
+            return RuleToken(kind: .duration(amount: amount, unit: unit), location: location(start))
+        }
+        if i < characters.count, characters[i].isLetter {
+            while i < characters.count, characters[i].isLetter { i += 1 }
+            throw fail(start, "'\(Self.shortened(String(characters[start..<i])))' is not a number or a duration (units: d, w, m, y)")
+        }
+        guard let value = Double(digits) else { throw fail(start, "'\(Self.shortened(digits))' is not a number") }
+        guard value.isFinite else {
+            throw fail(start, "the number \(digits.prefix(10))… (\(digits.filter(\.isNumber).count) digits) is out of range")
+        }
+        return RuleToken(kind: .number(value), location: location(start))
+    }
+
+    /// Literal text for a message: whole up to 30 characters, else its start and `…`.
+    private static func shortened(_ literal: String) -> String {
+        literal.count > 30 ? literal.prefix(29) + "…" : literal
     }
 }

@@ -17,6 +17,12 @@
 /// duration  := number ("d" | "w" | "m" | "y")        e.g. 180d, 6m, 2y
 /// date      := YYYY-MM-DD                             e.g. 2024-02-29
 /// ```
+///
+/// Limits keep a hostile rule from exhausting the stack or the memory: at most
+/// ``SegmentRule/maximumLength`` characters, ``SegmentRule/maximumTokens`` tokens and
+/// ``SegmentRule/maximumNesting`` levels of `(`, `[` and `not`, and durations of at most 10,000 years.
+/// Chains of `and`, `or`, `+` and `-` are kept flat (one node with many operands), so every recursive step
+/// (parsing, binding, evaluating, comparing, freeing) goes only as deep as the nesting.
 public struct RuleSourceLocation: Sendable, Equatable, CustomStringConvertible {
     /// 1-based column of the first character.
     public let column: Int
@@ -52,6 +58,21 @@ struct RuleToken: Equatable {
 /// (`2024-03-31 - 1m` is `2024-02-29`: the day is clamped to the month's length).
 public enum DurationUnit: String, Sendable, Equatable {
     case days = "d", weeks = "w", months = "m", years = "y"
+
+    /// The years the longest duration literal spans.
+    public static let maximumYears = 10_000
+
+    /// The largest amount a literal in this unit may have: 10,000 years, which is 25 Gregorian cycles of
+    /// 146,097 days (3,652,425 days, exactly 521,775 weeks), 120,000 months. Bounded so that a literal
+    /// times its unit and a date plus it can never overflow.
+    public var maximumAmount: Int {
+        switch self {
+        case .days: 3_652_425
+        case .weeks: 521_775
+        case .months: 120_000
+        case .years: Self.maximumYears
+        }
+    }
 }
 
 /// A duration such as `180d` or `6m`.
@@ -70,38 +91,39 @@ indirect enum RuleExpression: Equatable, Sendable {
     case asOf(RuleSourceLocation)
     case field(String, RuleSourceLocation)
     case list([RuleExpression], RuleSourceLocation)
-    case arithmetic(ArithmeticOperator, RuleExpression, RuleExpression, RuleSourceLocation)
+    /// `first ± term ± term ...`, evaluated left to right.
+    case sum(RuleExpression, [RuleSumTerm], RuleSourceLocation)
     case comparison(ComparisonOperator, RuleExpression, RuleExpression, RuleSourceLocation)
     case membership(RuleExpression, RuleExpression, negated: Bool, RuleSourceLocation)
     case between(RuleExpression, RuleExpression, RuleExpression, RuleSourceLocation)
     case contains(RuleExpression, RuleExpression, RuleSourceLocation)
     case missing(RuleExpression, negated: Bool, RuleSourceLocation)
     case not(RuleExpression, RuleSourceLocation)
-    case and(RuleExpression, RuleExpression)
-    case or(RuleExpression, RuleExpression)
+    /// Two or more yes/no tests, all of which must hold.
+    case and([RuleExpression], RuleSourceLocation)
+    /// Two or more yes/no tests, one of which must hold.
+    case or([RuleExpression], RuleSourceLocation)
 
     var location: RuleSourceLocation {
         switch self {
         case let .number(_, l), let .duration(_, l), let .date(_, l), let .text(_, l), let .flag(_, l), let .asOf(l),
-             let .field(_, l), let .list(_, l), let .arithmetic(_, _, _, l), let .comparison(_, _, _, l),
+             let .field(_, l), let .list(_, l), let .sum(_, _, l), let .comparison(_, _, _, l),
              let .membership(_, _, _, l), let .between(_, _, _, l), let .contains(_, _, l), let .missing(_, _, l),
-             let .not(_, l):
+             let .not(_, l), let .and(_, l), let .or(_, l):
             return l
-        case let .and(lhs, rhs), let .or(lhs, rhs):
-            return RuleSourceLocation(column: lhs.location.column,
-                                      length: rhs.location.column + rhs.location.length - lhs.location.column)
         }
     }
 
     /// The field names the expression reads, in order of first appearance.
     var fieldNames: [String] {
         var names: [String] = []
+        var seen: Set<String> = []
         func visit(_ e: RuleExpression) {
             switch e {
-            case let .field(name, _): if !names.contains(name) { names.append(name) }
-            case let .list(items, _): items.forEach(visit)
-            case let .arithmetic(_, a, b, _), let .comparison(_, a, b, _), let .membership(a, b, _, _),
-                 let .contains(a, b, _), let .and(a, b), let .or(a, b):
+            case let .field(name, _): if seen.insert(name).inserted { names.append(name) }
+            case let .list(items, _), let .and(items, _), let .or(items, _): items.forEach(visit)
+            case let .sum(first, terms, _): visit(first); terms.forEach { visit($0.operand) }
+            case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _):
                 visit(a); visit(b)
             case let .between(a, b, c, _): visit(a); visit(b); visit(c)
             case let .missing(a, _, _), let .not(a, _): visit(a)
@@ -111,6 +133,12 @@ indirect enum RuleExpression: Equatable, Sendable {
         visit(self)
         return names
     }
+}
+
+/// One `+ operand` or `- operand` of a sum.
+struct RuleSumTerm: Equatable, Sendable {
+    let op: ArithmeticOperator
+    let operand: RuleExpression
 }
 
 enum ArithmeticOperator: String, Sendable { case plus = "+", minus = "-" }
@@ -128,9 +156,36 @@ public struct RuleError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What is wrong, in words.
     public let message: String
 
-    /// The message, the rule, and a caret line under the offending part.
+    /// The message, the rule, and a caret line under the offending part. A long rule is shown as the part
+    /// around the problem, with `…` where text is left out.
     public var description: String {
-        let caret = String(repeating: " ", count: location.column - 1) + String(repeating: "^", count: max(location.length, 1))
-        return "column \(location.column): \(message)\n  \(rule)\n  \(caret)"
+        let (excerpt, column, length) = Self.excerpt(of: rule, at: location)
+        let caret = String(repeating: " ", count: column - 1) + String(repeating: "^", count: length)
+        return "column \(location.column): \(message)\n  \(excerpt)\n  \(caret)"
+    }
+
+    /// Rules up to this many characters are printed whole.
+    private static let printedWhole = 120
+    /// Characters of context kept on each side of the problem in a longer rule, and the longest underline.
+    private static let context = 40, longestCaret = 60
+
+    private static func excerpt(of rule: String, at location: RuleSourceLocation) -> (String, column: Int, length: Int) {
+        let length = max(location.length, 1)
+        guard rule.count > printedWhole else { return (rule, location.column, length) }
+        let characters = Array(rule)
+        let shownLength = min(length, longestCaret)
+        let start = min(max(location.column - 1 - context, 0), characters.count)
+        let end = min(location.column - 1 + shownLength + context, characters.count)
+        let lead = start > 0 ? "…" : ""
+        let text = lead + String(characters[start..<max(start, end)]) + (end < characters.count ? "…" : "")
+        return (text, location.column - start + lead.count, shownLength)
+    }
+}
+
+extension RuleSourceLocation {
+    /// The text of `rule` this location spans, shortened to `limit` characters with `…`.
+    func text(in rule: String, limit: Int = 40) -> String {
+        let spanned = rule.dropFirst(column - 1).prefix(length)
+        return spanned.count > limit ? String(spanned.prefix(limit - 1)) + "…" : String(spanned)
     }
 }

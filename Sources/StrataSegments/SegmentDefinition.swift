@@ -92,8 +92,8 @@ public struct SegmentDefinitionError: Error, Equatable, Sendable, CustomStringCo
     public var description: String { "segment '\(segment)': \(message)" }
 }
 
-/// The segments of a project, checked together: names unique and safe, channels known, exclusions naming
-/// defined segments, rules that parse.
+/// The segments of a project, checked together: names unique and safe, channels known and listed once,
+/// exclusions naming other defined segments once each, rules that parse.
 public struct SegmentCatalog: Sendable {
     public let definitions: [SegmentDefinition]
     let rules: [String: SegmentRule]
@@ -115,17 +115,36 @@ public struct SegmentCatalog: Sendable {
                 throw SegmentDefinitionError(segment: definition.name, message:
                     "unknown channel '\(channel)' (expected one of: \(CanonicalValues.channels.joined(separator: ", ")))")
             }
+            // A channel listed twice would list every contact twice.
+            if let channel = Self.firstRepeated(definition.channels) {
+                throw SegmentDefinitionError(segment: definition.name, message: "channel '\(channel)' is listed twice")
+            }
             do { rules[definition.name] = try SegmentRule(definition.rule) } catch {
                 throw SegmentDefinitionError(segment: definition.name, message: "rule: \(error.description)")
             }
         }
+        // Exclusions read the excluded segments' rules, not their members, so they never chain: segments
+        // that exclude each other are well defined (a patient matching both rules is in neither), but one
+        // that excludes itself matches nobody.
         for definition in definitions {
+            if definition.exclude.contains(definition.name) {
+                throw SegmentDefinitionError(segment: definition.name, message: "excludes itself, which would leave it always empty")
+            }
             for excluded in definition.exclude where rules[excluded] == nil {
                 throw SegmentDefinitionError(segment: definition.name, message: "excludes '\(excluded)', which is not a defined segment")
+            }
+            if let excluded = Self.firstRepeated(definition.exclude) {
+                throw SegmentDefinitionError(segment: definition.name, message: "excludes '\(excluded)' twice")
             }
         }
         self.definitions = definitions
         self.rules = rules
+    }
+
+    /// The first value that appears a second time in `values`.
+    private static func firstRepeated(_ values: [String]) -> String? {
+        var seen: Set<String> = []
+        return values.first { !seen.insert($0).inserted }
     }
 
     /// The `segments` section of a project file.
@@ -195,7 +214,7 @@ extension SegmentFrame {
             switch columns[name] {
             case let .number(values)?: value = values[row].map { $0.rounded() == $0 && abs($0) < 1e15 ? String(Int($0)) : String(format: "%.3g", $0) } ?? "missing"
             case let .text(values)?: value = values[row] ?? "missing"
-            case let .date(values)?: value = values[row].map { CivilDate.isoString(days: Int32($0)) } ?? "missing"
+            case let .date(values)?: value = values[row].map(RuleCalendar.isoString) ?? "missing"
             case let .flag(values)?: value = values[row].map { $0 ? "yes" : "no" } ?? "missing"
             case let .list(values)?: value = "[" + values[row].joined(separator: ", ") + "]"
             case nil: value = "missing"

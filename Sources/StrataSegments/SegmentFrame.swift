@@ -54,6 +54,13 @@ public struct SegmentFrame: Sendable {
         columns[name] = column
     }
 
+    /// Whether the number field `name` counts days, so that rules may compare it with a duration in days or
+    /// weeks (`days_since_last_visit > 26w`): its name has the word `days` between `_` or `.`
+    /// (`days_since_last_visit`, `tenure_days`, `mean_visit_interval_days`). `age > 5d` is an error.
+    public static func countsDays(_ name: String) -> Bool {
+        name.split(whereSeparator: { $0 == "_" || $0 == "." }).contains("days")
+    }
+
     /// The day number of an ISO date `YYYY-MM-DD`, or nil when it is not a valid date.
     public static func day(fromISO text: String) -> Int? { RuleCalendar.day(fromISO: text) }
 }

@@ -10,7 +10,9 @@ public struct SegmentRule: Sendable, Equatable {
     let expression: RuleExpression
 
     /// Parses `text`.
-    /// - Throws: ``RuleError`` naming the column of the first problem.
+    /// - Throws: ``RuleError`` naming the column of the first problem, including a rule longer, with more
+    ///   tokens or nested deeper than the limits, a duration beyond 10,000 years, a number beyond `Double`,
+    ///   and `between` with literal bounds in the wrong order.
     public init(_ text: String) throws(RuleError) {
         self.text = text
         self.expression = try RuleParser.parse(text)
@@ -19,16 +21,24 @@ public struct SegmentRule: Sendable, Equatable {
     /// The fields the rule reads, in order of first appearance.
     public var fieldNames: [String] { expression.fieldNames }
 
+    /// The longest rule, in characters. Real rules are a few hundred; a list of a thousand postal codes fits.
+    public static let maximumLength = 20_000
+    /// The most tokens (names, values, operators and punctuation) a rule may have.
+    public static let maximumTokens = 4_000
+    /// The most levels of `(`, `[` and `not` a rule may nest. It bounds how deep parsing, binding and
+    /// evaluation recurse; chains of `and`, `or`, `+` and `-` do not nest.
+    public static let maximumNesting = 32
+
     /// Checks the rule against the fields of `frame` (names and types) and prepares it for evaluation.
     /// - Throws: ``RuleError`` for an unknown field (suggesting the nearest name) or a type mismatch.
     public func bind(to frame: SegmentFrame) throws(RuleError) -> BoundSegmentRule {
         let binder = RuleBinder(rule: text, frame: frame)
-        let (type, evaluate) = try binder.bind(expression)
-        guard type == .flag else {
+        let bound = try binder.bind(expression)
+        guard bound.type == .flag else {
             throw RuleError(rule: text, location: expression.location,
-                            message: "a rule must be a yes/no test, but this is \(type.words)")
+                            message: "a rule must be a yes/no test, but this is \(bound.type.words)")
         }
-        return BoundSegmentRule(evaluate: evaluate)
+        return BoundSegmentRule(evaluate: bound.evaluate)
     }
 }
 

@@ -13,8 +13,13 @@ public final class SegmentStore: Sendable {
 
     /// Opens (creating when missing) the store at `path` and brings its schema up to date.
     ///
+    /// The store holds patient ids and the reasons they are in segments, so it is readable by its owner only
+    /// (0600), whatever the umask: a new file is created so, SQLite gives its journal files (`-wal`, `-shm`)
+    /// the mode of the store, and an existing store that is wider is narrowed.
+    ///
     /// - Parameter busyTimeout: how long a writer waits for another process's refresh before giving up.
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
+        try Self.restrictToOwner(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -26,6 +31,17 @@ public final class SegmentStore: Sendable {
             throw StoreError(database: error, path: path)
         }
         self.path = path
+    }
+
+    /// Creates the store's file owner-only when it is missing, and narrows it and its journal files to 0600.
+    static func restrictToOwner(_ path: String) throws {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError.database(path: path, message: "cannot open or create the store: \(String(cString: strerror(errno)))")
+        }
+        fchmod(descriptor, 0o600)
+        close(descriptor)
+        for suffix in ["-wal", "-shm", "-journal"] { chmod(path + suffix, 0o600) }
     }
 
     static var migrator: DatabaseMigrator {
@@ -69,7 +85,41 @@ public final class SegmentStore: Sendable {
                 t.column("hash", .text).notNull()
             }
         }
+        // Lookups by run for the per-run fingerprint that refresh records in the audit log and verify checks.
+        migrator.registerMigration("v2: membership by run") { db in
+            try db.create(index: "membership_entered_run", on: "membership", columns: ["enteredRun"])
+            try db.create(index: "membership_exited_run", on: "membership", columns: ["exitedRun"])
+        }
         return migrator
+    }
+
+    /// A fingerprint of what run `id` recorded: its own row, and the membership rows it opened (entered)
+    /// and closed (exited) with their reasons. None of these change after the run, so the fingerprint kept
+    /// in the run's audit entry detects an edit, insertion or removal of any of them. Nil when the run is
+    /// missing.
+    static func fingerprint(ofRun id: Int64, in db: Database) throws -> String? {
+        guard let run = try RunRecord.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) else { return nil }
+        var fields = ["run", String(run.id), run.recordedAt, run.asOf, run.exportFingerprint, run.configurationFingerprint,
+                      run.modelVersions, String(run.patientCount)]
+        let entered = try Row.fetchCursor(db, sql: """
+            SELECT segment, patientID, enteredReason FROM membership WHERE enteredRun = ? ORDER BY segment, patientID
+            """, arguments: [id])
+        while let row = try entered.next() {
+            fields += ["entered", row["segment"], row["patientID"], row["enteredReason"]]
+        }
+        let exited = try Row.fetchCursor(db, sql: """
+            SELECT segment, patientID, exitedReason FROM membership WHERE exitedRun = ? ORDER BY segment, patientID
+            """, arguments: [id])
+        while let row = try exited.next() {
+            fields += ["exited", row["segment"], row["patientID"], (row["exitedReason"] as String?) ?? ""]
+        }
+        // Length-prefixed, so that no two different sets of rows share an encoding.
+        return Fingerprint.of(Data(fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "\n").utf8))
+    }
+
+    /// The fingerprint of run `id` as the store holds it now (see ``StoreSession/runFingerprint(_:)``).
+    public func runFingerprint(_ id: Int64) throws -> String? {
+        try read { db in try Self.fingerprint(ofRun: id, in: db) }
     }
 
     // MARK: Writing
@@ -113,7 +163,7 @@ public final class SegmentStore: Sendable {
     /// The patients in `segment` after `run` (default: the latest), sorted.
     public func members(of segment: String, after run: Int64? = nil) throws -> [String] {
         try read { db in
-            let run = try run ?? Self.latestRunID(db)
+            let run = try Self.existingRunID(run, db)
             return try String.fetchAll(db, sql: """
                 SELECT patientID FROM membership
                 WHERE segment = ? AND enteredRun <= ? AND (exitedRun IS NULL OR exitedRun > ?)
@@ -125,7 +175,7 @@ public final class SegmentStore: Sendable {
     /// Who entered, left and stayed in `segment` in `run` (default: the latest), with the reasons.
     public func diff(of segment: String, in run: Int64? = nil) throws -> SegmentDiff {
         try read { db in
-            let run = try run ?? Self.latestRunID(db)
+            let run = try Self.existingRunID(run, db)
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM segment WHERE name = ?)", arguments: [segment]) == true else {
                 throw StoreError.unknownSegment(segment)
             }
@@ -182,6 +232,16 @@ public final class SegmentStore: Sendable {
         guard let id = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run") else { throw StoreError.noRuns }
         return id
     }
+
+    /// `run` when the store has it (else ``StoreError/unknownRun(_:latest:)``), or the latest run.
+    static func existingRunID(_ run: Int64?, _ db: Database) throws -> Int64 {
+        let latest = try latestRunID(db)
+        guard let run else { return latest }
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM run WHERE id = ?)", arguments: [run]) == true else {
+            throw StoreError.unknownRun(run, latest: latest)
+        }
+        return run
+    }
 }
 
 /// The writer's view of the store inside ``SegmentStore/exclusively(_:)``.
@@ -191,6 +251,16 @@ public struct StoreSession {
     /// The newest run, if any.
     public func latestRun() throws -> RunRecord? {
         try RunRecord.fetchOne(db, sql: "SELECT * FROM run ORDER BY id DESC LIMIT 1")
+    }
+
+    /// The fingerprint of run `id`'s own row and the membership rows it opened and closed; nil when missing.
+    public func runFingerprint(_ id: Int64) throws -> String? {
+        try SegmentStore.fingerprint(ofRun: id, in: db)
+    }
+
+    /// The audit log, oldest first.
+    public func auditEntries() throws -> [AuditEntry] {
+        try AuditEntry.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence")
     }
 
     /// Records a run and every segment's membership after it.
@@ -351,6 +421,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case busy(path: String)
     case noRuns
     case unknownSegment(String)
+    /// A run number the store does not have; `latest` is the newest it has.
+    case unknownRun(Int64, latest: Int64)
     case database(path: String, message: String)
 
     init(database error: DatabaseError, path: String) {
@@ -366,6 +438,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case let .busy(path): "\(path): another refresh is running; try again when it has finished"
         case .noRuns: "the store has no runs yet; run `strata refresh` first"
         case let .unknownSegment(name): "no segment named '\(name)' in the store"
+        case let .unknownRun(run, latest): "no run \(run) in the store (runs are numbered 1 to \(latest))"
         case let .database(path, message): "\(path): \(message)"
         }
     }

@@ -8,6 +8,10 @@ import StrataFeatures
 /// `store` (default `strata.sqlite`), `lists` (default `lists`), `models` (default `models`). Exports come
 /// from `exports.path`: a folder that is itself an export, or a folder of exports, of which the newest is the
 /// last by name (name them by date, e.g. `2025-12-31`).
+///
+/// Outputs stay inside the project folder: a path that leads elsewhere, through `..`, an absolute path or a
+/// symbolic link, is an error unless `outputs.allow_outside_project: true` says it is meant, so a copied or
+/// edited `strata.yml` never writes patient lists into another folder.
 public struct StrataProject: Sendable {
     public static let fileName = "strata.yml"
 
@@ -18,34 +22,56 @@ public struct StrataProject: Sendable {
     public let listsURL: URL
     public let modelsURL: URL
 
-    /// Opens the project in `directory`, checking `strata.yml` and its segment definitions.
+    /// The output settings and their defaults, in the order they are checked.
+    static let outputDefaults: KeyValuePairs<String, String> = ["store": "strata.sqlite", "lists": "lists", "models": "models"]
+
+    /// Opens the project in `directory`, checking `strata.yml`, its segment definitions and its outputs.
     public init(directory: URL) throws {
         let file = directory.appendingPathComponent(Self.fileName)
         guard FileManager.default.fileExists(atPath: file.path) else { throw ProjectError.noProjectFile(directory.path) }
         let configuration = try ProjectConfiguration.load(from: file)
+        let outputNames = Self.outputDefaults.map(\.key)
         var outputs: [String: String] = [:]
+        var allowOutside = false
         switch configuration.outputs {
         case nil, .null?: break
         case let .mapping(values)?:
-            for (key, value) in values {
-                guard ["store", "lists", "models"].contains(key) else {
-                    throw ProjectError.badOutputs("unknown key '\(key)' (expected store, lists, models)")
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                if key == "allow_outside_project" {
+                    guard case let .bool(flag) = value else {
+                        throw ProjectError.badOutputs("'allow_outside_project' must be true or false")
+                    }
+                    allowOutside = flag
+                    continue
                 }
-                guard case let .string(path) = value else { throw ProjectError.badOutputs("'\(key)' must be a path") }
+                guard outputNames.contains(key) else {
+                    throw ProjectError.badOutputs("unknown key '\(key)' (expected \(outputNames.joined(separator: ", ")), allow_outside_project)")
+                }
+                guard case let .string(path) = value, !path.isEmpty else { throw ProjectError.badOutputs("'\(key)' must be a path") }
                 outputs[key] = path
             }
         default:
-            throw ProjectError.badOutputs("expected a mapping with store, lists, models")
+            throw ProjectError.badOutputs("expected a mapping with \(outputNames.joined(separator: ", "))")
         }
-        func resolve(_ path: String) -> URL {
-            path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path)
+        let home = PhysicalPath.resolve(directory)
+        var resolved: [String: URL] = [:]
+        for (key, defaultPath) in Self.outputDefaults {
+            let path = outputs[key] ?? defaultPath
+            let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path)
+            if !allowOutside {
+                let physical = PhysicalPath.resolve(url)
+                guard PhysicalPath.isInside(physical, home) else {
+                    throw ProjectError.outputOutsideProject(key: key, path: path, resolved: physical.path, project: home.path)
+                }
+            }
+            resolved[key] = url
         }
         self.directory = directory
         self.configuration = configuration
         self.segments = try SegmentCatalog(configuration: configuration.segments)
-        self.storeURL = resolve(outputs["store"] ?? "strata.sqlite")
-        self.listsURL = resolve(outputs["lists"] ?? "lists")
-        self.modelsURL = resolve(outputs["models"] ?? "models")
+        self.storeURL = resolved["store"]!
+        self.listsURL = resolved["lists"]!
+        self.modelsURL = resolved["models"]!
     }
 
     /// The export to use: `explicit` when given, else the newest under `exports.path` (the last by name of
@@ -76,6 +102,8 @@ public enum ProjectError: Error, Equatable, CustomStringConvertible {
     case noExports
     case missingExports(String)
     case badOutputs(String)
+    /// An output path (`outputs.<key>`) that leads outside the project folder, after `..` and symbolic links.
+    case outputOutsideProject(key: String, path: String, resolved: String, project: String)
 
     public var description: String {
         switch self {
@@ -83,6 +111,44 @@ public enum ProjectError: Error, Equatable, CustomStringConvertible {
         case .noExports: "strata.yml has no exports.path; set it or pass the export folder"
         case let .missingExports(path): "\(path): no export found (expected an export folder, or folders of exports named by date)"
         case let .badOutputs(message): "strata.yml: outputs: \(message)"
+        case let .outputOutsideProject(key, path, resolved, project):
+            "strata.yml: outputs.\(key): \"\(path)\" leads to \(resolved), outside the project folder \(project); "
+                + "keep outputs inside the project, or set outputs.allow_outside_project: true if this is meant"
         }
+    }
+}
+
+/// Paths as the file system resolves them, for confining outputs to a project folder.
+enum PhysicalPath {
+    /// `url` made absolute with every `.`, `..` and symbolic link resolved as the system would when the path
+    /// is opened; components that do not exist yet are taken as written (they cannot be links).
+    static func resolve(_ url: URL) -> URL {
+        var resolved: [String] = []
+        var pending = Array(url.absoluteURL.path.split(separator: "/").map(String.init).reversed())
+        var hops = 0
+        let fileManager = FileManager.default
+        while let component = pending.popLast() {
+            switch component {
+            case "", ".": continue
+            case "..": if !resolved.isEmpty { resolved.removeLast() }
+            default:
+                let candidate = "/" + (resolved + [component]).joined(separator: "/")
+                // Follow a link (at most 40, as the kernel does); its target replaces the component.
+                if hops < 40, let target = try? fileManager.destinationOfSymbolicLink(atPath: candidate) {
+                    hops += 1
+                    if target.hasPrefix("/") { resolved.removeAll() }
+                    pending.append(contentsOf: target.split(separator: "/").map(String.init).reversed())
+                } else {
+                    resolved.append(component)
+                }
+            }
+        }
+        return URL(fileURLWithPath: "/" + resolved.joined(separator: "/"))
+    }
+
+    /// Whether `path` is `folder` or inside it (both already resolved).
+    static func isInside(_ path: URL, _ folder: URL) -> Bool {
+        let inner = path.path, outer = folder.path
+        return inner == outer || inner.hasPrefix(outer.hasSuffix("/") ? outer : outer + "/")
     }
 }

@@ -23,18 +23,27 @@ struct Audit: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check that no audit entry was edited or removed (exit status 1 when one was)."
+            abstract: "Check the audit log and what it vouches for: runs, memberships and list files.",
+            discussion: """
+                Exit status 0: intact. 1: something was edited, removed or added (each finding is printed). \
+                2: nothing found wrong, but runs recorded before Strata fingerprinted runs cannot be checked.
+                """
         )
         @OptionGroup var options: ProjectOptions
 
         func run() throws {
+            let project = try options.open()
             let store = try options.store()
-            switch AuditLog.verify(try store.auditEntries(), expectedHead: AuditHead.read(store: store)) {
-            case let .intact(entries, head):
-                print("audit log intact: \(entries) entries, head \(head.prefix(16))")
-            case let .broken(sequence, reason):
-                FileHandle.standardError.write(Data("audit log broken at entry \(sequence): \(reason)\n".utf8))
-                throw ExitCode(1)
+            let result = try AuditVerification.check(store: store, listsFolder: project.listsURL)
+            for problem in result.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+            guard result.problems.isEmpty else { throw ExitCode(1) }
+            if result.unverifiableRuns.isEmpty {
+                print("audit log intact: \(result.entries) entries, head \(result.head.prefix(16))")
+            } else {
+                let runs = result.unverifiableRuns.map(String.init).joined(separator: ", ")
+                print("audit log not verifiable in full: \(result.entries) entries chained correctly, head \(result.head.prefix(16)); "
+                      + "runs \(runs) were recorded before Strata fingerprinted runs, so their memberships cannot be checked")
+                throw ExitCode(2)
             }
         }
     }

@@ -87,12 +87,17 @@ struct Demo: ParsableCommand {
         let model = try ModelFile<KMeansParameters>.read(from: modelFile, kind: KMeansParameters.kind)
         var text = try String(contentsOf: projectFile, encoding: .utf8)
         if let placeholder = text.range(of: "  - name: lapsed-cluster") { text.removeSubrange(placeholder.lowerBound...) }
+        // Names are feature labels such as "high lead source: other": written as YAML double-quoted scalars,
+        // since a plain one ends at ": ".
+        func yamlQuoted(_ value: String) -> String {
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
         for (index, name) in (model.parameters.clusterNames ?? []).enumerated() {
             let quote = name.contains("'") ? "\"" : "'"
             text += """
                   - name: cluster-\(index)
-                    description: Discovered cluster "\(name)"
-                    rule: cluster = \(quote)\(name)\(quote)
+                    description: \(yamlQuoted("Discovered cluster \"\(name)\""))
+                    rule: \(yamlQuoted("cluster = \(quote)\(name)\(quote)"))
                     purpose: marketing
                     channels: [email]
 

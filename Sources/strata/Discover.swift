@@ -54,7 +54,8 @@ struct Discover: ParsableCommand {
         guard counts.lowerBound >= (Int(k) == nil ? 2 : 1) else {
             throw ValidationError("--k must be at least \(Int(k) == nil ? "2 for a range" : "1"), got '\(k)'")
         }
-        guard nInit >= 1 else { throw ValidationError("--n-init must be at least 1, got \(nInit)") }
+        guard counts.upperBound <= 1_000 else { throw ValidationError("--k must be at most 1000, got '\(k)'") }
+        guard (1...1_000).contains(nInit) else { throw ValidationError("--n-init must be from 1 to 1000, got \(nInit)") }
         guard silhouetteSampleSize >= 2 else {
             throw ValidationError("--silhouette-sample-size must be at least 2, got \(silhouetteSampleSize)")
         }
@@ -74,7 +75,11 @@ struct Discover: ParsableCommand {
         var kMeans = KMeans.Configuration(clusterCount: clusterCounts!.lowerBound, initCount: nInit)
         var selection: ClusterSelection.Result?
         if Int(k) == nil {
-            let counts = clusterCounts!.lowerBound...min(clusterCounts!.upperBound, max(x.rows - 1, 2))
+            let largest = min(clusterCounts!.upperBound, max(x.rows - 1, 2))
+            guard clusterCounts!.lowerBound <= largest else {
+                throw ValidationError("--k \(k) asks for more clusters than \(x.rows) patients allow (at most \(largest))")
+            }
+            let counts = clusterCounts!.lowerBound...largest
             selection = try reportingErrors { () throws(KMeansError) in
                 try ClusterSelection.evaluate(x, clusterCounts: counts, configuration: kMeans,
                                               silhouetteSampleSize: silhouetteSampleSize, using: &generator)

@@ -11,8 +11,9 @@ struct Features: ParsableCommand {
         abstract: "Compute one feature vector per patient as of a date.",
         discussion: """
             Writes DIR/features.csv (patient_id first), DIR/features.npy (the matrix only), DIR/schema.json and \
-            DIR/patient_ids.csv, all at once: on any error DIR is left as it was. Events at or before the \
-            as-of date count, including all of that day.
+            DIR/patient_ids.csv, all at once: on any error DIR is left as it was. DIR must be new or empty \
+            unless --force is given, and even then only those files are replaced: nothing else in DIR is \
+            touched. Events at or before the as-of date count, including all of that day.
             """
     )
 
@@ -29,6 +30,9 @@ struct Features: ParsableCommand {
 
     @Flag(help: "Also write labels.csv with the churn label over labels.churn_horizon_days after the as-of date.")
     var labels = false
+
+    @Flag(help: "Write into DIR even if it is not empty, replacing only the feature files in it.")
+    var force = false
 
     @Flag(help: "Print the time of each stage to standard error.")
     var timings = false
@@ -65,7 +69,7 @@ struct Features: ParsableCommand {
             labelColumns.append(("churn_\(horizon)d", Labels.churn(result.export, asOf: day, horizonDays: horizon)))
         }
         try reportingErrors { () throws in
-            try FeatureOutput.write(table, labels: labelColumns, to: URL(fileURLWithPath: out))
+            try FeatureOutput.write(table, labels: labelColumns, to: URL(fileURLWithPath: out), replacing: force)
         }
         clock.lap("write")
         print("wrote \(table.matrix.rows) patients x \(table.matrix.columns) features as of \(asOf) to \(out)")

@@ -53,8 +53,8 @@ struct Score: ParsableCommand {
         let isConversion = file.training["target"] == "conversion"
         let rows: [Int]
         if isConversion {
-            guard let window = file.training["window_days"].flatMap({ Int($0) }), window > 0 else {
-                FileHandle.standardError.write(Data("error: \(model): a conversion model needs training.window_days, a positive number of days\n".utf8))
+            guard let window = file.training["window_days"].flatMap({ Int($0) }), StrataLimits.days.contains(window) else {
+                FileHandle.standardError.write(Data("error: \(model): a conversion model needs training.window_days, a whole number of days from \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound)\n".utf8))
                 throw ExitCode(1)
             }
             rows = Labels.openLeads(result.export, asOf: day, windowDays: window)

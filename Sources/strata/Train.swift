@@ -63,9 +63,13 @@ struct Train: ParsableCommand {
         if let asOf, CivilDate.parseISODate(asOf) == nil {
             throw ValidationError("--as-of must be a date like 2025-12-31 (YYYY-MM-DD), got \"\(asOf)\"")
         }
-        if let horizonDays, horizonDays < 1 { throw ValidationError("--horizon-days must be at least 1, got \(horizonDays)") }
-        if let windowDays, windowDays < 1 { throw ValidationError("--window-days must be at least 1, got \(windowDays)") }
-        guard folds >= 2 else { throw ValidationError("--folds must be at least 2, got \(folds)") }
+        let days = StrataLimits.days
+        for (flag, value) in [("--horizon-days", horizonDays), ("--window-days", windowDays)] {
+            if let value, !days.contains(value) {
+                throw ValidationError("\(flag) must be a whole number of days from \(days.lowerBound) to \(days.upperBound), got \(value)")
+            }
+        }
+        guard (2...100).contains(folds) else { throw ValidationError("--folds must be from 2 to 100, got \(folds)") }
     }
 
     func run() throws {

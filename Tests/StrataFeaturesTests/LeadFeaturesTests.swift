@@ -25,29 +25,39 @@ struct LeadFeaturesTests {
     }
 
     @Test func indicatorsAreOneHotOverTheTopCategoriesThenOther() throws {
-        let export = try FeatureFixtures.handExport()
+        // Each lead copied 11 times, so every value has the 11 people a column needs (CategoryMinimumTests);
+        // rows 0...2 are L1, L2, L3, then their copies in the same order.
+        let export = try FeatureFixtures.replicatedHandExport(copies: 11)
+        let rows = Array(0..<33)
         var spec = FeatureSpec.default
         spec.leads = .on(CategoryParameters(maxCategories: 2))
-        let fitted = LeadFeatures.fit(export, rows: [0, 1, 2], spec: spec)
-        // Each level occurs once: the first two by name, then `other`.
+        let fitted = LeadFeatures.fit(export, rows: rows, spec: spec)
+        // Each value occurs 11 times: the first two by name, then `other`.
         #expect(fitted.schema.names == ["lead_source.instagram", "lead_source.referral", "lead_source.other",
                                         "lead_interest.braces", "lead_interest.cleaning", "lead_interest.other"])
-        #expect(fitted.leadIDs == ["L1", "L2", "L3"])
-        let raw = LeadFeatures.indicators(export, rows: [0, 1, 2], columns: fitted.schema.columns)
-        #expect(raw.elements == [0, 0, 1, 0, 0, 1,   // L1: web_form (other), whitening (other)
+        #expect(fitted.leadIDs.prefix(4) == ["L1", "L2", "L3", "L1-2"])
+        let raw = LeadFeatures.indicators(export, rows: rows, columns: fitted.schema.columns)
+        let pattern: [Double] = [0, 0, 1, 0, 0, 1,   // L1: web_form (other), whitening (other)
                                  1, 0, 0, 1, 0, 0,   // L2: instagram, braces
-                                 0, 1, 0, 0, 1, 0])  // L3: referral, cleaning
+                                 0, 1, 0, 0, 1, 0]   // L3: referral, cleaning
+        #expect(raw.elements == Array(Array(repeating: pattern, count: 11).joined()))
         // Standardized with the fitted centers and scales: every column has mean 0 and deviation 1 here.
         for column in 0..<fitted.matrix.columns {
             let values = fitted.matrix.column(column)
             #expect(abs(values.reduce(0, +)) < 1e-12)
-            #expect(abs(values.map { $0 * $0 }.reduce(0, +) / 3 - 1) < 1e-12)
+            #expect(abs(values.map { $0 * $0 }.reduce(0, +) / 33 - 1) < 1e-12)
         }
         // The schema alone reproduces the rows (what scoring does), and names no lead or patient.
         let schema = try JSONDecoder().decode(FeatureSchema.self, from: JSONEncoder().encode(fitted.schema))
-        #expect(try LeadFeatures.apply(schema, to: export, rows: [0, 1, 2]).matrix == fitted.matrix)
+        #expect(try LeadFeatures.apply(schema, to: export, rows: rows).matrix == fitted.matrix)
         let text = String(decoding: try JSONEncoder().encode(schema), as: UTF8.self)
         #expect(!text.contains("L1") && !text.contains("P2"))
+
+        // The hand export itself: one lead per value, fewer than 11 people, so every value counts in `other`.
+        let hand = try FeatureFixtures.handExport()
+        let folded = LeadFeatures.fit(hand, rows: [0, 1, 2], spec: spec)
+        #expect(folded.schema.names == ["lead_source.other", "lead_interest.other"])
+        #expect(LeadFeatures.indicators(hand, rows: [0, 1, 2], columns: folded.schema.columns).elements == [1, 1, 1, 1, 1, 1])
     }
 
     @Test func applyingAPatientSchemaIsRefused() throws {

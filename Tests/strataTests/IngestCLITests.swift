@@ -87,6 +87,29 @@ struct IngestCLITests {
         #expect(siblings == ["features"])
     }
 
+    /// Issue 16, row 1: `--out` naming a project used to leave only the feature files in it.
+    @Test func featuresIntoAProjectRefusesWithoutForceAndKeepsEverything() throws {
+        let project = try temporaryFolder().appendingPathComponent("clinic")
+        #expect(try StrataBinary.run(["init", "--project", project.path]).status == 0)
+        let export = project.appendingPathComponent("exports/2024-03-01")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.hand), to: export)
+        let before = try FileManager.default.contentsOfDirectory(atPath: project.path).sorted()
+        let config = try Data(contentsOf: project.appendingPathComponent("strata.yml"))
+
+        let refused = try StrataBinary.run(["features", export.path, "--as-of", "2024-03-01", "--out", project.path])
+        #expect(refused.status == 1)
+        #expect(refused.standardError.hasPrefix("error: ") && refused.standardError.contains("not empty"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: project.path).sorted() == before)
+
+        let forced = try StrataBinary.run(["features", export.path, "--as-of", "2024-03-01", "--out", project.path, "--force"])
+        #expect(forced.status == 0, "\(forced.standardError)")
+        let after = Set(try FileManager.default.contentsOfDirectory(atPath: project.path))
+        #expect(after == Set(before).union(["features.csv", "features.npy", "patient_ids.csv", "schema.json"]))
+        #expect(try Data(contentsOf: project.appendingPathComponent("strata.yml")) == config)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: export.path).sorted()
+                == FileManager.default.contentsOfDirectory(atPath: Self.hand).sorted())
+    }
+
     @Test func badArgumentsAreRejected() throws {
         let date = try StrataBinary.run(["features", Self.hand, "--as-of", "2024-02-30", "--out", "/tmp/x"])
         #expect(date.status != 0)
