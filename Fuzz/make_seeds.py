@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in Fuzz/corpus/ from the repository's fixtures, datasets and docs.
 
-Run from the repository root: python3 Fuzz/make_seeds.py. The seeds stay small (a header and a few rows);
-libFuzzer grows its own working corpus from them (see README.md). Model-file seeds come from
-`strata train churn` / `strata discover` and are copied in by hand (README.md says how).
+Run from the repository root: python3 Fuzz/make_seeds.py [--models CHURN.json CLUSTERS.json]. The seeds
+stay small (a header and a few rows); libFuzzer grows its own working corpus from them (see README.md).
+Model-file seeds come from model files written by `strata train churn` and `strata discover --model-out`
+(README.md says how they were made); without --models the committed ones are kept.
 """
+import json
 import os
 import re
 import sys
@@ -90,7 +92,27 @@ def project_file():
     write("project-file", "outputs.yml", b"outputs: {store: s.sqlite, lists: out/lists, models: m}\n")
 
 
+def model_file(churn, clusters):
+    """The first byte picks the file name: 0 churn-1.json (logistic), 1 clusters-1.json (kmeans)."""
+    for index, (name, path) in enumerate([("churn", churn), ("clusters", clusters)]):
+        model = json.load(open(path))
+        write("model-file", f"{name}-compact", bytes([index]) + json.dumps(model, separators=(",", ":"), sort_keys=True).encode())
+        # The same model cut to its first three feature columns: the same shape, quicker to mutate.
+        small = json.loads(json.dumps(model))
+        small["featureSchema"]["columns"] = small["featureSchema"]["columns"][:3]
+        parameters = small["parameters"]
+        for key in ("coefficients", "featureMeans"):
+            if key in parameters:
+                parameters[key] = parameters[key][:3]
+        if "centers" in parameters:
+            parameters["centers"] = [center[:3] for center in parameters["centers"]]
+        small["metrics"] = {}
+        write("model-file", f"{name}-small", bytes([index]) + json.dumps(small, separators=(",", ":"), sort_keys=True).encode())
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--models"]:
+        model_file(sys.argv[2], sys.argv[3])
     csv_canonical()
     csv_mapped()
     rules()

@@ -74,6 +74,7 @@ for target in "${TARGETS[@]}"; do
     last=$(grep -E '^#[0-9]+' "$log" | grep -E 'cov: ' | tail -1)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+    [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' <<<"$last")  # fork mode prints no final stats
     corpus=$(find "$work" -type f | wc -l)
     new=$((after - before))
     if [ "$status" -ne 0 ] || [ "$new" -gt 0 ]; then
