@@ -71,6 +71,11 @@ def rules():
         texts.update(m.strip() for m in re.findall(r'\(\s*"((?:[^"\\]|\\.)+)",\s*(?:\[|\d)', text))
     block = re.search(r"## The rule language\s+```\n(.*?)```", open(os.path.join(ROOT, "docs/segments.md")).read(), re.S)
     texts.update(line.strip() for line in block.group(1).splitlines() if line.strip())
+    # The known hostile shapes (issue 16 rows 4 and 5), so every campaign checks they stay refused.
+    write("rules", "deep-parentheses", ("(" * 10000 + "age > 1" + ")" * 10000).encode())
+    write("rules", "long-or-chain", (" or ".join(f"age > {i}" for i in range(1500))).encode())
+    write("rules", "huge-duration", b"last_visit < as_of + 9223372036854775807d")
+    write("rules", "huge-weeks", b"last_visit > as_of - 9223372036854775807w")
     for index, text in enumerate(sorted(t.replace('\\"', '"') for t in texts if t and not re.search(r"String|throws|\{|column \d", t))):
         write("rules", f"rule-{index:03}", text.encode())
 
@@ -89,6 +94,9 @@ def project_file():
     for index, block in enumerate(re.findall(r"```yaml\n(.*?)```", mapping, re.S)):
         write("project-file", f"mapping-{index}.yml", block.encode())
     write("project-file", "empty.yml", b"")
+    # The known hostile shapes (issue 16 rows 6 and 7), so every campaign checks they stay refused.
+    write("project-file", "deep-brackets.yml", b"segments: " + b"[" * 10000 + b"\n")
+    write("project-file", "huge-window.yml", b"features:\n  frequency: {windows: [9223372036854775807]}\nlabels: {churn_horizon_days: 1e300}\n")
     write("project-file", "outputs.yml", b"outputs: {store: s.sqlite, lists: out/lists, models: m}\n")
 
 
