@@ -23,78 +23,98 @@ struct RuleBinder {
         RuleError(rule: rule, location: location, message: message)
     }
 
+    /// Binds `expression`. Each construct is bound in a function of its own so that this one, which every
+    /// level of the expression passes through, keeps a small frame even in a debug build.
     func bind(_ expression: RuleExpression) throws(RuleError) -> Bound {
+        switch expression {
+        case .number, .duration, .date, .text, .flag, .asOf: return bindLiteral(expression)
+        case let .field(name, location): return try bindField(name, location)
+        case let .list(items, location): return try bindList(items, location)
+        case let .sum(first, terms, _): return try bindSum(first, terms)
+        case let .comparison(op, lhs, rhs, location): return try bindComparison(op, lhs, rhs, location)
+        case let .membership(element, list, negated, location): return try bindMembership(element, list, negated, location)
+        case let .between(value, low, high, location): return try bindBetween(value, low, high, location)
+        case let .contains(list, element, location): return try bindContains(list, element, location)
+        case let .missing(value, negated, _): return try bindMissing(value, negated)
+        case let .not(operand, location): return try bindNot(operand, location)
+        case let .and(operands, _): return try bindLogic(operands, isAnd: true)
+        case let .or(operands, _): return try bindLogic(operands, isAnd: false)
+        }
+    }
+
+    private func bindLiteral(_ expression: RuleExpression) -> Bound {
         switch expression {
         case let .number(value, _): return Bound(type: .number) { _ in .number(value) }
         case let .duration(value, _): return Bound(type: .duration) { _ in .duration(value) }
         case let .date(days, _): return Bound(type: .date) { _ in .date(days) }
         case let .text(value, _): return Bound(type: .text) { _ in .text(value) }
         case let .flag(value, _): return Bound(type: .flag) { _ in .flag(value) }
-        case .asOf:
+        default:
             let day = frame.asOfDay
             return Bound(type: .date) { _ in .date(day) }
-        case let .field(name, location):
-            return try bindField(name, location)
-        case let .list(items, location):
-            return try bindList(items, location)
-        case let .sum(first, terms, _):
-            return try bindSum(first, terms)
-        case let .comparison(op, lhs, rhs, location):
-            return try bindComparison(op, lhs, rhs, location)
-        case let .membership(element, list, negated, location):
-            let (elementType, elementValue) = try unpack(bind(element))
-            let (listType, listValue) = try unpack(bind(list))
-            if case let .list(itemType) = listType, itemType != elementType {
-                throw fail(location, "'in' compares \(elementType.words) with a list of \(itemType.words)")
-            }
-            return Bound(type: .flag) { i in
-                guard let e = elementValue(i), case let .list(items)? = listValue(i) else { return nil }
-                return .flag(items.contains(e) != negated)
-            }
-        case let .between(value, low, high, location):
-            let (type, v) = try unpack(bind(value))
-            let (lowType, lo) = try unpack(bind(low))
-            let (highType, hi) = try unpack(bind(high))
-            guard type == .number || type == .date, lowType == type, highType == type else {
-                throw fail(location, "'between' needs three numbers or three dates, found \(type.words), \(lowType.words) and \(highType.words)")
-            }
-            // Bounds that read no field are the same for everyone (`as_of - 1y`): out of order, nobody matches.
-            if low.fieldNames.isEmpty, high.fieldNames.isEmpty, let a = lo(0), let b = hi(0), Self.order(a, b) > 0 {
-                let literals = [low, high].allSatisfy { if case .number = $0 { true } else if case .date = $0 { true } else { false } }
-                let values = " (\(Self.words(a)) is \(type == .date ? "after" : "above") \(Self.words(b)))"
-                throw fail(low.location, Self.reversedBounds(low, high, rule: rule, after: type == .date) + (literals ? "" : values))
-            }
-            return Bound(type: .flag) { i in
-                guard let x = v(i), let a = lo(i), let b = hi(i) else { return nil }
-                return .flag(Self.order(a, x) <= 0 && Self.order(x, b) <= 0)
-            }
-        case let .contains(list, element, location):
-            let (listType, listValue) = try unpack(bind(list))
-            let (elementType, elementValue) = try unpack(bind(element))
-            guard case let .list(itemType) = listType else {
-                throw fail(list.location, "'contains' needs a list on its left (services, conditions, interests), found \(listType.words)")
-            }
-            guard itemType == elementType else {
-                throw fail(location, "a list of \(itemType.words) cannot contain \(elementType.words)")
-            }
-            return Bound(type: .flag) { i in
-                guard case let .list(items)? = listValue(i), let e = elementValue(i) else { return nil }
-                return .flag(items.contains(e))
-            }
-        case let .missing(value, negated, _):
-            let v = try bind(value).evaluate
-            return Bound(type: .flag) { i in .flag((v(i) == nil) != negated) }
-        case let .not(operand, location):
-            let (type, v) = try unpack(bind(operand))
-            guard type == .flag else { throw fail(location, "'not' needs a yes/no test, found \(type.words)") }
-            return Bound(type: .flag) { i in
-                guard case let .flag(b)? = v(i) else { return nil }
-                return .flag(!b)
-            }
-        case let .and(operands, _):
-            return try bindLogic(operands, isAnd: true)
-        case let .or(operands, _):
-            return try bindLogic(operands, isAnd: false)
+        }
+    }
+
+    private func bindMembership(_ element: RuleExpression, _ list: RuleExpression, _ negated: Bool,
+                                _ location: RuleSourceLocation) throws(RuleError) -> Bound {
+        let (elementType, elementValue) = try unpack(bind(element))
+        let (listType, listValue) = try unpack(bind(list))
+        if case let .list(itemType) = listType, itemType != elementType {
+            throw fail(location, "'in' compares \(elementType.words) with a list of \(itemType.words)")
+        }
+        return Bound(type: .flag) { i in
+            guard let e = elementValue(i), case let .list(items)? = listValue(i) else { return nil }
+            return .flag(items.contains(e) != negated)
+        }
+    }
+
+    private func bindBetween(_ value: RuleExpression, _ low: RuleExpression, _ high: RuleExpression,
+                             _ location: RuleSourceLocation) throws(RuleError) -> Bound {
+        let (type, v) = try unpack(bind(value))
+        let (lowType, lo) = try unpack(bind(low))
+        let (highType, hi) = try unpack(bind(high))
+        guard type == .number || type == .date, lowType == type, highType == type else {
+            throw fail(location, "'between' needs three numbers or three dates, found \(type.words), \(lowType.words) and \(highType.words)")
+        }
+        // Bounds that read no field are the same for everyone (`as_of - 1y`): out of order, nobody matches.
+        if low.fieldNames.isEmpty, high.fieldNames.isEmpty, let a = lo(0), let b = hi(0), Self.order(a, b) > 0 {
+            let literals = [low, high].allSatisfy { if case .number = $0 { true } else if case .date = $0 { true } else { false } }
+            let values = " (\(Self.words(a)) is \(type == .date ? "after" : "above") \(Self.words(b)))"
+            throw fail(low.location, Self.reversedBounds(low, high, rule: rule, after: type == .date) + (literals ? "" : values))
+        }
+        return Bound(type: .flag) { i in
+            guard let x = v(i), let a = lo(i), let b = hi(i) else { return nil }
+            return .flag(Self.order(a, x) <= 0 && Self.order(x, b) <= 0)
+        }
+    }
+
+    private func bindContains(_ list: RuleExpression, _ element: RuleExpression,
+                              _ location: RuleSourceLocation) throws(RuleError) -> Bound {
+        let (listType, listValue) = try unpack(bind(list))
+        let (elementType, elementValue) = try unpack(bind(element))
+        guard case let .list(itemType) = listType else {
+            throw fail(list.location, "'contains' needs a list on its left (services, conditions, interests), found \(listType.words)")
+        }
+        guard itemType == elementType else {
+            throw fail(location, "a list of \(itemType.words) cannot contain \(elementType.words)")
+        }
+        return Bound(type: .flag) { i in
+            guard case let .list(items)? = listValue(i), let e = elementValue(i) else { return nil }
+            return .flag(items.contains(e))
+        }
+    }
+
+    private func bindMissing(_ value: RuleExpression, _ negated: Bool) throws(RuleError) -> Bound {
+        let v = try bind(value).evaluate
+        return Bound(type: .flag) { i in .flag((v(i) == nil) != negated) }
+    }
+
+    private func bindNot(_ operand: RuleExpression, _ location: RuleSourceLocation) throws(RuleError) -> Bound {
+        let (type, v) = try unpack(bind(operand))
+        guard type == .flag else { throw fail(location, "'not' needs a yes/no test, found \(type.words)") }
+        return Bound(type: .flag) { i in
+            guard case let .flag(b)? = v(i) else { return nil }
+            return .flag(!b)
         }
     }
 

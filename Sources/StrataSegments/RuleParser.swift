@@ -104,52 +104,73 @@ struct RuleParser {
     private mutating func parseNot() throws(RuleError) -> RuleExpression {
         let start = current
         guard case .keyword(.not) = start.kind else { return try parseTest() }
-        _ = try advance()
         try enterLevel(at: start)
+        _ = try advance()
         let operand = try parseNot()
         depth -= 1
         return .not(operand, span(start.location, operand.location))
     }
 
+    // The functions on the recursive path (parseOr ... parseAtom) keep their frames small: each construct
+    // and each error message is built in a function of its own, so that the nesting limit bounds the stack
+    // used even in a debug build, where every local of a function has its own slot.
+
     private mutating func parseTest() throws(RuleError) -> RuleExpression {
         let lhs = try parseSum()
-        let start = lhs.location
-        if case let .symbol(symbol) = current.kind, let op = ComparisonOperator(rawValue: symbol == "==" ? "=" : symbol) {
-            _ = try advance()
-            let rhs = try parseSum()
-            return .comparison(op, lhs, rhs, span(start, rhs.location))
-        }
-        if case .keyword(.not) = current.kind, case .keyword(.in) = try peek().kind {
+        switch current.kind {
+        case let .symbol(symbol) where ComparisonOperator(rawValue: symbol == "==" ? "=" : symbol) != nil:
+            return try parseComparison(lhs, symbol)
+        case .keyword(.not):
+            guard case .keyword(.in) = try peek().kind else { return lhs }
             _ = try advance(); _ = try advance()
-            let list = try parseList()
-            return .membership(lhs, list, negated: true, span(start, list.location))
-        }
-        if try take(.in) {
-            let list = try parseList()
-            return .membership(lhs, list, negated: false, span(start, list.location))
-        }
-        if try take(.between) {
-            let low = try parseSum()
-            guard try take(.and) else {
-                throw error(at: current.location, "expected 'and' in 'between … and …', found \(describe(current))")
-            }
-            let high = try parseSum()
-            try checkLiteralBounds(low, high)
-            return .between(lhs, low, high, span(start, high.location))
-        }
-        if try take(.contains) {
+            return try parseMembership(lhs, negated: true)
+        case .keyword(.in):
+            _ = try advance()
+            return try parseMembership(lhs, negated: false)
+        case .keyword(.between):
+            _ = try advance()
+            return try parseBetween(lhs)
+        case .keyword(.contains):
+            _ = try advance()
             let element = try parseSum()
-            return .contains(lhs, element, span(start, element.location))
+            return .contains(lhs, element, span(lhs.location, element.location))
+        case .keyword(.is):
+            _ = try advance()
+            return try parseMissing(lhs)
+        default:
+            return lhs
         }
-        if try take(.is) {
-            let negated = try take(.not)
-            let end = current.location
-            guard try take(.missing) else {
-                throw error(at: current.location, "expected 'missing' after 'is\(negated ? " not" : "")', found \(describe(current))")
-            }
-            return .missing(lhs, negated: negated, span(start, end))
-        }
-        return lhs
+    }
+
+    private mutating func parseComparison(_ lhs: RuleExpression, _ symbol: String) throws(RuleError) -> RuleExpression {
+        _ = try advance()
+        let rhs = try parseSum()
+        return .comparison(ComparisonOperator(rawValue: symbol == "==" ? "=" : symbol)!, lhs, rhs, span(lhs.location, rhs.location))
+    }
+
+    private mutating func parseMembership(_ lhs: RuleExpression, negated: Bool) throws(RuleError) -> RuleExpression {
+        let list = try parseList()
+        return .membership(lhs, list, negated: negated, span(lhs.location, list.location))
+    }
+
+    private mutating func parseBetween(_ lhs: RuleExpression) throws(RuleError) -> RuleExpression {
+        let low = try parseSum()
+        guard try take(.and) else { throw expected("'and' in 'between … and …'") }
+        let high = try parseSum()
+        try checkLiteralBounds(low, high)
+        return .between(lhs, low, high, span(lhs.location, high.location))
+    }
+
+    private mutating func parseMissing(_ lhs: RuleExpression) throws(RuleError) -> RuleExpression {
+        let negated = try take(.not)
+        let end = current.location
+        guard try take(.missing) else { throw expected("'missing' after 'is\(negated ? " not" : "")'") }
+        return .missing(lhs, negated: negated, span(lhs.location, end))
+    }
+
+    /// "expected \(what), found <the current token>", at the current token.
+    private func expected(_ what: String) -> RuleError {
+        error(at: current.location, "expected \(what), found \(describe(current))")
     }
 
     /// `age between 60 and 10` selects nobody: bounds written as numbers or dates must be in order. Bounds
@@ -178,51 +199,65 @@ struct RuleParser {
 
     private mutating func parseList() throws(RuleError) -> RuleExpression {
         let open = current
-        guard try take(symbol: "[") else {
-            throw error(at: current.location, "expected a list such as [\"a\", \"b\"] after 'in', found \(describe(current))")
-        }
+        guard case .symbol("[") = open.kind else { throw expected("a list such as [\"a\", \"b\"] after 'in'") }
         try enterLevel(at: open)
-        defer { depth -= 1 }
+        _ = try advance()
         var items: [RuleExpression] = []
         if try !take(symbol: "]") {
             repeat { items.append(try parseSum()) } while try take(symbol: ",")
             let close = current.location
             try expect(symbol: "]", closing: open.location)
+            depth -= 1
             return .list(items, span(open.location, close))
         }
+        depth -= 1
         return .list(items, open.location)
     }
 
     private mutating func parseAtom() throws(RuleError) -> RuleExpression {
-        let token = current
-        switch token.kind {
-        case let .number(value): _ = try advance(); return .number(value, token.location)
-        case let .duration(amount, unit): _ = try advance(); return .duration(RuleDuration(amount: amount, unit: unit), token.location)
-        case let .date(days): _ = try advance(); return .date(days: days, token.location)
-        case let .string(value): _ = try advance(); return .text(value, token.location)
-        case let .identifier(name): _ = try advance(); return .field(name, token.location)
-        case .keyword(.true): _ = try advance(); return .flag(true, token.location)
-        case .keyword(.false): _ = try advance(); return .flag(false, token.location)
-        case .keyword(.asOf): _ = try advance(); return .asOf(token.location)
-        case .symbol("("):
-            _ = try advance()
-            try enterLevel(at: token)
-            let inner = try parseOr()
-            try expect(symbol: ")", closing: token.location)
-            depth -= 1
-            return inner
-        case .symbol("["):
-            return try parseList()
-        case .symbol("-"):
-            _ = try advance()
-            if case let .number(value) = current.kind {
-                let location = span(token.location, try advance().location)
-                return .number(-value, location)
-            }
-            throw error(at: token.location, "'-' must be followed by a number here")
-        default:
-            throw error(at: token.location, "expected a value (a field, number, text, date or duration), found \(describe(token))")
+        switch current.kind {
+        case .symbol("("): return try parseParenthesized()
+        case .symbol("["): return try parseList()
+        default: return try parseValue()
         }
+    }
+
+    private mutating func parseParenthesized() throws(RuleError) -> RuleExpression {
+        let open = current
+        try enterLevel(at: open)
+        _ = try advance()
+        let inner = try parseOr()
+        try expect(symbol: ")", closing: open.location)
+        depth -= 1
+        return inner
+    }
+
+    /// A value that holds no other expression: a literal, a field, `as_of`, or a negative number.
+    private mutating func parseValue() throws(RuleError) -> RuleExpression {
+        let token = current
+        let value: RuleExpression
+        switch token.kind {
+        case let .number(number): value = .number(number, token.location)
+        case let .duration(amount, unit): value = .duration(RuleDuration(amount: amount, unit: unit), token.location)
+        case let .date(days): value = .date(days: days, token.location)
+        case let .string(text): value = .text(text, token.location)
+        case let .identifier(name): value = .field(name, token.location)
+        case .keyword(.true): value = .flag(true, token.location)
+        case .keyword(.false): value = .flag(false, token.location)
+        case .keyword(.asOf): value = .asOf(token.location)
+        case .symbol("-"): return try parseNegativeNumber()
+        default: throw error(at: token.location, "expected a value (a field, number, text, date or duration), found \(describe(token))")
+        }
+        _ = try advance()
+        return value
+    }
+
+    private mutating func parseNegativeNumber() throws(RuleError) -> RuleExpression {
+        let minus = try advance()
+        guard case let .number(value) = current.kind else {
+            throw error(at: minus.location, "'-' must be followed by a number here")
+        }
+        return .number(-value, span(minus.location, try advance().location))
     }
 
     private func span(_ start: RuleSourceLocation, _ end: RuleSourceLocation) -> RuleSourceLocation {

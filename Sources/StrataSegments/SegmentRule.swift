@@ -26,8 +26,10 @@ public struct SegmentRule: Sendable, Equatable {
     /// The most tokens (names, values, operators and punctuation) a rule may have.
     public static let maximumTokens = 4_000
     /// The most levels of `(`, `[` and `not` a rule may nest. It bounds how deep parsing, binding and
-    /// evaluation recurse; chains of `and`, `or`, `+` and `-` do not nest.
-    public static let maximumNesting = 32
+    /// evaluation recurse (chains of `and`, `or`, `+` and `-` do not nest): at this depth they need less
+    /// than 256 KiB of stack even in a debug build, half of the 512 KiB a secondary thread gets on macOS.
+    /// Hand-written rules rarely nest more than five levels.
+    public static let maximumNesting = 16
 
     /// Checks the rule against the fields of `frame` (names and types) and prepares it for evaluation.
     /// - Throws: ``RuleError`` for an unknown field (suggesting the nearest name) or a type mismatch.

@@ -155,7 +155,7 @@ struct RefreshHardeningTests {
         let patients = (0..<1500).map { String(format: "P%04d,Name%04d,1980-01-01,female,,2020-01-01T00:00:00Z,patient%04d@example.com,+1555%07d,email,web", $0, $0, $0, $0) }
         let consents = (0..<1500).map { String(format: "P%04d,email,marketing,opt_in,2021-01-01T00:00:00Z", $0) }
         let project = try HardeningProject(patients: patients, appointments: [], consents: consents,
-                                           outputs: "outputs:\n  lists: \(mount.directory.path)\n")
+                                           outputs: "outputs:\n  lists: \(mount.directory.path)\n  allow_outside_project: true\n")
         defer { project.remove() }
         #expect(throws: MatrixFileError.self) { try Refresh.run(try project.open(), user: "test") }
         #expect(try SegmentStore(path: project.store.path).runs().isEmpty)

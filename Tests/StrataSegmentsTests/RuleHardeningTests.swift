@@ -54,10 +54,15 @@ struct RuleHardeningTests {
         let deepest = String(repeating: "(", count: limit) + "f" + String(repeating: ")", count: limit)
         #expect(try members(deepest) == [0])
         // Every kind of level at once: `not`, `(` and the list of `in`.
+        #expect((limit / 2 - 1) % 2 == 1)
         let mixed = String(repeating: "not (", count: limit / 2 - 1) + "age in [45, 8]" + String(repeating: ")", count: limit / 2 - 1)
-        // 15 `not`s: the negation of `age in [45, 8]`, unknown for patient 3, who has no age.
+        // An odd number of `not`s: the negation of `age in [45, 8]`, unknown for patient 3, who has no age.
         #expect(try members(mixed) == [2])
         #expect(ruleError("(" + deepest + ")")?.location.column == limit + 1)
+        // Problems are reported in reading order: the level too many comes before the bad character after it.
+        for opener in ["(", "[", "not "] {
+            #expect(ruleError(String(repeating: opener, count: limit + 1) + ";")?.location.column == limit * opener.count + 1)
+        }
     }
 
     @Test(arguments: ["or", "and"])
@@ -109,20 +114,34 @@ struct RuleHardeningTests {
         #expect(try members(list) == [0])
     }
 
-    /// A deep rule at the nesting limit, evaluated on a thread with a small stack (512 KiB, what secondary
-    /// threads get on macOS, in a debug build): nothing the limits allow recurses deeply.
-    @Test func theDeepestAllowedRuleFitsASmallStack() throws {
+    /// Rules at the nesting limit, on a thread with a small stack (512 KiB, what secondary threads get on
+    /// macOS) in a debug build, whose frames are the largest: nothing the limits allow recurses deeply
+    /// enough to overflow it (they need less than 256 KiB). The second and third rules take the heaviest
+    /// paths (every level inside a `between` bound or a list); they are rejected as type errors once
+    /// bound, after the binder has gone all the way down.
+    @Test func theDeepestAllowedRulesFitASmallStack() throws {
         let limit = SegmentRule.maximumNesting
-        var rule = "f"
+        var valid = "f", throughBetween = "1"
         for level in 0..<limit {
-            rule = level.isMultiple(of: 2) ? "(\(rule) or age between 1 and 2 + 3)" : "not \(rule)"
+            valid = level.isMultiple(of: 2) ? "(\(valid) or age between 1 and 2 + 3)" : "not \(valid)"
+            throughBetween = "(age between \(throughBetween) and 2)"
         }
-        let deepest = rule
-        let outcome = try runOnSmallStack {
-            let frame = frame()
-            return try SegmentRule(deepest).bind(to: frame).members(of: frame)
+        let throughLists = "age in " + String(repeating: "[", count: limit) + "1" + String(repeating: "]", count: limit)
+        let rules = [valid, throughBetween, throughLists]
+        let outcomes = runOnSmallStack {
+            rules.map { rule -> String in
+                let frame = frame()
+                do throws(RuleError) {
+                    return try SegmentRule(rule).bind(to: frame).members(of: frame).description
+                } catch {
+                    return error.message
+                }
+            }
         }
-        #expect(outcome == [0])
+        #expect(outcomes.count == 3)
+        #expect(outcomes[0] == "[0]")
+        #expect(outcomes[1] == "'between' needs three numbers or three dates, found a number, a yes/no value and a number")
+        #expect(outcomes[2].hasPrefix("'in' compares a number with a list of a list of a list of"))
     }
 
     // MARK: Literal ranges (issue 16, row 5): an out-of-range literal is a parse error, never a trap.
@@ -170,6 +189,9 @@ struct RuleHardeningTests {
             #expect(try SegmentRule(rule).bind(to: frame).members(of: frame) == rows, "\(rule)")
         }
         #expect(try SegmentRule("d = as_of + 1y - 12m").bind(to: frame).members(of: frame) == [2])
+        // Reasons print such a date as a day number rather than trapping on the way to a calendar date.
+        #expect(frame.describe(row: 0, fields: ["d"]) == "d=day 9223372036854775807")
+        #expect(frame.describe(row: 2, fields: ["d"]) == "d=1970-01-01")
     }
 
     @Test func numbersBeyondDoubleAreRejected() throws {
@@ -265,17 +287,17 @@ struct RuleHardeningTests {
     }
 }
 
-/// Runs `body` on a thread whose stack is 512 KiB and returns what it returned or threw.
-private func runOnSmallStack(_ body: @escaping @Sendable () throws -> [Int]) throws -> [Int] {
-    final class Box: @unchecked Sendable { var result: Result<[Int], any Error>? }
+/// Runs `body` on a thread whose stack is 512 KiB and returns what it returned.
+private func runOnSmallStack(_ body: @escaping @Sendable () -> [String]) -> [String] {
+    final class Box: @unchecked Sendable { var result: [String] = [] }
     let box = Box()
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
-        box.result = Result(catching: body)
+        box.result = body()
         done.signal()
     }
     thread.stackSize = 512 * 1024
     thread.start()
     done.wait()
-    return try box.result!.get()
+    return box.result
 }
