@@ -131,11 +131,14 @@ public enum ByteParsing {
         return value
     }
 
-    /// A decimal number `[-+]digits[.digits]` (also `.5`, `5.`), optionally with an exponent (`1e3`).
+    /// A decimal number `[-+]digits[.digits]` (also `.5`, `5.`): plain digits, as the canonical format
+    /// writes amounts. An exponent (`1e+5`, `1.2E+05`) is rejected: it is how a spreadsheet shows a number
+    /// it has rounded, so the value may not be the one the clinic recorded.
     ///
     /// When the significant digits fit in 2^53 and at most 22 decimals follow the point, the result is
     /// `mantissa / 10^decimals`: both exact, one correctly rounded division, so the result is the double
-    /// nearest the text (what `Double(String)` and polars return). Longer texts go through `Double(String)`.
+    /// nearest the text (what `Double(String)` and polars return). Longer texts, checked to be of the same
+    /// form first, go through `Double(String)`: the accepted texts do not depend on the path.
     @inlinable
     public static func decimal(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Double? {
         guard start < end else { return nil }
@@ -151,24 +154,34 @@ public enum ByteParsing {
         while position < end {
             let byte = bytes[position]
             if let d = digit(byte) {
-                if digitCount < 19 { mantissa = mantissa * 10 + UInt64(d) } else { return slowDecimal(bytes, start, end) }
+                // Past 19 digits the mantissa could overflow: keep checking the form, Double(String) converts.
+                if digitCount < 19 { mantissa = mantissa &* 10 &+ UInt64(d) }
                 digitCount += 1
                 if seenPoint { decimals += 1 }
             } else if byte == UInt8(ascii: ".") && !seenPoint {
                 seenPoint = true
-            } else if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-                return digitCount > 0 ? slowDecimal(bytes, start, end) : nil
             } else {
                 return nil
             }
             position += 1
         }
         guard digitCount > 0 else { return nil }
-        guard mantissa < (1 << 53), decimals <= 22 else { return slowDecimal(bytes, start, end) }
+        guard digitCount <= 19, mantissa < (1 << 53), decimals <= 22 else { return slowDecimal(bytes, start, end) }
         let magnitude = decimals == 0 ? Double(mantissa) : Double(mantissa) / powersOfTen[decimals]
         return negative ? -magnitude : magnitude
     }
 
+    /// What ``decimal(_:_:_:)`` accepts, for the message about `bytes[start..<end]`, which it rejected:
+    /// a text with an exponent is told why.
+    public static func decimalExpectation(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> String {
+        var hasExponent = false
+        for index in start..<end where bytes[index] | 0x20 == UInt8(ascii: "e") { hasExponent = true }
+        return hasExponent
+            ? "a decimal number like 120.50 without an exponent (spreadsheets write 1.2E+05 for numbers they have rounded)"
+            : "a decimal number like 120.50"
+    }
+
+    /// `Double(String)` of a text already checked to be `[-+]digits[.digits]`.
     @usableFromInline
     static func slowDecimal(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Double? {
         var text = ""

@@ -53,10 +53,40 @@ public final class CSVReader {
         guard let first = try nextBatch(), first.count > 0 else {
             throw IngestError(.emptyFile, file: self.file, line: 1, expected: "a header row naming the columns")
         }
+        // A file with lone CR line ends is one record here: say so rather than report a header of odd names.
+        if let carriageReturn = first.loneCarriageReturn(record: 0) {
+            throw first.loneCarriageReturnError(record: 0, at: carriageReturn)
+        }
         var splitter = CSVFieldSplitter(capacity: 64)
-        let count = try splitter.split(first, record: 0)
+        var count = try splitter.split(first, record: 0)
+        if count > 64 {
+            // A wide export (100+ columns): split again with room for every name.
+            splitter = CSVFieldSplitter(capacity: count)
+            count = try splitter.split(first, record: 0)
+        }
         header = (0..<count).map { splitter.text(first, field: $0) }
+        if first.count == 1 { unterminatedFinalRecord = nil }  // the header itself: no value to doubt
         pending = first.dropping(records: 1)
+    }
+
+    /// Where the file's last record is when the file ends without a line end after it.
+    private var unterminatedFinalRecord: (start: Int, end: Int, line: Int)?
+
+    /// A warning when the file ends without a line end after its last record and that record has as many
+    /// fields as the header: it may still have been cut inside its last value (`12.5` cut to `1`), which no
+    /// check can tell from a whole value. Nil when the file ends with a line end, when the last value is
+    /// quoted (its closing quote shows it is whole), and when the record is short of fields (an error of
+    /// the record, ``IngestError/Kind/truncatedRecord``). Call after reading every batch.
+    public func finalLineEndWarning() -> IngestWarning? {
+        guard let record = unterminatedFinalRecord, !header.isEmpty else { return nil }
+        let batch = CSVBatch(file: file, bytes: data, contentStart: contentStart, recordStarts: [record.start],
+                             recordEnds: [record.end], recordLines: [record.line], endsWithoutLineEnd: true)
+        var splitter = CSVFieldSplitter(capacity: header.count)
+        guard let count = try? splitter.split(batch, record: 0), count == header.count,
+              !splitter.quoted[count - 1] else { return nil }
+        let (line, column) = batch.place(record: 0, position: splitter.starts[count - 1])
+        return IngestWarning(.noFinalLineEnd, file: file, line: line, column: column,
+                             found: splitter.text(batch, field: count - 1))
     }
 
     /// The batch left over after reading the header.
@@ -172,15 +202,21 @@ public final class CSVReader {
     /// otherwise the next window starts with it.
     private func finish(_ cuts: RecordCuts, _ window: Range<Int>) -> CSVBatch {
         var cuts = cuts
+        var endsWithoutLineEnd = false
         if window.upperBound == data.count {
+            let recordsBefore = cuts.starts.count
             cuts.endRecord(at: data.count, in: data.span, nextLine: cuts.recordLine)
             position = data.count
+            if cuts.starts.count > recordsBefore {
+                endsWithoutLineEnd = true
+                unterminatedFinalRecord = (cuts.starts[recordsBefore], cuts.ends[recordsBefore], cuts.lines[recordsBefore])
+            }
         } else {
             position = cuts.recordStart
         }
         line = cuts.recordLine
         return CSVBatch(file: file, bytes: data, contentStart: contentStart, recordStarts: cuts.starts,
-                        recordEnds: cuts.ends, recordLines: cuts.lines)
+                        recordEnds: cuts.ends, recordLines: cuts.lines, endsWithoutLineEnd: endsWithoutLineEnd)
     }
 
     /// Finds the records of `window` that end outside quotes, in one sequential pass.
@@ -268,12 +304,15 @@ public struct CSVBatch: Sendable {
     public let recordEnds: [Int]
     /// The physical line (1-based) on which record `i` starts.
     public let recordLines: [Int]
+    /// Whether the last record is the file's last and no line end follows it (it may have been cut short).
+    public let endsWithoutLineEnd: Bool
 
     public var count: Int { recordStarts.count }
 
     func dropping(records dropped: Int) -> CSVBatch {
         CSVBatch(file: file, bytes: bytes, contentStart: contentStart, recordStarts: Array(recordStarts.dropFirst(dropped)),
-                 recordEnds: Array(recordEnds.dropFirst(dropped)), recordLines: Array(recordLines.dropFirst(dropped)))
+                 recordEnds: Array(recordEnds.dropFirst(dropped)), recordLines: Array(recordLines.dropFirst(dropped)),
+                 endsWithoutLineEnd: endsWithoutLineEnd && count > dropped)
     }
 
     /// The 1-based character column of byte `position` on its line (the text starting at `lowerBound`).
@@ -310,10 +349,39 @@ public struct CSVBatch: Sendable {
         return IngestError(kind, file: file, line: line, column: column, found: found, expected: expected)
     }
 
+    /// The error of a record with `found` fields where the header has `expected`: a lone CR inside it (two
+    /// lines read as one), a file cut short inside its last record, or just a wrong field count.
     func fieldCountError(record: Int, found: Int, expected: Int) -> IngestError {
-        IngestError(.wrongFieldCount, file: file, line: recordLines[record], column: 1,
-                    found: "\(found) fields: " + Self.excerpt(bytes, from: recordStarts[record]),
-                    expected: "\(expected) fields, as in the header")
+        if let carriageReturn = loneCarriageReturn(record: record) {
+            return loneCarriageReturnError(record: record, at: carriageReturn)
+        }
+        if found < expected && endsWithoutLineEnd && record == count - 1 {
+            let (line, column) = place(record: record, position: recordEnds[record])
+            return IngestError(.truncatedRecord, file: file, line: line, column: column,
+                               found: "\(found) fields: " + Self.excerpt(bytes, from: recordStarts[record]),
+                               expected: "\(expected) fields, as in the header, and a line end after the last record (the file looks cut short)")
+        }
+        return IngestError(.wrongFieldCount, file: file, line: recordLines[record], column: 1,
+                           found: "\(found) fields: " + Self.excerpt(bytes, from: recordStarts[record]),
+                           expected: "\(expected) fields, as in the header")
+    }
+
+    /// The first carriage return inside record `record` (a CR right before a line feed is not part of the
+    /// record), if any. Only for error paths: it reads the whole record.
+    func loneCarriageReturn(record: Int) -> Int? {
+        let span = bytes.span
+        for index in recordStarts[record]..<recordEnds[record] where span[index] == UInt8(ascii: "\r") { return index }
+        return nil
+    }
+
+    func loneCarriageReturnError(record: Int, at position: Int) -> IngestError {
+        var start = position
+        let span = bytes.span
+        while start > recordStarts[record] && position - start < 60 && span[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+        let (line, column) = place(record: record, position: position)
+        return IngestError(.loneCarriageReturn, file: file, line: line, column: column,
+                           found: String(decoding: bytes[start..<position], as: UTF8.self) + "\\r",
+                           expected: "LF or CRLF line ends (lone CR line ends, as old Mac programs wrote, are not read: convert the file to LF)")
     }
 }
 
@@ -336,7 +404,10 @@ public struct CSVFieldSplitter: Sendable {
 
     /// Splits record `record` of `batch`.
     ///
-    /// - Returns: the number of fields; fields beyond the capacity are counted but not stored.
+    /// - Returns: the number of fields; fields beyond the capacity are counted but not stored, so a caller
+    ///   reads fields only after checking the count against the capacity (a wrong count is the record's
+    ///   error; the header is split again with room for all its fields). Never growing keeps the hot loop
+    ///   free of reallocation.
     /// - Throws: `.strayQuote` for a quote inside an unquoted field or text after a closing quote.
     public mutating func split(_ batch: CSVBatch, record: Int) throws(IngestError) -> Int {
         try split(batch, batch.bytes.span, record: record)

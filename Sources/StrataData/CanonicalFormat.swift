@@ -114,3 +114,27 @@ public enum CanonicalValues {
     public static let consentPurpose = ["marketing", "care"]
     public static let consentStatus = ["opt_in", "opt_out"]
 }
+
+/// The dates and times an export may hold: 1900-01-01 through 2199-12-31 (UTC). Anything earlier is a
+/// placeholder (`0000-01-01`, `0001-01-01T00:00:00Z`) or a typo rather than a clinic event or a living
+/// patient's birth; anything later is a sentinel such as `9999-12-31`. Both would silently skew ages,
+/// recency and tenure, so readers reject them with the range in the message.
+public enum CanonicalDateRange {
+    public static let firstYear = 1900
+    public static let lastYear = 2199
+    /// Days since 1970-01-01 of 1900-01-01 and 2199-12-31, as literals: the readers' hot loops compare with
+    /// constants, not with a lazily initialized global (a test checks them against ``CivilDate``).
+    public static let firstDay: Int32 = -25_567
+    public static let lastDay: Int32 = 84_005
+    /// Seconds since the epoch of 1900-01-01T00:00:00Z and 2199-12-31T23:59:59Z.
+    public static let firstSecond: Int64 = -2_208_988_800
+    public static let lastSecond: Int64 = 7_258_118_399
+
+    @inlinable @inline(__always)
+    public static func contains(day: Int32) -> Bool { day >= firstDay && day <= lastDay }
+
+    @inlinable @inline(__always)
+    public static func contains(timestamp seconds: Int64) -> Bool { seconds >= firstSecond && seconds <= lastSecond }
+    static let dateExpectation = "a date from \(firstYear)-01-01 to \(lastYear)-12-31"
+    static let timestampExpectation = "a date and time from \(firstYear)-01-01T00:00:00Z to \(lastYear)-12-31T23:59:59Z"
+}

@@ -30,11 +30,13 @@ public enum ExportFormat: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// What reading an export produced: the tables and the rows skipped under `--max-bad-rows`.
+/// What reading an export produced: the tables, the rows skipped under `--max-bad-rows`, and the values
+/// kept with a warning.
 public struct ExportReadResult: Sendable {
     public var export: ClinicExport
     public var format: ExportFormat
     public var badRows: BadRowReport
+    public var warnings = WarningReport()
 }
 
 /// Reads an export folder in any supported format into a ``ClinicExport``.
@@ -45,8 +47,10 @@ public enum ExportReader {
     ///   - format: the layout; detected from the files when nil.
     ///   - mapping: required for `.mapped`.
     ///   - policy: how many bad rows to skip before failing.
-    ///   - tables: the tables to read (patients always); the others are left empty and unchecked. A
-    ///     command that needs only some tables (features do not use consents) reads less.
+    ///   - tables: the tables to keep (patients always). The others are still read and checked, so every
+    ///     command reaches the verdict `strata validate` reaches on the same export (an invalid consents.csv
+    ///     fails `features` too), but their rows are not kept: they come out empty and are not in
+    ///     `presentTables`. A command that needs only some tables (features do not use consents) keeps less.
     ///   - unusedTextColumns: per table, canonical text columns the caller will not look at (features do not
     ///     use providers or campaigns): checked like the others, but not stored; every row reads as empty.
     ///     Ignored for Synthea exports.
@@ -61,39 +65,46 @@ public enum ExportReader {
         case .canonical:
             var sources: [TableSource] = []
             for table in CanonicalTable.allCases {
-                var source = TableSource.canonical(table, in: folder)
-                source.unusedTextColumns = unusedTextColumns[table] ?? []
+                let source = TableSource.canonical(table, in: folder)
                 if FileManager.default.fileExists(atPath: source.url.path) {
-                    if tables.contains(table) || table == .patients { sources.append(source) }
+                    sources.append(source)
                 } else if table.isRequired {
                     throw IngestError(.missingTable, file: folder.path, found: table.fileName,
                                       expected: "the required tables \(CanonicalTable.allCases.filter(\.isRequired).map(\.fileName).joined(separator: ", "))")
                 }
             }
-            return try readTables(sources, policy: policy, format: .canonical)
+            return try readTables(sources, keeping: tables, unusedTextColumns: unusedTextColumns, policy: policy, format: .canonical)
         case .mapped:
             guard let mapping else {
                 throw IngestError(.badMapping, file: "strata.yml", expected: "a `mapping` section describing the export's files (--format mapped)")
             }
-            var sources = try mapping.tableSources(in: folder).filter { tables.contains($0.table) || $0.table == .patients }
-            for index in sources.indices { sources[index].unusedTextColumns = unusedTextColumns[sources[index].table] ?? [] }
-            return try readTables(sources, policy: policy, format: .mapped)
+            return try readTables(mapping.tableSources(in: folder), keeping: tables, unusedTextColumns: unusedTextColumns,
+                                  policy: policy, format: .mapped)
         case .synthea:
             return try SyntheaAdapter.read(folder, policy: policy)
         }
     }
 
-    /// Reads tables given as sources (patients first) and assembles the export.
-    static func readTables(_ sources: [TableSource], policy: IngestPolicy, format: ExportFormat) throws(IngestError) -> ExportReadResult {
+    /// Reads tables given as sources (patients first) and assembles the export from those in `kept`
+    /// (patients always); the others are read and checked batch by batch, and their rows dropped.
+    static func readTables(_ sources: [TableSource], keeping kept: Set<CanonicalTable> = Set(CanonicalTable.allCases),
+                           unusedTextColumns: [CanonicalTable: Set<String>] = [:], policy: IngestPolicy,
+                           format: ExportFormat) throws(IngestError) -> ExportReadResult {
         var reader = TableReader(policy: policy)
-        guard let patientSource = sources.first(where: { $0.table == .patients }) else {
+        guard var patientSource = sources.first(where: { $0.table == .patients }) else {
             throw IngestError(.missingTable, file: "export", found: "", expected: "a patients table")
         }
+        patientSource.unusedTextColumns = unusedTextColumns[.patients] ?? []
         let patientTable = try reader.read(patientSource, patients: nil)
         let ids = PatientIdentifiers(table: patientTable.identifiers)
         var export = ClinicExport(patients: patients(from: patientTable, ids: ids), presentTables: [.patients])
-        for source in sources where source.table != .patients {
+        for var source in sources where source.table != .patients {
+            let isKept = kept.contains(source.table)
+            source.unusedTextColumns = isKept ? unusedTextColumns[source.table] ?? []
+                : Set(source.table.columns.filter { $0.kind == .text }.map(\.name))
+            source.keepsRows = isKept
             let table = try reader.read(source, patients: ids)
+            guard isKept else { continue }
             export.presentTables.insert(source.table)
             switch source.table {
             case .patients: break
@@ -104,7 +115,7 @@ public enum ExportReader {
             case .leads: export.leads = leads(from: table)
             }
         }
-        return ExportReadResult(export: export, format: format, badRows: reader.badRows)
+        return ExportReadResult(export: export, format: format, badRows: reader.badRows, warnings: reader.warnings)
     }
 
     // MARK: Typed tables from read columns (absent optional columns become empty values)

@@ -15,6 +15,7 @@ public struct ExportSummary: Sendable, Equatable {
     /// creation); nil for an export without events.
     public var dateRange: ClosedRange<Int32>?
     public var badRows: BadRowReport
+    public var warnings: WarningReport
 
     public init(_ result: ExportReadResult) {
         let export = result.export
@@ -25,6 +26,7 @@ public struct ExportSummary: Sendable, Equatable {
         }
         patients = export.patients.count
         badRows = result.badRows
+        warnings = result.warnings
         var first = Int32.max, last = Int32.min
         func include(_ day: Int32) {
             guard day != ClinicExport.missingDate else { return }
@@ -51,7 +53,7 @@ public struct ExportSummary: Sendable, Equatable {
         dateRange = first <= last ? first...last : nil
     }
 
-    /// Whether the export was read without skipping anything.
+    /// Whether the export was read without skipping anything. Warnings do not count: their rows are kept.
     public var isClean: Bool { badRows.count == 0 }
 
     /// The printed summary, one fact per line.
@@ -74,6 +76,39 @@ public struct ExportSummary: Sendable, Equatable {
             lines.append("problems: \(badRows.count) bad rows skipped (--max-bad-rows); first \(badRows.examples.count):")
             for example in badRows.examples { lines.append("  \(example)") }
         }
+        lines.append(contentsOf: warnings.lines)
         return lines.joined(separator: "\n")
+    }
+}
+
+extension WarningReport {
+    /// `warnings: ...` and the examples, one per line; nothing when there are none. What `strata validate`
+    /// prints after the problems.
+    public var lines: [String] {
+        guard !isEmpty else { return [] }
+        var lines = ["warnings: " + countPhrases.joined(separator: ", ") + " (kept as read); first:"]
+        for example in examples { lines.append("  \(example)") }
+        return lines
+    }
+
+    /// One message per example, then how many were not shown: what the other commands print to standard
+    /// error (each line after `warning: `).
+    public var messages: [String] {
+        guard !isEmpty else { return [] }
+        var messages = examples.map(\.description)
+        if count > examples.count {
+            messages.append("\(count - examples.count) more not shown (`strata validate` counts them: " + countPhrases.joined(separator: ", ") + ")")
+        }
+        return messages
+    }
+
+    private var countPhrases: [String] {
+        IngestWarning.Kind.allCases.compactMap { kind in
+            guard let count = counts[kind] else { return nil }
+            switch kind {
+            case .negativeAmount: return "\(count) \(count == 1 ? "row" : "rows") with a negative amount"
+            case .noFinalLineEnd: return "\(count) \(count == 1 ? "file" : "files") without a line end after the last record"
+            }
+        }
     }
 }

@@ -16,6 +16,11 @@ public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         case unterminatedQuote = "unterminated quote"
         case strayQuote = "quote inside an unquoted field"
         case wrongFieldCount = "wrong field count"
+        /// The file's last record has no line end and fewer fields than the header: the file was cut short.
+        case truncatedRecord = "file ends inside a record"
+        /// A carriage return not followed by a line feed (old Mac line ends), which this reader does not take
+        /// as a line end.
+        case loneCarriageReturn = "lone carriage return"
         case emptyRequiredField = "empty required field"
         case badDate = "bad date"
         case badTimestamp = "bad timestamp"
@@ -61,6 +66,89 @@ public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         let shown = found.count > 80 ? String(found.prefix(77)) + "..." : found
         let foundPart = found.isEmpty && kind != .emptyRequiredField ? "" : "found \"\(shown)\", "
         return "\(place): \(kind.rawValue): \(foundPart)expected \(expected)"
+    }
+
+    /// Whether the problem concerns the file rather than one row: reading stops whatever `--max-bad-rows`
+    /// allows (a file cut short has lost rows no count of skipped rows would show).
+    public var isFileLevel: Bool { kind == .truncatedRecord }
+}
+
+/// A value or record that was read and kept but is probably not what the clinic meant: a negative amount (a
+/// refund, or a sign typed by mistake), a file whose last record has no line end (it may have been cut
+/// short inside the last value). Warnings do not stop reading and do not make `strata validate` fail;
+/// every command that reads an export prints them.
+public struct IngestWarning: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, CaseIterable {
+        case negativeAmount = "negative amount"
+        case noFinalLineEnd = "no line end after the last record"
+
+        /// What the reader did and why it warns, for messages.
+        var consequence: String {
+            switch self {
+            case .negativeAmount:
+                "kept as read (a refund or correction; amounts charged are expected to be 0 or more)"
+            case .noFinalLineEnd:
+                "kept as read (a file cut short inside its last value looks the same: check that this value is whole)"
+            }
+        }
+    }
+
+    public var kind: Kind
+    public var file: String
+    /// 1-based physical line and character column of the value warned about.
+    public var line: Int
+    public var column: Int
+    /// The value as written.
+    public var found: String
+
+    public init(_ kind: Kind, file: String, line: Int, column: Int, found: String) {
+        self.kind = kind
+        self.file = file
+        self.line = line
+        self.column = column
+        self.found = found
+    }
+
+    public var description: String {
+        let shown = found.count > 80 ? String(found.prefix(77)) + "..." : found
+        return "\(file):\(line):\(column): \(kind.rawValue): found \"\(shown)\", \(kind.consequence)"
+    }
+}
+
+/// The warnings of a read: how many of each kind, and the first few of each kind in file order.
+public struct WarningReport: Sendable, Equatable {
+    /// How many values or records each kind was found for, over all tables.
+    public private(set) var counts: [IngestWarning.Kind: Int] = [:]
+    /// The first warnings of each kind (at most ``exampleLimit`` per kind), in the order they were found.
+    public private(set) var examples: [IngestWarning] = []
+    public static let exampleLimit = 5
+
+    public init() {}
+
+    /// The number of warnings of every kind.
+    public var count: Int { counts.values.reduce(0, +) }
+
+    public var isEmpty: Bool { counts.isEmpty }
+
+    /// Counts `count` warnings of `kind`, of which `examples` are the first (in file order).
+    mutating func record(_ kind: IngestWarning.Kind, count: Int, examples found: [IngestWarning]) {
+        guard count > 0 else { return }
+        counts[kind, default: 0] += count
+        var kept = examples.lazy.filter { $0.kind == kind }.count
+        for warning in found where kept < Self.exampleLimit {
+            examples.append(warning)
+            kept += 1
+        }
+    }
+
+    mutating func record(_ warning: IngestWarning) {
+        record(warning.kind, count: 1, examples: [warning])
+    }
+
+    mutating func merge(_ other: WarningReport) {
+        for kind in IngestWarning.Kind.allCases {
+            record(kind, count: other.counts[kind] ?? 0, examples: other.examples.filter { $0.kind == kind })
+        }
     }
 }
 

@@ -15,6 +15,8 @@ import Foundation
 public enum SyntheaAdapter {
     static func read(_ folder: URL, policy: IngestPolicy) throws(IngestError) -> ExportReadResult {
         var badRows = BadRowReport()
+        var warnings = WarningReport()
+        func warn(_ warning: IngestWarning) { warnings.record(warning) }
         func note(_ error: IngestError) throws(IngestError) {
             if policy.maxBadRows == 0 { throw error }
             badRows.record(error)
@@ -28,9 +30,12 @@ public enum SyntheaAdapter {
         var ids = PatientIdentifiers()
         var birthDates: [Int32] = [], sexes: [Sex] = [], firstNames = TextColumn()
         var postalCodes = ByteStringTable(), postalCodeColumn: [Int32] = []
-        try forEachRow(folder, "patients.csv", columns: ["Id", "BIRTHDATE", "GENDER", "FIRST", "ZIP"], note: note) { row throws(IngestError) in
+        try forEachRow(folder, "patients.csv", columns: ["Id", "BIRTHDATE", "GENDER", "FIRST", "ZIP"], note: note, warn: warn) { row throws(IngestError) in
             guard let birth = CivilDate.parseISODate(row["BIRTHDATE"]) else {
                 throw row.error(.badDate, "BIRTHDATE", expected: "a date like 2024-02-29 (YYYY-MM-DD)")
+            }
+            guard CanonicalDateRange.contains(day: birth) else {
+                throw row.error(.badDate, "BIRTHDATE", expected: CanonicalDateRange.dateExpectation)
             }
             let id = row["Id"]
             guard !id.isEmpty else { throw row.error(.emptyRequiredField, "Id", expected: "a patient id") }
@@ -47,14 +52,17 @@ public enum SyntheaAdapter {
         var appointments = Appointments()
         var services = ByteStringTable(), providers = ByteStringTable()
         var firstEncounter = [Int64](repeating: .max, count: ids.count)
-        try forEachRow(folder, "encounters.csv", columns: ["PATIENT", "START", "ENCOUNTERCLASS", "PROVIDER", "TOTAL_CLAIM_COST"], note: note) { row throws(IngestError) in
+        try forEachRow(folder, "encounters.csv", columns: ["PATIENT", "START", "ENCOUNTERCLASS", "PROVIDER", "TOTAL_CLAIM_COST"], note: note, warn: warn) { row throws(IngestError) in
             let patient = try row.patient("PATIENT", ids)
             let start = try row.timestamp("START")
-            let costText = row["TOTAL_CLAIM_COST"]
-            let cost = costText.isEmpty ? Double.nan : Double(costText)
-            guard let cost, !cost.isInfinite else {
-                throw row.error(.notANumber, "TOTAL_CLAIM_COST", expected: "a decimal number like 120.50")
+            // The canonical reader's parser, so an amount means the same in every format.
+            let costBytes = Array(row["TOTAL_CLAIM_COST"].utf8)
+            let cost = costBytes.isEmpty ? Double.nan : ByteParsing.decimal(costBytes.span, 0, costBytes.count)
+            guard let cost else {
+                throw row.error(.notANumber, "TOTAL_CLAIM_COST",
+                                expected: ByteParsing.decimalExpectation(costBytes.span, 0, costBytes.count))
             }
+            if cost < 0 { warn(row.warning(.negativeAmount, "TOTAL_CLAIM_COST")) }
             appointments.patient.append(patient)
             appointments.scheduledAt.append(start)
             appointments.bookedAt.append(start)
@@ -72,11 +80,14 @@ public enum SyntheaAdapter {
         var codes = ByteStringTable(), descriptions = ByteStringTable()
         for (file, prefix) in [("conditions.csv", ""), ("procedures.csv", ""), ("medications.csv", "rxnorm:")] {
             guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path) else { continue }
-            try forEachRow(folder, file, columns: ["PATIENT", "START", "CODE", "DESCRIPTION"], note: note) { row throws(IngestError) in
+            try forEachRow(folder, file, columns: ["PATIENT", "START", "CODE", "DESCRIPTION"], note: note, warn: warn) { row throws(IngestError) in
                 let patient = try row.patient("PATIENT", ids)
                 let startText = row["START"]
                 let onset = startText.count == 10 ? CivilDate.parseISODate(startText) : try CivilDate.day(ofTimestamp: row.timestamp("START"))
                 guard let onset else { throw row.error(.badDate, "START", expected: "a date like 2024-02-29 (YYYY-MM-DD)") }
+                guard CanonicalDateRange.contains(day: onset) else {
+                    throw row.error(.badDate, "START", expected: CanonicalDateRange.dateExpectation)
+                }
                 guard !row["CODE"].isEmpty else { throw row.error(.emptyRequiredField, "CODE", expected: "a code") }
                 conditions.patient.append(patient)
                 conditions.code.codes.append(codes.insert(prefix + row["CODE"]))
@@ -98,7 +109,7 @@ public enum SyntheaAdapter {
                                 source: CategoryColumn(codes: Array(repeating: -1, count: ids.count)))
         let export = ClinicExport(patients: patients, appointments: appointments, conditions: conditions,
                                   presentTables: [.patients, .appointments, .conditions])
-        return ExportReadResult(export: export, format: .synthea, badRows: badRows)
+        return ExportReadResult(export: export, format: .synthea, badRows: badRows, warnings: warnings)
     }
 
     /// One record of a Synthea file, with its place for messages.
@@ -111,9 +122,16 @@ public enum SyntheaAdapter {
         subscript(name: String) -> String { fields[positions[name]!] }
 
         func error(_ kind: IngestError.Kind, _ name: String, expected: String) -> IngestError {
-            let index = positions[name]!
-            let column = fields.prefix(index).reduce(1) { $0 + $1.count + 1 }
-            return IngestError(kind, file: file, line: line, column: column, found: fields[index], expected: expected)
+            IngestError(kind, file: file, line: line, column: column(of: name), found: self[name], expected: expected)
+        }
+
+        func warning(_ kind: IngestWarning.Kind, _ name: String) -> IngestWarning {
+            IngestWarning(kind, file: file, line: line, column: column(of: name), found: self[name])
+        }
+
+        /// The column of field `name` (exact when no field before it is quoted).
+        private func column(of name: String) -> Int {
+            fields.prefix(positions[name]!).reduce(1) { $0 + $1.count + 1 }
         }
 
         func patient(_ name: String, _ ids: PatientIdentifiers) throws(IngestError) -> Int32 {
@@ -128,12 +146,15 @@ public enum SyntheaAdapter {
             guard let value = ByteParsing.isoTimestamp(bytes.span, 0, bytes.count) else {
                 throw error(.badTimestamp, name, expected: "a date and time like 2024-02-29T14:30:00Z")
             }
+            guard CanonicalDateRange.contains(timestamp: value) else {
+                throw error(.badTimestamp, name, expected: CanonicalDateRange.timestampExpectation)
+            }
             return value
         }
     }
 
     private static func forEachRow(_ folder: URL, _ file: String, columns required: [String],
-                                   note: (IngestError) throws(IngestError) -> Void,
+                                   note: (IngestError) throws(IngestError) -> Void, warn: (IngestWarning) -> Void,
                                    _ body: (Row) throws(IngestError) -> Void) throws(IngestError) {
         let url = folder.appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: url.path) else {
@@ -157,5 +178,6 @@ public enum SyntheaAdapter {
         } catch {
             throw IngestError(.unreadableFile, file: file, expected: "a readable CSV file (\(error))")
         }
+        if let warning = reader.finalLineEndWarning() { warn(warning) }
     }
 }

@@ -40,6 +40,10 @@ public struct TableSource: Sendable {
     /// Canonical text columns (``CanonicalColumnKind/text``) whose values the caller will not use: they are
     /// checked (a required one must not be empty) but not stored, and come out empty in the export.
     public var unusedTextColumns: Set<String>
+    /// Whether the rows are kept. A table the caller does not need is still read and checked (bad rows,
+    /// duplicate ids, unknown patients, warnings), so the verdict on an export does not depend on the
+    /// command; its converted batches are then dropped instead of appended to columns nobody reads.
+    public var keepsRows = true
 
     public init(table: CanonicalTable, url: URL, displayName: String, columns: [ColumnSource],
                 rejectsUnknownColumns: Bool, keepsFirstOfDuplicates: Bool = false, unusedTextColumns: Set<String> = []) {
@@ -73,6 +77,8 @@ struct ReadTable: Sendable {
 struct TableReader {
     let policy: IngestPolicy
     var badRows = BadRowReport()
+    /// Values kept but doubtful (negative amounts, a last record without a line end), over the tables read.
+    var warnings = WarningReport()
     /// Bytes per batch window.
     let chunkSize: Int
     /// Batches with fewer records than this are converted as one range.
@@ -94,7 +100,7 @@ struct TableReader {
     mutating func read(_ source: TableSource, patients: PatientIdentifiers?) throws(IngestError) -> ReadTable {
         let reader = try CSVReader(url: source.url, file: source.displayName, chunkSize: chunkSize)
         let plans = try Self.plan(source, header: reader.header)
-        let table = Mutex(TableAccumulator(source: source, plans: plans, policy: policy, badRows: badRows))
+        let table = Mutex(TableAccumulator(source: source, plans: plans, policy: policy, badRows: badRows, warnings: warnings))
         var reserved = false
         let policy = self.policy
         let expectedFields = reader.header.count
@@ -108,7 +114,7 @@ struct TableReader {
                 throw error
             }
             guard let batch = next else { break }
-            if !reserved, let first = batch.recordStarts.first, let last = batch.recordEnds.last {
+            if !reserved && source.keepsRows, let first = batch.recordStarts.first, let last = batch.recordEnds.last {
                 // Columns sized once from the first batch's bytes per record: no regrowing (copies and fresh
                 // pages) while appending. A generous estimate costs address space only, never touched pages.
                 reserved = true
@@ -139,7 +145,7 @@ struct TableReader {
             pending = tasks.compactMap { $0 }
             if let failure = table.withLock({ $0.failure }) { throw failure }
         }
-        let result = table.withLock { accumulator -> Result<(ReadTable, BadRowReport), IngestError> in
+        let result = table.withLock { accumulator -> Result<(ReadTable, BadRowReport, WarningReport), IngestError> in
             accumulator.append(pending)
             if let failure = accumulator.failure { return .failure(failure) }
             var columns: [String: ColumnBuilder] = [:]
@@ -147,10 +153,13 @@ struct TableReader {
                 columns[plan.source.canonical.name] = builder
             }
             return .success((ReadTable(columns: columns, identifiers: accumulator.identifiers, rowCount: accumulator.rowCount),
-                             accumulator.badRows))
+                             accumulator.badRows, accumulator.warnings))
         }
-        let (read, report) = try result.get()
+        let (read, report, warned) = try result.get()
         badRows = report
+        warnings = warned
+        // A mapping may read one file for two tables: its missing line end is one warning.
+        if let warning = reader.finalLineEndWarning(), !warnings.examples.contains(warning) { warnings.record(warning) }
         return read
     }
 
@@ -243,6 +252,9 @@ struct TableReader {
         var lines: [Int]
         var rowCount: Int
         var errors: [IngestError]
+        /// Rows with a negative amount, and the first few of them (in file order) as warnings.
+        var negativeAmounts = 0
+        var negativeAmountExamples: [IngestWarning] = []
 
         mutating func keep(_ keep: [Bool]) {
             for index in builders.indices { builders[index] = builders[index].filtered(keeping: keep) }
@@ -329,7 +341,44 @@ struct TableReader {
             lines.append(batch.recordLines[record])
             rowCount += 1
         }
-        return Part(builders: builders, lines: lines, rowCount: rowCount, errors: errors)
+        var part = Part(builders: builders, lines: lines, rowCount: rowCount, errors: errors)
+        noteNegativeAmounts(&part, batch, records: records, plans: plans, splitter: &splitter)
+        return part
+    }
+
+    /// Counts the part's rows with a negative decimal (refunds exist, so they are kept and warned about) and
+    /// finds the first few in the batch for their place. A pass over the part's numbers after converting,
+    /// so the per-field loop does no extra work; the records are split again only when there are some.
+    private static func noteNegativeAmounts(_ part: inout Part, _ batch: CSVBatch, records: Range<Int>,
+                                            plans: [ColumnPlan], splitter: inout CSVFieldSplitter) {
+        for index in part.builders.indices where part.builders[index].kind == .number {
+            var negativeRows: [Int] = []
+            var count = 0
+            for (row, value) in part.builders[index].numbers.enumerated() where value < 0 {
+                count += 1
+                if negativeRows.count < WarningReport.exampleLimit { negativeRows.append(row) }
+            }
+            guard count > 0 else { continue }
+            part.negativeAmounts += count
+            for row in negativeRows {
+                // Kept rows keep their order, and lines grow with records: a binary search finds the record.
+                var low = records.lowerBound, high = records.upperBound
+                while low < high {
+                    let middle = (low + high) / 2
+                    if batch.recordLines[middle] < part.lines[row] { low = middle + 1 } else { high = middle }
+                }
+                let record = low
+                var position = batch.recordStarts[record]
+                var found = String(part.builders[index].numbers[row])
+                if let field = plans[index].fieldIndex, (try? splitter.split(batch, record: record)) != nil {
+                    position = splitter.starts[field] - (splitter.quoted[field] ? 1 : 0)
+                    found = splitter.text(batch, field: field)
+                }
+                let (line, column) = batch.place(record: record, position: position)
+                part.negativeAmountExamples.append(IngestWarning(.negativeAmount, file: batch.file, line: line,
+                                                                 column: column, found: found))
+            }
+        }
     }
 }
 
@@ -415,6 +464,7 @@ struct ColumnBuilder: Sendable {
             if isEmpty { days.append(ClinicExport.missingDate); return nil }
             let value = layout == nil ? ByteParsing.isoDate(bytes, start, end) : layout!.date(bytes, start, end)
             guard let value else { return "a date like \(layout?.description ?? "2024-02-29 (YYYY-MM-DD)")" }
+            guard CanonicalDateRange.contains(day: value) else { return CanonicalDateRange.dateExpectation }
             days.append(value)
         case .timestamp:
             if isEmpty { seconds.append(ClinicExport.missingTimestamp); return nil }
@@ -422,10 +472,11 @@ struct ColumnBuilder: Sendable {
             guard let value else {
                 return "a date and time like \(layout?.description ?? "2024-02-29T14:30:00Z (ISO-8601 with Z or an offset)")"
             }
+            guard CanonicalDateRange.contains(timestamp: value) else { return CanonicalDateRange.timestampExpectation }
             seconds.append(value)
         case .number:
             if isEmpty { numbers.append(.nan); return nil }
-            guard let value = ByteParsing.decimal(bytes, start, end) else { return "a decimal number like 120.50" }
+            guard let value = ByteParsing.decimal(bytes, start, end) else { return ByteParsing.decimalExpectation(bytes, start, end) }
             numbers.append(value)
         case .level:
             if isEmpty { levels.append(255); return nil }
@@ -551,14 +602,17 @@ struct TableAccumulator: Sendable {
     var identifiers = ByteStringTable(minimumCapacity: 1024)
     var rowCount = 0
     var badRows: BadRowReport
+    var warnings: WarningReport
     /// The error that stops reading, once there is one; later parts are then ignored.
     var failure: IngestError?
 
-    init(source: TableSource, plans: [TableReader.ColumnPlan], policy: IngestPolicy, badRows: BadRowReport) {
+    init(source: TableSource, plans: [TableReader.ColumnPlan], policy: IngestPolicy, badRows: BadRowReport,
+         warnings: WarningReport) {
         self.source = source
         self.plans = plans
         self.policy = policy
         self.badRows = badRows
+        self.warnings = warnings
         identifierColumn = plans.firstIndex { $0.source.canonical.kind == .identifier }
         builders = plans.map { ColumnBuilder(plan: $0) }
     }
@@ -597,13 +651,16 @@ struct TableAccumulator: Sendable {
             }
             if dropped > 0 { part.keep(keep) }
         }
-        for index in builders.indices { builders[index].append(contentsOf: part.builders[index]) }
+        if source.keepsRows {
+            for index in builders.indices { builders[index].append(contentsOf: part.builders[index]) }
+        }
         rowCount += part.rowCount
+        warnings.record(.negativeAmount, count: part.negativeAmounts, examples: part.negativeAmountExamples)
     }
 
-    /// Counts a bad row; throws when the policy allows no more.
+    /// Counts a bad row; throws when the policy allows no more, or when the problem is the file's.
     private mutating func note(_ error: IngestError) throws(IngestError) {
-        if policy.maxBadRows == 0 { throw error }
+        if policy.maxBadRows == 0 || error.isFileLevel { throw error }
         badRows.record(error)
         if badRows.count > policy.maxBadRows {
             throw IngestError(.tooManyBadRows, file: error.file, line: error.line, column: error.column,

@@ -8,15 +8,20 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check an export and print a summary (tables, rows, patients, date range, problems).",
-        discussion: "Exits 0 only when the export is clean; 1 when it has problems (the first is printed with its file:line:column)."
+        discussion: """
+            Exits 0 only when the export is clean; 1 when it has problems (the first is printed with its \
+            file:line:column). Warnings (negative amounts, a file without a line end after its last record) are \
+            listed after the problems and do not change the exit status.
+            """
     )
 
     @OptionGroup var export: ExportOptions
 
     func run() throws {
-        let (result, _) = try export.read()
-        print(ExportSummary(result).text)
-        if !ExportSummary(result).isClean { throw ExitCode(1) }
+        let (result, _) = try export.read(printingWarnings: false)
+        let summary = ExportSummary(result)
+        print(summary.text)
+        if !summary.isClean { throw ExitCode(1) }
     }
 }
 
@@ -48,10 +53,12 @@ struct ExportOptions: ParsableArguments {
         return try reportingErrors { () throws(ConfigurationError) in try ProjectConfiguration.load(from: local) }
     }
 
-    /// Reads the export (only `tables`, when given, and without the text columns `unusedTextColumns` names);
-    /// prints the problem and exits 1 on failure.
+    /// Reads the export, keeping only `tables` when given (the others are still checked: every command
+    /// reaches `validate`'s verdict) and without the text columns `unusedTextColumns` names; prints the
+    /// problem and exits 1 on failure, and prints the warnings to standard error unless told not to.
     func read(tables: ((ProjectConfiguration) -> Set<CanonicalTable>)? = nil,
-              unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil) throws
+              unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil,
+              printingWarnings: Bool = true) throws
         -> (ExportReadResult, ProjectConfiguration) {
         let configuration = try configuration()
         guard let folder = path ?? configuration.exports?.path else {
@@ -62,6 +69,9 @@ struct ExportOptions: ParsableArguments {
                                   mapping: configuration.mapping, policy: IngestPolicy(maxBadRows: maxBadRows),
                                   tables: tables?(configuration) ?? Set(CanonicalTable.allCases),
                                   unusedTextColumns: unusedTextColumns?(configuration) ?? [:])
+        }
+        if printingWarnings {
+            for message in result.warnings.messages { FileHandle.standardError.write(Data("warning: \(message)\n".utf8)) }
         }
         return (result, configuration)
     }
