@@ -10,7 +10,7 @@ struct CSVFuzzRegressionTests {
 
     /// A header of 70 columns: the field splitter kept at most 64 fields and then read past them (SIGILL).
     /// The canonical reader now splits it and names the first column it does not know.
-    @Test(.disabled("until row 3 fix merges")) func canonicalHeaderWiderThan64Columns() throws {
+    @Test func canonicalHeaderWiderThan64Columns() throws {
         let extra = (1...60).map { "extra_\($0)" }.joined(separator: ",")
         let header = "patient_id,first_name,birth_date,sex,postal_code,created_at,email,phone,preferred_channel,source,\(extra)"
         let row = "P1,Ada,1980-02-29,female,10001,2020-01-01T09:00:00Z,,,,," + String(repeating: ",", count: 59)
@@ -22,7 +22,7 @@ struct CSVFuzzRegressionTests {
     }
 
     /// Lone CR line ends make the whole file one record, far wider than 64 fields: the same trap.
-    @Test(.disabled("until row 3 fix merges")) func canonicalLoneCarriageReturns() throws {
+    @Test func canonicalLoneCarriageReturns() throws {
         let rows = (1...30).map { "P\($0),Name,1980-01-01,female,1000\($0),2020-01-01T09:00:00Z,,,," }
         let text = (["patient_id,first_name,birth_date,sex,postal_code,created_at,email,phone,preferred_channel,source"] + rows)
             .joined(separator: "\r") + "\r"
@@ -32,7 +32,7 @@ struct CSVFuzzRegressionTests {
     /// Found by the fuzzer (minimized): a communications.csv whose header is 65 empty fields (the first
     /// byte, a comma, picks communications and the lenient policy). Wide headers read now, and then the
     /// canonical reader names the missing columns.
-    @Test(.disabled("until row 3 fix merges")) func canonicalHeaderOf65EmptyFields() throws {
+    @Test func canonicalHeaderOf65EmptyFields() throws {
         let input = try FuzzHarness.crash("csv-canonical", "header-65-empty-fields")
         let error = #expect(throws: IngestError.self) { _ = try FuzzHarness.readCanonical(input) }
         #expect(error?.file == "communications.csv")
@@ -42,13 +42,13 @@ struct CSVFuzzRegressionTests {
 
     /// Found by the fuzzer (minimized): a visits.csv whose header is `P` and 64 empty fields, read strictly through the no-shows mapping.
     /// Wide headers read now; this one has none of the mapped columns.
-    @Test(.disabled("until row 3 fix merges")) func mappedHeaderOf65EmptyFields() throws {
+    @Test func mappedHeaderOf65EmptyFields() throws {
         let input = try FuzzHarness.crash("csv-mapped", "header-65-empty-fields")
         #expect(throws: IngestError.self) { _ = try FuzzHarness.readMapped(input) }
     }
 
     /// A real-looking wide export (100 columns, as clinic systems write) reads through a mapping.
-    @Test(.disabled("until row 3 fix merges")) func mappedExportWith100Columns() throws {
+    @Test func mappedExportWith100Columns() throws {
         let extra = (1...92).map { "Extra\($0)" }
         let header = ["PatientId", "AppointmentID", "Gender", "ScheduledDay", "AppointmentDay", "Age", "Neighbourhood", "No-show"] + extra
         let rows = ["101,5001,F,25/04/2016 08:15,2016-04-29,62,JARDIM,No", "102,5002,M,26/04/2016 09:00,2016-04-29,56,CENTRO,Yes"]
