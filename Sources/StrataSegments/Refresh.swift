@@ -66,8 +66,9 @@ public enum Refresh {
         let folder = try project.exportFolder(exportPath)
         progress("reading \(folder.lastPathComponent)")
         let exportFingerprint = try Fingerprint.of(folder: folder)
-        let export = try ExportReader.read(folder, format: project.configuration.exports?.format,
-                                           mapping: project.configuration.mapping).export
+        let read = try ExportReader.read(folder, format: project.configuration.exports?.format,
+                                         mapping: project.configuration.mapping)
+        let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
         let asOfDay: Int32
         if let asOf {
@@ -93,7 +94,9 @@ public enum Refresh {
         var frame = try SegmentFrame.build(export: export, asOf: asOfDay, schema: FeatureSchema(columns: plan),
                                            scores: scores, clusters: clusters)
         // Without a model its fields still exist, missing for everyone, so rules that read them select nobody.
-        var warnings: [String] = []
+        // The export's own warnings (negative amounts, a file without its final line end) come first, as
+        // every other command that reads an export prints them.
+        var warnings: [String] = read.warnings.messages
         if scores["churn_score"] == nil {
             frame.set("churn_score", .number(Array(repeating: nil, count: frame.patientCount)))
             warnings.append("no churn model in \(project.modelsURL.lastPathComponent)/: churn_score is missing for everyone (run `strata train churn`)")

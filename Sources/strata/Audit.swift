@@ -35,7 +35,7 @@ struct Audit: ParsableCommand {
             let project = try options.open()
             let store = try options.store()
             let result = try AuditVerification.check(store: store, listsFolder: project.listsURL)
-            for problem in result.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+            for problem in result.problems { writeToStandardError("\(problem)\n") }
             guard result.problems.isEmpty else { throw ExitCode(1) }
             if result.unverifiableRuns.isEmpty {
                 print("audit log intact: \(result.entries) entries, head \(result.head.prefix(16))")

@@ -46,7 +46,7 @@ struct Demo: ParsableCommand {
         var step = 0
         func announce(_ text: String) {
             step += 1
-            FileHandle.standardError.write(Data("[\(step)/6] \(text)\n".utf8))
+            writeToStandardError("[\(step)/6] \(text)\n")
         }
 
         announce("writing the project (strata.yml with the example segments)")

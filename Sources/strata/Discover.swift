@@ -65,7 +65,7 @@ struct Discover: ParsableCommand {
         let day = CivilDate.parseISODate(asOf)!
         let (result, configuration) = try export.read { $0.features.tablesNeeded }
         if result.badRows.count > 0 {
-            FileHandle.standardError.write(Data("warning: skipped \(result.badRows.count) bad rows; first: \(result.badRows.examples[0])\n".utf8))
+            writeToStandardError("warning: skipped \(result.badRows.count) bad rows; first: \(result.badRows.examples[0])\n")
         }
         let table = try reportingErrors { () throws in
             try FeaturePipeline.fit(result.export, asOf: day, spec: configuration.features)
@@ -87,7 +87,7 @@ struct Discover: ParsableCommand {
             kMeans.clusterCount = selection!.recommendedClusterCount
         }
         let model = try reportingErrors { () throws(KMeansError) in try KMeans(kMeans).fit(x, using: &generator) }
-        for warning in model.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in model.warnings { writeToStandardError("warning: \(warning)\n") }
         let profiles = ClusterProfiles.profiles(x, labels: model.labels, centers: model.centers, schema: table.schema)
         if let modelOut {
             try model.modelFile(featureSchema: table.schema, seed: seed, clusterNames: ClusterProfiles.distinctNames(profiles),

@@ -52,7 +52,7 @@ struct Features: ParsableCommand {
             unusedTextColumns: { schema == nil ? $0.features.unusedTextColumns : FeatureSpec.neverReadTextColumns })
         clock.lap("read export")
         if result.badRows.count > 0 {
-            FileHandle.standardError.write(Data("warning: skipped \(result.badRows.count) bad rows; first: \(result.badRows.examples[0])\n".utf8))
+            writeToStandardError("warning: skipped \(result.badRows.count) bad rows; first: \(result.badRows.examples[0])\n")
         }
         let table: FeatureTable = try reportingErrors { () throws in
             if let schema {
@@ -86,7 +86,7 @@ struct StageClock {
     mutating func lap(_ stage: String) {
         let now = DispatchTime.now().uptimeNanoseconds
         if enabled {
-            FileHandle.standardError.write(Data(String(format: "%@: %.3f s\n", stage, Double(now - last) / 1e9).utf8))
+            writeToStandardError(String(format: "%@: %.3f s\n", stage, Double(now - last) / 1e9))
         }
         last = now
     }

@@ -134,7 +134,7 @@ struct KMeansCommand: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         let model = try KMeans(configuration).fit(x, using: &generator)
         let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        for warning in model.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in model.warnings { writeToStandardError("warning: \(warning)\n") }
         // Everything is computed before anything is written; each file is written atomically.
         if let modelOut {
             let schema = columnNames.map { FeatureSchema.plain(names: $0) } ?? .plain(columnCount: x.columns)

@@ -45,7 +45,7 @@ struct LogisticCommand: ParsableCommand {
         let probabilities = try model.probabilities(x)
         let metrics = try Metrics.summary(targets: y, probabilities: probabilities, weights: weights)
         for warning in model.fit.warnings {
-            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            writeToStandardError("warning: \(warning)\n")
         }
         if let modelOut {
             let schema = columnNames.map { FeatureSchema.plain(names: $0) } ?? .plain(columnCount: x.columns)

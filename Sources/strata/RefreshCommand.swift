@@ -39,10 +39,10 @@ struct RefreshCommand: ParsableCommand {
         let showProgress = isatty(STDERR_FILENO) == 1 && !json
         let report = try Refresh.run(project, exportPath: export, asOf: asOf, user: CurrentUser.name,
                                      lockTimeout: TimeInterval(lockTimeout),
-                                     waiting: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }) { step in
-            if showProgress { FileHandle.standardError.write(Data("  \(step)…\n".utf8)) }
+                                     waiting: { writeToStandardError("\($0)\n") }) { step in
+            if showProgress { writeToStandardError("  \(step)…\n") }
         }
-        for warning in report.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in report.warnings { writeToStandardError("warning: \(warning)\n") }
         if json {
             print(try RefreshOutput(report).json())
         } else {

@@ -54,7 +54,7 @@ struct Score: ParsableCommand {
         let rows: [Int]
         if isConversion {
             guard let window = file.training["window_days"].flatMap({ Int($0) }), StrataLimits.days.contains(window) else {
-                FileHandle.standardError.write(Data("error: \(model): a conversion model needs training.window_days, a whole number of days from \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound)\n".utf8))
+                writeToStandardError("error: \(model): a conversion model needs training.window_days, a whole number of days from \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound)\n")
                 throw ExitCode(1)
             }
             rows = Labels.openLeads(result.export, asOf: day, windowDays: window)

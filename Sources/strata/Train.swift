@@ -162,7 +162,7 @@ struct Train: ParsableCommand {
     private func finish(_ report: TrainingReport, output: URL) throws {
         let model = report.fit.model
         for warning in model.fit.warnings {
-            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            writeToStandardError("warning: \(warning)\n")
         }
         let metrics = report.metrics
         var training = report.training

@@ -71,7 +71,7 @@ struct ExportOptions: ParsableArguments {
                                   unusedTextColumns: unusedTextColumns?(configuration) ?? [:])
         }
         if printingWarnings {
-            for message in result.warnings.messages { FileHandle.standardError.write(Data("warning: \(message)\n".utf8)) }
+            for message in result.warnings.messages { writeToStandardError("warning: \(message)\n") }
         }
         return (result, configuration)
     }
@@ -82,7 +82,7 @@ extension ExportFormat: ExpressibleByArgument {}
 /// Runs `body`; a user-facing error is printed to standard error as is, and the command exits with status 1.
 func reportingErrors<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
     do { return try body() } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        writeToStandardError("error: \(error)\n")
         throw ExitCode(1)
     }
 }

@@ -98,6 +98,14 @@ struct HardeningDataCLITests {
             warning: appointments.csv:3:70: no line end after the last record: found "1", kept as read (a file cut short inside its last value looks the same: check that this value is whole)
 
             """)
+        // refresh reads the export itself and prints the same warnings, before its own.
+        let refresh = try StrataBinary.run(["refresh", "--project", project.path, export.path, "--as-of", "2024-03-01"])
+        #expect(refresh.status == 0, "\(refresh.standardError)")
+        #expect(refresh.standardError.hasPrefix("""
+            warning: appointments.csv:2:70: negative amount: found "-95.00", kept as read (a refund or correction; amounts charged are expected to be 0 or more)
+            warning: appointments.csv:3:70: no line end after the last record: found "1", kept as read (a file cut short inside its last value looks the same: check that this value is whole)
+
+            """))
     }
 
     @Test func datesBeforeNineteenHundredAndExponentAmountsFailValidate() throws {
