@@ -7,7 +7,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libopenblas-dev liblapacke-dev libsqlite3-dev
 SWIFT_FLAGS ?=
 
-.PHONY: demo test deps bench build fuzz
+.PHONY: demo test deps bench build check-imports fuzz
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done | xargs); \
@@ -28,8 +28,14 @@ demo: build
 	"$$(swift build -c release --show-bin-path)/strata" selfcheck
 	"$$(swift build -c release --show-bin-path)/strata" demo
 
-test: deps
+test: deps check-imports
 	swift test $(SWIFT_FLAGS)
+
+# Every Swift file imports only what its module's README allows (Scripts/check-imports.py), and the
+# checker itself fails on planted violations (Scripts/test-check-imports.sh).
+check-imports:
+	python3 Scripts/check-imports.py
+	Scripts/test-check-imports.sh
 
 # Benchmarks: make bench NAME=gemm (see Benchmarks/README.md).
 bench: deps

@@ -9,6 +9,7 @@ let package = Package(
     name: "Strata",
     products: [
         .executable(name: "strata", targets: ["strata"]),
+        .library(name: "StrataRandom", targets: ["StrataRandom"]),
         .library(name: "StrataLinearAlgebra", targets: ["StrataLinearAlgebra"]),
         .library(name: "StrataData", targets: ["StrataData"]),
         .library(name: "StrataFeatures", targets: ["StrataFeatures"]),
@@ -28,11 +29,12 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "CStrataKernels", exclude: ["README.md"]),
-        .target(name: "StrataLinearAlgebra", dependencies: ["CStrataBLAS", "CStrataKernels"], exclude: ["README.md"]),
+        .target(name: "StrataRandom", exclude: ["README.md"]),
+        .target(name: "StrataLinearAlgebra", dependencies: ["CStrataBLAS", "CStrataKernels", "StrataRandom"], exclude: ["README.md"]),
         .target(name: "StrataData", dependencies: ["StrataLinearAlgebra"], exclude: ["README.md"]),
         .target(name: "StrataFeatures", dependencies: ["StrataData", "StrataLinearAlgebra", "Yams"], exclude: ["README.md"]),
         .target(name: "StrataModels", dependencies: ["StrataLinearAlgebra", "StrataFeatures"], exclude: ["README.md"]),
-        .target(name: "StrataGenerator", dependencies: ["StrataData", "StrataLinearAlgebra"], exclude: ["README.md"]),
+        .target(name: "StrataGenerator", dependencies: ["StrataData", "StrataRandom"], exclude: ["README.md"]),
         .target(
             name: "StrataSegments",
             dependencies: [

@@ -4,8 +4,8 @@ import StrataLinearAlgebra
 /// Computes raw feature values (before missing-value fill and transforms) as of a day T.
 ///
 /// **As of T** means: an event counts when its timestamp is at or before the end of day T (UTC), i.e.
-/// `timestamp < (T + 1) · 86400`. An appointment on day T at 23:59 counts; one at 00:00 on T + 1 does not.
-/// Nothing after T influences any value, which the leakage tests pin.
+/// `timestamp < T.endTimestamp` (``Day``'s leakage rule). An appointment on day T at 23:59 counts; one at
+/// 00:00 on T + 1 does not. Nothing after T influences any value, which the leakage tests pin.
 ///
 /// Patients are processed in parallel ranges; each patient's events are reached through ``PatientGroups``.
 public enum FeatureExtractor {
@@ -13,7 +13,7 @@ public enum FeatureExtractor {
     /// marks a missing value.
     ///
     /// - Complexity: O(patients · definitions + events) time, plus sorting each patient's visit days.
-    public static func rawValues(_ export: ClinicExport, asOf day: Int32, definitions: [FeatureDefinition],
+    public static func rawValues(_ export: ClinicExport, asOf day: Day, definitions: [FeatureDefinition],
                                  workers: Int = Parallel.processorCount) -> Matrix<Double> {
         let context = ExtractionContext(export, asOf: day, definitions: definitions)
         let width = definitions.count
@@ -42,8 +42,8 @@ public enum FeatureExtractor {
 
 /// Everything shared by the per-patient loop: groupings, category slots, the cut-off.
 struct ExtractionContext: Sendable {
-    let asOf: Int32
-    /// Events with a timestamp below this are at or before T.
+    let asOf: Day
+    /// `asOf.endTimestamp`, taken once: events with a timestamp below this are at or before T.
     let cutoff: Int64
     let definitions: [FeatureDefinition]
     let appointmentGroups: PatientGroups?
@@ -66,9 +66,9 @@ struct ExtractionContext: Sendable {
     /// Per definition: its window slot (visits), category slot (services, leads) or flag index (conditions).
     let slotOfDefinition: [Int]
 
-    init(_ export: ClinicExport, asOf day: Int32, definitions: [FeatureDefinition]) {
+    init(_ export: ClinicExport, asOf day: Day, definitions: [FeatureDefinition]) {
         asOf = day
-        cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
+        cutoff = day.endTimestamp
         self.definitions = definitions
         let patientCount = export.patients.count
         var usesAppointments = false, usesCommunications = false, usesConditions = false, usesLeads = false
@@ -177,7 +177,7 @@ struct PatientFacts {
     }
 
     mutating func collect(patient: Int, export: ClinicExport, context: ExtractionContext) {
-        let cutoff = context.cutoff, asOf = context.asOf
+        let cutoff = context.cutoff, asOf = context.asOf.daysSince1970
         visitCount = 0; lastVisitDay = .min; lastVisitAt = .min; amountSum = 0; amountCount = 0
         for index in windowCounts.indices { windowCounts[index] = 0 }
         visitDays.removeAll(keepingCapacity: true)
@@ -288,7 +288,7 @@ struct PatientFacts {
     /// Writes the patient's row of raw values.
     func write(row: Int, width: Int, into values: inout [Double], context: ExtractionContext, patient: Int,
                export: ClinicExport) {
-        let asOf = context.asOf
+        let asOf = context.asOf.daysSince1970
         let base = row * width
         var intervalMean = Double.nan, intervalSpread = Double.nan
         if context.needsVisitDays && visitDays.count >= 2 {

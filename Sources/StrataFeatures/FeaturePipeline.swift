@@ -31,7 +31,7 @@ public struct FeatureSpecError: Error, Equatable, CustomStringConvertible {
 /// or date, so training and scoring see the same columns.
 public enum FeaturePipeline {
     /// Computes features as of `asOf` and fits the schema on these rows.
-    public static func fit(_ export: ClinicExport, asOf: Int32, spec: FeatureSpec = .default,
+    public static func fit(_ export: ClinicExport, asOf: Day, spec: FeatureSpec = .default,
                            workers: Int = Parallel.processorCount) throws -> FeatureTable {
         var columns = try plan(export, asOf: asOf, spec: spec)
         let definitions = try FeatureDefinition.definitions(of: FeatureSchema(columns: columns))
@@ -59,7 +59,7 @@ public enum FeaturePipeline {
     /// Computes the columns of a fitted schema as of `asOf` (scoring).
     /// - Throws: ``FeatureSchemaError`` for a schema no fit could have produced (e.g. a `schema.json` edited to
     ///   a scale of 0), ``FeatureDefinitionError``.
-    public static func apply(_ schema: FeatureSchema, to export: ClinicExport, asOf: Int32,
+    public static func apply(_ schema: FeatureSchema, to export: ClinicExport, asOf: Day,
                              workers: Int = Parallel.processorCount) throws -> FeatureTable {
         try schema.validate()
         let definitions = try FeatureDefinition.definitions(of: schema)
@@ -74,8 +74,8 @@ public enum FeaturePipeline {
     /// The columns the spec asks for on this export, before fitting (no fill values or scaling yet).
     /// Categories are chosen from events at or before T, most frequent first (ties by name), among those at
     /// least ``StrataLimits/minimumPatientsPerCategory`` patients have.
-    public static func plan(_ export: ClinicExport, asOf: Int32, spec: FeatureSpec) throws(FeatureSpecError) -> [FeatureSchema.Column] {
-        let cutoff = (Int64(asOf) + 1) * CivilDate.secondsPerDay
+    public static func plan(_ export: ClinicExport, asOf: Day, spec: FeatureSpec) throws(FeatureSpecError) -> [FeatureSchema.Column] {
+        let cutoff = asOf.endTimestamp
         var columns: [FeatureSchema.Column] = []
         func add(_ name: String, _ family: String, _ label: String, transforms: [String] = [], missing: MissingPolicy? = nil,
                  levels: [String]? = nil, parameters: [String: Double]? = nil) {

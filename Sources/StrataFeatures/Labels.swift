@@ -3,11 +3,11 @@ import StrataData
 /// Outcomes after the as-of date, for training. Features look at or before T; labels only after it.
 public enum Labels {
     /// Churn as of day T: 1 when patient `i` has **no** completed appointment in (T, T + horizon], i.e. on
-    /// days T + 1 ... T + horizon; 0 otherwise. One value per patient, in patient-index order.
-    public static func churn(_ export: ClinicExport, asOf day: Int32, horizonDays: Int) -> [Double] {
+    /// days T + 1 ... T + horizon (``Day/Window``); 0 otherwise. One value per patient, in patient-index order.
+    public static func churn(_ export: ClinicExport, asOf day: Day, horizonDays: Int) -> [Double] {
         precondition(horizonDays > 0, "horizonDays must be positive")
-        let start = (Int64(day) + 1) * CivilDate.secondsPerDay
-        let end = (Int64(day) + 1 + Int64(horizonDays)) * CivilDate.secondsPerDay
+        let window = day.window(days: horizonDays)
+        let start = window.startTimestamp, end = window.endTimestamp
         var returned = [Bool](repeating: false, count: export.patients.count)
         let appointments = export.appointments
         for row in 0..<appointments.count where appointments.status[row] == .completed {
@@ -24,9 +24,9 @@ public enum Labels {
     /// otherwise 0. The label looks up to `windowDays` past T: train on leads created at or before
     /// `T - windowDays` to see only outcomes known by T.
     /// - Returns: the lead rows (indices into `export.leads`) and their labels.
-    public static func conversion(_ export: ClinicExport, asOf day: Int32, windowDays: Int) -> (leadRows: [Int], labels: [Double]) {
+    public static func conversion(_ export: ClinicExport, asOf day: Day, windowDays: Int) -> (leadRows: [Int], labels: [Double]) {
         precondition(windowDays > 0, "windowDays must be positive")
-        let cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
+        let cutoff = day.endTimestamp
         let window = Int64(windowDays) * CivilDate.secondsPerDay
         let leads = export.leads
         let firstVisits = firstCompletedVisits(export)
@@ -41,9 +41,9 @@ public enum Labels {
     /// The leads still open at the end of day T, whom a conversion score is for: created at or before T, not
     /// converted by T (no completed visit of their patient since the lead), and with their window still
     /// running (`created_at + windowDays` days reaches past T).
-    public static func openLeads(_ export: ClinicExport, asOf day: Int32, windowDays: Int) -> [Int] {
+    public static func openLeads(_ export: ClinicExport, asOf day: Day, windowDays: Int) -> [Int] {
         precondition(windowDays > 0, "windowDays must be positive")
-        let cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
+        let cutoff = day.endTimestamp
         let window = Int64(windowDays) * CivilDate.secondsPerDay
         let leads = export.leads
         let firstVisits = firstCompletedVisits(export)

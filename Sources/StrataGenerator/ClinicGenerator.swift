@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import StrataData
-import StrataLinearAlgebra
+import StrataRandom
 
 /// Writes a synthetic clinic: an export folder with the canonical tables and, apart from it, the ground
 /// truth. Entry point of the module.

@@ -1,4 +1,4 @@
-import StrataLinearAlgebra
+import StrataRandom
 /// The generator's own answers, written to `ground_truth.csv` apart from the export (for tests and
 /// evaluation only; never an input of Strata).
 ///

@@ -1,4 +1,4 @@
-import StrataLinearAlgebra
+import StrataRandom
 /// Receives a patient's history as the simulation produces it, in time order per table.
 protocol HistorySink {
     mutating func appointment(scheduledAt: Int64, bookedAt: Int64, status: AppointmentStatus, service: Service,

@@ -1,4 +1,4 @@
-import StrataLinearAlgebra
+import StrataRandom
 /// A person's fixed traits, drawn first from their own stream: when they arrive, whether through a lead
 /// and whether it converts, latent type, demographics, contact details, program and conditions.
 ///

@@ -1,7 +1,7 @@
-import StrataLinearAlgebra
+import StrataRandom
 
 /// The generator's streams of pseudo-random numbers: SplitMix64 to derive seeds, xoshiro256** to draw
-/// (both from StrataLinearAlgebra).
+/// (both from StrataRandom).
 ///
 /// Every person gets an independent stream derived from `(seed, person index, purpose)`, so persons can be
 /// simulated in any order, on any number of cores, and still produce the same bytes. The algorithms are

@@ -44,11 +44,11 @@ public enum BinaryIOError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Reads and writes arrays of numbers as raw little- or big-endian bytes, straight into and out of array
 /// storage: reading a matrix of the file's own type costs no second copy of it (peak memory ≈ the matrix).
-public enum BinaryIO {
+package enum BinaryIO {
     /// Reads `count` elements of `type` from the current position of `handle`, converting to `S`.
     ///
     /// - Parameter bigEndian: whether the file's bytes are big-endian (numpy `>`); this machine is little-endian.
-    public static func readElements<S: BLASScalar>(
+    package static func readElements<S: BLASScalar>(
         _ count: Int, of type: BinaryElementType, bigEndian: Bool = false, from handle: FileHandle, as _: S.Type = S.self
     ) throws -> [S] {
         let descriptor = handle.fileDescriptor
@@ -87,7 +87,7 @@ public enum BinaryIO {
 
     /// The index of the first NaN or infinity in `elements`, or nil. Scans concrete `Float`/`Double` memory,
     /// so the check costs a fraction of reading the data even when called from generic code.
-    public static func firstNonFiniteIndex<S: BLASScalar>(_ elements: [S]) -> Int? {
+    package static func firstNonFiniteIndex<S: BLASScalar>(_ elements: [S]) -> Int? {
         elements.withUnsafeBufferPointer { buffer in
             if S.self == Float.self { return buffer.withMemoryRebound(to: Float.self, firstNonFinite) }
             if S.self == Double.self { return buffer.withMemoryRebound(to: Double.self, firstNonFinite) }
@@ -107,12 +107,12 @@ public enum BinaryIO {
     }
 
     /// Writes `elements` in the machine's (little-endian) byte order at the current position of `handle`.
-    public static func writeElements<S: BLASScalar>(_ elements: [S], to handle: FileHandle) throws {
+    package static func writeElements<S: BLASScalar>(_ elements: [S], to handle: FileHandle) throws {
         try elements.withUnsafeBytes { try writeFully(handle.fileDescriptor, $0) }
     }
 
     /// Writes 64-bit integers (little-endian) at the current position of `handle`.
-    public static func writeElements(_ elements: [Int64], to handle: FileHandle) throws {
+    package static func writeElements(_ elements: [Int64], to handle: FileHandle) throws {
         try elements.withUnsafeBytes { try writeFully(handle.fileDescriptor, $0) }
     }
 

@@ -11,15 +11,15 @@ import CStrataBLAS
 ///
 /// Reads and writes through the subscript are for one thread at a time; the kernels in ``KMeansKernels``
 /// write it from several workers, each only inside its own row range.
-public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
+package final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
     /// The number of elements.
-    public let count: Int
+    package let count: Int
     let storage: UnsafeMutablePointer<Element>
     /// False for a buffer viewing an array's storage (``makeArray(repeating:count:_:)``).
     private let ownsStorage: Bool
 
     /// A buffer of `count` copies of `value`.
-    public init(repeating value: Element, count: Int) {
+    package init(repeating value: Element, count: Int) {
         precondition(count >= 0, "DisjointWriteBuffer count must be non-negative, got \(count)")
         self.count = count
         storage = .allocate(capacity: Swift.max(count, 1))
@@ -42,7 +42,7 @@ public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
     /// An array of `count` copies of `value` that `body` writes through a buffer viewing the array's own
     /// storage, so a fit's labels need no second copy at the end (peak memory). The buffer must not be
     /// used after `body` returns.
-    public static func makeArray(repeating value: Element, count: Int,
+    package static func makeArray(repeating value: Element, count: Int,
                                  _ body: (DisjointWriteBuffer<Element>) -> Void) -> [Element] {
         precondition(count >= 0, "DisjointWriteBuffer count must be non-negative, got \(count)")
         guard count > 0 else {
@@ -57,7 +57,7 @@ public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Element `index`.
-    public subscript(index: Int) -> Element {
+    package subscript(index: Int) -> Element {
         get {
             precondition(index >= 0 && index < count, "index \(index) outside 0..<\(count)")
             return storage[index]
@@ -69,37 +69,37 @@ public final class DisjointWriteBuffer<Element: Sendable>: @unchecked Sendable {
     }
 
     /// The elements, copied into an array.
-    public func toArray() -> [Element] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+    package func toArray() -> [Element] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 
     /// The elements converted by `transform`, without an intermediate copy.
-    public func map<T>(_ transform: (Element) -> T) -> [T] {
+    package func map<T>(_ transform: (Element) -> T) -> [T] {
         UnsafeBufferPointer(start: storage, count: count).map(transform)
     }
 
     /// Sets every element to `value`.
-    public func fill(_ value: Element) { storage.update(repeating: value, count: count) }
+    package func fill(_ value: Element) { storage.update(repeating: value, count: count) }
 }
 
 /// The result of one assignment pass over all rows (see ``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:exactInertia:workers:chunkRows:kernel:)``).
-public struct KMeansAssignment: Sendable {
+package struct KMeansAssignment: Sendable {
     /// Row-major `k×d`: for each cluster, `Σ wᵢ xᵢ` over the rows assigned to it (zero when not accumulated;
     /// with `sumChangesOnly`: the change of it).
-    public var weightedSums: [Double]
+    package var weightedSums: [Double]
     /// For each cluster, `Σ wᵢ` over its rows (with `sumChangesOnly`: the change of it).
-    public var clusterWeights: [Double]
+    package var clusterWeights: [Double]
     /// `Σ wᵢ (‖c‖² − 2 xᵢ·c)` for each row's nearest center `c`: the inertia of the assignment minus the
     /// constant `Σ wᵢ ‖xᵢ‖²` (see ``KMeansKernels/weightedSquaredNormSum(_:sampleWeights:workers:)``).
-    public var inertiaWithoutRowNorms: Double
+    package var inertiaWithoutRowNorms: Double
     /// How many rows got a label different from the one the buffer held before the pass.
-    public var changedLabels: Int
+    package var changedLabels: Int
     /// `Σ wᵢ ‖xᵢ − c_{labelᵢ}‖²` for the new labels, computed directly, when the pass was asked for it
     /// (as ``KMeansKernels/exactInertia(_:centers:labels:sampleWeights:workers:)`` would give).
-    public var exactInertia: Double? = nil
+    package var exactInertia: Double? = nil
 }
 
 /// Pointer kernels behind k-means and the cluster metrics. Shapes are preconditions: the model code checks
 /// user input before calling.
-public enum KMeansKernels {
+package enum KMeansKernels {
     /// `‖xᵢ‖²` for every row.
     /// - Complexity: O(n·d), split across `workers`.
     static func _rowSquaredNorms<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> [S] {
@@ -568,14 +568,14 @@ public enum KMeansKernels {
 // whatever module the generic caller lives in. The casts are identities: they only run when `S` is that type.
 extension KMeansKernels {
     /// `‖xᵢ‖²` for every row. O(n·d), split across `workers`.
-    public static func rowSquaredNorms<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> [S] {
+    package static func rowSquaredNorms<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> [S] {
         if S.self == Float.self { return same(_rowSquaredNorms(same(x) as Matrix<Float>, workers: workers)) }
         if S.self == Double.self { return same(_rowSquaredNorms(same(x) as Matrix<Double>, workers: workers)) }
         return _rowSquaredNorms(x, workers: workers)
     }
 
     /// `Σ wᵢ ‖xᵢ‖²` in `Double`: the part of the inertia that does not depend on the centers.
-    public static func weightedSquaredNormSum<S: BLASScalar>(_ x: Matrix<S>, sampleWeights: [S]?, workers: Int) -> Double {
+    package static func weightedSquaredNormSum<S: BLASScalar>(_ x: Matrix<S>, sampleWeights: [S]?, workers: Int) -> Double {
         if S.self == Float.self {
             return _weightedSquaredNormSum(same(x) as Matrix<Float>, sampleWeights: same(sampleWeights), workers: workers)
         }
@@ -586,14 +586,14 @@ extension KMeansKernels {
     }
 
     /// The first NaN or infinite element as `(row, column)`, or nil when all are finite.
-    public static func firstNonFinite<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (row: Int, column: Int)? {
+    package static func firstNonFinite<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (row: Int, column: Int)? {
         if S.self == Float.self { return _fusedFirstNonFinite(same(x) as Matrix<Float>, workers: workers) }
         if S.self == Double.self { return _fusedFirstNonFinite(same(x) as Matrix<Double>, workers: workers) }
         preconditionFailure("firstNonFinite: BLASScalar is Float or Double, got \(S.self)")
     }
 
     /// Column means and population variances (`np.var(X, axis=0)`), accumulated in `Double`.
-    public static func columnMeansAndVariances<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (means: [Double], variances: [Double]) {
+    package static func columnMeansAndVariances<S: BLASScalar>(_ x: Matrix<S>, workers: Int) -> (means: [Double], variances: [Double]) {
         if S.self == Float.self { return _columnMeansAndVariances(same(x) as Matrix<Float>, workers: workers) }
         if S.self == Double.self { return _columnMeansAndVariances(same(x) as Matrix<Double>, workers: workers) }
         return _columnMeansAndVariances(x, workers: workers)
@@ -615,7 +615,7 @@ extension KMeansKernels {
     /// With `exactInertia`, ``KMeansAssignment/exactInertia`` is `Σ wᵢ ‖xᵢ − c_{labelᵢ}‖²` for the new labels,
     /// equal to ``exactInertia(_:centers:labels:sampleWeights:workers:)`` after the pass; the fused kernel adds
     /// it up in the same pass over X.
-    public static func assign<S: BLASScalar>(
+    package static func assign<S: BLASScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, sampleWeights: [S]?,
         labels: DisjointWriteBuffer<Int32>, accumulateSums: Bool, sumChangesOnly: Bool = false,
         exactInertia: Bool = false, workers: Int, chunkRows: Int = 512, kernel: KMeansAssignmentKernel = .automatic
@@ -660,7 +660,7 @@ extension KMeansKernels {
     }
 
     /// `Σ wᵢ ‖xᵢ − c_{labelᵢ}‖²`, computed directly.
-    public static func exactInertia<S: BLASScalar>(
+    package static func exactInertia<S: BLASScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>, sampleWeights: [S]?, workers: Int
     ) -> Double {
         if S.self == Float.self {
@@ -675,7 +675,7 @@ extension KMeansKernels {
     }
 
     /// `‖xᵢ − c_{labelᵢ}‖²` for every row, computed directly in `Double`.
-    public static func squaredDistancesToAssignedCenters<S: BLASScalar>(
+    package static func squaredDistancesToAssignedCenters<S: BLASScalar>(
         _ x: Matrix<S>, centers: Matrix<S>, labels: [Int], workers: Int
     ) -> [Double] {
         if S.self == Float.self {
@@ -690,7 +690,7 @@ extension KMeansKernels {
     }
 
     /// Per-cluster row sums (row-major `k×d`, `Double`) and row counts.
-    public static func clusterSums<S: BLASScalar>(
+    package static func clusterSums<S: BLASScalar>(
         _ x: Matrix<S>, labels: [Int], clusterCount k: Int, workers: Int
     ) -> (sums: [Double], counts: [Int]) {
         if S.self == Float.self { return _clusterSums(same(x) as Matrix<Float>, labels: labels, clusterCount: k, workers: workers) }
@@ -699,7 +699,7 @@ extension KMeansKernels {
     }
 
     /// For each candidate center `c`, the k-means++ potential `Σ wᵢ · min(closestᵢ, ‖xᵢ − c‖²)`.
-    public static func candidatePotentials<S: BLASScalar>(
+    package static func candidatePotentials<S: BLASScalar>(
         _ x: Matrix<S>, candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
         sampleWeights: [S]?, workers: Int
     ) -> [Double] {
@@ -715,7 +715,7 @@ extension KMeansKernels {
     }
 
     /// Lowers `closest[i]` to the squared distance from row `i` to `center`; returns `Σ wᵢ closestᵢ`.
-    public static func updateClosest<S: BLASScalar>(
+    package static func updateClosest<S: BLASScalar>(
         _ x: Matrix<S>, center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
         workers: Int
     ) -> Double {
@@ -731,7 +731,7 @@ extension KMeansKernels {
     }
 
     /// `np.searchsorted(cumsum(w · closest), targets)`, clipped to `n − 1`.
-    public static func searchCumulativeWeights<S: BLASScalar>(
+    package static func searchCumulativeWeights<S: BLASScalar>(
         _ closest: DisjointWriteBuffer<S>, sampleWeights: [S]?, targets: [Double]
     ) -> [Int] {
         if S.self == Float.self {
@@ -746,7 +746,7 @@ extension KMeansKernels {
     }
 
     /// Nearest-center labels and squared distances of the rows `rowIndices` (a mini-batch).
-    public static func nearestCenters<S: BLASScalar>(
+    package static func nearestCenters<S: BLASScalar>(
         _ x: Matrix<S>, rowIndices: [Int], centers: Matrix<S>
     ) -> (labels: [Int], squaredDistances: [S]) {
         if S.self == Float.self {
@@ -762,7 +762,7 @@ extension KMeansKernels {
 
     /// For every row and cluster, the sum of Euclidean distances from the row to the cluster's rows
     /// (row-major `n×k`), from GEMM distance blocks. O(n²·d).
-    public static func clusterDistanceSums<S: BLASScalar>(
+    package static func clusterDistanceSums<S: BLASScalar>(
         _ x: Matrix<S>, labels: [Int], clusterCount k: Int, workers: Int
     ) -> [Double] {
         if S.self == Float.self { return _clusterDistanceSums(same(x) as Matrix<Float>, labels: labels, clusterCount: k, workers: workers) }

@@ -5,7 +5,7 @@ import CStrataKernels
 // GEMM path in Kernels+KMeans.swift stays for shapes where it is faster (see ``KMeansAssignmentKernel``).
 
 /// Which implementation an assignment pass (``KMeansKernels/assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:exactInertia:workers:chunkRows:kernel:)``) uses.
-public enum KMeansAssignmentKernel: Sendable, Equatable {
+package enum KMeansAssignmentKernel: Sendable, Equatable {
     /// The fused kernel where it was measured faster than GEMM (``KMeansKernels/fusedAssignmentIsFaster(_:clusterCount:featureCount:)``), GEMM elsewhere.
     case automatic
     /// The fused kernel: `‖c‖² − 2 x·c` from register tiles, argmin and sums in the same pass.
@@ -122,14 +122,14 @@ extension KMeansKernels {
     /// "Assignment kernels"): Float up to `k·d = 16384` (packed centers of 64 KB: fused 1.04–1.96x faster,
     /// mixed above), Double up to `k·d = 1024` (1.1–2.1x faster; GEMM wins from 2048 on, where OpenBLAS's
     /// dgemm beats the 3-row double tiles).
-    public static func fusedAssignmentIsFaster<S: BLASScalar>(_: S.Type, clusterCount k: Int, featureCount d: Int) -> Bool {
+    package static func fusedAssignmentIsFaster<S: BLASScalar>(_: S.Type, clusterCount k: Int, featureCount d: Int) -> Bool {
         let (size, overflow) = k.multipliedReportingOverflow(by: d)
         guard !overflow else { return false }
         return S.self == Float.self ? size <= 16384 : size <= 1024
     }
 
     /// True when the fused kernel runs its AVX2/FMA code on this CPU (false: the portable C loops).
-    public static var fusedAssignmentUsesAVX2: Bool { strata_kernels_use_avx2() != 0 }
+    package static var fusedAssignmentUsesAVX2: Bool { strata_kernels_use_avx2() != 0 }
 
     /// The fused assignment pass: same contract as the GEMM pass (including `sumChangesOnly`) in ``assign(_:centers:sampleWeights:labels:accumulateSums:sumChangesOnly:exactInertia:workers:chunkRows:kernel:)``.
     /// With `exactInertia`, the same pass adds up the exact inertia of the new labels (one pass over X less

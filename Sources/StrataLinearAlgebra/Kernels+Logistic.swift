@@ -12,9 +12,9 @@ import Foundation
 ///
 /// The loss uses the stable forms `log(1 + eᶻ) = max(z, 0) + log1p(e^{−|z|})` and
 /// `σ(z) = 1 / (1 + e^{−z})` for `z ≥ 0`, `e^{z} / (1 + e^{z})` otherwise, and `p(1 − p) = e^{−|z|} / (1 + e^{−|z|})²`.
-public enum LogisticKernel {
+package enum LogisticKernel {
     /// How much one pass computes.
-    public enum Order: Int, Sendable, Comparable {
+    package enum Order: Int, Sendable, Comparable {
         /// The weighted loss only (line searches).
         case loss
         /// Loss and gradient (L-BFGS).
@@ -22,20 +22,20 @@ public enum LogisticKernel {
         /// Loss, gradient and Hessian (Newton).
         case hessian
 
-        public static func < (lhs: Order, rhs: Order) -> Bool { lhs.rawValue < rhs.rawValue }
+        package static func < (lhs: Order, rhs: Order) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
     /// The sums one pass produces, for the coefficient vector `(w, b)` with the intercept last.
-    public struct Evaluation: Sendable {
+    package struct Evaluation: Sendable {
         /// `Σᵢ sᵢ·ℓᵢ` with `ℓᵢ = log(1 + e^{zᵢ}) − yᵢ·zᵢ`.
-        public var loss: Double
+        package var loss: Double
         /// `Σᵢ sᵢ·(pᵢ − yᵢ)·[xᵢ, 1]`: `d + 1` elements, intercept last; empty for ``Order/loss``.
-        public var gradient: [Double]
+        package var gradient: [Double]
         /// `Σᵢ sᵢ·pᵢ(1 − pᵢ)·[xᵢ, 1][xᵢ, 1]ᵀ`, `(d + 1)×(d + 1)`, both triangles filled; `nil` below
         /// ``Order/hessian``.
-        public var hessian: Matrix<Double>?
+        package var hessian: Matrix<Double>?
         /// `Σᵢ xᵢ` (unweighted), when asked for with at least ``Order/gradient``; otherwise empty.
-        public var columnSums: [Double] = []
+        package var columnSums: [Double] = []
     }
 
     /// One pass over all rows of `x`.
@@ -50,7 +50,7 @@ public enum LogisticKernel {
     ///   - workers: how many row ranges run concurrently (each with one BLAS thread).
     ///   - columnSums: also sum the columns (in the same pass, from the chunk in cache).
     /// - Complexity: O(n·d) for loss and gradient, O(n·d²) with the Hessian; one read of `x`.
-    public static func evaluate(
+    package static func evaluate(
         _ x: Matrix<Double>, targets: [Double], weights: [Double]?, coefficients: [Double], intercept: Double,
         order: Order, workers: Int, columnSums: Bool = false
     ) throws(LinearAlgebraError) -> Evaluation {
@@ -93,7 +93,7 @@ public enum LogisticKernel {
     }
 
     /// The margins `X·w + b` of every row (dgemv over all rows, one BLAS call).
-    public static func margins(_ x: Matrix<Double>, coefficients: [Double], intercept: Double) throws(LinearAlgebraError) -> [Double] {
+    package static func margins(_ x: Matrix<Double>, coefficients: [Double], intercept: Double) throws(LinearAlgebraError) -> [Double] {
         var z = Array(repeating: intercept, count: x.rows)
         try BLAS.gemv(x, coefficients, alpha: 1, beta: 1, into: &z)
         return z
@@ -275,7 +275,7 @@ extension LogisticKernel {
 extension LogisticKernel {
     /// The first element of `x` (in row-major order) that is NaN or infinite, as `(row, column, value)`;
     /// `nil` when all are finite. Rows are scanned by `workers` concurrently.
-    public static func firstNonFinite(_ x: Matrix<Double>, workers: Int) -> (row: Int, column: Int, value: Double)? {
+    package static func firstNonFinite(_ x: Matrix<Double>, workers: Int) -> (row: Int, column: Int, value: Double)? {
         let columns = x.columns
         guard columns > 0 else { return nil }
         let hits: [Int?] = Parallel.map(rangesOf: x.rows, workers: workers) { range in

@@ -15,23 +15,23 @@ import StrataLinearAlgebra
 public enum ChurnTraining {
     /// An out-of-time evaluation.
     public struct Holdout: Sendable {
-        /// The feature date of the fit and of the evaluation (days since 1970-01-01).
-        public var fitAsOf: Int32
-        public var evaluationAsOf: Int32
+        /// The feature date of the fit and of the evaluation.
+        public var fitAsOf: Day
+        public var evaluationAsOf: Day
         /// Patient indices (into the export) of the evaluation rows.
         public var patientRows: [Int]
         public var targets: [Double]
         public var probabilities: [Double]
         /// ROC AUC, average precision, log loss, Brier on the evaluation rows.
-        public var metrics: [String: Double]
+        public var metrics: Metrics.Summary
     }
 
     /// What ``train(_:scoringDate:horizonDays:spec:regression:folds:seed:)`` produces.
     public struct Result: Sendable {
         /// The model on the patients on file at `featuresAsOf`, with its schema and metrics.
         public var fit: ValidatedFit
-        public var featuresAsOf: Int32
-        public var labelsThrough: Int32
+        public var featuresAsOf: Day
+        public var labelsThrough: Day
         public var horizonDays: Int
         /// The out-of-time estimate; `nil` when the export does not reach back `2h` with both classes.
         public var holdout: Holdout?
@@ -41,15 +41,15 @@ public enum ChurnTraining {
     /// - Throws: ``ChurnTrainingError`` for a horizon outside ``StrataLimits/days``, ``LogisticError`` (e.g. one
     ///   class: nobody churned), feature errors, ``ValidationError``.
     public static func train(
-        _ export: ClinicExport, scoringDate: Int32, horizonDays: Int, spec: FeatureSpec,
+        _ export: ClinicExport, scoringDate: Day, horizonDays: Int, spec: FeatureSpec,
         regression: LogisticRegression, folds: Int = 5, seed: UInt64 = 0
     ) throws -> Result {
         guard StrataLimits.days.contains(horizonDays) else { throw ChurnTrainingError.horizonOutOfRange(days: horizonDays) }
-        let featureDay = scoringDate - Int32(horizonDays)
+        let featureDay = scoringDate - horizonDays
         let (table, rows, x, y) = try labeledRows(export, asOf: featureDay, horizonDays: horizonDays, spec: spec)
         let fit = try ValidatedFit.fit(regression, x: x, targets: y, schema: table.schema, folds: folds, seed: seed)
         var holdout: Holdout?
-        let earlierDay = featureDay - Int32(horizonDays)
+        let earlierDay = featureDay - horizonDays
         if let earlier = try? labeledRows(export, asOf: earlierDay, horizonDays: horizonDays, spec: spec),
            let earlierModel = try? regression.fit(earlier.x, targets: earlier.y) {
             let evaluation = try FeaturePipeline.apply(earlier.table.schema, to: export, asOf: featureDay)
@@ -64,14 +64,14 @@ public enum ChurnTraining {
     }
 
     /// The patients on file at the end of `day` (created at or before it), as indices into the export.
-    public static func patientsOnFile(_ export: ClinicExport, asOf day: Int32) -> [Int] {
-        let cutoff = (Int64(day) + 1) * CivilDate.secondsPerDay
+    public static func patientsOnFile(_ export: ClinicExport, asOf day: Day) -> [Int] {
+        let cutoff = day.endTimestamp
         return (0..<export.patients.count).filter { export.patients.createdAt[$0] < cutoff }
     }
 
     /// The last day with any recorded event (completed, missed or cancelled visit, message, new patient or
     /// lead): the default scoring date, the export's "now". Future bookings do not count.
-    public static func lastEventDay(_ export: ClinicExport) -> Int32? {
+    public static func lastEventDay(_ export: ClinicExport) -> Day? {
         var latest = Int64.min
         let appointments = export.appointments
         for row in 0..<appointments.count where appointments.status[row] != .booked {
@@ -80,11 +80,11 @@ public enum ChurnTraining {
         for value in export.communications.sentAt { latest = Swift.max(latest, value) }
         for value in export.patients.createdAt where value != ClinicExport.missingTimestamp { latest = Swift.max(latest, value) }
         for value in export.leads.createdAt where value != ClinicExport.missingTimestamp { latest = Swift.max(latest, value) }
-        return latest == .min ? nil : CivilDate.day(ofTimestamp: latest)
+        return latest == .min ? nil : Day(containing: latest)
     }
 
     /// Features fitted as of `day` and churn labels in `(day, day + horizon]` for the patients on file.
-    static func labeledRows(_ export: ClinicExport, asOf day: Int32, horizonDays: Int, spec: FeatureSpec) throws
+    static func labeledRows(_ export: ClinicExport, asOf day: Day, horizonDays: Int, spec: FeatureSpec) throws
         -> (table: FeatureTable, rows: [Int], x: Matrix<Double>, y: [Double]) {
         let table = try FeaturePipeline.fit(export, asOf: day, spec: spec)
         let rows = patientsOnFile(export, asOf: day)

@@ -15,15 +15,15 @@ public enum ConversionTraining {
     /// An out-of-time evaluation.
     public struct Holdout: Sendable {
         /// The last creation day of the leads the earlier model was fitted on.
-        public var fitCreatedThrough: Int32
+        public var fitCreatedThrough: Day
         /// The creation days of the evaluation leads: `(fitCreatedThrough, evaluationCreatedThrough]`.
-        public var evaluationCreatedThrough: Int32
+        public var evaluationCreatedThrough: Day
         /// Lead rows (indices into `export.leads`) of the evaluation.
         public var leadRows: [Int]
         public var targets: [Double]
         public var probabilities: [Double]
         /// ROC AUC, average precision, log loss, Brier on the evaluation leads.
-        public var metrics: [String: Double]
+        public var metrics: Metrics.Summary
     }
 
     /// What ``train(_:scoringDate:windowDays:spec:regression:folds:seed:)`` produces.
@@ -31,9 +31,9 @@ public enum ConversionTraining {
         /// The model on the leads created through `createdThrough`, with its lead schema and metrics.
         public var fit: ValidatedFit
         /// The last creation day of the training leads (`T − N`).
-        public var createdThrough: Int32
+        public var createdThrough: Day
         /// The last day outcomes were read from (`T`).
-        public var labelsThrough: Int32
+        public var labelsThrough: Day
         public var windowDays: Int
         /// The out-of-time estimate; `nil` when the export does not reach back `2N` with both outcomes.
         public var holdout: Holdout?
@@ -43,11 +43,11 @@ public enum ConversionTraining {
     /// - Throws: ``ConversionTrainingError`` when the window is outside ``StrataLimits/days`` or no lead's window
     ///   has closed, ``LogisticError`` (e.g. every lead converted), ``ValidationError``.
     public static func train(
-        _ export: ClinicExport, scoringDate: Int32, windowDays: Int, spec: FeatureSpec,
+        _ export: ClinicExport, scoringDate: Day, windowDays: Int, spec: FeatureSpec,
         regression: LogisticRegression, folds: Int = 5, seed: UInt64 = 0
     ) throws -> Result {
         guard StrataLimits.days.contains(windowDays) else { throw ConversionTrainingError.windowOutOfRange(days: windowDays) }
-        let createdThrough = scoringDate - Int32(windowDays)
+        let createdThrough = scoringDate - windowDays
         let (rows, y) = Labels.conversion(export, asOf: createdThrough, windowDays: windowDays)
         guard !rows.isEmpty else {
             throw ConversionTrainingError.noClosedLeads(createdThrough: createdThrough, windowDays: windowDays)
@@ -57,8 +57,8 @@ public enum ConversionTraining {
 
         // A lead's label depends only on its own creation and first visit, so the earlier fit's leads and
         // labels are those of the leads created through one window before, and the rest are its evaluation.
-        let earlierThrough = createdThrough - Int32(windowDays)
-        let evaluationStart = (Int64(earlierThrough) + 1) * CivilDate.secondsPerDay
+        let earlierThrough = createdThrough - windowDays
+        let evaluationStart = earlierThrough.endTimestamp
         let evaluation = rows.indices.filter { export.leads.createdAt[rows[$0]] >= evaluationStart }
         let earlier = rows.indices.filter { export.leads.createdAt[rows[$0]] < evaluationStart }
         var holdout: Holdout?
@@ -84,14 +84,14 @@ public enum ConversionTraining {
 /// Why a conversion model cannot be trained on an export.
 public enum ConversionTrainingError: Error, Equatable, CustomStringConvertible {
     /// No lead was created early enough for its window to have closed by the scoring date.
-    case noClosedLeads(createdThrough: Int32, windowDays: Int)
+    case noClosedLeads(createdThrough: Day, windowDays: Int)
     /// The window is not a whole number of days in ``StrataLimits/days``.
     case windowOutOfRange(days: Int)
 
     public var description: String {
         switch self {
         case .noClosedLeads(let day, let window):
-            "no lead was created on or before \(CivilDate.isoString(days: day)), so no \(window)-day conversion window "
+            "no lead was created on or before \(day), so no \(window)-day conversion window "
                 + "has closed by the scoring date; give a later --as-of or a shorter labels.conversion_window_days"
         case .windowOutOfRange(let days):
             "a conversion window of \(days) days is out of range; expected \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound) days"

@@ -62,15 +62,13 @@ public enum Metrics {
         }
     }
 
-    /// ROC AUC, average precision, log loss and Brier score under the names `auc`, `average_precision`,
-    /// `log_loss`, `brier` (the keys model files and `--json` use).
-    public static func summary(targets: [Double], probabilities: [Double], weights: [Double]? = nil) throws(MetricsError) -> [String: Double] {
-        [
-            "auc": try rocAUC(targets: targets, scores: probabilities, weights: weights),
-            "average_precision": try averagePrecision(targets: targets, scores: probabilities, weights: weights),
-            "log_loss": try logLoss(targets: targets, probabilities: probabilities, weights: weights),
-            "brier": try brierScore(targets: targets, probabilities: probabilities, weights: weights),
-        ]
+    /// ROC AUC, average precision, log loss and Brier score of one set of scored rows.
+    public static func summary(targets: [Double], probabilities: [Double], weights: [Double]? = nil) throws(MetricsError) -> Summary {
+        Summary(
+            auc: try rocAUC(targets: targets, scores: probabilities, weights: weights),
+            averagePrecision: try averagePrecision(targets: targets, scores: probabilities, weights: weights),
+            logLoss: try logLoss(targets: targets, probabilities: probabilities, weights: weights),
+            brier: try brierScore(targets: targets, probabilities: probabilities, weights: weights))
     }
 
     // MARK: Helpers

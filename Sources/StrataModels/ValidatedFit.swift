@@ -10,7 +10,7 @@ public struct ValidatedFit: Sendable {
     public var rows: Int
     public var positives: Int
     /// Metrics on the training rows (optimistic).
-    public var trainingMetrics: [String: Double]
+    public var trainingMetrics: Metrics.Summary
     /// Stratified k-fold on the training rows.
     public var crossValidation: Validation.Report
 

@@ -54,18 +54,44 @@ public enum Validation {
         }
     }
 
+    /// Each metric of ``Metrics/Summary`` across folds, with its mean and standard deviation.
+    public struct SummarySpread: Sendable, Equatable, Codable {
+        public var auc: Spread
+        public var averagePrecision: Spread
+        public var logLoss: Spread
+        public var brier: Spread
+
+        init(_ folds: [Metrics.Summary]) {
+            auc = Spread(folds.map(\.auc))
+            averagePrecision = Spread(folds.map(\.averagePrecision))
+            logLoss = Spread(folds.map(\.logLoss))
+            brier = Spread(folds.map(\.brier))
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case auc
+            case averagePrecision = "average_precision"
+            case logLoss = "log_loss"
+            case brier
+        }
+
+        /// Each spread under its metric's name (``Metrics/Summary/names``).
+        public var byName: [String: Spread] {
+            [CodingKeys.auc.rawValue: auc, CodingKeys.averagePrecision.rawValue: averagePrecision,
+             CodingKeys.logLoss.rawValue: logLoss, CodingKeys.brier.rawValue: brier]
+        }
+    }
+
     /// Metrics per fold and their spread.
     public struct Report: Sendable, Equatable, Codable {
         /// ``Metrics/summary(targets:probabilities:weights:)`` of each fold's evaluation rows.
-        public var folds: [[String: Double]]
-        /// Per metric name, its values across folds with mean and standard deviation.
-        public var spread: [String: Spread]
+        public var folds: [Metrics.Summary]
+        /// Each metric's values across folds with mean and standard deviation.
+        public var spread: SummarySpread
 
-        init(folds: [[String: Double]]) {
+        init(folds: [Metrics.Summary]) {
             self.folds = folds
-            var spread: [String: Spread] = [:]
-            for name in folds.first?.keys.sorted() ?? [] { spread[name] = Spread(folds.map { $0[name] ?? .nan }) }
-            self.spread = spread
+            self.spread = SummarySpread(folds)
         }
     }
 
@@ -81,7 +107,7 @@ public enum Validation {
             throw LogisticError.rowCountMismatch(rows: x.rows, other: "the target", count: targets.count)
         }
         let splits = try stratifiedFolds(targets: targets, folds: folds, seed: seed)
-        var results: [[String: Double]] = []
+        var results: [Metrics.Summary] = []
         for split in splits {
             let training = selectRows(x, split.trainingRows)
             let model = try regression.fit(training, targets: split.trainingRows.map { targets[$0] },
@@ -119,7 +145,7 @@ public enum Validation {
     public static func timeBased<Cutoff>(
         _ regression: LogisticRegression, cutoffs: [Cutoff], period: (Cutoff) throws -> Period
     ) throws -> Report {
-        var results: [[String: Double]] = []
+        var results: [Metrics.Summary] = []
         for cutoff in cutoffs {
             let data = try period(cutoff)
             let model = try regression.fit(data.trainingX, targets: data.trainingTargets)
@@ -130,7 +156,7 @@ public enum Validation {
     }
 
     /// The rows `indices` of `x`, copied in that order.
-    public static func selectRows(_ x: Matrix<Double>, _ indices: [Int]) -> Matrix<Double> {
+    package static func selectRows(_ x: Matrix<Double>, _ indices: [Int]) -> Matrix<Double> {
         var elements: [Double] = []
         elements.reserveCapacity(indices.count * x.columns)
         for row in indices { elements.append(contentsOf: x.row(row)) }

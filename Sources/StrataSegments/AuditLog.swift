@@ -3,7 +3,12 @@ import GRDB
 
 /// One entry of the audit log: what was done, by whom, when, from which inputs to which outputs (by
 /// fingerprint, never by content), chained to the previous entry by its hash.
-public struct AuditEntry: Codable, FetchableRecord, Sendable, Equatable {
+///
+/// `inputs` and `outputs` stay the JSON text the entry was written with: the hash covers those bytes, so
+/// the log checks what is on disk rather than what it decodes to (``outputFingerprints`` decodes them).
+public struct AuditEntry: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "audit"
+
     public var sequence: Int64
     public var recordedAt: String
     public var user: String
@@ -15,6 +20,23 @@ public struct AuditEntry: Codable, FetchableRecord, Sendable, Equatable {
     public var previousHash: String
     /// SHA-256 of this entry's fields and `previousHash`.
     public var hash: String
+
+    public enum Columns {
+        public static let sequence = Column(CodingKeys.sequence)
+        public static let recordedAt = Column(CodingKeys.recordedAt)
+        public static let user = Column(CodingKeys.user)
+        public static let action = Column(CodingKeys.action)
+        public static let inputs = Column(CodingKeys.inputs)
+        public static let outputs = Column(CodingKeys.outputs)
+        public static let previousHash = Column(CodingKeys.previousHash)
+        public static let hash = Column(CodingKeys.hash)
+    }
+
+    /// `outputs` decoded: name → fingerprint; empty when the text is not such an object (an edited entry,
+    /// which ``AuditLog/verify(_:expectedHead:)`` reports).
+    public var outputFingerprints: [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(outputs.utf8))) ?? [:]
+    }
 }
 
 /// The audit log: an append-only, hash-chained table in the store.
@@ -27,20 +49,14 @@ public enum AuditLog {
 
     static func append(_ db: Database, action: String, user: String, inputs: [String: String],
                        outputs: [String: String], at date: Date) throws -> AuditEntry {
-        let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
-        let sequence: Int64 = (last?[0] ?? 0) + 1
-        let previousHash: String = last?[1] ?? genesis
+        let last = try AuditEntry.order(\.sequence.desc).fetchOne(db)
         let encoder = JSONEncoder.sorted
-        var entry = AuditEntry(sequence: sequence, recordedAt: ISO8601DateFormatter().string(from: date), user: user,
-                               action: action, inputs: String(decoding: try encoder.encode(inputs), as: UTF8.self),
+        var entry = AuditEntry(sequence: (last?.sequence ?? 0) + 1, recordedAt: ISO8601DateFormatter().string(from: date),
+                               user: user, action: action, inputs: String(decoding: try encoder.encode(inputs), as: UTF8.self),
                                outputs: String(decoding: try encoder.encode(outputs), as: UTF8.self),
-                               previousHash: previousHash, hash: "")
+                               previousHash: last?.hash ?? genesis, hash: "")
         entry.hash = hash(of: entry)
-        try db.execute(sql: """
-            INSERT INTO audit (sequence, recordedAt, user, action, inputs, outputs, previousHash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.sequence, entry.recordedAt, entry.user, entry.action, entry.inputs, entry.outputs,
-                             entry.previousHash, entry.hash])
+        try entry.insert(db)
         return entry
     }
 

@@ -21,12 +21,13 @@ public struct AuditVerification: Sendable, Equatable {
     /// must name it.
     public static func check(store: SegmentStore, listsFolder: URL) throws -> AuditVerification {
         let entries = try store.auditEntries()
-        let runs = try store.runs()
+        // Run numbers only: a run row edited so that it no longer decodes is a finding, not a failure to check.
+        let runIDs = try store.runIDs()
         var problems: [String] = []
         let headURL = AuditHead.url(store)
         var expectedHead: (sequence: Int64, hash: String)?
         switch AuditHead.state(store: store) {
-        case .missing where !entries.isEmpty || !runs.isEmpty:
+        case .missing where !entries.isEmpty || !runIDs.isEmpty:
             problems.append("the audit head file \(headURL.path) is missing, so removed entries cannot be ruled out")
         case .missing:
             break
@@ -42,26 +43,26 @@ public struct AuditVerification: Sendable, Equatable {
         }
 
         let refreshes = entries.filter { $0.action == "refresh" }
-        if runs.count != refreshes.count {
-            problems.append("the store has \(runs.count) runs but the audit log records \(refreshes.count) refreshes")
+        if runIDs.count != refreshes.count {
+            problems.append("the store has \(runIDs.count) runs but the audit log records \(refreshes.count) refreshes")
         }
         var unverifiable: [Int64] = []
-        for (run, entry) in zip(runs, refreshes) {
-            let outputs = (try? JSONDecoder().decode([String: String].self, from: Data(entry.outputs.utf8))) ?? [:]
+        for (run, entry) in zip(runIDs, refreshes) {
+            let outputs = entry.outputFingerprints
             let runKeys = outputs.keys.filter { $0.hasPrefix("run:") }
             if runKeys.isEmpty {
-                unverifiable.append(run.id)
-            } else if let recorded = outputs["run:\(run.id)"] {
-                if try store.runFingerprint(run.id) != recorded {
-                    problems.append("run \(run.id): its run or membership rows were changed after entry \(entry.sequence) recorded them")
+                unverifiable.append(run)
+            } else if let recorded = outputs["run:\(run)"] {
+                if try store.runFingerprint(run) != recorded {
+                    problems.append("run \(run): its run or membership rows were changed after entry \(entry.sequence) recorded them")
                 }
             } else {
-                problems.append("run \(run.id): entry \(entry.sequence) records \(runKeys.sorted().joined(separator: ", ")) instead")
+                problems.append("run \(run): entry \(entry.sequence) records \(runKeys.sorted().joined(separator: ", ")) instead")
                 continue
             }
-            let folder = listsFolder.appendingPathComponent(String(format: "run-%04lld", run.id))
+            let folder = listsFolder.appendingPathComponent(String(format: "run-%04lld", run))
             for problem in ListFolder.problems(folder, expected: outputs.filter { $0.key.hasPrefix("list:") }) {
-                problems.append("run \(run.id): \(problem)")
+                problems.append("run \(run): \(problem)")
             }
         }
         return AuditVerification(entries: entries.count, head: head, problems: problems, unverifiableRuns: unverifiable)

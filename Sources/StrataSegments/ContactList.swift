@@ -11,8 +11,9 @@ public struct ConsentLedger: Sendable {
     private var latest: [Int64]
     private var optedIn: [Bool]
 
-    public init(_ export: ClinicExport, asOf day: Int32) {
-        self.init(export, recordedBefore: (Int64(day) + 1) * CivilDate.secondsPerDay)
+    /// The consent records recorded at or before the end of `day`.
+    public init(_ export: ClinicExport, asOf day: Day) {
+        self.init(export, recordedBefore: day.endTimestamp)
     }
 
     /// Every consent record on file, whatever its date: what a list written now must honour. An opt-out

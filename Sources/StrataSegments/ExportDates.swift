@@ -17,8 +17,8 @@ import StrataData
 /// This is deliberately separate from `ChurnTraining.lastEventDay`, which `train` and `score` keep as it is
 /// so that the models they fit and the scores they write do not move.
 public struct ExportDates: Sendable, Equatable {
-    public var first: Int32
-    public var last: Int32
+    public var first: Day
+    public var last: Day
 
     /// The range, or nil when the export has no dated record at all.
     public init?(_ export: ClinicExport) {
@@ -41,19 +41,19 @@ public struct ExportDates: Sendable, Equatable {
         export.leads.createdAt.forEach(see)
         export.patients.createdAt.forEach(see)
         for day in export.conditions.onsetDate where day != ClinicExport.missingDate {
-            see(Int64(day) * CivilDate.secondsPerDay)
+            see(Day(daysSince1970: day).startTimestamp)
         }
         guard latest != .min else { return nil }
-        first = CivilDate.day(ofTimestamp: earliest)
-        last = CivilDate.day(ofTimestamp: latest)
+        first = Day(containing: earliest)
+        last = Day(containing: latest)
     }
 
     /// How many days after the last record an as-of date may be.
-    public static let quietDays: Int32 = 31
+    public static let quietDays = 31
 
     /// The latest as-of date accepted: ``quietDays`` after the last day.
-    public var latestAsOf: Int32 { last + Self.quietDays }
+    public var latestAsOf: Day { last + Self.quietDays }
 
     /// Whether `day` is an as-of date this export supports: from the first day to ``latestAsOf``.
-    public func accepts(_ day: Int32) -> Bool { first <= day && day <= latestAsOf }
+    public func accepts(_ day: Day) -> Bool { first <= day && day <= latestAsOf }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import StrataData
 import StrataFeatures
-import StrataLinearAlgebra
 import StrataModels
 
 /// The models a refresh applies: the newest churn model (`churn-*.json`, kind `logistic`) and the newest
@@ -35,14 +34,14 @@ public struct ProjectModels: Sendable {
     }
 
     /// `churn_score` per patient (probability of no completed visit within the model's horizon).
-    public func scores(_ export: ClinicExport, asOf: Int32) throws -> [String: [Double]] {
+    public func scores(_ export: ClinicExport, asOf: Day) throws -> [String: [Double]] {
         guard let churn else { return [:] }
         let features = try FeaturePipeline.apply(churn.featureSchema, to: export, asOf: asOf)
         return ["churn_score": try churn.parameters.model.probabilities(features.matrix)]
     }
 
     /// The cluster name of each patient, or nil without a cluster model.
-    public func clusterNames(_ export: ClinicExport, asOf: Int32) throws -> [String]? {
+    public func clusterNames(_ export: ClinicExport, asOf: Day) throws -> [String]? {
         guard let clusters else { return nil }
         let features = try FeaturePipeline.apply(clusters.featureSchema, to: export, asOf: asOf)
         let labels = try clusters.parameters.model(as: Double.self).predict(features.matrix)

@@ -1,7 +1,6 @@
 import Foundation
 import StrataData
 import StrataFeatures
-import StrataModels
 
 /// `strata refresh`: the newest export through features, the current models and every segment, into the
 /// store, the audit log and consent-aware lists.
@@ -70,19 +69,18 @@ public enum Refresh {
                                          mapping: project.configuration.mapping)
         let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
-        let asOfDay: Int32
+        let asOfDay: Day
         if let asOf {
-            guard let day = CivilDate.parseISODate(asOf) else { throw RefreshError.badDate(asOf) }
+            guard let day = try? Day(iso: asOf) else { throw RefreshError.badDate(asOf) }
             guard dates.accepts(day) else {
-                throw RefreshError.asOfOutsideExport(asOf, first: CivilDate.isoString(days: dates.first),
-                                                     last: CivilDate.isoString(days: dates.last),
-                                                     latest: CivilDate.isoString(days: dates.latestAsOf), export: folder.path)
+                throw RefreshError.asOfOutsideExport(asOf, first: dates.first.description, last: dates.last.description,
+                                                     latest: dates.latestAsOf.description, export: folder.path)
             }
             asOfDay = day
         } else {
             asOfDay = dates.last
         }
-        let asOfText = CivilDate.isoString(days: asOfDay)
+        let asOfText = asOfDay.description
 
         progress("scoring as of \(asOfText)")
         let models = try ProjectModels(directory: project.modelsURL)
@@ -132,7 +130,7 @@ public enum Refresh {
                 }
                 progress("recording the run")
                 // A model that differs from the previous run's is a model change of its own in the audit log.
-                let previousModels = try session.latestRun().map { try JSONDecoder().decode([String: String].self, from: Data($0.modelVersions.utf8)) } ?? [:]
+                let previousModels = try session.latestRun()?.modelVersions ?? [:]
                 if previousModels != models.versions {
                     try session.audit(action: "model change", user: user,
                                       inputs: previousModels.mapKeys { "model:" + $0 }, outputs: models.versions.mapKeys { "model:" + $0 })

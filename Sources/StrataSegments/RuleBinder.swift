@@ -50,7 +50,7 @@ struct RuleBinder {
         case let .text(value, _): return Bound(type: .text) { _ in .text(value) }
         case let .flag(value, _): return Bound(type: .flag) { _ in .flag(value) }
         default:
-            let day = frame.asOfDay
+            let day = Int(frame.asOf.daysSince1970)  // rule dates are `Int` day numbers
             return Bound(type: .date) { _ in .date(day) }
         }
     }

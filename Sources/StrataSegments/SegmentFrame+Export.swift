@@ -1,6 +1,5 @@
 import StrataData
 import StrataFeatures
-import StrataLinearAlgebra
 
 extension SegmentFrame {
     /// The fields rules read, for every patient of `export`, as of day `asOf`:
@@ -14,15 +13,15 @@ extension SegmentFrame {
     ///
     /// Only events at or before the end of day `asOf` count, except `next_appointment`, which is the earliest
     /// appointment booked by then and scheduled after it.
-    public static func build(export: ClinicExport, asOf: Int32, schema: FeatureSchema?, scores: [String: [Double]] = [:],
+    public static func build(export: ClinicExport, asOf: Day, schema: FeatureSchema?, scores: [String: [Double]] = [:],
                              clusters: [String]? = nil) throws -> SegmentFrame {
         let patients = export.patients
         let count = patients.count
-        var frame = SegmentFrame(patientCount: count, asOfDay: Int(asOf))
-        let cutoff = (Int64(asOf) + 1) * CivilDate.secondsPerDay
+        var frame = SegmentFrame(patientCount: count, asOf: asOf)
+        let cutoff = asOf.endTimestamp
 
         frame.set("age", .number((0..<count).map { i in
-            patients.birthDate[i] == ClinicExport.missingDate ? nil : Double(CivilDate.wholeYears(from: patients.birthDate[i], to: asOf))
+            patients.birthDate[i] == ClinicExport.missingDate ? nil : Double(CivilDate.wholeYears(from: patients.birthDate[i], to: asOf.daysSince1970))
         }))
         frame.set("sex", .text(patients.sex.map(\.name)))
         frame.set("postal_code", .text((0..<count).map { patients.postalCode[$0] }))
@@ -59,7 +58,7 @@ extension SegmentFrame {
         // Conditions known by then (no onset date counts as known).
         var conditions = [Set<String>](repeating: [], count: count)
         let table = export.conditions
-        for row in 0..<table.count where table.onsetDate[row] == ClinicExport.missingDate || table.onsetDate[row] <= asOf {
+        for row in 0..<table.count where table.onsetDate[row] == ClinicExport.missingDate || table.onsetDate[row] <= asOf.daysSince1970 {
             let patient = Int(table.patient[row])
             if let code = table.code[row] { conditions[patient].insert(code) }
             if let description = table.description[row] { conditions[patient].insert(description.lowercased()) }

@@ -38,14 +38,14 @@ public struct SegmentFrame: Sendable {
 
     /// The number of patients.
     public let patientCount: Int
-    /// The date rules see as `as_of` (days since 1970-01-01).
-    public let asOfDay: Int
+    /// The date rules see as `as_of`.
+    public let asOf: Day
     /// The columns by field name.
     public private(set) var columns: [String: Column] = [:]
 
-    public init(patientCount: Int, asOfDay: Int) {
+    public init(patientCount: Int, asOf: Day) {
         self.patientCount = patientCount
-        self.asOfDay = asOfDay
+        self.asOf = asOf
     }
 
     /// Adds or replaces a field. Its length must be `patientCount` (a programmer error otherwise).

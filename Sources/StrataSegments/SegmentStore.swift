@@ -23,9 +23,12 @@ public final class SegmentStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
+        configuration.journalMode = .wal
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
-            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+            // GRDB's WAL setup lowers `synchronous` to NORMAL, where a commit can be lost on power failure
+            // after refresh has published its lists and moved the audit head past it. Keep every commit durable.
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(database)
         } catch let error as DatabaseError {
             throw StoreError(database: error, path: path)
@@ -36,9 +39,7 @@ public final class SegmentStore: Sendable {
     /// Creates the store's file owner-only when it is missing, and narrows it and its journal files to 0600.
     static func restrictToOwner(_ path: String) throws {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw StoreError.database(path: path, message: "cannot open or create the store: \(String(cString: strerror(errno)))")
-        }
+        guard descriptor >= 0 else { throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         fchmod(descriptor, 0o600)
         close(descriptor)
         for suffix in ["-wal", "-shm", "-journal"] { chmod(path + suffix, 0o600) }
@@ -98,20 +99,16 @@ public final class SegmentStore: Sendable {
     /// in the run's audit entry detects an edit, insertion or removal of any of them. Nil when the run is
     /// missing.
     static func fingerprint(ofRun id: Int64, in db: Database) throws -> String? {
-        guard let run = try RunRecord.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) else { return nil }
+        guard let run = try StoredRun.fetchOne(db, key: id) else { return nil }
         var fields = ["run", String(run.id), run.recordedAt, run.asOf, run.exportFingerprint, run.configurationFingerprint,
                       run.modelVersions, String(run.patientCount)]
-        let entered = try Row.fetchCursor(db, sql: """
-            SELECT segment, patientID, enteredReason FROM membership WHERE enteredRun = ? ORDER BY segment, patientID
-            """, arguments: [id])
-        while let row = try entered.next() {
-            fields += ["entered", row["segment"], row["patientID"], row["enteredReason"]]
+        let entered = try MembershipRecord.filter { $0.enteredRun == id }.order { [$0.segment, $0.patientID] }.fetchCursor(db)
+        while let membership = try entered.next() {
+            fields += ["entered", membership.segment, membership.patientID, membership.enteredReason]
         }
-        let exited = try Row.fetchCursor(db, sql: """
-            SELECT segment, patientID, exitedReason FROM membership WHERE exitedRun = ? ORDER BY segment, patientID
-            """, arguments: [id])
-        while let row = try exited.next() {
-            fields += ["exited", row["segment"], row["patientID"], (row["exitedReason"] as String?) ?? ""]
+        let exited = try MembershipRecord.filter { $0.exitedRun == id }.order { [$0.segment, $0.patientID] }.fetchCursor(db)
+        while let membership = try exited.next() {
+            fields += ["exited", membership.segment, membership.patientID, membership.exitedReason ?? ""]
         }
         // Length-prefixed, so that no two different sets of rows share an encoding.
         return Fingerprint.of(Data(fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "\n").utf8))
@@ -129,14 +126,8 @@ public final class SegmentStore: Sendable {
     /// or a kill anywhere inside leaves the store as it was.
     @discardableResult
     public func exclusively<T>(_ body: (StoreSession) throws -> T) throws -> T {
-        do {
-            var result: T?
-            try database.inTransaction(.immediate) { db in
-                result = try body(StoreSession(db: db))
-                return .commit
-            }
-            return result!
-        } catch let error as DatabaseError {
+        // GRDB's write transactions are IMMEDIATE: the writer lock is taken (or waited for) at the start.
+        do { return try database.write { db in try body(StoreSession(db: db)) } } catch let error as DatabaseError {
             throw StoreError(database: error, path: path)
         }
     }
@@ -145,18 +136,24 @@ public final class SegmentStore: Sendable {
 
     /// Every run, oldest first.
     public func runs() throws -> [RunRecord] {
-        try read { db in try RunRecord.fetchAll(db, sql: "SELECT * FROM run ORDER BY id") }
+        try read { db in try RunRecord.order(\.id).fetchAll(db) }
+    }
+
+    /// The number of every run, oldest first; unlike ``runs()``, it reads nothing a tampered row could spoil.
+    func runIDs() throws -> [Int64] {
+        try read { db in try RunRecord.order(\.id).select(\.id, as: Int64.self).fetchAll(db) }
     }
 
     /// The newest run, if any.
     public func latestRun() throws -> RunRecord? {
-        try read { db in try RunRecord.fetchOne(db, sql: "SELECT * FROM run ORDER BY id DESC LIMIT 1") }
+        try read { db in try RunRecord.order(\.id.desc).fetchOne(db) }
     }
 
     /// The names of the segments the latest run evaluated.
     public func segmentNames() throws -> [String] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM segment WHERE lastRun = (SELECT MAX(id) FROM run) ORDER BY name")
+            guard let latest = try Self.latestRunID(db) else { return [] }
+            return try SegmentRecord.filter { $0.lastRun == latest }.order(\.name).select(\.name, as: String.self).fetchAll(db)
         }
     }
 
@@ -164,11 +161,8 @@ public final class SegmentStore: Sendable {
     public func members(of segment: String, after run: Int64? = nil) throws -> [String] {
         try read { db in
             let run = try Self.existingRunID(run, db)
-            return try String.fetchAll(db, sql: """
-                SELECT patientID FROM membership
-                WHERE segment = ? AND enteredRun <= ? AND (exitedRun IS NULL OR exitedRun > ?)
-                ORDER BY patientID
-                """, arguments: [segment, run, run])
+            return try MembershipRecord.all().of(segment).open(after: run)
+                .order(\.patientID).select(\.patientID, as: String.self).fetchAll(db)
         }
     }
 
@@ -176,45 +170,46 @@ public final class SegmentStore: Sendable {
     public func diff(of segment: String, in run: Int64? = nil) throws -> SegmentDiff {
         try read { db in
             let run = try Self.existingRunID(run, db)
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM segment WHERE name = ?)", arguments: [segment]) == true else {
-                throw StoreError.unknownSegment(segment)
-            }
-            let entered = try Row.fetchAll(db, sql: """
-                SELECT patientID, enteredReason FROM membership WHERE segment = ? AND enteredRun = ? ORDER BY patientID
-                """, arguments: [segment, run]).map { MembershipChange(patientID: $0[0], reason: $0[1]) }
-            let exited = try Row.fetchAll(db, sql: """
-                SELECT patientID, exitedReason FROM membership WHERE segment = ? AND exitedRun = ? ORDER BY patientID
-                """, arguments: [segment, run]).map { MembershipChange(patientID: $0[0], reason: $0[1] ?? "") }
-            let stayed = try String.fetchAll(db, sql: """
-                SELECT patientID FROM membership
-                WHERE segment = ? AND enteredRun < ? AND (exitedRun IS NULL OR exitedRun > ?) ORDER BY patientID
-                """, arguments: [segment, run, run])
+            guard try SegmentRecord.exists(db, key: segment) else { throw StoreError.unknownSegment(segment) }
+            let memberships = MembershipRecord.all().of(segment)
+            let entered = try memberships.filter { $0.enteredRun == run }.order(\.patientID).fetchAll(db)
+                .map { MembershipChange(patientID: $0.patientID, reason: $0.enteredReason) }
+            let exited = try memberships.filter { $0.exitedRun == run }.order(\.patientID).fetchAll(db)
+                .map { MembershipChange(patientID: $0.patientID, reason: $0.exitedReason ?? "") }
+            let stayed = try memberships.open(after: run).filter { $0.enteredRun < run }
+                .order(\.patientID).select(\.patientID, as: String.self).fetchAll(db)
             return SegmentDiff(segment: segment, run: run, entered: entered, exited: exited, stayed: stayed)
         }
     }
 
     /// Per run: how many patients were in `segment`, and how many entered and left.
     public func history(of segment: String) throws -> [SegmentHistoryEntry] {
-        try read { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM segment WHERE name = ?)", arguments: [segment]) == true else {
-                throw StoreError.unknownSegment(segment)
-            }
-            return try Row.fetchAll(db, sql: """
-                SELECT run.id, run.asOf,
+        /// One row of the query below, named by its result columns.
+        struct Line: Decodable, FetchableRecord {
+            var run: Int64
+            var asOf: String
+            var members: Int
+            var entered: Int
+            var exited: Int
+        }
+        return try read { db in
+            guard try SegmentRecord.exists(db, key: segment) else { throw StoreError.unknownSegment(segment) }
+            return try Line.fetchAll(db, sql: """
+                SELECT run.id AS run, run.asOf AS asOf,
                   (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.enteredRun <= run.id
-                     AND (m.exitedRun IS NULL OR m.exitedRun > run.id)),
-                  (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.enteredRun = run.id),
-                  (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.exitedRun = run.id)
+                     AND (m.exitedRun IS NULL OR m.exitedRun > run.id)) AS members,
+                  (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.enteredRun = run.id) AS entered,
+                  (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.exitedRun = run.id) AS exited
                 FROM run ORDER BY run.id
                 """, arguments: ["s": segment]).map {
-                SegmentHistoryEntry(run: $0[0], asOf: $0[1], members: $0[2], entered: $0[3], exited: $0[4])
+                SegmentHistoryEntry(run: $0.run, asOf: $0.asOf, members: $0.members, entered: $0.entered, exited: $0.exited)
             }
         }
     }
 
     /// The audit log, oldest first.
     public func auditEntries() throws -> [AuditEntry] {
-        try read { db in try AuditEntry.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence") }
+        try read { db in try AuditEntry.order(\.sequence).fetchAll(db) }
     }
 
     /// Checks SQLite's own structure (`PRAGMA integrity_check`); true when it reports "ok".
@@ -228,18 +223,16 @@ public final class SegmentStore: Sendable {
         }
     }
 
-    static func latestRunID(_ db: Database) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run") else { throw StoreError.noRuns }
-        return id
+    /// The newest run's number; nil when there is none.
+    static func latestRunID(_ db: Database) throws -> Int64? {
+        try RunRecord.select({ max($0.id) }, as: Int64.self).fetchOne(db)
     }
 
     /// `run` when the store has it (else ``StoreError/unknownRun(_:latest:)``), or the latest run.
     static func existingRunID(_ run: Int64?, _ db: Database) throws -> Int64 {
-        let latest = try latestRunID(db)
+        guard let latest = try latestRunID(db) else { throw StoreError.noRuns }
         guard let run else { return latest }
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM run WHERE id = ?)", arguments: [run]) == true else {
-            throw StoreError.unknownRun(run, latest: latest)
-        }
+        guard try RunRecord.exists(db, key: run) else { throw StoreError.unknownRun(run, latest: latest) }
         return run
     }
 }
@@ -250,7 +243,7 @@ public struct StoreSession {
 
     /// The newest run, if any.
     public func latestRun() throws -> RunRecord? {
-        try RunRecord.fetchOne(db, sql: "SELECT * FROM run ORDER BY id DESC LIMIT 1")
+        try RunRecord.order(\.id.desc).fetchOne(db)
     }
 
     /// The fingerprint of run `id`'s own row and the membership rows it opened and closed; nil when missing.
@@ -260,7 +253,7 @@ public struct StoreSession {
 
     /// The audit log, oldest first.
     public func auditEntries() throws -> [AuditEntry] {
-        try AuditEntry.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence")
+        try AuditEntry.order(\.sequence).fetchAll(db)
     }
 
     /// Records a run and every segment's membership after it.
@@ -275,48 +268,37 @@ public struct StoreSession {
     public func record(
         _ run: NewRun, evaluations: [SegmentEvaluation], exitReason: (String, String) -> String
     ) throws -> (run: RunRecord, changes: [String: SegmentChangeCounts]) {
-        let recordedAt = ISO8601DateFormatter().string(from: Date())
-        try db.execute(sql: """
-            INSERT INTO run (recordedAt, asOf, exportFingerprint, configurationFingerprint, modelVersions, patientCount)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [recordedAt, run.asOf, run.exportFingerprint, run.configurationFingerprint,
-                             String(decoding: try JSONEncoder.sorted.encode(run.modelVersions), as: UTF8.self), run.patientCount])
-        let runID = db.lastInsertedRowID
+        let record = try RunInsertion(
+            recordedAt: ISO8601DateFormatter().string(from: Date()), asOf: run.asOf, exportFingerprint: run.exportFingerprint,
+            configurationFingerprint: run.configurationFingerprint, modelVersions: run.modelVersions, patientCount: run.patientCount
+        ).insertAndFetch(db, as: RunRecord.self)
         var changes: [String: SegmentChangeCounts] = [:]
-        let evaluated = Set(evaluations.map(\.name))
         for evaluation in evaluations {
-            try db.execute(sql: """
-                INSERT INTO segment (name, rule, purpose, firstRun, lastRun) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(name) DO UPDATE SET rule = excluded.rule, purpose = excluded.purpose, lastRun = excluded.lastRun
-                """, arguments: [evaluation.name, evaluation.rule, evaluation.purpose, runID, runID])
-            let open = Set(try String.fetchAll(db, sql: "SELECT patientID FROM membership WHERE segment = ? AND exitedRun IS NULL",
-                                               arguments: [evaluation.name]))
-            let entering = evaluation.members.keys.filter { !open.contains($0) }.sorted()
-            let leaving = open.filter { evaluation.members[$0] == nil }.sorted()
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO membership (segment, patientID, enteredRun, enteredReason) VALUES (?, ?, ?, ?)
-                """)
-            for patient in entering {
-                try insert.execute(arguments: [evaluation.name, patient, runID, evaluation.members[patient]!])
+            // A segment seen before keeps the run it was first evaluated in.
+            _ = try SegmentRecord(name: evaluation.name, rule: evaluation.rule, purpose: evaluation.purpose,
+                                  firstRun: record.id, lastRun: record.id)
+                .upsertAndFetch(db) { _ in [SegmentRecord.Columns.firstRun.noOverwrite] }
+            let open = try MembershipRecord.all().of(evaluation.name).stillOpen().fetchAll(db)
+            let openPatients = Set(open.map(\.patientID))
+            let entering = evaluation.members.filter { !openPatients.contains($0.key) }.sorted { $0.key < $1.key }
+            let leaving = open.filter { evaluation.members[$0.patientID] == nil }.sorted { $0.patientID < $1.patientID }
+            for (patient, reason) in entering {
+                try MembershipRecord(segment: evaluation.name, patientID: patient, enteredRun: record.id, enteredReason: reason)
+                    .insert(db)
             }
-            let close = try db.makeStatement(sql: """
-                UPDATE membership SET exitedRun = ?, exitedReason = ? WHERE segment = ? AND patientID = ? AND exitedRun IS NULL
-                """)
-            for patient in leaving {
-                try close.execute(arguments: [runID, exitReason(evaluation.name, patient), evaluation.name, patient])
+            for var membership in leaving {
+                membership.exitedRun = record.id
+                membership.exitedReason = exitReason(evaluation.name, membership.patientID)
+                try membership.update(db)
             }
             changes[evaluation.name] = SegmentChangeCounts(members: evaluation.members.count, entered: entering.count,
                                                            exited: leaving.count)
         }
         // Segments no longer defined: everyone leaves, once.
-        let retired = try String.fetchAll(db, sql: "SELECT DISTINCT segment FROM membership WHERE exitedRun IS NULL")
-            .filter { !evaluated.contains($0) }
-        for segment in retired {
-            try db.execute(sql: """
-                UPDATE membership SET exitedRun = ?, exitedReason = 'segment no longer defined' WHERE segment = ? AND exitedRun IS NULL
-                """, arguments: [runID, segment])
+        let evaluated = evaluations.map(\.name)
+        try MembershipRecord.all().stillOpen().filter { !evaluated.contains($0.segment) }.updateAll(db) {
+            [$0.exitedRun.set(to: record.id), $0.exitedReason.set(to: "segment no longer defined")]
         }
-        let record = try RunRecord.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [runID])!
         return (record, changes)
     }
 
@@ -346,17 +328,6 @@ public struct NewRun: Sendable {
         self.modelVersions = modelVersions
         self.patientCount = patientCount
     }
-}
-
-/// A recorded run.
-public struct RunRecord: Codable, FetchableRecord, Sendable, Equatable {
-    public var id: Int64
-    public var recordedAt: String
-    public var asOf: String
-    public var exportFingerprint: String
-    public var configurationFingerprint: String
-    public var modelVersions: String
-    public var patientCount: Int
 }
 
 /// One segment's members after evaluation.
@@ -416,21 +387,30 @@ public struct SegmentHistoryEntry: Sendable, Equatable {
 }
 
 /// Why the store could not be opened, read or written.
-public enum StoreError: Error, Equatable, CustomStringConvertible {
+public enum StoreError: Error, CustomStringConvertible {
     /// Another process holds the store for a refresh.
     case busy(path: String)
     case noRuns
     case unknownSegment(String)
     /// A run number the store does not have; `latest` is the newest it has.
     case unknownRun(Int64, latest: Int64)
-    case database(path: String, message: String)
+    /// The store's file could not be opened or created; `reason` is the system's.
+    case cannotOpen(path: String, reason: String)
+    /// SQLite failed: the error keeps its result code, message and statement.
+    case database(path: String, DatabaseError)
 
     init(database error: DatabaseError, path: String) {
         if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
             self = .busy(path: path)
         } else {
-            self = .database(path: path, message: error.message ?? error.description)
+            self = .database(path: path, error)
         }
+    }
+
+    /// The SQLite error behind ``database(path:_:)``.
+    public var underlyingError: DatabaseError? {
+        guard case let .database(_, error) = self else { return nil }
+        return error
     }
 
     public var description: String {
@@ -439,16 +419,25 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .noRuns: "the store has no runs yet; run `strata refresh` first"
         case let .unknownSegment(name): "no segment named '\(name)' in the store"
         case let .unknownRun(run, latest): "no run \(run) in the store (runs are numbered 1 to \(latest))"
-        case let .database(path, message): "\(path): \(message)"
+        case let .cannotOpen(path, reason): "\(path): cannot open or create the store: \(reason)"
+        case let .database(path, error): "\(path): \(error.message ?? error.description)"
         }
     }
 }
 
-extension JSONEncoder {
-    /// Keys sorted, so equal values encode to equal bytes (fingerprints, hashes).
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
+extension StoreError: Equatable {
+    /// Equal cases with equal values; SQLite errors are equal when their code, message and statement are.
+    public static func == (lhs: StoreError, rhs: StoreError) -> Bool {
+        switch (lhs, rhs) {
+        case let (.busy(left), .busy(right)): left == right
+        case (.noRuns, .noRuns): true
+        case let (.unknownSegment(left), .unknownSegment(right)): left == right
+        case let (.unknownRun(left, leftLatest), .unknownRun(right, rightLatest)): left == right && leftLatest == rightLatest
+        case let (.cannotOpen(leftPath, left), .cannotOpen(rightPath, right)): leftPath == rightPath && left == right
+        case let (.database(leftPath, left), .database(rightPath, right)):
+            leftPath == rightPath && left.extendedResultCode == right.extendedResultCode && left.message == right.message
+                && left.sql == right.sql
+        default: false
+        }
     }
 }

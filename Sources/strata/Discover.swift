@@ -45,9 +45,7 @@ struct Discover: ParsableCommand {
     var clusterCounts: ClosedRange<Int>? { parseClusterCounts(k) }
 
     func validate() throws {
-        guard CivilDate.parseISODate(asOf) != nil else {
-            throw ValidationError("--as-of must be a date like 2024-06-30 (YYYY-MM-DD), got \"\(asOf)\"")
-        }
+        _ = try asOfDay(asOf, example: "2024-06-30")
         guard let counts = clusterCounts else {
             throw ValidationError("--k must be a number or a range like 2...8, got '\(k)'")
         }
@@ -62,7 +60,7 @@ struct Discover: ParsableCommand {
     }
 
     func run() throws {
-        let day = CivilDate.parseISODate(asOf)!
+        let day = try asOfDay(asOf, example: "2024-06-30")
         let (result, configuration) = try export.read { $0.features.tablesNeeded }
         if result.badRows.count > 0 {
             writeToStandardError("warning: skipped \(result.badRows.count) bad rows; first: \(result.badRows.examples[0])\n")

@@ -38,13 +38,11 @@ struct Features: ParsableCommand {
     var timings = false
 
     func validate() throws {
-        guard CivilDate.parseISODate(asOf) != nil else {
-            throw ValidationError("--as-of must be a date like 2024-06-30 (YYYY-MM-DD), got \"\(asOf)\"")
-        }
+        _ = try asOfDay(asOf, example: "2024-06-30")
     }
 
     func run() throws {
-        let day = CivilDate.parseISODate(asOf)!
+        let day = try asOfDay(asOf, example: "2024-06-30")
         var clock = StageClock(enabled: timings)
         // A fitted schema may use any family; a spec says which tables and text columns it needs.
         let (result, configuration) = try export.read(

@@ -11,7 +11,8 @@ struct KMeansCommand: ParsableCommand {
         commandName: "kmeans",
         abstract: "Cluster the rows of a matrix with k-means, or compare a range of k.",
         discussion: """
-            Lloyd steps run as chunked GEMM with a fused argmin, rows split across --workers. A run stops when \
+            Lloyd steps assign rows with a fused distance-and-argmin kernel (GEMM blocks when k times the feature count is \
+            large), rows split across --workers. A run stops when \
             no label changes, when the squared center shift is at most --tol times the mean column variance, \
             or after --max-iter steps; labels and inertia come from the final centers (as scikit-learn). \
             With --k A...B every k in the range is fitted and scored by inertia, silhouette (exact up to \

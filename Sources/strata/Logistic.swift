@@ -49,7 +49,7 @@ struct LogisticCommand: ParsableCommand {
         }
         if let modelOut {
             let schema = columnNames.map { FeatureSchema.plain(names: $0) } ?? .plain(columnCount: x.columns)
-            let file = model.modelFile(featureSchema: schema, metrics: metrics, training: [
+            let file = model.modelFile(featureSchema: schema, metrics: metrics.byName, training: [
                 "input": inputURL.lastPathComponent, "target": targetURL.lastPathComponent,
                 "rows": "\(x.rows)",
                 "input_fingerprint": try InputFingerprint.of([inputURL, targetURL]),
@@ -64,8 +64,8 @@ struct LogisticCommand: ParsableCommand {
                 "gradient_max_abs": model.fit.gradientMaxAbs, "objective": model.fit.objective,
                 "solver": model.fit.solver.rawValue, "passes": model.fit.passes,
                 "fit_seconds": model.fit.seconds, "rows": x.rows, "columns": x.columns,
-                "log_loss": metrics["log_loss"]!, "auc": metrics["auc"]!,
-                "average_precision": metrics["average_precision"]!, "brier": metrics["brier"]!,
+                "log_loss": metrics.logLoss, "auc": metrics.auc,
+                "average_precision": metrics.averagePrecision, "brier": metrics.brier,
                 "warnings": model.fit.warnings,
             ]
             let data = try JSONSerialization.data(withJSONObject: output, options: [.sortedKeys])
@@ -82,7 +82,7 @@ struct LogisticCommand: ParsableCommand {
                       + String(format: " %+.6f", coefficient))
             }
             print(String(format: "training: AUC %.4f, average precision %.4f, log loss %.6f, Brier %.6f",
-                         metrics["auc"]!, metrics["average_precision"]!, metrics["log_loss"]!, metrics["brier"]!))
+                         metrics.auc, metrics.averagePrecision, metrics.logLoss, metrics.brier))
             if let modelOut { print("model written to \(modelOut)") }
         }
     }

@@ -35,9 +35,7 @@ struct Score: ParsableCommand {
     var reasons: Int = 3
 
     func validate() throws {
-        if let asOf, CivilDate.parseISODate(asOf) == nil {
-            throw ValidationError("--as-of must be a date like 2025-12-31 (YYYY-MM-DD), got \"\(asOf)\"")
-        }
+        if let asOf { _ = try asOfDay(asOf, example: "2025-12-31") }
         guard (0...10).contains(reasons) else { throw ValidationError("--reasons must be in 0...10, got \(reasons)") }
     }
 
@@ -46,7 +44,8 @@ struct Score: ParsableCommand {
             try ModelFile<LogisticParameters>.read(from: URL(fileURLWithPath: model), kind: LogisticParameters.kind)
         }
         let (result, _) = try export.read()
-        guard let day = asOf.flatMap(CivilDate.parseISODate) ?? ChurnTraining.lastEventDay(result.export) else {
+        guard let day = try asOf.map({ text throws in try asOfDay(text, example: "2025-12-31") })
+                ?? ChurnTraining.lastEventDay(result.export) else {
             throw ValidationError("the export has no events; give --as-of")
         }
         let fitted = file.parameters.model
@@ -85,7 +84,7 @@ struct Score: ParsableCommand {
         }
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: URL(fileURLWithPath: out), permissions: 0o600)
         let mean = probabilities.reduce(0, +) / Double(Swift.max(probabilities.count, 1))
-        print("scored \(rows.count) \(isConversion ? "open leads" : "patients") as of \(CivilDate.isoString(days: day)) (mean score "
+        print("scored \(rows.count) \(isConversion ? "open leads" : "patients") as of \(day) (mean score "
               + String(format: "%.4f", mean) + ") to \(out)")
     }
 

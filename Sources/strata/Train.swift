@@ -60,9 +60,7 @@ struct Train: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let asOf, CivilDate.parseISODate(asOf) == nil {
-            throw ValidationError("--as-of must be a date like 2025-12-31 (YYYY-MM-DD), got \"\(asOf)\"")
-        }
+        if let asOf { _ = try asOfDay(asOf, example: "2025-12-31") }
         let days = StrataLimits.days
         for (flag, value) in [("--horizon-days", horizonDays), ("--window-days", windowDays)] {
             if let value, !days.contains(value) {
@@ -74,7 +72,8 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let (result, configuration) = try export.read()
-        guard let scoringDay = asOf.flatMap(CivilDate.parseISODate) ?? ChurnTraining.lastEventDay(result.export) else {
+        guard let scoringDay = try asOf.map({ text throws in try asOfDay(text, example: "2025-12-31") })
+                ?? ChurnTraining.lastEventDay(result.export) else {
             throw ValidationError("the export has no events; give --as-of")
         }
         let exportFolder = URL(fileURLWithPath: export.path ?? configuration.exports?.path ?? ".")
@@ -82,7 +81,7 @@ struct Train: ParsableCommand {
             .filter { ["csv", "ndjson", "json"].contains($0.pathExtension) }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         let fingerprint = try InputFingerprint.of(exportFiles)
-        let output = URL(fileURLWithPath: modelOut ?? "models/\(target.rawValue)-\(CivilDate.isoString(days: scoringDay)).json")
+        let output = URL(fileURLWithPath: modelOut ?? "models/\(target.rawValue)-\(scoringDay).json")
         switch target {
         case .churn:
             try trainChurn(result.export, scoringDay: scoringDay, configuration: configuration, fingerprint: fingerprint, output: output)
@@ -92,7 +91,7 @@ struct Train: ParsableCommand {
         }
     }
 
-    private func trainChurn(_ export: ClinicExport, scoringDay: Int32, configuration: ProjectConfiguration, fingerprint: String,
+    private func trainChurn(_ export: ClinicExport, scoringDay: Day, configuration: ProjectConfiguration, fingerprint: String,
                             output: URL) throws {
         let horizon = horizonDays ?? configuration.labels.churnHorizonDays
         let trained = try reportingErrors { () throws in
@@ -102,17 +101,16 @@ struct Train: ParsableCommand {
         let fit = trained.fit
         var report = TrainingReport(
             target: .churn, fit: fit, holdoutMetrics: trained.holdout?.metrics,
-            asOf: CivilDate.isoString(days: trained.featuresAsOf), labelsThrough: CivilDate.isoString(days: trained.labelsThrough),
+            asOf: trained.featuresAsOf.description, labelsThrough: trained.labelsThrough.description,
             training: ["horizon_days": "\(horizon)", "export_fingerprint": fingerprint],
             summary: ["horizon_days": horizon],
-            headline: "churn model: \(fit.rows) patients on file at \(CivilDate.isoString(days: trained.featuresAsOf)), "
-                + "\(fit.positives) without a completed visit through \(CivilDate.isoString(days: trained.labelsThrough))",
+            headline: "churn model: \(fit.rows) patients on file at \(trained.featuresAsOf), "
+                + "\(fit.positives) without a completed visit through \(trained.labelsThrough)",
             holdoutLine: "the export does not reach two horizons back with both outcomes")
         if let holdout = trained.holdout {
-            report.summary["holdout_fit_as_of"] = CivilDate.isoString(days: holdout.fitAsOf)
+            report.summary["holdout_fit_as_of"] = holdout.fitAsOf.description
             report.summary["holdout_rows"] = holdout.targets.count
-            report.holdoutLine = "fit as of \(CivilDate.isoString(days: holdout.fitAsOf)), scored as of "
-                + CivilDate.isoString(days: holdout.evaluationAsOf)
+            report.holdoutLine = "fit as of \(holdout.fitAsOf), scored as of \(holdout.evaluationAsOf)"
             report.referenceAUC = try referenceAUC(idColumn: "patient_id", defaultColumn: "churn_probability",
                                                    ids: holdout.patientRows.map { export.patients.ids[$0] },
                                                    targets: holdout.targets)
@@ -120,7 +118,7 @@ struct Train: ParsableCommand {
         try finish(report, output: output)
     }
 
-    private func trainConversion(_ export: ClinicExport, scoringDay: Int32, configuration: ProjectConfiguration,
+    private func trainConversion(_ export: ClinicExport, scoringDay: Day, configuration: ProjectConfiguration,
                                  fingerprint: String, output: URL) throws {
         let window = windowDays ?? configuration.labels.conversionWindowDays
         let trained = try reportingErrors { () throws in
@@ -128,19 +126,19 @@ struct Train: ParsableCommand {
                                          regression: options.regression, folds: folds, seed: seed)
         }
         let fit = trained.fit
-        let createdThrough = CivilDate.isoString(days: trained.createdThrough)
+        let createdThrough = trained.createdThrough.description
         var report = TrainingReport(
             target: .conversion, fit: fit, holdoutMetrics: trained.holdout?.metrics,
-            asOf: CivilDate.isoString(days: scoringDay), labelsThrough: CivilDate.isoString(days: trained.labelsThrough),
+            asOf: scoringDay.description, labelsThrough: trained.labelsThrough.description,
             training: ["leads_created_through": createdThrough, "window_days": "\(window)", "export_fingerprint": fingerprint],
             summary: ["window_days": window, "leads_created_through": createdThrough],
             headline: "conversion model: \(fit.rows) leads created through \(createdThrough), \(fit.positives) "
                 + "with a first completed visit within \(window) days",
             holdoutLine: "the export does not reach two windows back with both outcomes")
         if let holdout = trained.holdout {
-            report.summary["holdout_fit_created_through"] = CivilDate.isoString(days: holdout.fitCreatedThrough)
+            report.summary["holdout_fit_created_through"] = holdout.fitCreatedThrough.description
             report.summary["holdout_rows"] = holdout.targets.count
-            report.holdoutLine = "fit on leads created through \(CivilDate.isoString(days: holdout.fitCreatedThrough)), "
+            report.holdoutLine = "fit on leads created through \(holdout.fitCreatedThrough), "
                 + "scored on the \(holdout.targets.count) created after, through \(createdThrough)"
             report.referenceAUC = try referenceAUC(idColumn: "lead_id", defaultColumn: "conversion_probability",
                                                    ids: holdout.leadRows.map { export.leads.ids[$0] ?? "" },
@@ -186,14 +184,13 @@ struct Train: ParsableCommand {
             return
         }
         print(report.headline)
-        print(String(format: "training: AUC %.4f, log loss %.4f (%d iterations%@)", metrics["auc"]!, metrics["log_loss"]!,
+        print(String(format: "training: AUC %.4f, log loss %.4f (%d iterations%@)", report.fit.trainingMetrics.auc, report.fit.trainingMetrics.logLoss,
                      model.fit.iterations, model.fit.converged ? "" : ", NOT converged"))
-        if let auc = report.fit.crossValidation.spread["auc"] {
-            print(String(format: "%d-fold: AUC %.4f ± %.4f", folds, auc.mean, auc.standardDeviation))
-        }
+        let auc = report.fit.crossValidation.spread.auc
+        print(String(format: "%d-fold: AUC %.4f ± %.4f", folds, auc.mean, auc.standardDeviation))
         if let holdout = report.holdoutMetrics {
             print("holdout (\(report.holdoutLine)): " + String(format: "AUC %.4f, average precision %.4f, Brier %.4f",
-                                                               holdout["auc"]!, holdout["average_precision"]!, holdout["brier"]!))
+                                                               holdout.auc, holdout.averagePrecision, holdout.brier))
         } else {
             print("holdout: not available (\(report.holdoutLine))")
         }
@@ -206,7 +203,7 @@ struct Train: ParsableCommand {
 private struct TrainingReport {
     var target: Train.Target
     var fit: ValidatedFit
-    var holdoutMetrics: [String: Double]?
+    var holdoutMetrics: Metrics.Summary?
     /// The feature date (churn) or scoring date (conversion), and the last day labels were read from.
     var asOf: String
     var labelsThrough: String
@@ -221,12 +218,12 @@ private struct TrainingReport {
 
     /// Training metrics, `cv_<metric>_mean|std`, `holdout_<metric>` and `holdout_reference_auc`.
     var metrics: [String: Double] {
-        var metrics = fit.trainingMetrics
-        for (name, spread) in fit.crossValidation.spread {
+        var metrics = fit.trainingMetrics.byName
+        for (name, spread) in fit.crossValidation.spread.byName {
             metrics["cv_\(name)_mean"] = spread.mean
             metrics["cv_\(name)_std"] = spread.standardDeviation
         }
-        for (name, value) in holdoutMetrics ?? [:] { metrics["holdout_\(name)"] = value }
+        for (name, value) in holdoutMetrics?.byName ?? [:] { metrics["holdout_\(name)"] = value }
         if let referenceAUC { metrics["holdout_reference_auc"] = referenceAUC }
         return metrics
     }

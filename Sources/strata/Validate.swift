@@ -79,6 +79,15 @@ struct ExportOptions: ParsableArguments {
 
 extension ExportFormat: ExpressibleByArgument {}
 
+/// `--as-of` text as a ``Day``, or the validation error the commands print for it (`example` is the date the
+/// message shows).
+func asOfDay(_ text: String, example: String) throws(ValidationError) -> Day {
+    guard let day = try? Day(iso: text) else {
+        throw ValidationError("--as-of must be a date like \(example) (YYYY-MM-DD), got \"\(text)\"")
+    }
+    return day
+}
+
 /// Runs `body`; a user-facing error is printed to standard error as is, and the command exits with status 1.
 func reportingErrors<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
     do { return try body() } catch {

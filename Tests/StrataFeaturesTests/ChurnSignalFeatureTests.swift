@@ -35,7 +35,7 @@ struct ChurnSignalFeatureTests {
     @Test func overdueIsNotDue() throws {
         // As of 2024-09-15 P1 is 199 days past the last visit, 16.5 days overdue: due within no window.
         let export = try FeatureFixtures.handExport()
-        let later = CivilDate.days(year: 2024, month: 9, day: 15)
+        let later = Day(year: 2024, month: 9, day: 15)!
         let values = FeatureExtractor.rawValues(export, asOf: later, definitions: [.dueWithin(days: 365)], workers: 1)
         #expect(values.row(0).first == 0)
     }

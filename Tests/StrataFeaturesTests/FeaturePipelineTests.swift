@@ -14,7 +14,7 @@ struct FeaturePipelineTests {
         var moved = export
         let p5 = Int32(export.patients.ids.index(of: "P5")!)
         let row = (0..<export.appointments.count).first {
-            export.appointments.patient[$0] == p5 && export.appointments.scheduledAt[$0] >= (Int64(FeatureFixtures.asOf) + 1) * 86400
+            export.appointments.patient[$0] == p5 && export.appointments.scheduledAt[$0] >= (Int64(FeatureFixtures.asOf.daysSince1970) + 1) * 86400
         }!
         let later = Int64(CivilDate.days(year: 2024, month: 9, day: 1)) * 86400
         moved.appointments.scheduledAt[row] = later

@@ -8,7 +8,7 @@ enum FeatureFixtures {
     static let hand = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures").appendingPathComponent("hand")
     /// 2024-03-01: the day after 29 February in a leap year.
-    static let asOf = CivilDate.days(year: 2024, month: 3, day: 1)
+    static let asOf = Day(year: 2024, month: 3, day: 1)!
 
     static func handExport() throws -> ClinicExport { try ExportReader.read(hand).export }
 }

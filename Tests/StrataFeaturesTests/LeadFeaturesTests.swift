@@ -17,10 +17,10 @@ struct LeadFeaturesTests {
         // 90 days: L1's window ended on 2024-02-18.
         #expect(Labels.openLeads(export, asOf: FeatureFixtures.asOf, windowDays: 90) == [1])
         // On 2024-03-10 P2 completes the visit: L1 is converted, no longer open, whatever the window.
-        let later = CivilDate.days(year: 2024, month: 3, day: 10)
+        let later = Day(year: 2024, month: 3, day: 10)!
         #expect(Labels.openLeads(export, asOf: later, windowDays: 400) == [1])
         // Leads created after T are not there yet.
-        let before = CivilDate.days(year: 2024, month: 1, day: 1)
+        let before = Day(year: 2024, month: 1, day: 1)!
         #expect(Labels.openLeads(export, asOf: before, windowDays: 111) == [0])
     }
 

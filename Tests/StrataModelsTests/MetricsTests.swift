@@ -23,6 +23,25 @@ struct MetricsTests {
         #expect(Swift.abs(try Metrics.brierScore(targets: g.targets, probabilities: g.scores, weights: g.weights) - g.weighted_brier) <= 1e-12)
     }
 
+    @Test func summaryHoldsTheFourMetricsUnderTheModelFileNames() throws {
+        let g = Self.golden
+        let summary = try Metrics.summary(targets: g.targets, probabilities: g.scores)
+        #expect(summary.auc == (try Metrics.rocAUC(targets: g.targets, scores: g.scores)))
+        #expect(summary.averagePrecision == (try Metrics.averagePrecision(targets: g.targets, scores: g.scores)))
+        #expect(summary.logLoss == (try Metrics.logLoss(targets: g.targets, probabilities: g.scores)))
+        #expect(summary.brier == (try Metrics.brierScore(targets: g.targets, probabilities: g.scores)))
+        #expect(Metrics.Summary.names == ["auc", "average_precision", "log_loss", "brier"])
+        #expect(summary.byName == ["auc": summary.auc, "average_precision": summary.averagePrecision,
+                                   "log_loss": summary.logLoss, "brier": summary.brier])
+
+        // Model files hold `byName`; the struct itself encodes to the same JSON (keys sorted, as files are
+        // written) and decodes back to itself.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        #expect(try encoder.encode(summary) == encoder.encode(summary.byName))
+        #expect(try JSONDecoder().decode(Metrics.Summary.self, from: encoder.encode(summary.byName)) == summary)
+    }
+
     @Test func aucCountsTiesAsOneHalf() throws {
         // Pairs (positive, negative): (0.5 vs 0.5) tie = 1/2, (0.5 vs 0.1) = 1, (0.9 vs both) = 2 → 3.5/4.
         #expect(try Metrics.rocAUC(targets: [1, 0, 1, 0], scores: [0.5, 0.5, 0.9, 0.1]) == 0.875)

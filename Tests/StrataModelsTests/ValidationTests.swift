@@ -35,10 +35,10 @@ struct ValidationTests {
         let data = syntheticLogisticData(rows: 600, coefficients: [1.5, -1, 0.5], intercept: -0.5, seed: 23)
         let report = try Validation.crossValidate(LogisticRegression(), x: data.x, targets: data.y, folds: 4, seed: 1)
         #expect(report.folds.count == 4)
-        let auc = try #require(report.spread["auc"])
+        let auc = report.spread.auc
         #expect(auc.values.count == 4 && auc.mean > 0.75 && auc.mean < 1)
         #expect(auc.standardDeviation > 0 && auc.standardDeviation < 0.1)
-        #expect(Set(report.spread.keys) == ["auc", "average_precision", "log_loss", "brier"])
+        #expect(Set(report.spread.byName.keys) == ["auc", "average_precision", "log_loss", "brier"])
     }
 
     @Test func timeBasedValidationFitsOnEachPeriod() throws {
@@ -50,7 +50,7 @@ struct ValidationTests {
             return .init(trainingX: train.x, trainingTargets: train.y, evaluationX: evaluate.x, evaluationTargets: evaluate.y)
         }
         #expect(requested == [1, 2])
-        #expect(report.folds.count == 2 && report.spread["auc"]!.mean > 0.7)
+        #expect(report.folds.count == 2 && report.spread.auc.mean > 0.7)
     }
 
     @Test func spreadUsesTheSampleStandardDeviation() {

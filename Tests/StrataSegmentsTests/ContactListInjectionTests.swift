@@ -49,7 +49,7 @@ struct ContactListInjectionTests {
     func everyCellOfEveryColumnIsDefused(_ channel: Channel) throws {
         let export = try Self.export()
         #expect(export.patients.count == Self.dangerous.count)
-        let frame = try SegmentFrame.build(export: export, asOf: CivilDate.parseISODate("2024-06-30")!, schema: nil)
+        let frame = try SegmentFrame.build(export: export, asOf: try Day(iso: "2024-06-30"), schema: nil)
         let catalog = try SegmentCatalog([SegmentDefinition(name: "everyone", rule: "age >= 0", purpose: .care, channels: [channel.name])])
         let list = ContactList(try catalog.evaluate(frame)[0], channel: channel, export: export,
                                consents: ConsentLedger(everythingOnFile: export))

@@ -46,7 +46,7 @@ struct ContactListTests {
         return try ExportReader.read(folder, format: .canonical).export
     }
 
-    static let asOf = CivilDate.parseISODate("2024-06-30")!
+    static let asOf = try! Day(iso: "2024-06-30")
 
     func members(_ purpose: SegmentPurpose, channels: [String], in export: ClinicExport) throws -> SegmentMembers {
         let frame = try SegmentFrame.build(export: export, asOf: Self.asOf, schema: nil)
@@ -95,8 +95,8 @@ struct ContactListTests {
                                                        from: "2022-01-01", to: "2024-06-30")
         _ = try ClinicGenerator(configuration).write(export: root.appendingPathComponent("export"), truth: root.appendingPathComponent("truth"))
         let export = try ExportReader.read(root.appendingPathComponent("export")).export
-        let asOf = CivilDate.parseISODate("2024-06-30")!
-        let cutoff = (Int64(asOf) + 1) * CivilDate.secondsPerDay
+        let asOf = try Day(iso: "2024-06-30")
+        let cutoff = (Int64(asOf.daysSince1970) + 1) * CivilDate.secondsPerDay
         let ledger = ConsentLedger(export, asOf: asOf)
         let frame = try SegmentFrame.build(export: export, asOf: asOf, schema: nil)
         let catalog = try SegmentCatalog(SegmentPurpose.allCases.map {

@@ -19,7 +19,7 @@ struct ProjectTemplateTests {
         let settings = try GeneratorConfiguration(personCount: 400, seed: 9, kind: .primaryCare, to: "2025-12-31")
         _ = try ClinicGenerator(settings).write(export: root.appendingPathComponent("e"), truth: root.appendingPathComponent("t"))
         let export = try ExportReader.read(root.appendingPathComponent("e")).export
-        let asOf = CivilDate.parseISODate("2025-12-31")!
+        let asOf = try Day(iso: "2025-12-31")
         let plan = try FeaturePipeline.plan(export, asOf: asOf, spec: configuration.features)
         var frame = try SegmentFrame.build(export: export, asOf: asOf, schema: FeatureSchema(columns: plan))
         frame.set("churn_score", .number(Array(repeating: nil, count: frame.patientCount)))

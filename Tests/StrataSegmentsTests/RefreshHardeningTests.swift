@@ -49,8 +49,8 @@ struct RefreshHardeningTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let export = try ExportReader.read(folder, format: .canonical).export
         let dates = try #require(ExportDates(export))
-        #expect(CivilDate.isoString(days: dates.first) == "2019-12-31")  // the consent
-        #expect(CivilDate.isoString(days: dates.last) == "2024-02-09")   // the condition's onset
+        #expect(dates.first.description == "2019-12-31")  // the consent
+        #expect(dates.last.description == "2024-02-09")   // the condition's onset
     }
 
     // MARK: Row 16: as-of dates outside the export, missing runs

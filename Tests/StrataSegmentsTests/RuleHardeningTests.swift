@@ -1,10 +1,11 @@
 import Foundation
+import StrataData
 import StrataSegments
 import Testing
 
 /// Four patients as of 2024-06-30: a yes/no field `f`, ages, visit dates and a day count.
 private func frame() -> SegmentFrame {
-    var frame = SegmentFrame(patientCount: 4, asOfDay: SegmentFrame.day(fromISO: "2024-06-30")!)
+    var frame = SegmentFrame(patientCount: 4, asOf: Day(year: 2024, month: 6, day: 30)!)
     let day = { (iso: String?) in iso.flatMap(SegmentFrame.day(fromISO:)) }
     frame.set("f", .flag([true, false, nil, false]))
     frame.set("age", .number([45, 8, 67, nil]))
@@ -178,7 +179,7 @@ struct RuleHardeningTests {
 
     /// Dates a program put in a frame outside any calendar: stepping them is unknown, never a trap.
     @Test func extremeFrameDatesAreUnknownNotATrap() throws {
-        var frame = SegmentFrame(patientCount: 3, asOfDay: 0)
+        var frame = SegmentFrame(patientCount: 3, asOf: Day(daysSince1970: 0))
         frame.set("d", .date([Int.max, Int.min, 0]))
         let expected: [(String, [Int])] = [
             ("d + 1d > as_of", [2]), ("d + 1d is missing", [0]), ("d - 1w < as_of", [2]), ("d - 1w is missing", [1]),

@@ -1,3 +1,4 @@
+import StrataData
 import StrataFeatures
 import StrataSegments
 import Testing
@@ -5,7 +6,7 @@ import Testing
 @Suite("Segment definitions")
 struct SegmentCatalogTests {
     @Test func exclusionsRemoveMatchesOfTheExcludedRule() throws {
-        var frame = SegmentFrame(patientCount: 5, asOfDay: 0)
+        var frame = SegmentFrame(patientCount: 5, asOf: Day(daysSince1970: 0))
         frame.set("lead_interest", .text(["braces", "invisalign", "braces", nil, "whitening"]))
         frame.set("asked_about", .list([["invisalign"], [], [], ["braces"], []]))
         let catalog = try SegmentCatalog([
@@ -59,7 +60,7 @@ struct SegmentCatalogTests {
 
     @Test func unknownFieldsAreReportedWhenEvaluating() throws {
         let catalog = try SegmentCatalog([SegmentDefinition(name: "a", rule: "agee > 1", purpose: .care)])
-        var frame = SegmentFrame(patientCount: 1, asOfDay: 0)
+        var frame = SegmentFrame(patientCount: 1, asOf: Day(daysSince1970: 0))
         frame.set("age", .number([3]))
         #expect(throws: SegmentDefinitionError.self) { try catalog.evaluate(frame) }
     }

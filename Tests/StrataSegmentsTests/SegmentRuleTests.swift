@@ -1,10 +1,10 @@
+import StrataData
 import StrataSegments
 import Testing
 
 /// A five-patient frame, as of 2024-06-30, with the kinds of fields the refresh provides.
 private func clinic() -> SegmentFrame {
-    let asOf = SegmentFrame.day(fromISO: "2024-06-30")!
-    var frame = SegmentFrame(patientCount: 5, asOfDay: asOf)
+    var frame = SegmentFrame(patientCount: 5, asOf: Day(year: 2024, month: 6, day: 30)!)
     let day = { (iso: String?) in iso.flatMap(SegmentFrame.day(fromISO:)) }
     frame.set("age", .number([45, 8, 67, 30, 52]))
     frame.set("sex", .text(["female", "male", "female", nil, "male"]))
@@ -67,7 +67,7 @@ struct SegmentRuleTests {
 
     /// Months and years step the calendar, clamping the day (leap years included).
     @Test func calendarDurations() throws {
-        var frame = SegmentFrame(patientCount: 1, asOfDay: SegmentFrame.day(fromISO: "2024-03-31")!)
+        var frame = SegmentFrame(patientCount: 1, asOf: Day(year: 2024, month: 3, day: 31)!)
         frame.set("d", .date([SegmentFrame.day(fromISO: "2024-02-29")]))
         let equal = { (rule: String) in try SegmentRule(rule).bind(to: frame).matches(0) }
         #expect(try equal("d = as_of - 1m"))

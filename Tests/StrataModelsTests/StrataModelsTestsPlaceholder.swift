@@ -1,1 +1,0 @@
-// Tests for StrataModels; see the module's README.
