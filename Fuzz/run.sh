@@ -75,7 +75,7 @@ for target in "${TARGETS[@]}"; do
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
     [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' <<<"$last")  # fork mode prints no final stats
-    corpus=$(find "$work" -type f | wc -l)
+    corpus=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")  # the units libFuzzer keeps (the folder also holds superseded ones)
     new=$((after - before))
     if [ "$status" -ne 0 ] || [ "$new" -gt 0 ]; then
         failed=1
