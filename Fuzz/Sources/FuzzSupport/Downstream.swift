@@ -4,7 +4,7 @@ import StrataSegments
 
 extension FuzzSupport {
     /// 2024-03-31: an as-of day after the fixtures' last events.
-    public static let exportAsOf: Int32 = CivilDate.days(year: 2024, month: 3, day: 31)
+    public static let exportAsOf = Day(daysSince1970: CivilDate.days(year: 2024, month: 3, day: 31))
 
     /// What `strata features` and `strata refresh` do next with an export that read without error: fit the
     /// default features and build the segment frame. Errors are fine; traps are findings.

@@ -20,7 +20,7 @@ public enum FuzzSupport {
     public static let validExportFolder = repository.appendingPathComponent("Tests/StrataDataTests/Fixtures/valid")
 
     /// 2024-03-01, the hand export's as-of day.
-    public static let handAsOf: Int32 = Int32(CivilDate.days(year: 2024, month: 3, day: 1))
+    public static let handAsOf = Day(daysSince1970: CivilDate.days(year: 2024, month: 3, day: 1))
 
     /// A fresh scratch folder for this process (in `/dev/shm` when there is one, so writes cost little).
     public static func scratchFolder(_ name: String) -> URL {
