@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "StrataModels", targets: ["StrataModels"]),
         .library(name: "StrataGenerator", targets: ["StrataGenerator"]),
         .library(name: "StrataSegments", targets: ["StrataSegments"]),
+        .library(name: "StrataProject", targets: ["StrataProject"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,16 +39,22 @@ let package = Package(
         .target(
             name: "StrataSegments",
             dependencies: [
-                "StrataData", "StrataFeatures", "StrataModels",
+                "StrataData", "StrataFeatures",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["README.md"]
+        ),
+        .target(
+            name: "StrataProject",
+            dependencies: ["StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator", "StrataSegments"],
             exclude: ["README.md"]
         ),
         .executableTarget(
             name: "strata",
             dependencies: [
                 "StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator", "StrataSegments",
+                "StrataProject",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"]
@@ -63,7 +70,8 @@ let package = Package(
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataGeneratorTests", dependencies: ["StrataGenerator", "StrataData", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataSegmentsTests", dependencies: ["StrataSegments", "StrataData", "StrataGenerator"]),
-        .testTarget(name: "strataTests", dependencies: ["strata", "StrataSegments"], exclude: ["Fixtures"]),
+        .testTarget(name: "StrataProjectTests", dependencies: ["StrataProject", "StrataSegments", "StrataModels", "StrataData", "StrataFeatures", "StrataGenerator"]),
+        .testTarget(name: "strataTests", dependencies: ["strata", "StrataProject", "StrataSegments", "StrataModels"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,7 +26,32 @@ public enum ChurnTraining {
         public var metrics: Metrics.Summary
     }
 
-    /// What ``train(_:scoringDate:horizonDays:spec:regression:folds:seed:)`` produces.
+    /// What a churn training fits and how: the scoring date, the horizon, the features, the regression and
+    /// its validation.
+    public struct Configuration: Sendable {
+        /// The scoring date `T`.
+        public var scoringDate: Day
+        /// The horizon `h` in days, in ``StrataLimits/days``.
+        public var horizonDays: Int
+        public var spec: FeatureSpec
+        public var regression: LogisticRegression
+        /// Stratified cross-validation folds.
+        public var folds: Int
+        /// Seed of the fold assignment.
+        public var seed: UInt64
+
+        public init(scoringDate: Day, horizonDays: Int, spec: FeatureSpec, regression: LogisticRegression,
+                    folds: Int = 5, seed: UInt64 = 0) {
+            self.scoringDate = scoringDate
+            self.horizonDays = horizonDays
+            self.spec = spec
+            self.regression = regression
+            self.folds = folds
+            self.seed = seed
+        }
+    }
+
+    /// What ``train(_:_:)`` produces.
     public struct Result: Sendable {
         /// The model on the patients on file at `featuresAsOf`, with its schema and metrics.
         public var fit: ValidatedFit
@@ -35,32 +60,41 @@ public enum ChurnTraining {
         public var horizonDays: Int
         /// The out-of-time estimate; `nil` when the export does not reach back `2h` with both classes.
         public var holdout: Holdout?
+        /// Why there is no holdout: the error the earlier fit or its evaluation met (nil with a holdout).
+        public var holdoutUnavailable: String?
     }
 
-    /// Fits the churn model for scoring at `scoringDate`.
+    /// Fits the churn model for scoring at `configuration.scoringDate`.
     /// - Throws: ``ChurnTrainingError`` for a horizon outside ``StrataLimits/days``, ``LogisticError`` (e.g. one
-    ///   class: nobody churned), feature errors, ``ValidationError``.
-    public static func train(
-        _ export: ClinicExport, scoringDate: Day, horizonDays: Int, spec: FeatureSpec,
-        regression: LogisticRegression, folds: Int = 5, seed: UInt64 = 0
-    ) throws -> Result {
+    ///   class: nobody churned), feature errors, ``ValidationError``. A holdout that cannot be made is not an
+    ///   error: the result has no holdout and says why in ``Result/holdoutUnavailable``.
+    public static func train(_ export: ClinicExport, _ configuration: Configuration) throws -> Result {
+        let horizonDays = configuration.horizonDays, spec = configuration.spec, regression = configuration.regression
         guard StrataLimits.days.contains(horizonDays) else { throw ChurnTrainingError.horizonOutOfRange(days: horizonDays) }
-        let featureDay = scoringDate - horizonDays
+        let featureDay = configuration.scoringDate - horizonDays
         let (table, rows, x, y) = try labeledRows(export, asOf: featureDay, horizonDays: horizonDays, spec: spec)
-        let fit = try ValidatedFit.fit(regression, x: x, targets: y, schema: table.schema, folds: folds, seed: seed)
+        let fit = try ValidatedFit.fit(regression, x: x, targets: y, schema: table.schema, folds: configuration.folds,
+                                       seed: configuration.seed)
         var holdout: Holdout?
+        var holdoutUnavailable: String?
         let earlierDay = featureDay - horizonDays
-        if let earlier = try? labeledRows(export, asOf: earlierDay, horizonDays: horizonDays, spec: spec),
-           let earlierModel = try? regression.fit(earlier.x, targets: earlier.y) {
-            let evaluation = try FeaturePipeline.apply(earlier.table.schema, to: export, asOf: featureDay)
+        var earlierFit: (schema: FeatureSchema, model: LogisticModel)?
+        do {
+            let earlier = try labeledRows(export, asOf: earlierDay, horizonDays: horizonDays, spec: spec)
+            earlierFit = (earlier.table.schema, try regression.fit(earlier.x, targets: earlier.y))
+        } catch {
+            holdoutUnavailable = "\(error)"
+        }
+        if let earlierFit {
+            let evaluation = try FeaturePipeline.apply(earlierFit.schema, to: export, asOf: featureDay)
             let evaluationX = Validation.selectRows(evaluation.matrix, rows)
-            let probabilities = try earlierModel.probabilities(evaluationX)
+            let probabilities = try earlierFit.model.probabilities(evaluationX)
             holdout = Holdout(fitAsOf: earlierDay, evaluationAsOf: featureDay, patientRows: rows, targets: y,
                               probabilities: probabilities,
                               metrics: try Metrics.summary(targets: y, probabilities: probabilities))
         }
-        return Result(fit: fit, featuresAsOf: featureDay, labelsThrough: scoringDate, horizonDays: horizonDays,
-                      holdout: holdout)
+        return Result(fit: fit, featuresAsOf: featureDay, labelsThrough: configuration.scoringDate, horizonDays: horizonDays,
+                      holdout: holdout, holdoutUnavailable: holdoutUnavailable)
     }
 
     /// The patients on file at the end of `day` (created at or before it), as indices into the export.

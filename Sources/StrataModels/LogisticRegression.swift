@@ -28,7 +28,7 @@ public struct LogisticRegression: Sendable {
     }
 
     /// How samples of each class are weighted.
-    public enum ClassWeight: String, Sendable, Codable {
+    public enum ClassWeight: String, Sendable, Codable, CaseIterable {
         /// Every sample counts with its sample weight.
         case none
         /// Class `c` gets `S / (2·S_c)` (S: total sample weight, S_c: that of class c), as scikit-learn's
@@ -37,7 +37,7 @@ public struct LogisticRegression: Sendable {
     }
 
     /// Which algorithm minimizes the objective.
-    public enum Solver: String, Sendable, Codable {
+    public enum Solver: String, Sendable, Codable, CaseIterable {
         /// Newton for L2 with up to 200 features, L-BFGS above, proximal Newton for L1/elastic-net.
         case automatic
         case newton

@@ -18,18 +18,25 @@ public enum Fingerprint {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    /// A folder's fingerprint: the names and fingerprints of its regular files (not hidden ones), in name order.
+    /// A folder's fingerprint: ``of(files:)`` over its regular files (not hidden ones), in name order. This is
+    /// what a run records for its export and what a model file records for its training export, so the two
+    /// can be matched.
     public static func of(folder url: URL) throws -> String {
         let names = try FileManager.default.contentsOfDirectory(atPath: url.path)
             .filter { !$0.hasPrefix(".") }
             .sorted()
-        var summary = ""
-        for name in names {
+        let files = names.map { url.appendingPathComponent($0) }.filter { file in
             var isDirectory: ObjCBool = false
-            let file = url.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            summary += "\(name) \(try of(file: file))\n"
+            return FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) && !isDirectory.boolValue
         }
+        return try of(files: files)
+    }
+
+    /// The fingerprint of a list of files: SHA-256 of one line `<name> <SHA-256 of its bytes>` per file, in
+    /// the order given (a model's input matrix and target, an export's tables).
+    public static func of(files urls: [URL]) throws -> String {
+        var summary = ""
+        for file in urls { summary += "\(file.lastPathComponent) \(try of(file: file))\n" }
         return of(Data(summary.utf8))
     }
 }

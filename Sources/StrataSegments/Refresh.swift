@@ -41,15 +41,18 @@ public enum Refresh {
     /// Runs a refresh of `project`.
     /// - Parameters:
     ///   - exportPath: an export folder; default the newest under `exports.path`.
+    ///   - models: loads the models to apply from the project's models folder (called after the export is
+    ///     read); the default applies none. `StrataProject.RefreshRun` passes the project's newest models.
     ///   - asOf: `YYYY-MM-DD`, inside the export's dates (see ``ExportDates``); default the export's last day.
     ///   - lockTimeout: how long to wait for another refresh of the same project to finish.
     ///   - waiting: called once with a sentence when this refresh starts waiting for another.
     ///   - progress: called with a short line per step.
     public static func run(_ project: StrataProject, exportPath: String? = nil, asOf: String? = nil, user: String,
+                           models: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() },
                            lockTimeout: TimeInterval = 600, waiting: (String) -> Void = { _ in },
                            progress: (String) -> Void = { _ in }) throws -> Report {
-        try run(project, exportPath: exportPath, asOf: asOf, user: user, lockTimeout: lockTimeout, waiting: waiting,
-                writer: .atomic, progress: progress)
+        try run(project, exportPath: exportPath, asOf: asOf, user: user, models: models, lockTimeout: lockTimeout,
+                waiting: waiting, writer: .atomic, progress: progress)
     }
 
     /// How a refresh writes one list file; tests substitute one that fails like a full disk.
@@ -60,6 +63,7 @@ public enum Refresh {
     }
 
     static func run(_ project: StrataProject, exportPath: String?, asOf: String?, user: String,
+                    models loadModels: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() },
                     lockTimeout: TimeInterval, waiting: (String) -> Void, writer: ListFileWriter,
                     progress: (String) -> Void) throws -> Report {
         let folder = try project.exportFolder(exportPath)
@@ -83,7 +87,7 @@ public enum Refresh {
         let asOfText = asOfDay.description
 
         progress("scoring as of \(asOfText)")
-        let models = try ProjectModels(directory: project.modelsURL)
+        let models = try loadModels(project.modelsURL)
         let scores = try models.scores(export, asOf: asOfDay)
         let clusters = try models.clusterNames(export, asOf: asOfDay)
 
@@ -195,7 +199,7 @@ public enum Refresh {
 
     /// The fingerprint of everything besides the export that decides a run: the project file, the models and
     /// the as-of date.
-    static func configurationFingerprint(_ project: StrataProject, models: ProjectModels, asOf: String) throws -> String {
+    static func configurationFingerprint(_ project: StrataProject, models: any SegmentModels, asOf: String) throws -> String {
         let projectFile = try Fingerprint.of(file: project.directory.appendingPathComponent(StrataProject.fileName))
         let modelLines = models.versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         return Fingerprint.of(Data(([projectFile, asOf] + modelLines).joined(separator: "\n").utf8))
@@ -321,6 +325,25 @@ public enum Refresh {
     }
 }
 
+/// The models a refresh applies, as the per-patient columns rules read: `churn_score` and `cluster`.
+/// Segments know nothing of how models are fitted; `StrataProject.ProjectModels` loads the project's.
+public protocol SegmentModels {
+    /// File name → fingerprint of each model used: what a run records as its model versions.
+    var versions: [String: String] { get }
+    /// Score columns by name (e.g. `churn_score`), one value per patient; empty without a score model.
+    func scores(_ export: ClinicExport, asOf: Day) throws -> [String: [Double]]
+    /// The cluster name of each patient, or nil without a cluster model.
+    func clusterNames(_ export: ClinicExport, asOf: Day) throws -> [String]?
+}
+
+/// No models: every score and the cluster are missing for everyone.
+public struct NoSegmentModels: SegmentModels {
+    public init() {}
+    public var versions: [String: String] { [:] }
+    public func scores(_ export: ClinicExport, asOf: Day) throws -> [String: [Double]] { [:] }
+    public func clusterNames(_ export: ClinicExport, asOf: Day) throws -> [String]? { nil }
+}
+
 /// A failed system call's errno, for ``AtomicFile/plainReason(_:)``.
 struct POSIXFailure: Error, CustomStringConvertible {
     let code: Int32
@@ -381,11 +404,14 @@ public enum RefreshError: Error, Equatable, CustomStringConvertible {
     /// The latest run's lists are missing or changed, and writing them again does not give the recorded files.
     case listsCannotBeRebuilt(run: Int64, path: String)
 
-    public var description: String {
+    public var description: String { description(naming: "asOf") }
+
+    /// The message with the as-of parameter called `asOf` (a command line names its flag, `--as-of`).
+    public func description(naming asOf: String) -> String {
         switch self {
-        case let .badDate(text): "--as-of must be a date like 2025-12-31 (YYYY-MM-DD), got \"\(text)\""
+        case let .badDate(text): "\(asOf) must be a date like 2025-12-31 (YYYY-MM-DD), got \"\(text)\""
         case let .asOfOutsideExport(text, first, last, latest, export):
-            "--as-of \(text) is outside the export \(export): its records run from \(first) to \(last), so the as-of date must be from \(first) to \(latest)"
+            "\(asOf) \(text) is outside the export \(export): its records run from \(first) to \(last), so the as-of date must be from \(first) to \(latest)"
         case let .emptyExport(path): "\(path): the export has no dated records to date a refresh by"
         case let .cannotLink(path, reason): "\(path): cannot point the latest link at the new run: \(reason)"
         case let .cannotWrite(path, reason): "\(path): cannot write here: \(reason)"

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import StrataData
 import StrataFeatures
+import StrataProject
 
 /// `strata features PATH --as-of DATE --out DIR`: one feature vector per patient as of a date.
 struct Features: ParsableCommand {
@@ -19,8 +20,9 @@ struct Features: ParsableCommand {
 
     @OptionGroup var export: ExportOptions
 
-    @Option(help: "The as-of date T, YYYY-MM-DD: features use events at or before the end of that day.")
-    var asOf: String
+    @Option(help: "The as-of date T, YYYY-MM-DD: features use events at or before the end of that day.",
+            transform: DayArgument.parser("--as-of", example: "2024-06-30"))
+    var asOf: DayArgument
 
     @Option(help: "The output folder.")
     var out: String
@@ -37,40 +39,17 @@ struct Features: ParsableCommand {
     @Flag(help: "Print the time of each stage to standard error.")
     var timings = false
 
-    func validate() throws {
-        _ = try asOfDay(asOf, example: "2024-06-30")
-    }
-
     func run() throws {
-        let day = try asOfDay(asOf, example: "2024-06-30")
         var clock = StageClock(enabled: timings)
-        // A fitted schema may use any family; a spec says which tables and text columns it needs.
-        let (result, configuration) = try export.read(
-            tables: schema == nil ? { $0.features.tablesNeeded } : nil,
-            unusedTextColumns: { schema == nil ? $0.features.unusedTextColumns : FeatureSpec.neverReadTextColumns })
+        let features = FeatureRun.Configuration(asOf: asOf.day, output: URL(fileURLWithPath: out),
+                                                schema: schema.map { URL(fileURLWithPath: $0) }, labels: labels, replacing: force)
+        let loaded = try export.read(tables: features.tables, unusedTextColumns: features.unusedTextColumns)
         clock.lap("read export")
-        if result.badRows.count > 0 {
-            writeToStandardError("warning: skipped \(result.badRows.count) bad rows; first: \(result.badRows.examples[0])\n")
+        if loaded.result.badRows.count > 0 {
+            printWarnings(["skipped \(loaded.result.badRows.count) bad rows; first: \(loaded.result.badRows.examples[0])"])
         }
-        let table: FeatureTable = try reportingErrors { () throws in
-            if let schema {
-                let data = try Data(contentsOf: URL(fileURLWithPath: schema))
-                let fitted = try JSONDecoder().decode(FeatureSchema.self, from: data)
-                return try FeaturePipeline.apply(fitted, to: result.export, asOf: day)
-            }
-            return try FeaturePipeline.fit(result.export, asOf: day, spec: configuration.features)
-        }
-        clock.lap("features")
-        var labelColumns: FeatureOutput.LabelColumns = []
-        if labels {
-            let horizon = configuration.labels.churnHorizonDays
-            labelColumns.append(("churn_\(horizon)d", Labels.churn(result.export, asOf: day, horizonDays: horizon)))
-        }
-        try reportingErrors { () throws in
-            try FeatureOutput.write(table, labels: labelColumns, to: URL(fileURLWithPath: out), replacing: force)
-        }
-        clock.lap("write")
-        print("wrote \(table.matrix.rows) patients x \(table.matrix.columns) features as of \(asOf) to \(out)")
+        let table = try FeatureRun.run(features, on: loaded) { clock.lap($0) }
+        print("wrote \(table.matrix.rows) patients x \(table.matrix.columns) features as of \(asOf.text) to \(out)")
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataProject
 import StrataSegments
 
 /// `strata init`: writes a commented strata.yml and the folders a project uses.
@@ -13,17 +14,16 @@ struct Init: ParsableCommand {
     @Flag(help: "Replace an existing strata.yml.")
     var force = false
 
-    func run() throws {
-        let directory = options.directory
-        let file = directory.appendingPathComponent(StrataProject.fileName)
+    func validate() throws {
+        let file = options.directory.appendingPathComponent(StrataProject.fileName)
         if FileManager.default.fileExists(atPath: file.path) && !force {
             throw ValidationError("\(file.path) exists; pass --force to replace it")
         }
-        for folder in ["exports", "models", "lists"] {
-            try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)
-        }
-        try Data(ProjectTemplate.text.utf8).write(to: file, options: .atomic)
+    }
+
+    func run() throws {
+        let file = try ProjectFolder.create(at: options.directory, replacing: force)
         print("wrote \(file.path)")
-        print("next: put an export in exports/<date>/, then `strata refresh` (train and discover first for scores and clusters)")
+        print(ProjectFolder.nextSteps)
     }
 }

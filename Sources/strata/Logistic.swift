@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import StrataData
-import StrataFeatures
 import StrataLinearAlgebra
 import StrataModels
+import StrataProject
 
 /// `strata logistic`: fits a logistic regression on a plain matrix and target vector.
 struct LogisticCommand: ParsableCommand {
@@ -36,54 +35,15 @@ struct LogisticCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let inputURL = URL(fileURLWithPath: input), targetURL = URL(fileURLWithPath: target)
-        let (x, columnNames) = try MatrixFile.read(inputURL, as: Double.self)
-        let y = try MatrixFile.readVector(targetURL)
-        let weights = try sampleWeight.map { try MatrixFile.readVector(URL(fileURLWithPath: $0)) }
-        let regression = options.regression
-        let model = try regression.fit(x, targets: y, sampleWeights: weights)
-        let probabilities = try model.probabilities(x)
-        let metrics = try Metrics.summary(targets: y, probabilities: probabilities, weights: weights)
-        for warning in model.fit.warnings {
-            writeToStandardError("warning: \(warning)\n")
-        }
-        if let modelOut {
-            let schema = columnNames.map { FeatureSchema.plain(names: $0) } ?? .plain(columnCount: x.columns)
-            let file = model.modelFile(featureSchema: schema, metrics: metrics.byName, training: [
-                "input": inputURL.lastPathComponent, "target": targetURL.lastPathComponent,
-                "rows": "\(x.rows)",
-                "input_fingerprint": try InputFingerprint.of([inputURL, targetURL]),
-            ])
-            try file.write(to: URL(fileURLWithPath: modelOut))
-        }
+        let summary = try MatrixLogisticRun.run(MatrixLogisticRun.Configuration(
+            input: URL(fileURLWithPath: input), target: URL(fileURLWithPath: target),
+            sampleWeights: sampleWeight.map { URL(fileURLWithPath: $0) }, regression: options.regression,
+            modelFile: modelOut.map { URL(fileURLWithPath: $0) }))
+        printWarnings(summary.warnings)
         if json {
-            let names = columnNames ?? FeatureSchema.plain(columnCount: x.columns).names
-            let output: [String: Any] = [
-                "coefficients": model.coefficients, "intercept": model.intercept, "feature_names": names,
-                "iterations": model.fit.iterations, "converged": model.fit.converged,
-                "gradient_max_abs": model.fit.gradientMaxAbs, "objective": model.fit.objective,
-                "solver": model.fit.solver.rawValue, "passes": model.fit.passes,
-                "fit_seconds": model.fit.seconds, "rows": x.rows, "columns": x.columns,
-                "log_loss": metrics.logLoss, "auc": metrics.auc,
-                "average_precision": metrics.averagePrecision, "brier": metrics.brier,
-                "warnings": model.fit.warnings,
-            ]
-            let data = try JSONSerialization.data(withJSONObject: output, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(summary)
         } else {
-            let names = columnNames ?? FeatureSchema.plain(columnCount: x.columns).names
-            print("logistic regression: \(x.rows) rows x \(x.columns) columns, penalty \(options.penalty), C \(options.c)")
-            print("solver \(model.fit.solver.rawValue): \(model.fit.iterations) iterations, "
-                  + (model.fit.converged ? "converged" : "NOT converged")
-                  + String(format: " (gradient max-abs %.3g), fit %.3f s", model.fit.gradientMaxAbs, model.fit.seconds))
-            print(String(format: "intercept %+.6f", model.intercept))
-            for (name, coefficient) in zip(names, model.coefficients) {
-                print("  " + name.padding(toLength: Swift.max(12, name.count), withPad: " ", startingAt: 0)
-                      + String(format: " %+.6f", coefficient))
-            }
-            print(String(format: "training: AUC %.4f, average precision %.4f, log loss %.6f, Brier %.6f",
-                         metrics.auc, metrics.averagePrecision, metrics.logLoss, metrics.brier))
-            if let modelOut { print("model written to \(modelOut)") }
+            summary.lines(penalty: options.penalty.rawValue, c: options.c, modelFile: modelOut).forEach { print($0) }
         }
     }
 }
@@ -93,14 +53,14 @@ struct LogisticOptions: ParsableArguments {
     @Option(name: .customLong("C"), help: "Inverse regularization strength (> 0).")
     var c: Double = 1
 
-    @Option(help: "Penalty: l2, l1 or elasticnet.")
-    var penalty: String = "l2"
+    @Option(help: "Penalty: l2, l1 or elasticnet.", transform: choice("--penalty"))
+    var penalty: LogisticRegression.Penalty = .l2
 
     @Option(name: .customLong("l1-ratio"), help: "The L1 share of the elastic-net penalty, in [0, 1].")
     var l1Ratio: Double = 0.5
 
-    @Option(name: .customLong("class-weight"), help: "Class weights: none or balanced.")
-    var classWeight: String = "none"
+    @Option(name: .customLong("class-weight"), help: "Class weights: none or balanced.", transform: choice("--class-weight"))
+    var classWeight: LogisticRegression.ClassWeight = .none
 
     @Option(help: "Convergence tolerance on the scaled gradient's max-abs.")
     var tol: Double = 1e-6
@@ -108,50 +68,23 @@ struct LogisticOptions: ParsableArguments {
     @Option(name: .customLong("max-iter"), help: "Most solver iterations.")
     var maxIter: Int = 100
 
-    @Option(help: "Solver: automatic, newton, lbfgs or proximal-newton.")
-    var solver: String = "automatic"
+    @Option(help: "Solver: automatic, newton, lbfgs or proximal-newton.", transform: choice("--solver"))
+    var solver: LogisticRegression.Solver = .automatic
 
     @Option(help: "Row-parallel workers (default: all cores).")
     var workers: Int = Parallel.processorCount
 
     /// The regression these options describe.
     var regression: LogisticRegression {
-        LogisticRegression(.init(
-            c: c, penalty: .init(rawValue: penalty)!, l1Ratio: l1Ratio, classWeight: .init(rawValue: classWeight)!,
-            tolerance: tol, maxIterations: maxIter, solver: .init(rawValue: solver)!, workers: workers))
+        LogisticRegression(.init(c: c, penalty: penalty, l1Ratio: l1Ratio, classWeight: classWeight, tolerance: tol,
+                                 maxIterations: maxIter, solver: solver, workers: workers))
     }
 
     func validate() throws {
-        guard LogisticRegression.Penalty(rawValue: penalty) != nil else {
-            throw ValidationError("--penalty must be l2, l1 or elasticnet, got '\(penalty)'")
-        }
-        guard LogisticRegression.ClassWeight(rawValue: classWeight) != nil else {
-            throw ValidationError("--class-weight must be none or balanced, got '\(classWeight)'")
-        }
-        guard LogisticRegression.Solver(rawValue: solver) != nil else {
-            throw ValidationError("--solver must be automatic, newton, lbfgs or proximal-newton, got '\(solver)'")
-        }
         guard c > 0, c.isFinite else { throw ValidationError("--C must be a finite number > 0, got \(c)") }
         guard (0...1).contains(l1Ratio) else { throw ValidationError("--l1-ratio must be in [0, 1], got \(l1Ratio)") }
         guard tol > 0, tol.isFinite else { throw ValidationError("--tol must be a finite number > 0, got \(tol)") }
         guard maxIter >= 1 else { throw ValidationError("--max-iter must be at least 1, got \(maxIter)") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
-    }
-}
-
-/// A fingerprint of input files for model files: FNV-1a (64-bit) over their bytes, so a model records which
-/// data it came from without containing any of it.
-enum InputFingerprint {
-    static func of(_ urls: [URL]) throws -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for url in urls {
-            let data = try Data(contentsOf: url, options: .mappedIfSafe)
-            data.withContiguousStorageIfAvailable { bytes in
-                for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            } ?? {
-                for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            }()
-        }
-        return "fnv1a64:" + String(hash, radix: 16)
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 
 /// The root command: it only lists the subcommands; each lives in its own file.
-@main
 struct Strata: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",

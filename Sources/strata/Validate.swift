@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StrataData
 import StrataFeatures
+import StrataProject
 
 /// `strata validate PATH`: reads an export, checks every table, prints a summary. Exit status 0 only when clean.
 struct Validate: ParsableCommand {
@@ -18,8 +19,7 @@ struct Validate: ParsableCommand {
     @OptionGroup var export: ExportOptions
 
     func run() throws {
-        let (result, _) = try export.read(printingWarnings: false)
-        let summary = ExportSummary(result)
+        let summary = ExportSummary(try export.source.read().result)
         print(summary.text)
         if !summary.isClean { throw ExitCode(1) }
     }
@@ -43,55 +43,16 @@ struct ExportOptions: ParsableArguments {
         guard maxBadRows >= 0 else { throw ValidationError("--max-bad-rows must be >= 0, got \(maxBadRows)") }
     }
 
-    /// The project configuration: `--config`, else `./strata.yml` if present, else defaults.
-    func configuration() throws -> ProjectConfiguration {
-        if let config {
-            return try reportingErrors { () throws(ConfigurationError) in try ProjectConfiguration.load(from: URL(fileURLWithPath: config)) }
-        }
-        let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("strata.yml")
-        guard FileManager.default.fileExists(atPath: local.path) else { return ProjectConfiguration() }
-        return try reportingErrors { () throws(ConfigurationError) in try ProjectConfiguration.load(from: local) }
+    /// Where the export comes from, as the library takes it.
+    var source: ExportSource {
+        ExportSource(path: path, format: format, configurationFile: config, maxBadRows: maxBadRows)
     }
 
-    /// Reads the export, keeping only `tables` when given (the others are still checked: every command
-    /// reaches `validate`'s verdict) and without the text columns `unusedTextColumns` names; prints the
-    /// problem and exits 1 on failure, and prints the warnings to standard error unless told not to.
+    /// Reads the export (see ``ExportSource/read(tables:unusedTextColumns:)``) and prints its warnings.
     func read(tables: ((ProjectConfiguration) -> Set<CanonicalTable>)? = nil,
-              unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil,
-              printingWarnings: Bool = true) throws
-        -> (ExportReadResult, ProjectConfiguration) {
-        let configuration = try configuration()
-        guard let folder = path ?? configuration.exports?.path else {
-            throw ValidationError("give the export folder, or set exports.path in strata.yml")
-        }
-        let result = try reportingErrors { () throws(IngestError) in
-            try ExportReader.read(URL(fileURLWithPath: folder), format: format ?? configuration.exports?.format,
-                                  mapping: configuration.mapping, policy: IngestPolicy(maxBadRows: maxBadRows),
-                                  tables: tables?(configuration) ?? Set(CanonicalTable.allCases),
-                                  unusedTextColumns: unusedTextColumns?(configuration) ?? [:])
-        }
-        if printingWarnings {
-            for message in result.warnings.messages { writeToStandardError("warning: \(message)\n") }
-        }
-        return (result, configuration)
-    }
-}
-
-extension ExportFormat: ExpressibleByArgument {}
-
-/// `--as-of` text as a ``Day``, or the validation error the commands print for it (`example` is the date the
-/// message shows).
-func asOfDay(_ text: String, example: String) throws(ValidationError) -> Day {
-    guard let day = try? Day(iso: text) else {
-        throw ValidationError("--as-of must be a date like \(example) (YYYY-MM-DD), got \"\(text)\"")
-    }
-    return day
-}
-
-/// Runs `body`; a user-facing error is printed to standard error as is, and the command exits with status 1.
-func reportingErrors<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
-    do { return try body() } catch {
-        writeToStandardError("error: \(error)\n")
-        throw ExitCode(1)
+              unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil) throws -> ExportSource.Loaded {
+        let loaded = try source.read(tables: tables, unusedTextColumns: unusedTextColumns)
+        printWarnings(loaded.result.warnings.messages)
+        return loaded
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataProject
 import Testing
 
 /// `strata discover` end to end on a small generated export.
@@ -24,6 +25,9 @@ struct DiscoverCLITests {
         let shares = clusters.compactMap { $0["share"] as? Double }
         #expect(abs(shares.reduce(0, +) - 1) < 1e-9)
         #expect(clusters.allSatisfy { !($0["name"] as? String ?? "").isEmpty })
+        // The documented shape (docs/cli.md).
+        let typed = try JSONDecoder().decode(DiscoverySummary.self, from: Data(result.standardOutput.utf8))
+        #expect(typed.k == k && typed.clusters.count == k && typed.recommendedK == k && typed.candidates?.count == 3)
         let text = try String(contentsOf: model, encoding: .utf8)
         #expect(text.contains("\"kind\" : \"kmeans\""))
         #expect(!text.contains("patient_id") && !text.contains("\"labels\""))

@@ -1,4 +1,5 @@
 import Foundation
+import StrataProject
 import Testing
 
 /// `strata kmeans` end to end: the built binary on small files, exact outputs and exit codes.
@@ -30,6 +31,8 @@ struct KMeansCLITests {
         let centers = try #require(object["centers"] as? [[Double]])
         #expect(centers.count == 2 && centers.allSatisfy { $0.count == 2 })
         #expect(Set(centers.map { ($0[0] * 3).rounded() }) == [1, 31])
+        let typed = try JSONDecoder().decode(KMeansSummary.self, from: Data(result.standardOutput.utf8))
+        #expect(typed.k == 2 && typed.centers?.count == centers.count && typed.initialization == "k-means++" && typed.dtype == .float64)
         let labels = try String(contentsOf: folder.appendingPathComponent("labels.csv"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
         #expect(labels.first == "cluster")
@@ -51,6 +54,10 @@ struct KMeansCLITests {
         #expect(lines.count == 4)
         #expect(lines[1].hasPrefix("   2"))
         #expect(lines.last?.hasPrefix("recommended k=2: k=2 has the highest silhouette") == true)
+
+        let json = try StrataBinary.run(["kmeans", "--input", "x.csv", "--k", "2...3", "--json"], in: folder)
+        let typed = try JSONDecoder().decode(KMeansSummary.self, from: Data(json.standardOutput.utf8))
+        #expect(typed.candidates?.map(\.k) == [2, 3] && typed.recommendedK == 2 && typed.k == nil)
     }
 
     @Test func badFlagsAreRejectedNamingTheValue() throws {

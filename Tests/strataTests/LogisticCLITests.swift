@@ -1,4 +1,6 @@
 import Foundation
+import StrataProject
+import StrataSegments
 import Testing
 
 @Suite("strata logistic")
@@ -49,6 +51,8 @@ struct LogisticCLITests {
         }
         #expect(output["feature_names"] as? [String] == (0..<5).map { "feature_\($0)" })
         let auc = try #require(output["auc"] as? Double)
+        let typed = try JSONDecoder().decode(LogisticSummary.self, from: Data(result.standardOutput.utf8))
+        #expect(zip(typed.coefficients, coefficients).allSatisfy { Swift.abs($0 - $1) <= 1e-12 } && Swift.abs(typed.auc - auc) <= 1e-12)
         #expect(auc > 0.5 && auc < 1)
 
         let model = try #require(try JSONSerialization.jsonObject(
@@ -58,7 +62,9 @@ struct LogisticCLITests {
         #expect(parameters["penalty"] as? String == "l2")
         #expect((parameters["coefficients"] as? [Double])?.count == 5)
         let training = try #require(model["training"] as? [String: String])
-        #expect(training["input_fingerprint"]?.hasPrefix("fnv1a64:") == true)
+        // Issue 18: one fingerprint (SHA-256 over the files' names and hashes) for inputs, exports and runs.
+        #expect(training["input_fingerprint"] == (try Fingerprint.of(files: [folder.appendingPathComponent("x.csv"),
+                                                                             folder.appendingPathComponent("y.csv")])))
         let permissions = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.json").path)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
     }
@@ -133,11 +139,17 @@ struct LogisticCLITests {
         #expect(referenceAUC > 0.99)
         #expect(referenceAUC - holdoutAUC <= 0.02, "holdout AUC \(holdoutAUC), generator \(referenceAUC)")
         #expect((metrics["cv_auc_std"] ?? 1) < 0.02)
+        let typed = try JSONDecoder().decode(TrainingSummary.self, from: Data(train.standardOutput.utf8))
+        #expect(typed.target == .churn && typed.asOf == "2025-07-04" && typed.horizonDays == 180)
+        // Two JSON parsers may round the last digit apart.
+        #expect(Set(typed.metrics.keys) == Set(metrics.keys)
+                && typed.metrics.allSatisfy { Swift.abs($0.value - (metrics[$0.key] ?? .nan)) <= 1e-12 })
         let model = try #require(try JSONSerialization.jsonObject(
             with: Data(contentsOf: folder.appendingPathComponent("churn.json"))) as? [String: Any])
         let training = try #require(model["training"] as? [String: String])
         #expect(training["horizon_days"] == "180" && training["as_of"] == "2025-07-04")
-        #expect(training["export_fingerprint"]?.hasPrefix("fnv1a64:") == true)
+        // Issue 18: the export's fingerprint as a refresh records it, so the store recognises the training export.
+        #expect(training["export_fingerprint"] == (try Fingerprint.of(folder: Self.demoClinic)))
         // No patient identifiers in the model file.
         let modelText = try String(contentsOf: folder.appendingPathComponent("churn.json"), encoding: .utf8)
         #expect(!modelText.contains("P0000001"))
@@ -174,6 +186,8 @@ struct LogisticCLITests {
         // export for leads who never convert: source and interest carry real but partial signal.
         #expect(try #require(metrics["cv_auc_mean"]) > 0.6)
         #expect(metrics["holdout_reference_auc"] != nil)
+        let typed = try JSONDecoder().decode(TrainingSummary.self, from: Data(train.standardOutput.utf8))
+        #expect(typed.target == .conversion && typed.windowDays == 90 && typed.leadsCreatedThrough == "2025-10-02")
         let modelText = try String(contentsOf: folder.appendingPathComponent("conversion.json"), encoding: .utf8)
         #expect(!modelText.contains("L0000") && !modelText.contains("P0000"))
 

@@ -1,4 +1,5 @@
 import Foundation
+import StrataProject
 import StrataSegments
 import Testing
 
@@ -39,7 +40,7 @@ struct RefreshCLITests {
     func exportsFolder(_ cut: String) -> URL { project.appendingPathComponent("exports/\(cut)") }
 
     func refresh(_ cut: String, _ extra: [String] = []) throws -> StrataBinary.Result {
-        try StrataBinary.run(["refresh", "--project", project.path, "exports/\(cut)", "--as-of", cut] + extra)
+        try StrataBinary.run(["refresh", "--project", project.path, exportsFolder(cut).path, "--as-of", cut] + extra)
     }
 
     /// Patients with a completed appointment on a day in [asOf - 30, asOf], read straight from the CSV.
@@ -72,6 +73,8 @@ struct RefreshCLITests {
         #expect(second.status == 0, "\(second.standardError)")
         let json = try JSONSerialization.jsonObject(with: Data(second.standardOutput.utf8)) as! [String: Any]
         #expect(json["run"] as? Int == 2)
+        let typed = try JSONDecoder().decode(RefreshSummary.self, from: Data(second.standardOutput.utf8))
+        #expect(typed.run == 2 && typed.asOf == "2025-12-31" && typed.segments.map(\.name) == ["recent"] && !typed.unchanged)
 
         // The changes the second export implies, recomputed from the raw appointment files.
         let before = try recentFromRawFiles("2025-11-30"), after = try recentFromRawFiles("2025-12-31")
@@ -150,7 +153,7 @@ struct RefreshCLITests {
             let cut = attempt % 2 == 0 ? "2025-11-30" : "2025-12-31"
             let process = Process()
             process.executableURL = StrataBinary.url
-            process.arguments = ["refresh", "--project", project.path, "exports/\(cut)", "--as-of", cut]
+            process.arguments = ["refresh", "--project", project.path, exportsFolder(cut).path, "--as-of", cut]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

@@ -2,6 +2,7 @@ import Foundation
 import StrataData
 import StrataFeatures
 import StrataGenerator
+import StrataProject
 import StrataSegments
 import Testing
 

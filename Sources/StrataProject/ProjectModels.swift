@@ -2,10 +2,11 @@ import Foundation
 import StrataData
 import StrataFeatures
 import StrataModels
+import StrataSegments
 
 /// The models a refresh applies: the newest churn model (`churn-*.json`, kind `logistic`) and the newest
 /// cluster model (`clusters-*.json`, kind `kmeans`) in the project's models folder, each optional.
-public struct ProjectModels: Sendable {
+public struct ProjectModels: SegmentModels, Sendable {
     public let churn: ModelFile<LogisticParameters>?
     public let clusters: ModelFile<KMeansParameters>?
     /// File name → fingerprint of each model used: what a run records as its model versions.
