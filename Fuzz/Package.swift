@@ -35,7 +35,7 @@ let package = Package(
             dependencies: [
                 "FuzzSupport",
                 .product(name: "StrataModels", package: "Strata"),
-                .product(name: "StrataSegments", package: "Strata"),
+                .product(name: "StrataProject", package: "Strata"),
             ]
         ),
     ],

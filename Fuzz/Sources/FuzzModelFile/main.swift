@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import StrataSegments
+import StrataProject
 
 // Model-file loading: the input is a model file in a project's `models/` folder. The first byte picks its
 // name, `churn-1.json` (kind logistic) or `clusters-1.json` (kind kmeans); the rest is the file. Models
