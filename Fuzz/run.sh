@@ -86,6 +86,12 @@ for target in "${TARGETS[@]}"; do
         "$target" "$SECONDS_PER_TARGET" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$corpus" "$new")")
 done
 
+# A crashed or forked target process cannot remove its scratch export: remove those of processes now gone.
+for folder in /dev/shm/strata-fuzz-* "${TMPDIR:-/tmp}"/strata-fuzz-*; do
+    [ -d "$folder" ] || continue
+    kill -0 "${folder##*-}" 2>/dev/null || rm -rf "$folder"
+done
+
 echo
 echo "Fuzzing summary ($(date -u +%Y-%m-%dT%H:%MZ))"
 printf '%s\n' "${summary[@]}"
