@@ -7,7 +7,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libopenblas-dev liblapacke-dev libsqlite3-dev
 SWIFT_FLAGS ?=
 
-.PHONY: demo test deps bench build check-imports
+.PHONY: demo test deps bench build check-imports fuzz
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done | xargs); \
@@ -40,3 +40,10 @@ check-imports:
 # Benchmarks: make bench NAME=gemm (see Benchmarks/README.md).
 bench: deps
 	python3 Benchmarks/run.py $(NAME)
+
+# Fuzzing (not part of `make test` or CI): make fuzz [FUZZ_SECONDS=600] [FUZZ_TARGETS="rules csv-canonical"].
+# Builds Fuzz/ with libFuzzer and the address sanitizer and runs each target in turn (see Fuzz/README.md).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_TARGETS)
