@@ -37,11 +37,15 @@ public enum ConversionTraining {
         public var windowDays: Int
         /// The out-of-time estimate; `nil` when the export does not reach back `2N` with both outcomes.
         public var holdout: Holdout?
+        /// Why there is no holdout when the leads reach back far enough: the error the earlier fit or its
+        /// evaluation met (nil with a holdout, or when there are no earlier or no evaluation leads at all).
+        public var holdoutUnavailable: String?
     }
 
     /// Fits the conversion model for scoring at `scoringDate`.
     /// - Throws: ``ConversionTrainingError`` when the window is outside ``StrataLimits/days`` or no lead's window
-    ///   has closed, ``LogisticError`` (e.g. every lead converted), ``ValidationError``.
+    ///   has closed, ``LogisticError`` (e.g. every lead converted), ``ValidationError``. A holdout that cannot be
+    ///   made is not an error: the result has no holdout and says why in ``Result/holdoutUnavailable``.
     public static func train(
         _ export: ClinicExport, scoringDate: Day, windowDays: Int, spec: FeatureSpec,
         regression: LogisticRegression, folds: Int = 5, seed: UInt64 = 0
@@ -62,22 +66,32 @@ public enum ConversionTraining {
         let evaluation = rows.indices.filter { export.leads.createdAt[rows[$0]] >= evaluationStart }
         let earlier = rows.indices.filter { export.leads.createdAt[rows[$0]] < evaluationStart }
         var holdout: Holdout?
+        var holdoutUnavailable: String?
         if !earlier.isEmpty, !evaluation.isEmpty {
             let earlierTable = LeadFeatures.fit(export, rows: earlier.map { rows[$0] }, spec: spec)
-            if let earlierModel = try? regression.fit(earlierTable.matrix, targets: earlier.map { y[$0] }) {
-                let evaluationRows = evaluation.map { rows[$0] }
-                let evaluationTargets = evaluation.map { y[$0] }
+            let evaluationRows = evaluation.map { rows[$0] }
+            let evaluationTargets = evaluation.map { y[$0] }
+            // The earlier leads may all share one outcome, or the evaluation leads may: then there is no
+            // estimate to give, and the result says why instead of failing the training. Applying the earlier
+            // schema cannot meet bad data, so its errors still throw.
+            do {
+                let earlierModel = try regression.fit(earlierTable.matrix, targets: earlier.map { y[$0] })
                 let x = try LeadFeatures.apply(earlierTable.schema, to: export, rows: evaluationRows).matrix
                 let probabilities = try earlierModel.probabilities(x)
-                if let metrics = try? Metrics.summary(targets: evaluationTargets, probabilities: probabilities) {
+                do {
+                    let metrics = try Metrics.summary(targets: evaluationTargets, probabilities: probabilities)
                     holdout = Holdout(fitCreatedThrough: earlierThrough, evaluationCreatedThrough: createdThrough,
-                                      leadRows: evaluationRows, targets: evaluationTargets, probabilities: probabilities,
-                                      metrics: metrics)
+                                      leadRows: evaluationRows, targets: evaluationTargets,
+                                      probabilities: probabilities, metrics: metrics)
+                } catch {
+                    holdoutUnavailable = "\(error)"
                 }
+            } catch let error as LogisticError {
+                holdoutUnavailable = "\(error)"
             }
         }
         return Result(fit: fit, createdThrough: createdThrough, labelsThrough: scoringDate, windowDays: windowDays,
-                      holdout: holdout)
+                      holdout: holdout, holdoutUnavailable: holdoutUnavailable)
     }
 }
 

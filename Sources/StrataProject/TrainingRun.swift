@@ -122,6 +122,7 @@ public enum TrainingRun {
             holdoutLine: "the export does not reach two windows back with both outcomes")
         report.summary.windowDays = window
         report.summary.leadsCreatedThrough = createdThrough
+        if let reason = trained.holdoutUnavailable { report.warnings.append("no out-of-time holdout: \(reason)") }
         if let holdout = trained.holdout {
             report.summary.holdoutFitCreatedThrough = holdout.fitCreatedThrough.description
             report.summary.holdoutRows = holdout.targets.count
