@@ -1,5 +1,6 @@
 import ArgumentParser
 import StrataData
+import StrataGenerator
 import StrataModels
 import Foundation
 import StrataProject
@@ -108,3 +109,4 @@ extension MatrixClusteringRun.Algorithm: ExpressibleByArgument {}
 extension MatrixClusteringRun.Precision: ExpressibleByArgument {}
 extension TrainingRun.Target: ExpressibleByArgument {}
 extension ExportFormat: ExpressibleByArgument {}
+extension ClinicKind: ExpressibleByArgument {}

@@ -22,8 +22,8 @@ struct Generate: ParsableCommand {
     @Option(help: "The export folder to create.")
     var out: String
 
-    @Option(help: "Clinic kind: orthodontic, aesthetic or primary-care.")
-    var kind: String = ClinicKind.orthodontic.rawValue
+    @Option(help: "Clinic kind.")
+    var kind: ClinicKind = .orthodontic
 
     @Option(help: "First simulated day, YYYY-MM-DD.")
     var from: String = GeneratorConfiguration.defaultStart
@@ -55,7 +55,7 @@ struct Generate: ParsableCommand {
     }
 
     private func makeConfiguration() throws(GeneratorError) -> GeneratorConfiguration {
-        try GeneratorConfiguration(personCount: patients, seed: seed, kind: GeneratorConfiguration.kind(named: kind),
+        try GeneratorConfiguration(personCount: patients, seed: seed, kind: kind,
                                    from: from, to: to, asOf: asOf, horizonDays: horizonDays,
                                    workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
     }

@@ -41,7 +41,7 @@ struct ParseTests {
 
     @Test func generate() throws {
         let generate = try parse(["generate", "--patients", "10", "--seed", "1", "--out", "o", "--kind", "aesthetic"], as: Generate.self)
-        #expect(generate.patients == 10 && generate.kind == "aesthetic")
+        #expect(generate.patients == 10 && generate.kind == .aesthetic)
         #expect(failure(["generate", "--patients", "10", "--seed", "1", "--out", "o", "--kind", "dental"]).status == 64)
     }
 
