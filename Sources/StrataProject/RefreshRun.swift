@@ -1,4 +1,5 @@
 import Foundation
+import StrataData
 import StrataSegments
 
 /// `strata refresh` as a workflow: the project's newest export (or a given one) through the project's newest
@@ -10,14 +11,14 @@ public enum RefreshRun {
         /// The export folder; nil: the newest under `exports.path`. A relative path is relative to the
         /// current directory, as for every other command.
         public var export: URL?
-        /// `YYYY-MM-DD` within the export's dates; nil: the export's last day.
-        public var asOf: String?
+        /// A day within the export's dates; nil: the export's last day.
+        public var asOf: Day?
         /// Who runs it, for the audit log.
         public var user: String
         /// Seconds to wait for another refresh of the project.
         public var lockTimeout: TimeInterval
 
-        public init(project: URL, export: URL? = nil, asOf: String? = nil, user: String, lockTimeout: TimeInterval = 600) {
+        public init(project: URL, export: URL? = nil, asOf: Day? = nil, user: String, lockTimeout: TimeInterval = 600) {
             self.project = project
             self.export = export
             self.asOf = asOf

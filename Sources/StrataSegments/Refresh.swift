@@ -43,11 +43,11 @@ public enum Refresh {
     ///   - exportPath: an export folder; default the newest under `exports.path`.
     ///   - models: loads the models to apply from the project's models folder (called after the export is
     ///     read); the default applies none. `StrataProject.RefreshRun` passes the project's newest models.
-    ///   - asOf: `YYYY-MM-DD`, inside the export's dates (see ``ExportDates``); default the export's last day.
+    ///   - asOf: a day inside the export's dates (see ``ExportDates``); default the export's last day.
     ///   - lockTimeout: how long to wait for another refresh of the same project to finish.
     ///   - waiting: called once with a sentence when this refresh starts waiting for another.
     ///   - progress: called with a short line per step.
-    public static func run(_ project: StrataProject, exportPath: String? = nil, asOf: String? = nil, user: String,
+    public static func run(_ project: StrataProject, exportPath: String? = nil, asOf: Day? = nil, user: String,
                            models: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() },
                            lockTimeout: TimeInterval = 600, waiting: (String) -> Void = { _ in },
                            progress: (String) -> Void = { _ in }) throws -> Report {
@@ -62,7 +62,7 @@ public enum Refresh {
         static let atomic = ListFileWriter { data, url in try AtomicFile.write(data, to: url, permissions: 0o600) }
     }
 
-    static func run(_ project: StrataProject, exportPath: String?, asOf: String?, user: String,
+    static func run(_ project: StrataProject, exportPath: String?, asOf: Day?, user: String,
                     models loadModels: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() },
                     lockTimeout: TimeInterval, waiting: (String) -> Void, writer: ListFileWriter,
                     progress: (String) -> Void) throws -> Report {
@@ -75,12 +75,12 @@ public enum Refresh {
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
         let asOfDay: Day
         if let asOf {
-            guard let day = try? Day(iso: asOf) else { throw RefreshError.badDate(asOf) }
-            guard dates.accepts(day) else {
-                throw RefreshError.asOfOutsideExport(asOf, first: dates.first.description, last: dates.last.description,
-                                                     latest: dates.latestAsOf.description, export: folder.path)
+            guard dates.accepts(asOf) else {
+                throw RefreshError.asOfOutsideExport(asOf.description, first: dates.first.description,
+                                                     last: dates.last.description, latest: dates.latestAsOf.description,
+                                                     export: folder.path)
             }
-            asOfDay = day
+            asOfDay = asOf
         } else {
             asOfDay = dates.last
         }
@@ -391,7 +391,6 @@ enum TestPause {
 
 /// Why a refresh could not start.
 public enum RefreshError: Error, Equatable, CustomStringConvertible {
-    case badDate(String)
     /// An as-of date outside the export's first and last day (see ``ExportDates``).
     case asOfOutsideExport(String, first: String, last: String, latest: String, export: String)
     case emptyExport(String)
@@ -409,7 +408,6 @@ public enum RefreshError: Error, Equatable, CustomStringConvertible {
     /// The message with the as-of parameter called `asOf` (a command line names its flag, `--as-of`).
     public func description(naming asOf: String) -> String {
         switch self {
-        case let .badDate(text): "\(asOf) must be a date like 2025-12-31 (YYYY-MM-DD), got \"\(text)\""
         case let .asOfOutsideExport(text, first, last, latest, export):
             "\(asOf) \(text) is outside the export \(export): its records run from \(first) to \(last), so the as-of date must be from \(first) to \(latest)"
         case let .emptyExport(path): "\(path): the export has no dated records to date a refresh by"

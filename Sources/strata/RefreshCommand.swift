@@ -39,7 +39,7 @@ struct RefreshCommand: ParsableCommand {
     func run() throws {
         let showProgress = isatty(STDERR_FILENO) == 1 && !json
         let refresh = RefreshRun.Configuration(project: options.directory, export: export.map { URL(fileURLWithPath: $0) },
-                                               asOf: asOf?.text, user: CurrentUser.name, lockTimeout: TimeInterval(lockTimeout))
+                                               asOf: asOf?.day, user: CurrentUser.name, lockTimeout: TimeInterval(lockTimeout))
         let summary = try RefreshRun.run(refresh, waiting: { writeToStandardError("\($0)\n") }) { step in
             if showProgress { writeToStandardError("  \(step)…\n") }
         }

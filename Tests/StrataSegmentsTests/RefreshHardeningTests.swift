@@ -21,7 +21,7 @@ struct RefreshHardeningTests {
     @Test func anOptOutRecordedAfterAnExplicitAsOfStillKeepsThePatientOffTheLists() throws {
         let project = try HardeningProject()
         defer { project.remove() }
-        let report = try Refresh.run(try project.open(), asOf: "2024-06-15", user: "test")
+        let report = try Refresh.run(try project.open(), asOf: try Day(iso: "2024-06-15"), user: "test")
         #expect(report.asOf == "2024-06-15")
         #expect(try project.listedPatients("everyone-email.csv") == ["P2", "P3"])
     }
@@ -32,7 +32,7 @@ struct RefreshHardeningTests {
             "P2,email,marketing,opt_out,2024-05-01T00:00:00Z", "P2,email,marketing,opt_in,2024-06-20T00:00:00Z",
         ])
         defer { project.remove() }
-        _ = try Refresh.run(try project.open(), asOf: "2024-06-01", user: "test")
+        _ = try Refresh.run(try project.open(), asOf: try Day(iso: "2024-06-01"), user: "test")
         #expect(try project.listedPatients("everyone-email.csv") == ["P2", "P3"])
     }
 
@@ -62,7 +62,7 @@ struct RefreshHardeningTests {
         // Records run from 2020-01-01 (patients created) to 2024-06-30; as-of may go to 31 days after.
         #expect(throws: RefreshError.asOfOutsideExport(asOf, first: "2020-01-01", last: "2024-06-30", latest: "2024-07-31",
                                                         export: project.export.path)) {
-            try Refresh.run(try project.open(), asOf: asOf, user: "test")
+            try Refresh.run(try project.open(), asOf: try Day(iso: asOf), user: "test")
         }
         #expect(!FileManager.default.fileExists(atPath: project.store.path))
     }
@@ -70,8 +70,8 @@ struct RefreshHardeningTests {
     @Test func bothEndsOfTheAcceptedRangeWork() throws {
         let project = try HardeningProject()
         defer { project.remove() }
-        #expect(try Refresh.run(try project.open(), asOf: "2020-01-01", user: "test").run.id == 1)
-        #expect(try Refresh.run(try project.open(), asOf: "2024-07-31", user: "test").run.id == 2)
+        #expect(try Refresh.run(try project.open(), asOf: try Day(iso: "2020-01-01"), user: "test").run.id == 1)
+        #expect(try Refresh.run(try project.open(), asOf: try Day(iso: "2024-07-31"), user: "test").run.id == 2)
     }
 
     @Test func aMissingRunIsAnError() throws {
@@ -103,7 +103,7 @@ struct RefreshHardeningTests {
         func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
     }
 
-    func refresh(_ project: HardeningProject, asOf: String? = nil, writer: Refresh.ListFileWriter = .atomic) throws -> Refresh.Report {
+    func refresh(_ project: HardeningProject, asOf: Day? = nil, writer: Refresh.ListFileWriter = .atomic) throws -> Refresh.Report {
         try Refresh.run(try project.open(), exportPath: nil, asOf: asOf, user: "test", lockTimeout: 5, waiting: { _ in },
                         writer: writer, progress: { _ in })
     }
@@ -118,7 +118,7 @@ struct RefreshHardeningTests {
 
         // With room again: run 1, published, and then a failing second run leaves run 1 as the latest.
         #expect(try refresh(project).run.id == 1)
-        #expect(throws: DiskFull.self) { try refresh(project, asOf: "2024-06-20", writer: Self.failing(after: 0)) }
+        #expect(throws: DiskFull.self) { try refresh(project, asOf: try Day(iso: "2024-06-20"), writer: Self.failing(after: 0)) }
         #expect(try SegmentStore(path: project.store.path).runs().map(\.id) == [1])
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: project.lists.path)) == ["run-0001", "latest"])
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: project.lists.appendingPathComponent("latest").path) == "run-0001")
