@@ -20,17 +20,19 @@ public enum ExportFormat: String, Sendable, CaseIterable, Codable {
         guard FileManager.default.fileExists(atPath: patients.path) else {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted().joined(separator: ", ") ?? ""
             throw IngestError(.unknownFormat, file: folder.path, found: files,
-                              expected: "patients.csv (canonical or Synthea export), or --format mapped with a mapping in strata.yml")
+                              expected: "patients.csv (canonical or Synthea export), or the mapped format with a mapping in strata.yml",
+                              parameter: "format")
         }
         let header = try CSVReader(url: patients, file: "patients.csv").header
         if header.contains("patient_id") { return .canonical }
         if header.contains("Id") && header.contains("BIRTHDATE") { return .synthea }
         throw IngestError(.unknownFormat, file: "patients.csv", line: 1, found: header.joined(separator: ","),
-                          expected: "a canonical header (patient_id, birth_date, ...) or Synthea's (Id, BIRTHDATE, ...); other layouts need --format mapped")
+                          expected: "a canonical header (patient_id, birth_date, ...) or Synthea's (Id, BIRTHDATE, ...); other layouts need the mapped format",
+                          parameter: "format")
     }
 }
 
-/// What reading an export produced: the tables, the rows skipped under `--max-bad-rows`, and the values
+/// What reading an export produced: the tables, the rows skipped under `maxBadRows`, and the values
 /// kept with a warning.
 public struct ExportReadResult: Sendable {
     public var export: ClinicExport
@@ -76,7 +78,7 @@ public enum ExportReader {
             return try readTables(sources, keeping: tables, unusedTextColumns: unusedTextColumns, policy: policy, format: .canonical)
         case .mapped:
             guard let mapping else {
-                throw IngestError(.badMapping, file: "strata.yml", expected: "a `mapping` section describing the export's files (--format mapped)")
+                throw IngestError(.badMapping, file: "strata.yml", expected: "a `mapping` section describing the export's files for the mapped format")
             }
             return try readTables(mapping.tableSources(in: folder), keeping: tables, unusedTextColumns: unusedTextColumns,
                                   policy: policy, format: .mapped)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What `strata validate` prints: tables and row counts, patients, the date range of events, problems.
-public struct ExportSummary: Sendable, Equatable {
+public struct ExportSummary: Sendable, Equatable, ParameterNaming {
     public struct TableLine: Sendable, Equatable {
         public var table: CanonicalTable
         public var rows: Int
@@ -57,7 +57,10 @@ public struct ExportSummary: Sendable, Equatable {
     public var isClean: Bool { badRows.count == 0 }
 
     /// The printed summary, one fact per line.
-    public var text: String {
+    public var text: String { description }
+
+    /// The summary, with the bad-row limit called `name("maxBadRows")`.
+    public func description(naming name: (String) -> String) -> String {
         var lines = ["format: \(format.rawValue)", "tables:"]
         let width = tables.map(\.table.rawValue.count).max() ?? 0
         for line in tables {
@@ -73,7 +76,7 @@ public struct ExportSummary: Sendable, Equatable {
         if badRows.count == 0 {
             lines.append("problems: none")
         } else {
-            lines.append("problems: \(badRows.count) bad rows skipped (--max-bad-rows); first \(badRows.examples.count):")
+            lines.append("problems: \(badRows.count) bad rows skipped (\(name("maxBadRows"))); first \(badRows.examples.count):")
             for example in badRows.examples { lines.append("  \(example)") }
         }
         lines.append(contentsOf: warnings.lines)

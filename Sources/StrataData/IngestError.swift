@@ -4,7 +4,7 @@
 /// prints, e.g.
 ///
 ///     appointments.csv:14:23: bad timestamp: found "2024-02-30T10:00:00Z", expected a valid date and time like 2024-02-29T10:00:00Z
-public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct IngestError: Error, Equatable, Sendable, ParameterNaming {
     /// The failure kinds; `rawValue` is the phrase used in messages.
     public enum Kind: String, Sendable, CaseIterable {
         case unreadableFile = "cannot read file"
@@ -44,14 +44,18 @@ public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     public var found: String
     /// What would have been accepted.
     public var expected: String
+    /// The caller's parameter that governs the problem (`maxBadRows`, `format`), named after `expected`.
+    public var parameter: String?
 
-    public init(_ kind: Kind, file: String, line: Int = 0, column: Int = 0, found: String = "", expected: String) {
+    public init(_ kind: Kind, file: String, line: Int = 0, column: Int = 0, found: String = "", expected: String,
+                parameter: String? = nil) {
         self.kind = kind
         self.file = file
         self.line = line
         self.column = column
         self.found = found
         self.expected = expected
+        self.parameter = parameter
     }
 
     /// `file:line:column` (line and column left out when zero).
@@ -62,13 +66,14 @@ public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         return text
     }
 
-    public var description: String {
+    public func description(naming name: (String) -> String) -> String {
         let shown = found.count > 80 ? String(found.prefix(77)) + "..." : found
         let foundPart = found.isEmpty && kind != .emptyRequiredField ? "" : "found \"\(shown)\", "
-        return "\(place): \(kind.rawValue): \(foundPart)expected \(expected)"
+        let parameterPart = parameter.map { " (\(name($0)))" } ?? ""
+        return "\(place): \(kind.rawValue): \(foundPart)expected \(expected)\(parameterPart)"
     }
 
-    /// Whether the problem concerns the file rather than one row: reading stops whatever `--max-bad-rows`
+    /// Whether the problem concerns the file rather than one row: reading stops whatever `maxBadRows`
     /// allows (a file cut short has lost rows no count of skipped rows would show).
     public var isFileLevel: Bool { kind == .truncatedRecord }
 }
@@ -152,7 +157,7 @@ public struct WarningReport: Sendable, Equatable {
     }
 }
 
-/// Bad rows skipped under `--max-bad-rows`: how many, and the first few errors.
+/// Bad rows skipped under `maxBadRows`: how many, and the first few errors.
 public struct BadRowReport: Sendable, Equatable {
     /// How many rows were skipped, over all tables.
     public var count: Int = 0

@@ -22,7 +22,7 @@ public enum SyntheaAdapter {
             badRows.record(error)
             if badRows.count > policy.maxBadRows {
                 throw IngestError(.tooManyBadRows, file: error.file, line: error.line, column: error.column,
-                                  found: "\(badRows.count) bad rows", expected: "at most \(policy.maxBadRows) (--max-bad-rows)")
+                                  found: "\(badRows.count) bad rows", expected: "at most \(policy.maxBadRows)", parameter: "maxBadRows")
             }
         }
 

@@ -665,7 +665,7 @@ struct TableAccumulator: Sendable {
         if badRows.count > policy.maxBadRows {
             throw IngestError(.tooManyBadRows, file: error.file, line: error.line, column: error.column,
                               found: "\(badRows.count) bad rows; this one: \(error.kind.rawValue): \(error.found)",
-                              expected: "at most \(policy.maxBadRows) (--max-bad-rows)")
+                              expected: "at most \(policy.maxBadRows)", parameter: "maxBadRows")
         }
     }
 }

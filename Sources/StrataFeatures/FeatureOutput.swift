@@ -37,7 +37,7 @@ public enum FeatureOutput {
         let existing = try existingEntries(of: folder)
         if let existing, !existing.isEmpty, !replacing {
             let shown = existing.sorted().prefix(3).joined(separator: ", ")
-            throw FeatureOutputError(path: folder.path, reason: "the folder is not empty (\(existing.count) entries: \(shown)\(existing.count > 3 ? ", ..." : "")); choose a new or empty folder, or pass --force to replace only the feature files in it")
+            throw FeatureOutputError(path: folder.path, reason: "the folder is not empty (\(existing.count) entries: \(shown)\(existing.count > 3 ? ", ..." : "")); choose a new or empty folder, or replace only the feature files in it", parameter: "replacing")
         }
         // A new folder is staged beside it and renamed whole; an existing one gets a staging folder inside
         // it, so each file's rename stays on one file system and nothing else in it is touched.
@@ -177,10 +177,21 @@ private final class ResultBox: Sendable {
 }
 
 /// Why a feature folder could not be written.
-public struct FeatureOutputError: Error, Equatable, CustomStringConvertible {
+public struct FeatureOutputError: Error, Equatable, ParameterNaming {
     public let path: String
     public let reason: String
-    public var description: String { "\(path): cannot write features: \(reason)" }
+    /// The parameter that would allow what was refused (`replacing`), named after the reason.
+    public var parameter: String?
+
+    public init(path: String, reason: String, parameter: String? = nil) {
+        self.path = path
+        self.reason = reason
+        self.parameter = parameter
+    }
+
+    public func description(naming name: (String) -> String) -> String {
+        "\(path): cannot write features: \(reason)" + (parameter.map { " (\(name($0)))" } ?? "")
+    }
 }
 
 /// ``NumberText`` with the text of recent non-integers remembered: feature columns repeat values (a rate at

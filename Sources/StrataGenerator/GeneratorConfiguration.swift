@@ -35,7 +35,7 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     public static let defaultAsOfOffsetDays = 180
     public static let maximumPersonCount = 50_000_000
 
-    /// Checks the options; errors name the option, the value and what was expected.
+    /// Checks the parameters; errors name the parameter, the value and what was expected.
     ///
     /// - Parameters:
     ///   - from: `YYYY-MM-DD`, the first simulated day.
@@ -45,28 +45,28 @@ public struct GeneratorConfiguration: Sendable, Equatable {
                 from: String = defaultStart, to: String = defaultCut, asOf: String? = nil,
                 horizonDays: Int = defaultHorizonDays, workers: Int = 1) throws(GeneratorError) {
         guard (1...Self.maximumPersonCount).contains(personCount) else {
-            throw .invalidOption(name: "--patients", value: String(personCount),
+            throw .invalidOption(name: "personCount", value: String(personCount),
                                  expected: "an integer from 1 to \(Self.maximumPersonCount)")
         }
-        let startDay = try Self.parse(from, option: "--from")
-        let cutDay = try Self.parse(to, option: "--to")
+        let startDay = try Self.parse(from, option: "from")
+        let cutDay = try Self.parse(to, option: "to")
         guard cutDay >= startDay else {
-            throw .invalidOption(name: "--to", value: to, expected: "a date on or after --from \(from)")
+            throw .invalidOption(name: "to", value: to, expected: "a date on or after the first day \(from)")
         }
         let asOfDay: Int
         if let asOf {
-            asOfDay = try Self.parse(asOf, option: "--as-of")
+            asOfDay = try Self.parse(asOf, option: "asOf")
             guard (startDay...cutDay).contains(asOfDay) else {
-                throw .invalidOption(name: "--as-of", value: asOf, expected: "a date from --from \(from) to --to \(to)")
+                throw .invalidOption(name: "asOf", value: asOf, expected: "a date from the first day \(from) to the cut \(to)")
             }
         } else {
             asOfDay = max(startDay, cutDay - Self.defaultAsOfOffsetDays)
         }
         guard (1...3650).contains(horizonDays) else {
-            throw .invalidOption(name: "--horizon-days", value: String(horizonDays), expected: "an integer from 1 to 3650")
+            throw .invalidOption(name: "horizonDays", value: String(horizonDays), expected: "an integer from 1 to 3650")
         }
         guard workers >= 1 else {
-            throw .invalidOption(name: "--workers", value: String(workers), expected: "an integer of at least 1")
+            throw .invalidOption(name: "workers", value: String(workers), expected: "an integer of at least 1")
         }
         self.personCount = personCount
         self.seed = seed
@@ -81,7 +81,7 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     /// Parses a clinic kind, with the error the CLI shows.
     public static func kind(named name: String) throws(GeneratorError) -> ClinicKind {
         guard let kind = ClinicKind(rawValue: name) else {
-            throw .invalidOption(name: "--kind", value: name,
+            throw .invalidOption(name: "kind", value: name,
                                  expected: "one of " + ClinicKind.allCases.map(\.rawValue).joined(separator: ", "))
         }
         return kind
@@ -113,24 +113,24 @@ public struct GeneratorConfiguration: Sendable, Equatable {
 }
 
 /// Why `strata generate` refused or failed. Nothing is left half-written when one is thrown.
-public enum GeneratorError: Error, Equatable, CustomStringConvertible {
-    /// An option's value is out of range or malformed.
+public enum GeneratorError: Error, Equatable, ParameterNaming {
+    /// A parameter's value is out of range or malformed (`name` is the parameter's).
     case invalidOption(name: String, value: String, expected: String)
-    /// The output folder exists and holds files, and `--force` was not given.
+    /// The output folder exists and holds files, and replacing it was not asked for.
     case outputNotEmpty(path: String)
     /// The two output folders collide.
     case conflictingOutputs(export: String, truth: String)
     /// Writing failed.
     case writeFailed(path: String, reason: String)
 
-    public var description: String {
+    public func description(naming name: (String) -> String) -> String {
         switch self {
-        case let .invalidOption(name, value, expected):
-            "\(name) \(value): expected \(expected)"
+        case let .invalidOption(parameter, value, expected):
+            "\(name(parameter)) \(value): expected \(expected)"
         case let .outputNotEmpty(path):
-            "\(path): the folder exists and is not empty; pass --force to replace it"
+            "\(path): the folder exists and is not empty; it is replaced only with \(name("replacing"))"
         case let .conflictingOutputs(export, truth):
-            "--truth-out \(truth): must be a folder apart from the export \(export) (not the same, not inside it)"
+            "\(name("truth")) \(truth): must be a folder apart from the export \(export) (not the same, not inside it)"
         case let .writeFailed(path, reason):
             "\(path): could not write: \(reason)"
         }

@@ -96,17 +96,17 @@ public enum ConversionTraining {
 }
 
 /// Why a conversion model cannot be trained on an export.
-public enum ConversionTrainingError: Error, Equatable, CustomStringConvertible {
+public enum ConversionTrainingError: Error, Equatable, ParameterNaming {
     /// No lead was created early enough for its window to have closed by the scoring date.
     case noClosedLeads(createdThrough: Day, windowDays: Int)
     /// The window is not a whole number of days in ``StrataLimits/days``.
     case windowOutOfRange(days: Int)
 
-    public var description: String {
+    public func description(naming name: (String) -> String) -> String {
         switch self {
         case .noClosedLeads(let day, let window):
             "no lead was created on or before \(day), so no \(window)-day conversion window "
-                + "has closed by the scoring date; give a later --as-of or a shorter labels.conversion_window_days"
+                + "has closed by the scoring date; give a later \(name("asOf")) or a shorter labels.conversion_window_days"
         case .windowOutOfRange(let days):
             "a conversion window of \(days) days is out of range; expected \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound) days"
         }

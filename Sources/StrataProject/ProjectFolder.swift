@@ -25,7 +25,7 @@ public enum ProjectFolder {
     @discardableResult
     public static func create(at directory: URL, segments: [ProjectTemplate.Segment] = ProjectTemplate.exampleSegments,
                               replacing: Bool = false) throws -> URL {
-        let file = directory.appendingPathComponent(StrataProject.fileName)
+        let file = directory.appendingPathComponent(Project.fileName)
         if FileManager.default.fileExists(atPath: file.path) && !replacing { throw Failure.projectFileExists(file.path) }
         for folder in ["exports", "models", "lists"] {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)

@@ -33,7 +33,7 @@ public enum RefreshRun {
     ///   - progress: called with a short line per step.
     public static func run(_ configuration: Configuration, waiting: (String) -> Void = { _ in },
                            progress: (String) -> Void = { _ in }) throws -> RefreshSummary {
-        let project = try StrataProject(directory: configuration.project)
+        let project = try Project(directory: configuration.project)
         var exportPath: String?
         if let export = configuration.export {
             var isDirectory: ObjCBool = false

@@ -41,12 +41,12 @@ public enum AuditHead {
     }
 
     /// Records the empty chain's head beside a new store: no run, no audit entry and no head yet.
-    static func start(store: SegmentStore) throws {
+    package static func start(store: SegmentStore) throws {
         guard state(store: store) == .missing, try store.auditEntries().isEmpty, try store.latestRun() == nil else { return }
         try write(sequence: 0, hash: AuditLog.genesis, store: store)
     }
 
-    static func advance(store: SegmentStore) throws {
+    package static func advance(store: SegmentStore) throws {
         guard let head = read(store: store) else { return }
         let entries = try store.auditEntries()
         guard case .intact = AuditLog.verify(entries, expectedHead: head), let last = entries.last,

@@ -70,10 +70,10 @@ public struct AuditVerification: Sendable, Equatable {
 }
 
 /// A run's folder of lists compared with the fingerprints its audit entry recorded.
-enum ListFolder {
+package enum ListFolder {
     /// What is wrong with `folder`, given `expected` (`list:<file>` → fingerprint): missing, changed or
     /// unexpected files, or the folder missing.
-    static func problems(_ folder: URL, expected: [String: String]) -> [String] {
+    package static func problems(_ folder: URL, expected: [String: String]) -> [String] {
         let fileManager = FileManager.default
         var isFolder: ObjCBool = false
         guard fileManager.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {

@@ -50,7 +50,7 @@ struct Generate: ParsableCommand {
         do {
             _ = try makeConfiguration()
         } catch {
-            throw ValidationError(error.description)
+            throw ValidationError(error.description(naming: FlagNames.flag))
         }
     }
 

@@ -15,7 +15,7 @@ struct Init: ParsableCommand {
     var force = false
 
     func validate() throws {
-        let file = options.directory.appendingPathComponent(StrataProject.fileName)
+        let file = options.directory.appendingPathComponent(Project.fileName)
         if FileManager.default.fileExists(atPath: file.path) && !force {
             throw ValidationError("\(file.path) exists; pass --force to replace it")
         }

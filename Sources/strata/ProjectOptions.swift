@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataProject
 import StrataSegments
 
 /// `--project DIR`, shared by the commands that work on a project folder.
@@ -9,7 +10,7 @@ struct ProjectOptions: ParsableArguments {
 
     var directory: URL { URL(fileURLWithPath: project, isDirectory: true).standardizedFileURL }
 
-    func open() throws -> StrataProject { try StrataProject(directory: directory) }
+    func open() throws -> Project { try Project(directory: directory) }
 
     func store() throws -> SegmentStore {
         let project = try open()

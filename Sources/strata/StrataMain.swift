@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import StrataSegments
+import StrataData
+import StrataProject
 
 /// The entry point: parses, runs, and reports every failure one way (see `docs/cli.md`, "Errors and exit
 /// status"): `error: <message>` on standard error, then exit 1 for a failed run and 64 for a bad command line
@@ -47,7 +48,7 @@ enum ErrorReport {
             return path.map { "\($0): \(reason)" } ?? reason
         }
         // Library errors name parameters; where a parameter is a flag here, the message names the flag.
-        if let refresh = error as? RefreshError { return refresh.description(naming: "--as-of") }
+        if let named = error as? any ParameterNaming { return named.description(naming: FlagNames.flag) }
         return "\(error)"
     }
 }

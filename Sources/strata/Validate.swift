@@ -20,7 +20,7 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let summary = ExportSummary(try export.source.read().result)
-        print(summary.text)
+        print(summary.description(naming: FlagNames.flag))
         if !summary.isClean { throw ExitCode(1) }
     }
 }

@@ -36,7 +36,8 @@ struct FeatureOutputFolderTests {
             try FeatureOutput.write(table, to: folder)
         } throws: { error in
             let text = String(describing: error)
-            return text.contains("not empty") && text.contains("strata.yml") && text.contains("--force")
+            // The library names its parameter; the command line says `--force` (IngestCLITests).
+            return text.contains("not empty") && text.contains("strata.yml") && text.contains("(replacing)")
         }
         #expect(try contents(folder) == before)
         #expect(try String(contentsOf: folder.appendingPathComponent("strata.yml"), encoding: .utf8) == "segments: []\n")

@@ -18,6 +18,7 @@ struct GenerateCLITests {
         let before = try Data(contentsOf: out.appendingPathComponent("patients.csv"))
         let again = try StrataBinary.run(["generate", "--patients", "60", "--seed", "2", "--out", out.path, "--truth-out", truth.path])
         #expect(again.status != 0)
+        #expect(again.standardError.contains("it is replaced only with --force"), "\(again.standardError)")
         #expect(try Data(contentsOf: out.appendingPathComponent("patients.csv")) == before)
     }
 
@@ -32,7 +33,9 @@ struct GenerateCLITests {
         let out = directory.appendingPathComponent("export")
         let result = try StrataBinary.run(["generate"] + arguments + ["--out", out.path])
         #expect(result.status == 64, "\(arguments): \(result.standardError)")
-        #expect(!result.standardError.isEmpty)
+        // The message names the flag whose value is wrong (the library names its parameter).
+        let flag = arguments.count == 4 ? arguments[0] : arguments[arguments.count - 2]
+        #expect(result.standardError.contains(flag), "\(arguments): \(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
         #expect(!FileManager.default.fileExists(atPath: out.path + "-truth"))
     }

@@ -99,6 +99,8 @@ struct IngestCLITests {
         let refused = try StrataBinary.run(["features", export.path, "--as-of", "2024-03-01", "--out", project.path])
         #expect(refused.status == 1)
         #expect(refused.standardError.hasPrefix("error: ") && refused.standardError.contains("not empty"))
+        // The library names its parameter (`replacing`); the command line names the flag that sets it.
+        #expect(refused.standardError.contains("(--force)") && !refused.standardError.contains("replacing"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: project.path).sorted() == before)
 
         let forced = try StrataBinary.run(["features", export.path, "--as-of", "2024-03-01", "--out", project.path, "--force"])

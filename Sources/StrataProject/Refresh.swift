@@ -1,6 +1,7 @@
 import Foundation
 import StrataData
 import StrataFeatures
+import StrataSegments
 
 /// `strata refresh`: the newest export through features, the current models and every segment, into the
 /// store, the audit log and consent-aware lists.
@@ -42,12 +43,12 @@ public enum Refresh {
     /// - Parameters:
     ///   - exportPath: an export folder; default the newest under `exports.path`.
     ///   - models: loads the models to apply from the project's models folder (called after the export is
-    ///     read); the default applies none. `StrataProject.RefreshRun` passes the project's newest models.
+    ///     read); the default applies none. `RefreshRun` passes the project's newest models.
     ///   - asOf: a day inside the export's dates (see ``ExportDates``); default the export's last day.
     ///   - lockTimeout: how long to wait for another refresh of the same project to finish.
     ///   - waiting: called once with a sentence when this refresh starts waiting for another.
     ///   - progress: called with a short line per step.
-    public static func run(_ project: StrataProject, exportPath: String? = nil, asOf: Day? = nil, user: String,
+    public static func run(_ project: Project, exportPath: String? = nil, asOf: Day? = nil, user: String,
                            models: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() },
                            lockTimeout: TimeInterval = 600, waiting: (String) -> Void = { _ in },
                            progress: (String) -> Void = { _ in }) throws -> Report {
@@ -62,7 +63,7 @@ public enum Refresh {
         static let atomic = ListFileWriter { data, url in try AtomicFile.write(data, to: url, permissions: 0o600) }
     }
 
-    static func run(_ project: StrataProject, exportPath: String?, asOf: Day?, user: String,
+    static func run(_ project: Project, exportPath: String?, asOf: Day?, user: String,
                     models loadModels: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() },
                     lockTimeout: TimeInterval, waiting: (String) -> Void, writer: ListFileWriter,
                     progress: (String) -> Void) throws -> Report {
@@ -193,14 +194,14 @@ public enum Refresh {
         return report
     }
 
-    static func runFolder(_ project: StrataProject, _ run: Int64) -> URL {
+    static func runFolder(_ project: Project, _ run: Int64) -> URL {
         project.listsURL.appendingPathComponent(String(format: "run-%04lld", run))
     }
 
     /// The fingerprint of everything besides the export that decides a run: the project file, the models and
     /// the as-of date.
-    static func configurationFingerprint(_ project: StrataProject, models: any SegmentModels, asOf: String) throws -> String {
-        let projectFile = try Fingerprint.of(file: project.directory.appendingPathComponent(StrataProject.fileName))
+    static func configurationFingerprint(_ project: Project, models: any SegmentModels, asOf: String) throws -> String {
+        let projectFile = try Fingerprint.of(file: project.directory.appendingPathComponent(Project.fileName))
         let modelLines = models.versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         return Fingerprint.of(Data(([projectFile, asOf] + modelLines).joined(separator: "\n").utf8))
     }
@@ -208,7 +209,7 @@ public enum Refresh {
     /// Every segment's lists for one run, written into a hidden staging folder.
     struct StagedLists {
         var segments: [SegmentMembers]
-        var project: StrataProject
+        var project: Project
         var export: ClinicExport
         var consents: ConsentLedger
         var writer: ListFileWriter
@@ -266,7 +267,7 @@ public enum Refresh {
     /// fingerprints its audit entry recorded, writes them again and, when they come out identical, puts them
     /// back (and says so in the audit log). Lists that come out different are an error.
     /// - Returns: whether the lists were rebuilt.
-    static func restoreLists(of run: RunRecord, lists: StagedLists, project: StrataProject, store: SegmentStore,
+    static func restoreLists(of run: RunRecord, lists: StagedLists, project: Project, store: SegmentStore,
                              user: String) throws -> Bool {
         guard let entry = try store.auditEntries().last(where: { $0.action == "refresh" }) else { return false }
         let outputs = (try? JSONDecoder().decode([String: String].self, from: Data(entry.outputs.utf8))) ?? [:]
@@ -290,7 +291,7 @@ public enum Refresh {
 
     /// Removes what killed or failed refreshes left: staging folders, folders set aside, half-made links and
     /// temporary files (lists hold patient data). Runs under the refresh lock, so no refresh is writing them.
-    static func removeTemporaries(_ project: StrataProject) {
+    static func removeTemporaries(_ project: Project) {
         let fileManager = FileManager.default
         for name in (try? fileManager.contentsOfDirectory(atPath: project.listsURL.path)) ?? []
         where name.hasPrefix(".") && (name.hasSuffix(".staging") || name.hasSuffix(".old") || name.hasSuffix(".tmp") || name.hasPrefix(".latest.")) {
@@ -306,7 +307,7 @@ public enum Refresh {
 
     /// After a commit (or on a refresh that found nothing new): `lists/latest` points to the store's latest
     /// run and the audit head is recorded beside the store.
-    static func settle(_ project: StrataProject, store: SegmentStore) throws {
+    static func settle(_ project: Project, store: SegmentStore) throws {
         let fileManager = FileManager.default
         if let latest = try store.latestRun() {
             let link = project.listsURL.appendingPathComponent("latest")
@@ -326,7 +327,7 @@ public enum Refresh {
 }
 
 /// The models a refresh applies, as the per-patient columns rules read: `churn_score` and `cluster`.
-/// Segments know nothing of how models are fitted; `StrataProject.ProjectModels` loads the project's.
+/// Segments know nothing of how models are fitted; `ProjectModels` loads the project's.
 public protocol SegmentModels {
     /// File name → fingerprint of each model used: what a run records as its model versions.
     var versions: [String: String] { get }
@@ -390,7 +391,7 @@ enum TestPause {
 }
 
 /// Why a refresh could not start.
-public enum RefreshError: Error, Equatable, CustomStringConvertible {
+public enum RefreshError: Error, Equatable, ParameterNaming {
     /// An as-of date outside the export's first and last day (see ``ExportDates``).
     case asOfOutsideExport(String, first: String, last: String, latest: String, export: String)
     case emptyExport(String)
@@ -403,13 +404,10 @@ public enum RefreshError: Error, Equatable, CustomStringConvertible {
     /// The latest run's lists are missing or changed, and writing them again does not give the recorded files.
     case listsCannotBeRebuilt(run: Int64, path: String)
 
-    public var description: String { description(naming: "asOf") }
-
-    /// The message with the as-of parameter called `asOf` (a command line names its flag, `--as-of`).
-    public func description(naming asOf: String) -> String {
+    public func description(naming name: (String) -> String) -> String {
         switch self {
         case let .asOfOutsideExport(text, first, last, latest, export):
-            "\(asOf) \(text) is outside the export \(export): its records run from \(first) to \(last), so the as-of date must be from \(first) to \(latest)"
+            "\(name("asOf")) \(text) is outside the export \(export): its records run from \(first) to \(last), so the as-of date must be from \(first) to \(latest)"
         case let .emptyExport(path): "\(path): the export has no dated records to date a refresh by"
         case let .cannotLink(path, reason): "\(path): cannot point the latest link at the new run: \(reason)"
         case let .cannotWrite(path, reason): "\(path): cannot write here: \(reason)"

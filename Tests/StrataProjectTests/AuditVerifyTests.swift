@@ -1,4 +1,5 @@
 import Foundation
+@testable import StrataProject
 @testable import StrataSegments
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import StrataProject
 @testable import StrataSegments
 
 /// Issue 16, row 22: `outputs` paths (store, lists, models) stay inside the project folder after `..` and
@@ -16,9 +17,9 @@ struct ProjectOutputsTests {
         try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
     }
 
-    func open(outputs: String) throws -> StrataProject {
+    func open(outputs: String) throws -> Project {
         try Data("exports: {path: exports}\noutputs:\n\(outputs)".utf8).write(to: project.appendingPathComponent("strata.yml"))
-        return try StrataProject(directory: project)
+        return try Project(directory: project)
     }
 
     func refusal(_ outputs: String) -> ProjectError? {

@@ -1,4 +1,6 @@
 import Foundation
+import StrataData
+import StrataProject
 import StrataSegments
 
 /// A small project for the hardening tests: one export (`exports/2024-06-30`) of three patients, whose last
@@ -46,7 +48,7 @@ struct HardeningProject {
     var lists: URL { directory.appendingPathComponent("lists") }
     var store: URL { directory.appendingPathComponent("strata.sqlite") }
 
-    func open() throws -> StrataProject { try StrataProject(directory: directory) }
+    func open() throws -> Project { try Project(directory: directory) }
 
     /// The first column of every row of a list of the latest run.
     func listedPatients(_ file: String, run: String = "latest") throws -> [String] {
@@ -64,4 +66,16 @@ struct HardeningProject {
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// Writes a small canonical export: `files` maps a file name to its lines, without the header (the same
+/// helper as the segment tests' `writeExport`; test targets cannot share code).
+func writeExport(_ files: [String: [String]]) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-project-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for table in CanonicalTable.allCases where table.isRequired || files[table.fileName] != nil {
+        let lines = [table.columns.map(\.name).joined(separator: ",")] + (files[table.fileName] ?? [])
+        try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(table.fileName), atomically: true, encoding: .utf8)
+    }
+    return folder
 }

@@ -1,6 +1,7 @@
 import Foundation
 import StrataData
 import StrataFeatures
+import StrataSegments
 
 /// A clinic's project: a folder with `strata.yml`, the store, model files and lists.
 ///
@@ -12,7 +13,7 @@ import StrataFeatures
 /// Outputs stay inside the project folder: a path that leads elsewhere, through `..`, an absolute path or a
 /// symbolic link, is an error unless `outputs.allow_outside_project: true` says it is meant, so a copied or
 /// edited `strata.yml` never writes patient lists into another folder.
-public struct StrataProject: Sendable {
+public struct Project: Sendable {
     public static let fileName = "strata.yml"
 
     public let directory: URL

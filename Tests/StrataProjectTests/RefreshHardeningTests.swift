@@ -1,5 +1,6 @@
 import Foundation
 import StrataData
+@testable import StrataProject
 @testable import StrataSegments
 import Testing
 
