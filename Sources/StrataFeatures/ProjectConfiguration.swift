@@ -90,10 +90,30 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         case .keyNotFound(let key, let context):
             return "\(path(context.codingPath + [key])): required setting missing"
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)): expected \(type) (\(context.debugDescription))"
+            return "\(path(context.codingPath)): expected \(plainName(of: type))\(found(in: context.debugDescription))"
         @unknown default:
             return String(describing: error)
         }
+    }
+
+    /// A Swift type as a person editing the file knows it.
+    private static func plainName(of type: Any.Type) -> String {
+        switch String(describing: type) {
+        case "String", "Scalar", "Node.Scalar": "a single value"
+        case "Int", "Int32", "Int64", "UInt64": "a whole number"
+        case "Double", "Float": "a number"
+        case "Bool": "true or false"
+        case let name where name.hasPrefix("Array") || name == "Sequence": "a list"
+        case let name where name.hasPrefix("Dictionary") || name == "Mapping": "a mapping of keys to values"
+        case let name: "a \(name)"
+        }
+    }
+
+    /// ", found a list" from a decoder's "... but found Sequence instead." (empty when it says nothing usable).
+    private static func found(in debugDescription: String) -> String {
+        let kinds = ["Sequence": "a list", "Mapping": "a mapping", "Scalar": "a single value", "null": "nothing"]
+        for (kind, words) in kinds where debugDescription.contains("found \(kind)") { return ", found \(words)" }
+        return ""
     }
 }
 

@@ -20,6 +20,16 @@ struct ConfigHardeningTests {
         }
     }
 
+    // MARK: Values of the wrong shape
+
+    @Test func aValueOfTheWrongShapeIsNamedInPlainWordsWithItsPlace() throws {
+        let list = try #require(failure("exports:\n  path: [1, 2]\n"))
+        #expect(list.line == 2 && list.column == 9)
+        #expect(list.message == "exports.path: expected a single value, found a list")
+        let mapping = try #require(failure("exports:\n  path: {a: 1}\n"))
+        #expect(mapping.message == "exports.path: expected a single value, found a mapping")
+    }
+
     // MARK: Row 6: numbers
 
     @Test func dayCountsOutOfRangeNameTheKeyTheValueAndThePlace() throws {
