@@ -22,6 +22,8 @@ public enum Refresh {
         public var asOf: String
         /// Per segment, in definition order: members, entered, exited.
         public var segments: [(name: String, counts: SegmentChangeCounts)]
+        /// Per segment with exclusions, in definition order: the patients each exclusion kept out.
+        public var exclusions: [(name: String, excluded: [SegmentMembers.Exclusion])] = []
         public var lists: [ListSummary]
         public var listsFolder: URL
         /// Things the user should know, such as a model that is missing.
@@ -142,7 +144,7 @@ public enum Refresh {
                 let evaluations = segments.map { segment in
                     SegmentEvaluation(name: segment.definition.name, rule: segment.definition.rule, purpose: segment.definition.purpose.rawValue,
                                       members: Dictionary(uniqueKeysWithValues: segment.rows.map {
-                                          (export.patients.ids[$0], frame.describe(row: $0, fields: segment.fieldNames))
+                                          (export.patients.ids[$0], segment.reason(row: $0, in: frame))
                                       }))
                 }
                 let bySegment = Dictionary(uniqueKeysWithValues: segments.map { ($0.definition.name, $0) })
@@ -182,6 +184,7 @@ public enum Refresh {
             report = Report(run: run, unchanged: false, exportFolder: folder, asOf: asOfText,
                             segments: segments.map { ($0.definition.name, changes[$0.definition.name]!) },
                             lists: summaries, listsFolder: Self.runFolder(project, run.id))
+            report.exclusions = segments.filter { !$0.excluded.isEmpty }.map { ($0.definition.name, $0.excluded) }
         case let .unchanged(latest):
             report = Report(run: latest, unchanged: true, exportFolder: folder, asOf: asOfText, segments: [],
                             lists: [], listsFolder: Self.runFolder(project, latest.id))
