@@ -110,6 +110,7 @@ public enum Refresh {
             warnings.append("no cluster model in \(project.modelsURL.lastPathComponent)/: cluster is missing for everyone (run `strata discover`)")
         }
         let segments = try project.segments.evaluate(frame)
+        warnings += segments.flatMap(\.warnings)
         let configurationFingerprint = try Self.configurationFingerprint(project, models: models, asOf: asOfText)
         // Every opt-out on file counts, even one recorded after the as-of date: a list is used now.
         let lists = StagedLists(segments: segments, project: project, export: export,

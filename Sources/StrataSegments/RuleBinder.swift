@@ -18,6 +18,8 @@ struct RuleBinder {
 
     let rule: String
     let frame: SegmentFrame
+    /// Notes the binding leaves (services and conditions the export does not have).
+    let notes = RuleNotes()
 
     func fail(_ location: RuleSourceLocation, _ message: String) -> RuleError {
         RuleError(rule: rule, location: location, message: message)

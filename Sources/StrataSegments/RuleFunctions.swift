@@ -7,8 +7,9 @@
 /// | `condition_onset('diabetes')` | date | the earliest onset on file of a condition code, description or condition group, missing when the patient does not have it (or its onset date is unknown) |
 ///
 /// Only visits at or before the end of the as-of day count (``StrataData/Day/endTimestamp``). Service and
-/// condition names are text literals, checked when the rule is bound: an unknown one is an error that
-/// suggests the nearest known name.
+/// condition names are text literals, checked when the rule is bound: a name close to a known one but not
+/// it (a typo) is an error that suggests the known name; a name like none the export has (a service this
+/// clinic does not offer) matches nothing and leaves a note for the refresh to print.
 enum RuleFunction: String, CaseIterable {
     case lastVisitFor = "last_visit_for"
     case visitsFor = "visits_for"
@@ -21,6 +22,15 @@ enum RuleFunction: String, CaseIterable {
         case .visitsFor: "visits_for(['flu_shot'], 365d) or visits_for('immunization')"
         case .conditionOnset: "condition_onset('diabetes')"
         }
+    }
+}
+
+/// What binding a rule found worth saying without failing it: names the export does not have.
+final class RuleNotes {
+    private(set) var messages: [String] = []
+
+    func add(_ message: String) {
+        if !messages.contains(message) { messages.append(message) }
     }
 }
 
@@ -76,9 +86,13 @@ extension RuleBinder {
         var wanted = [Bool](repeating: false, count: known.count)
         for (service, location) in named {
             guard let index = known.firstIndex(of: service) else {
-                let suggestion = nearestName(to: service, in: known)
-                throw fail(location, "unknown service '\(service)'" + (suggestion.map { "; did you mean '\($0)'?" }
-                    ?? (known.isEmpty ? "; the export has no services" : "")))
+                // A typo of a service the export has is an error; a service it does not have at all (a
+                // template's mammograms in a dental practice) simply has no visits, and the refresh says so.
+                if let suggestion = nearestName(to: service, in: known) {
+                    throw fail(location, "unknown service '\(service)'; did you mean '\(suggestion)'?")
+                }
+                notes.add("service '\(service)' is in no appointment of the export, so no patient has a visit for it")
+                continue
             }
             wanted[index] = true
         }
@@ -107,8 +121,10 @@ extension RuleBinder {
         let known = frame.onsets.byName
         if known[name] != nil { return name }
         if known[name.lowercased()] != nil { return name.lowercased() }
-        let suggestion = nearestName(to: name, in: Array(known.keys))
-        throw fail(location, "unknown condition '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" }
-            ?? (known.isEmpty ? "; the export has no conditions" : "")))
+        if let suggestion = nearestName(to: name, in: Array(known.keys)) {
+            throw fail(location, "unknown condition '\(name)'; did you mean '\(suggestion)'?")
+        }
+        notes.add("condition '\(name)' is neither in the export's conditions nor a condition group, so no patient has it")
+        return name
     }
 }

@@ -194,7 +194,8 @@ public struct SegmentCatalog: Sendable {
             }
             return SegmentMembers(definition: definition, rows: members, fieldNames: rules[definition.name]!.fieldNames,
                                   calls: calls[definition.name]!, exclusions: exclusions,
-                                  excluded: zip(definition.exclude, excluded).map { SegmentMembers.Exclusion(segment: $0, patients: $1) })
+                                  excluded: zip(definition.exclude, excluded).map { SegmentMembers.Exclusion(segment: $0, patients: $1) },
+                                  warnings: rule.notes.map { "segment '\(definition.name)': \($0)" })
         }
     }
 
@@ -221,6 +222,8 @@ public struct SegmentMembers: Sendable {
     /// Per excluded segment, in the order of `exclude`: how many patients the rule selected that it kept out.
     /// A patient whom two exclusions match counts under both.
     public let excluded: [Exclusion]
+    /// What the rule's binding noticed, naming the segment: services or conditions the export does not have.
+    public let warnings: [String]
 
     /// The patients one exclusion kept out of the segment.
     public struct Exclusion: Sendable, Equatable {

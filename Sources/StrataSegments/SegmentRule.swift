@@ -51,13 +51,16 @@ public struct SegmentRule: Sendable, Equatable {
             throw RuleError(rule: text, location: expression.location,
                             message: "a rule must be a yes/no test, but this is \(bound.type.words)")
         }
-        return BoundSegmentRule(evaluate: bound.evaluate)
+        return BoundSegmentRule(evaluate: bound.evaluate, notes: binder.notes.messages)
     }
 }
 
 /// A rule checked against a frame, ready to evaluate per patient.
 public struct BoundSegmentRule: Sendable {
     let evaluate: @Sendable (Int) -> RuleValue?
+    /// What the binding noticed without failing: services or conditions the frame's export does not have,
+    /// which the rule treats as never seen.
+    public let notes: [String]
 
     /// Whether patient `index` (a row of the frame) satisfies the rule (true, not false or unknown).
     public func matches(_ index: Int) -> Bool {

@@ -127,6 +127,20 @@ struct RuleFunctionTests {
         #expect(error.message.contains(message), "\(error.message)")
     }
 
+    /// A service or condition the export does not have at all, and that is no typo of one it has (a template's
+    /// mammograms in a dental practice), matches nothing, and the binding says so instead of failing.
+    @Test func namesTheExportDoesNotHaveMatchNothingWithANote() throws {
+        let frame = clinic()
+        let rule = try SegmentRule("visits_for(['colonoscopy', 'flu_shot'], 1y) = 0 and last_visit_for('colonoscopy') is missing")
+        let bound = try rule.bind(to: frame)
+        #expect(bound.members(of: frame) == [1, 2])  // patients 0 and 3 had flu shots in the year
+        #expect(bound.notes == ["service 'colonoscopy' is in no appointment of the export, so no patient has a visit for it"])
+        let onset = try SegmentRule("condition_onset('glaucoma') is missing").bind(to: frame)
+        #expect(onset.members(of: frame) == [0, 1, 2, 3])
+        #expect(onset.notes == ["condition 'glaucoma' is neither in the export's conditions nor a condition group, so no patient has it"])
+        #expect(try SegmentRule("visits_for('flu_shot') > 0").bind(to: frame).notes.isEmpty)
+    }
+
     @Test(arguments: [
         ("last_visit_for('mammogram' is missing", 28, "expected ')' to close the one at column 15"),
         ("visits_for('flu_shot',) = 0", 23, "expected a value"),
