@@ -17,7 +17,7 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="run.py generate")
     parser.add_argument("--patients", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--kind", default="orthodontic", choices=["orthodontic", "aesthetic", "primary-care"])
+    parser.add_argument("--kind", default="orthodontic", choices=["orthodontic", "aesthetic", "primary-care", "multi-specialty"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, help="threads (default: all cores)")
     parser.add_argument("--keep", action="store_true", help="keep the generated export")

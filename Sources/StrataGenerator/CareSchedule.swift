@@ -9,6 +9,7 @@
 /// | orthodontic | retainers | consultation; retainer fitting; checks every 180 days |
 /// | aesthetic | botox / filler / laser / peel / facial | consultation; then the treatment every 105 / 240 / 42 (6 sessions, then 365) / 42 / 56 days |
 /// | primary-care | general | new-patient visit; then the shortest need: prenatal every 28 days while pregnant, diabetes every 91, blood pressure every 120, asthma every 180, else an annual physical (365) |
+/// | multi-specialty | general, braces, aligners, retainers | the rhythm of the program's department, as above |
 enum CareSchedule {
     /// The planned next visit after `completedVisits` completed visits.
     ///
@@ -16,9 +17,9 @@ enum CareSchedule {
     ///   - completedVisits: completed visits so far, counting the established base's earlier history.
     ///   - daysInTreatment: days since the program's start visit (the second visit), or nil before it.
     ///   - day: the day the plan is made, for conditions that come and go (pregnancy).
-    static func plan(kind: ClinicKind, profile: PersonProfile, completedVisits: Int, daysInTreatment: Int?,
+    static func plan(profile: PersonProfile, completedVisits: Int, daysInTreatment: Int?,
                      day: Int) -> (service: Service, intervalDays: Double) {
-        switch kind {
+        switch profile.program.department {
         case .orthodontic:
             if completedVisits == 0 { return (.orthoConsultation, 21) }
             switch profile.program {
@@ -54,8 +55,8 @@ enum CareSchedule {
     }
 
     /// The add-on a high-spending patient sometimes takes instead of the planned visit.
-    static func premium(kind: ClinicKind, program: CareProgram) -> Service {
-        switch kind {
+    static func premium(program: CareProgram) -> Service {
+        switch program.department {
         case .orthodontic: .whitening
         case .aesthetic: program == .filler ? .laserResurfacing : .dermalFiller
         case .primaryCare: .labPanel

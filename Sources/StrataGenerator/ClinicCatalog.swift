@@ -12,6 +12,8 @@ enum Service: Int, CaseIterable {
     // primary care
     case newPatientVisit, annualPhysical, diabetesFollowUp, bloodPressureCheck, asthmaReview, prenatalVisit,
          labPanel
+    // primary care, preventive (see `PreventiveCare`)
+    case mammogram, immunization, fluShot, diabeticEyeExam
 
     var name: String {
         switch self {
@@ -37,6 +39,10 @@ enum Service: Int, CaseIterable {
         case .asthmaReview: "asthma_review"
         case .prenatalVisit: "prenatal_visit"
         case .labPanel: "lab_panel"
+        case .mammogram: "mammogram"
+        case .immunization: "immunization"
+        case .fluShot: "flu_shot"
+        case .diabeticEyeExam: "diabetic_eye_exam"
         }
     }
 
@@ -65,6 +71,10 @@ enum Service: Int, CaseIterable {
         case .asthmaReview: 10_500
         case .prenatalVisit: 13_000
         case .labPanel: 6_500
+        case .mammogram: 24_000
+        case .immunization: 9_000
+        case .fluShot: 4_000
+        case .diabeticEyeExam: 15_000
         }
     }
 
@@ -76,6 +86,21 @@ enum CareProgram: Int {
     case braces, aligners, retainers          // orthodontic
     case botox, filler, laser, peel, facial   // aesthetic
     case generalCare                          // primary care: rhythm from the patient's conditions
+
+    /// The department that runs the program: a clinic kind's, or one of the multi-specialty practice's two.
+    var department: Department {
+        switch self {
+        case .braces, .aligners, .retainers: .orthodontic
+        case .botox, .filler, .laser, .peel, .facial: .aesthetic
+        case .generalCare: .primaryCare
+        }
+    }
+}
+
+/// A kind of care with its own services, rhythms and demographics. Each single-specialty clinic kind is one
+/// department; the multi-specialty practice has primary care and orthodontics.
+enum Department {
+    case orthodontic, aesthetic, primaryCare
 }
 
 /// Conditions (ICD-10-CM codes) that drive care needs: in primary care they set the visit rhythm; in the
@@ -237,14 +262,25 @@ struct ClinicCatalog {
     /// Sources of patients who did not come through a lead.
     let directSources: [[UInt8]]
     let directSourceWeights: [Double]
+    /// Per department of a multi-specialty practice, its part of `interests` and `providers`; empty for a
+    /// single-specialty kind, whose lists are all its own.
+    private var interestRanges: [Department: Range<Int>] = [:]
+    private var providerRanges: [Department: Range<Int>] = [:]
 
     static func of(_ kind: ClinicKind) -> ClinicCatalog {
         switch kind {
         case .orthodontic: orthodontic
         case .aesthetic: aesthetic
         case .primaryCare: primaryCare
+        case .multiSpecialty: multiSpecialty
         }
     }
+
+    /// The interests a lead of `department` may have: indices into ``interests``.
+    func interestRange(of department: Department) -> Range<Int> { interestRanges[department] ?? interests.indices }
+
+    /// The providers of `department`: indices into ``providers``.
+    func providerRange(of department: Department) -> Range<Int> { providerRanges[department] ?? providers.indices }
 
     private init(interests: [LeadInterest], providers: [String]) {
         self.interests = interests
@@ -277,6 +313,24 @@ struct ClinicCatalog {
                     LeadInterest(name: "prenatal_care", program: .generalCare, weight: 0.1, conversionEffect: 0.6),
                     LeadInterest(name: "vaccination", program: .generalCare, weight: 0.1, conversionEffect: -0.8)],
         providers: ["Dr. Patel", "Dr. Johnson", "Dr. Nguyen", "Dr. Schmidt", "NP Garcia", "NP Brown"])
+}
+
+extension ClinicCatalog {
+    /// Primary care and orthodontics under one roof (a family practice with an orthodontic wing): each
+    /// department's interests and providers as in its own kind.
+    static let multiSpecialty: ClinicCatalog = {
+        let parts: [(Department, ClinicCatalog)] = [(.primaryCare, primaryCare), (.orthodontic, orthodontic)]
+        var catalog = ClinicCatalog(interests: parts.flatMap(\.1.interests),
+                                    providers: parts.flatMap { $0.1.providers.map { String(decoding: $0, as: UTF8.self) } })
+        var (interestStart, providerStart) = (0, 0)
+        for (department, part) in parts {
+            catalog.interestRanges[department] = interestStart..<(interestStart + part.interests.count)
+            catalog.providerRanges[department] = providerStart..<(providerStart + part.providers.count)
+            interestStart += part.interests.count
+            providerStart += part.providers.count
+        }
+        return catalog
+    }()
 }
 
 /// First names by sex (female list for `female`, male list for `male`, both for the rest).

@@ -6,6 +6,9 @@ public enum ClinicKind: String, CaseIterable, Sendable {
     case orthodontic
     case aesthetic
     case primaryCare = "primary-care"
+    /// Primary care and an orthodontic department in one practice (the demo's clinic): both kinds'
+    /// services, so that care reminders and orthodontic campaigns meet the same patients list.
+    case multiSpecialty = "multi-specialty"
 }
 
 /// Everything that determines an export: the same configuration gives byte-identical files, whatever the

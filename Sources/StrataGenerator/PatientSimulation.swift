@@ -74,6 +74,8 @@ struct PatientSimulation {
     private var consents: UInt8 = 0
     var noCompletion: NoCompletionWeight?
     var rng: Xoshiro256StarStar
+    /// Primary care's care gaps, closed at completed visits; nil in the other departments.
+    private var preventive: PreventiveCare?
 
     private static let day = CivilTime.secondsPerDay
     private static let hour = CivilTime.secondsPerHour
@@ -94,6 +96,9 @@ struct PatientSimulation {
         nextChurnCheckAt = historyStart + Int64(ChurnHazard.periodDays) * Self.day
         (nextNewsletterMonth, nextNewsletterAt) = Self.nextCalendarSend(after: historyStart, months: Self.newsletterMonths, day: 10, hour: 10)
         (nextOfferMonth, nextOfferAt) = Self.nextCalendarSend(after: historyStart, months: Self.offerMonths, day: 15, hour: 17)
+        if profile.program.department == .primaryCare {
+            preventive = PreventiveCare(seed: configuration.seed, person: profile.index)
+        }
         completedVisits = profile.isEstablished ? 2 : 0
         if profile.isEstablished { treatmentStartedAt = createdAt + 21 * Self.day }
         recordInitialConsents(sink: &sink)
@@ -172,6 +177,8 @@ struct PatientSimulation {
             completedVisits += 1
             if completedVisits == 2 { treatmentStartedAt = time }
             lastCompletedAt = time
+            preventive?.visitCompleted(at: time, profile: profile, priceFactor: profile.priceFactor * parameters.spendFactor,
+                                       sink: &sink)
             recallDueAt = nil
             winbackDueAt = nil
             if isReturning { bookNextVisit(after: time) }
@@ -208,7 +215,7 @@ struct PatientSimulation {
     private mutating func book(bookedAt: Int64, scheduledAt: Int64) {
         var (service, _) = plan(at: bookedAt)
         if completedVisits >= 2 && rng.bernoulli(parameters.premiumProbability) {
-            service = CareSchedule.premium(kind: kind, program: profile.program)
+            service = CareSchedule.premium(program: profile.program)
         }
         let price = Double(service.listPriceCents) * profile.priceFactor * parameters.spendFactor
         let amount = Int((price / 50).rounded()) * 50
@@ -219,7 +226,7 @@ struct PatientSimulation {
 
     private func plan(at time: Int64) -> (service: Service, intervalDays: Double) {
         let daysInTreatment = treatmentStartedAt.map { Int(($0 < time ? time - $0 : 0) / Self.day) }
-        return CareSchedule.plan(kind: kind, profile: profile, completedVisits: completedVisits,
+        return CareSchedule.plan(profile: profile, completedVisits: completedVisits,
                                  daysInTreatment: daysInTreatment, day: CivilTime.day(of: time))
     }
 

@@ -50,6 +50,10 @@ struct PersonProfile {
     static let arrivalWindowDays = 1826
     static let establishedShare = 0.25
     static let leadShareOfArrivals = 0.40
+    /// The multi-specialty practice: the share of people who come to its orthodontic department, and the
+    /// share of Invisalign inquirers who start braces there.
+    static let multiSpecialtyOrthodonticShare = 0.3
+    static let invisalignToBracesShare = 0.25
 
     static func draw(index: Int, configuration: GeneratorConfiguration, catalog: ClinicCatalog,
                      rng: inout Xoshiro256StarStar) -> PersonProfile {
@@ -60,11 +64,18 @@ struct PersonProfile {
             : start + Int64(rng.index(arrivalWindowDays * 86_400))
         let viaLead = !isEstablished && rng.bernoulli(leadShareOfArrivals)
 
-        // Demographics by clinic kind.
+        // The department first (a multi-specialty practice has two), then demographics by department.
         let kind = configuration.kind
+        let department: Department
+        switch kind {
+        case .orthodontic: department = .orthodontic
+        case .aesthetic: department = .aesthetic
+        case .primaryCare: department = .primaryCare
+        case .multiSpecialty: department = rng.bernoulli(multiSpecialtyOrthodonticShare) ? .orthodontic : .primaryCare
+        }
         let ageAtStart: Double
         let femaleShare: Double
-        switch kind {
+        switch department {
         case .orthodontic:
             ageAtStart = rng.bernoulli(0.55) ? rng.uniform(8, 17) : rng.uniform(18, 55)
             femaleShare = 0.56
@@ -100,7 +111,8 @@ struct PersonProfile {
         var interest = -1
         if viaLead {
             let source = LeadSource(rawValue: rng.weightedIndex(LeadSource.weights))!
-            interest = rng.weightedIndex(catalog.interestWeights)
+            let interests = catalog.interestRange(of: department)
+            interest = interests.lowerBound + rng.weightedIndex(Array(catalog.interestWeights[interests]))
             let ageEffect = ageAtStart < 25 ? -0.3 : ageAtStart > 50 ? 0.3 : 0
             let probability = logistic(-0.1 + source.conversionEffect + catalog.interests[interest].conversionEffect + ageEffect)
             let converts = rng.bernoulli(probability)
@@ -128,13 +140,20 @@ struct PersonProfile {
             if rng.bernoulli(probability) { conditions.append(ConditionOnset(condition: condition, onsetDay: onset(preexistingShare: preexisting))) }
         }
         let program: CareProgram
-        switch kind {
+        switch department {
         case .orthodontic:
             maybe(.bruxism, 0.08)
             maybe(.gingivitis, ageAtStart > 25 ? 0.18 : 0.06)
-            let choice: CareProgram = interest >= 0 ? catalog.interests[interest].program
-                : ageAtStart < 18 ? (rng.bernoulli(0.8) ? .braces : .aligners)
-                : (rng.weightedIndex([0.3, 0.55, 0.15]) == 0 ? .braces : rng.bernoulli(0.78) ? .aligners : .retainers)
+            var interestProgram = interest >= 0 ? catalog.interests[interest].program : nil
+            // In the practice, the orthodontist finds that some who asked about Invisalign need braces: they
+            // stay Invisalign leads but start braces.
+            if kind == .multiSpecialty, interestProgram == .aligners, catalog.interests[interest].name == "invisalign",
+               rng.bernoulli(invisalignToBracesShare) {
+                interestProgram = .braces
+            }
+            let choice: CareProgram = interestProgram ??
+                (ageAtStart < 18 ? (rng.bernoulli(0.8) ? .braces : .aligners)
+                : (rng.weightedIndex([0.3, 0.55, 0.15]) == 0 ? .braces : rng.bernoulli(0.78) ? .aligners : .retainers))
             if choice != .retainers { maybe(.malocclusion, 0.9, preexisting: 1) }
             program = choice
         case .aesthetic:
@@ -166,7 +185,8 @@ struct PersonProfile {
             program = .generalCare
         }
         conditions.sort { ($0.onsetDay, $0.condition.rawValue) < ($1.onsetDay, $1.condition.rawValue) }
-        let provider = rng.index(catalog.providers.count)
+        let providers = catalog.providerRange(of: department)
+        let provider = providers.lowerBound + rng.index(providers.count)
         let priceFactor = rng.uniform(0.9, 1.15)
 
         return PersonProfile(

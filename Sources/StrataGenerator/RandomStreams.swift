@@ -14,6 +14,8 @@ enum StreamPurpose: UInt64 {
     case history = 1
     /// The Monte Carlo replicas behind the ground-truth churn probability.
     case groundTruth = 2
+    /// Preventive care given at completed visits (``PreventiveCare``): adherence and each choice.
+    case preventive = 3
 }
 
 extension Xoshiro256StarStar {

@@ -5,9 +5,11 @@ import StrataLinearAlgebra
 import StrataModels
 import StrataSegments
 
-/// The whole flow on a synthetic primary-care clinic, in a project folder of its own: the bundled demo
-/// clinic's settings cut at two dates a month apart, the project with the example segments, the churn score
-/// trained and clusters discovered on the first export, a refresh on each export.
+/// The whole flow on a synthetic multi-specialty practice (primary care with preventive care, and an
+/// orthodontic department with Invisalign and braces inquiries), in a project folder of its own: the
+/// bundled demo clinic's seed cut at two dates a month apart, the project with the example segments, the
+/// churn score trained and clusters discovered on the first export, a refresh on each export. Every example
+/// segment has members, and the table says how many patients each exclusion kept out.
 public enum DemoRun {
     public struct Configuration: Sendable {
         /// The demo project folder; replaced when it holds an earlier demo (marked by `.strata-demo`).
@@ -26,6 +28,9 @@ public enum DemoRun {
         }
     }
 
+    /// The demo's clinic: both departments, so that care reminders and the braces campaign have members.
+    public static let clinicKind = ClinicKind.multiSpecialty
+
     /// Runs the demo. `announce` gets each of the six steps, `output` the lines the steps report (the training
     /// report, the cluster profiles, the first run, the second run's segment table).
     public static func run(_ configuration: Configuration, announce: (String) -> Void = { _ in },
@@ -42,7 +47,7 @@ public enum DemoRun {
 
         announce("generating \(configuration.patients) people, exported at \(cuts.joined(separator: " and "))")
         for cut in cuts {
-            let settings = try GeneratorConfiguration(personCount: configuration.patients, seed: 20251231, kind: .primaryCare,
+            let settings = try GeneratorConfiguration(personCount: configuration.patients, seed: 20251231, kind: Self.clinicKind,
                                                       to: cut, workers: Parallel.processorCount)
             _ = try ClinicGenerator(settings).write(export: export(cut), truth: project.appendingPathComponent("truth/\(cut)"))
         }

@@ -80,8 +80,11 @@ public enum ProjectTemplate {
     # Segments: a name (lower case, digits, - and _), a rule, a purpose (care or marketing), the channels lists
     # are made for, and segments to exclude. Rules read features (days_since_last_visit, visits_365d,
     # total_amount, no_show_rate, ...), scores (churn_score), the cluster name (cluster) and attributes (age,
-    # sex, last_visit, first_visit, next_appointment, completed_visits, services, conditions, lead_interest).
-    # A test on a missing value is unknown, and unknown never selects a patient.
+    # birth_date, sex, last_visit, first_visit, next_appointment, completed_visits, services, conditions,
+    # lead_interest). When, per service or condition: last_visit_for('mammogram') (a date),
+    # visits_for(['flu_shot'], 6m) (completed visits in the 6 months up to the as-of date), condition_onset('diabetes').
+    # A test on a missing value is unknown, and unknown never selects a patient. Care segments are reminders
+    # (lists need care consent); marketing segments need marketing consent.
     segments:
 
     """
@@ -94,13 +97,23 @@ public enum ProjectTemplate {
         Segment(name: "regulars-cross-sell", description: "Steady patients for the services that complement theirs", rule: "visits_365d >= 3 and days_since_last_visit <= 120", purpose: .marketing, channels: [.email]),
         Segment(name: "high-value", description: "The patients who spent the most; personal attention", rule: "total_amount >= 2500", purpose: .marketing, channels: [.phone]),
         Segment(name: "churn-risk", description: "Likely to stop coming (needs a churn model from `strata train churn`)", rule: "churn_score >= 0.6 and next_appointment is missing", purpose: .care, channels: [.phone, .sms]),
-        Segment(name: "mammogram-due", description: "Women 40 and over", rule: "sex = 'female' and age >= 40", purpose: .care, channels: [.email, .sms]),
-        Segment(name: "children-immunization", description: "Children under 18 without a vaccination visit on file", rule: "age < 18 and not (services contains 'vaccination')", purpose: .care, channels: [.email, .sms]),
-        Segment(name: "diabetes-nutrition", description: "Diabetics for a nutrition follow-up", rule: "conditions contains 'diabetes'", purpose: .care, channels: [.email, .phone]),
-        Segment(name: "invisalign-leads", description: "Leads who asked about Invisalign", rule: "lead_interest = 'invisalign'", purpose: .marketing, channels: [.email]),
-        Segment(name: "braces-campaign", description: "Braces promotion, never to anyone interested in Invisalign", rule: "lead_interest = 'braces' or services contains 'braces_adjustment'", purpose: .marketing, channels: [.email], exclude: ["invisalign-leads"]),
+        Segment(name: "mammogram-due", description: "Care reminder: women 40-74 with no mammogram in the last 2 years (screening every 1-2 years)", rule: "sex = 'female' and age between 40 and 74 and visits_for(['mammogram'], 2y) = 0", purpose: .care, channels: [.email, .sms]),
+        Segment(name: "immunization-due", description: "Care reminder: children 1-17 whose dose for their age (visits at 1, 4, 11 and 16) is not on file since that birthday", rule: immunizationDue, purpose: .care, channels: [.email, .sms]),
+        Segment(name: "diabetes-follow-up-due", description: "Care reminder: diabetics with no diabetes follow-up in the last 6 months (due every 3)", rule: "conditions contains 'diabetes' and visits_for(['diabetes_follow_up'], 6m) = 0", purpose: .care, channels: [.email, .phone]),
+        Segment(name: "diabetic-eye-exam-due", description: "Care reminder: diabetics with no diabetic eye exam in the last year (due yearly)", rule: "conditions contains 'diabetes' and visits_for(['diabetic_eye_exam'], 1y) = 0", purpose: .care, channels: [.email, .sms]),
+        Segment(name: "flu-shot-this-season", description: "Care reminder, September to February: patients 1 and over seen in the last 2 years with no flu shot in the last 6 months", rule: "age >= 1 and last_visit >= as_of - 2y and visits_for(['flu_shot'], 6m) = 0", purpose: .care, channels: [.email, .sms]),
+        Segment(name: "invisalign-leads", description: "Marketing: patients whose newest inquiry was about Invisalign", rule: "lead_interest = 'invisalign'", purpose: .marketing, channels: [.email]),
+        Segment(name: "braces-campaign", description: "Marketing: braces promotion to braces inquirers and patients in braces, never to anyone interested in Invisalign", rule: "lead_interest = 'braces' or services contains 'braces_adjustment'", purpose: .marketing, channels: [.email], exclude: ["invisalign-leads"]),
         Segment(name: "lapsed-cluster", description: "A discovered cluster (needs `strata discover`); name it after `strata discover` prints the profiles", rule: "cluster is not missing and cluster = 'lapsed'", purpose: .marketing, channels: [.email]),
     ]
+
+    /// Children behind the simplified schedule (one immunization visit at ages 1, 4, 11 and 16): the dose of
+    /// their age's stage is not on file since the birthday that opened the stage.
+    static let immunizationDue = "age between 1 and 17 and (last_visit_for('immunization') is missing"
+        + " or (age < 4 and last_visit_for('immunization') < birth_date + 1y)"
+        + " or (age between 4 and 10 and last_visit_for('immunization') < birth_date + 4y)"
+        + " or (age between 11 and 15 and last_visit_for('immunization') < birth_date + 11y)"
+        + " or (age >= 16 and last_visit_for('immunization') < birth_date + 16y))"
 
     /// The name of the example that stands for a discovered cluster until `strata discover` names real ones.
     public static let clusterPlaceholder = "lapsed-cluster"

@@ -23,6 +23,8 @@ public enum Refresh {
         public var asOf: String
         /// Per segment, in definition order: members, entered, exited.
         public var segments: [(name: String, counts: SegmentChangeCounts)]
+        /// Per segment with exclusions, in definition order: the patients each exclusion kept out.
+        public var exclusions: [(name: String, excluded: [SegmentMembers.Exclusion])] = []
         public var lists: [ListSummary]
         public var listsFolder: URL
         /// Things the user should know, such as a model that is missing.
@@ -109,6 +111,7 @@ public enum Refresh {
             warnings.append("no cluster model in \(project.modelsURL.lastPathComponent)/: cluster is missing for everyone (run `strata discover`)")
         }
         let segments = try project.segments.evaluate(frame)
+        warnings += segments.flatMap(\.warnings)
         let configurationFingerprint = try Self.configurationFingerprint(project, models: models, asOf: asOfText)
         // Every opt-out on file counts, even one recorded after the as-of date: a list is used now.
         let lists = StagedLists(segments: segments, project: project, export: export,
@@ -143,7 +146,7 @@ public enum Refresh {
                 let evaluations = segments.map { segment in
                     SegmentEvaluation(name: segment.definition.name, rule: segment.definition.rule, purpose: segment.definition.purpose.rawValue,
                                       members: Dictionary(uniqueKeysWithValues: segment.rows.map {
-                                          (export.patients.ids[$0], frame.describe(row: $0, fields: segment.fieldNames))
+                                          (export.patients.ids[$0], segment.reason(row: $0, in: frame))
                                       }))
                 }
                 let bySegment = Dictionary(uniqueKeysWithValues: segments.map { ($0.definition.name, $0) })
@@ -183,6 +186,7 @@ public enum Refresh {
             report = Report(run: run, unchanged: false, exportFolder: folder, asOf: asOfText,
                             segments: segments.map { ($0.definition.name, changes[$0.definition.name]!) },
                             lists: summaries, listsFolder: Self.runFolder(project, run.id))
+            report.exclusions = segments.filter { !$0.excluded.isEmpty }.map { ($0.definition.name, $0.excluded) }
         case let .unchanged(latest):
             report = Report(run: latest, unchanged: true, exportFolder: folder, asOf: asOfText, segments: [],
                             lists: [], listsFolder: Self.runFolder(project, latest.id))

@@ -56,6 +56,20 @@ public struct RefreshSummary: Codable, Sendable, Equatable {
         public var members: Int
         public var entered: Int
         public var exited: Int
+        /// The patients each of the segment's exclusions kept out (empty without exclusions).
+        public var excluded: [Exclusion] = []
+    }
+
+    /// Patients the segment's rule selected whom an excluded segment kept out.
+    public struct Exclusion: Codable, Sendable, Equatable {
+        /// The excluded segment.
+        public var by: String
+        public var patients: Int
+
+        public init(by: String, patients: Int) {
+            self.by = by
+            self.patients = patients
+        }
     }
 
     public struct List: Codable, Sendable, Equatable {
@@ -98,6 +112,10 @@ public struct RefreshSummary: Codable, Sendable, Equatable {
         segments = report.segments.map {
             Segment(name: $0.name, members: $0.counts.members, entered: $0.counts.entered, exited: $0.counts.exited)
         }
+        for (name, excluded) in report.exclusions {
+            guard let index = segments.firstIndex(where: { $0.name == name }) else { continue }
+            segments[index].excluded = excluded.map { Exclusion(by: $0.segment, patients: $0.patients) }
+        }
         lists = report.lists.map {
             List(file: $0.file, rows: $0.rows, withoutConsent: $0.withoutConsent, withoutAddress: $0.withoutAddress)
         }
@@ -122,6 +140,11 @@ public struct RefreshSummary: Codable, Sendable, Equatable {
         for segment in segments {
             lines.append(pad(segment.name, width, left: true) + pad("\(segment.members)", 9) + pad("\(segment.entered)", 9)
                          + pad("\(segment.exited)", 9))
+        }
+        for segment in segments {
+            for exclusion in segment.excluded {
+                lines.append("\(segment.name): \(exclusion.patients) excluded by \(exclusion.by)")
+            }
         }
         let listed = lists.reduce(0) { $0 + $1.rows }
         lines.append("\(lists.count) lists (\(listed) contacts, consented only) in \(listsFolder)")

@@ -18,8 +18,10 @@ struct RuleBinder {
 
     let rule: String
     let frame: SegmentFrame
+    /// Notes the binding leaves (services and conditions the export does not have).
+    let notes = RuleNotes()
 
-    private func fail(_ location: RuleSourceLocation, _ message: String) -> RuleError {
+    func fail(_ location: RuleSourceLocation, _ message: String) -> RuleError {
         RuleError(rule: rule, location: location, message: message)
     }
 
@@ -29,6 +31,7 @@ struct RuleBinder {
         switch expression {
         case .number, .duration, .date, .text, .flag, .asOf: return bindLiteral(expression)
         case let .field(name, location): return try bindField(name, location)
+        case let .call(name, arguments, location): return try bindCall(name, arguments, location)
         case let .list(items, location): return try bindList(items, location)
         case let .sum(first, terms, _): return try bindSum(first, terms)
         case let .comparison(op, lhs, rhs, location): return try bindComparison(op, lhs, rhs, location)
@@ -77,7 +80,7 @@ struct RuleBinder {
             throw fail(location, "'between' needs three numbers or three dates, found \(type.words), \(lowType.words) and \(highType.words)")
         }
         // Bounds that read no field are the same for everyone (`as_of - 1y`): out of order, nobody matches.
-        if low.fieldNames.isEmpty, high.fieldNames.isEmpty, let a = lo(0), let b = hi(0), Self.order(a, b) > 0 {
+        if low.isConstant, high.isConstant, let a = lo(0), let b = hi(0), Self.order(a, b) > 0 {
             let literals = [low, high].allSatisfy { if case .number = $0 { true } else if case .date = $0 { true } else { false } }
             let values = " (\(Self.words(a)) is \(type == .date ? "after" : "above") \(Self.words(b)))"
             throw fail(low.location, Self.reversedBounds(low, high, rule: rule, after: type == .date) + (literals ? "" : values))
@@ -302,7 +305,7 @@ struct RuleBinder {
     }
 
     /// A constant value as a message shows it: `60`, `0.5`, `2023-06-30`.
-    private static func words(_ value: RuleValue) -> String {
+    static func words(_ value: RuleValue) -> String {
         switch value {
         case let .number(x): x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : String(x)
         case let .date(day): RuleCalendar.isoString(day)
@@ -325,7 +328,7 @@ struct RuleBinder {
     }
 
     /// The field name closest to `name` by edit distance, when it is close enough to be a likely typo.
-    private func nearestName(to name: String, in names: [String]) -> String? {
+    func nearestName(to name: String, in names: [String]) -> String? {
         let scored = names.map { ($0, editDistance(Array(name.lowercased()), Array($0.lowercased()))) }
         guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }),
               best.1 <= max(2, name.count / 3) else { return nil }

@@ -241,7 +241,9 @@ struct RuleParser {
         case let .duration(amount, unit): value = .duration(RuleDuration(amount: amount, unit: unit), token.location)
         case let .date(days): value = .date(days: days, token.location)
         case let .string(text): value = .text(text, token.location)
-        case let .identifier(name): value = .field(name, token.location)
+        case let .identifier(name):
+            if case .symbol("(") = try peek().kind { return try parseCall(name) }
+            value = .field(name, token.location)
         case .keyword(.true): value = .flag(true, token.location)
         case .keyword(.false): value = .flag(false, token.location)
         case .keyword(.asOf): value = .asOf(token.location)
@@ -250,6 +252,22 @@ struct RuleParser {
         }
         _ = try advance()
         return value
+    }
+
+    /// `name(argument, ...)`; the opening parenthesis counts as a level of nesting.
+    private mutating func parseCall(_ name: String) throws(RuleError) -> RuleExpression {
+        let start = try advance().location
+        let open = current
+        try enterLevel(at: open)
+        _ = try advance()
+        var arguments: [RuleExpression] = []
+        if case .symbol(")") = current.kind {} else {
+            repeat { arguments.append(try parseSum()) } while try take(symbol: ",")
+        }
+        let close = current.location
+        try expect(symbol: ")", closing: open.location)
+        depth -= 1
+        return .call(name, arguments, span(start, close))
     }
 
     private mutating func parseNegativeNumber() throws(RuleError) -> RuleExpression {

@@ -12,11 +12,15 @@
 ///                  | "contains" sum
 ///                  | "is" "not"? "missing" )?
 /// sum       := atom (("+" | "-") atom)*
-/// atom      := number | duration | date | string | "true" | "false" | "as_of" | field | "(" or ")" | list
+/// atom      := number | duration | date | string | "true" | "false" | "as_of" | call | field | "(" or ")" | list
+/// call      := name "(" (sum ("," sum)*)? ")"               e.g. last_visit_for('mammogram')
 /// list      := "[" (sum ("," sum)*)? "]"
 /// duration  := number ("d" | "w" | "m" | "y")        e.g. 180d, 6m, 2y
 /// date      := YYYY-MM-DD                             e.g. 2024-02-29
 /// ```
+///
+/// The functions a call may name are in `RuleFunctions.swift`: `last_visit_for`, `visits_for`,
+/// `condition_onset`.
 ///
 /// Limits keep a hostile rule from exhausting the stack or the memory: at most
 /// ``SegmentRule/maximumLength`` characters, ``SegmentRule/maximumTokens`` tokens and
@@ -90,6 +94,8 @@ indirect enum RuleExpression: Equatable, Sendable {
     case flag(Bool, RuleSourceLocation)
     case asOf(RuleSourceLocation)
     case field(String, RuleSourceLocation)
+    /// `name(arguments)`: one of the rule functions.
+    case call(String, [RuleExpression], RuleSourceLocation)
     case list([RuleExpression], RuleSourceLocation)
     /// `first ± term ± term ...`, evaluated left to right.
     case sum(RuleExpression, [RuleSumTerm], RuleSourceLocation)
@@ -107,7 +113,7 @@ indirect enum RuleExpression: Equatable, Sendable {
     var location: RuleSourceLocation {
         switch self {
         case let .number(_, l), let .duration(_, l), let .date(_, l), let .text(_, l), let .flag(_, l), let .asOf(l),
-             let .field(_, l), let .list(_, l), let .sum(_, _, l), let .comparison(_, _, _, l),
+             let .field(_, l), let .call(_, _, l), let .list(_, l), let .sum(_, _, l), let .comparison(_, _, _, l),
              let .membership(_, _, _, l), let .between(_, _, _, l), let .contains(_, _, l), let .missing(_, _, l),
              let .not(_, l), let .and(_, l), let .or(_, l):
             return l
@@ -121,7 +127,7 @@ indirect enum RuleExpression: Equatable, Sendable {
         func visit(_ e: RuleExpression) {
             switch e {
             case let .field(name, _): if seen.insert(name).inserted { names.append(name) }
-            case let .list(items, _), let .and(items, _), let .or(items, _): items.forEach(visit)
+            case let .list(items, _), let .call(_, items, _), let .and(items, _), let .or(items, _): items.forEach(visit)
             case let .sum(first, terms, _): visit(first); terms.forEach { visit($0.operand) }
             case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _):
                 visit(a); visit(b)
@@ -132,6 +138,41 @@ indirect enum RuleExpression: Equatable, Sendable {
         }
         visit(self)
         return names
+    }
+
+    /// The function calls in the expression, in order of appearance (each call text once).
+    func calls(in rule: String) -> [(text: String, call: RuleExpression)] {
+        var found: [(String, RuleExpression)] = []
+        var seen: Set<String> = []
+        func visit(_ e: RuleExpression) {
+            switch e {
+            case .call:
+                let text = e.location.text(in: rule, limit: 200)
+                if seen.insert(text).inserted { found.append((text, e)) }
+            case let .list(items, _), let .and(items, _), let .or(items, _): items.forEach(visit)
+            case let .sum(first, terms, _): visit(first); terms.forEach { visit($0.operand) }
+            case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _):
+                visit(a); visit(b)
+            case let .between(a, b, c, _): visit(a); visit(b); visit(c)
+            case let .missing(a, _, _), let .not(a, _): visit(a)
+            case .field, .number, .duration, .date, .text, .flag, .asOf: break
+            }
+        }
+        visit(self)
+        return found
+    }
+
+    /// Whether the expression reads nothing of a patient (no field, no function): the same for everyone.
+    var isConstant: Bool {
+        switch self {
+        case .field, .call: false
+        case .number, .duration, .date, .text, .flag, .asOf: true
+        case let .list(items, _), let .and(items, _), let .or(items, _): items.allSatisfy(\.isConstant)
+        case let .sum(first, terms, _): first.isConstant && terms.allSatisfy(\.operand.isConstant)
+        case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _): a.isConstant && b.isConstant
+        case let .between(a, b, c, _): a.isConstant && b.isConstant && c.isConstant
+        case let .missing(a, _, _), let .not(a, _): a.isConstant
+        }
     }
 }
 

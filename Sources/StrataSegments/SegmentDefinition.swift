@@ -170,19 +170,32 @@ public struct SegmentCatalog: Sendable {
     /// - Throws: ``SegmentDefinitionError`` when a rule names a field the frame lacks or mixes types.
     public func evaluate(_ frame: SegmentFrame) throws(SegmentDefinitionError) -> [SegmentMembers] {
         var bound: [String: BoundSegmentRule] = [:]
+        var calls: [String: [(text: String, evaluate: @Sendable (Int) -> RuleValue?)]] = [:]
         for definition in definitions {
-            do { bound[definition.name] = try rules[definition.name]!.bind(to: frame) } catch {
+            do {
+                bound[definition.name] = try rules[definition.name]!.bind(to: frame)
+                calls[definition.name] = try rules[definition.name]!.boundCalls(to: frame)
+            } catch {
                 throw SegmentDefinitionError(segment: definition.name, message: "rule: \(error.description)")
             }
         }
         return definitions.map { definition in
             let rule = bound[definition.name]!
             let exclusions = definition.exclude.map { ($0, bound[$0]!) }
-            let members = (0..<frame.patientCount).filter { row in
-                rule.matches(row) && !exclusions.contains { $0.1.matches(row) }
+            var members: [Int] = []
+            var excluded = [Int](repeating: 0, count: exclusions.count)
+            for row in 0..<frame.patientCount where rule.matches(row) {
+                var isExcluded = false
+                for (k, exclusion) in exclusions.enumerated() where exclusion.1.matches(row) {
+                    excluded[k] += 1
+                    isExcluded = true
+                }
+                if !isExcluded { members.append(row) }
             }
             return SegmentMembers(definition: definition, rows: members, fieldNames: rules[definition.name]!.fieldNames,
-                                  exclusions: exclusions)
+                                  calls: calls[definition.name]!, exclusions: exclusions,
+                                  excluded: zip(definition.exclude, excluded).map { SegmentMembers.Exclusion(segment: $0, patients: $1) },
+                                  warnings: rule.notes.map { "segment '\(definition.name)': \($0)" })
         }
     }
 
@@ -191,7 +204,7 @@ public struct SegmentCatalog: Sendable {
         if let (excluded, _) = segment.exclusions.first(where: { $0.1.matches(row) }) {
             return "excluded by segment '\(excluded)'"
         }
-        return "rule no longer holds: " + frame.describe(row: row, fields: segment.fieldNames)
+        return "rule no longer holds: " + segment.reason(row: row, in: frame)
     }
 }
 
@@ -202,8 +215,32 @@ public struct SegmentMembers: Sendable {
     public let rows: [Int]
     /// The fields the rule reads (for reasons).
     public let fieldNames: [String]
+    /// The rule's function calls with their evaluators (for reasons).
+    let calls: [(text: String, evaluate: @Sendable (Int) -> RuleValue?)]
     /// The excluded segments' rules, bound to the same frame.
     let exclusions: [(String, BoundSegmentRule)]
+    /// Per excluded segment, in the order of `exclude`: how many patients the rule selected that it kept out.
+    /// A patient whom two exclusions match counts under both.
+    public let excluded: [Exclusion]
+    /// What the rule's binding noticed, naming the segment: services or conditions the export does not have.
+    public let warnings: [String]
+
+    /// The patients one exclusion kept out of the segment.
+    public struct Exclusion: Sendable, Equatable {
+        /// The excluded segment's name.
+        public let segment: String
+        public let patients: Int
+    }
+}
+
+extension SegmentMembers {
+    /// Why patient `row` is (or was) in the segment: the values of the fields the rule reads, then of its
+    /// function calls, e.g. `sex=female, age=52, visits_for(['mammogram'], 2y)=0`.
+    public func reason(row: Int, in frame: SegmentFrame) -> String {
+        let fields = frame.describe(row: row, fields: fieldNames)
+        let values = calls.map { call in "\(call.text)=" + (call.evaluate(row).map(RuleBinder.words) ?? "missing") }
+        return ([fields].filter { !$0.isEmpty } + values).joined(separator: ", ")
+    }
 }
 
 extension SegmentFrame {

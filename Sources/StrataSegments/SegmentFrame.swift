@@ -42,10 +42,21 @@ public struct SegmentFrame: Sendable {
     public let asOf: Day
     /// The columns by field name.
     public private(set) var columns: [String: Column] = [:]
+    /// Completed visits by service, for `last_visit_for` and `visits_for`.
+    public private(set) var visits: VisitHistory
+    /// Condition onsets, for `condition_onset`.
+    public var onsets = ConditionOnsets()
 
     public init(patientCount: Int, asOf: Day) {
         self.patientCount = patientCount
         self.asOf = asOf
+        self.visits = .empty(patientCount: patientCount)
+    }
+
+    /// Sets the visit history. It must cover `patientCount` patients (a programmer error otherwise).
+    public mutating func setVisits(_ history: VisitHistory) {
+        precondition(history.patientCount == patientCount, "visit history of \(history.patientCount) patients for \(patientCount)")
+        visits = history
     }
 
     /// Adds or replaces a field. Its length must be `patientCount` (a programmer error otherwise).

@@ -21,6 +21,17 @@ public struct SegmentRule: Sendable, Equatable {
     /// The fields the rule reads, in order of first appearance.
     public var fieldNames: [String] { expression.fieldNames }
 
+    /// The function calls the rule makes (`last_visit_for('mammogram')`), as written, each once.
+    public var callTexts: [String] { expression.calls(in: text).map(\.text) }
+
+    /// Each function call bound to `frame`, to show its value in a reason.
+    func boundCalls(to frame: SegmentFrame) throws(RuleError) -> [(text: String, evaluate: @Sendable (Int) -> RuleValue?)] {
+        let binder = RuleBinder(rule: text, frame: frame)
+        var bound: [(text: String, evaluate: @Sendable (Int) -> RuleValue?)] = []
+        for (callText, call) in expression.calls(in: text) { bound.append((callText, try binder.bind(call).evaluate)) }
+        return bound
+    }
+
     /// The longest rule, in characters. Real rules are a few hundred; a list of a thousand postal codes fits.
     public static let maximumLength = 20_000
     /// The most tokens (names, values, operators and punctuation) a rule may have.
@@ -40,13 +51,16 @@ public struct SegmentRule: Sendable, Equatable {
             throw RuleError(rule: text, location: expression.location,
                             message: "a rule must be a yes/no test, but this is \(bound.type.words)")
         }
-        return BoundSegmentRule(evaluate: bound.evaluate)
+        return BoundSegmentRule(evaluate: bound.evaluate, notes: binder.notes.messages)
     }
 }
 
 /// A rule checked against a frame, ready to evaluate per patient.
 public struct BoundSegmentRule: Sendable {
     let evaluate: @Sendable (Int) -> RuleValue?
+    /// What the binding noticed without failing: services or conditions the frame's export does not have,
+    /// which the rule treats as never seen.
+    public let notes: [String]
 
     /// Whether patient `index` (a row of the frame) satisfies the rule (true, not false or unknown).
     public func matches(_ index: Int) -> Bool {

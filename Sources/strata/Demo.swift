@@ -2,13 +2,13 @@ import ArgumentParser
 import Foundation
 import StrataProject
 
-/// `strata demo`: the whole flow on a synthetic primary-care clinic, in a project folder of its own.
+/// `strata demo`: the whole flow on a synthetic multi-specialty clinic, in a project folder of its own.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the whole flow on a synthetic clinic: two exports a month apart, train, discover, refresh twice.",
         discussion: """
-            Generates the bundled demo clinic (the same seed and settings as datasets/demo-clinic) cut at \
-            2025-11-30 and at 2025-12-31, writes a project with the example segments, trains the churn score on \
+            Generates a multi-specialty practice (primary care and orthodontics; the seed of \
+            datasets/demo-clinic) cut at 2025-11-30 and at 2025-12-31, writes a project with the example segments, trains the churn score on \
             the first export, discovers clusters, refreshes on both exports and prints the segment table of \
             the second refresh with who entered and left.
             """

@@ -26,7 +26,7 @@ struct ConfigurationTests {
 
     @Test func unknownKindIsRejectedWithTheKnownOnes() {
         #expect(throws: GeneratorError.invalidOption(name: "kind", value: "dental",
-                                                     expected: "one of orthodontic, aesthetic, primary-care")) {
+                                                     expected: "one of orthodontic, aesthetic, primary-care, multi-specialty")) {
             try GeneratorConfiguration.kind(named: "dental")
         }
         // The library names the parameter; the command line names its flag.

@@ -12,7 +12,7 @@ struct ValidationCrossCheckTests {
             .deletingLastPathComponent().appendingPathComponent("datasets/demo-clinic")
         let result = try ExportReader.read(demo, format: .canonical)
         #expect(result.export.patients.count == 4_346)
-        #expect(result.export.appointments.count == 20_603)
+        #expect(result.export.appointments.count == 26_156)  // `wc -l` minus the header; 20,603 before preventive care
         #expect(result.export.rowCounts[.consents] == 28_758)
         #expect(result.badRows.count == 0)
     }

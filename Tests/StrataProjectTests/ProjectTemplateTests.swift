@@ -13,11 +13,11 @@ struct ProjectTemplateTests {
     @Test func everyExampleSegmentEvaluates() throws {
         let configuration = try ProjectConfiguration.parse(ProjectTemplate.text)
         let catalog = try SegmentCatalog(configuration: configuration.segments)
-        #expect(catalog.definitions.count == 12)
+        #expect(catalog.definitions.count == ProjectTemplate.exampleSegments.count && catalog.definitions.count == 14)
 
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("strata-template-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let settings = try GeneratorConfiguration(personCount: 400, seed: 9, kind: .primaryCare, to: "2025-12-31")
+        let settings = try GeneratorConfiguration(personCount: 400, seed: 9, kind: .multiSpecialty, to: "2025-12-31")
         _ = try ClinicGenerator(settings).write(export: root.appendingPathComponent("e"), truth: root.appendingPathComponent("t"))
         let export = try ExportReader.read(root.appendingPathComponent("e")).export
         let asOf = try Day(iso: "2025-12-31")
@@ -26,7 +26,8 @@ struct ProjectTemplateTests {
         frame.set("churn_score", .number(Array(repeating: nil, count: frame.patientCount)))
         frame.set("cluster", .text(Array(repeating: nil, count: frame.patientCount)))
         let sizes = Dictionary(uniqueKeysWithValues: try catalog.evaluate(frame).map { ($0.definition.name, $0.rows.count) })
-        for name in ["inactive-12-months", "regulars-cross-sell", "mammogram-due", "diabetes-nutrition"] {
+        for name in ["inactive-12-months", "regulars-cross-sell", "mammogram-due", "immunization-due", "diabetes-follow-up-due",
+                     "diabetic-eye-exam-due", "flu-shot-this-season", "braces-campaign"] {
             #expect(sizes[name]! > 0, "\(name) selects nobody")
         }
         #expect(sizes["churn-risk"] == 0 && sizes["lapsed-cluster"] == 0)  // no models: missing, never true
