@@ -36,14 +36,15 @@ public enum DemoRun {
         func export(_ cut: String) -> URL { project.appendingPathComponent("exports/\(cut)") }
 
         announce("writing the project (strata.yml with the example segments)")
-        let file = try ProjectFolder.create(at: project)
+        let file = try ProjectFolder.create(at: project, declaringAttributes: true)
         output("wrote \(file.path)")
         output(ProjectFolder.nextSteps)
 
         announce("generating \(configuration.patients) people, exported at \(cuts.joined(separator: " and "))")
         for cut in cuts {
-            let settings = try GeneratorConfiguration(personCount: configuration.patients, seed: 20251231, kind: .primaryCare,
+            var settings = try GeneratorConfiguration(personCount: configuration.patients, seed: 20251231, kind: .primaryCare,
                                                       to: cut, workers: Parallel.processorCount)
+            settings.writesAttributes = true  // insurance, neighbourhood, chronic_condition: the project declares them
             _ = try ClinicGenerator(settings).write(export: export(cut), truth: project.appendingPathComponent("truth/\(cut)"))
         }
         let first = ExportSource(path: export(cuts[0]).path, configurationFile: file.path)
@@ -60,7 +61,8 @@ public enum DemoRun {
             on: try first.read(tables: { $0.features.tablesNeeded }))
         discovery.lines(requested: "3...6").forEach(output)
         let clusters = try ModelFile<KMeansParameters>.read(from: clustersFile, kind: KMeansParameters.kind)
-        try ProjectFolder.create(at: project, segments: segments(naming: clusters.parameters.clusterNames ?? []), replacing: true)
+        try ProjectFolder.create(at: project, segments: segments(naming: clusters.parameters.clusterNames ?? []), replacing: true,
+                                 declaringAttributes: true)
 
         announce("refreshing on the \(cuts[0]) export")
         let firstRun = try RefreshRun.run(RefreshRun.Configuration(project: project, export: export(cuts[0]), user: configuration.user))
