@@ -153,3 +153,45 @@ struct AttributeTests {
         #expect(undeclared?.kind == .unknownColumn && undeclared?.found == "insurance")
     }
 }
+
+/// The case: on data without a single cancellation, the old fixed prior (0.1) still gave every patient
+/// a cancellation rate, 0.2 / (n + 2), which follows the number of appointments and could name a cluster
+/// "high cancellation rate". With the population's prior every such rate is 0.
+@Suite("rates without events", .serialized)
+struct RatesWithoutEventsTests {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("strata-no-cancel-\(UUID().uuidString)")
+
+    @Test func noClusterStandsOutByACancellationRateNobodyHas() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let export = root.appendingPathComponent("export")
+        let settings = try GeneratorConfiguration(personCount: 600, seed: 5, kind: .primaryCare, from: "2023-01-01", to: "2025-06-30")
+        _ = try ClinicGenerator(settings).write(export: export, truth: root.appendingPathComponent("truth"))
+        // Every cancellation becomes a no-show.
+        let appointments = export.appendingPathComponent("appointments.csv")
+        let text = try String(contentsOf: appointments, encoding: .utf8)
+        #expect(text.contains(",cancelled,"))
+        try Data(text.replacingOccurrences(of: ",cancelled,", with: ",no_show,").utf8).write(to: appointments)
+        let asOf = try Day(iso: "2025-06-30")
+
+        func rates(_ yaml: String) throws -> (values: Set<Double>, discovery: DiscoverySummary) {
+            let configuration = root.appendingPathComponent("strata.yml")
+            try Data(yaml.utf8).write(to: configuration)
+            let loaded = try ExportSource(path: export.path, configurationFile: configuration.path).read()
+            let table = try FeaturePipeline.fit(loaded.export, asOf: asOf, spec: loaded.configuration.features)
+            let raw = try FeatureDefinition.definitions(of: table.schema)
+            let column = try #require(table.schema.names.firstIndex(of: "cancellation_rate"))
+            let values = FeatureExtractor.rawValues(loaded.export, asOf: asOf, definitions: raw)
+            let discovery = try DiscoveryRun.run(DiscoveryRun.Configuration(asOf: asOf, clusterCounts: 4...4, silhouetteSampleSize: 600),
+                                                 on: loaded)
+            return (Set((0..<values.rows).map { values[$0, column] }), discovery)
+        }
+        let fixed = try rates("features: {attendance: {prior: fixed}}\n")
+        #expect(fixed.values.count > 1)  // the old prior: rates that differ with the number of appointments
+        let population = try rates("features: {attendance: {prior: population}}\n")
+        #expect(population.values == [0])
+        for cluster in population.discovery.clusters {
+            #expect(!cluster.name.contains("cancellation"), "\(cluster.name)")
+            #expect(!cluster.distinguishingFeatures.contains { $0.name == "cancellation_rate" })
+        }
+    }
+}
