@@ -77,12 +77,17 @@ public enum DemoRun {
     /// user would write them after reading the profiles.
     static func segments(naming clusters: [String]) -> [ProjectTemplate.Segment] {
         let examples = ProjectTemplate.exampleSegments.filter { $0.name != ProjectTemplate.clusterPlaceholder }
-        return examples + clusters.enumerated().map { index, name in
+        return examples + [attributeSegment] + clusters.enumerated().map { index, name in
             let quote = name.contains("'") ? "\"" : "'"
             return ProjectTemplate.Segment(name: "cluster-\(index)", description: "Discovered cluster \"\(name)\"",
                                            rule: "cluster = \(quote)\(name)\(quote)", purpose: .marketing, channels: [.email])
         }
     }
+
+    /// A segment on the demo's attributes (declared in its strata.yml, written by the generator).
+    static let attributeSegment = ProjectTemplate.Segment(
+        name: "chronic-uninsured", description: "A chronic condition and no insurance; offer the payment plan",
+        rule: "chronic_condition and insurance = 'uninsured'", purpose: .care, channels: [.phone])
 
     /// Makes `project` an empty demo folder: an earlier demo is removed, anything else is refused.
     static func prepare(_ project: URL) throws {
