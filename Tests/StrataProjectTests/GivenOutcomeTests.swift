@@ -79,9 +79,11 @@ struct GivenOutcomeTests {
         #expect(trained.summary.features.count == 12)
         #expect(trained.summary.features.allSatisfy { $0.hasPrefix("attribute.") })
         let auc = try #require(trained.summary.metrics["cv_auc_mean"])
-        // Same rows, design, folds and objective: the fold AUCs agree far below the 0.002 asked for.
-        #expect(abs(auc - golden.cv_auc_mean) <= 0.002, "Strata \(auc), scikit-learn \(golden.cv_auc_mean)")
-        #expect(abs(try #require(trained.summary.metrics["auc"]) - golden.training_auc) <= 0.002)
+        // The issue asks for agreement within 0.002. With the same rows, design, folds and objective the AUCs (ranks
+        // of nearly equal probabilities) agree to rounding, and other folds (seed 1) would still be within 0.002
+        // here: 1e-6 makes the test see a change of folds, rows, levels or penalty.
+        #expect(abs(auc - golden.cv_auc_mean) <= 1e-6, "Strata \(auc), scikit-learn \(golden.cv_auc_mean)")
+        #expect(abs(try #require(trained.summary.metrics["auc"]) - golden.training_auc) <= 1e-6)
         #expect(trained.summary.labelColumn == "churned" && trained.summary.positiveValue == "yes")
         #expect(trained.warnings.contains { $0.hasPrefix("no out-of-time holdout") })
         let model = try ModelFile<LogisticParameters>.read(from: modelFile, kind: LogisticParameters.kind)
