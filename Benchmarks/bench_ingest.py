@@ -3,7 +3,8 @@ in the same run. Target: Strata <= 0.5x polars' wall time, with lower peak memor
 
 Data: `strata generate` of --persons people (default 1,200,000: about 1,000,000 patients and 10M appointment
 rows, plus ~18M messages). The feature set is what both sides compute identically (`SPEC` below): recency,
-frequency windows, monetary, tenure, age and sex, visit intervals, no-show/cancellation rates with a prior,
+frequency windows, monetary, tenure, age and sex, visit intervals, no-show/cancellation rates shrunk toward the
+population's rate (empirical-Bayes prior, beta-binomial method of moments as docs/feature-spec.md states it),
 booking lead time, upcoming appointment, per-service counts (top 8 + other), engagement per channel, days
 since last contact; missing-value fills and log1p/clip transforms as Strata's defaults; no standardization.
 Both read the CSV files, compute, and write a features CSV. Outputs are compared column by column after
@@ -39,7 +40,7 @@ import polars as pl
 folder, as_of, out = sys.argv[1], sys.argv[2], sys.argv[3]
 T = (datetime.date.fromisoformat(as_of) - datetime.date(1970, 1, 1)).days
 CUT = (T + 1) * 86400
-W, P_NOSHOW, P_CANCEL = 2.0, 0.1, 0.1
+W = 2.0
 PRIORS = {"open": 0.3, "click": 0.1, "response": 0.05}
 TS = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -126,8 +127,23 @@ columns["mean_visit_interval_days"] = fill(pl.col("mean_visit_interval_days"), "
 columns["visit_interval_spread_days"] = fill(pl.col("visit_interval_spread_days"), "median")
 overdue = pl.when(pl.col("mean_visit_interval_days") > 0).then(pl.col("days_since_last_visit") / pl.col("mean_visit_interval_days")).otherwise(None)
 columns["overdue_ratio"] = fill(overdue, "median").clip(0, 10)
-columns["no_show_rate"] = (pl.col("no_shows").fill_null(0) + W * P_NOSHOW) / (pl.col("outcomes").fill_null(0) + W)
-columns["cancellation_rate"] = (pl.col("cancellations").fill_null(0) + W * P_CANCEL) / (pl.col("outcomes").fill_null(0) + W)
+def population_prior(events):
+    # Beta-binomial method of moments over patients with appointments (docs/feature-spec.md).
+    counts = outcomes.filter(pl.col("outcomes") > 0)
+    n = counts["outcomes"].cast(pl.Float64).to_numpy()
+    x = counts[events].cast(pl.Float64).to_numpy()
+    k, total = float(len(n)), n.sum()
+    if total == 0:
+        return 0.0, W
+    p = x.sum() / total
+    denominator = total - k - (n * n).sum() / total + 1
+    if p <= 0 or p >= 1 or denominator <= 1e-9:
+        return p, W
+    rho = ((n * (x / n - p) ** 2).sum() / (p * (1 - p)) - (k - 1)) / denominator
+    return p, (10000.0 if rho <= 0 else min(max(1 / rho - 1, 0.01), 10000.0))
+for name, events in (("no_show_rate", "no_shows"), ("cancellation_rate", "cancellations")):
+    p, w = population_prior(events)
+    columns[name] = (pl.col(events).fill_null(0) + w * p) / (pl.col("outcomes").fill_null(0) + w)
 columns["mean_booking_lead_days"] = fill(pl.col("mean_booking_lead_days"), "median")
 named = pl.sum_horizontal([pl.col(s).fill_null(0) for s in top_services])
 everything = pl.sum_horizontal([pl.col(s).fill_null(0) for s in service_counts["service"].to_list()])

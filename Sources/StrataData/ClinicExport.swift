@@ -107,10 +107,13 @@ public struct Patients: Sendable {
     /// nil when the patient states no preference.
     public var preferredChannel: [Channel?]
     public var source: CategoryColumn
+    /// Declared extra columns (``ExtraColumn``) by key: attributes, given outcomes.
+    public var extra: [String: ExtraValues]
 
     public init(ids: PatientIdentifiers = .init(), birthDate: [Int32] = [], sex: [Sex] = [], createdAt: [Int64] = [],
                 firstName: TextColumn = .init(), postalCode: CategoryColumn = .init(), email: TextColumn = .init(),
-                phone: TextColumn = .init(), preferredChannel: [Channel?] = [], source: CategoryColumn = .init()) {
+                phone: TextColumn = .init(), preferredChannel: [Channel?] = [], source: CategoryColumn = .init(),
+                extra: [String: ExtraValues] = [:]) {
         self.ids = ids
         self.birthDate = birthDate
         self.sex = sex
@@ -121,6 +124,7 @@ public struct Patients: Sendable {
         self.phone = phone
         self.preferredChannel = preferredChannel
         self.source = source
+        self.extra = extra
     }
 
     public var count: Int { ids.count }
@@ -222,14 +226,17 @@ public struct Leads: Sendable {
     public var createdAt: [Int64]
     public var source: CategoryColumn
     public var interest: CategoryColumn
+    /// Declared extra columns (``ExtraColumn``) by key, e.g. a given conversion outcome.
+    public var extra: [String: ExtraValues]
 
     public init(ids: TextColumn = .init(), patient: [Int32] = [], createdAt: [Int64] = [], source: CategoryColumn = .init(),
-                interest: CategoryColumn = .init()) {
+                interest: CategoryColumn = .init(), extra: [String: ExtraValues] = [:]) {
         self.ids = ids
         self.patient = patient
         self.createdAt = createdAt
         self.source = source
         self.interest = interest
+        self.extra = extra
     }
 
     public var count: Int { patient.count }

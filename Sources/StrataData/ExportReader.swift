@@ -56,11 +56,15 @@ public enum ExportReader {
     ///   - unusedTextColumns: per table, canonical text columns the caller will not look at (features do not
     ///     use providers or campaigns): checked like the others, but not stored; every row reads as empty.
     ///     Ignored for Synthea exports.
+    ///   - extraColumns: declared extra columns of the patients and leads tables (attributes, given outcomes),
+    ///     kept in ``Patients/extra`` and ``Leads/extra``; each must be in its file's header. Synthea exports
+    ///     have none.
     /// - Throws: ``IngestError`` with the place of the first problem (or `.tooManyBadRows`).
     public static func read(_ folder: URL, format: ExportFormat? = nil, mapping: ExportMapping? = nil,
                             policy: IngestPolicy = .strict,
                             tables: Set<CanonicalTable> = Set(CanonicalTable.allCases),
-                            unusedTextColumns: [CanonicalTable: Set<String>] = [:]) throws(IngestError) -> ExportReadResult {
+                            unusedTextColumns: [CanonicalTable: Set<String>] = [:],
+                            extraColumns: [CanonicalTable: [ExtraColumn]] = [:]) throws(IngestError) -> ExportReadResult {
         let detected: ExportFormat
         if let format { detected = format } else { detected = try ExportFormat.detect(folder: folder) }
         switch detected {
@@ -75,13 +79,14 @@ public enum ExportReader {
                                       expected: "the required tables \(CanonicalTable.allCases.filter(\.isRequired).map(\.fileName).joined(separator: ", "))")
                 }
             }
-            return try readTables(sources, keeping: tables, unusedTextColumns: unusedTextColumns, policy: policy, format: .canonical)
+            return try readTables(sources, keeping: tables, unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
+                                  policy: policy, format: .canonical)
         case .mapped:
             guard let mapping else {
                 throw IngestError(.badMapping, file: "strata.yml", expected: "a `mapping` section describing the export's files for the mapped format")
             }
             return try readTables(mapping.tableSources(in: folder), keeping: tables, unusedTextColumns: unusedTextColumns,
-                                  policy: policy, format: .mapped)
+                                  extraColumns: extraColumns, policy: policy, format: .mapped)
         case .synthea:
             return try SyntheaAdapter.read(folder, policy: policy)
         }
@@ -90,17 +95,23 @@ public enum ExportReader {
     /// Reads tables given as sources (patients first) and assembles the export from those in `kept`
     /// (patients always); the others are read and checked batch by batch, and their rows dropped.
     static func readTables(_ sources: [TableSource], keeping kept: Set<CanonicalTable> = Set(CanonicalTable.allCases),
-                           unusedTextColumns: [CanonicalTable: Set<String>] = [:], policy: IngestPolicy,
+                           unusedTextColumns: [CanonicalTable: Set<String>] = [:],
+                           extraColumns: [CanonicalTable: [ExtraColumn]] = [:], policy: IngestPolicy,
                            format: ExportFormat) throws(IngestError) -> ExportReadResult {
         var reader = TableReader(policy: policy)
         guard var patientSource = sources.first(where: { $0.table == .patients }) else {
             throw IngestError(.missingTable, file: "export", found: "", expected: "a patients table")
         }
         patientSource.unusedTextColumns = unusedTextColumns[.patients] ?? []
+        let patientExtras = extraColumns[.patients] ?? []
+        patientSource.addExtraColumns(patientExtras)
         let patientTable = try reader.read(patientSource, patients: nil)
         let ids = PatientIdentifiers(table: patientTable.identifiers)
         var export = ClinicExport(patients: patients(from: patientTable, ids: ids), presentTables: [.patients])
+        export.patients.extra = patientTable.extraValues(patientExtras)
         for var source in sources where source.table != .patients {
+            let extras = extraColumns[source.table] ?? []
+            source.addExtraColumns(extras)
             let isKept = kept.contains(source.table)
             source.unusedTextColumns = isKept ? unusedTextColumns[source.table] ?? []
                 : Set(source.table.columns.filter { $0.kind == .text }.map(\.name))
@@ -114,7 +125,9 @@ public enum ExportReader {
             case .communications: export.communications = communications(from: table)
             case .consents: export.consents = consents(from: table)
             case .conditions: export.conditions = conditions(from: table)
-            case .leads: export.leads = leads(from: table)
+            case .leads:
+                export.leads = leads(from: table)
+                export.leads.extra = table.extraValues(extras)
             }
         }
         return ExportReadResult(export: export, format: format, badRows: reader.badRows, warnings: reader.warnings)

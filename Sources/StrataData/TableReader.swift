@@ -14,6 +14,9 @@ public struct ColumnSource: Sendable {
     public var valueMap: [String: String]
     /// The layout of dates/timestamps; nil means ISO-8601 (see ``ByteParsing``).
     public var layout: DateLayout?
+    /// Whether the source column must be in the header although its fields may be empty (a declared extra
+    /// column, see ``ExtraColumn``).
+    public var isRequiredInHeader = false
 
     public init(_ canonical: CanonicalColumn, sourceColumn: String?, constant: String? = nil,
                 valueMap: [String: String] = [:], layout: DateLayout? = nil) {
@@ -198,7 +201,7 @@ struct TableReader {
             var fieldIndex: Int?
             if let name = column.sourceColumn {
                 fieldIndex = positions[name]
-                if fieldIndex == nil && !column.canonical.isOptional && column.constant == nil {
+                if fieldIndex == nil && (!column.canonical.isOptional || column.isRequiredInHeader) && column.constant == nil {
                     throw IngestError(.missingRequiredColumn, file: source.displayName, line: 1, found: name,
                                       expected: "a column \"\(name)\" in the header (\(header.joined(separator: ",")))")
                 }

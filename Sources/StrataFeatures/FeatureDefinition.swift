@@ -56,12 +56,19 @@ public enum FeatureDefinition: Sendable, Equatable {
     case leadInterest(level: String?, named: [String])
     /// 1 when the definition at `index` (another column of the same matrix) is missing.
     case missingIndicator(of: Int)
+    /// 1 when the patient's category attribute `name` is `level`; nil: a value no other column names. 0 when empty.
+    case attributeCategory(String, level: String?, named: [String])
+    /// The patient's number attribute `name`. Missing when empty.
+    case attributeNumber(String)
+    /// 1 when the patient's flag attribute `name` is yes, 0 when no. Missing when empty.
+    case attributeFlag(String)
 
     /// Whether the value can be missing (and so needs a missing-value policy).
     public var canBeMissing: Bool {
         switch self {
         case .daysSinceLastVisit, .meanAmount, .tenureDays, .ageYears, .meanVisitInterval, .visitIntervalSpread,
-             .overdueRatio, .meanBookingLeadDays, .daysSinceLastContact, .daysUntilNextAppointment: true
+             .overdueRatio, .meanBookingLeadDays, .daysSinceLastContact, .daysUntilNextAppointment,
+             .attributeNumber, .attributeFlag: true
         default: false
         }
     }
@@ -132,6 +139,7 @@ extension FeatureDefinition {
             }
             return .missingIndicator(of: index)
         }
+        if column.family == "attributes" { return try attributeDefinition(of: column, in: columns) }
         switch column.name {
         case "days_since_last_visit": return .daysSinceLastVisit
         case "total_amount": return .totalAmount

@@ -65,6 +65,12 @@ struct ExtractionContext: Sendable {
     let outreachCampaign: [Bool]
     /// Per definition: its window slot (visits), category slot (services, leads) or flag index (conditions).
     let slotOfDefinition: [Int]
+    /// Per definition: for attribute categories, the attribute's code -> 1 when it is the column's value
+    /// (empty for other definitions). An attribute the export was read without is empty for every patient.
+    let attributeCodeMatches: [[Bool]]
+    /// Per definition: the attribute's values for attribute definitions (nil for others, and for an attribute
+    /// the export was read without: missing for every patient).
+    let attributeValues: [ExtraValues?]
 
     init(_ export: ClinicExport, asOf day: Day, definitions: [FeatureDefinition]) {
         asOf = day
@@ -107,7 +113,7 @@ struct ExtractionContext: Sendable {
             case .leadInterest(_, let named):
                 usesLeads = true
                 namedInterests = named
-            case .tenureDays, .ageYears, .sex, .missingIndicator: break
+            case .tenureDays, .ageYears, .sex, .missingIndicator, .attributeCategory, .attributeNumber, .attributeFlag: break
             }
         }
         func slots(_ levels: [String], named: [String]) -> [Int] {
@@ -132,6 +138,17 @@ struct ExtractionContext: Sendable {
         leadInterestSlot = slots(export.leads.interest.levels, named: namedInterests)
         self.needsVisitDays = needsVisitDays
         outreachCampaign = outreachCampaigns.map { wanted in export.communications.campaign.levels.map { wanted.contains($0) } } ?? []
+        attributeValues = definitions.map { definition in
+            switch definition {
+            case .attributeCategory(let name, _, _), .attributeNumber(let name), .attributeFlag(let name): export.patients.extra[name]
+            default: nil
+            }
+        }
+        attributeCodeMatches = definitions.map { definition in
+            guard case let .attributeCategory(name, level, named) = definition,
+                  case let .text(column)? = export.patients.extra[name] else { return [] }
+            return column.levels.map { value in level.map { value == $0 } ?? !named.contains(value) }
+        }
         var conditionIndex = 0
         slotOfDefinition = definitions.map { definition in
             switch definition {
@@ -349,6 +366,17 @@ struct PatientFacts {
             case .leadInterest:
                 value = leadIndicator(export.leads.interest.codes, slots: context.leadInterestSlot, slot: context.slotOfDefinition[column])
             case .missingIndicator: value = 0  // filled below, once the indicated column is known
+            case .attributeCategory:
+                let matches = context.attributeCodeMatches[column]
+                if case let .text(values)? = context.attributeValues[column], values.codes[patient] >= 0, !matches.isEmpty {
+                    value = matches[Int(values.codes[patient])] ? 1 : 0
+                } else {
+                    value = 0
+                }
+            case .attributeNumber:
+                if case let .number(values)? = context.attributeValues[column] { value = values[patient] } else { value = .nan }
+            case .attributeFlag:
+                if case let .flag(values)? = context.attributeValues[column], let flag = values[patient] { value = flag ? 1 : 0 } else { value = .nan }
             }
             values[base + column] = value
         }

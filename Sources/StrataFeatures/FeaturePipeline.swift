@@ -63,10 +63,25 @@ public enum FeaturePipeline {
                              workers: Int = Parallel.processorCount) throws -> FeatureTable {
         try schema.validate()
         let definitions = try FeatureDefinition.definitions(of: schema)
+        try checkAttributesRead(definitions, export: export)
         var values = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions, workers: workers)
         transform(&values, columns: schema.columns, transforms: try parsedTransforms(schema.columns), workers: workers)
         standardize(&values, columns: schema.columns, workers: workers)
         return FeatureTable(patientIDs: export.patients.ids.all, matrix: values, schema: schema)
+    }
+
+    /// Throws when a schema column reads an attribute the export was read without (a model trained with an
+    /// attribute the project no longer declares).
+    static func checkAttributesRead(_ definitions: [FeatureDefinition], export: ClinicExport) throws(FeatureSpecError) {
+        for definition in definitions {
+            switch definition {
+            case .attributeCategory(let name, _, _), .attributeNumber(let name), .attributeFlag(let name):
+                guard export.patients.extra[name] == nil else { continue }
+                throw FeatureSpecError(message: "the model reads the attribute \(name), which the export was read without; "
+                    + "declare it under `attributes` in strata.yml")
+            default: continue
+            }
+        }
     }
 
     // MARK: Planning
@@ -118,10 +133,17 @@ public enum FeaturePipeline {
             }
         }
         if let attendance = spec.attendance.parameters {
+            var noShow = (weight: attendance.priorWeight, rate: attendance.priorNoShowRate)
+            var cancellation = (weight: attendance.priorWeight, rate: attendance.priorCancellationRate)
+            if attendance.prior == .population {
+                let priors = PopulationPrior.attendance(export, cutoff: cutoff, fallbackWeight: attendance.priorWeight)
+                noShow = (priors.noShow.weight, priors.noShow.rate)
+                cancellation = (priors.cancellation.weight, priors.cancellation.rate)
+            }
             add("no_show_rate", "attendance", "no-show rate",
-                parameters: ["prior_weight": attendance.priorWeight, "prior_rate": attendance.priorNoShowRate])
+                parameters: ["prior_weight": noShow.weight, "prior_rate": noShow.rate])
             add("cancellation_rate", "attendance", "cancellation rate",
-                parameters: ["prior_weight": attendance.priorWeight, "prior_rate": attendance.priorCancellationRate])
+                parameters: ["prior_weight": cancellation.weight, "prior_rate": cancellation.rate])
         }
         if spec.bookingLeadTime.parameters != nil {
             add("mean_booking_lead_days", "booking_lead_time", "days booked in advance", missing: .median)
@@ -182,6 +204,7 @@ public enum FeaturePipeline {
             let linked = (0..<table.count).lazy.filter { table.patient[$0] >= 0 && table.createdAt[$0] < cutoff }
             columns += leadColumns(table, rows: linked, cap: leads.maxCategories)
         }
+        columns += try attributeColumns(export, attributes: spec.attributes)
         return try applyOverrides(columns, spec: spec)
     }
 
@@ -211,7 +234,7 @@ public enum FeaturePipeline {
     /// The `max_categories` most frequent levels (count > 0) among those enough people have (see
     /// ``StrataLimits/minimumPatientsPerCategory``), then `other` when any other level occurs: a rarer level
     /// never becomes a column, so its value never reaches a schema or a model file.
-    private static func topCategories(_ levels: [String], counts: [Int], people: DistinctPeopleCounter,
+    static func topCategories(_ levels: [String], counts: [Int], people: DistinctPeopleCounter,
                                       cap: Int) -> [(level: String, name: String, isOther: Bool)] {
         let occurring = levels.indices.filter { counts[$0] > 0 }
         let kept = occurring.filter { people.hasEnough($0) }

@@ -33,6 +33,9 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     public var standardize: Bool
     /// Per-column overrides of transforms and missing-value policy, by column name.
     public var columns: [String: ColumnSettings]
+    /// The project's patient attributes (the top-level `attributes` section of `strata.yml`, not a key of
+    /// `features`), in name order; each becomes feature columns (see ``PatientAttribute``).
+    public var attributes: [PatientAttribute] = []
 
     public init(recency: FamilySwitch<EmptyParameters> = .on(.init()),
                 frequency: FamilySwitch<FrequencyParameters> = .on(.init()),
@@ -94,6 +97,11 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         .appointments: ["provider"],
         .conditions: ["description"],
     ]
+
+    /// The extra columns of the patients table the attributes read.
+    public var extraColumns: [CanonicalTable: [ExtraColumn]] {
+        attributes.isEmpty ? [:] : [.patients: attributes.map(\.extraColumn)]
+    }
 
     /// The defaults: every family on, standardized.
     public static let `default` = FeatureSpec()
@@ -260,15 +268,36 @@ public struct OutreachParameters: Codable, Sendable, Equatable, DefaultConstruct
 
 /// `attendance`: no-show and cancellation rates shrunk towards a prior rate.
 ///
-/// rate = (events + prior_weight * prior_rate) / (appointments + prior_weight): a Beta(w·p, w·(1 - p))
-/// prior's posterior mean, so a patient with one appointment is pulled towards the prior instead of
-/// landing on 0 or 1.
+/// rate = (events + w * p) / (appointments + w): a Beta(w·p, w·(1 - p)) prior's posterior mean, so a patient
+/// with one appointment is pulled towards the prior instead of landing on 0 or 1.
+///
+/// With `prior: population` (the default) p and w are the training population's own (empirical Bayes): p
+/// the pooled rate, w from the spread of the patients' rates (beta-binomial method of moments, see
+/// ``PopulationPrior``); `prior_weight` is then used only when the data cannot tell the spread. On data
+/// without a single cancellation every cancellation rate is 0. With `prior: fixed`, p is
+/// `prior_no_show_rate` / `prior_cancellation_rate` and w is `prior_weight`.
 public struct AttendanceParameters: Codable, Sendable, Equatable, DefaultConstructible {
+    /// Where the prior comes from.
+    public enum Prior: String, Codable, Sendable, CaseIterable {
+        /// Estimated from the training rows (empirical Bayes).
+        case population
+        /// The rates and weight given.
+        case fixed
+    }
+
+    public var prior: Prior = .population
     public var priorWeight: Double = 2
     public var priorNoShowRate: Double = 0.1
     public var priorCancellationRate: Double = 0.1
     public init() {}
+    public init(prior: Prior, priorWeight: Double = 2, priorNoShowRate: Double = 0.1, priorCancellationRate: Double = 0.1) {
+        self.prior = prior
+        self.priorWeight = priorWeight
+        self.priorNoShowRate = priorNoShowRate
+        self.priorCancellationRate = priorCancellationRate
+    }
     enum CodingKeys: String, CodingKey, CaseIterable {
+        case prior
         case priorWeight = "prior_weight", priorNoShowRate = "prior_no_show_rate"
         case priorCancellationRate = "prior_cancellation_rate"
     }
@@ -280,6 +309,23 @@ public struct AttendanceParameters: Codable, Sendable, Equatable, DefaultConstru
         ])
         (priorWeight, priorNoShowRate, priorCancellationRate) =
             (values[.priorWeight]!, values[.priorNoShowRate]!, values[.priorCancellationRate]!)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        prior = try c.decodeIfPresent(Prior.self, forKey: .prior) ?? .population
+        if prior == .population, let given = [CodingKeys.priorNoShowRate, .priorCancellationRate].first(where: c.contains) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [given],
+                debugDescription: "a prior rate is used only with `prior: fixed`; with `prior: population` (the default) "
+                    + "the rates are the training population's own"))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(prior, forKey: .prior)
+        try c.encode(priorWeight, forKey: .priorWeight)
+        if prior == .fixed {
+            try c.encode(priorNoShowRate, forKey: .priorNoShowRate)
+            try c.encode(priorCancellationRate, forKey: .priorCancellationRate)
+        }
     }
 }
 
@@ -313,7 +359,7 @@ private func decodePriors<Key: CodingKey & CaseIterable & Hashable>(
     try UnknownKeys.check(decoder, allowed: Key.allCases.map(\.stringValue))
     let container = try decoder.container(keyedBy: Key.self)
     var values = defaults
-    for key in Key.allCases {
+    for key in Key.allCases where key.stringValue != "prior" {
         guard let value = try container.decodeIfPresent(Double.self, forKey: key) else { continue }
         let valid = key.stringValue == "prior_weight"
             ? value > 0 && value <= StrataLimits.maximumPriorWeight

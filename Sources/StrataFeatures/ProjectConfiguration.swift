@@ -10,6 +10,7 @@ import Yams
 ///     mapping: {...}            # only for format: mapped, see ExportMapping
 ///     features: {...}           # see FeatureSpec
 ///     labels: {churn_horizon_days: 180, conversion_window_days: 90}
+///     attributes: {insurance: {type: category}}   # extra patient columns, see PatientAttribute
 ///
 /// Unknown keys are an error naming the key, so a misspelt setting is never silently ignored.
 public struct ProjectConfiguration: Codable, Sendable, Equatable {
@@ -17,6 +18,11 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
     public var mapping: ExportMapping?
     public var features: FeatureSpec
     public var labels: LabelSettings
+    /// The declared patient attributes, in name order (also in ``FeatureSpec/attributes`` of `features`).
+    public var attributes: [PatientAttribute] {
+        get { features.attributes }
+        set { features.attributes = newValue }
+    }
     public var models: ConfigurationValue?
     public var segments: ConfigurationValue?
     public var outputs: ConfigurationValue?
@@ -33,7 +39,7 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         self.outputs = outputs
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case exports, mapping, features, labels, models, segments, outputs }
+    enum CodingKeys: String, CodingKey, CaseIterable { case exports, mapping, features, labels, attributes, models, segments, outputs }
 
     public init(from decoder: Decoder) throws {
         try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
@@ -42,9 +48,22 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         mapping = try c.decodeIfPresent(ExportMapping.self, forKey: .mapping)
         features = try c.decodeIfPresent(FeatureSpec.self, forKey: .features) ?? .default
         labels = try c.decodeIfPresent(LabelSettings.self, forKey: .labels) ?? .init()
+        features.attributes = try c.decodeIfPresent(AttributeSection.self, forKey: .attributes)?.attributes ?? []
         models = try c.decodeIfPresent(ConfigurationValue.self, forKey: .models)
         segments = try c.decodeIfPresent(ConfigurationValue.self, forKey: .segments)
         outputs = try c.decodeIfPresent(ConfigurationValue.self, forKey: .outputs)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(exports, forKey: .exports)
+        try c.encodeIfPresent(mapping, forKey: .mapping)
+        try c.encode(features, forKey: .features)
+        try c.encode(labels, forKey: .labels)
+        if !attributes.isEmpty { try c.encode(AttributeSection(attributes: attributes), forKey: .attributes) }
+        try c.encodeIfPresent(models, forKey: .models)
+        try c.encodeIfPresent(segments, forKey: .segments)
+        try c.encodeIfPresent(outputs, forKey: .outputs)
     }
 
     /// Parses YAML text: a syntax error, a key given twice, text nested too deep or a setting out of range is

@@ -85,7 +85,8 @@ public struct ClinicGenerator: Sendable {
     private func writeFiles(export: URL, truth: URL) throws -> GenerationSummary {
         let exportNames = Self.exportFileNames
         let urls = exportNames.map { export.appendingPathComponent($0) } + [truth.appendingPathComponent(Self.truthFileName)]
-        let headers = CanonicalTable.allCases.map(\.headerNames) + [GroundTruth.header]
+        var headers = CanonicalTable.allCases.map(\.headerNames) + [GroundTruth.header]
+        if configuration.writesAttributes { headers[CanonicalTable.patients.index] += GeneratorConfiguration.attributeColumns.map(\.name) }
         var handles: [FileHandle] = []
         defer { for handle in handles { try? handle.close() } }
         var rows = Array(repeating: 0, count: urls.count)
@@ -106,7 +107,7 @@ public struct ClinicGenerator: Sendable {
         let chunkCount = (configuration.personCount + chunkSize - 1) / chunkSize
         let batchSize = configuration.workers * Self.chunksPerWorkerInBatch
         let pool = BufferPool(cut: configuration.cutInstant, providers: ClinicCatalog.of(configuration.kind).providers,
-                              expectedPersons: chunkSize)
+                              expectedPersons: chunkSize, writesAttributes: configuration.writesAttributes)
         let writer = BatchWriter(handles: handles)
         for batchStart in stride(from: 0, to: chunkCount, by: batchSize) {
             let chunks = batchStart..<min(batchStart + batchSize, chunkCount)
@@ -229,18 +230,20 @@ private final class BufferPool: @unchecked Sendable {
     private let cut: Int64
     private let providers: [[UInt8]]
     private let expectedPersons: Int
+    private let writesAttributes: Bool
 
-    init(cut: Int64, providers: [[UInt8]], expectedPersons: Int) {
+    init(cut: Int64, providers: [[UInt8]], expectedPersons: Int, writesAttributes: Bool) {
         self.cut = cut
         self.providers = providers
         self.expectedPersons = expectedPersons
+        self.writesAttributes = writesAttributes
     }
 
     func take() -> ExportRows {
         lock.lock()
         let reused = spare.popLast()
         lock.unlock()
-        return reused ?? ExportRows(cut: cut, providers: providers, expectedPersons: expectedPersons)
+        return reused ?? ExportRows(cut: cut, providers: providers, expectedPersons: expectedPersons, writesAttributes: writesAttributes)
     }
 
     func giveBack(_ rows: [ExportRows]) {

@@ -6,15 +6,18 @@ import StrataData
 struct ExportRows: HistorySink {
     let cut: Int64
     let providers: [[UInt8]]
+    /// Whether patient rows end with the attribute columns (``GeneratorConfiguration/writesAttributes``).
+    let writesAttributes: Bool
     // One buffer per file, as separate properties so every append mutates in place.
     private var patients, appointments, communications, consents, conditions, leads, truth: RowBuffer
     /// Rows per file, in the order of ``files``.
     private(set) var rowCounts: [Int]
     private var patientID: [UInt8] = []
 
-    init(cut: Int64, providers: [[UInt8]], expectedPersons: Int) {
+    init(cut: Int64, providers: [[UInt8]], expectedPersons: Int, writesAttributes: Bool = false) {
         self.cut = cut
         self.providers = providers
+        self.writesAttributes = writesAttributes
         patients = RowBuffer(capacity: 120 * expectedPersons)
         appointments = RowBuffer(capacity: 900 * expectedPersons)
         communications = RowBuffer(capacity: 1_500 * expectedPersons)
@@ -70,6 +73,35 @@ struct ExportRows: HistorySink {
         patientID = id.bytes
     }
 
+    private static let neighbourhoods = ["riverside", "old_town", "hillcrest", "harbour", "university", "northgate"]
+        .map { Array($0.utf8) }
+    private static let insurancePlans = ["private", "medicaid", "medicare", "uninsured"].map { Array($0.utf8) }
+    private static let yes = Array("yes".utf8), no = Array("no".utf8)
+
+    /// `,insurance,neighbourhood,chronic_condition`, derived from the profile without random draws (so the
+    /// other columns are the same with or without them): the plan from age and price level (a patient of 65
+    /// or more at the cut has medicare; the lowest price levels are medicaid; a share of the one-visit
+    /// `new` type and of the highest price levels has none), the neighbourhood from the postal code, the flag
+    /// from a chronic condition (diabetes, hypertension, asthma, hyperlipidemia) known by the cut.
+    private mutating func appendAttributes(_ profile: PersonProfile) {
+        let cutDay = Int(cut / 86_400)
+        let age = CivilDate.wholeYears(from: Int32(profile.birthDay), to: Int32(cutDay))
+        // A fixed fraction per person, from its index (Knuth's multiplicative hash).
+        let share = Double((UInt64(profile.index) &* 2_654_435_761) % 1_000) / 1_000
+        let plan = age >= 65 ? 2
+            : profile.priceFactor < 0.95 ? 1
+            : (profile.latentType == .new && share < 0.4) || profile.priceFactor > 1.13 ? 3 : 0
+        patients.comma()
+        patients.append(Self.insurancePlans[plan])
+        patients.comma()
+        patients.append(Self.neighbourhoods[(profile.postalCode - 10_001) % Self.neighbourhoods.count])
+        patients.comma()
+        let chronic = profile.conditions.contains { onset in
+            [.diabetes, .hypertension, .asthma, .hyperlipidemia].contains(onset.condition) && onset.onsetDay <= cutDay
+        }
+        patients.append(chronic ? Self.yes : Self.no)
+    }
+
     /// patient_id, first_name, birth_date, sex, postal_code, created_at, email, phone, preferred_channel, source
     mutating func addPatient(_ profile: PersonProfile, createdAt: Int64, catalog: ClinicCatalog) {
         guard createdAt <= cut else { return }
@@ -95,6 +127,7 @@ struct ExportRows: HistorySink {
         patients.comma()
         if let lead = profile.lead { patients.append(LeadSource.nameBytes[lead.source.rawValue]) }
         else { patients.append(catalog.directSources[profile.directSource]) }
+        if writesAttributes { appendAttributes(profile) }
         patients.newline()
         rowCounts[Self.patientsFile] += 1
     }

@@ -29,6 +29,15 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     public let horizonDays: Int
     /// Concurrent workers; does not change the output.
     public let workers: Int
+    /// Whether `patients.csv` carries the attribute columns ``attributeColumns`` (insurance, neighbourhood,
+    /// a chronic-condition flag) after the canonical ones. Off by default: a canonical reader accepts them
+    /// only when a project declares them (`attributes` in strata.yml).
+    public var writesAttributes = false
+
+    /// The attribute columns written with ``writesAttributes``, and how a project declares them.
+    public static let attributeColumns: [(name: String, type: String)] = [
+        ("insurance", "category"), ("neighbourhood", "category"), ("chronic_condition", "flag"),
+    ]
 
     public static let defaultStart = "2021-01-01"
     public static let defaultCut = "2025-12-31"

@@ -15,7 +15,7 @@ public struct ValidatedFit: Sendable {
     public var crossValidation: Validation.Report
 
     /// Fits `regression` on `x` and `targets`, then measures it on the same rows and by stratified k-fold.
-    static func fit(_ regression: LogisticRegression, x: Matrix<Double>, targets: [Double], schema: FeatureSchema,
+    public static func fit(_ regression: LogisticRegression, x: Matrix<Double>, targets: [Double], schema: FeatureSchema,
                     folds: Int, seed: UInt64) throws -> ValidatedFit {
         let model = try regression.fit(x, targets: targets)
         return ValidatedFit(

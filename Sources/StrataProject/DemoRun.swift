@@ -41,14 +41,15 @@ public enum DemoRun {
         func export(_ cut: String) -> URL { project.appendingPathComponent("exports/\(cut)") }
 
         announce("writing the project (strata.yml with the example segments)")
-        let file = try ProjectFolder.create(at: project)
+        let file = try ProjectFolder.create(at: project, declaringAttributes: true)
         output("wrote \(file.path)")
         output(ProjectFolder.nextSteps)
 
         announce("generating \(configuration.patients) people, exported at \(cuts.joined(separator: " and "))")
         for cut in cuts {
-            let settings = try GeneratorConfiguration(personCount: configuration.patients, seed: 20251231, kind: Self.clinicKind,
+            var settings = try GeneratorConfiguration(personCount: configuration.patients, seed: 20251231, kind: Self.clinicKind,
                                                       to: cut, workers: Parallel.processorCount)
+            settings.writesAttributes = true  // insurance, neighbourhood, chronic_condition: the project declares them
             _ = try ClinicGenerator(settings).write(export: export(cut), truth: project.appendingPathComponent("truth/\(cut)"))
         }
         let first = ExportSource(path: export(cuts[0]).path, configurationFile: file.path)
@@ -65,7 +66,8 @@ public enum DemoRun {
             on: try first.read(tables: { $0.features.tablesNeeded }))
         discovery.lines(requested: "3...6").forEach(output)
         let clusters = try ModelFile<KMeansParameters>.read(from: clustersFile, kind: KMeansParameters.kind)
-        try ProjectFolder.create(at: project, segments: segments(naming: clusters.parameters.clusterNames ?? []), replacing: true)
+        try ProjectFolder.create(at: project, segments: segments(naming: clusters.parameters.clusterNames ?? []), replacing: true,
+                                 declaringAttributes: true)
 
         announce("refreshing on the \(cuts[0]) export")
         let firstRun = try RefreshRun.run(RefreshRun.Configuration(project: project, export: export(cuts[0]), user: configuration.user))
@@ -80,12 +82,17 @@ public enum DemoRun {
     /// user would write them after reading the profiles.
     static func segments(naming clusters: [String]) -> [ProjectTemplate.Segment] {
         let examples = ProjectTemplate.exampleSegments.filter { $0.name != ProjectTemplate.clusterPlaceholder }
-        return examples + clusters.enumerated().map { index, name in
+        return examples + [attributeSegment] + clusters.enumerated().map { index, name in
             let quote = name.contains("'") ? "\"" : "'"
             return ProjectTemplate.Segment(name: "cluster-\(index)", description: "Discovered cluster \"\(name)\"",
                                            rule: "cluster = \(quote)\(name)\(quote)", purpose: .marketing, channels: [.email])
         }
     }
+
+    /// A segment on the demo's attributes (declared in its strata.yml, written by the generator).
+    static let attributeSegment = ProjectTemplate.Segment(
+        name: "chronic-uninsured", description: "A chronic condition and no insurance; offer the payment plan",
+        rule: "chronic_condition and insurance = 'uninsured'", purpose: .care, channels: [.phone])
 
     /// Makes `project` an empty demo folder: an earlier demo is removed, anything else is refused.
     static func prepare(_ project: URL) throws {

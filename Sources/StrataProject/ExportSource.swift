@@ -38,16 +38,19 @@ public struct ExportSource: Sendable {
     }
 
     /// Reads the export, keeping only `tables` when given (the others are still checked: every command
-    /// reaches `validate`'s verdict) and without the text columns `unusedTextColumns` names.
+    /// reaches `validate`'s verdict) and without the text columns `unusedTextColumns` names. The project's
+    /// attributes are read, and `extraColumns` besides (a given outcome).
     public func read(tables: ((ProjectConfiguration) -> Set<CanonicalTable>)? = nil,
-                     unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil) throws -> Loaded {
+                     unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil,
+                     extraColumns: [CanonicalTable: [ExtraColumn]] = [:]) throws -> Loaded {
         let configuration = try configuration()
         guard let folder = path ?? configuration.exports?.path else { throw WorkflowError.noExportGiven }
         let url = URL(fileURLWithPath: folder)
         let result = try ExportReader.read(url, format: format ?? configuration.exports?.format,
                                            mapping: configuration.mapping, policy: IngestPolicy(maxBadRows: maxBadRows),
                                            tables: tables?(configuration) ?? Set(CanonicalTable.allCases),
-                                           unusedTextColumns: unusedTextColumns?(configuration) ?? [:])
+                                           unusedTextColumns: unusedTextColumns?(configuration) ?? [:],
+                                           extraColumns: configuration.features.extraColumns.merging(extraColumns, uniquingKeysWith: +))
         return Loaded(result: result, configuration: configuration, folder: url)
     }
 }

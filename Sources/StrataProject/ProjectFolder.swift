@@ -20,17 +20,19 @@ public enum ProjectFolder {
         "next: put an export in exports/<date>/, then `strata refresh` (train and discover first for scores and clusters)"
 
     /// Writes `strata.yml` (the template with `segments`) and the `exports`, `models` and `lists` folders.
-    /// - Parameter replacing: replace an existing `strata.yml`.
+    /// - Parameters:
+    ///   - replacing: replace an existing `strata.yml`.
+    ///   - declaringAttributes: declare the generator's attribute columns (the demo's exports have them).
     /// - Returns: the project file.
     @discardableResult
     public static func create(at directory: URL, segments: [ProjectTemplate.Segment] = ProjectTemplate.exampleSegments,
-                              replacing: Bool = false) throws -> URL {
+                              replacing: Bool = false, declaringAttributes: Bool = false) throws -> URL {
         let file = directory.appendingPathComponent(Project.fileName)
         if FileManager.default.fileExists(atPath: file.path) && !replacing { throw Failure.projectFileExists(file.path) }
         for folder in ["exports", "models", "lists"] {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
-        try Data(ProjectTemplate.text(segments: segments).utf8).write(to: file, options: .atomic)
+        try Data(ProjectTemplate.text(segments: segments, declaringAttributes: declaringAttributes).utf8).write(to: file, options: .atomic)
         return file
     }
 }

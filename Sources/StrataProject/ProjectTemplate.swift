@@ -66,6 +66,11 @@ public enum ProjectTemplate {
           hypertension: [I10]
           pregnancy: [Z34.90]
 
+    # Patient attributes: extra columns of patients.csv (or of the mapped patients file), each a category
+    # (one-hot over the most common values), a number or a flag (yes/no). They become features, rule fields
+    # (insurance = 'medicaid', chronic_condition) and model inputs. A declared column must be in the file;
+    # the demo clinic's export (`strata demo`, `strata generate --attributes`) has these three:
+    ATTRIBUTES
     # Labels for `strata train churn`: churn = no completed visit within this many days after the as-of date.
     labels:
       churn_horizon_days: 180
@@ -121,8 +126,18 @@ public enum ProjectTemplate {
     /// The file `strata init` writes.
     public static let text = text(segments: exampleSegments)
 
-    /// The template's settings with `segments` as its segment list.
-    public static func text(segments: [Segment]) -> String {
-        settings + segments.map(\.yaml).joined(separator: "\n")
+    /// The `attributes` section: the generator's attribute columns (see `GeneratorConfiguration.attributeColumns`).
+    static let attributeLines = [
+        "attributes:",
+        "  insurance: {type: category, max_categories: 5}",
+        "  neighbourhood: {type: category}",
+        "  chronic_condition: {type: flag}",
+    ]
+
+    /// The template's settings with `segments` as its segment list; the `attributes` section is active when
+    /// `declaringAttributes` (the demo's exports have the columns), else commented out.
+    public static func text(segments: [Segment], declaringAttributes: Bool = false) -> String {
+        let attributes = attributeLines.map { declaringAttributes ? $0 : "# " + $0 }.joined(separator: "\n") + "\n"
+        return settings.replacingOccurrences(of: "ATTRIBUTES\n", with: attributes) + segments.map(\.yaml).joined(separator: "\n")
     }
 }

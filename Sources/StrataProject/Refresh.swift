@@ -73,7 +73,8 @@ public enum Refresh {
         progress("reading \(folder.lastPathComponent)")
         let exportFingerprint = try Fingerprint.of(folder: folder)
         let read = try ExportReader.read(folder, format: project.configuration.exports?.format,
-                                         mapping: project.configuration.mapping)
+                                         mapping: project.configuration.mapping,
+                                         extraColumns: project.configuration.features.extraColumns)
         let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
         let asOfDay: Day

@@ -57,7 +57,10 @@ public enum ScoringRun {
     public static func run(_ configuration: Configuration, from source: ExportSource,
                            warn: (String) -> Void = { _ in }) throws -> Result {
         let file = try ModelFile<LogisticParameters>.read(from: configuration.modelFile, kind: LogisticParameters.kind)
-        let loaded = try source.read()
+        // A model trained on a given outcome: the file scored may still carry the outcome column.
+        let outcome = file.training["label_column"].map { ExtraColumn("outcome:" + $0, column: $0, .text, required: false) }
+        let table: CanonicalTable = file.training["target"] == TrainingRun.Target.conversion.rawValue ? .leads : .patients
+        let loaded = try source.read(extraColumns: outcome.map { [table: [$0]] } ?? [:])
         for message in loaded.result.warnings.messages { warn(message) }
         let export = loaded.export
         guard let day = configuration.scoringDay ?? ChurnTraining.lastEventDay(export) else {

@@ -31,10 +31,13 @@ public enum TrainingRun {
         public var modelFile: URL?
         /// Reference probabilities compared on the holdout rows.
         public var reference: ReferenceScores.Source?
+        /// Labels from an outcome column of the patients (churn) or leads (conversion) file instead of the
+        /// visit histories; nil: labels from visits.
+        public var outcome: GivenOutcome?
 
         public init(target: Target, scoringDay: Day? = nil, horizonDays: Int? = nil, windowDays: Int? = nil,
                     regression: LogisticRegression = LogisticRegression(), folds: Int = 5, seed: UInt64 = 0,
-                    modelFile: URL? = nil, reference: ReferenceScores.Source? = nil) {
+                    modelFile: URL? = nil, reference: ReferenceScores.Source? = nil, outcome: GivenOutcome? = nil) {
             self.target = target
             self.scoringDay = scoringDay
             self.horizonDays = horizonDays
@@ -44,6 +47,32 @@ public enum TrainingRun {
             self.seed = seed
             self.modelFile = modelFile
             self.reference = reference
+            self.outcome = outcome
+        }
+    }
+
+    /// An outcome the export already carries: a column of `patients.csv` (churn) or `leads.csv` (conversion)
+    /// and the value that counts as positive; rows with the column empty are left out.
+    public struct GivenOutcome: Sendable, Equatable {
+        /// The column's header name.
+        public var column: String
+        /// The value (as written in the file) that labels a row 1; any other non-empty value labels it 0.
+        public var positive: String
+
+        public init(column: String, positive: String) {
+            self.column = column
+            self.positive = positive
+        }
+
+        /// The table holding the outcome of `target`.
+        public static func table(of target: Target) -> CanonicalTable { target == .churn ? .patients : .leads }
+
+        /// The extra column the export is read with: kept under a key no attribute can have.
+        public var extraColumn: ExtraColumn { ExtraColumn("outcome:" + column, column: column, .text) }
+
+        /// What ``ExportSource/read(tables:unusedTextColumns:extraColumns:)`` needs for `target`.
+        public func extraColumns(for target: Target) -> [CanonicalTable: [ExtraColumn]] {
+            [Self.table(of: target): [extraColumn]]
         }
     }
 
@@ -59,6 +88,9 @@ public enum TrainingRun {
     /// Trains on `source`'s export, writes the model file and returns the report.
     public static func run(_ configuration: Configuration, on source: ExportSource.Loaded) throws -> Result {
         let export = source.export
+        if let outcome = configuration.outcome {
+            return try given(outcome, configuration, on: source)
+        }
         guard let scoringDay = configuration.scoringDay ?? ChurnTraining.lastEventDay(export) else {
             throw WorkflowError.noEvents(parameter: "scoringDay")
         }
@@ -137,6 +169,75 @@ public enum TrainingRun {
         return report
     }
 
+    /// Trains on an outcome the export carries: the rows with the column filled, features as of the scoring
+    /// date (patients) or at creation (leads), the same fit, k-fold validation and model file. There is no
+    /// out-of-time holdout: the outcome has no date.
+    private static func given(_ outcome: GivenOutcome, _ configuration: Configuration,
+                              on source: ExportSource.Loaded) throws -> Result {
+        let export = source.export
+        let project = source.configuration
+        let target = configuration.target
+        if target == .churn, let attribute = project.attributes.first(where: { $0.column == outcome.column }) {
+            throw GivenOutcomeError.outcomeIsAnAttribute(column: outcome.column, attribute: attribute.name)
+        }
+        let extra = target == .churn ? export.patients.extra : export.leads.extra
+        guard let values = extra[outcome.extraColumn.key] else {
+            throw GivenOutcomeError.columnNotRead(column: outcome.column, table: GivenOutcome.table(of: target).fileName)
+        }
+        var rows: [Int] = [], targets: [Double] = []
+        for row in 0..<values.count {
+            guard let value = values.text(row) else { continue }
+            rows.append(row)
+            targets.append(value == outcome.positive ? 1 : 0)
+        }
+        let file = GivenOutcome.table(of: target).fileName
+        guard targets.contains(1) else {
+            throw GivenOutcomeError.noPositiveRow(column: outcome.column, positive: outcome.positive, file: file,
+                                                  values: distinctValues(values, rows: rows))
+        }
+        let fingerprint = try Fingerprint.of(folder: source.folder)
+        let scoringDay = configuration.scoringDay ?? ChurnTraining.lastEventDay(export)
+        let fit: ValidatedFit
+        let asOf: String
+        switch target {
+        case .churn:
+            guard let scoringDay else { throw WorkflowError.noEvents(parameter: "scoringDay") }
+            let table = try FeaturePipeline.fit(export, asOf: scoringDay, spec: project.features)
+            fit = try ValidatedFit.fit(configuration.regression, x: Validation.selectRows(table.matrix, rows), targets: targets,
+                                       schema: table.schema, folds: configuration.folds, seed: configuration.seed)
+            asOf = scoringDay.description
+        case .conversion:
+            let table = LeadFeatures.fit(export, rows: rows, spec: project.features)
+            fit = try ValidatedFit.fit(configuration.regression, x: table.matrix, targets: targets, schema: table.schema,
+                                       folds: configuration.folds, seed: configuration.seed)
+            asOf = scoringDay?.description ?? "creation"
+        }
+        let day = scoringDay?.description ?? "creation"
+        let output = configuration.modelFile ?? URL(fileURLWithPath: "models/\(target.rawValue)-\(day).json")
+        let who = target == .churn ? "patients" : "leads"
+        var report = TrainingReport(
+            target: target, fit: fit, holdoutMetrics: nil, asOf: asOf, labelsThrough: asOf,
+            training: ["label_column": outcome.column, "positive_value": outcome.positive, "export_fingerprint": fingerprint],
+            headline: "\(target.rawValue) model: \(fit.rows) \(who) with \(outcome.column) given in \(file), "
+                + "\(fit.positives) with \(outcome.column) = \(outcome.positive)",
+            holdoutLine: "the outcome is given, not observed over time")
+        report.summary.labelColumn = outcome.column
+        report.summary.positiveValue = outcome.positive
+        report.warnings.append("no out-of-time holdout: the outcome \(outcome.column) is given, without a date to split on")
+        return try finish(&report, folds: configuration.folds, output: output)
+    }
+
+    /// Up to five distinct values of the outcome column, for an error message.
+    private static func distinctValues(_ values: ExtraValues, rows: [Int]) -> [String] {
+        var seen: [String] = []
+        for row in rows {
+            guard let value = values.text(row), !seen.contains(value) else { continue }
+            seen.append(value)
+            if seen.count == 5 { break }
+        }
+        return seen
+    }
+
     /// Writes the model file and builds the summary and the lines.
     private static func finish(_ report: inout TrainingReport, folds: Int, output: URL) throws -> Result {
         let model = report.fit.model
@@ -196,6 +297,9 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var leadsCreatedThrough: String?
     public var holdoutFitCreatedThrough: String?
     public var holdoutRows: Int?
+    /// Given outcomes only: the outcome column and the value counted positive.
+    public var labelColumn: String?
+    public var positiveValue: String?
     /// The fit's warnings and why there is no holdout, if there is none.
     public var warnings: [String]
 
@@ -204,6 +308,7 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
         case fitSeconds = "fit_seconds", metrics, features, coefficients, intercept, horizonDays = "horizon_days"
         case holdoutFitAsOf = "holdout_fit_as_of", windowDays = "window_days", leadsCreatedThrough = "leads_created_through"
         case holdoutFitCreatedThrough = "holdout_fit_created_through", holdoutRows = "holdout_rows", warnings
+        case labelColumn = "label_column", positiveValue = "positive_value"
     }
 }
 
@@ -250,5 +355,28 @@ private struct TrainingReport {
         for (name, value) in holdoutMetrics?.byName ?? [:] { metrics["holdout_\(name)"] = value }
         if let referenceAUC { metrics["holdout_reference_auc"] = referenceAUC }
         return metrics
+    }
+}
+
+/// Why a given outcome cannot be trained on. Messages name the parameters, never a command-line flag.
+public enum GivenOutcomeError: Error, Equatable, CustomStringConvertible {
+    /// The export was read without the outcome column.
+    case columnNotRead(column: String, table: String)
+    /// No row has the positive value.
+    case noPositiveRow(column: String, positive: String, file: String, values: [String])
+    /// The outcome column is also a declared attribute: the model would read its own label.
+    case outcomeIsAnAttribute(column: String, attribute: String)
+
+    public var description: String {
+        switch self {
+        case let .columnNotRead(column, table):
+            "outcome column \(column): the export was read without it; read \(table) with the outcome's extra column"
+        case let .noPositiveRow(column, positive, file, values):
+            "outcome column \(column) of \(file): no row has the positive value \"\(positive)\"; "
+                + (values.isEmpty ? "the column is empty in every row" : "values found: \(values.joined(separator: ", "))")
+        case let .outcomeIsAnAttribute(column, attribute):
+            "outcome column \(column) is also read by the attribute \(attribute); a model may not read its own label, "
+                + "so remove the attribute or choose another outcome column"
+        }
     }
 }

@@ -7,7 +7,8 @@ extension SegmentFrame {
     /// - attributes: `age`, `birth_date`, `sex`, `postal_code`, `preferred_channel`, `lead_source` (the patient's source),
     ///   `completed_visits`, `first_visit`, `last_visit`, `next_appointment` (dates), `services` (completed
     ///   services), `conditions` (codes, lower-case descriptions and the names of condition groups the
-    ///   feature spec defines), `lead_interest` and `lead_channel` (the newest lead's interest and source);
+    ///   feature spec defines), `lead_interest` and `lead_channel` (the newest lead's interest and source), and
+    ///   each declared attribute of the export (``Patients/extra``) as text, number or yes/no;
     /// - every column of `schema` by name, with its raw value (before transforms and scaling; NaN is missing);
     /// - each of `scores` (e.g. `churn_score`), and `cluster` (the cluster's name) when given.
     ///
@@ -104,6 +105,16 @@ extension SegmentFrame {
         }
         frame.set("lead_interest", .text(leadInterest))
         frame.set("lead_channel", .text(leadChannel))
+
+        // Declared attributes (`attributes` in strata.yml), typed as declared: `insurance = 'medicaid'`,
+        // `household_size >= 4`, `chronic_condition`. The fields above keep their names.
+        for (name, values) in patients.extra.sorted(by: { $0.key < $1.key }) where frame.columns[name] == nil {
+            switch values {
+            case .text(let column): frame.set(name, .text((0..<count).map { column[$0] }))
+            case .number(let numbers): frame.set(name, .number(numbers.map { $0.isNaN ? nil : $0 }))
+            case .flag(let flags): frame.set(name, .flag(flags))
+            }
+        }
 
         // Feature columns, raw.
         if let schema {

@@ -46,6 +46,9 @@ struct Generate: ParsableCommand {
     @Flag(help: "Replace the output folders if they exist and are not empty.")
     var force = false
 
+    @Flag(help: "Add attribute columns to patients.csv (insurance, neighbourhood, chronic_condition); a project reads them when strata.yml declares them under attributes.")
+    var attributes = false
+
     func validate() throws {
         do {
             _ = try makeConfiguration()
@@ -55,9 +58,11 @@ struct Generate: ParsableCommand {
     }
 
     private func makeConfiguration() throws(GeneratorError) -> GeneratorConfiguration {
-        try GeneratorConfiguration(personCount: patients, seed: seed, kind: kind,
-                                   from: from, to: to, asOf: asOf, horizonDays: horizonDays,
-                                   workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+        var configuration = try GeneratorConfiguration(personCount: patients, seed: seed, kind: kind,
+                                                       from: from, to: to, asOf: asOf, horizonDays: horizonDays,
+                                                       workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+        configuration.writesAttributes = attributes
+        return configuration
     }
 
     func run() throws {

@@ -51,6 +51,12 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("reference-column"), help: "The probability column of --reference (default: churn_probability or conversion_probability).")
     var referenceColumn: String?
 
+    @Option(name: .customLong("label-column"), help: "Train on an outcome the export carries: this column of patients.csv (churn) or leads.csv (conversion), instead of labels from visits. Needs --positive.")
+    var labelColumn: String?
+
+    @Option(help: "The value of --label-column that counts as the outcome (e.g. yes, cancelled); other non-empty values count as not.")
+    var positive: String?
+
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
@@ -62,17 +68,32 @@ struct Train: ParsableCommand {
             }
         }
         guard (2...100).contains(folds) else { throw ValidationError("--folds must be from 2 to 100, got \(folds)") }
+        if (labelColumn == nil) != (positive == nil) {
+            throw ValidationError("--label-column and --positive go together: give the outcome column and its positive value")
+        }
+        if labelColumn != nil, let flag = [("--horizon-days", horizonDays != nil), ("--window-days", windowDays != nil),
+                                           ("--reference", reference != nil)].first(where: { $0.1 })?.0 {
+            throw ValidationError("\(flag) applies to labels from visits, not to a given outcome (--label-column)")
+        }
+    }
+
+    var outcome: TrainingRun.GivenOutcome? {
+        guard let labelColumn, let positive else { return nil }
+        return TrainingRun.GivenOutcome(column: labelColumn, positive: positive)
     }
 
     var trainingRun: TrainingRun.Configuration {
         TrainingRun.Configuration(
             target: target, scoringDay: asOf?.day, horizonDays: horizonDays, windowDays: windowDays,
             regression: options.regression, folds: folds, seed: seed, modelFile: modelOut.map { URL(fileURLWithPath: $0) },
-            reference: reference.map { ReferenceScores.Source(file: URL(fileURLWithPath: $0), column: referenceColumn) })
+            reference: reference.map { ReferenceScores.Source(file: URL(fileURLWithPath: $0), column: referenceColumn) },
+            outcome: outcome)
     }
 
     func run() throws {
-        let result = try TrainingRun.run(trainingRun, on: try export.read())
+        let loaded = try export.source.read(extraColumns: outcome?.extraColumns(for: target) ?? [:])
+        printWarnings(loaded.result.warnings.messages)
+        let result = try TrainingRun.run(trainingRun, on: loaded)
         printWarnings(result.warnings)
         if json {
             try printJSON(result.summary)

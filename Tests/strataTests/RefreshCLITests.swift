@@ -194,7 +194,8 @@ struct DemoCLITests {
         let output = result.standardOutput
         #expect(output.contains("run 2: 2025-12-31 as of 2025-12-31"))
         #expect(output.contains("segment") && output.contains("members  entered   exited"))
-        for name in ["new-no-second-visit", "inactive-6-months", "churn-risk", "mammogram-due", "braces-campaign", "cluster-0"] {
+        for name in ["new-no-second-visit", "inactive-6-months", "churn-risk", "mammogram-due", "braces-campaign", "chronic-uninsured",
+                     "cluster-0"] {
             #expect(output.contains(name), "\(name) missing from the table")
         }
         #expect(result.standardError.contains("[1/6]"))
