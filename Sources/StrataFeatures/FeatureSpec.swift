@@ -275,7 +275,8 @@ public struct OutreachParameters: Codable, Sendable, Equatable, DefaultConstruct
 /// the pooled rate, w from the spread of the patients' rates (beta-binomial method of moments, see
 /// ``PopulationPrior``); `prior_weight` is then used only when the data cannot tell the spread. On data
 /// without a single cancellation every cancellation rate is 0. With `prior: fixed`, p is
-/// `prior_no_show_rate` / `prior_cancellation_rate` and w is `prior_weight`.
+/// `prior_no_show_rate` / `prior_cancellation_rate` and w is `prior_weight`; giving either rate without
+/// `prior` means `prior: fixed`, as it did before the population prior existed.
 public struct AttendanceParameters: Codable, Sendable, Equatable, DefaultConstructible {
     /// Where the prior comes from.
     public enum Prior: String, Codable, Sendable, CaseIterable {
@@ -310,8 +311,12 @@ public struct AttendanceParameters: Codable, Sendable, Equatable, DefaultConstru
         (priorWeight, priorNoShowRate, priorCancellationRate) =
             (values[.priorWeight]!, values[.priorNoShowRate]!, values[.priorCancellationRate]!)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        prior = try c.decodeIfPresent(Prior.self, forKey: .prior) ?? .population
-        if prior == .population, let given = [CodingKeys.priorNoShowRate, .priorCancellationRate].first(where: c.contains) {
+        let givenRate = [CodingKeys.priorNoShowRate, .priorCancellationRate].first(where: c.contains)
+        // A rate given without `prior` is the fixed prior it always meant (strata.yml files and model files
+        // written before the population prior existed keep their meaning); with `prior: population` it is a
+        // contradiction.
+        prior = try c.decodeIfPresent(Prior.self, forKey: .prior) ?? (givenRate == nil ? .population : .fixed)
+        if prior == .population, let given = givenRate {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [given],
                 debugDescription: "a prior rate is used only with `prior: fixed`; with `prior: population` (the default) "
                     + "the rates are the training population's own"))

@@ -72,12 +72,15 @@ struct PopulationPriorTests {
         #expect(old.matrix[0, try #require(old.schema.names.firstIndex(of: "cancellation_rate"))] == 0.2 / 5)
     }
 
-    @Test func aPriorRateNeedsAFixedPrior() throws {
+    @Test func aPriorRateMeansAFixedPriorAndContradictsAPopulationOne() throws {
         #expect(throws: ConfigurationError.self) {
-            _ = try ProjectConfiguration.parse("features: {attendance: {prior_no_show_rate: 0.2}}\n")
+            _ = try ProjectConfiguration.parse("features: {attendance: {prior: population, prior_no_show_rate: 0.2}}\n")
         }
         let spec = try ProjectConfiguration.parse("features: {attendance: {prior: fixed, prior_no_show_rate: 0.2}}\n").features
         #expect(spec.attendance.parameters?.prior == .fixed && spec.attendance.parameters?.priorNoShowRate == 0.2)
+        // A rate without `prior` is what strata.yml and model files written before the population prior meant.
+        let older = try ProjectConfiguration.parse("features: {attendance: {prior_weight: 2, prior_no_show_rate: 0.1}}\n").features
+        #expect(older.attendance.parameters?.prior == .fixed && older.attendance.parameters?.priorNoShowRate == 0.1)
         #expect(FeatureSpec().attendance.parameters?.prior == .population)
     }
 }
