@@ -8,9 +8,13 @@ public enum ExportFormat: String, Sendable, CaseIterable, Codable {
     case synthea
     /// Any CSV files, through the `mapping` section of `strata.yml` (see ``ExportMapping``).
     case mapped
+    /// A FHIR R4 Bulk Data export: `Patient.000.ndjson`, `Encounter.000.ndjson`, ... (also gzipped; see
+    /// ``FHIRBulkAdapter``).
+    case fhir
 
-    /// Guesses the format of a folder from its files' headers: Synthea's `patients.csv` starts with `Id,`
-    /// and has `BIRTHDATE`; a canonical one has `patient_id`. Anything else needs a mapping.
+    /// Guesses the format of a folder from its files: Synthea's `patients.csv` has `Id` (`ID` in older
+    /// releases) and `BIRTHDATE`; a canonical one has `patient_id`; without a `patients.csv`, `*.ndjson` or
+    /// `*.ndjson.gz` files are a FHIR bulk export. Anything else needs a mapping.
     public static func detect(folder: URL) throws(IngestError) -> ExportFormat {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -18,15 +22,16 @@ public enum ExportFormat: String, Sendable, CaseIterable, Codable {
         }
         let patients = folder.appendingPathComponent("patients.csv")
         guard FileManager.default.fileExists(atPath: patients.path) else {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted().joined(separator: ", ") ?? ""
-            throw IngestError(.unknownFormat, file: folder.path, found: files,
-                              expected: "patients.csv (canonical or Synthea export), or --format mapped with a mapping in strata.yml")
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted() ?? []
+            if names.contains(where: FHIRBulkAdapter.isNDJSON) { return .fhir }
+            throw IngestError(.unknownFormat, file: folder.path, found: names.joined(separator: ", "),
+                              expected: "patients.csv (canonical or Synthea export), *.ndjson files (FHIR bulk export), or --format mapped with a mapping in strata.yml")
         }
         let header = try CSVReader(url: patients, file: "patients.csv").header
         if header.contains("patient_id") { return .canonical }
-        if header.contains("Id") && header.contains("BIRTHDATE") { return .synthea }
+        if (header.contains("Id") || header.contains("ID")) && header.contains("BIRTHDATE") { return .synthea }
         throw IngestError(.unknownFormat, file: "patients.csv", line: 1, found: header.joined(separator: ","),
-                          expected: "a canonical header (patient_id, birth_date, ...) or Synthea's (Id, BIRTHDATE, ...); other layouts need --format mapped")
+                          expected: "a canonical header (patient_id, birth_date, ...) or Synthea's (Id or ID, BIRTHDATE, ...); other layouts need --format mapped")
     }
 }
 
@@ -82,6 +87,8 @@ public enum ExportReader {
                                   policy: policy, format: .mapped)
         case .synthea:
             return try SyntheaAdapter.read(folder, policy: policy)
+        case .fhir:
+            return try FHIRBulkAdapter.read(folder, policy: policy)
         }
     }
 

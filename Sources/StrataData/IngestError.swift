@@ -31,6 +31,8 @@ public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         case unknownFormat = "unknown export format"
         case badMapping = "bad column mapping"
         case tooManyBadRows = "too many bad rows"
+        /// A line of an NDJSON file (FHIR bulk data) that is not a JSON object of the expected shape.
+        case badJSON = "bad JSON"
     }
 
     public var kind: Kind
@@ -44,14 +46,19 @@ public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     public var found: String
     /// What would have been accepted.
     public var expected: String
+    /// In a JSON record (a line of a FHIR bulk file): the path of the offending element, such as
+    /// `period.start` or `participant[0].individual`; empty elsewhere.
+    public var jsonPath: String
 
-    public init(_ kind: Kind, file: String, line: Int = 0, column: Int = 0, found: String = "", expected: String) {
+    public init(_ kind: Kind, file: String, line: Int = 0, column: Int = 0, found: String = "", expected: String,
+                jsonPath: String = "") {
         self.kind = kind
         self.file = file
         self.line = line
         self.column = column
         self.found = found
         self.expected = expected
+        self.jsonPath = jsonPath
     }
 
     /// `file:line:column` (line and column left out when zero).
@@ -65,7 +72,8 @@ public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         let shown = found.count > 80 ? String(found.prefix(77)) + "..." : found
         let foundPart = found.isEmpty && kind != .emptyRequiredField ? "" : "found \"\(shown)\", "
-        return "\(place): \(kind.rawValue): \(foundPart)expected \(expected)"
+        let pathPart = jsonPath.isEmpty ? "" : "at \(jsonPath): "
+        return "\(place): \(kind.rawValue): \(pathPart)\(foundPart)expected \(expected)"
     }
 
     /// Whether the problem concerns the file rather than one row: reading stops whatever `--max-bad-rows`
