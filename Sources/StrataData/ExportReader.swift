@@ -105,6 +105,8 @@ public enum ExportReader {
         let patientTable = try reader.read(patientSource, patients: nil)
         let ids = PatientIdentifiers(table: patientTable.identifiers)
         var export = ClinicExport(patients: patients(from: patientTable, ids: ids), presentTables: [.patients])
+        let age = patientSource.columns.first { $0.canonical.name == "birth_date" }?.age
+        export.patients.birthDateIsApproximate = age != nil
         for var source in sources where source.table != .patients {
             let isKept = kept.contains(source.table)
             source.unusedTextColumns = isKept ? unusedTextColumns[source.table] ?? []
@@ -115,14 +117,45 @@ public enum ExportReader {
             export.presentTables.insert(source.table)
             switch source.table {
             case .patients: break
-            case .appointments: export.appointments = appointments(from: table)
+            case .appointments:
+                export.appointments = appointments(from: table)
+                // A date layout without a time: the day, not its first second.
+                export.appointments.scheduledAtPrecision = source.columns.first { $0.canonical.name == "scheduled_at" }?.precision ?? .second
+                export.appointments.bookedAtPrecision = source.columns.first { $0.canonical.name == "booked_at" }?.precision ?? .second
             case .communications: export.communications = communications(from: table)
             case .consents: export.consents = consents(from: table)
             case .conditions: export.conditions = conditions(from: table)
             case .leads: export.leads = leads(from: table)
             }
         }
+        if let age, age.referenceColumn == nil {
+            try dateAges(&export, exportFolder: patientSource.url.deletingLastPathComponent(), file: patientSource.displayName)
+        }
         return ExportReadResult(export: export, format: format, badRows: reader.badRows, warnings: reader.warnings)
+    }
+
+    /// Moves birth dates worked out from ages without an `age_at` (read relative to day 0) to the export
+    /// date: the folder's name when it is a date (`2024-05-31`), else the last day of any event.
+    static func dateAges(_ export: inout ClinicExport, exportFolder: URL, file: String) throws(IngestError) {
+        let day: Int32
+        if let named = CivilDate.parseISODate(exportFolder.lastPathComponent) {
+            day = named
+        } else if let events = ExportSummary(ExportReadResult(export: export, format: .mapped, badRows: BadRowReport())).dateRange?.upperBound {
+            day = events
+        } else {
+            throw IngestError(.badMapping, file: "strata.yml", found: "mapping.patients.columns.birth_date.age without age_at",
+                              expected: "an export folder named by its date (2024-05-31), events that date the export, or an age_at column")
+        }
+        var patients = export.patients
+        for index in patients.birthDate.indices {
+            let birth = patients.birthDate[index] + day
+            guard CanonicalDateRange.contains(day: birth) else {
+                throw IngestError(.badDate, file: file, found: "patient \(patients.ids[index]): born \(-patients.birthDate[index]) days before \(CivilDate.isoString(days: day))",
+                                  expected: "an age giving a birth date from \(CanonicalDateRange.firstYear)-01-01 to \(CanonicalDateRange.lastYear)-12-31")
+            }
+            patients.birthDate[index] = birth
+        }
+        export.patients = patients
     }
 
     // MARK: Typed tables from read columns (absent optional columns become empty values)
