@@ -180,7 +180,8 @@ public enum FHIRBulkAdapter {
             let (onsetText, path) = condition.onsetDateTime.map { ($0, "onsetDateTime") }
                 ?? condition.onsetPeriod?.start.map { ($0, "onsetPeriod.start") }
                 ?? (condition.recordedDate, "recordedDate")
-            try addCondition(record, patient: patient, code: condition.code, codePath: "code", onset: onsetText, onsetPath: path)
+            try addCondition(record, patient: patient, code: condition.code, codePath: "code", onset: onsetText, onsetPath: path,
+                             dayAsWritten: true)
         }
 
         mutating func addProcedure(_ record: Record) throws(IngestError) {
@@ -214,16 +215,25 @@ public enum FHIRBulkAdapter {
                              onset: immunization.occurrenceDateTime, onsetPath: "occurrenceDateTime")
         }
 
-        /// One `conditions` row; the onset is the date as written (the day where it happened), or absent.
+        /// One `conditions` row. The onset day of a date and time is the day as written (the local day) for
+        /// `dayAsWritten`, else the UTC day of the instant: Synthea's CSV writes condition starts as local
+        /// dates but procedure, medication and immunization starts as UTC timestamps, and the same run read
+        /// either way gives the same days. A date alone is that day; no onset is absent.
         private mutating func addCondition(_ record: Record, patient: Int32, code concept: FHIR.CodeableConcept?, codePath: String,
-                                           onset: String?, onsetPath: String) throws(IngestError) {
+                                           onset: String?, onsetPath: String, dayAsWritten: Bool = false) throws(IngestError) {
             guard let code = Self.code(concept) else {
                 throw record.error(.emptyRequiredField, codePath, expected: "a coding with a code")
             }
             var onsetDay = ClinicExport.missingDate
             if let onset = FHIR.nonEmpty(onset) {
-                guard onset.count >= 10, let day = CivilDate.parseISODate(String(onset.prefix(10))),
-                      CanonicalDateRange.contains(day: day) else {
+                var day: Int32?
+                if onset.count == 10 || dayAsWritten {
+                    day = onset.count >= 10 ? CivilDate.parseISODate(String(onset.prefix(10))) : nil
+                    if onset.count > 10 && (try? record.timestamp(onset, onsetPath)) == nil { day = nil }
+                } else {
+                    day = (try? record.timestamp(onset, onsetPath)).map(CivilDate.day(ofTimestamp:))
+                }
+                guard let day, CanonicalDateRange.contains(day: day) else {
                     throw record.error(.badDate, onsetPath, found: onset,
                                        expected: "a date or date and time like 2024-02-29 or 2024-02-29T14:30:00-05:00 from \(CanonicalDateRange.firstYear) to \(CanonicalDateRange.lastYear)")
                 }

@@ -239,4 +239,56 @@ struct FHIRBulkTests {
         let error = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder) }
         #expect(error?.kind == .missingTable)
     }
+
+    /// Two patients written both ways, as Synthea's CSV and FHIR exporters write the same run (hand-made:
+    /// Synthea cannot be run here). Everything but the service (the CSV's class is finer) and the amount
+    /// (FHIR Encounters carry no cost) reads the same.
+    @Test func theSamePatientsFromSyntheaCSVAndFHIRReadAlike() throws {
+        let csv = try Self.folder([
+            "patients.csv": ["Id,BIRTHDATE,GENDER,FIRST,ZIP", "p1,1980-02-29,F,Ann,68504", "p2,1990-01-01,M,Bo,"],
+            "encounters.csv": ["Id,START,PATIENT,PROVIDER,ENCOUNTERCLASS,DESCRIPTION,TOTAL_CLAIM_COST",
+                               "e1,2024-03-01T15:00:00Z,p1,dr-7,wellness,General examination,120.5",
+                               "e2,2024-03-09T08:30:00Z,p2,dr-7,emergency,Emergency room admission,900"],
+            // Synthea's CSV: condition starts as local dates, other starts as UTC timestamps (22:30 at -05:00
+            // on March 9 is 03:30 UTC on March 10).
+            "conditions.csv": ["START,STOP,PATIENT,ENCOUNTER,CODE,DESCRIPTION", "2024-03-01,,p1,e1,44054006,Diabetes"],
+            "procedures.csv": ["START,STOP,PATIENT,ENCOUNTER,CODE,DESCRIPTION", "2024-03-10T03:30:00Z,,p2,e2,710824005,Assessment"],
+            "medications.csv": ["START,STOP,PATIENT,ENCOUNTER,CODE,DESCRIPTION", "2024-03-09T08:30:00Z,,p2,e2,860975,Metformin"],
+            "immunizations.csv": ["DATE,PATIENT,ENCOUNTER,CODE,DESCRIPTION", "2024-03-01T15:00:00Z,p1,e1,140,Influenza"],
+        ])
+        defer { try? FileManager.default.removeItem(at: csv) }
+        let fhir = try Self.folder([
+            "Patient.000.ndjson": [
+                #"{"resourceType":"Patient","id":"p1","birthDate":"1980-02-29","gender":"female","name":[{"given":["Ann"]}],"address":[{"postalCode":"68504"}]}"#,
+                #"{"resourceType":"Patient","id":"p2","birthDate":"1990-01-01","gender":"male","name":[{"given":["Bo"]}]}"#,
+            ],
+            "Encounter.000.ndjson": [
+                Self.encounter("finished", start: "2024-03-01T10:00:00-05:00", extra: #","class":{"code":"AMB"},"participant":[{"individual":{"reference":"Practitioner/dr-7"}}]"#),
+                Self.encounter("finished", subject: "Patient/p2", start: "2024-03-09T03:30:00-05:00", extra: #","class":{"code":"EMER"},"participant":[{"individual":{"reference":"Practitioner/dr-7"}}]"#),
+            ],
+            "Condition.000.ndjson": [#"{"resourceType":"Condition","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006","display":"Diabetes"}]},"onsetDateTime":"2024-03-01T22:00:00-05:00"}"#],
+            "Procedure.000.ndjson": [#"{"resourceType":"Procedure","status":"completed","subject":{"reference":"Patient/p2"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"710824005"}]},"performedPeriod":{"start":"2024-03-09T22:30:00-05:00"}}"#],
+            "MedicationRequest.000.ndjson": [#"{"resourceType":"MedicationRequest","status":"stopped","subject":{"reference":"Patient/p2"},"medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"860975","display":"Metformin"}]},"authoredOn":"2024-03-09T03:30:00-05:00"}"#],
+            "Immunization.000.ndjson": [#"{"resourceType":"Immunization","status":"completed","patient":{"reference":"Patient/p1"},"vaccineCode":{"coding":[{"system":"http://hl7.org/fhir/sid/cvx","code":"140","display":"Influenza"}]},"occurrenceDateTime":"2024-03-01T10:00:00-05:00"}"#],
+        ])
+        defer { try? FileManager.default.removeItem(at: fhir) }
+        let fromCSV = try ExportReader.read(csv).export
+        let fromFHIR = try ExportReader.read(fhir).export
+        #expect(fromFHIR.patients.ids.all == fromCSV.patients.ids.all)
+        #expect(fromFHIR.patients.birthDate == fromCSV.patients.birthDate)
+        #expect(fromFHIR.patients.sex == fromCSV.patients.sex)
+        #expect(fromFHIR.patients.createdAt == fromCSV.patients.createdAt)
+        #expect(fromFHIR.patients.postalCode == fromCSV.patients.postalCode)
+        #expect(fromFHIR.appointments.patient == fromCSV.appointments.patient)
+        #expect(fromFHIR.appointments.scheduledAt == fromCSV.appointments.scheduledAt)
+        #expect(fromFHIR.appointments.bookedAt == fromCSV.appointments.bookedAt)
+        #expect(fromFHIR.appointments.status == fromCSV.appointments.status)
+        #expect(fromFHIR.appointments.provider == fromCSV.appointments.provider)
+        #expect(fromFHIR.conditions.patient == fromCSV.conditions.patient)
+        #expect(fromFHIR.conditions.code == fromCSV.conditions.code)
+        #expect(fromFHIR.conditions.onsetDate == fromCSV.conditions.onsetDate)
+        #expect(fromFHIR.conditions.onsetDate.first == CivilDate.days(year: 2024, month: 3, day: 1))
+        #expect(fromCSV.appointments.service.levels == ["wellness", "emergency"])
+        #expect(fromFHIR.appointments.service.levels == ["ambulatory", "emergency"])
+    }
 }
