@@ -58,7 +58,7 @@ public enum ExportReader {
     ///     `presentTables`. A command that needs only some tables (features do not use consents) keeps less.
     ///   - unusedTextColumns: per table, canonical text columns the caller will not look at (features do not
     ///     use providers or campaigns): checked like the others, but not stored; every row reads as empty.
-    ///     Ignored for Synthea exports.
+    ///     Ignored for Synthea and FHIR exports (both keep every table they read).
     /// - Throws: ``IngestError`` with the place of the first problem (or `.tooManyBadRows`).
     public static func read(_ folder: URL, format: ExportFormat? = nil, mapping: ExportMapping? = nil,
                             policy: IngestPolicy = .strict,
