@@ -4,7 +4,7 @@
 # Both install the C libraries they need (Debian packages) when missing.
 
 SHELL := /bin/bash
-APT_PACKAGES := libopenblas-dev liblapacke-dev libsqlite3-dev
+APT_PACKAGES := libopenblas-dev liblapacke-dev libsqlite3-dev zlib1g-dev
 SWIFT_FLAGS ?=
 
 .PHONY: demo test deps bench build check-imports fuzz

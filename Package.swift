@@ -29,10 +29,14 @@ let package = Package(
             name: "CStrataBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        .systemLibrary(
+            name: "CStrataZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "CStrataKernels", exclude: ["README.md"]),
         .target(name: "StrataRandom", exclude: ["README.md"]),
         .target(name: "StrataLinearAlgebra", dependencies: ["CStrataBLAS", "CStrataKernels", "StrataRandom"], exclude: ["README.md"]),
-        .target(name: "StrataData", dependencies: ["StrataLinearAlgebra"], exclude: ["README.md"]),
+        .target(name: "StrataData", dependencies: ["StrataLinearAlgebra", "CStrataZlib"], exclude: ["README.md"]),
         .target(name: "StrataFeatures", dependencies: ["StrataData", "StrataLinearAlgebra", "Yams"], exclude: ["README.md"]),
         .target(name: "StrataModels", dependencies: ["StrataLinearAlgebra", "StrataFeatures"], exclude: ["README.md"]),
         .target(name: "StrataGenerator", dependencies: ["StrataData", "StrataRandom"], exclude: ["README.md"]),

@@ -96,6 +96,10 @@ public enum ConsentStatus: UInt8, Sendable, CaseIterable {
 
 /// `patients.csv`: one row per patient; row `i` is patient index `i`.
 public struct Patients: Sendable {
+    /// Whether `birthDate` was worked out from an age in years (a mapped `age`, see ``ColumnMapping/age``)
+    /// rather than read: such a date is the middle of the year of days the age allows, so ages computed from
+    /// it are right to within half a year.
+    public var birthDateIsApproximate = false
     public var ids: PatientIdentifiers
     public var birthDate: [Int32]
     public var sex: [Sex]
@@ -130,6 +134,16 @@ public struct Patients: Sendable {
     public var count: Int { ids.count }
 }
 
+/// How precise the values of a timestamp column are.
+public enum TimestampPrecision: String, Sendable, Equatable {
+    /// Date and time: the value is the instant.
+    case second
+    /// A date only (a mapped column read with a date layout such as `yyyy-MM-dd`, an older Synthea release's
+    /// `DATE`): the value is 00:00 UTC of the day and means the whole day, so a booking at any time of that
+    /// day is not "after" it.
+    case day
+}
+
 /// `appointments.csv`.
 public struct Appointments: Sendable {
     public var patient: [Int32]
@@ -140,6 +154,10 @@ public struct Appointments: Sendable {
     public var provider: CategoryColumn
     /// NaN when absent.
     public var amount: [Double]
+    /// Whether `scheduledAt` / `bookedAt` hold instants or whole days (00:00 UTC of the day); cross-record
+    /// checks compare days when either side is `.day`.
+    public var scheduledAtPrecision: TimestampPrecision = .second
+    public var bookedAtPrecision: TimestampPrecision = .second
 
     public init(patient: [Int32] = [], scheduledAt: [Int64] = [], bookedAt: [Int64] = [], status: [AppointmentStatus] = [],
                 service: CategoryColumn = .init(), provider: CategoryColumn = .init(), amount: [Double] = []) {

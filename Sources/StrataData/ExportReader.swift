@@ -8,9 +8,13 @@ public enum ExportFormat: String, Sendable, CaseIterable, Codable {
     case synthea
     /// Any CSV files, through the `mapping` section of `strata.yml` (see ``ExportMapping``).
     case mapped
+    /// A FHIR R4 Bulk Data export: `Patient.000.ndjson`, `Encounter.000.ndjson`, ... (also gzipped; see
+    /// ``FHIRBulkAdapter``).
+    case fhir
 
-    /// Guesses the format of a folder from its files' headers: Synthea's `patients.csv` starts with `Id,`
-    /// and has `BIRTHDATE`; a canonical one has `patient_id`. Anything else needs a mapping.
+    /// Guesses the format of a folder from its files: Synthea's `patients.csv` has `Id` (`ID` in older
+    /// releases) and `BIRTHDATE`; a canonical one has `patient_id`; without a `patients.csv`, `*.ndjson` or
+    /// `*.ndjson.gz` files are a FHIR bulk export. Anything else needs a mapping.
     public static func detect(folder: URL) throws(IngestError) -> ExportFormat {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -18,16 +22,17 @@ public enum ExportFormat: String, Sendable, CaseIterable, Codable {
         }
         let patients = folder.appendingPathComponent("patients.csv")
         guard FileManager.default.fileExists(atPath: patients.path) else {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted().joined(separator: ", ") ?? ""
-            throw IngestError(.unknownFormat, file: folder.path, found: files,
-                              expected: "patients.csv (canonical or Synthea export), or the mapped format with a mapping in strata.yml",
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted() ?? []
+            if names.contains(where: FHIRBulkAdapter.isNDJSON) { return .fhir }
+            throw IngestError(.unknownFormat, file: folder.path, found: names.joined(separator: ", "),
+                              expected: "patients.csv (canonical or Synthea export), *.ndjson files (FHIR bulk export), or the mapped format with a mapping in strata.yml",
                               parameter: "format")
         }
         let header = try CSVReader(url: patients, file: "patients.csv").header
         if header.contains("patient_id") { return .canonical }
-        if header.contains("Id") && header.contains("BIRTHDATE") { return .synthea }
+        if (header.contains("Id") || header.contains("ID")) && header.contains("BIRTHDATE") { return .synthea }
         throw IngestError(.unknownFormat, file: "patients.csv", line: 1, found: header.joined(separator: ","),
-                          expected: "a canonical header (patient_id, birth_date, ...) or Synthea's (Id, BIRTHDATE, ...); other layouts need the mapped format",
+                          expected: "a canonical header (patient_id, birth_date, ...) or Synthea's (Id or ID, BIRTHDATE, ...); other layouts need the mapped format",
                           parameter: "format")
     }
 }
@@ -55,10 +60,10 @@ public enum ExportReader {
     ///     `presentTables`. A command that needs only some tables (features do not use consents) keeps less.
     ///   - unusedTextColumns: per table, canonical text columns the caller will not look at (features do not
     ///     use providers or campaigns): checked like the others, but not stored; every row reads as empty.
-    ///     Ignored for Synthea exports.
+    ///     Ignored for Synthea and FHIR exports (both keep every table they read).
     ///   - extraColumns: declared extra columns of the patients and leads tables (attributes, given outcomes),
-    ///     kept in ``Patients/extra`` and ``Leads/extra``; each must be in its file's header. Synthea exports
-    ///     have none.
+    ///     kept in ``Patients/extra`` and ``Leads/extra``; each must be in its file's header. Synthea and FHIR
+    ///     exports have none.
     /// - Throws: ``IngestError`` with the place of the first problem (or `.tooManyBadRows`).
     public static func read(_ folder: URL, format: ExportFormat? = nil, mapping: ExportMapping? = nil,
                             policy: IngestPolicy = .strict,
@@ -89,6 +94,8 @@ public enum ExportReader {
                                   extraColumns: extraColumns, policy: policy, format: .mapped)
         case .synthea:
             return try SyntheaAdapter.read(folder, policy: policy)
+        case .fhir:
+            return try FHIRBulkAdapter.read(folder, policy: policy)
         }
     }
 
@@ -109,6 +116,8 @@ public enum ExportReader {
         let ids = PatientIdentifiers(table: patientTable.identifiers)
         var export = ClinicExport(patients: patients(from: patientTable, ids: ids), presentTables: [.patients])
         export.patients.extra = patientTable.extraValues(patientExtras)
+        let age = patientSource.columns.first { $0.canonical.name == "birth_date" }?.age
+        export.patients.birthDateIsApproximate = age != nil
         for var source in sources where source.table != .patients {
             let extras = extraColumns[source.table] ?? []
             source.addExtraColumns(extras)
@@ -121,7 +130,11 @@ public enum ExportReader {
             export.presentTables.insert(source.table)
             switch source.table {
             case .patients: break
-            case .appointments: export.appointments = appointments(from: table)
+            case .appointments:
+                export.appointments = appointments(from: table)
+                // A date layout without a time: the day, not its first second.
+                export.appointments.scheduledAtPrecision = source.columns.first { $0.canonical.name == "scheduled_at" }?.precision ?? .second
+                export.appointments.bookedAtPrecision = source.columns.first { $0.canonical.name == "booked_at" }?.precision ?? .second
             case .communications: export.communications = communications(from: table)
             case .consents: export.consents = consents(from: table)
             case .conditions: export.conditions = conditions(from: table)
@@ -130,7 +143,34 @@ public enum ExportReader {
                 export.leads.extra = table.extraValues(extras)
             }
         }
+        if let age, age.referenceColumn == nil {
+            try dateAges(&export, exportFolder: patientSource.url.deletingLastPathComponent(), file: patientSource.displayName)
+        }
         return ExportReadResult(export: export, format: format, badRows: reader.badRows, warnings: reader.warnings)
+    }
+
+    /// Moves birth dates worked out from ages without an `age_at` (read relative to day 0) to the export
+    /// date: the folder's name when it is a date (`2024-05-31`), else the last day of any event.
+    static func dateAges(_ export: inout ClinicExport, exportFolder: URL, file: String) throws(IngestError) {
+        let day: Int32
+        if let named = CivilDate.parseISODate(exportFolder.lastPathComponent) {
+            day = named
+        } else if let events = ExportSummary(ExportReadResult(export: export, format: .mapped, badRows: BadRowReport())).dateRange?.upperBound {
+            day = events
+        } else {
+            throw IngestError(.badMapping, file: "strata.yml", found: "mapping.patients.columns.birth_date.age without age_at",
+                              expected: "an export folder named by its date (2024-05-31), events that date the export, or an age_at column")
+        }
+        var patients = export.patients
+        for index in patients.birthDate.indices {
+            let birth = patients.birthDate[index] + day
+            guard CanonicalDateRange.contains(day: birth) else {
+                throw IngestError(.badDate, file: file, found: "patient \(patients.ids[index]): born \(-patients.birthDate[index]) days before \(CivilDate.isoString(days: day))",
+                                  expected: "an age giving a birth date from \(CanonicalDateRange.firstYear)-01-01 to \(CanonicalDateRange.lastYear)-12-31")
+            }
+            patients.birthDate[index] = birth
+        }
+        export.patients = patients
     }
 
     // MARK: Typed tables from read columns (absent optional columns become empty values)

@@ -31,6 +31,8 @@ public struct IngestError: Error, Equatable, Sendable, ParameterNaming {
         case unknownFormat = "unknown export format"
         case badMapping = "bad column mapping"
         case tooManyBadRows = "too many bad rows"
+        /// A line of an NDJSON file (FHIR bulk data) that is not a JSON object of the expected shape.
+        case badJSON = "bad JSON"
     }
 
     public var kind: Kind
@@ -46,9 +48,12 @@ public struct IngestError: Error, Equatable, Sendable, ParameterNaming {
     public var expected: String
     /// The caller's parameter that governs the problem (`maxBadRows`, `format`), named after `expected`.
     public var parameter: String?
+    /// In a JSON record (a line of a FHIR bulk file): the path of the offending element, such as
+    /// `period.start` or `participant[0].individual`; empty elsewhere.
+    public var jsonPath: String
 
     public init(_ kind: Kind, file: String, line: Int = 0, column: Int = 0, found: String = "", expected: String,
-                parameter: String? = nil) {
+                parameter: String? = nil, jsonPath: String = "") {
         self.kind = kind
         self.file = file
         self.line = line
@@ -56,6 +61,7 @@ public struct IngestError: Error, Equatable, Sendable, ParameterNaming {
         self.found = found
         self.expected = expected
         self.parameter = parameter
+        self.jsonPath = jsonPath
     }
 
     /// `file:line:column` (line and column left out when zero).
@@ -69,8 +75,9 @@ public struct IngestError: Error, Equatable, Sendable, ParameterNaming {
     public func description(naming name: (String) -> String) -> String {
         let shown = found.count > 80 ? String(found.prefix(77)) + "..." : found
         let foundPart = found.isEmpty && kind != .emptyRequiredField ? "" : "found \"\(shown)\", "
+        let pathPart = jsonPath.isEmpty ? "" : "at \(jsonPath): "
         let parameterPart = parameter.map { " (\(name($0)))" } ?? ""
-        return "\(place): \(kind.rawValue): \(foundPart)expected \(expected)\(parameterPart)"
+        return "\(place): \(kind.rawValue): \(pathPart)\(foundPart)expected \(expected)\(parameterPart)"
     }
 
     /// Whether the problem concerns the file rather than one row: reading stops whatever `maxBadRows`

@@ -1,14 +1,16 @@
 import Foundation
 
-/// Reads Synthea's CSV output into canonical tables. The mapping (also in `docs/column-mapping.md`):
+/// Reads Synthea's CSV output into canonical tables, from the current release's layout and from older ones
+/// (2017-2018: upper-case `ID`, one `DATE` per encounter, no encounter class, a `COST`). Each file's
+/// layout is told by its header, column by column. The mapping (also in `docs/column-mapping.md`):
 ///
 /// | canonical | from Synthea |
 /// |---|---|
-/// | `patients.patient_id, birth_date, first_name, postal_code` | `patients.csv` `Id, BIRTHDATE, FIRST, ZIP` |
+/// | `patients.patient_id, birth_date, first_name, postal_code` | `patients.csv` `Id` (older: `ID`), `BIRTHDATE`, `FIRST`, `ZIP` (older: none) |
 /// | `patients.sex` | `GENDER`: `F` -> female, `M` -> male, else unknown |
-/// | `patients.created_at` | the patient's first encounter `START`; birth date (midnight UTC) without encounters |
-/// | `appointments` | `encounters.csv`, every encounter a **completed** appointment: `START` -> scheduled_at and booked_at (Synthea has no booking time, so lead time is 0), `ENCOUNTERCLASS` -> service, `PROVIDER` -> provider, `TOTAL_CLAIM_COST` -> amount |
-/// | `conditions` | `conditions.csv` `CODE, DESCRIPTION, START` (SNOMED-CT); `procedures.csv` rows too (SNOMED-CT codes, `START` as onset); `medications.csv` rows with code `rxnorm:CODE` |
+/// | `patients.created_at` | the patient's first encounter; birth date (midnight UTC) without encounters (such patients are kept) |
+/// | `appointments` | `encounters.csv`, every encounter a **completed** appointment: `START` (older: `DATE`, a date: the whole day, ``TimestampPrecision/day``) -> scheduled_at and booked_at (Synthea has no booking time, so lead time is 0), `ENCOUNTERCLASS` (older: `DESCRIPTION`) -> service, `PROVIDER` -> provider, `TOTAL_CLAIM_COST` (older: `COST`) -> amount |
+/// | `conditions` | `conditions.csv` `CODE, DESCRIPTION, START` (SNOMED-CT); `procedures.csv` rows too (SNOMED-CT codes, `START` or `DATE` as onset); `medications.csv` rows with code `rxnorm:CODE`; `immunizations.csv` rows with code `cvx:CODE` (`DATE` as onset) |
 /// | communications, consents, leads | none: Synthea has no marketing data; the tables are empty |
 ///
 /// Synthea files are small next to clinic exports; this adapter favours clarity over speed.
@@ -30,7 +32,8 @@ public enum SyntheaAdapter {
         var ids = PatientIdentifiers()
         var birthDates: [Int32] = [], sexes: [Sex] = [], firstNames = TextColumn()
         var postalCodes = ByteStringTable(), postalCodeColumn: [Int32] = []
-        try forEachRow(folder, "patients.csv", columns: ["Id", "BIRTHDATE", "GENDER", "FIRST", "ZIP"], note: note, warn: warn) { row throws(IngestError) in
+        try forEachRow(folder, "patients.csv", columns: [.init("Id", "ID"), .init("BIRTHDATE"), .init("GENDER"), .init("FIRST"), .optional("ZIP")],
+                       note: note, warn: warn) { row throws(IngestError) in
             guard let birth = CivilDate.parseISODate(row["BIRTHDATE"]) else {
                 throw row.error(.badDate, "BIRTHDATE", expected: "a date like 2024-02-29 (YYYY-MM-DD)")
             }
@@ -52,7 +55,13 @@ public enum SyntheaAdapter {
         var appointments = Appointments()
         var services = ByteStringTable(), providers = ByteStringTable()
         var firstEncounter = [Int64](repeating: .max, count: ids.count)
-        try forEachRow(folder, "encounters.csv", columns: ["PATIENT", "START", "ENCOUNTERCLASS", "PROVIDER", "TOTAL_CLAIM_COST"], note: note, warn: warn) { row throws(IngestError) in
+        var encounterDates: TimestampPrecision = .second
+        try forEachRow(folder, "encounters.csv",
+                       columns: [.init("PATIENT"), .init("START", "DATE"), .optional("ENCOUNTERCLASS"), .init("DESCRIPTION"),
+                                 .optional("PROVIDER"), .optional("TOTAL_CLAIM_COST", "COST")],
+                       note: note, warn: warn, header: { columns in
+                           if columns["START"] == "DATE" { encounterDates = .day }
+                       }) { row throws(IngestError) in
             let patient = try row.patient("PATIENT", ids)
             let start = try row.timestamp("START")
             // The canonical reader's parser, so an amount means the same in every format.
@@ -67,20 +76,25 @@ public enum SyntheaAdapter {
             appointments.scheduledAt.append(start)
             appointments.bookedAt.append(start)
             appointments.status.append(.completed)
-            appointments.service.codes.append(row["ENCOUNTERCLASS"].isEmpty ? -1 : services.insert(row["ENCOUNTERCLASS"]))
+            // Releases without an encounter class describe the encounter ("Outpatient Encounter").
+            let service = row["ENCOUNTERCLASS"].isEmpty ? row["DESCRIPTION"] : row["ENCOUNTERCLASS"]
+            appointments.service.codes.append(service.isEmpty ? -1 : services.insert(service))
             appointments.provider.codes.append(row["PROVIDER"].isEmpty ? -1 : providers.insert(row["PROVIDER"]))
             appointments.amount.append(cost)
             firstEncounter[Int(patient)] = min(firstEncounter[Int(patient)], start)
         }
         appointments.service.levels = services.strings
         appointments.provider.levels = providers.strings
+        appointments.scheduledAtPrecision = encounterDates
+        appointments.bookedAtPrecision = encounterDates
 
-        // conditions.csv, procedures.csv, medications.csv -> conditions
+        // conditions.csv, procedures.csv, medications.csv, immunizations.csv -> conditions
         var conditions = Conditions()
         var codes = ByteStringTable(), descriptions = ByteStringTable()
-        for (file, prefix) in [("conditions.csv", ""), ("procedures.csv", ""), ("medications.csv", "rxnorm:")] {
+        for (file, prefix) in [("conditions.csv", ""), ("procedures.csv", ""), ("medications.csv", "rxnorm:"), ("immunizations.csv", "cvx:")] {
             guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path) else { continue }
-            try forEachRow(folder, file, columns: ["PATIENT", "START", "CODE", "DESCRIPTION"], note: note, warn: warn) { row throws(IngestError) in
+            try forEachRow(folder, file, columns: [.init("PATIENT"), .init("START", "DATE"), .init("CODE"), .init("DESCRIPTION")],
+                           note: note, warn: warn) { row throws(IngestError) in
                 let patient = try row.patient("PATIENT", ids)
                 let startText = row["START"]
                 let onset = startText.count == 10 ? CivilDate.parseISODate(startText) : try CivilDate.day(ofTimestamp: row.timestamp("START"))
@@ -119,7 +133,8 @@ public enum SyntheaAdapter {
         let fields: [String]
         let positions: [String: Int]
 
-        subscript(name: String) -> String { fields[positions[name]!] }
+        /// The field of the column known as `name` (its current name); empty for an optional column the file lacks.
+        subscript(name: String) -> String { positions[name].map { fields[$0] } ?? "" }
 
         func error(_ kind: IngestError.Kind, _ name: String, expected: String) -> IngestError {
             IngestError(kind, file: file, line: line, column: column(of: name), found: self[name], expected: expected)
@@ -131,7 +146,8 @@ public enum SyntheaAdapter {
 
         /// The column of field `name` (exact when no field before it is quoted).
         private func column(of name: String) -> Int {
-            fields.prefix(positions[name]!).reduce(1) { $0 + $1.count + 1 }
+            guard let position = positions[name] else { return 0 }
+            return fields.prefix(position).reduce(1) { $0 + $1.count + 1 }
         }
 
         func patient(_ name: String, _ ids: PatientIdentifiers) throws(IngestError) -> Int32 {
@@ -141,10 +157,13 @@ public enum SyntheaAdapter {
             return Int32(index)
         }
 
+        /// A timestamp, or a date (older releases) read as 00:00 UTC of that day.
         func timestamp(_ name: String) throws(IngestError) -> Int64 {
             let bytes = Array(self[name].utf8)
-            guard let value = ByteParsing.isoTimestamp(bytes.span, 0, bytes.count) else {
-                throw error(.badTimestamp, name, expected: "a date and time like 2024-02-29T14:30:00Z")
+            let value = bytes.count == 10 ? ByteParsing.isoDate(bytes.span, 0, bytes.count).map { Int64($0) * CivilDate.secondsPerDay }
+                : ByteParsing.isoTimestamp(bytes.span, 0, bytes.count)
+            guard let value else {
+                throw error(.badTimestamp, name, expected: "a date and time like 2024-02-29T14:30:00Z (or a date like 2024-02-29)")
             }
             guard CanonicalDateRange.contains(timestamp: value) else {
                 throw error(.badTimestamp, name, expected: CanonicalDateRange.timestampExpectation)
@@ -153,20 +172,49 @@ public enum SyntheaAdapter {
         }
     }
 
-    private static func forEachRow(_ folder: URL, _ file: String, columns required: [String],
+    /// A column of a Synthea file under the names releases gave it, the current one first (the name rows
+    /// use); an optional column may be missing.
+    struct Column {
+        var names: [String]
+        var isOptional = false
+
+        init(_ names: String...) { self.names = names }
+
+        static func optional(_ names: String...) -> Column {
+            var column = Column()
+            column.names = names
+            column.isOptional = true
+            return column
+        }
+
+        private init() { names = [] }
+    }
+
+    /// Calls `body` for each record of `file`, after finding each of `columns` in the header by any of its
+    /// names; `header` learns which name each found column has (current name -> name in the file).
+    private static func forEachRow(_ folder: URL, _ file: String, columns: [Column],
                                    note: (IngestError) throws(IngestError) -> Void, warn: (IngestWarning) -> Void,
+                                   header: ([String: String]) -> Void = { _ in },
                                    _ body: (Row) throws(IngestError) -> Void) throws(IngestError) {
         let url = folder.appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw IngestError(.missingTable, file: folder.path, found: file, expected: "Synthea's \(file)")
         }
         let reader = try CSVReader(url: url, file: file)
+        var inFile: [String: Int] = [:]
+        for (index, name) in reader.header.enumerated() { inFile[name] = index }
         var positions: [String: Int] = [:]
-        for (index, name) in reader.header.enumerated() { positions[name] = index }
-        for name in required where positions[name] == nil {
-            throw IngestError(.missingRequiredColumn, file: file, line: 1, found: name,
-                              expected: "a column \"\(name)\" in the header (\(reader.header.joined(separator: ",")))")
+        var found: [String: String] = [:]
+        for column in columns {
+            if let name = column.names.first(where: { inFile[$0] != nil }) {
+                positions[column.names[0]] = inFile[name]
+                found[column.names[0]] = name
+            } else if !column.isOptional {
+                throw IngestError(.missingRequiredColumn, file: file, line: 1, found: column.names.joined(separator: " or "),
+                                  expected: "a column \(column.names.map { "\"\($0)\"" }.joined(separator: " or ")) in the header (\(reader.header.joined(separator: ",")))")
+            }
         }
+        header(found)
         do {
             try reader.forEachRecord { fields, line in
                 do { try body(Row(file: file, line: line, fields: fields, positions: positions)) } catch let error as IngestError {

@@ -17,6 +17,10 @@ public struct ColumnSource: Sendable {
     /// Whether the source column must be in the header although its fields may be empty (a declared extra
     /// column, see ``ExtraColumn``).
     public var isRequiredInHeader = false
+    /// A birth date worked out from an age (then `sourceColumn` is the age column).
+    public var age: AgeSource?
+    /// Values taken from a joined file by a key of this file (then `sourceColumn` is nil).
+    var joined: JoinedColumn?
 
     public init(_ canonical: CanonicalColumn, sourceColumn: String?, constant: String? = nil,
                 valueMap: [String: String] = [:], layout: DateLayout? = nil) {
@@ -26,6 +30,41 @@ public struct ColumnSource: Sendable {
         self.valueMap = valueMap
         self.layout = layout
     }
+
+    /// How precise the column's timestamps are: a date layout without a time of day gives whole days.
+    public var precision: TimestampPrecision {
+        if let layout, !layout.hasTime { return .day }
+        return .second
+    }
+}
+
+/// A birth date from an age in years: at the date in `referenceColumn` (read with the column's layout, or as
+/// `YYYY-MM-DD`), or at the export date when there is none.
+public struct AgeSource: Sendable, Equatable {
+    public var ageColumn: String
+    public var referenceColumn: String?
+
+    public init(ageColumn: String, referenceColumn: String? = nil) {
+        self.ageColumn = ageColumn
+        self.referenceColumn = referenceColumn
+    }
+
+    /// Days from the birth date to the day an age of `years` was taken: the middle of the days that age
+    /// allows for a whole number (42 means 42 to 43 years, so 42.5 years), the age itself for a fraction.
+    static func daysBefore(years: Double) -> Int32 {
+        let exact = years.rounded(.down) == years ? years + 0.5 : years
+        return Int32((exact * 365.2425).rounded())
+    }
+}
+
+/// One column's values from a joined file, by key.
+struct JoinedColumn: Sendable {
+    /// The key column in the table's own file.
+    var keyColumn: String
+    var file: String
+    var keys: ByteStringTable
+    /// Bytes of the value for each key code.
+    var values: [[UInt8]]
 }
 
 /// How to read one canonical table from one CSV file.
@@ -179,6 +218,10 @@ struct TableReader {
         var storage: ColumnBuilder.Kind
         /// For fixed categories: the allowed values' bytes, in code order.
         var levels: [[UInt8]]
+        /// For a joined column: the field holding the key.
+        var keyFieldIndex: Int? = nil
+        /// For an age: the field holding the day it was taken (nil: the export date, added after reading).
+        var referenceFieldIndex: Int? = nil
     }
 
     static func plan(_ source: TableSource, header: [String]) throws(IngestError) -> [ColumnPlan] {
@@ -204,6 +247,28 @@ struct TableReader {
                 if fieldIndex == nil && (!column.canonical.isOptional || column.isRequiredInHeader) && column.constant == nil {
                     throw IngestError(.missingRequiredColumn, file: source.displayName, line: 1, found: name,
                                       expected: "a column \"\(name)\" in the header (\(header.joined(separator: ",")))")
+                }
+            }
+            var keyFieldIndex: Int?
+            if let joined = column.joined {
+                keyFieldIndex = positions[joined.keyColumn]
+                if keyFieldIndex == nil {
+                    throw IngestError(.missingRequiredColumn, file: source.displayName, line: 1, found: joined.keyColumn,
+                                      expected: "the key \"\(joined.keyColumn)\" joining \(joined.file), in the header (\(header.joined(separator: ",")))")
+                }
+            }
+            var referenceFieldIndex: Int?
+            if let age = column.age {
+                if fieldIndex == nil {
+                    throw IngestError(.missingRequiredColumn, file: source.displayName, line: 1, found: age.ageColumn,
+                                      expected: "a column \"\(age.ageColumn)\" of ages in the header (\(header.joined(separator: ",")))")
+                }
+                if let reference = age.referenceColumn {
+                    referenceFieldIndex = positions[reference]
+                    if referenceFieldIndex == nil {
+                        throw IngestError(.missingRequiredColumn, file: source.displayName, line: 1, found: reference,
+                                          expected: "a column \"\(reference)\" (the ages' age_at) in the header (\(header.joined(separator: ",")))")
+                    }
                 }
             }
             var mapKeys: ByteStringTable?
@@ -235,7 +300,8 @@ struct TableReader {
                 }
             }
             plans.append(ColumnPlan(source: column, fieldIndex: fieldIndex, constant: column.constant.map { Array($0.utf8) },
-                                    mapKeys: mapKeys, mapValues: mapValues, storage: storage, levels: levels))
+                                    mapKeys: mapKeys, mapValues: mapValues, storage: storage, levels: levels,
+                                    keyFieldIndex: keyFieldIndex, referenceFieldIndex: referenceFieldIndex))
         }
         return plans
     }
@@ -287,7 +353,7 @@ struct TableReader {
         lines.reserveCapacity(records.count)
         // Plain per-column facts, so the hot loop never copies a plan.
         let fieldIndices = plans.map { $0.fieldIndex ?? -1 }
-        let isPlain = plans.map { $0.fieldIndex != nil && $0.mapKeys == nil && $0.constant == nil }
+        let isPlain = plans.map { $0.fieldIndex != nil && $0.mapKeys == nil && $0.constant == nil && $0.source.age == nil }
         var splitter = CSVFieldSplitter(capacity: expectedFields + 1)
         var errors: [IngestError] = []
         var rowCount = 0
@@ -307,6 +373,7 @@ struct TableReader {
             for index in 0..<fieldIndices.count {
                 var failure: String?
                 var failedText = ""
+                var ageKind: IngestError.Kind?
                 let plainField = fieldIndices[index]
                 if isPlain[index] && !splitter.escaped[plainField] {
                     // The fast path: convert straight from the batch's bytes.
@@ -314,23 +381,42 @@ struct TableReader {
                     failure = builders[index].append(bytes, start, end, patients: patients)
                     if failure != nil { failedText = String(decoding: batch.bytes[start..<end], as: UTF8.self) }
                 } else {
-                    let fieldIndex = plans[index].fieldIndex
-                    var value: [UInt8] = []
-                    if let fieldIndex {
-                        value = splitter.escaped[fieldIndex] ? splitter.unescaped(batch, fieldIndex)
+                    func field(_ fieldIndex: Int) -> [UInt8] {
+                        splitter.escaped[fieldIndex] ? splitter.unescaped(batch, fieldIndex)
                             : Array(batch.bytes[splitter.starts[fieldIndex]..<splitter.ends[fieldIndex]])
+                    }
+                    var value: [UInt8] = []
+                    if let fieldIndex = plans[index].fieldIndex {
+                        value = field(fieldIndex)
+                    } else if let joined = plans[index].source.joined, let keyField = plans[index].keyFieldIndex {
+                        // A row without a match in the joined file reads as empty.
+                        let key = field(keyField)
+                        if let code = joined.keys.code(of: key.span, 0, key.count) { value = joined.values[Int(code)] }
                     }
                     if value.isEmpty, let constant = plans[index].constant { value = constant }
                     if let keys = plans[index].mapKeys, let code = keys.code(of: value.span, 0, value.count) {
                         value = plans[index].mapValues[Int(code)]
                     }
-                    failure = builders[index].append(value.span, 0, value.count, patients: patients)
-                    if failure != nil { failedText = String(decoding: value, as: UTF8.self) }
+                    if plans[index].source.age != nil {
+                        ageKind = .notANumber
+                        let reference = plans[index].referenceFieldIndex.map(field)
+                        failure = builders[index].appendAge(value, takenOn: reference)
+                        if failure != nil {
+                            failedText = String(decoding: value, as: UTF8.self)
+                            if let reference, failure == ColumnBuilder.ageReferenceExpectation(builders[index].layout) {
+                                failedText = String(decoding: reference, as: UTF8.self)
+                                ageKind = .badDate
+                            }
+                        }
+                    } else {
+                        failure = builders[index].append(value.span, 0, value.count, patients: patients)
+                        if failure != nil { failedText = String(decoding: value, as: UTF8.self) }
+                    }
                 }
                 if let expected = failure {
                     let fieldIndex = plans[index].fieldIndex
                     let position = fieldIndex.map { splitter.starts[$0] } ?? batch.recordStarts[record]
-                    let kind = builders[index].failureKind(failedText.isEmpty)
+                    let kind = failedText.isEmpty ? .emptyRequiredField : ageKind ?? builders[index].failureKind(false)
                     var error = batch.error(kind, record: record, position: position, found: failedText, expected: expected)
                     if fieldIndex.map({ splitter.quoted[$0] }) == true {
                         error.column -= 1  // point at the opening quote
@@ -513,6 +599,34 @@ struct ColumnBuilder: Sendable {
             codes.append(index)
         }
         return nil
+    }
+
+    /// Appends the birth date of someone `age` years old (decimal text) on the day `takenOn` (a date in the
+    /// column's layout, or `YYYY-MM-DD`); without `takenOn`, the birth date relative to day 0, which the
+    /// export reader moves to the export date once every table is read.
+    /// - Returns: nil on success, else what was expected.
+    mutating func appendAge(_ age: [UInt8], takenOn reference: [UInt8]?) -> String? {
+        guard !age.isEmpty else { return "an age in years (the column is required)" }
+        guard let years = ByteParsing.decimal(age.span, 0, age.count), years >= 0, years < 200 else {
+            return "an age in years such as 42 or 42.5 (0 or more)"
+        }
+        var day: Int32 = 0
+        if let reference {
+            let parsed = layout == nil ? ByteParsing.isoDate(reference.span, 0, reference.count)
+                : layout!.date(reference.span, 0, reference.count)
+            guard let parsed else { return Self.ageReferenceExpectation(layout) }
+            day = parsed
+        }
+        let birth = day - AgeSource.daysBefore(years: years)
+        if reference != nil && !CanonicalDateRange.contains(day: birth) {
+            return "an age giving a birth date from \(CanonicalDateRange.firstYear)-01-01 to \(CanonicalDateRange.lastYear)-12-31"
+        }
+        days.append(birth)
+        return nil
+    }
+
+    static func ageReferenceExpectation(_ layout: DateLayout?) -> String {
+        "a date like \(layout?.description ?? "2024-02-29 (YYYY-MM-DD)") in the age_at column"
     }
 
     func failureKind(_ isEmpty: Bool) -> IngestError.Kind {

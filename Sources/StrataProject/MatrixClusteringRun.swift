@@ -196,7 +196,7 @@ extension KMeansSummary {
             return lines
         }
         let iterations = iterations ?? 0, fitSeconds = fitSeconds ?? 0
-        let stop = converged == true ? "converged" : "stopped at --max-iter"
+        let stop = converged == true ? "converged" : "stopped at the iteration limit"
         var lines = ["k-means: k=\(k ?? 0), \(iterations) iterations (\(stop)), inertia \(inertia ?? .nan)"]
         lines.append(String(format: "fit %.3f s (%.2f ms per iteration), read %.3f s", fitSeconds,
                             (secondsPerIteration ?? 0) * 1000, readSeconds ?? 0))

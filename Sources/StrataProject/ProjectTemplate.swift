@@ -54,7 +54,7 @@ public enum ProjectTemplate {
     # of which `strata refresh` takes the newest, or a single export folder.
     exports:
       path: exports
-      # format: canonical        # canonical | synthea | mapped (detected when omitted)
+      # format: canonical        # canonical | synthea | fhir | mapped (detected when omitted)
 
     # Feature families are on by default; turn one off with `false`, or give it parameters.
     features:

@@ -30,7 +30,7 @@ struct ExportOptions: ParsableArguments {
     @Argument(help: "The export folder (default: exports.path in strata.yml).")
     var path: String?
 
-    @Option(help: "The export layout: canonical, synthea or mapped (detected when omitted).")
+    @Option(help: "The export layout: canonical, synthea, fhir or mapped (detected when omitted).")
     var format: ExportFormat?
 
     @Option(help: "The project file (default: ./strata.yml when present).")

@@ -66,9 +66,10 @@ struct ExportReaderTests {
         let export = result.export
         #expect(result.format == .synthea)
         #expect(export.patients.count == 111)
-        // encounters.csv has 7,584 rows; conditions 4,428 + procedures 11,742 + medications 6,124.
+        // encounters.csv has 7,584 rows; conditions 4,428 + procedures 11,742 + medications 6,124
+        // + immunizations 1,774 (read since issue 14, as FHIR Immunization records are; counted with Python's csv).
         #expect(export.appointments.count == 7584)
-        #expect(export.conditions.count == 4428 + 11742 + 6124)
+        #expect(export.conditions.count == 4428 + 11742 + 6124 + 1774)
         #expect(export.appointments.status.allSatisfy { $0 == .completed })
         #expect(Set(export.appointments.service.levels).isSuperset(of: ["wellness", "ambulatory"]))
         #expect(export.patients.ids[0] == "982192b6-6843-4011-ef46-32caaf87d8a9")
