@@ -173,10 +173,14 @@ static void NAME(assign_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const
 /// best only when strictly lower, so ties go to the lower center index. Padding centers hold +infinity.
 /// With `values` (NULL at the plain pass's calls, so the stores compile away there), every row's `kp` values
 /// `‖c‖² − 2 x·c` are stored too (row `r` at `values + r·kp`): the bounded pass (kmeans_bounds_impl.h) takes its
-/// labels from this same arithmetic and its second-nearest distance from the stored values.
+/// labels from this same arithmetic and its second-nearest distance from the stored values. With `rows_at`
+/// (NULL at the plain pass's calls), row `r` is read at `rows_at[r]` instead of `x + r·d`.
 static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_nearest)(
-    const T *x, ptrdiff_t d, const T *packed, ptrdiff_t kp, const int R, T *best, int32_t *label, T *values) {
+    const T *x, ptrdiff_t d, const T *packed, ptrdiff_t kp, const int R, T *best, int32_t *label, T *values,
+    const T *const *rows_at) {
     const T *norms = packed + d * kp;
+    const T *row[TILE_ROWS];
+    for (int r = 0; r < R; r++) row[r] = rows_at ? rows_at[r] : x + r * d;
     for (int r = 0; r < R; r++) { best[r] = (T)INFINITY; label[r] = 0; }
     ptrdiff_t c = 0;
     while (c < kp) {
@@ -191,7 +195,7 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_nearest)
                 V center[GROUP];
                 for (int g = 0; g < GROUP; g++) center[g] = VLOADU(packed + j * kp + c + g * LANES);
                 for (int r = 0; r < R; r++) {
-                    const V xb = VSET1(x[r * d + j]);
+                    const V xb = VSET1(row[r][j]);
                     for (int g = 0; g < GROUP; g++) acc[r][g] = VFMA(xb, center[g], acc[r][g]);
                 }
             }
@@ -219,7 +223,7 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_nearest)
             for (int r = 0; r < R; r++) acc[r] = norm;
             for (ptrdiff_t j = 0; j < d; j++) {
                 const V center = VLOADU(packed + j * kp + c);
-                for (int r = 0; r < R; r++) acc[r] = VFMA(VSET1(x[r * d + j]), center, acc[r]);
+                for (int r = 0; r < R; r++) acc[r] = VFMA(VSET1(row[r][j]), center, acc[r]);
             }
             if (values) {
                 for (int r = 0; r < R; r++) VSTOREU(values + r * kp + c, acc[r]);
@@ -329,9 +333,9 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(assign_avx2_b
                     const char *ahead = (const char *)(x + (r + NAME(prefetch_tiles) * TILE_ROWS) * d);
                     for (ptrdiff_t byte = 0; byte < tile_bytes; byte += 64) __builtin_prefetch(ahead + byte, 0, 3);
                 }
-                NAME(tile_nearest)(x + r * d, d, packed, kp, TILE_ROWS, best + (r - i), label + (r - i), NULL);
+                NAME(tile_nearest)(x + r * d, d, packed, kp, TILE_ROWS, best + (r - i), label + (r - i), NULL, NULL);
             }
-            for (; r < block_end; r++) NAME(tile_nearest)(x + r * d, d, packed, kp, 1, best + (r - i), label + (r - i), NULL);
+            for (; r < block_end; r++) NAME(tile_nearest)(x + r * d, d, packed, kp, 1, best + (r - i), label + (r - i), NULL, NULL);
             NAME(record_block)(x + i * d, block_end - i, d, weighted, weighted ? weights + i : NULL, best, label,
                                labels + i, block_sums, delta_sums, k, cluster_weights, exact_centers, &changed_labels,
                                lanes, &exact_inertia);

@@ -16,35 +16,23 @@
 #define NAME(name) NAME2(name, SUFFIX)
 
 /// `v` as a float no greater than it (the gaps are lower bounds and must stay so when stored).
-static inline float NAME(gap_down)(double v) {
+static inline __attribute__((always_inline)) float NAME(gap_down)(double v) {
     v = v > 3.4028234663852886e38 ? 3.4028234663852886e38 : v;  // FLT_MAX; NaN stays NaN
     return (float)(v - fabs(v) * 0x1p-23 - 0x1p-140);
 }
 
-/// The gap of a row whose values `f_c = ‖c‖² − 2 x·c` (row-major, `k` of them) were just computed and whose
-/// label is `label`: `sqrt(f₂ + ‖x‖² − E) − sqrt(f₁ + ‖x‖² + E)`, each term rounded the safe way. −∞ (computed
-/// again next pass) when a value is not finite; +∞ for one center (nothing to compete with).
-static inline float NAME(new_gap)(const T *values, ptrdiff_t k, int32_t label, const T *row, ptrdiff_t d,
-                                  const strata_kmeans_bounds_step *step, double *max_row_norm_squared) {
-    // ‖x‖² in Double with four running sums (one chain of d dependent additions cost as much as the tile).
-    double part[4] = {0, 0, 0, 0};
-    ptrdiff_t j = 0;
-    for (; j + 4 <= d; j += 4) {
-        for (int q = 0; q < 4; q++) part[q] += (double)row[j + q] * (double)row[j + q];
-    }
-    for (; j < d; j++) part[0] += (double)row[j] * (double)row[j];
-    const double xx = (part[0] + part[1]) + (part[2] + part[3]);
+/// The gap of a computed row from its two lowest values `f1` (its label's) and `f2` and its `‖x‖²` (`xx`, in
+/// the working precision, within `γ_d` of the true one): `sqrt(f₂ + xx − M) − sqrt(f₁ + xx + M)`, each term
+/// rounded the safe way, with the margin `M = 2κ (xx + max‖c‖²) ≥ κ (‖x‖ + max‖c‖)²`. −∞ (computed again next
+/// pass) when a value is not finite; +∞ for one center (nothing to compete with).
+static inline __attribute__((always_inline)) float NAME(new_gap)(T f1_value, T f2_value, T xx_value, ptrdiff_t k,
+                                                                  const strata_kmeans_bounds_step *step,
+                                                                  double *max_row_norm_squared) {
+    const double f1 = (double)f1_value, f2 = (double)f2_value, xx = (double)xx_value;
     if (xx > *max_row_norm_squared) *max_row_norm_squared = xx;
     if (k == 1) return (float)INFINITY;
-    T second = (T)INFINITY;
-    for (ptrdiff_t c = 0; c < k; c++) {
-        if (c != label && values[c] < second) second = values[c];
-    }
-    const double f1 = (double)values[label], f2 = (double)second;
-    if (!isfinite(f1) || !isfinite(f2) || !isfinite(xx)) return -(float)INFINITY;
-    const double norm = sqrt(xx) * (1 + 0x1p-50);
-    const double reach = norm + step->center_norm_max;
-    const double margin = step->kappa * reach * reach + step->absolute_margin;
+    if (!(fabs(f1) + fabs(f2) + xx < INFINITY)) return -(float)INFINITY;  // NaN fails too
+    const double margin = 2 * step->kappa * (xx + step->center_norm_max * step->center_norm_max) + step->absolute_margin;
     const double slack = 0x1p-50 * (fabs(f1) + fabs(f2) + xx + margin);
     const double upper_squared = f1 + xx + margin + slack;
     const double lower_squared = f2 + xx - margin - slack;
@@ -53,8 +41,29 @@ static inline float NAME(new_gap)(const T *values, ptrdiff_t k, int32_t label, c
     return NAME(gap_down)(lower - upper - 0x1p-50 * (lower + upper));
 }
 
+/// `‖x‖²` of a row in the working precision (four running sums), for the portable path.
+static inline T NAME(row_norm_squared_portable)(const T *row, ptrdiff_t d) {
+    T part[4] = {0, 0, 0, 0};
+    ptrdiff_t j = 0;
+    for (; j + 4 <= d; j += 4) {
+        for (int q = 0; q < 4; q++) part[q] += row[j + q] * row[j + q];
+    }
+    for (; j < d; j++) part[0] += row[j] * row[j];
+    return (part[0] + part[1]) + (part[2] + part[3]);
+}
+
+/// The lowest of `values[0..<k]` but `values[label]`.
+static inline T NAME(second_lowest_portable)(const T *values, ptrdiff_t k, int32_t label) {
+    T second = (T)INFINITY;
+    for (ptrdiff_t c = 0; c < k; c++) {
+        const T value = c == label ? (T)INFINITY : values[c];
+        second = value < second ? value : second;
+    }
+    return second;
+}
+
 /// Whether row `i` keeps its label `previous` on its gap; stores the shrunk gap when it does.
-static inline int NAME(keeps_label)(int32_t previous, ptrdiff_t k, float *gap, const strata_kmeans_bounds_step *step) {
+static inline __attribute__((always_inline)) int NAME(keeps_label)(int32_t previous, ptrdiff_t k, float *gap, const strata_kmeans_bounds_step *step) {
     if (!step->gap_shrink || previous < 0 || previous >= k) return 0;
     const double shrunk = (double)*gap - step->gap_shrink[previous];
     if (!(shrunk > step->skip_threshold)) return 0;
@@ -63,7 +72,8 @@ static inline int NAME(keeps_label)(int32_t previous, ptrdiff_t k, float *gap, c
 }
 
 ptrdiff_t NAME(strata_kmeans_bounded_scratch_count)(ptrdiff_t k, ptrdiff_t d) {
-    return TILE_ROWS * (NAME(padded_centers)(k) + d);
+    (void)d;
+    return TILE_ROWS * NAME(padded_centers)(k);
 }
 
 /// The portable bounded pass: `assign_portable` with the rows that keep their label skipped.
@@ -88,7 +98,8 @@ static void NAME(bounded_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, cons
             for (ptrdiff_t c = 1; c < k; c++) {
                 if (dist[c] < best) { best = dist[c]; label = (int32_t)c; }
             }
-            gaps[i] = NAME(new_gap)(dist, k, label, row, d, step, &totals->max_row_norm_squared);
+            gaps[i] = NAME(new_gap)(best, NAME(second_lowest_portable)(dist, k, label),
+                                    NAME(row_norm_squared_portable)(row, d), k, step, &totals->max_row_norm_squared);
             totals->computed_rows += 1;
         }
         NAME(record_row_portable)(row, d, weights ? weights[i] : 1, best, label, labels + i, sums ? chunk_sums : NULL,
@@ -101,37 +112,51 @@ static void NAME(bounded_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, cons
 
 #if STRATA_KERNELS_X86
 
-/// Computes the rows `pending[0..<count]` of a block (offsets from `block`, a row pointer) with
-/// `tile_nearest`: whole tiles of rows copied side by side into `tile` (each row's arithmetic does not depend on
-/// its neighbours in the tile), the rest one at a time in place. Writes their minima, labels and new gaps.
+/// Computes the rows `pending[0..<count]` of a window (offsets from `block`, a row pointer) with
+/// `tile_nearest` in whole tiles of rows read where they are, the last tile filled up with its last row again
+/// (each row's arithmetic does not depend on its neighbours in the tile; one-row tiles are latency-bound,
+/// several times slower per row). Writes their minima, labels and gaps.
 static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(compute_pending)(
     const T *block, float *block_gaps, const int32_t *pending, ptrdiff_t count, ptrdiff_t d, const T *packed,
-    ptrdiff_t k, const strata_kmeans_bounds_step *step, T *best, int32_t *label, T *values, T *tile,
+    ptrdiff_t k, const strata_kmeans_bounds_step *step, T *best, int32_t *label, T *values,
     double *max_row_norm_squared) {
     const ptrdiff_t kp = NAME(padded_centers)(k);
     T tile_best[TILE_ROWS];
     int32_t tile_label[TILE_ROWS];
-    ptrdiff_t p = 0;
-    for (; p + TILE_ROWS <= count; p += TILE_ROWS) {
-        const T *rows = block + pending[p] * d;
-        if (pending[p + TILE_ROWS - 1] - pending[p] != TILE_ROWS - 1) {  // not consecutive: gather them
-            for (int q = 0; q < TILE_ROWS; q++) memcpy(tile + q * d, block + pending[p + q] * d, (size_t)d * sizeof(T));
-            rows = tile;
-        }
-        NAME(tile_nearest)(rows, d, packed, kp, TILE_ROWS, tile_best, tile_label, values);
-        for (int q = 0; q < TILE_ROWS; q++) {
+    const T *rows[TILE_ROWS];
+    for (ptrdiff_t p = 0; p < count; p += TILE_ROWS) {
+        const ptrdiff_t used = count - p < TILE_ROWS ? count - p : TILE_ROWS;
+        for (int q = 0; q < TILE_ROWS; q++) rows[q] = block + pending[p + (q < used ? q : used - 1)] * d;
+        NAME(tile_nearest)(NULL, d, packed, kp, TILE_ROWS, tile_best, tile_label, values, rows);
+        for (ptrdiff_t q = 0; q < used; q++) {
             const int32_t r = pending[p + q];
             best[r] = tile_best[q];
             label[r] = tile_label[q];
-            block_gaps[r] = NAME(new_gap)(values + q * kp, k, tile_label[q], rows + q * d, d, step, max_row_norm_squared);
+            // The second-lowest value in vector lanes: the label's lane set to +∞, then the minimum of all.
+            T *row_values = values + q * kp;
+            row_values[tile_label[q]] = (T)INFINITY;
+            V low = VLOADU(row_values);
+            for (ptrdiff_t c = LANES; c < kp; c += LANES) low = VMIN(low, VLOADU(row_values + c));
+            // ‖x‖² in vector lanes (each lane's sum and the lane total within γ_d, as the portable sum).
+            V squares = VSET1(0);
+            ptrdiff_t j = 0;
+            for (; j + LANES <= d; j += LANES) {
+                const V part = VLOADU(rows[q] + j);
+                squares = VFMA(part, part, squares);
+            }
+            T lane[LANES];
+            VSTOREU(lane, squares);
+            T xx = 0;
+            for (int l = 0; l < LANES; l++) xx += lane[l];
+            for (; j < d; j++) xx += rows[q][j] * rows[q][j];
+            block_gaps[r] = NAME(new_gap)(tile_best[q], VFIRST(VSPREAD_MIN(low)), xx, k, step, max_row_norm_squared);
         }
     }
-    for (; p < count; p++) {
-        const int32_t r = pending[p];
-        NAME(tile_nearest)(block + r * d, d, packed, kp, 1, best + r, label + r, values);
-        block_gaps[r] = NAME(new_gap)(values, k, label[r], block + r * d, d, step, max_row_norm_squared);
-    }
 }
+
+/// Rows decided before their pending rows are computed: a window spans several blocks, so that the rows left
+/// to compute fill whole tiles (a block of 96 rows in a late step holds only a few).
+enum { NAME(window_rows) = NAME(block_rows) * 8 };
 
 /// `assign_avx2_body` with the rows that keep their label skipped: same chunks (whole tiles), same blocks,
 /// the same `record_block` (a kept row's label equals the buffer's, so it counts as unchanged and, with
@@ -145,29 +170,41 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(bounded_avx2_
     double *delta_sums = sum_deltas ? sums : NULL;
     if (sum_deltas) sums = NULL;
     T *block_sums = sums ? chunk_sums : NULL;
-    T *values = scratch, *tile = scratch + TILE_ROWS * kp;
+    T *values = scratch;
+    const ptrdiff_t row_bytes = d * (ptrdiff_t)sizeof(T);
     int64_t changed_labels = 0, computed_rows = 0;
     double lanes[4] = {0, 0, 0, 0}, no_inertia = 0;
-    T best[NAME(block_rows)];
-    int32_t label[NAME(block_rows)], pending[NAME(block_rows)];
+    T best[NAME(window_rows)];
+    int32_t label[NAME(window_rows)], pending[NAME(window_rows)];
     ptrdiff_t i = 0;
     while (i < rows) {
         const ptrdiff_t chunk_end = rows - i > chunk_rows ? i + chunk_rows : rows;
         while (i < chunk_end) {
-            const ptrdiff_t block_end = chunk_end - i > NAME(block_rows) ? i + NAME(block_rows) : chunk_end;
-            const ptrdiff_t count = block_end - i;
+            const ptrdiff_t window_end = chunk_end - i > NAME(window_rows) ? i + NAME(window_rows) : chunk_end;
+            const ptrdiff_t count = window_end - i;
             ptrdiff_t waiting = 0;
             for (ptrdiff_t r = 0; r < count; r++) {
                 label[r] = labels[i + r];
                 best[r] = 0;
-                if (!NAME(keeps_label)(label[r], k, gaps + i + r, step)) pending[waiting++] = (int32_t)r;
+                if (!NAME(keeps_label)(label[r], k, gaps + i + r, step)) {
+                    pending[waiting++] = (int32_t)r;
+                    // Fetched while the rest of the window is decided: the rows to compute are scattered,
+                    // which the hardware prefetcher does not follow.
+                    const char *row = (const char *)(x + (i + r) * d);
+                    for (ptrdiff_t byte = 0; byte < row_bytes; byte += 64) __builtin_prefetch(row + byte, 0, 3);
+                }
             }
-            NAME(compute_pending)(x + i * d, gaps + i, pending, waiting, d, packed, k, step, best, label, values, tile,
+            NAME(compute_pending)(x + i * d, gaps + i, pending, waiting, d, packed, k, step, best, label, values,
                                   &totals->max_row_norm_squared);
             computed_rows += waiting;
-            NAME(record_block)(x + i * d, count, d, weighted, weighted ? weights + i : NULL, best, label, labels + i,
-                               block_sums, delta_sums, k, cluster_weights, NULL, &changed_labels, lanes, &no_inertia);
-            i = block_end;
+            // Recorded in the plain pass's blocks (the order of rows is what the sums depend on).
+            for (ptrdiff_t start = 0; start < count; start += NAME(block_rows)) {
+                const ptrdiff_t size = count - start < NAME(block_rows) ? count - start : NAME(block_rows);
+                NAME(record_block)(x + (i + start) * d, size, d, weighted, weighted ? weights + i + start : NULL,
+                                   best + start, label + start, labels + i + start, block_sums, delta_sums, k,
+                                   cluster_weights, NULL, &changed_labels, lanes, &no_inertia);
+            }
+            i = window_end;
         }
         if (sums) NAME(fold_chunk)(sums, chunk_sums, k * d);
     }

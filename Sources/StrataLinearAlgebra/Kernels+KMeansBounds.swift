@@ -38,9 +38,10 @@ package final class KMeansBounds: @unchecked Sendable {
         let (k, d) = (centers.rows, centers.columns)
         let unit = Double(S.ulpOfOne) / 2
         // |f_c − (‖x − c‖² − ‖x‖²)| ≤ 2γ_{d+1}(1 + γ_{d+1})(‖x‖ + ‖c‖)² ≈ 2.04 (d + 1) u for the values of the
-        // kernel (d + 1 rounded FMAs or products and sums, plus ‖c‖²); 2.5 (d + 2) u leaves over 20% to spare, and
-        // the Double terms cover ‖x‖² and the square roots of the gap.
-        let kappa = 2.5 * Double(d + 2) * unit + 3 * Double(d + 2) * 0x1p-53
+        // kernel (d + 1 rounded FMAs or products and sums, plus ‖c‖²); 2.5 (d + 2) u leaves over 20% to spare.
+        // The kernel's ‖x‖² (working precision, within γ_d ≈ 1.01 d u) adds 1.1 (d + 2) u; the Double terms cover
+        // the square roots and differences of the gap.
+        let kappa = 3.6 * Double(d + 2) * unit + 3 * Double(d + 2) * 0x1p-53
         let absoluteMargin = 4 * Double(2 * d + 4) * Double(S.leastNonzeroMagnitude)
         // Norms and shifts are computed in Double and rounded up by more than their rounding error.
         let up = 1 + Double(d + 4) * 0x1p-51
@@ -63,7 +64,7 @@ package final class KMeansBounds: @unchecked Sendable {
         let largest = shifts.indices.max { shifts[$0] < shifts[$1] }!
         let secondLargest = shifts.indices.filter { $0 != largest }.map { shifts[$0] }.max() ?? 0
         parameters.shrink = (0..<k).map { a in (shifts[a] + (a == largest ? secondLargest : shifts[largest])) * (1 + 0x1p-50) }
-        let reach = largestRowNormSquared.squareRoot() * up + centerNormMax
+        let reach = (largestRowNormSquared * (1 + 1.1 * Double(d + 2) * unit)).squareRoot() * up + centerNormMax
         parameters.threshold = (2 * (kappa * reach * reach + absoluteMargin)).squareRoot() * (1 + 0x1p-40)
         return parameters
     }

@@ -153,6 +153,10 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
             let bounds = bounded && KMeansKernels.boundedAssignmentIsExact(S.self, clusterCount: initialCenters.rows,
                                                                            featureCount: x.columns)
                 ? KMeansBounds(rows: x.rows) : nil
+            // Bounds pay once few labels change: a bounded pass that computes most rows costs about three times a
+            // plain one (docs/kmeans.md, "Exact bounds"), so the steps use them from the one after a step that
+            // changed at most 1% of the labels (that first bounded pass computes every row) to the end.
+            var boundsInUse = false
             var centers = initialCenters
             var history: [Double] = []
             var labelsMatchCenters = false
@@ -161,7 +165,8 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
             var carried: KMeansCarriedTotals? = nil
             for iteration in 0..<maxIterations {
                 let step = step(from: centers, labels: labels, emptyClusterPolicy: emptyClusterPolicy, carried: &carried,
-                                bounds: bounds)
+                                bounds: boundsInUse ? bounds : nil)
+                if Double(step.changedLabels) <= Self.boundsChangedFraction * Double(x.rows) { boundsInUse = true }
                 if !sumUpdate.carriesSums(afterChanging: step.changedLabels, of: x.rows) { carried = nil }
                 history.append(step.inertiaBeforeUpdate)
                 centers = step.centers
@@ -178,7 +183,7 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
                 }
             }
             var inertia: Double?
-            if !labelsMatchCenters, let bounds {
+            if !labelsMatchCenters, boundsInUse, let bounds {
                 // The final labels on the bounds too; the inertia is then added up directly by labelledRun, as
                 // the fused pass would (the same per-row terms in the same order).
                 _ = KMeansKernels.boundedAssign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
@@ -191,6 +196,9 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
                               converged: converged), inertia)
         }
     }
+
+    /// A bounded run uses its bounds from the step after one that changed at most this fraction of the labels.
+    static var boundsChangedFraction: Double { 0.01 }
 
     /// A run whose `body` labels every row in the buffer it is given (which becomes the run's labels array
     /// without a copy) and returns the rest of the run with the exact inertia of those labels when its last
