@@ -62,6 +62,40 @@ struct KMeansBoundsKernelTests {
         }
     }
 
+    /// Every stored gap is a lower bound on the true one (distance to the second-nearest center minus distance
+    /// to the labelled one, in Double from the same centers), after computed and after skipped rows alike: the
+    /// rounding margin is what makes the gaps of computed rows safe (without it they exceed the true gap by the
+    /// rounding of ‖c‖² − 2x·c).
+    func gapsAreLowerBounds<S: BoundedKMeansScalar>(_: S.Type) {
+        let x = Self.data(S.self, rows: 1200, columns: 7, seed: 5)
+        for portable in [false, true] {
+            let labels = DisjointWriteBuffer<Int32>(repeating: -1, count: x.rows)
+            let bounds = KMeansBounds(rows: x.rows)
+            for pass in 0..<4 {
+                let centers = Self.centers(x, clusters: 9, pass: pass, passes: 4)
+                _ = KMeansKernels._boundedAssign(x, centers: centers, sampleWeights: nil, labels: labels, bounds: bounds,
+                                                 accumulateSums: false, sumChangesOnly: false, workers: 2, chunkRows: 100,
+                                                 portable: portable)
+                var violations = 0
+                for i in 0..<x.rows {
+                    let distances = (0..<centers.rows).map { c in
+                        (0..<x.columns).reduce(0.0) { sum, j in
+                            let difference = Double(x[i, j]) - Double(centers[c, j])
+                            return sum + difference * difference
+                        }.squareRoot()
+                    }
+                    let label = Int(labels[i])
+                    let second = distances.indices.filter { $0 != label }.map { distances[$0] }.min()!
+                    if Double(bounds.gaps[i]) > second - distances[label] + 1e-12 * second { violations += 1 }
+                }
+                #expect(violations == 0, "portable \(portable) pass \(pass): \(violations) gaps above the true gap")
+            }
+        }
+    }
+
+    @Test func floatGapsAreLowerBounds() { gapsAreLowerBounds(Float.self) }
+    @Test func doubleGapsAreLowerBounds() { gapsAreLowerBounds(Double.self) }
+
     @Test func floatBoundedPassesMatchFusedPasses() { boundedPassesMatchFusedPasses(Float.self) }
     @Test func doubleBoundedPassesMatchFusedPasses() { boundedPassesMatchFusedPasses(Double.self) }
 
