@@ -166,7 +166,6 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(bounded_avx2_
     const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k, const int weighted, const T *weights,
     int32_t *labels, float *gaps, const strata_kmeans_bounds_step *step, double *sums, int sum_deltas, T *chunk_sums,
     ptrdiff_t chunk_rows, double *cluster_weights, T *scratch, strata_kmeans_bounds_totals *totals) {
-    const ptrdiff_t kp = NAME(padded_centers)(k);
     double *delta_sums = sum_deltas ? sums : NULL;
     if (sum_deltas) sums = NULL;
     T *block_sums = sums ? chunk_sums : NULL;
