@@ -83,6 +83,7 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #define VFIRST _mm256_cvtss_f32
 #endif
 #include "kmeans_assign_impl.h"
+#include "kmeans_bounds_impl.h"
 #undef T
 #undef BITS
 #undef EXPONENT
@@ -126,3 +127,4 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #define VFIRST _mm256_cvtsd_f64
 #endif
 #include "kmeans_assign_impl.h"
+#include "kmeans_bounds_impl.h"

@@ -126,6 +126,17 @@ static void NAME(fold_chunk)(double *sums, T *chunk_sums, ptrdiff_t count) {
     }
 }
 
+/// The portable path's `‖c‖² − 2 x·c` of one row for the `k` centers, into `dist` (the bounded pass uses it too,
+/// so both take their labels from the same arithmetic).
+static inline void NAME(row_values_portable)(const T *row, ptrdiff_t d, const T *packed, ptrdiff_t kp, const T *norms,
+                                             ptrdiff_t k, T *dist) {
+    for (ptrdiff_t c = 0; c < k; c++) dist[c] = norms[c];
+    for (ptrdiff_t j = 0; j < d; j++) {
+        const T xj = row[j], *column = packed + j * kp;
+        for (ptrdiff_t c = 0; c < k; c++) dist[c] += xj * column[c];
+    }
+}
+
 /// The portable path: one row at a time, distances accumulated over the features in `dist`.
 static void NAME(assign_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const T *packed, ptrdiff_t k,
                                   const T *weights, int32_t *labels, double *sums, int sum_deltas, T *chunk_sums,
@@ -138,11 +149,7 @@ static void NAME(assign_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const
     ptrdiff_t since_fold = 0;
     for (ptrdiff_t i = 0; i < rows; i++) {
         const T *row = x + i * d;
-        for (ptrdiff_t c = 0; c < k; c++) dist[c] = norms[c];
-        for (ptrdiff_t j = 0; j < d; j++) {
-            const T xj = row[j], *column = packed + j * kp;
-            for (ptrdiff_t c = 0; c < k; c++) dist[c] += xj * column[c];
-        }
+        NAME(row_values_portable)(row, d, packed, kp, norms, k, dist);
         T best = dist[0];
         int32_t label = 0;
         for (ptrdiff_t c = 1; c < k; c++) {
@@ -164,9 +171,16 @@ static void NAME(assign_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const
 /// constant at each call), and each row's running best is updated from them without a store: the step's
 /// minimum is spread to all lanes, the first lane equal to it gives the index, and a later step replaces the
 /// best only when strictly lower, so ties go to the lower center index. Padding centers hold +infinity.
+/// With `values` (NULL at the plain pass's calls, so the stores compile away there), every row's `kp` values
+/// `‖c‖² − 2 x·c` are stored too (row `r` at `values + r·kp`): the bounded pass (kmeans_bounds_impl.h) takes its
+/// labels from this same arithmetic and its second-nearest distance from the stored values. With `rows_at`
+/// (NULL at the plain pass's calls), row `r` is read at `rows_at[r]` instead of `x + r·d`.
 static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_nearest)(
-    const T *x, ptrdiff_t d, const T *packed, ptrdiff_t kp, const int R, T *best, int32_t *label) {
+    const T *x, ptrdiff_t d, const T *packed, ptrdiff_t kp, const int R, T *best, int32_t *label, T *values,
+    const T *const *rows_at) {
     const T *norms = packed + d * kp;
+    const T *row[TILE_ROWS];
+    for (int r = 0; r < R; r++) row[r] = rows_at ? rows_at[r] : x + r * d;
     for (int r = 0; r < R; r++) { best[r] = (T)INFINITY; label[r] = 0; }
     ptrdiff_t c = 0;
     while (c < kp) {
@@ -181,8 +195,13 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_nearest)
                 V center[GROUP];
                 for (int g = 0; g < GROUP; g++) center[g] = VLOADU(packed + j * kp + c + g * LANES);
                 for (int r = 0; r < R; r++) {
-                    const V xb = VSET1(x[r * d + j]);
+                    const V xb = VSET1(row[r][j]);
                     for (int g = 0; g < GROUP; g++) acc[r][g] = VFMA(xb, center[g], acc[r][g]);
+                }
+            }
+            if (values) {
+                for (int r = 0; r < R; r++) {
+                    for (int g = 0; g < GROUP; g++) VSTOREU(values + r * kp + c + g * LANES, acc[r][g]);
                 }
             }
             for (int r = 0; r < R; r++) {
@@ -204,7 +223,10 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_nearest)
             for (int r = 0; r < R; r++) acc[r] = norm;
             for (ptrdiff_t j = 0; j < d; j++) {
                 const V center = VLOADU(packed + j * kp + c);
-                for (int r = 0; r < R; r++) acc[r] = VFMA(VSET1(x[r * d + j]), center, acc[r]);
+                for (int r = 0; r < R; r++) acc[r] = VFMA(VSET1(row[r][j]), center, acc[r]);
+            }
+            if (values) {
+                for (int r = 0; r < R; r++) VSTOREU(values + r * kp + c, acc[r]);
             }
             for (int r = 0; r < R; r++) {
                 const V low = VSPREAD_MIN(acc[r]);
@@ -311,9 +333,9 @@ static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(assign_avx2_b
                     const char *ahead = (const char *)(x + (r + NAME(prefetch_tiles) * TILE_ROWS) * d);
                     for (ptrdiff_t byte = 0; byte < tile_bytes; byte += 64) __builtin_prefetch(ahead + byte, 0, 3);
                 }
-                NAME(tile_nearest)(x + r * d, d, packed, kp, TILE_ROWS, best + (r - i), label + (r - i));
+                NAME(tile_nearest)(x + r * d, d, packed, kp, TILE_ROWS, best + (r - i), label + (r - i), NULL, NULL);
             }
-            for (; r < block_end; r++) NAME(tile_nearest)(x + r * d, d, packed, kp, 1, best + (r - i), label + (r - i));
+            for (; r < block_end; r++) NAME(tile_nearest)(x + r * d, d, packed, kp, 1, best + (r - i), label + (r - i), NULL, NULL);
             NAME(record_block)(x + i * d, block_end - i, d, weighted, weighted ? weights + i : NULL, best, label,
                                labels + i, block_sums, delta_sums, k, cluster_weights, exact_centers, &changed_labels,
                                lanes, &exact_inertia);

@@ -774,7 +774,7 @@ extension KMeansKernels {
 /// Reinterprets a value as the same type spelled differently (`Matrix<S>` as `Matrix<Float>` when `S` is
 /// `Float`); callers check that the types are equal first.
 @inline(__always)
-private func same<A, B>(_ value: A, as _: B.Type = B.self) -> B {
+func same<A, B>(_ value: A, as _: B.Type = B.self) -> B {
     precondition(MemoryLayout<A>.size == MemoryLayout<B>.size)
     return unsafeBitCast(value, to: B.self)
 }

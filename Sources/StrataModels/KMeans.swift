@@ -28,7 +28,7 @@ public struct KMeans: Sendable {
         /// Relative tolerance on the squared center shift; multiplied by the mean column variance. 0 stops
         /// only when the labels no longer change (or the centers do not move).
         public var tolerance: Double
-        /// Lloyd or mini-batch.
+        /// Lloyd (plain or with bounds, the same result) or mini-batch.
         public var algorithm: KMeansAlgorithm
         /// What happens to clusters that lose all their rows.
         public var emptyClusterPolicy: KMeansEmptyClusterPolicy
@@ -38,7 +38,7 @@ public struct KMeans: Sendable {
 
         public init(clusterCount: Int, initialization: KMeansInitialization = .kMeansPlusPlus(),
                     initCount: Int = 1, maxIterations: Int = 300, tolerance: Double = 1e-4,
-                    algorithm: KMeansAlgorithm = .lloyd,
+                    algorithm: KMeansAlgorithm = .hamerly,
                     emptyClusterPolicy: KMeansEmptyClusterPolicy = .relocateFarthestPoints,
                     workers: Int = Parallel.processorCount) {
             self.clusterCount = clusterCount
@@ -140,10 +140,11 @@ public struct KMeans: Sendable {
             for _ in 0..<runs {
                 let run: KMeansRun<S>
                 switch configuration.algorithm {
-                case .lloyd:
+                case .lloyd, .hamerly:
                     let centers = problem.initialCenters(configuration, using: &rng)
                     run = problem.lloyd(from: centers, maxIterations: configuration.maxIterations,
-                                        tolerance: tolerance, emptyClusterPolicy: configuration.emptyClusterPolicy)
+                                        tolerance: tolerance, emptyClusterPolicy: configuration.emptyClusterPolicy,
+                                        bounded: configuration.algorithm == .hamerly)
                 case let .miniBatch(options):
                     run = problem.miniBatch(configuration, options: options, tolerance: tolerance, using: &rng)
                 }

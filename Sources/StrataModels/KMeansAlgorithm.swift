@@ -2,6 +2,11 @@
 public enum KMeansAlgorithm: Sendable, Equatable {
     /// Full Lloyd steps: every row assigned, every center moved to its rows' weighted mean.
     case lloyd
+    /// Lloyd steps that skip the distance computations whose outcome is already known (Hamerly-style bounds,
+    /// kept as one 4-byte gap per row): labels, centers, iterations and inertia equal ``lloyd``'s bit for bit.
+    /// Where the assignment runs as GEMM (Float `k·d > 16384`, Double `k·d > 1024`), whose rounding cannot be
+    /// replayed row by row, it runs plain Lloyd steps. The default (docs/kmeans.md, "Exact bounds").
+    case hamerly
     /// Mini-batch k-means (Sculley 2010, as scikit-learn's `MiniBatchKMeans`): each step assigns a random
     /// batch and moves centers toward it with per-center learning rates `1 / (weight seen so far)`.
     case miniBatch(KMeansMiniBatchOptions = KMeansMiniBatchOptions())
@@ -10,6 +15,7 @@ public enum KMeansAlgorithm: Sendable, Equatable {
     public var name: String {
         switch self {
         case .lloyd: "lloyd"
+        case .hamerly: "hamerly"
         case .miniBatch: "minibatch"
         }
     }

@@ -30,17 +30,27 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
     /// `carried`, when not nil, must hold the weighted sums and weights of the labels the buffer holds on
     /// entry (the previous step's, before any empty-cluster relocation); the pass then only moves the rows
     /// whose label changes. Either way it leaves those of the labels the buffer holds on return, for the next step.
+    ///
+    /// With `bounds` the pass skips the rows whose label is known (``KMeansAlgorithm/hamerly``): the labels,
+    /// sums and so the new centers are the same bit for bit; the inertia of the assignment, which needs every
+    /// row's distance, is then computed from the cluster sums, `Σ wᵢ‖xᵢ‖² + Σ_c (W_c ‖c‖² − 2 c·S_c)` (equal up to
+    /// rounding).
     func step(from centers: Matrix<S>, labels: DisjointWriteBuffer<Int32>, emptyClusterPolicy: KMeansEmptyClusterPolicy,
-              carried: inout KMeansCarriedTotals?) -> KMeansLloydStep<S> {
+              carried: inout KMeansCarriedTotals?, bounds: KMeansBounds? = nil) -> KMeansLloydStep<S> {
         let (k, d) = (centers.rows, x.columns)
-        var assignment = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
-                                              accumulateSums: true, sumChangesOnly: carried != nil,
-                                              workers: workers)
+        var assignment = if let bounds {
+            KMeansKernels.boundedAssign(x, centers: centers, sampleWeights: sampleWeights, labels: labels, bounds: bounds,
+                                        accumulateSums: true, sumChangesOnly: carried != nil, workers: workers)
+        } else {
+            KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                 accumulateSums: true, sumChangesOnly: carried != nil, workers: workers)
+        }
         if let carried {
             for index in carried.weightedSums.indices { assignment.weightedSums[index] += carried.weightedSums[index] }
             for cluster in 0..<k { assignment.clusterWeights[cluster] += carried.clusterWeights[cluster] }
             settleCarriedWeights(&assignment, labels: labels)
         }
+        if bounds != nil { assignment.inertiaWithoutRowNorms = inertiaWithoutRowNorms(of: assignment, centers: centers) }
         // The totals of the labels buffer; relocation below changes only this step's copy (it moves rows to empty
         // clusters without relabelling them, as scikit-learn), so the carried totals stay those of the buffer.
         carried = KMeansCarriedTotals(weightedSums: assignment.weightedSums, clusterWeights: assignment.clusterWeights)
@@ -64,6 +74,23 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
                                inertiaBeforeUpdate: weightedSquaredNormSum + assignment.inertiaWithoutRowNorms,
                                centerShiftSquared: shiftSquared, changedLabels: assignment.changedLabels,
                                emptyClusters: empty, relocatedRows: relocated)
+    }
+
+    /// `Σ_c (W_c ‖c‖² − 2 c·S_c)` from an assignment's total sums `S_c` and weights `W_c`: its
+    /// `Σ wᵢ (‖c‖² − 2 xᵢ·c)` without a distance per row.
+    private func inertiaWithoutRowNorms(of assignment: KMeansAssignment, centers: Matrix<S>) -> Double {
+        let d = centers.columns
+        var total = 0.0
+        for cluster in 0..<centers.rows where assignment.clusterWeights[cluster] != 0 {
+            var squaredNorm = 0.0, dot = 0.0
+            for j in 0..<d {
+                let coordinate = Double(centers[cluster, j])
+                squaredNorm += coordinate * coordinate
+                dot += coordinate * assignment.weightedSums[cluster * d + j]
+            }
+            total += assignment.clusterWeights[cluster] * squaredNorm - 2 * dot
+        }
+        return total
     }
 
     /// Makes carried weights exact where it matters: a cluster that lost all its rows has weight 0, not a
@@ -115,9 +142,21 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
     ///
     /// The first step adds every row into the cluster sums and weights; later steps carry them over and move
     /// only the rows whose label changed, unless the previous step changed many labels (``KMeansSumUpdate``).
+    ///
+    /// `bounded` skips the distance computations whose outcome is known (``KMeansAlgorithm/hamerly``) where that
+    /// reproduces the plain passes exactly, i.e. where they use the fused kernel; the run is then the same bit
+    /// for bit, with 4 more bytes per row (the gaps) held during it.
     func lloyd(from initialCenters: Matrix<S>, maxIterations: Int, tolerance: Double,
-               emptyClusterPolicy: KMeansEmptyClusterPolicy, sumUpdate: KMeansSumUpdate = .automatic) -> KMeansRun<S> {
+               emptyClusterPolicy: KMeansEmptyClusterPolicy, sumUpdate: KMeansSumUpdate = .automatic,
+               bounded: Bool = false) -> KMeansRun<S> {
         labelledRun { labels in
+            let bounds = bounded && KMeansKernels.boundedAssignmentIsExact(S.self, clusterCount: initialCenters.rows,
+                                                                           featureCount: x.columns)
+                ? KMeansBounds(rows: x.rows) : nil
+            // Bounds pay once few labels change: a bounded pass that computes most rows costs about three times a
+            // plain one (docs/kmeans.md, "Exact bounds"), so the steps use them from the one after a step that
+            // changed at most 1% of the labels (that first bounded pass computes every row) to the end.
+            var boundsInUse = false
             var centers = initialCenters
             var history: [Double] = []
             var labelsMatchCenters = false
@@ -125,7 +164,9 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
             var iterations = 0
             var carried: KMeansCarriedTotals? = nil
             for iteration in 0..<maxIterations {
-                let step = step(from: centers, labels: labels, emptyClusterPolicy: emptyClusterPolicy, carried: &carried)
+                let step = step(from: centers, labels: labels, emptyClusterPolicy: emptyClusterPolicy, carried: &carried,
+                                bounds: boundsInUse ? bounds : nil)
+                if Double(step.changedLabels) <= Self.boundsChangedFraction * Double(x.rows) { boundsInUse = true }
                 if !sumUpdate.carriesSums(afterChanging: step.changedLabels, of: x.rows) { carried = nil }
                 history.append(step.inertiaBeforeUpdate)
                 centers = step.centers
@@ -142,7 +183,12 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
                 }
             }
             var inertia: Double?
-            if !labelsMatchCenters {
+            if !labelsMatchCenters, boundsInUse, let bounds {
+                // The final labels on the bounds too; the inertia is then added up directly by labelledRun, as
+                // the fused pass would (the same per-row terms in the same order).
+                _ = KMeansKernels.boundedAssign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
+                                                bounds: bounds, accumulateSums: false, workers: workers)
+            } else if !labelsMatchCenters {
                 inertia = KMeansKernels.assign(x, centers: centers, sampleWeights: sampleWeights, labels: labels,
                                                accumulateSums: false, exactInertia: true, workers: workers).exactInertia
             }
@@ -150,6 +196,9 @@ struct KMeansProblem<S: BLASScalar>: Sendable {
                               converged: converged), inertia)
         }
     }
+
+    /// A bounded run uses its bounds from the step after one that changed at most this fraction of the labels.
+    static var boundsChangedFraction: Double { 0.01 }
 
     /// A run whose `body` labels every row in the buffer it is given (which becomes the run's labels array
     /// without a copy) and returns the rest of the run with the exact inertia of those labels when its last

@@ -48,7 +48,11 @@ public struct KMeansParameters: Codable, Sendable, Equatable {
     public func model<S: BLASScalar>(as _: S.Type = S.self) -> KMeansModel<S> {
         let columns = centers.first?.count ?? 0
         let matrix = Matrix<S>(rows: centers.count, columns: columns, elements: centers.flatMap { $0.map { S($0) } })
-        let algorithm: KMeansAlgorithm = hyperparameters.algorithm == "minibatch" ? .miniBatch() : .lloyd
+        let algorithm: KMeansAlgorithm = switch hyperparameters.algorithm {
+        case "minibatch": .miniBatch()
+        case "hamerly": .hamerly
+        default: .lloyd
+        }
         let configuration = KMeans.Configuration(
             clusterCount: centers.count, initialization: .centers(Matrix(rows: centers.count, columns: columns,
                                                                          elements: centers.flatMap { $0 })),

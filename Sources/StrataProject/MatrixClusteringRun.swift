@@ -13,9 +13,10 @@ public enum MatrixClusteringRun {
         case float32, float64
     }
 
-    /// The step each iteration takes.
+    /// The step each iteration takes: Lloyd with or without bounds (the same result; ``KMeansAlgorithm``), or
+    /// mini-batch.
     public enum Algorithm: String, CaseIterable, Codable, Sendable {
-        case lloyd, minibatch
+        case lloyd, hamerly, minibatch
     }
 
     /// Where the first centers come from.
@@ -47,7 +48,7 @@ public enum MatrixClusteringRun {
         public var maxIterations = 300
         public var tolerance = 1e-4
         public var seed: UInt64 = 0
-        public var algorithm: Algorithm = .lloyd
+        public var algorithm: Algorithm = .hamerly
         public var batchSize = 1024
         public var precision: Precision = .float64
         public var workers = Parallel.processorCount
@@ -128,8 +129,11 @@ public enum MatrixClusteringRun {
         case let .centers(url): seeding = .centers(try MatrixFile.read(url, as: Double.self).matrix)
         }
         let runs = configuration.initCount ?? (seeding == .random ? 10 : 1)
-        let iteration: KMeansAlgorithm = configuration.algorithm == .minibatch
-            ? .miniBatch(KMeansMiniBatchOptions(batchSize: configuration.batchSize)) : .lloyd
+        let iteration: KMeansAlgorithm = switch configuration.algorithm {
+        case .lloyd: .lloyd
+        case .hamerly: .hamerly
+        case .minibatch: .miniBatch(KMeansMiniBatchOptions(batchSize: configuration.batchSize))
+        }
         return KMeans.Configuration(clusterCount: configuration.clusterCounts.lowerBound, initialization: seeding, initCount: runs,
                                     maxIterations: configuration.maxIterations, tolerance: configuration.tolerance,
                                     algorithm: iteration, workers: configuration.workers)

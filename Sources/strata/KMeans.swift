@@ -10,7 +10,8 @@ struct KMeansCommand: ParsableCommand {
         abstract: "Cluster the rows of a matrix with k-means, or compare a range of k.",
         discussion: """
             Lloyd steps run as a fused distance-and-argmin pass over tiles of rows (chunked GEMM for large k·d), \
-            rows split across --workers. A run stops when no label changes, when the squared center shift is at \
+            rows split across --workers; with --algorithm hamerly (the default) bounds skip the rows whose label \
+            cannot change, with the same labels, iterations and inertia as lloyd. A run stops when no label changes, when the squared center shift is at \
             most --tol times the mean column variance, or after --max-iter steps; labels and inertia come from \
             the final centers (as scikit-learn). With --k A...B every k in the range is fitted and scored by \
             inertia, silhouette (exact up to --silhouette-sample-size rows, sampled above), Davies-Bouldin and \
@@ -40,8 +41,9 @@ struct KMeansCommand: ParsableCommand {
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = 0
 
-    @Option(help: "lloyd or minibatch.", transform: choice("--algorithm"))
-    var algorithm: MatrixClusteringRun.Algorithm = .lloyd
+    @Option(help: "hamerly (Lloyd with bounds that skip known distances; the same result as lloyd), lloyd or minibatch.",
+            transform: choice("--algorithm"))
+    var algorithm: MatrixClusteringRun.Algorithm = .hamerly
 
     @Option(name: .customLong("batch-size"), help: "Rows per mini-batch step.")
     var batchSize: Int = 1024

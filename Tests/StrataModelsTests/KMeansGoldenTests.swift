@@ -7,12 +7,13 @@ import Testing
 struct KMeansGoldenTests {
     static let golden = try! KMeansGolden.load()
 
-    @Test(arguments: golden.fits.map(\.name))
-    func sameLabelsInertiaAndCentersFromTheSameInitialCenters(_ name: String) throws {
+    /// Plain Lloyd and Lloyd with bounds (which must also equal each other bit for bit, below).
+    @Test(arguments: golden.fits.map(\.name), [KMeansAlgorithm.lloyd, .hamerly])
+    func sameLabelsInertiaAndCentersFromTheSameInitialCenters(_ name: String, _ algorithm: KMeansAlgorithm) throws {
         let fit = Self.golden.fits.first { $0.name == name }!
         let configuration = KMeans.Configuration(
             clusterCount: fit.k, initialization: .centers(Matrix(fit.initialCenters)), maxIterations: fit.maxIter,
-            tolerance: fit.tol, workers: 2)
+            tolerance: fit.tol, algorithm: algorithm, workers: 2)
         var generator = Xoshiro256StarStar(seed: 1)
         let model = try KMeans(configuration).fit(Matrix<Double>(fit.x), sampleWeights: fit.sampleWeight, using: &generator)
         #expect(model.labels == fit.labels)
@@ -24,6 +25,27 @@ struct KMeansGoldenTests {
                 #expect(isClose(model.centers[row, column], value, tolerance: 1e-9))
             }
         }
+    }
+
+    /// The bounded run equals the plain one bit for bit on every golden problem, in Float and Double.
+    @Test(arguments: golden.fits.map(\.name))
+    func boundsGiveThePlainRunExactly(_ name: String) throws {
+        let fit = Self.golden.fits.first { $0.name == name }!
+        func models<S: BLASScalar>(_: S.Type) throws -> [KMeansModel<S>] {
+            try [KMeansAlgorithm.lloyd, .hamerly].map { algorithm in
+                var generator = Xoshiro256StarStar(seed: 1)
+                let configuration = KMeans.Configuration(
+                    clusterCount: fit.k, initialization: .centers(Matrix(fit.initialCenters)), maxIterations: fit.maxIter,
+                    tolerance: fit.tol, algorithm: algorithm, workers: 2)
+                return try KMeans(configuration).fit(Matrix<S>(fit.x.map { $0.map { S($0) } }),
+                                                     sampleWeights: fit.sampleWeight?.map { S($0) }, using: &generator)
+            }
+        }
+        let double = try models(Double.self), float = try models(Float.self)
+        #expect(double[1].labels == double[0].labels && double[1].inertia == double[0].inertia)
+        #expect(double[1].iterations == double[0].iterations && double[1].centers.elements == double[0].centers.elements)
+        #expect(float[1].labels == float[0].labels && float[1].inertia == float[0].inertia)
+        #expect(float[1].iterations == float[0].iterations && float[1].centers.elements == float[0].centers.elements)
     }
 
     @Test(arguments: golden.metrics.map(\.name))

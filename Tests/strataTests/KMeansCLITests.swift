@@ -68,7 +68,7 @@ struct KMeansCLITests {
         #expect(zero.standardError.contains("--k must be at least 1, got 0"))
         let algorithm = try StrataBinary.run(["kmeans", "--input", "x.csv", "--k", "2", "--algorithm", "elkan"], in: folder)
         #expect(algorithm.status != 0)
-        #expect(algorithm.standardError.contains("--algorithm must be lloyd or minibatch, got 'elkan'"))
+        #expect(algorithm.standardError.contains("--algorithm must be lloyd, hamerly or minibatch, got 'elkan'"))
         let range = try StrataBinary.run(["kmeans", "--input", "x.csv", "--k", "2..3"], in: folder)
         #expect(range.status != 0)
         #expect(range.standardError.contains("--k must be a number or a range like 2...12, got '2..3'"))

@@ -82,7 +82,7 @@ struct ParseTests {
         #expect(failure(["kmeans", "--input", "x", "--k", "2..3"]).message.contains("--k must be a number or a range like 2...12, got '2..3'"))
         #expect(failure(["kmeans", "--input", "x", "--k", "0"]).message.contains("--k must be at least 1, got 0"))
         #expect(failure(["kmeans", "--input", "x", "--k", "2", "--algorithm", "elkan"]).message
-            .contains("--algorithm must be lloyd or minibatch, got 'elkan'"))
+            .contains("--algorithm must be lloyd, hamerly or minibatch, got 'elkan'"))
         #expect(failure(["kmeans", "--input", "x", "--k", "2", "--dtype", "float16"]).message
             .contains("--dtype must be float32 or float64, got 'float16'"))
         #expect(failure(["kmeans", "--input", "x", "--k", "2", "--init", "/no/such/centers.npy"]).status == 64)

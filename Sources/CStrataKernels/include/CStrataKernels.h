@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kmeans_bounds.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
