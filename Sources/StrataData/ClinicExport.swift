@@ -22,6 +22,8 @@ public struct ClinicExport: Sendable {
     public var leads: Leads
     /// The tables that were present in the source (optional tables and tables a mapping leaves out may be absent).
     public var presentTables: Set<CanonicalTable>
+    /// Where each row was read from (file and line), for messages about rows; empty for an export built in code.
+    public var origins = RowOrigins()
 
     public init(patients: Patients, appointments: Appointments = .init(), communications: Communications = .init(),
                 consents: Consents = .init(), conditions: Conditions = .init(), leads: Leads = .init(),
@@ -95,6 +97,8 @@ public enum ConsentStatus: UInt8, Sendable, CaseIterable {
 }
 
 /// `patients.csv`: one row per patient; row `i` is patient index `i`.
+///
+/// Each table's `filtered(keeping:)` (`ClinicExport+Filter.swift`) lists every column: a new column goes there too.
 public struct Patients: Sendable {
     public var ids: PatientIdentifiers
     public var birthDate: [Int32]
@@ -233,4 +237,44 @@ public struct Leads: Sendable {
     }
 
     public var count: Int { patient.count }
+}
+
+/// Where the rows of each table were read from: the file (as named in messages) and the physical line each
+/// row starts on. Cross-record checks name rows by it (`appointments.csv:14`).
+///
+/// A table an adapter did not record has no origin; its rows are then named by table and row number.
+public struct RowOrigins: Sendable {
+    public struct Table: Sendable {
+        /// The file, as named in messages.
+        public var file: String
+        /// The 1-based physical line of each row, in row order.
+        public var lines: [Int32]
+
+        public init(file: String, lines: [Int32]) {
+            self.file = file
+            self.lines = lines
+        }
+    }
+
+    public var tables: [CanonicalTable: Table] = [:]
+
+    public init() {}
+
+    /// Records where `table`'s rows came from (`lines` in row order).
+    public mutating func record(_ table: CanonicalTable, file: String, lines: [Int32]) {
+        tables[table] = Table(file: file, lines: lines)
+    }
+
+    /// Row `row` of `table` as a place: `file` and line, or the table's file name and line 0 when not recorded.
+    public func place(_ table: CanonicalTable, row: Int) -> (file: String, line: Int) {
+        guard let origin = tables[table], origin.lines.indices.contains(row) else { return (table.fileName, 0) }
+        return (origin.file, Int(origin.lines[row]))
+    }
+
+    /// Keeps the rows of `table` where `keep` is true (the rows of the table itself were filtered alike).
+    mutating func filter(_ table: CanonicalTable, keeping keep: [Bool]) {
+        guard var origin = tables[table], origin.lines.count == keep.count else { return }
+        origin.lines = zip(origin.lines, keep).filter(\.1).map(\.0)
+        tables[table] = origin
+    }
 }

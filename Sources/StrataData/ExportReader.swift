@@ -98,6 +98,7 @@ public enum ExportReader {
         let patientTable = try reader.read(patientSource, patients: nil)
         let ids = PatientIdentifiers(table: patientTable.identifiers)
         var export = ClinicExport(patients: patients(from: patientTable, ids: ids), presentTables: [.patients])
+        export.origins.record(.patients, file: patientSource.displayName, lines: patientTable.lines)
         for var source in sources where source.table != .patients {
             let isKept = kept.contains(source.table)
             source.unusedTextColumns = isKept ? unusedTextColumns[source.table] ?? []
@@ -106,6 +107,7 @@ public enum ExportReader {
             let table = try reader.read(source, patients: ids)
             guard isKept else { continue }
             export.presentTables.insert(source.table)
+            export.origins.record(source.table, file: source.displayName, lines: table.lines)
             switch source.table {
             case .patients: break
             case .appointments: export.appointments = appointments(from: table)

@@ -58,7 +58,7 @@ public enum ScoringRun {
                            warn: (String) -> Void = { _ in }) throws -> Result {
         let file = try ModelFile<LogisticParameters>.read(from: configuration.modelFile, kind: LogisticParameters.kind)
         let loaded = try source.read()
-        for message in loaded.result.warnings.messages { warn(message) }
+        for message in loaded.warnings { warn(message) }
         let export = loaded.export
         guard let day = configuration.scoringDay ?? ChurnTraining.lastEventDay(export) else {
             throw WorkflowError.noEvents(parameter: "scoringDay")
