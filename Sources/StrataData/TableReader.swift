@@ -68,9 +68,9 @@ struct ReadTable: Sendable {
     var columns: [String: ColumnBuilder]
     var identifiers: ByteStringTable
     var rowCount: Int
-    /// The physical line each kept row starts on, in row order (empty when the rows are not kept): where
-    /// cross-record checks point (see ``ExportChecks``).
-    var lines: [Int32] = []
+    /// The physical line each kept row starts on (empty when the rows are not kept): where cross-record checks
+    /// point (see ``ExportChecks``).
+    var lines = LineIndex()
 
     func column(_ name: String) -> ColumnBuilder? { columns[name] }
 }
@@ -606,7 +606,7 @@ struct TableAccumulator: Sendable {
     var identifiers = ByteStringTable(minimumCapacity: 1024)
     var rowCount = 0
     /// The line of each kept row (when the rows are kept).
-    var lines: [Int32] = []
+    var lines = LineIndex()
     var badRows: BadRowReport
     var warnings: WarningReport
     /// The error that stops reading, once there is one; later parts are then ignored.
@@ -625,7 +625,6 @@ struct TableAccumulator: Sendable {
 
     mutating func reserve(_ rows: Int) {
         for index in builders.indices { builders[index].reserve(rows) }
-        lines.reserveCapacity(rows)
     }
 
     /// Appends parts in order; stops at the first error the policy does not allow.
@@ -660,7 +659,7 @@ struct TableAccumulator: Sendable {
         }
         if source.keepsRows {
             for index in builders.indices { builders[index].append(contentsOf: part.builders[index]) }
-            for line in part.lines { lines.append(Int32(clamping: line)) }
+            for line in part.lines { lines.append(line) }
         }
         rowCount += part.rowCount
         warnings.record(.negativeAmount, count: part.negativeAmounts, examples: part.negativeAmountExamples)

@@ -106,7 +106,7 @@ struct ExportChecksTests {
         let (export, report) = try Self.check(Self.folder(.duplicateAppointments))
         #expect(Self.result(report, .duplicateAppointments).droppedRows == 1)
         #expect(export.appointments.count == 5)
-        #expect(export.origins.tables[.appointments]?.lines == [2, 3, 5, 6, 8])
+        #expect(export.origins.tables[.appointments]?.lines.lines == [2, 3, 5, 6, 8])
         #expect(export.appointments.amount.prefix(3) == [100, 120.5, 300])
         #expect(report.messages == [Self.expectedFirstFinding[.duplicateAppointments]!
             + " (check duplicate_appointments: 1 row dropped; `strata validate` lists them)"])
@@ -127,9 +127,9 @@ struct ExportChecksTests {
         #expect(export.consents.patient.map { ids[Int($0)] } == ["P2"])
         #expect(export.consents.status == [.optOut])
         // Places still point at the rows left.
-        #expect(export.origins.tables[.patients]?.lines == [3, 4])
-        #expect(export.origins.tables[.appointments]?.lines == [6, 8])
-        #expect(export.origins.tables[.communications]?.lines == [3])
+        #expect(export.origins.tables[.patients]?.lines.lines == [3, 4])
+        #expect(export.origins.tables[.appointments]?.lines.lines == [6, 8])
+        #expect(export.origins.tables[.communications]?.lines.lines == [3])
     }
 
     @Test func droppedVisitsBeforeBirthGoAloneAndThePatientStays() throws {
@@ -230,6 +230,19 @@ struct ExportChecksTests {
         // Rows added in code have no line: they are named by row.
         #expect(result.examples.first?.place == "appointments.csv (row 6)")
         #expect(result.examples.first?.found.hasPrefix("the same values as appointments.csv:6 (P2,") == true)
+    }
+
+    @Test func lineIndexKeepsRunsOfConsecutiveLines() {
+        // Lines 2, 3, (a record on 3-4), 5, 6, (blank 7), 8, 9: three runs.
+        let lines = [2, 3, 5, 6, 8, 9]
+        let index = LineIndex(lines)
+        #expect(index.count == 6)
+        #expect((0..<6).map { index[$0] } == lines)
+        #expect(index.lines == lines)
+        #expect(index.filtered(keeping: [false, true, true, false, true, false]).lines == [3, 5, 8])
+        #expect(index.runCount == 3)
+        // A file of one-line records is one run, whatever its size.
+        #expect(LineIndex(Array(2...100_001)).runCount == 1)
     }
 
     @Test func theExportDayIsTheFolderNameWhenItIsADate() {
