@@ -22,6 +22,8 @@ public struct ClinicExport: Sendable {
     public var leads: Leads
     /// The tables that were present in the source (optional tables and tables a mapping leaves out may be absent).
     public var presentTables: Set<CanonicalTable>
+    /// Where each row was read from (file and line), for messages about rows; empty for an export built in code.
+    public var origins = RowOrigins()
 
     public init(patients: Patients, appointments: Appointments = .init(), communications: Communications = .init(),
                 consents: Consents = .init(), conditions: Conditions = .init(), leads: Leads = .init(),
@@ -95,6 +97,8 @@ public enum ConsentStatus: UInt8, Sendable, CaseIterable {
 }
 
 /// `patients.csv`: one row per patient; row `i` is patient index `i`.
+///
+/// Each table's `filtered(keeping:)` (`ClinicExport+Filter.swift`) lists every column: a new column goes there too.
 public struct Patients: Sendable {
     /// Whether `birthDate` was worked out from an age in years (a mapped `age`, see ``ColumnMapping/age``)
     /// rather than read: such a date is the middle of the year of days the age allows, so ages computed from
@@ -258,4 +262,108 @@ public struct Leads: Sendable {
     }
 
     public var count: Int { patient.count }
+}
+
+/// Where the rows of each table were read from: the file (as named in messages) and the physical line each
+/// row starts on. Cross-record checks name rows by it (`appointments.csv:14`).
+///
+/// A table an adapter did not record has no origin; its rows are then named by table and row number.
+public struct RowOrigins: Sendable {
+    public struct Table: Sendable {
+        /// The file, as named in messages.
+        public var file: String
+        /// The 1-based physical line of each row.
+        public var lines: LineIndex
+
+        public init(file: String, lines: LineIndex) {
+            self.file = file
+            self.lines = lines
+        }
+    }
+
+    public var tables: [CanonicalTable: Table] = [:]
+
+    public init() {}
+
+    /// Records where `table`'s rows came from.
+    public mutating func record(_ table: CanonicalTable, file: String, lines: LineIndex) {
+        tables[table] = Table(file: file, lines: lines)
+    }
+
+    /// Row `row` of `table` as a place: `file` and line, or the table's file name and line 0 when not recorded.
+    public func place(_ table: CanonicalTable, row: Int) -> (file: String, line: Int) {
+        guard let origin = tables[table], row < origin.lines.count else { return (table.fileName, 0) }
+        return (origin.file, origin.lines[row])
+    }
+
+    /// Keeps the rows of `table` where `keep` is true (the rows of the table itself were filtered alike).
+    mutating func filter(_ table: CanonicalTable, keeping keep: [Bool]) {
+        guard var origin = tables[table], origin.lines.count == keep.count else { return }
+        origin.lines = origin.lines.filtered(keeping: keep)
+        tables[table] = origin
+    }
+}
+
+/// The physical line of each row of a file, stored as runs of consecutive lines: a file of one-line records
+/// is one run whatever its size, and each multi-line record, blank line or skipped row starts another. So
+/// keeping every row's place costs memory only where a file is irregular.
+public struct LineIndex: Sendable, Equatable {
+    /// The first row of each run, ascending, and the line of that row.
+    private var runRows: [Int] = []
+    private var runLines: [Int] = []
+    public private(set) var count = 0
+
+    public init() {}
+
+    /// How many runs are stored.
+    var runCount: Int { runRows.count }
+
+    /// The index of `lines`, one per row in row order.
+    public init(_ lines: [Int]) {
+        for line in lines { append(line) }
+    }
+
+    /// Adds the next row, starting on `line`.
+    public mutating func append(_ line: Int) {
+        if let lastRow = runRows.last, let lastLine = runLines.last, lastLine + (count - lastRow) == line {
+            count += 1
+            return
+        }
+        runRows.append(count)
+        runLines.append(line)
+        count += 1
+    }
+
+    /// The line row `row` starts on.
+    /// - Complexity: O(log runs).
+    public subscript(row: Int) -> Int {
+        precondition(row >= 0 && row < count, "row \(row) out of 0..<\(count)")
+        var low = 0, high = runRows.count
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if runRows[middle] <= row { low = middle } else { high = middle }
+        }
+        return runLines[low] + (row - runRows[low])
+    }
+
+    /// Every row's line, in row order.
+    public var lines: [Int] {
+        var result: [Int] = []
+        result.reserveCapacity(count)
+        for run in runRows.indices {
+            let end = run + 1 < runRows.count ? runRows[run + 1] : count
+            for row in runRows[run]..<end { result.append(runLines[run] + (row - runRows[run])) }
+        }
+        return result
+    }
+
+    /// The index of the rows where `keep` is true.
+    func filtered(keeping keep: [Bool]) -> LineIndex {
+        var result = LineIndex()
+        for run in runRows.indices {
+            let end = run + 1 < runRows.count ? runRows[run + 1] : count
+            for row in runRows[run]..<end where keep[row] { result.append(runLines[run] + (row - runRows[run])) }
+        }
+        return result
+    }
 }

@@ -118,6 +118,7 @@ public enum ExportReader {
         export.patients.extra = patientTable.extraValues(patientExtras)
         let age = patientSource.columns.first { $0.canonical.name == "birth_date" }?.age
         export.patients.birthDateIsApproximate = age != nil
+        export.origins.record(.patients, file: patientSource.displayName, lines: patientTable.lines)
         for var source in sources where source.table != .patients {
             let extras = extraColumns[source.table] ?? []
             source.addExtraColumns(extras)
@@ -128,6 +129,7 @@ public enum ExportReader {
             let table = try reader.read(source, patients: ids)
             guard isKept else { continue }
             export.presentTables.insert(source.table)
+            export.origins.record(source.table, file: source.displayName, lines: table.lines)
             switch source.table {
             case .patients: break
             case .appointments:

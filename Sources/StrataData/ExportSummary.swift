@@ -1,6 +1,7 @@
 import Foundation
 
-/// What `strata validate` prints: tables and row counts, patients, the date range of events, problems.
+/// What `strata validate` prints: tables and row counts, patients, the date range of events, the cross-record
+/// checks, problems.
 public struct ExportSummary: Sendable, Equatable, ParameterNaming {
     public struct TableLine: Sendable, Equatable {
         public var table: CanonicalTable
@@ -16,8 +17,12 @@ public struct ExportSummary: Sendable, Equatable, ParameterNaming {
     public var dateRange: ClosedRange<Int32>?
     public var badRows: BadRowReport
     public var warnings: WarningReport
+    /// What the cross-record checks found (``ExportChecks``); no results when they were not run.
+    public var checks: ExportCheckReport
 
-    public init(_ result: ExportReadResult) {
+    /// The summary of `result` (after the checks' drops) and of its `checks`.
+    public init(_ result: ExportReadResult, checks: ExportCheckReport = ExportCheckReport()) {
+        self.checks = checks
         let export = result.export
         format = result.format
         let counts = export.rowCounts
@@ -53,8 +58,9 @@ public struct ExportSummary: Sendable, Equatable, ParameterNaming {
         dateRange = first <= last ? first...last : nil
     }
 
-    /// Whether the export was read without skipping anything. Warnings do not count: their rows are kept.
-    public var isClean: Bool { badRows.count == 0 }
+    /// Whether the export was read without skipping anything and no check with the `fail` policy found
+    /// anything. Warnings do not count: their rows are kept.
+    public var isClean: Bool { badRows.count == 0 && checks.passes }
 
     /// The printed summary, one fact per line.
     public var text: String { description }
@@ -73,11 +79,17 @@ public struct ExportSummary: Sendable, Equatable, ParameterNaming {
         } else {
             lines.append("date range: none (no dated events)")
         }
-        if badRows.count == 0 {
+        lines.append(contentsOf: checks.lines)
+        let failures = checks.failures
+        if badRows.count == 0 && failures.isEmpty {
             lines.append("problems: none")
-        } else {
+        }
+        if badRows.count > 0 {
             lines.append("problems: \(badRows.count) bad rows skipped (\(name("maxBadRows"))); first \(badRows.examples.count):")
             for example in badRows.examples { lines.append("  \(example)") }
+        }
+        if !failures.isEmpty {
+            lines.append("problems: failed checks (listed under checks): " + failures.map { "\($0.check.rawValue) (\($0.countPhrase))" }.joined(separator: ", "))
         }
         lines.append(contentsOf: warnings.lines)
         return lines.joined(separator: "\n")

@@ -110,6 +110,9 @@ struct ReadTable: Sendable {
     var columns: [String: ColumnBuilder]
     var identifiers: ByteStringTable
     var rowCount: Int
+    /// The physical line each kept row starts on (empty when the rows are not kept): where cross-record checks
+    /// point (see ``ExportChecks``).
+    var lines = LineIndex()
 
     func column(_ name: String) -> ColumnBuilder? { columns[name] }
 }
@@ -194,7 +197,8 @@ struct TableReader {
             for (plan, builder) in zip(plans, accumulator.builders) where builder.kind != .unused {
                 columns[plan.source.canonical.name] = builder
             }
-            return .success((ReadTable(columns: columns, identifiers: accumulator.identifiers, rowCount: accumulator.rowCount),
+            return .success((ReadTable(columns: columns, identifiers: accumulator.identifiers, rowCount: accumulator.rowCount,
+                                       lines: accumulator.lines),
                              accumulator.badRows, accumulator.warnings))
         }
         let (read, report, warned) = try result.get()
@@ -718,6 +722,8 @@ struct TableAccumulator: Sendable {
     var builders: [ColumnBuilder]
     var identifiers = ByteStringTable(minimumCapacity: 1024)
     var rowCount = 0
+    /// The line of each kept row (when the rows are kept).
+    var lines = LineIndex()
     var badRows: BadRowReport
     var warnings: WarningReport
     /// The error that stops reading, once there is one; later parts are then ignored.
@@ -770,6 +776,7 @@ struct TableAccumulator: Sendable {
         }
         if source.keepsRows {
             for index in builders.indices { builders[index].append(contentsOf: part.builders[index]) }
+            for line in part.lines { lines.append(line) }
         }
         rowCount += part.rowCount
         warnings.record(.negativeAmount, count: part.negativeAmounts, examples: part.negativeAmountExamples)

@@ -11,6 +11,7 @@ import Yams
 ///     features: {...}           # see FeatureSpec
 ///     labels: {churn_horizon_days: 180, conversion_window_days: 90}
 ///     attributes: {insurance: {type: category}}   # extra patient columns, see PatientAttribute
+///     checks: {booked_after_scheduled: drop}   # see ExportCheck: fail | drop | keep per check
 ///
 /// Unknown keys are an error naming the key, so a misspelt setting is never silently ignored.
 public struct ProjectConfiguration: Codable, Sendable, Equatable {
@@ -26,6 +27,8 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
     public var models: ConfigurationValue?
     public var segments: ConfigurationValue?
     public var outputs: ConfigurationValue?
+    /// The cross-record checks' policies (`checks:`); checks not named keep their defaults.
+    public var checks = ExportCheckPolicies()
 
     public init(exports: ExportSettings? = nil, mapping: ExportMapping? = nil, features: FeatureSpec = .default,
                 labels: LabelSettings = .init(), models: ConfigurationValue? = nil, segments: ConfigurationValue? = nil,
@@ -39,7 +42,10 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         self.outputs = outputs
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case exports, mapping, features, labels, attributes, models, segments, outputs }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case exports, mapping, features, labels, attributes, models, segments, outputs
+        case checks
+    }
 
     public init(from decoder: Decoder) throws {
         try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
@@ -52,6 +58,7 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         models = try c.decodeIfPresent(ConfigurationValue.self, forKey: .models)
         segments = try c.decodeIfPresent(ConfigurationValue.self, forKey: .segments)
         outputs = try c.decodeIfPresent(ConfigurationValue.self, forKey: .outputs)
+        checks = try c.decodeIfPresent(ExportCheckPolicies.self, forKey: .checks) ?? ExportCheckPolicies()
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -1,32 +1,44 @@
 import Foundation
 import StrataData
 import StrataFeatures
+import StrataSegments
 
-/// Where a command's export and project configuration come from: an export folder (or `exports.path` of the
-/// project file), a layout, the project file, and how many bad rows to skip.
+/// Where a command's export and project configuration come from: an export folder (or the newest export under
+/// `exports.path` of the project file), a layout, the project file, how many bad rows to skip, and whether
+/// every cross-record check fails.
 ///
-/// Paths are taken as given: a relative path is relative to the current directory, for every command.
+/// Paths are taken as given: a relative path is relative to the current directory, for every command
+/// (`exports.path` is relative to the project file).
 public struct ExportSource: Sendable {
-    /// The export folder; nil takes `exports.path` from the project file.
+    /// The export folder; nil takes the newest export under `exports.path` of the project file, as refresh does.
     public var path: String?
     public var format: ExportFormat?
     /// The project file; nil takes `./strata.yml` when present, else the defaults.
     public var configurationFile: String?
     public var maxBadRows: Int
+    /// Every cross-record check fails, whatever `checks:` says.
+    public var strict: Bool
 
-    public init(path: String? = nil, format: ExportFormat? = nil, configurationFile: String? = nil, maxBadRows: Int = 0) {
+    public init(path: String? = nil, format: ExportFormat? = nil, configurationFile: String? = nil, maxBadRows: Int = 0,
+                strict: Bool = false) {
         self.path = path
         self.format = format
         self.configurationFile = configurationFile
         self.maxBadRows = maxBadRows
+        self.strict = strict
     }
 
-    /// What was read: the export, the configuration it was read with, and its folder.
+    /// What was read: the export (after the checks' drops), the configuration it was read with, its folder and
+    /// what the cross-record checks found.
     public struct Loaded: Sendable {
         public var result: ExportReadResult
         public var configuration: ProjectConfiguration
         public var folder: URL
+        public var checks: ExportCheckReport
         public var export: ClinicExport { result.export }
+        /// What the commands print as warnings: the values kept with a warning, then the checks that dropped
+        /// or kept records.
+        public var warnings: [String] { result.warnings.messages + checks.messages }
     }
 
     /// The project configuration: the project file, else `./strata.yml` if present, else defaults.
@@ -37,20 +49,57 @@ public struct ExportSource: Sendable {
         return try ProjectConfiguration.load(from: local)
     }
 
-    /// Reads the export, keeping only `tables` when given (the others are still checked: every command
-    /// reaches `validate`'s verdict) and without the text columns `unusedTextColumns` names. The project's
-    /// attributes are read, and `extraColumns` besides (a given outcome).
+    /// The export folder: ``path`` when given, else the newest export under `exports.path`
+    /// (``Project/newestExport(under:mapped:)``, the rule refresh follows).
+    public func folder(_ configuration: ProjectConfiguration) throws -> URL {
+        if let path { return URL(fileURLWithPath: path) }
+        guard let root = configuration.exports?.path else { throw WorkflowError.noExportGiven }
+        return try Project.newestExport(under: URL(fileURLWithPath: root), mapped: configuration.mapping != nil)
+    }
+
+    /// Reads the export and runs the cross-record checks (``ExportChecks``) with the project's `checks:`
+    /// policies, keeping only `tables` when given and without the text columns `unusedTextColumns` names.
+    ///
+    /// Every table is read and checked whatever `tables` says, so every command reaches `validate`'s verdict:
+    /// the tables not kept are read without their text (the checks need their patients and dates) and emptied
+    /// after the checks.
+    ///
+    /// The project's attributes are read, and `extraColumns` besides (a given outcome).
+    ///
+    /// - Parameter failingOnChecks: throw ``ExportCheckError`` when a check with the `fail` policy finds
+    ///   records (what every command but `validate`, which reports them, wants).
     public func read(tables: ((ProjectConfiguration) -> Set<CanonicalTable>)? = nil,
                      unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil,
-                     extraColumns: [CanonicalTable: [ExtraColumn]] = [:]) throws -> Loaded {
+                     extraColumns: [CanonicalTable: [ExtraColumn]] = [:], failingOnChecks: Bool = true) throws -> Loaded {
         let configuration = try configuration()
-        guard let folder = path ?? configuration.exports?.path else { throw WorkflowError.noExportGiven }
-        let url = URL(fileURLWithPath: folder)
-        let result = try ExportReader.read(url, format: format ?? configuration.exports?.format,
+        let url = try folder(configuration)
+        let kept = tables?(configuration) ?? Set(CanonicalTable.allCases)
+        var unused = unusedTextColumns?(configuration) ?? [:]
+        for table in CanonicalTable.allCases where !kept.contains(table) {
+            unused[table] = Set(table.columns.filter { $0.kind == .text }.map(\.name))
+        }
+        var result = try ExportReader.read(url, format: format ?? configuration.exports?.format,
                                            mapping: configuration.mapping, policy: IngestPolicy(maxBadRows: maxBadRows),
-                                           tables: tables?(configuration) ?? Set(CanonicalTable.allCases),
-                                           unusedTextColumns: unusedTextColumns?(configuration) ?? [:],
+                                           unusedTextColumns: unused,
                                            extraColumns: configuration.features.extraColumns.merging(extraColumns, uniquingKeysWith: +))
-        return Loaded(result: result, configuration: configuration, folder: url)
+        let checks = ExportChecks.run(&result.export, policies: configuration.checks, strict: strict,
+                                      exportDay: ExportChecks.exportDay(folderName: url.lastPathComponent))
+        if failingOnChecks, let error = checks.error { throw error }
+        for table in CanonicalTable.allCases where !kept.contains(table) { Self.empty(table, in: &result.export) }
+        return Loaded(result: result, configuration: configuration, folder: url, checks: checks)
+    }
+
+    /// Empties a table the caller does not use, as ``ExportReader`` leaves the tables it is not asked to keep.
+    static func empty(_ table: CanonicalTable, in export: inout ClinicExport) {
+        switch table {
+        case .patients: return
+        case .appointments: export.appointments = Appointments()
+        case .communications: export.communications = Communications()
+        case .consents: export.consents = Consents()
+        case .conditions: export.conditions = Conditions()
+        case .leads: export.leads = Leads()
+        }
+        export.presentTables.remove(table)
+        export.origins.tables[table] = nil
     }
 }

@@ -75,22 +75,31 @@ public struct Project: Sendable {
         self.modelsURL = resolved["models"]!
     }
 
-    /// The export to use: `explicit` when given, else the newest under `exports.path` (the last by name of
-    /// the folders holding a `patients.csv`, or of all folders when a column mapping is configured).
+    /// The export to use: `explicit` when given, else the newest under `exports.path` (see ``newestExport(under:mapped:)``).
     public func exportFolder(_ explicit: String? = nil) throws -> URL {
         if let explicit { return explicit.hasPrefix("/") ? URL(fileURLWithPath: explicit) : directory.appendingPathComponent(explicit) }
         guard let path = configuration.exports?.path else { throw ProjectError.noExports }
         let root = path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path)
+        return try Self.newestExport(under: root, mapped: configuration.mapping != nil)
+    }
+
+    /// The export `exports.path` names: `root` itself when it holds `patients.csv`, else the newest folder in
+    /// it, the last by name of the folders holding a `patients.csv` (or of all folders when `mapped`, a column
+    /// mapping naming other files; a mapped `root` without folders is itself the export). Every command that
+    /// takes an export from the project file (refresh, train, discover, features, score, validate) decides here.
+    public static func newestExport(under root: URL, mapped: Bool) throws -> URL {
         let fileManager = FileManager.default
         guard let names = try? fileManager.contentsOfDirectory(atPath: root.path) else { throw ProjectError.missingExports(root.path) }
         if names.contains("patients.csv") { return root }
         // Folders that hold an export: a patients.csv, or anything when a column mapping names other files.
-        let folders = names.filter { name in
+        let subfolders = names.filter { name in
             var isDirectory: ObjCBool = false
-            let folder = root.appendingPathComponent(name)
-            guard !name.hasPrefix("."), fileManager.fileExists(atPath: folder.path, isDirectory: &isDirectory),
-                  isDirectory.boolValue else { return false }
-            return configuration.mapping != nil || fileManager.fileExists(atPath: folder.appendingPathComponent("patients.csv").path)
+            return !name.hasPrefix(".") && fileManager.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isDirectory)
+                && isDirectory.boolValue
+        }
+        if mapped && subfolders.isEmpty && !names.isEmpty { return root }
+        let folders = subfolders.filter { name in
+            mapped || fileManager.fileExists(atPath: root.appendingPathComponent(name).appendingPathComponent("patients.csv").path)
         }.sorted()
         guard let newest = folders.last else { throw ProjectError.missingExports(root.path) }
         return root.appendingPathComponent(newest)

@@ -61,7 +61,7 @@ public enum ScoringRun {
         let outcome = file.training["label_column"].map { ExtraColumn("outcome:" + $0, column: $0, .text, required: false) }
         let table: CanonicalTable = file.training["target"] == TrainingRun.Target.conversion.rawValue ? .leads : .patients
         let loaded = try source.read(extraColumns: outcome.map { [table: [$0]] } ?? [:])
-        for message in loaded.result.warnings.messages { warn(message) }
+        for message in loaded.warnings { warn(message) }
         let export = loaded.export
         guard let day = configuration.scoringDay ?? ChurnTraining.lastEventDay(export) else {
             throw WorkflowError.noEvents(parameter: "scoringDay")

@@ -1,0 +1,66 @@
+/// Tables with some rows removed (what the `drop` policies of ``ExportChecks`` do). Every column of a table is
+/// filtered alike, so a column added to a table must be added to its `filtered(keeping:)` here too.
+
+extension Array {
+    /// The elements where `keep` is true; an array of another length (a column the format leaves empty) as is.
+    func kept(_ keep: [Bool]) -> [Element] {
+        guard count == keep.count else { return self }
+        var result: [Element] = []
+        result.reserveCapacity(count)
+        for index in indices where keep[index] { result.append(self[index]) }
+        return result
+    }
+}
+
+extension CategoryColumn {
+    /// The rows where `keep` is true; the levels stay as they are.
+    func filtered(keeping keep: [Bool]) -> CategoryColumn { CategoryColumn(codes: codes.kept(keep), levels: levels) }
+}
+
+extension Patients {
+    /// The patients where `keep` is true, renumbered in order (event tables must be renumbered alike).
+    func filtered(keeping keep: [Bool]) -> Patients {
+        Patients(ids: PatientIdentifiers(ids.all.kept(keep)), birthDate: birthDate.kept(keep), sex: sex.kept(keep),
+                 createdAt: createdAt.kept(keep), firstName: firstName.filtered(keeping: keep),
+                 postalCode: postalCode.filtered(keeping: keep), email: email.filtered(keeping: keep),
+                 phone: phone.filtered(keeping: keep), preferredChannel: preferredChannel.kept(keep),
+                 source: source.filtered(keeping: keep))
+    }
+}
+
+extension Appointments {
+    func filtered(keeping keep: [Bool]) -> Appointments {
+        Appointments(patient: patient.kept(keep), scheduledAt: scheduledAt.kept(keep), bookedAt: bookedAt.kept(keep),
+                     status: status.kept(keep), service: service.filtered(keeping: keep),
+                     provider: provider.filtered(keeping: keep), amount: amount.kept(keep))
+    }
+}
+
+extension Communications {
+    func filtered(keeping keep: [Bool]) -> Communications {
+        Communications(patient: patient.kept(keep), sentAt: sentAt.kept(keep), channel: channel.kept(keep),
+                       campaign: campaign.filtered(keeping: keep), openedAt: openedAt.kept(keep),
+                       clickedAt: clickedAt.kept(keep), respondedAt: respondedAt.kept(keep))
+    }
+}
+
+extension Consents {
+    func filtered(keeping keep: [Bool]) -> Consents {
+        Consents(patient: patient.kept(keep), channel: channel.kept(keep), purpose: purpose.kept(keep),
+                 status: status.kept(keep), recordedAt: recordedAt.kept(keep))
+    }
+}
+
+extension Conditions {
+    func filtered(keeping keep: [Bool]) -> Conditions {
+        Conditions(patient: patient.kept(keep), code: code.filtered(keeping: keep),
+                   description: description.filtered(keeping: keep), onsetDate: onsetDate.kept(keep))
+    }
+}
+
+extension Leads {
+    func filtered(keeping keep: [Bool]) -> Leads {
+        Leads(ids: ids.filtered(keeping: keep), patient: patient.kept(keep), createdAt: createdAt.kept(keep),
+              source: source.filtered(keeping: keep), interest: interest.filtered(keeping: keep))
+    }
+}
