@@ -17,22 +17,37 @@ extension CategoryColumn {
     func filtered(keeping keep: [Bool]) -> CategoryColumn { CategoryColumn(codes: codes.kept(keep), levels: levels) }
 }
 
+extension ExtraValues {
+    func filtered(keeping keep: [Bool]) -> ExtraValues {
+        switch self {
+        case .text(let column): .text(column.filtered(keeping: keep))
+        case .number(let values): .number(values.kept(keep))
+        case .flag(let values): .flag(values.kept(keep))
+        }
+    }
+}
+
 extension Patients {
     /// The patients where `keep` is true, renumbered in order (event tables must be renumbered alike).
     func filtered(keeping keep: [Bool]) -> Patients {
-        Patients(ids: PatientIdentifiers(ids.all.kept(keep)), birthDate: birthDate.kept(keep), sex: sex.kept(keep),
-                 createdAt: createdAt.kept(keep), firstName: firstName.filtered(keeping: keep),
-                 postalCode: postalCode.filtered(keeping: keep), email: email.filtered(keeping: keep),
-                 phone: phone.filtered(keeping: keep), preferredChannel: preferredChannel.kept(keep),
-                 source: source.filtered(keeping: keep))
+        var patients = Patients(ids: PatientIdentifiers(ids.all.kept(keep)), birthDate: birthDate.kept(keep), sex: sex.kept(keep),
+                                createdAt: createdAt.kept(keep), firstName: firstName.filtered(keeping: keep),
+                                postalCode: postalCode.filtered(keeping: keep), email: email.filtered(keeping: keep),
+                                phone: phone.filtered(keeping: keep), preferredChannel: preferredChannel.kept(keep),
+                                source: source.filtered(keeping: keep), extra: extra.mapValues { $0.filtered(keeping: keep) })
+        patients.birthDateIsApproximate = birthDateIsApproximate
+        return patients
     }
 }
 
 extension Appointments {
     func filtered(keeping keep: [Bool]) -> Appointments {
-        Appointments(patient: patient.kept(keep), scheduledAt: scheduledAt.kept(keep), bookedAt: bookedAt.kept(keep),
-                     status: status.kept(keep), service: service.filtered(keeping: keep),
-                     provider: provider.filtered(keeping: keep), amount: amount.kept(keep))
+        var appointments = Appointments(patient: patient.kept(keep), scheduledAt: scheduledAt.kept(keep), bookedAt: bookedAt.kept(keep),
+                                        status: status.kept(keep), service: service.filtered(keeping: keep),
+                                        provider: provider.filtered(keeping: keep), amount: amount.kept(keep))
+        appointments.scheduledAtPrecision = scheduledAtPrecision
+        appointments.bookedAtPrecision = bookedAtPrecision
+        return appointments
     }
 }
 
@@ -61,6 +76,7 @@ extension Conditions {
 extension Leads {
     func filtered(keeping keep: [Bool]) -> Leads {
         Leads(ids: ids.filtered(keeping: keep), patient: patient.kept(keep), createdAt: createdAt.kept(keep),
-              source: source.filtered(keeping: keep), interest: interest.filtered(keeping: keep))
+              source: source.filtered(keeping: keep), interest: interest.filtered(keeping: keep),
+              extra: extra.mapValues { $0.filtered(keeping: keep) })
     }
 }
