@@ -124,14 +124,17 @@ public enum ClusterSelection {
         return (best.clusterCount, reason)
     }
 
+    /// Whether a candidate meets the stable rule: distinct clusters, stability ≥ ``minimumStability``, smallest
+    /// cluster ≥ ``minimumClusterShare``.
+    public static func qualifies(_ candidate: Candidate) -> Bool {
+        !candidate.degenerate && (candidate.stability ?? 0) >= minimumStability
+            && candidate.smallestClusterShare >= minimumClusterShare
+    }
+
     /// The largest `k` with stability ≥ ``minimumStability`` and smallest cluster ≥ ``minimumClusterShare``
     /// (non-degenerate), and why; without one, the most stable `k` (ties to the smaller `k`).
     static func recommendStable(_ candidates: [Candidate]) -> (Int, String) {
         func percent(_ share: Double) -> String { "\((share * 1000).rounded() / 10)%" }
-        func qualifies(_ candidate: Candidate) -> Bool {
-            !candidate.degenerate && (candidate.stability ?? 0) >= minimumStability
-                && candidate.smallestClusterShare >= minimumClusterShare
-        }
         func failure(_ candidate: Candidate) -> String {
             if candidate.degenerate { return "k=\(candidate.clusterCount) found fewer than \(candidate.clusterCount) distinct clusters" }
             var problems: [String] = []
@@ -157,7 +160,7 @@ public enum ClusterSelection {
         return (best.clusterCount, reason)
     }
 
-    static func formatted(_ value: Double) -> String {
+    public static func formatted(_ value: Double) -> String {
         let rounded = (value * 1000).rounded() / 1000
         return "\(rounded)"
     }

@@ -30,7 +30,7 @@ public enum DiscoveryRun {
         /// The model file to write, if any.
         public var modelFile: URL?
 
-        public init(asOf: Day, clusterCounts: ClosedRange<Int> = 2...10, choosing: Bool = true, initCount: Int = 4,
+        public init(asOf: Day, clusterCounts: ClosedRange<Int> = 2...10, choosing: Bool = true, initCount: Int = 10,
                     seed: UInt64 = 0, silhouetteSampleSize: Int = 10_000, stability: ClusterStability.Options? = .init(),
                     selectionSampleSize: Int = 50_000, previousModel: URL? = nil, modelFile: URL? = nil) {
             self.asOf = asOf
@@ -55,6 +55,10 @@ public enum DiscoveryRun {
         var generator = Xoshiro256StarStar(seed: configuration.seed)
         var kMeans = KMeans.Configuration(clusterCount: configuration.clusterCounts.lowerBound, initCount: configuration.initCount)
         let selectionRows = DiscoveryFeatures.sample(x, size: configuration.selectionSampleSize, using: &generator)
+        let previous = try configuration.previousModel.map { url throws -> PreviousModel in
+            try PreviousModel(file: ModelFile<KMeansParameters>.read(from: url, kind: KMeansParameters.kind),
+                              export: source.export, asOf: configuration.asOf)
+        }
         var selection: ClusterSelection.Result?
         var stability: Double?
         if configuration.choosing {
@@ -63,9 +67,19 @@ public enum DiscoveryRun {
                 throw WorkflowError.tooFewRows(clusterCounts: configuration.clusterCounts, rows: x.rows, largest: largest)
             }
             let counts = configuration.clusterCounts.lowerBound...largest
-            let chosen = try ClusterSelection.evaluate(selectionRows, clusterCounts: counts, configuration: kMeans,
+            var chosen = try ClusterSelection.evaluate(selectionRows, clusterCounts: counts, configuration: kMeans,
                                                        silhouetteSampleSize: configuration.silhouetteSampleSize,
                                                        stability: configuration.stability, using: &generator)
+            // A refit keeps the previous k while it still qualifies: clusters that come and go with the noise of
+            // the stability estimate would empty and refill segments for nothing.
+            if let previous, configuration.stability != nil, previous.clusterCount != chosen.recommendedClusterCount,
+               let candidate = chosen.candidates.first(where: { $0.clusterCount == previous.clusterCount }),
+               ClusterSelection.qualifies(candidate) {
+                chosen.reason = "k=\(previous.clusterCount) is the previous model's k and still has stability >= "
+                    + "\(ClusterSelection.minimumStability) and smallest cluster >= 2.0% (stability "
+                    + "\(ClusterSelection.formatted(candidate.stability ?? 0))); on its own: " + chosen.reason
+                chosen.recommendedClusterCount = previous.clusterCount
+            }
             kMeans.clusterCount = chosen.recommendedClusterCount
             stability = chosen.candidates.first { $0.clusterCount == kMeans.clusterCount }?.stability
             selection = chosen
@@ -73,7 +87,14 @@ public enum DiscoveryRun {
                   Int(options.fraction * Double(selectionRows.rows)) > kMeans.clusterCount {
             stability = try ClusterStability.stability(selectionRows, configuration: kMeans, options: options, using: &generator)
         }
-        let model = try KMeans(kMeans).fit(x, using: &generator)
+        var model = try finalFit(x, sample: selectionRows, configuration: kMeans, using: &generator)
+        if let previous, let warm = previous.warmStart(x, clusterCount: kMeans.clusterCount) {
+            var warmConfiguration = kMeans
+            warmConfiguration.initialization = .centers(warm)
+            let warmModel = try KMeans(warmConfiguration).fit(x, using: &generator)
+            // The previous partition's shape is kept unless a fresh seeding beats it by more than 1% of inertia.
+            if warmModel.inertia <= model.inertia * 1.01 { model = warmModel }
+        }
         let labels = model.labels
         let described = try ClusterDescriptions.describe(source.export, asOf: configuration.asOf, table: table, model: model)
 
@@ -81,13 +102,11 @@ public enum DiscoveryRun {
         var fixedNames: [Int: String] = [:]
         var retired: [Int] = []
         var match: ClusterMatching.Report?
-        if let previousURL = configuration.previousModel {
-            let previous = try ModelFile<KMeansParameters>.read(from: previousURL, kind: KMeansParameters.kind)
-            let carried = try carryOver(from: previous, export: source.export, asOf: configuration.asOf, labels: labels,
-                                        clusterCount: model.clusterCount)
+        if let previous {
+            let carried = previous.carryOver(labels: labels, clusterCount: model.clusterCount)
             (ids, match) = (carried.ids, carried.report)
             fixedNames = carried.names
-            retired = (previous.parameters.retiredClusterIDs ?? []) + carried.report.retiredIDs
+            retired = (previous.file.parameters.retiredClusterIDs ?? []) + carried.report.retiredIDs
         }
         // Names given in strata.yml win, by id; a carried-over name another cluster was given is made anew.
         let renames = settings.clusters.names
@@ -124,27 +143,78 @@ public enum DiscoveryRun {
             warnings: model.warnings)
     }
 
-    /// Ids and names from `previous`: its features recomputed on this export, its clusters of these patients,
-    /// and the means of the new clusters in its standardized space, matched by ``ClusterMatching``.
-    static func carryOver(from previous: ModelFile<KMeansParameters>, export: ClinicExport, asOf: Day, labels: [Int],
-                          clusterCount: Int) throws -> (ids: [Int], names: [Int: String], report: ClusterMatching.Report) {
-        let previousX = try FeaturePipeline.apply(previous.featureSchema, to: export, asOf: asOf).matrix
-        let previousModel = previous.parameters.model(as: Double.self)
-        let previousLabels = try previousModel.predict(previousX)
-        let d = previousX.columns
+    /// The fit of the chosen k: `initCount` seedings on the selection sample, the best refined by Lloyd steps
+    /// on every row (when the sample is every row, the sample fit itself). Seeding on the sample keeps a
+    /// million-patient run to one pass of Lloyd steps over all rows.
+    static func finalFit(_ x: Matrix<Double>, sample: Matrix<Double>, configuration: KMeans.Configuration,
+                         using generator: inout Xoshiro256StarStar) throws -> KMeansModel<Double> {
+        let sampleModel = try KMeans(configuration).fit(sample, using: &generator)
+        guard sample.rows < x.rows else { return sampleModel }
+        var refine = configuration
+        refine.initialization = .centers(sampleModel.centers)
+        refine.initCount = 1
+        return try KMeans(refine).fit(x, using: &generator)
+    }
+
+}
+
+/// The model a refit follows: its features and clusters of this export's patients.
+struct PreviousModel {
+    let file: ModelFile<KMeansParameters>
+    /// This export's patients in the previous model's standardized space, and the previous model's clusters of them.
+    let x: Matrix<Double>
+    let labels: [Int]
+
+    init(file: ModelFile<KMeansParameters>, export: ClinicExport, asOf: Day) throws {
+        self.file = file
+        x = try FeaturePipeline.apply(file.featureSchema, to: export, asOf: asOf).matrix
+        labels = try file.parameters.model(as: Double.self).predict(x)
+    }
+
+    var clusterCount: Int { file.parameters.centers.count }
+
+    /// Means of `rows` (a matrix of this export's patients) per cluster of `labels`; nil when a cluster is empty.
+    static func means(_ rows: Matrix<Double>, labels: [Int], clusterCount: Int) -> [[Double]]? {
+        let d = rows.columns
         var sums = [[Double]](repeating: [Double](repeating: 0, count: d), count: clusterCount)
         var sizes = [Int](repeating: 0, count: clusterCount)
         for (row, label) in labels.enumerated() {
             sizes[label] += 1
-            for (j, value) in previousX.row(row).enumerated() { sums[label][j] += value }
+            for (j, value) in rows.row(row).enumerated() { sums[label][j] += value }
         }
-        let means = (0..<clusterCount).map { q in sums[q].map { $0 / Double(max(sizes[q], 1)) } }
-        let previousIDs = previous.parameters.clusterIDs ?? Array(previous.parameters.centers.indices)
-        let nextID = ((previousIDs + (previous.parameters.retiredClusterIDs ?? [])).max() ?? -1) + 1
-        let (ids, report) = ClusterMatching.match(previousCenters: previous.parameters.centers, previousIDs: previousIDs,
-                                                  newCenters: means, previousLabels: previousLabels, newLabels: labels,
+        guard !sizes.contains(0) else { return nil }
+        return (0..<clusterCount).map { q in sums[q].map { $0 / Double(sizes[q]) } }
+    }
+
+    /// The mean of the rows of `rows` in `cluster` (zeros for none).
+    static func mean(_ rows: Matrix<Double>, of labels: [Int], cluster: Int) -> [Double] {
+        var sum = [Double](repeating: 0, count: rows.columns), count = 0
+        for (row, label) in labels.enumerated() where label == cluster {
+            count += 1
+            for (j, value) in rows.row(row).enumerated() { sum[j] += value }
+        }
+        return sum.map { $0 / Double(max(count, 1)) }
+    }
+
+    /// The previous partition's centers in the new matrix `x` (the means of its clusters there), as a start for
+    /// a fit of the same k; nil for another k or an empty previous cluster.
+    func warmStart(_ newX: Matrix<Double>, clusterCount k: Int) -> Matrix<Double>? {
+        guard k == clusterCount, let means = Self.means(newX, labels: labels, clusterCount: k) else { return nil }
+        return Matrix(rows: k, columns: newX.columns, elements: means.flatMap { $0 })
+    }
+
+    /// Ids and names carried to a fit with `labels`: the means of its clusters in the previous model's space,
+    /// matched to the previous centers by ``ClusterMatching``.
+    func carryOver(labels newLabels: [Int], clusterCount: Int) -> (ids: [Int], names: [Int: String], report: ClusterMatching.Report) {
+        // An empty refit cluster (none after a fit) would have no mean: it sits at the origin and matches nothing.
+        let means = Self.means(x, labels: newLabels, clusterCount: clusterCount)
+            ?? (0..<clusterCount).map { q in Self.mean(x, of: newLabels, cluster: q) }
+        let previousIDs = file.parameters.clusterIDs ?? Array(file.parameters.centers.indices)
+        let nextID = ((previousIDs + (file.parameters.retiredClusterIDs ?? [])).max() ?? -1) + 1
+        let (ids, report) = ClusterMatching.match(previousCenters: file.parameters.centers, previousIDs: previousIDs,
+                                                  newCenters: means, previousLabels: labels, newLabels: newLabels,
                                                   nextID: nextID)
-        let previousNames = ProjectModels.names(of: previous)
+        let previousNames = ProjectModels.names(of: file)
         var names: [Int: String] = [:]
         for matched in report.matches { names[matched.cluster] = previousNames[matched.previousCluster] }
         return (ids, names, report)

@@ -29,7 +29,7 @@ struct Discover: ParsableCommand {
     var k = ClusterCountArgument(range: 2...10)
 
     @Option(name: .customLong("n-init"), help: "k-means++ seeding runs per k, keeping the lowest inertia.")
-    var nInit: Int = 4
+    var nInit: Int = 10
 
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = 0
