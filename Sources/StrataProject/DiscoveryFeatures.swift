@@ -147,6 +147,8 @@ enum ClusterDescriptions {
     /// Three significant digits, no exponent for everyday magnitudes.
     static func short(_ value: Double) -> String {
         guard value.isFinite else { return "n/a" }
+        // Rates recomputed with a negligible prior leave crumbs like 1e-10 where the plain ratio is 0.
+        if abs(value) < 5e-4 { return "0" }
         return abs(value) >= 1000 ? String(format: "%.0f", value) : String(format: "%.3g", value)
     }
 }
