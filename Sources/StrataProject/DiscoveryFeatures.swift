@@ -118,10 +118,10 @@ enum ClusterDescriptions {
                 counts[label * d + j] += 1
             }
         }
-        func mean(_ cluster: Int?, _ j: Int) -> Double {
+        func mean(_ cluster: Int?, _ j: Int) -> Double? {
             let clusters = cluster.map { [$0] } ?? Array(0..<k)
             let total = clusters.reduce(0.0) { $0 + sums[$1 * d + j] }, count = clusters.reduce(0) { $0 + counts[$1 * d + j] }
-            return count > 0 ? total / Double(count) : .nan
+            return count > 0 ? total / Double(count) : nil
         }
         let index = Dictionary(uniqueKeysWithValues: schema.columns.enumerated().map { ($1.name, $0) })
         var described = Described(differences: [], sizes: [], features: [], descriptions: [])
@@ -145,8 +145,8 @@ enum ClusterDescriptions {
     }
 
     /// Three significant digits, no exponent for everyday magnitudes.
-    static func short(_ value: Double) -> String {
-        guard value.isFinite else { return "n/a" }
+    static func short(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "n/a" }
         // Rates recomputed with a negligible prior leave crumbs like 1e-10 where the plain ratio is 0.
         if abs(value) < 5e-4 { return "0" }
         return abs(value) >= 1000 ? String(format: "%.0f", value) : String(format: "%.3g", value)

@@ -252,13 +252,14 @@ public struct DiscoverySummary: Codable, Sendable, Equatable {
     }
 
     /// A feature that sets a cluster apart: its standardized difference from all patients, and the cluster's
-    /// and everyone's means of the raw values (before missing-value fill, transforms and rate smoothing).
+    /// and everyone's means of the raw values (before missing-value fill, transforms and rate smoothing; nil
+    /// when every value is missing, e.g. days since the last visit of patients who never visited).
     public struct Feature: Codable, Sendable, Equatable {
         public var name: String
         public var label: String
         public var standardizedDifference: Double
-        public var clusterMean: Double
-        public var populationMean: Double
+        public var clusterMean: Double?
+        public var populationMean: Double?
 
         enum CodingKeys: String, CodingKey {
             case name, label, standardizedDifference = "standardized_difference", clusterMean = "cluster_mean"
