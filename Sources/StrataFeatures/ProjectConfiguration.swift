@@ -12,6 +12,8 @@ import Yams
 ///     labels: {churn_horizon_days: 180, conversion_window_days: 90}
 ///     attributes: {insurance: {type: category}}   # extra patient columns, see PatientAttribute
 ///     checks: {booked_after_scheduled: drop}   # see ExportCheck: fail | drop | keep per check
+///     discover: {families: [recency, frequency, ...]}   # see DiscoverSettings
+///     clusters: {names: {3: loyal families}}          # see ClusterSettings
 ///
 /// Unknown keys are an error naming the key, so a misspelt setting is never silently ignored.
 public struct ProjectConfiguration: Codable, Sendable, Equatable {
@@ -24,6 +26,10 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         get { features.attributes }
         set { features.attributes = newValue }
     }
+    /// What `strata discover` clusters on.
+    public var discover: DiscoverSettings
+    /// Names users give discovered clusters.
+    public var clusters: ClusterSettings
     public var models: ConfigurationValue?
     public var segments: ConfigurationValue?
     public var outputs: ConfigurationValue?
@@ -31,19 +37,21 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
     public var checks = ExportCheckPolicies()
 
     public init(exports: ExportSettings? = nil, mapping: ExportMapping? = nil, features: FeatureSpec = .default,
-                labels: LabelSettings = .init(), models: ConfigurationValue? = nil, segments: ConfigurationValue? = nil,
-                outputs: ConfigurationValue? = nil) {
+                labels: LabelSettings = .init(), discover: DiscoverSettings = .init(), clusters: ClusterSettings = .init(),
+                models: ConfigurationValue? = nil, segments: ConfigurationValue? = nil, outputs: ConfigurationValue? = nil) {
         self.exports = exports
         self.mapping = mapping
         self.features = features
         self.labels = labels
+        self.discover = discover
+        self.clusters = clusters
         self.models = models
         self.segments = segments
         self.outputs = outputs
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case exports, mapping, features, labels, attributes, models, segments, outputs
+        case exports, mapping, features, labels, attributes, discover, clusters, models, segments, outputs
         case checks
     }
 
@@ -55,6 +63,8 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         features = try c.decodeIfPresent(FeatureSpec.self, forKey: .features) ?? .default
         labels = try c.decodeIfPresent(LabelSettings.self, forKey: .labels) ?? .init()
         features.attributes = try c.decodeIfPresent(AttributeSection.self, forKey: .attributes)?.attributes ?? []
+        discover = try c.decodeIfPresent(DiscoverSettings.self, forKey: .discover) ?? .init()
+        clusters = try c.decodeIfPresent(ClusterSettings.self, forKey: .clusters) ?? .init()
         models = try c.decodeIfPresent(ConfigurationValue.self, forKey: .models)
         segments = try c.decodeIfPresent(ConfigurationValue.self, forKey: .segments)
         outputs = try c.decodeIfPresent(ConfigurationValue.self, forKey: .outputs)
@@ -211,6 +221,97 @@ public struct LabelSettings: Codable, Sendable, Equatable {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [key],
                 debugDescription: "\(days) days is out of range; expected a whole number of days from \(StrataLimits.days.lowerBound) to \(StrataLimits.days.upperBound)"))
         }
+    }
+}
+
+/// `discover`: the feature families `strata discover` clusters on, by their names in `features`. The default
+/// is behavioral: recency, frequency, value (`monetary`), tenure, visit intervals, attendance, service mix
+/// (`services`) and channel engagement (`engagement`). Demographics, lead source and other patient
+/// attributes describe who a patient is, not what they do, and stay out unless named here.
+public struct DiscoverSettings: Codable, Sendable, Equatable {
+    /// The families clustered on (columns of other families are left out).
+    public var families: [String]
+
+    /// The behavioral default.
+    public static let behavioralFamilies = ["recency", "frequency", "monetary", "tenure", "visit_intervals", "attendance",
+                                            "services", "engagement"]
+
+    public init(families: [String] = DiscoverSettings.behavioralFamilies) {
+        self.families = families
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case families }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        families = try c.decodeIfPresent([String].self, forKey: .families) ?? Self.behavioralFamilies
+        let known = FeatureSpec.familyNames
+        for (index, family) in families.enumerated() {
+            let path = decoder.codingPath + [CodingKeys.families, IndexKey(index)]
+            guard known.contains(family) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: path,
+                    debugDescription: "unknown feature family \"\(family)\"; expected one of \(known.joined(separator: ", "))"))
+            }
+            if families[..<index].contains(family) {
+                throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\"\(family)\" is listed twice; give each family once"))
+            }
+        }
+        if families.isEmpty {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [CodingKeys.families],
+                debugDescription: "no families; name at least one, e.g. \(Self.behavioralFamilies.joined(separator: ", "))"))
+        }
+    }
+}
+
+extension FeatureSpec {
+    /// The names of the feature families, as `strata.yml` spells them under `features`.
+    public static var familyNames: [String] {
+        CodingKeys.allCases.map(\.rawValue).filter { $0 != "standardize" && $0 != "columns" }
+    }
+}
+
+/// `clusters`: names users give discovered clusters, by cluster id (`strata discover` prints the ids). A
+/// cluster keeps its id when a refit matches it, so a name given here survives refits.
+///
+///     clusters:
+///       names: {3: loyal families, 5: "lapsed, ignores recalls"}
+public struct ClusterSettings: Codable, Sendable, Equatable {
+    /// Cluster id → name.
+    public var names: [Int: String]
+
+    public init(names: [Int: String] = [:]) {
+        self.names = names
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case names }
+    public init(from decoder: Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try c.decodeIfPresent([String: String].self, forKey: .names) ?? [:]
+        var names: [Int: String] = [:]
+        for (key, name) in text.sorted(by: { $0.key < $1.key }) {
+            let path = decoder.codingPath + [CodingKeys.names, UnknownKeys.AnyKey(stringValue: key)]
+            guard let id = Int(key), id >= 0 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: path,
+                    debugDescription: "\"\(key)\" is not a cluster id; expected a whole number >= 0 as `strata discover` prints it"))
+            }
+            let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, trimmed.count <= 80 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: path,
+                    debugDescription: "\"\(name)\"; expected a name of 1 to 80 characters"))
+            }
+            if let other = names.first(where: { $0.value == trimmed }) {
+                throw DecodingError.dataCorrupted(.init(codingPath: path,
+                    debugDescription: "\"\(trimmed)\" is already the name of cluster \(other.key); names must be distinct"))
+            }
+            names[id] = trimmed
+        }
+        self.names = names
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Dictionary(uniqueKeysWithValues: names.map { ("\($0.key)", $0.value) }), forKey: .names)
     }
 }
 

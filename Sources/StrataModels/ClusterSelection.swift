@@ -1,8 +1,13 @@
 import StrataLinearAlgebra
 
 /// Choosing `k`: fit k-means for each `k` in a range and compare inertia, silhouette, Davies-Bouldin and
-/// Calinski-Harabasz.
+/// Calinski-Harabasz, and (when asked) stability across subsamples with the size of the smallest cluster.
 public enum ClusterSelection {
+    /// The stability a `k` needs to be recommended when stability is measured.
+    public static let minimumStability = 0.8
+    /// The share of rows the smallest cluster of a recommended `k` must hold when stability is measured.
+    public static let minimumClusterShare = 0.02
+
     /// The criteria for one `k`.
     public struct Candidate: Sendable, Equatable {
         public var clusterCount: Int
@@ -17,6 +22,10 @@ public enum ClusterSelection {
         public var calinskiHarabasz: Double
         /// Fewer distinct clusters than `k` were found.
         public var degenerate: Bool
+        /// The share of rows in the smallest cluster.
+        public var smallestClusterShare: Double = 0
+        /// Mean adjusted Rand index between refits on subsamples (``ClusterStability``); nil when not measured.
+        public var stability: Double?
     }
 
     /// The table and the recommendation.
@@ -32,16 +41,23 @@ public enum ClusterSelection {
 
     /// Fits `configuration` (with each `k` of `clusterCounts` substituted) and scores every fit.
     ///
-    /// The recommendation is the `k` with the highest silhouette among fits that found `k` distinct clusters
-    /// (ties to the smaller `k`); the reason says whether Davies-Bouldin and Calinski-Harabasz agree.
+    /// Without `stability`, the recommendation is the `k` with the highest silhouette among fits that found
+    /// `k` distinct clusters (ties to the smaller `k`); the reason says whether Davies-Bouldin and
+    /// Calinski-Harabasz agree. With `stability`, every `k` is also refitted on subsamples
+    /// (``ClusterStability``) and the recommendation is the largest `k` whose stability is at least
+    /// ``minimumStability`` and whose smallest cluster holds at least ``minimumClusterShare`` of the rows
+    /// (the most stable `k` when none qualifies); the reason says which `k` failed which test.
     /// - Parameters:
     ///   - clusterCounts: at least 2 and at most `n − 1`.
     ///   - silhouetteSampleSize: silhouettes are exact up to this many rows, sampled above.
+    ///   - stability: the subsampling scheme, or nil to choose by silhouette.
     /// - Throws: ``KMeansError`` from the fits, or for a range outside `2...(n − 1)`.
     public static func evaluate<S: BLASScalar>(
         _ x: Matrix<S>, clusterCounts: ClosedRange<Int>, configuration: KMeans.Configuration,
-        sampleWeights: [S]? = nil, silhouetteSampleSize: Int = 10_000, using rng: inout some RandomNumberGenerator
+        sampleWeights: [S]? = nil, silhouetteSampleSize: Int = 10_000, stability: ClusterStability.Options? = nil,
+        using rng: inout some RandomNumberGenerator
     ) throws(KMeansError) -> Result {
+        try stability?.validate()
         guard clusterCounts.lowerBound >= 2 else {
             throw .invalidParameter(name: "k", value: "\(clusterCounts.lowerBound)...\(clusterCounts.upperBound)",
                                     expected: "a range starting at 2 or more")
@@ -62,7 +78,8 @@ public enum ClusterSelection {
             let labels = model.labels
             let distinct = Set(labels).count
             var candidate = Candidate(clusterCount: k, inertia: model.inertia, iterations: model.iterations,
-                                      silhouette: 0, daviesBouldin: 0, calinskiHarabasz: 0, degenerate: distinct < k)
+                                      silhouette: 0, daviesBouldin: 0, calinskiHarabasz: 0, degenerate: distinct < k,
+                                      smallestClusterShare: Double(model.clusterSizes.min() ?? 0) / Double(max(x.rows, 1)))
             if distinct >= 2 {
                 // Labels with 2...n-1 distinct values always satisfy the metrics' checks.
                 candidate.silhouette = (try? ClusterMetrics.silhouetteScore(
@@ -73,9 +90,12 @@ public enum ClusterSelection {
                 candidate.calinskiHarabasz = (try? ClusterMetrics.calinskiHarabasz(x, labels: labels,
                                                                                     workers: configuration.workers)) ?? 0
             }
+            if let stability {
+                candidate.stability = try ClusterStability.stability(x, configuration: perK, options: stability, using: &rng)
+            }
             candidates.append(candidate)
         }
-        let (recommended, reason) = recommend(candidates)
+        let (recommended, reason) = stability == nil ? recommend(candidates) : recommendStable(candidates)
         return Result(candidates: candidates, recommendedClusterCount: recommended, reason: reason,
                       silhouetteSampled: x.rows > silhouetteSampleSize)
     }
@@ -104,7 +124,43 @@ public enum ClusterSelection {
         return (best.clusterCount, reason)
     }
 
-    static func formatted(_ value: Double) -> String {
+    /// Whether a candidate meets the stable rule: distinct clusters, stability ≥ ``minimumStability``, smallest
+    /// cluster ≥ ``minimumClusterShare``.
+    public static func qualifies(_ candidate: Candidate) -> Bool {
+        !candidate.degenerate && (candidate.stability ?? 0) >= minimumStability
+            && candidate.smallestClusterShare >= minimumClusterShare
+    }
+
+    /// The largest `k` with stability ≥ ``minimumStability`` and smallest cluster ≥ ``minimumClusterShare``
+    /// (non-degenerate), and why; without one, the most stable `k` (ties to the smaller `k`).
+    static func recommendStable(_ candidates: [Candidate]) -> (Int, String) {
+        func percent(_ share: Double) -> String { "\((share * 1000).rounded() / 10)%" }
+        func failure(_ candidate: Candidate) -> String {
+            if candidate.degenerate { return "k=\(candidate.clusterCount) found fewer than \(candidate.clusterCount) distinct clusters" }
+            var problems: [String] = []
+            if (candidate.stability ?? 0) < minimumStability {
+                problems.append("stability \(formatted(candidate.stability ?? 0))")
+            }
+            if candidate.smallestClusterShare < minimumClusterShare {
+                problems.append("a smallest cluster of \(percent(candidate.smallestClusterShare))")
+            }
+            return "k=\(candidate.clusterCount) has " + problems.joined(separator: " and ")
+        }
+        let rule = "stability >= \(minimumStability) and smallest cluster >= \(percent(minimumClusterShare)) of patients"
+        guard let best = candidates.last(where: qualifies) else {
+            let steadiest = candidates.max { ($0.stability ?? 0) < ($1.stability ?? 0)
+                || (($0.stability ?? 0) == ($1.stability ?? 0) && $0.clusterCount > $1.clusterCount) }!
+            return (steadiest.clusterCount, "no k has \(rule); k=\(steadiest.clusterCount) is the most stable "
+                    + "(\(formatted(steadiest.stability ?? 0)), smallest cluster \(percent(steadiest.smallestClusterShare)))")
+        }
+        var reason = "k=\(best.clusterCount) is the largest k with \(rule) (stability \(formatted(best.stability ?? 0)), "
+            + "smallest cluster \(percent(best.smallestClusterShare)))"
+        let larger = candidates.filter { $0.clusterCount > best.clusterCount }
+        if !larger.isEmpty { reason += "; " + larger.map(failure).joined(separator: "; ") }
+        return (best.clusterCount, reason)
+    }
+
+    public static func formatted(_ value: Double) -> String {
         let rounded = (value * 1000).rounded() / 1000
         return "\(rounded)"
     }

@@ -29,6 +29,17 @@ public struct KMeansParameters: Codable, Sendable, Equatable {
     /// The profile name of each cluster (distinct), which segment rules use (`cluster = 'lapsed, young'`);
     /// absent in files written before names were stored.
     public var clusterNames: [String]?
+    /// Stable ids of the clusters (`strata discover`), carried across refits by ``ClusterMatching``; absent in
+    /// older files, where a cluster's id is its index.
+    public var clusterIDs: [Int]?
+    /// A longer description of each cluster beside its name.
+    public var clusterDescriptions: [String]?
+    /// Ids of clusters earlier models had and refits did not match; never given again.
+    public var retiredClusterIDs: [Int]?
+    /// The feature families clustered on (`discover.families`).
+    public var families: [String]?
+    /// How this model's clusters were matched to the previous model's, when it was a refit.
+    public var match: ClusterMatching.Report?
 
     public init<S: BLASScalar>(model: KMeansModel<S>, seed: UInt64? = nil, clusterNames: [String]? = nil) {
         let configuration = model.configuration

@@ -71,6 +71,30 @@ enum FittedValues {
     }
 }
 
+extension KMeansParameters {
+    /// Cluster ids (when stored) one per center, each >= 0 and distinct, none retired; descriptions one per
+    /// center.
+    func validateIdentities() throws(ModelFileFieldError) {
+        if let clusterIDs {
+            guard clusterIDs.count == centers.count else {
+                throw ModelFileFieldError(field: "parameters.clusterIDs",
+                                          problem: "\(clusterIDs.count) long; expected one id per center (\(centers.count))")
+            }
+            let retired = Set(retiredClusterIDs ?? [])
+            for (index, id) in clusterIDs.enumerated() {
+                guard id >= 0 && !clusterIDs[..<index].contains(id) && !retired.contains(id) else {
+                    throw ModelFileFieldError(field: "parameters.clusterIDs[\(index)]",
+                                              problem: "\(id); expected a distinct id >= 0 that is not retired")
+                }
+            }
+        }
+        if let clusterDescriptions, clusterDescriptions.count != centers.count {
+            throw ModelFileFieldError(field: "parameters.clusterDescriptions",
+                                      problem: "\(clusterDescriptions.count) long; expected one description per center (\(centers.count))")
+        }
+    }
+}
+
 extension LogisticParameters: ModelParameters {
     /// The largest coefficient or intercept a file may hold. A coefficient is the change of log-odds per unit of
     /// a (standardized) feature; beyond ±40 the probability is already 0 or 1 to double precision, and no fit
@@ -142,6 +166,7 @@ extension KMeansParameters: ModelParameters {
                 }
             }
         }
+        try validateIdentities()
         guard inertia.isFinite && inertia >= 0 else {
             throw ModelFileFieldError(field: "parameters.inertia", problem: "\(inertia); expected a finite number >= 0")
         }

@@ -4,8 +4,9 @@ import StrataFeatures
 import StrataLinearAlgebra
 import StrataModels
 
-/// Discovering behavioral clusters in an export's patients: features as of a date (standardized), k-means for
-/// each k of a range with the k of the best silhouette, a profile per cluster, and the model file.
+/// Discovering behavioral clusters in an export's patients: the `discover.families` features as of a date
+/// (counts and amounts `log1p`, standardized), k-means for each k of a range with the k that holds up under
+/// subsampling, persona names, ids carried over from a previous model, and the model file.
 public enum DiscoveryRun {
     public struct Configuration: Sendable {
         /// The as-of date T: features use events at or before the end of that day.
@@ -19,88 +20,246 @@ public enum DiscoveryRun {
         public var seed: UInt64
         /// Exact silhouette up to this many patients, sampled above.
         public var silhouetteSampleSize: Int
+        /// Refits on subsamples per k for stability (``ClusterStability``); nil chooses k by silhouette.
+        public var stability: ClusterStability.Options?
+        /// Choosing k (every criterion, stability included) uses at most this many patients, drawn at
+        /// random; the final fit uses all of them.
+        public var selectionSampleSize: Int
+        /// The previous cluster model, whose ids and names matched clusters keep.
+        public var previousModel: URL?
         /// The model file to write, if any.
         public var modelFile: URL?
 
-        public init(asOf: Day, clusterCounts: ClosedRange<Int> = 2...8, choosing: Bool = true, initCount: Int = 4,
-                    seed: UInt64 = 0, silhouetteSampleSize: Int = 10_000, modelFile: URL? = nil) {
+        public init(asOf: Day, clusterCounts: ClosedRange<Int> = 2...10, choosing: Bool = true, initCount: Int = 10,
+                    seed: UInt64 = 0, silhouetteSampleSize: Int = 10_000, stability: ClusterStability.Options? = .init(),
+                    selectionSampleSize: Int = 50_000, previousModel: URL? = nil, modelFile: URL? = nil) {
             self.asOf = asOf
             self.clusterCounts = clusterCounts
             self.choosing = choosing
             self.initCount = initCount
             self.seed = seed
             self.silhouetteSampleSize = silhouetteSampleSize
+            self.stability = stability
+            self.selectionSampleSize = selectionSampleSize
+            self.previousModel = previousModel
             self.modelFile = modelFile
         }
     }
 
-    /// Fits, describes and (optionally) writes the model file.
+    /// Fits, names, matches to the previous model and (optionally) writes the model file.
     public static func run(_ configuration: Configuration, on source: ExportSource.Loaded) throws -> DiscoverySummary {
-        let table = try FeaturePipeline.fit(source.export, asOf: configuration.asOf, spec: source.configuration.features)
+        let settings = source.configuration
+        let table = try DiscoveryFeatures.table(source.export, asOf: configuration.asOf, spec: settings.features,
+                                                families: settings.discover.families)
         let x = table.matrix
         var generator = Xoshiro256StarStar(seed: configuration.seed)
         var kMeans = KMeans.Configuration(clusterCount: configuration.clusterCounts.lowerBound, initCount: configuration.initCount)
+        let selectionRows = DiscoveryFeatures.sample(x, size: configuration.selectionSampleSize, using: &generator)
+        let previous = try configuration.previousModel.map { url throws -> PreviousModel in
+            try PreviousModel(file: ModelFile<KMeansParameters>.read(from: url, kind: KMeansParameters.kind),
+                              export: source.export, asOf: configuration.asOf)
+        }
         var selection: ClusterSelection.Result?
+        var stability: Double?
         if configuration.choosing {
-            let largest = min(configuration.clusterCounts.upperBound, max(x.rows - 1, 2))
+            let largest = min(configuration.clusterCounts.upperBound, max(selectionRows.rows - 1, 2))
             guard configuration.clusterCounts.lowerBound <= largest else {
                 throw WorkflowError.tooFewRows(clusterCounts: configuration.clusterCounts, rows: x.rows, largest: largest)
             }
             let counts = configuration.clusterCounts.lowerBound...largest
-            let chosen = try ClusterSelection.evaluate(x, clusterCounts: counts, configuration: kMeans,
-                                                       silhouetteSampleSize: configuration.silhouetteSampleSize, using: &generator)
+            var chosen = try ClusterSelection.evaluate(selectionRows, clusterCounts: counts, configuration: kMeans,
+                                                       silhouetteSampleSize: configuration.silhouetteSampleSize,
+                                                       stability: configuration.stability, using: &generator)
+            // A refit keeps the previous k while it still qualifies: clusters that come and go with the noise of
+            // the stability estimate would empty and refill segments for nothing.
+            if let previous, configuration.stability != nil, previous.clusterCount != chosen.recommendedClusterCount,
+               let candidate = chosen.candidates.first(where: { $0.clusterCount == previous.clusterCount }),
+               ClusterSelection.qualifies(candidate) {
+                chosen.reason = "k=\(previous.clusterCount) is the previous model's k and still has stability >= "
+                    + "\(ClusterSelection.minimumStability) and smallest cluster >= 2.0% (stability "
+                    + "\(ClusterSelection.formatted(candidate.stability ?? 0))); on its own: " + chosen.reason
+                chosen.recommendedClusterCount = previous.clusterCount
+            }
             kMeans.clusterCount = chosen.recommendedClusterCount
+            stability = chosen.candidates.first { $0.clusterCount == kMeans.clusterCount }?.stability
             selection = chosen
+        } else if let options = configuration.stability, kMeans.clusterCount >= 2,
+                  Int(options.fraction * Double(selectionRows.rows)) > kMeans.clusterCount {
+            stability = try ClusterStability.stability(selectionRows, configuration: kMeans, options: options, using: &generator)
         }
-        let model = try KMeans(kMeans).fit(x, using: &generator)
-        let profiles = ClusterProfiles.profiles(x, labels: model.labels, centers: model.centers, schema: table.schema)
+        var model = try finalFit(x, sample: selectionRows, configuration: kMeans, using: &generator)
+        if let previous, let warm = previous.warmStart(x, clusterCount: kMeans.clusterCount) {
+            var warmConfiguration = kMeans
+            warmConfiguration.initialization = .centers(warm)
+            let warmModel = try KMeans(warmConfiguration).fit(x, using: &generator)
+            // The previous partition's shape is kept unless a fresh seeding beats it by more than 1% of inertia.
+            if warmModel.inertia <= model.inertia * 1.01 { model = warmModel }
+        }
+        let labels = model.labels
+        let described = try ClusterDescriptions.describe(source.export, asOf: configuration.asOf, table: table, model: model)
+
+        var ids = Array(0..<model.clusterCount)
+        var fixedNames: [Int: String] = [:]
+        var retired: [Int] = []
+        var match: ClusterMatching.Report?
+        if let previous {
+            let carried = previous.carryOver(labels: labels, clusterCount: model.clusterCount)
+            (ids, match) = (carried.ids, carried.report)
+            fixedNames = carried.names
+            retired = (previous.file.parameters.retiredClusterIDs ?? []) + carried.report.retiredIDs
+        }
+        // Names given in strata.yml win, by id; a carried-over name another cluster was given is made anew.
+        let renames = settings.clusters.names
+        for (index, id) in ids.enumerated() {
+            if let name = renames[id] { fixedNames[index] = name }
+        }
+        for (index, name) in fixedNames where renames[ids[index]] == nil && renames.values.contains(name) {
+            fixedNames[index] = nil
+        }
+        let names = PersonaNames.names(differences: described.differences, sizes: model.clusterSizes,
+                                       schema: table.schema, fixed: fixedNames)
+        let clusters = (0..<model.clusterCount).map { index in
+            DiscoverySummary.Cluster(index: index, id: ids[index], name: names[index], size: described.sizes[index],
+                                     share: Double(described.sizes[index]) / Double(max(x.rows, 1)),
+                                     description: described.descriptions[index], features: described.features[index])
+        }
         let asOf = configuration.asOf.description
+        let families = table.schema.columns.reduce(into: [String]()) { if !$0.contains($1.family) { $0.append($1.family) } }
         if let modelFile = configuration.modelFile {
-            try model.modelFile(featureSchema: table.schema, seed: configuration.seed, clusterNames: ClusterProfiles.distinctNames(profiles),
-                                training: ["as_of": asOf, "patients": "\(x.rows)", "features": "\(x.columns)"])
-                .write(to: modelFile)
+            var file = model.modelFile(featureSchema: table.schema, seed: configuration.seed, clusterNames: names,
+                                       training: ["as_of": asOf, "patients": "\(x.rows)", "features": "\(x.columns)"])
+            file.parameters.clusterIDs = ids
+            file.parameters.clusterDescriptions = described.descriptions
+            file.parameters.retiredClusterIDs = retired.isEmpty ? nil : retired.sorted()
+            file.parameters.families = families
+            file.parameters.match = match
+            if let stability { file.metrics["stability"] = stability }
+            try file.write(to: modelFile)
         }
         return DiscoverySummary(
-            k: model.clusterCount, inertia: model.inertia, asOf: asOf, patients: x.rows,
-            clusters: profiles.map(DiscoverySummary.Cluster.init), recommendedK: selection?.recommendedClusterCount,
-            reason: selection?.reason, candidates: selection?.candidates.map(ClusterCandidate.init), warnings: model.warnings)
+            k: model.clusterCount, stability: stability, inertia: model.inertia, asOf: asOf, patients: x.rows,
+            families: families, clusters: clusters, recommendedK: selection?.recommendedClusterCount,
+            reason: selection?.reason, candidates: selection?.candidates.map(ClusterCandidate.init), match: match,
+            warnings: model.warnings)
+    }
+
+    /// The fit of the chosen k: `initCount` seedings on the selection sample, the best refined by Lloyd steps
+    /// on every row (when the sample is every row, the sample fit itself). Seeding on the sample keeps a
+    /// million-patient run to one pass of Lloyd steps over all rows.
+    static func finalFit(_ x: Matrix<Double>, sample: Matrix<Double>, configuration: KMeans.Configuration,
+                         using generator: inout Xoshiro256StarStar) throws -> KMeansModel<Double> {
+        let sampleModel = try KMeans(configuration).fit(sample, using: &generator)
+        guard sample.rows < x.rows else { return sampleModel }
+        var refine = configuration
+        refine.initialization = .centers(sampleModel.centers)
+        refine.initCount = 1
+        return try KMeans(refine).fit(x, using: &generator)
+    }
+
+}
+
+/// The model a refit follows: its features and clusters of this export's patients.
+struct PreviousModel {
+    let file: ModelFile<KMeansParameters>
+    /// This export's patients in the previous model's standardized space, and the previous model's clusters of them.
+    let x: Matrix<Double>
+    let labels: [Int]
+
+    init(file: ModelFile<KMeansParameters>, export: ClinicExport, asOf: Day) throws {
+        self.file = file
+        x = try FeaturePipeline.apply(file.featureSchema, to: export, asOf: asOf).matrix
+        labels = try file.parameters.model(as: Double.self).predict(x)
+    }
+
+    var clusterCount: Int { file.parameters.centers.count }
+
+    /// Means of `rows` (a matrix of this export's patients) per cluster of `labels`; nil when a cluster is empty.
+    static func means(_ rows: Matrix<Double>, labels: [Int], clusterCount: Int) -> [[Double]]? {
+        let d = rows.columns
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: d), count: clusterCount)
+        var sizes = [Int](repeating: 0, count: clusterCount)
+        for (row, label) in labels.enumerated() {
+            sizes[label] += 1
+            for (j, value) in rows.row(row).enumerated() { sums[label][j] += value }
+        }
+        guard !sizes.contains(0) else { return nil }
+        return (0..<clusterCount).map { q in sums[q].map { $0 / Double(sizes[q]) } }
+    }
+
+    /// The mean of the rows of `rows` in `cluster` (zeros for none).
+    static func mean(_ rows: Matrix<Double>, of labels: [Int], cluster: Int) -> [Double] {
+        var sum = [Double](repeating: 0, count: rows.columns), count = 0
+        for (row, label) in labels.enumerated() where label == cluster {
+            count += 1
+            for (j, value) in rows.row(row).enumerated() { sum[j] += value }
+        }
+        return sum.map { $0 / Double(max(count, 1)) }
+    }
+
+    /// The previous partition's centers in the new matrix `x` (the means of its clusters there), as a start for
+    /// a fit of the same k; nil for another k or an empty previous cluster.
+    func warmStart(_ newX: Matrix<Double>, clusterCount k: Int) -> Matrix<Double>? {
+        guard k == clusterCount, let means = Self.means(newX, labels: labels, clusterCount: k) else { return nil }
+        return Matrix(rows: k, columns: newX.columns, elements: means.flatMap { $0 })
+    }
+
+    /// Ids and names carried to a fit with `labels`: the means of its clusters in the previous model's space,
+    /// matched to the previous centers by ``ClusterMatching``.
+    func carryOver(labels newLabels: [Int], clusterCount: Int) -> (ids: [Int], names: [Int: String], report: ClusterMatching.Report) {
+        // An empty refit cluster (none after a fit) would have no mean: it sits at the origin and matches nothing.
+        let means = Self.means(x, labels: newLabels, clusterCount: clusterCount)
+            ?? (0..<clusterCount).map { q in Self.mean(x, of: newLabels, cluster: q) }
+        let previousIDs = file.parameters.clusterIDs ?? Array(file.parameters.centers.indices)
+        let nextID = ((previousIDs + (file.parameters.retiredClusterIDs ?? [])).max() ?? -1) + 1
+        let (ids, report) = ClusterMatching.match(previousCenters: file.parameters.centers, previousIDs: previousIDs,
+                                                  newCenters: means, previousLabels: labels, newLabels: newLabels,
+                                                  nextID: nextID)
+        let previousNames = ProjectModels.names(of: file)
+        var names: [Int: String] = [:]
+        for matched in report.matches { names[matched.cluster] = previousNames[matched.previousCluster] }
+        return (ids, names, report)
     }
 }
 
-/// `strata discover --json`.
+/// `strata discover --json` (documented in docs/cli.md).
 public struct DiscoverySummary: Codable, Sendable, Equatable {
-    /// One cluster's profile.
+    /// One cluster: its stable id, persona name, size, description and distinguishing features.
     public struct Cluster: Codable, Sendable, Equatable {
+        /// The stable id (kept across refits that match the cluster; `clusters.names` in strata.yml uses it).
+        public var id: Int
+        /// The cluster's index in the model file's centers.
         public var cluster: Int
         public var name: String
         public var size: Int
         public var share: Double
+        /// The distinguishing features in words, with raw values.
+        public var description: String
         public var distinguishingFeatures: [Feature]
 
-        init(_ profile: ClusterProfile) {
-            cluster = profile.cluster
-            name = profile.name
-            size = profile.size
-            share = profile.share
-            distinguishingFeatures = profile.distinguishingFeatures.map {
-                Feature(name: $0.name, label: $0.label, standardizedDifference: $0.standardizedDifference,
-                        clusterMean: $0.clusterMean, populationMean: $0.populationMean)
-            }
+        init(index: Int, id: Int, name: String, size: Int, share: Double, description: String, features: [Feature]) {
+            self.id = id
+            cluster = index
+            self.name = name
+            self.size = size
+            self.share = share
+            self.description = description
+            distinguishingFeatures = features
         }
 
         enum CodingKeys: String, CodingKey {
-            case cluster, name, size, share, distinguishingFeatures = "distinguishing_features"
+            case id, cluster, name, size, share, description, distinguishingFeatures = "distinguishing_features"
         }
     }
 
     /// A feature that sets a cluster apart: its standardized difference from all patients, and the cluster's
-    /// and everyone's means in original units.
+    /// and everyone's means of the raw values (before missing-value fill, transforms and rate smoothing; nil
+    /// when every value is missing, e.g. days since the last visit of patients who never visited).
     public struct Feature: Codable, Sendable, Equatable {
         public var name: String
         public var label: String
         public var standardizedDifference: Double
-        public var clusterMean: Double
-        public var populationMean: Double
+        public var clusterMean: Double?
+        public var populationMean: Double?
 
         enum CodingKeys: String, CodingKey {
             case name, label, standardizedDifference = "standardized_difference", clusterMean = "cluster_mean"
@@ -108,19 +267,27 @@ public struct DiscoverySummary: Codable, Sendable, Equatable {
         }
     }
 
+    /// The recommended or forced k.
     public var k: Int
+    /// The stability of that k (mean adjusted Rand index between refits on 80% subsamples); nil when not measured.
+    public var stability: Double?
     public var inertia: Double
     public var asOf: String
     public var patients: Int
+    /// The feature families clustered on.
+    public var families: [String]
     public var clusters: [Cluster]
     /// With a range of k: the k chosen, why, and every k's criteria.
     public var recommendedK: Int?
     public var reason: String?
     public var candidates: [ClusterCandidate]?
+    /// With a previous model: how clusters were matched to it.
+    public var match: ClusterMatching.Report?
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case k, inertia, asOf = "as_of", patients, clusters, recommendedK = "recommended_k", reason, candidates, warnings
+        case k, stability, inertia, asOf = "as_of", patients, families, clusters, recommendedK = "recommended_k", reason,
+             candidates, match, warnings
     }
 }
 
@@ -131,6 +298,10 @@ public struct ClusterCandidate: Codable, Sendable, Equatable {
     public var silhouette: Double
     public var daviesBouldin: Double
     public var calinskiHarabasz: Double
+    /// Mean adjusted Rand index between refits on subsamples (discover only).
+    public var stability: Double?
+    /// The share of rows in the smallest cluster.
+    public var smallestClusterShare: Double
     public var iterations: Int
     public var degenerate: Bool
 
@@ -140,30 +311,41 @@ public struct ClusterCandidate: Codable, Sendable, Equatable {
         silhouette = candidate.silhouette
         daviesBouldin = candidate.daviesBouldin
         calinskiHarabasz = candidate.calinskiHarabasz
+        stability = candidate.stability
+        smallestClusterShare = candidate.smallestClusterShare
         iterations = candidate.iterations
         degenerate = candidate.degenerate
     }
 
     enum CodingKeys: String, CodingKey {
-        case k, inertia, silhouette, daviesBouldin = "davies_bouldin", calinskiHarabasz = "calinski_harabasz", iterations, degenerate
+        case k, inertia, silhouette, daviesBouldin = "davies_bouldin", calinskiHarabasz = "calinski_harabasz", stability,
+             smallestClusterShare = "smallest_cluster_share", iterations, degenerate
     }
 }
 
 extension DiscoverySummary {
-    /// The report for people: the choice of k (with `requested`, the k or range asked for), then each cluster,
-    /// largest first, with the features that set it apart.
+    /// The report for people: the choice of k (with `requested`, the k or range asked for), the match to the
+    /// previous model, then each cluster, largest first, with its description.
     public func lines(requested: String) -> [String] {
         var lines: [String] = []
         if let reason { lines.append("k=\(k) of \(requested): \(reason)") }
-        lines.append("\(patients) patients as of \(asOf), \(k) clusters, inertia \(String(format: "%.4g", inertia))")
+        var header = "\(patients) patients as of \(asOf), \(k) clusters on \(families.joined(separator: ", "))"
+        if let stability { header += String(format: ", stability %.3f", stability) }
+        lines.append(header + ", inertia \(String(format: "%.4g", inertia))")
+        if let match {
+            lines.append(String(format: "matched to the previous model: %.1f%% of patients keep their cluster", 100 * match.keptShare))
+            for matched in match.matches {
+                let name = clusters.first { $0.id == matched.id }?.name ?? ""
+                lines.append("  id \(matched.id) \"\(name)\": " + String(format: "center moved %.3f, %.1f%% kept",
+                                                                              matched.distance, 100 * matched.keptShare))
+            }
+            if !match.newIDs.isEmpty { lines.append("  new ids: " + match.newIDs.map(String.init).joined(separator: ", ")) }
+            if !match.retiredIDs.isEmpty { lines.append("  retired ids: " + match.retiredIDs.map(String.init).joined(separator: ", ")) }
+        }
         for profile in clusters.sorted(by: { $0.size > $1.size }) {
             lines.append("")
-            lines.append("cluster \(profile.cluster) \"\(profile.name)\": \(profile.size) patients"
-                         + String(format: " (%.1f%%)", 100 * profile.share))
-            for feature in profile.distinguishingFeatures {
-                lines.append("  \(feature.label): " + String(format: "%.3g vs %.3g overall (%+.2f sd)", feature.clusterMean,
-                                                             feature.populationMean, feature.standardizedDifference))
-            }
+            lines.append("id \(profile.id) \"\(profile.name)\": \(profile.size) patients" + String(format: " (%.1f%%)", 100 * profile.share))
+            lines.append("  \(profile.description)")
         }
         return lines
     }

@@ -10,6 +10,8 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
     case tooFewRows(clusterCounts: ClosedRange<Int>, rows: Int, largest: Int)
     /// A demo folder that holds something else.
     case notADemoFolder(String)
+    /// `discover.families` names families that give no column on this export.
+    case noDiscoveryColumns(families: [String])
 
     public var description: String {
         switch self {
@@ -20,6 +22,8 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
         case let .tooFewRows(counts, rows, largest):
             "k \(counts.lowerBound)...\(counts.upperBound) asks for more clusters than \(rows) patients allow (at most \(largest))"
         case let .notADemoFolder(path): "\(path) exists and is not a Strata demo; choose another directory"
+        case let .noDiscoveryColumns(families):
+            "discover.families (\(families.joined(separator: ", "))) give no feature column on this export; name families it has data for"
         }
     }
 }

@@ -8,11 +8,13 @@ struct Discover: ParsableCommand {
         commandName: "discover",
         abstract: "Find behavioral clusters in an export's patients and describe each one.",
         discussion: """
-            Computes the project's features as of --as-of (standardized, as `strata features`), fits k-means for \
-            each k of --k (default 2...8), picks the k with the best silhouette (the reason is printed), and \
-            prints a profile per cluster: size, share, the features that set it apart (standardized difference \
-            from all patients, with the cluster's and everyone's means in original units) and a short name. \
-            --model-out writes the model file (centers, feature schema, hyperparameters; no patient data).
+            Computes the discover.families features of strata.yml as of --as-of (behavioral by default; counts \
+            and amounts log1p, then standardized), fits k-means for each k of --k (default 2...10) and refits it \
+            on --stability-runs 80% subsamples; recommends the largest k with stability >= 0.8 and every cluster \
+            >= 2% of patients (the reason is printed). Each cluster gets a stable id, a persona name of at most \
+            four words and a description with raw values. --previous-model matches the clusters to an earlier \
+            model's (ids and names carry over; the match is printed and stored). --model-out writes the model \
+            file (centers, feature schema, ids, names; no patient data). See docs/kmeans.md.
             """
     )
 
@@ -24,16 +26,25 @@ struct Discover: ParsableCommand {
 
     @Option(help: "The number of clusters, or a range such as 2...8 to choose from.",
             transform: ClusterCountArgument.parser("--k", example: "2...8"))
-    var k = ClusterCountArgument(range: 2...8)
+    var k = ClusterCountArgument(range: 2...10)
 
     @Option(name: .customLong("n-init"), help: "k-means++ seeding runs per k, keeping the lowest inertia.")
-    var nInit: Int = 4
+    var nInit: Int = 10
 
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = 0
 
     @Option(name: .customLong("silhouette-sample-size"), help: "Exact silhouette up to this many patients, sampled above.")
     var silhouetteSampleSize: Int = 10_000
+
+    @Option(name: .customLong("stability-runs"), help: "Refits on 80% subsamples per k for stability (0: choose by silhouette).")
+    var stabilityRuns: Int = 5
+
+    @Option(name: .customLong("selection-sample-size"), help: "Choose k on at most this many patients, drawn at random.")
+    var selectionSampleSize: Int = 50_000
+
+    @Option(name: .customLong("previous-model"), help: "An earlier cluster model file whose ids and names matched clusters keep.")
+    var previousModel: String?
 
     @Option(name: .customLong("model-out"), help: "Write the model file (JSON) here.")
     var modelOut: String?
@@ -47,6 +58,12 @@ struct Discover: ParsableCommand {
         }
         guard k.counts.upperBound <= 1_000 else { throw ValidationError("--k must be at most 1000, got '\(k.text)'") }
         guard (1...1_000).contains(nInit) else { throw ValidationError("--n-init must be from 1 to 1000, got \(nInit)") }
+        guard stabilityRuns == 0 || (2...100).contains(stabilityRuns) else {
+            throw ValidationError("--stability-runs must be 0 or from 2 to 100, got \(stabilityRuns)")
+        }
+        guard selectionSampleSize >= 10 else {
+            throw ValidationError("--selection-sample-size must be at least 10, got \(selectionSampleSize)")
+        }
         guard silhouetteSampleSize >= 2 else {
             throw ValidationError("--silhouette-sample-size must be at least 2, got \(silhouetteSampleSize)")
         }
@@ -59,7 +76,9 @@ struct Discover: ParsableCommand {
         }
         let discovery = DiscoveryRun.Configuration(
             asOf: asOf.day, clusterCounts: k.counts, choosing: k.isRange, initCount: nInit, seed: seed,
-            silhouetteSampleSize: silhouetteSampleSize, modelFile: modelOut.map { URL(fileURLWithPath: $0) })
+            silhouetteSampleSize: silhouetteSampleSize, stability: stabilityRuns == 0 ? nil : .init(runs: stabilityRuns),
+            selectionSampleSize: selectionSampleSize, previousModel: previousModel.map { URL(fileURLWithPath: $0) },
+            modelFile: modelOut.map { URL(fileURLWithPath: $0) })
         let summary = try DiscoveryRun.run(discovery, on: loaded)
         printWarnings(summary.warnings)
         if json {

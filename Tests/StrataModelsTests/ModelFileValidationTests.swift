@@ -168,6 +168,21 @@ struct ModelFileValidationTests {
         #expect(try readBack(file, kind: "kmeans") != nil)
     }
 
+    @Test func kMeansClusterIDsAreDistinctAndNeverRetired() throws {
+        var file = try Self.kMeansFile()
+        file.parameters.clusterIDs = [4, 4]
+        #expect(try readBack(file, kind: "kmeans") == .invalid(
+            path: "model.json", field: "parameters.clusterIDs[1]", problem: "4; expected a distinct id >= 0 that is not retired"))
+        file.parameters.clusterIDs = [4, 2]
+        file.parameters.retiredClusterIDs = [2]
+        #expect(try readBack(file, kind: "kmeans") == .invalid(
+            path: "model.json", field: "parameters.clusterIDs[1]", problem: "2; expected a distinct id >= 0 that is not retired"))
+        file.parameters.retiredClusterIDs = [0, 1]
+        #expect(try readBack(file, kind: "kmeans") == nil)
+        file.parameters.clusterIDs = [4]
+        #expect(try readBack(file, kind: "kmeans") != nil)
+    }
+
     @Test func numbersJSONCannotHoldAreRefused() throws {
         // 1e400 overflows a Double: the decoder refuses it or reads infinity, which validation refuses.
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString).json")

@@ -90,7 +90,8 @@ struct ParseTests {
 
     @Test func discover() throws {
         let discover = try parse(["discover", "e", "--as-of", "2024-06-30"], as: Discover.self)
-        #expect(discover.k.counts == 2...8 && discover.k.isRange && discover.nInit == 4)
+        // Issue 15: k 2...10 by default, chosen by stability with 5 subsample refits; 10 seedings per fit.
+        #expect(discover.k.counts == 2...10 && discover.k.isRange && discover.nInit == 10 && discover.stabilityRuns == 5)
         #expect(failure(["discover", "e", "--as-of", "2024-06-30", "--k", "1...3"]).message.contains("--k must be at least 2 for a range"))
         #expect(failure(["discover", "/nonexistent", "--as-of", "30/06/2024"]).message
             .contains("--as-of must be a date like 2024-06-30 (YYYY-MM-DD), got \"30/06/2024\""))

@@ -1,0 +1,154 @@
+import Foundation
+import StrataData
+import StrataFeatures
+import StrataLinearAlgebra
+import StrataModels
+
+/// The matrix `strata discover` clusters: the project's features restricted to `discover.families`, with
+/// skewed counts and amounts `log1p`-transformed before standardizing, and every family given the same weight.
+enum DiscoveryFeatures {
+    /// Families whose columns are counts or amounts: heavy right tails that would otherwise let a few
+    /// patients with many visits or large bills pull whole clusters.
+    static let countAndAmountFamilies: Set<String> = ["frequency", "monetary", "services", "outreach"]
+
+    /// The fitted feature table of the `families` columns.
+    ///
+    /// Families not named are turned off before computing; columns of any family not named (a family this
+    /// code does not know, e.g. patient attributes) are dropped after, so they never pull on clusters. Count
+    /// and amount columns get `log1p` first unless `spec.columns` sets their transforms.
+    static func table(_ export: ClinicExport, asOf: Day, spec: FeatureSpec, families: [String]) throws -> FeatureTable {
+        let chosen = Set(families)
+        var restricted = restrict(spec, to: chosen)
+        restricted.columns = [:]
+        let planned = try FeaturePipeline.plan(export, asOf: asOf, spec: restricted)
+        var overrides = spec.columns.filter { setting in planned.contains { $0.name == setting.key } }
+        for column in planned where countAndAmountFamilies.contains(column.family) && !column.transforms.contains("log1p")
+            && spec.columns[column.name]?.transforms == nil {
+            overrides[column.name, default: ColumnSettings()].transforms = ["log1p"] + column.transforms
+        }
+        restricted.columns = overrides
+        let table = try FeaturePipeline.fit(export, asOf: asOf, spec: restricted)
+        let kept = table.schema.columns.indices.filter { chosen.contains(table.schema.columns[$0].family) }
+        guard !kept.isEmpty else { throw WorkflowError.noDiscoveryColumns(families: families) }
+        var columns = kept.map { table.schema.columns[$0] }
+        // Each family weighs the same in distances, whatever its column count: a standardized column of a family
+        // of m columns is divided by √m (its scale multiplied by √m, so applying the schema reproduces it).
+        // Otherwise twelve engagement rates (three per channel) would outvote the one recency column.
+        let counts = Dictionary(grouping: columns.indices.filter { columns[$0].scale != nil }, by: { columns[$0].family })
+            .mapValues { Double($0.count) }
+        let weights = columns.map { column in column.scale == nil ? 1 : 1 / (counts[column.family] ?? 1).squareRoot() }
+        for index in columns.indices where columns[index].scale != nil {
+            columns[index].scale! /= weights[index]
+        }
+        let x = table.matrix
+        var elements: [Double] = []
+        elements.reserveCapacity(x.rows * kept.count)
+        for row in 0..<x.rows {
+            let values = x.row(row)
+            for (position, j) in kept.enumerated() { elements.append(values[values.startIndex + j] * weights[position]) }
+        }
+        return FeatureTable(patientIDs: table.patientIDs, matrix: Matrix(rows: x.rows, columns: kept.count, elements: elements),
+                            schema: FeatureSchema(columns: columns))
+    }
+
+    /// `spec` with every family outside `chosen` turned off.
+    static func restrict(_ spec: FeatureSpec, to chosen: Set<String>) -> FeatureSpec {
+        var result = spec
+        if !chosen.contains("recency") { result.recency = .off }
+        if !chosen.contains("frequency") { result.frequency = .off }
+        if !chosen.contains("monetary") { result.monetary = .off }
+        if !chosen.contains("tenure") { result.tenure = .off }
+        if !chosen.contains("demographics") { result.demographics = .off }
+        if !chosen.contains("visit_intervals") { result.visitIntervals = .off }
+        if !chosen.contains("attendance") { result.attendance = .off }
+        if !chosen.contains("booking_lead_time") { result.bookingLeadTime = .off }
+        if !chosen.contains("services") { result.services = .off }
+        if !chosen.contains("engagement") { result.engagement = .off }
+        if !chosen.contains("contact_recency") { result.contactRecency = .off }
+        if !chosen.contains("upcoming") { result.upcoming = .off }
+        if !chosen.contains("outreach") { result.outreach = .off }
+        if !chosen.contains("conditions") { result.conditions = .off }
+        if !chosen.contains("leads") { result.leads = .off }
+        return result
+    }
+
+    /// At most `size` rows of `x`, drawn uniformly without replacement (in their original order); `x` itself
+    /// when it is no larger.
+    static func sample(_ x: Matrix<Double>, size: Int, using rng: inout some RandomNumberGenerator) -> Matrix<Double> {
+        guard x.rows > size, size > 0 else { return x }
+        var indices = Array(0..<x.rows)
+        for i in 0..<size { indices.swapAt(i, Int.random(in: i..<x.rows, using: &rng)) }
+        var elements: [Double] = []
+        elements.reserveCapacity(size * x.columns)
+        for row in indices[..<size].sorted() { elements.append(contentsOf: x.row(row)) }
+        return Matrix(rows: size, columns: x.columns, elements: elements)
+    }
+}
+
+/// What each cluster is made of, for names and descriptions: standardized differences of every column, and
+/// the raw values (rates unsmoothed, no fill, no transform) of the most distinctive ones.
+enum ClusterDescriptions {
+    struct Described {
+        /// Per cluster, the standardized difference of every column.
+        var differences: [[Double]]
+        var sizes: [Int]
+        /// Per cluster, the three most distinctive features with raw means.
+        var features: [[DiscoverySummary.Feature]]
+        /// Per cluster, those features in a sentence.
+        var descriptions: [String]
+    }
+
+    /// Rates are recomputed with a negligible prior weight (the raw ratio; a patient with no appointments or
+    /// messages still counts at the prior rate), and missing values are left out of the means.
+    static func describe(_ export: ClinicExport, asOf: Day, table: FeatureTable, model: KMeansModel<Double>,
+                         topFeatures: Int = 3) throws -> Described {
+        let x = table.matrix, schema = table.schema, labels = model.labels
+        let (n, d, k) = (x.rows, x.columns, model.clusterCount)
+        let profiles = ClusterProfiles.profiles(x, labels: labels, centers: model.centers, schema: schema, topFeatures: d)
+        var unsmoothed = schema
+        for index in unsmoothed.columns.indices where unsmoothed.columns[index].parameters?["prior_weight"] != nil {
+            unsmoothed.columns[index].parameters?["prior_weight"] = 1e-9
+        }
+        let raw = FeatureExtractor.rawValues(export, asOf: asOf, definitions: try FeatureDefinition.definitions(of: unsmoothed))
+        var sums = [Double](repeating: 0, count: k * d), counts = [Int](repeating: 0, count: k * d)
+        for row in 0..<n {
+            let label = labels[row]
+            for (j, value) in raw.row(row).enumerated() where !value.isNaN {
+                sums[label * d + j] += value
+                counts[label * d + j] += 1
+            }
+        }
+        func mean(_ cluster: Int?, _ j: Int) -> Double? {
+            let clusters = cluster.map { [$0] } ?? Array(0..<k)
+            let total = clusters.reduce(0.0) { $0 + sums[$1 * d + j] }, count = clusters.reduce(0) { $0 + counts[$1 * d + j] }
+            return count > 0 ? total / Double(count) : nil
+        }
+        let index = Dictionary(uniqueKeysWithValues: schema.columns.enumerated().map { ($1.name, $0) })
+        var described = Described(differences: [], sizes: [], features: [], descriptions: [])
+        for profile in profiles.sorted(by: { $0.cluster < $1.cluster }) {
+            var differences = [Double](repeating: 0, count: d)
+            for feature in profile.distinguishingFeatures { differences[index[feature.name]!] = feature.standardizedDifference }
+            let features = profile.distinguishingFeatures.prefix(topFeatures).map { feature in
+                let j = index[feature.name]!
+                return DiscoverySummary.Feature(name: feature.name, label: feature.label,
+                                                standardizedDifference: feature.standardizedDifference,
+                                                clusterMean: mean(profile.cluster, j), populationMean: mean(nil, j))
+            }
+            described.differences.append(differences)
+            described.sizes.append(profile.size)
+            described.features.append(Array(features))
+            described.descriptions.append(features.map { feature in
+                "\(feature.label) \(short(feature.clusterMean)) vs \(short(feature.populationMean)) overall"
+            }.joined(separator: "; "))
+        }
+        return described
+    }
+
+    /// Three significant digits, no exponent for everyday magnitudes.
+    static func short(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "n/a" }
+        // Rates recomputed with a negligible prior leave crumbs like 1e-10 where the plain ratio is 0.
+        if abs(value) < 5e-4 { return "0" }
+        return abs(value) >= 1000 ? String(format: "%.0f", value) : String(format: "%.3g", value)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import StrataData
+import StrataFeatures
+import StrataGenerator
+import StrataModels
+@testable import StrataProject
+import Testing
+
+/// `strata discover`'s done-when on small generated clinics: a k that holds up, short unique names, ids that
+/// survive a refit with another seed and next month's export.
+@Suite("discovery", .serialized)
+struct DiscoveryTests {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("strata-discovery-\(UUID().uuidString)")
+
+    /// A generated export of `people` people of `kind`, cut at `to`, read with the default configuration.
+    func export(_ kind: ClinicKind, to: String, people: Int = 1500) throws -> ExportSource.Loaded {
+        let folder = root.appendingPathComponent("\(kind.rawValue)-\(to)")
+        let settings = try GeneratorConfiguration(personCount: people, seed: 20251231, kind: kind, from: "2022-01-01", to: to)
+        _ = try ClinicGenerator(settings).write(export: folder, truth: root.appendingPathComponent("truth-\(kind.rawValue)-\(to)"))
+        // An empty project file: the defaults, whatever the working directory holds.
+        let projectFile = root.appendingPathComponent("strata.yml")
+        try Data().write(to: projectFile)
+        return try ExportSource(path: folder.path, configurationFile: projectFile.path).read(tables: { $0.features.tablesNeeded })
+    }
+
+    func discover(_ loaded: ExportSource.Loaded, asOf: String, k: ClosedRange<Int> = 2...8, choosing: Bool = true,
+                  seed: UInt64 = 0, previous: URL? = nil, to file: URL? = nil) throws -> DiscoverySummary {
+        try DiscoveryRun.run(DiscoveryRun.Configuration(asOf: try Day(iso: asOf), clusterCounts: k, choosing: choosing,
+                                                        seed: seed, previousModel: previous, modelFile: file), on: loaded)
+    }
+
+    @Test(arguments: ClinicKind.allCases)
+    func theRecommendedKHoldsUpAndNamesAreShortAndUnique(kind: ClinicKind) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let summary = try discover(try export(kind, to: "2025-06-30"), asOf: "2025-06-30")
+        #expect(summary.k >= 4, "\(kind): \(summary.reason ?? "")")
+        #expect((summary.stability ?? 0) >= 0.8)
+        #expect(summary.clusters.allSatisfy { $0.share >= 0.02 })
+        let names = summary.clusters.map(\.name)
+        #expect(Set(names).count == names.count)
+        #expect(names.allSatisfy { $0.split(separator: " ").count <= 4 }, "\(names)")
+        // Behavioral by default: no demographics or lead columns pull on the clusters.
+        #expect(!summary.families.contains("demographics") && !summary.families.contains("leads"))
+        #expect(summary.clusters.map(\.id).sorted() == Array(0..<summary.k))
+    }
+
+    @Test func idsAndNamesSurviveARefitWithAnotherSeedAndNextMonthsExport() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let november = try export(.primaryCare, to: "2025-11-30"), december = try export(.primaryCare, to: "2025-12-31")
+        let first = root.appendingPathComponent("first/clusters-2025-11-30.json")
+        let next = root.appendingPathComponent("next/clusters-2025-12-31.json")
+        try FileManager.default.createDirectory(at: first.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: next.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let original = try discover(november, asOf: "2025-11-30", to: first)
+        let identities = Set(original.clusters.map { "\($0.id) \($0.name)" })
+
+        // Same export, another seed, the k found: every id and name kept, and 99% of patients.
+        let refit = try discover(november, asOf: "2025-11-30", k: original.k...original.k, choosing: false, seed: 99,
+                                 previous: first)
+        #expect(Set(refit.clusters.map { "\($0.id) \($0.name)" }) == identities)
+        let match = try #require(refit.match)
+        #expect(match.keptShare >= 0.99 && match.newIDs.isEmpty && match.retiredIDs.isEmpty)
+
+        // Next month's export, k chosen again: 95% of the patients in both exports keep their cluster, as the
+        // segment rules (`cluster = '<name>'`) see it.
+        let monthLater = try discover(december, asOf: "2025-12-31", seed: 3, previous: first, to: next)
+        #expect(monthLater.k == original.k, "\(monthLater.reason ?? "")")
+        let before = try ProjectModels(directory: first.deletingLastPathComponent()).clusterNames(november.export, asOf: try Day(iso: "2025-11-30"))
+        let after = try ProjectModels(directory: next.deletingLastPathComponent()).clusterNames(december.export, asOf: try Day(iso: "2025-12-31"))
+        let beforeByPatient = Dictionary(uniqueKeysWithValues: zip(november.export.patients.ids.all, try #require(before)))
+        var shared = 0, kept = 0
+        for (patient, name) in zip(december.export.patients.ids.all, try #require(after)) {
+            guard let earlier = beforeByPatient[patient] else { continue }
+            shared += 1
+            if earlier == name { kept += 1 }
+        }
+        #expect(shared > 1000)
+        #expect(Double(kept) / Double(shared) >= 0.95, "\(kept) of \(shared) kept their cluster")
+        let stored = try ModelFile<KMeansParameters>.read(from: next, kind: KMeansParameters.kind)
+        #expect(stored.parameters.match == monthLater.match && stored.parameters.families == monthLater.families)
+        #expect(stored.parameters.clusterIDs == monthLater.clusters.map(\.id))
+    }
+
+    @Test func namesGivenInTheProjectFileWinAndSurviveARefit() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        var loaded = try export(.primaryCare, to: "2025-06-30", people: 800)
+        let file = root.appendingPathComponent("clusters.json")
+        let first = try discover(loaded, asOf: "2025-06-30", k: 4...4, choosing: false, to: file)
+        let renamed = try #require(first.clusters.first)
+        loaded.configuration.clusters = ClusterSettings(names: [renamed.id: "our best patients"])
+        let refit = try discover(loaded, asOf: "2025-06-30", k: 4...4, choosing: false, seed: 5, previous: file)
+        #expect(refit.clusters.first { $0.id == renamed.id }?.name == "our best patients")
+        #expect(Set(refit.clusters.map(\.name)).count == 4)
+    }
+}
