@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
 import StrataFeatures
+import StrataModels
 import StrataProject
 
-/// `strata train churn|conversion [EXPORT]`: fits a score on an export and writes a model file.
+/// `strata train churn|conversion|lifetime [EXPORT]`: fits a score (or the lifetime models) on an export and
+/// writes a model file.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Fit the churn or conversion score on an export, with honest out-of-time validation.",
+        abstract: "Fit the churn or conversion score (or the lifetime models) on an export.",
         discussion: """
             T is --as-of (default: the export's last event day). churn: patient features as of T - horizon, labels \
             "no completed visit in (T - horizon, T]"; the horizon is labels.churn_horizon_days in strata.yml (or \
@@ -15,12 +17,18 @@ struct Train: ParsableCommand {
             creation (source, interest), labels "first completed visit within the window"; the window is \
             labels.conversion_window_days (or --window-days). Reports training metrics, stratified k-fold metrics \
             with their spread, and an out-of-time holdout (fitted one horizon or window earlier, evaluated on data \
-            that fit never saw).
+            that fit never saw). lifetime: BG/NBD and Gamma-Gamma on each patient's completed visits through T \
+            (see docs/lifetime.md); --time-unit and --penalizer apply.
             """
     )
 
-    @Argument(help: "What to predict: churn (patients) or conversion (leads).")
-    var target: TrainingRun.Target
+    /// What `strata train` fits.
+    enum Target: String, CaseIterable, ExpressibleByArgument {
+        case churn, conversion, lifetime
+    }
+
+    @Argument(help: "What to predict: churn (patients), conversion (leads) or lifetime (visits and spend of patients).")
+    var target: Target
 
     @OptionGroup var export: ExportOptions
 
@@ -51,6 +59,12 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("reference-column"), help: "The probability column of --reference (default: churn_probability or conversion_probability).")
     var referenceColumn: String?
 
+    @Option(name: .customLong("time-unit"), help: "lifetime: the summary's time unit, days or weeks.", transform: choice("--time-unit"))
+    var timeUnit: LifetimeTimeUnit = .days
+
+    @Option(help: "lifetime: L2 penalty on the parameters (lifetimes' penalizer_coef).")
+    var penalizer: Double = 0
+
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
@@ -62,16 +76,25 @@ struct Train: ParsableCommand {
             }
         }
         guard (2...100).contains(folds) else { throw ValidationError("--folds must be from 2 to 100, got \(folds)") }
+        try checkPenalizer(penalizer)
     }
 
     var trainingRun: TrainingRun.Configuration {
         TrainingRun.Configuration(
-            target: target, scoringDay: asOf?.day, horizonDays: horizonDays, windowDays: windowDays,
+            target: target == .conversion ? .conversion : .churn, scoringDay: asOf?.day, horizonDays: horizonDays, windowDays: windowDays,
             regression: options.regression, folds: folds, seed: seed, modelFile: modelOut.map { URL(fileURLWithPath: $0) },
             reference: reference.map { ReferenceScores.Source(file: URL(fileURLWithPath: $0), column: referenceColumn) })
     }
 
     func run() throws {
+        if target == .lifetime {
+            let result = try LifetimeRun.train(LifetimeRun.TrainingConfiguration(
+                asOf: asOf?.day, timeUnit: timeUnit, penalty: penalizer, modelFile: modelOut.map { URL(fileURLWithPath: $0) },
+                workers: options.workers), on: try export.read())
+            printWarnings(result.warnings)
+            if json { try printJSON(result.summary) } else { result.lines.forEach { print($0) } }
+            return
+        }
         let result = try TrainingRun.run(trainingRun, on: try export.read())
         printWarnings(result.warnings)
         if json {
