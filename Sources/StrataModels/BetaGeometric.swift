@@ -111,19 +111,34 @@ struct BetaGeometricLikelihood: Sendable {
         frequency = summary.frequency
         recency = timeScale == 1 ? summary.recency : summary.recency.map { $0 * timeScale }
         age = timeScale == 1 ? summary.age : summary.age.map { $0 * timeScale }
-        var indexOf: [Double: Int32] = [:]
         var distinct: [Double] = [], counts: [Double] = []
         var index = [Int32](repeating: 0, count: summary.count)
-        for (row, x) in summary.frequency.enumerated() {
-            if let k = indexOf[x] {
+        // Frequencies are whole numbers: a direct table up to the largest one when it is small, else a dictionary.
+        let largest = summary.frequency.max() ?? 0
+        if largest <= 1_000_000 {
+            var slot = [Int32](repeating: -1, count: Int(largest) + 1)
+            for (row, x) in summary.frequency.enumerated() {
+                let value = Int(x)
+                if slot[value] < 0 {
+                    slot[value] = Int32(distinct.count)
+                    distinct.append(x)
+                    counts.append(0)
+                }
+                index[row] = slot[value]
+                counts[Int(slot[value])] += 1
+            }
+        } else {
+            var indexOf: [Double: Int32] = [:]
+            for (row, x) in summary.frequency.enumerated() {
+                let k = indexOf[x] ?? {
+                    let k = Int32(distinct.count)
+                    indexOf[x] = k
+                    distinct.append(x)
+                    counts.append(0)
+                    return k
+                }()
                 index[row] = k
                 counts[Int(k)] += 1
-            } else {
-                let k = Int32(distinct.count)
-                indexOf[x] = k
-                distinct.append(x)
-                counts.append(1)
-                index[row] = k
             }
         }
         frequencyIndex = index

@@ -145,16 +145,27 @@ public enum LifetimeRun {
         let names = ["frequency", "recency", "T", "monetary_value"]
         var columns: [[Double]] = [[], [], [], []]
         var lines: [Int] = []
-        try reader.forEachRecord { fields, line in
-            for (k, index) in indices.enumerated() {
-                guard let index else { continue }
-                guard let value = Double(fields[index]), value.isFinite else {
-                    throw IngestError(.notANumber, file: file, line: line, found: fields[index],
-                                      expected: "a finite number for \(names[k])")
+        var splitter = CSVFieldSplitter(capacity: max(reader.header.count, 1))
+        while let batch = try reader.nextBatch() {
+            let bytes = batch.bytes.span
+            for record in 0..<batch.count {
+                let count = try splitter.split(batch, record: record)
+                guard count == reader.header.count else {
+                    throw IngestError(.wrongFieldCount, file: file, line: batch.recordLines[record], found: "\(count) fields",
+                                      expected: "\(reader.header.count) fields, as the header")
                 }
-                columns[k].append(value)
+                for (k, index) in indices.enumerated() {
+                    guard let index else { continue }
+                    // Plain decimals straight from the bytes; anything else (quotes, exponents) through a String.
+                    let fast = splitter.quoted[index] ? nil : ByteParsing.decimal(bytes, splitter.starts[index], splitter.ends[index])
+                    guard let value = fast ?? Double(splitter.text(batch, field: index)), value.isFinite else {
+                        throw IngestError(.notANumber, file: file, line: batch.recordLines[record],
+                                          found: splitter.text(batch, field: index), expected: "a finite number for \(names[k])")
+                    }
+                    columns[k].append(value)
+                }
+                lines.append(batch.recordLines[record])
             }
-            lines.append(line)
         }
         do throws(LifetimeError) {
             return try LifetimeSummary(frequency: columns[0], recency: columns[1], age: columns[2],

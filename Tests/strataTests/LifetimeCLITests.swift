@@ -95,6 +95,11 @@ struct LifetimeCLITests {
         #expect(text.status == 1)
         #expect(text.standardError.contains("text.csv:2: not a number: found \"abc\", expected a finite number for recency"), "\(text.standardError)")
 
+        try "frequency,recency,T\n1,2\n".write(to: folder.appendingPathComponent("fields.csv"), atomically: true, encoding: .utf8)
+        let fields = try StrataBinary.run(["lifetime", "--summary", "fields.csv"], in: folder)
+        #expect(fields.status == 1)
+        #expect(fields.standardError.contains("fields.csv:2: wrong field count: found \"2 fields\", expected 3 fields"), "\(fields.standardError)")
+
         let flag = try StrataBinary.run(["lifetime", "--summary", "cdnow.csv", "--penalizer=-1"], in: folder)
         #expect(flag.status == 64)
         #expect(flag.standardError.contains("--penalizer must be a finite number >= 0, got -1.0"))
