@@ -15,6 +15,7 @@ struct Strata: ParsableCommand {
             Train.self,
             Score.self,
             KMeansCommand.self,
+            LifetimeCommand.self,
             Discover.self,
             Init.self,
             RefreshCommand.self,

@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
 import StrataFeatures
+import StrataModels
 import StrataProject
 
-/// `strata train churn|conversion [EXPORT]`: fits a score on an export and writes a model file.
+/// `strata train churn|conversion|lifetime [EXPORT]`: fits a score (or the lifetime models) on an export and
+/// writes a model file.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Fit the churn or conversion score on an export, with honest out-of-time validation.",
+        abstract: "Fit the churn or conversion score (or the lifetime models) on an export.",
         discussion: """
             T is --as-of (default: the export's last event day). churn: patient features as of T - horizon, labels \
             "no completed visit in (T - horizon, T]"; the horizon is labels.churn_horizon_days in strata.yml (or \
@@ -15,12 +17,18 @@ struct Train: ParsableCommand {
             creation (source, interest), labels "first completed visit within the window"; the window is \
             labels.conversion_window_days (or --window-days). Reports training metrics, stratified k-fold metrics \
             with their spread, and an out-of-time holdout (fitted one horizon or window earlier, evaluated on data \
-            that fit never saw).
+            that fit never saw). lifetime: BG/NBD and Gamma-Gamma on each patient's completed visits through T \
+            (see docs/lifetime.md); --time-unit and --penalizer apply.
             """
     )
 
-    @Argument(help: "What to predict: churn (patients) or conversion (leads).")
-    var target: TrainingRun.Target
+    /// What `strata train` fits.
+    enum Target: String, CaseIterable, ExpressibleByArgument {
+        case churn, conversion, lifetime
+    }
+
+    @Argument(help: "What to predict: churn (patients), conversion (leads) or lifetime (visits and spend of patients).")
+    var target: Target
 
     @OptionGroup var export: ExportOptions
 
@@ -57,6 +65,8 @@ struct Train: ParsableCommand {
     @Option(help: "The value of --label-column that counts as the outcome (e.g. yes, cancelled); other non-empty values count as not.")
     var positive: String?
 
+    @OptionGroup var lifetime: LifetimeFitOptions
+
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
@@ -77,28 +87,26 @@ struct Train: ParsableCommand {
         }
     }
 
-    var outcome: TrainingRun.GivenOutcome? {
-        guard let labelColumn, let positive else { return nil }
-        return TrainingRun.GivenOutcome(column: labelColumn, positive: positive)
-    }
-
     var trainingRun: TrainingRun.Configuration {
         TrainingRun.Configuration(
-            target: target, scoringDay: asOf?.day, horizonDays: horizonDays, windowDays: windowDays,
+            target: target == .conversion ? .conversion : .churn, scoringDay: asOf?.day, horizonDays: horizonDays, windowDays: windowDays,
             regression: options.regression, folds: folds, seed: seed, modelFile: modelOut.map { URL(fileURLWithPath: $0) },
             reference: reference.map { ReferenceScores.Source(file: URL(fileURLWithPath: $0), column: referenceColumn) },
-            outcome: outcome)
+            outcome: labelColumn.flatMap { column in positive.map { TrainingRun.GivenOutcome(column: column, positive: $0) } })
     }
 
     func run() throws {
-        let loaded = try export.source.read(extraColumns: outcome?.extraColumns(for: target) ?? [:])
-        printWarnings(loaded.result.warnings.messages)
-        let result = try TrainingRun.run(trainingRun, on: loaded)
-        printWarnings(result.warnings)
-        if json {
-            try printJSON(result.summary)
-        } else {
-            result.lines.forEach { print($0) }
+        if target == .lifetime {
+            let result = try LifetimeRun.train(LifetimeRun.TrainingConfiguration(
+                asOf: asOf?.day, timeUnit: lifetime.timeUnit, penalty: lifetime.penalizer,
+                modelFile: modelOut.map { URL(fileURLWithPath: $0) }, workers: options.workers), on: try export.read())
+            printWarnings(result.warnings)
+            if json { try printJSON(result.summary) } else { result.lines.forEach { print($0) } }
+            return
         }
+        let run = trainingRun
+        let result = try TrainingRun.run(run, on: try export.read(extraColumns: run.outcome?.extraColumns(for: run.target) ?? [:]))
+        printWarnings(result.warnings)
+        if json { try printJSON(result.summary) } else { result.lines.forEach { print($0) } }
     }
 }

@@ -66,8 +66,9 @@ struct ExportOptions: ParsableArguments {
     /// Reads the export (see ``ExportSource/read(tables:unusedTextColumns:failingOnChecks:)``) and prints its
     /// warnings.
     func read(tables: ((ProjectConfiguration) -> Set<CanonicalTable>)? = nil,
-              unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil) throws -> ExportSource.Loaded {
-        let loaded = try source.read(tables: tables, unusedTextColumns: unusedTextColumns)
+              unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil,
+              extraColumns: [CanonicalTable: [ExtraColumn]] = [:]) throws -> ExportSource.Loaded {
+        let loaded = try source.read(tables: tables, unusedTextColumns: unusedTextColumns, extraColumns: extraColumns)
         printWarnings(loaded.warnings)
         return loaded
     }

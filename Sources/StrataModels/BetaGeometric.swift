@@ -1,0 +1,214 @@
+import Foundation
+import StrataLinearAlgebra
+
+/// The BG/NBD model of repeat visits (Fader, Hardie and Lee 2005, "Counting your customers the easy way").
+///
+/// While alive, a patient visits as a Poisson process of rate λ ~ Gamma(r, α); after each visit they drop out
+/// with probability p ~ Beta(a, b). The likelihood of a summary row (x, tₓ, T) has the paper's closed form (6):
+///
+///     L = B(a, b + x)/B(a, b) · Γ(r + x)αʳ / (Γ(r)(α + T)ʳ⁺ˣ)
+///       + 𝟙[x > 0] · B(a + 1, b + x − 1)/B(a, b) · Γ(r + x)αʳ / (Γ(r)(α + tₓ)ʳ⁺ˣ)
+///
+/// `fit` maximizes Σ ln L − n·λ_L2·(r² + α² + a² + b²) (lifetimes' penalty on the parameters in rescaled time)
+/// over the log-parameters with L-BFGS and the analytic gradient.
+public struct BetaGeometric: Sendable {
+    /// The L2 penalty λ_L2 on the parameters, as lifetimes' `penalizer_coef`: the objective is the mean negative
+    /// log-likelihood plus λ_L2·Σθ², with time rescaled so the largest T is 10 while fitting.
+    public var penalty: Double
+    /// The largest number of L-BFGS iterations.
+    public var maximumIterations: Int
+    /// Convergence: the largest component of the gradient of the mean objective in log-parameters.
+    public var gradientTolerance: Double
+    /// Concurrent workers for the likelihood sums; results are reproducible for a given count.
+    public var workers: Int
+
+    public init(penalty: Double = 0, maximumIterations: Int = 500, gradientTolerance: Double = 1e-9,
+                workers: Int = Parallel.processorCount) {
+        self.penalty = penalty
+        self.maximumIterations = maximumIterations
+        self.gradientTolerance = gradientTolerance
+        self.workers = workers
+    }
+
+    /// Throws for a negative or non-finite penalty, fewer than 1 iteration or a tolerance outside (0, 1).
+    public func validate() throws(LifetimeError) {
+        guard penalty.isFinite, penalty >= 0 else { throw .invalidParameter(name: "penalty", value: penalty, expected: "a finite number ≥ 0") }
+        guard maximumIterations >= 1 else {
+            throw .invalidParameter(name: "maximumIterations", value: Double(maximumIterations), expected: "at least 1")
+        }
+        guard gradientTolerance > 0, gradientTolerance < 1 else {
+            throw .invalidParameter(name: "gradientTolerance", value: gradientTolerance, expected: "between 0 and 1")
+        }
+    }
+
+    /// Fits (r, α, a, b) to `summary`.
+    ///
+    /// - Returns: the model with the log-likelihood in `summary`'s time unit (unpenalized).
+    /// - Complexity: O(n) per evaluation, split over `workers`; terms that depend on x alone are computed once
+    ///   per distinct frequency.
+    public func fit(_ summary: LifetimeSummary) throws(LifetimeError) -> BetaGeometricModel {
+        try validate()
+        guard summary.count >= 4 else { throw .tooFewRows(what: "patients", count: summary.count, minimum: 4) }
+        guard summary.frequency.contains(where: { $0 > 0 }) else {
+            throw .fitFailed(model: "BG/NBD", reason: "no patient has a repeat visit, so the visit rate and the dropout are not identified")
+        }
+        let oldest = summary.age.max()!
+        guard oldest > 0 else {
+            throw .fitFailed(model: "BG/NBD", reason: "every patient has T = 0, so nothing was observed")
+        }
+        let clock = ContinuousClock.now
+        let scale = 10 / oldest
+        let likelihood = BetaGeometricLikelihood(summary, timeScale: scale, workers: workers)
+        let minimizer = LifetimeMinimizer(maximumIterations: maximumIterations, gradientTolerance: gradientTolerance)
+        let penalty = self.penalty, n = Double(summary.count)
+        let result = minimizer.minimize(from: [0, 0, 0, 0]) { logParameters in
+            let parameters = logParameters.map { Foundation.exp($0) }
+            let sums = likelihood.evaluate(parameters)
+            var gradient = [Double](repeating: 0, count: 4)
+            var value = -sums.logLikelihood / n
+            for j in 0..<4 {
+                value += penalty * parameters[j] * parameters[j]
+                gradient[j] = parameters[j] * (-sums.gradient[j] / n + 2 * penalty * parameters[j])
+            }
+            return .init(value: value.isNaN ? .infinity : value, gradient: gradient)
+        }
+        let fitted = result.parameters.map { Foundation.exp($0) }
+        guard fitted.allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e12 }), result.value.isFinite else {
+            throw .fitFailed(model: "BG/NBD", reason: "parameters ran off to \(fitted) (the data may not show dropout; try a penalty)")
+        }
+        var model = BetaGeometricModel(r: fitted[0], alpha: fitted[1] / scale, a: fitted[2], b: fitted[3])
+        model.fit = .init(logLikelihood: model.logLikelihood(summary, workers: workers), iterations: result.iterations,
+                          converged: result.converged, seconds: (ContinuousClock.now - clock).seconds)
+        return model
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+/// Σ ln L and its gradient in (r, α, a, b) over a summary, with time multiplied by `timeScale`.
+struct BetaGeometricLikelihood: Sendable {
+    struct Sums: Sendable {
+        var logLikelihood = 0.0
+        /// ∂/∂r, ∂/∂α, ∂/∂a, ∂/∂b.
+        var gradient = [0.0, 0.0, 0.0, 0.0]
+    }
+
+    /// Per-patient partial sums: ln L without the x-only terms, ∂/∂r, ∂/∂α, Σ w₄ and Σ w₄/(b + x − 1), where
+    /// w₄ is the share of the "dropped out after the last visit" term in L.
+    private struct Partial: Sendable {
+        var logLikelihood = 0.0, dr = 0.0, dAlpha = 0.0, w4 = 0.0, w4OverB = 0.0
+    }
+
+    let frequency: [Double], recency: [Double], age: [Double]
+    /// Each row's index into `distinctFrequencies`.
+    let frequencyIndex: [Int32]
+    let distinctFrequencies: [Double], frequencyCounts: [Double]
+    let workers: Int
+
+    init(_ summary: LifetimeSummary, timeScale: Double, workers: Int) {
+        frequency = summary.frequency
+        recency = timeScale == 1 ? summary.recency : summary.recency.map { $0 * timeScale }
+        age = timeScale == 1 ? summary.age : summary.age.map { $0 * timeScale }
+        var distinct: [Double] = [], counts: [Double] = []
+        var index = [Int32](repeating: 0, count: summary.count)
+        // Frequencies are whole numbers: a direct table up to the largest one when it is small, else a dictionary.
+        let largest = summary.frequency.max() ?? 0
+        if largest <= 1_000_000 {
+            var slot = [Int32](repeating: -1, count: Int(largest) + 1)
+            for (row, x) in summary.frequency.enumerated() {
+                let value = Int(x)
+                if slot[value] < 0 {
+                    slot[value] = Int32(distinct.count)
+                    distinct.append(x)
+                    counts.append(0)
+                }
+                index[row] = slot[value]
+                counts[Int(slot[value])] += 1
+            }
+        } else {
+            var indexOf: [Double: Int32] = [:]
+            for (row, x) in summary.frequency.enumerated() {
+                let k = indexOf[x] ?? {
+                    let k = Int32(distinct.count)
+                    indexOf[x] = k
+                    distinct.append(x)
+                    counts.append(0)
+                    return k
+                }()
+                index[row] = k
+                counts[Int(k)] += 1
+            }
+        }
+        frequencyIndex = index
+        distinctFrequencies = distinct
+        frequencyCounts = counts
+        self.workers = workers
+    }
+
+    func evaluate(_ parameters: [Double]) -> Sums {
+        let r = parameters[0], alpha = parameters[1], a = parameters[2], b = parameters[3]
+        let logA = Foundation.log(a)
+        // Terms of x alone, once per distinct frequency.
+        let logBx1 = distinctFrequencies.map { $0 > 0 ? Foundation.log(b + $0 - 1) : 0 }
+        let invBx1 = distinctFrequencies.map { $0 > 0 ? 1 / (b + $0 - 1) : 0 }
+        let frequency = frequency, recency = recency, age = age, index = frequencyIndex
+        let partials = Parallel.map(rangesOf: frequency.count, workers: workers) { range -> Partial in
+            var p = Partial()
+            for i in range {
+                let x = frequency[i], k = Int(index[i])
+                let rx = r + x
+                let alphaT = alpha + age[i]
+                let logAlphaT = Foundation.log(alphaT)
+                let a3 = -rx * logAlphaT
+                if x == 0 {
+                    p.logLikelihood += a3
+                    p.dr -= logAlphaT
+                    p.dAlpha -= rx / alphaT
+                    continue
+                }
+                let alphaRecency = alpha + recency[i]
+                let logAlphaRecency = Foundation.log(alphaRecency)
+                let a4 = logA - logBx1[k] - rx * logAlphaRecency
+                // ln(e^A3 + e^A4) and the shares w3, w4 without overflow.
+                let w3: Double, w4: Double
+                if a4 > a3 {
+                    let e = Foundation.exp(a3 - a4)
+                    p.logLikelihood += a4 + Foundation.log1p(e)
+                    w3 = e / (1 + e); w4 = 1 / (1 + e)
+                } else {
+                    let e = Foundation.exp(a4 - a3)
+                    p.logLikelihood += a3 + Foundation.log1p(e)
+                    w4 = e / (1 + e); w3 = 1 / (1 + e)
+                }
+                p.dr -= w3 * logAlphaT + w4 * logAlphaRecency
+                p.dAlpha -= rx * (w3 / alphaT + w4 / alphaRecency)
+                p.w4 += w4
+                p.w4OverB += w4 * invBx1[k]
+            }
+            return p
+        }
+        var total = Partial()
+        for p in partials {
+            total.logLikelihood += p.logLikelihood; total.dr += p.dr; total.dAlpha += p.dAlpha
+            total.w4 += p.w4; total.w4OverB += p.w4OverB
+        }
+        let n = Double(frequency.count)
+        let lgR = LifetimeMath.logGamma(r), lgB = LifetimeMath.logGamma(b), lgAB = LifetimeMath.logGamma(a + b)
+        let psiR = LifetimeMath.digamma(r), psiB = LifetimeMath.digamma(b), psiAB = LifetimeMath.digamma(a + b)
+        var sums = Sums()
+        sums.logLikelihood = total.logLikelihood + n * (r * Foundation.log(alpha) + lgAB - lgR - lgB)
+        sums.gradient = [total.dr + n * (Foundation.log(alpha) - psiR), total.dAlpha + n * r / alpha,
+                         total.w4 / a + n * psiAB, -total.w4OverB + n * (psiAB - psiB)]
+        for (k, x) in distinctFrequencies.enumerated() {
+            let count = frequencyCounts[k]
+            sums.logLikelihood += count * (LifetimeMath.logGamma(r + x) + LifetimeMath.logGamma(b + x) - LifetimeMath.logGamma(a + b + x))
+            let psiABx = LifetimeMath.digamma(a + b + x)
+            sums.gradient[0] += count * LifetimeMath.digamma(r + x)
+            sums.gradient[2] -= count * psiABx
+            sums.gradient[3] += count * (LifetimeMath.digamma(b + x) - psiABx)
+        }
+        return sums
+    }
+}
