@@ -282,6 +282,10 @@ public struct RowOrigins: Sendable {
     }
 
     public var tables: [CanonicalTable: Table] = [:]
+    /// Tables whose rows carry their own identifier in the source (a FHIR Encounter's id, a Synthea
+    /// encounter's `Id`): two rows with equal values there are two records, not a row written twice, so
+    /// `duplicate_appointments` does not look at them.
+    public var identifiedTables: Set<CanonicalTable> = []
 
     public init() {}
 

@@ -23,7 +23,8 @@ public enum ExportChecks {
         findings.visitsBeforeBirth()
         findings.birthDatesInFuture(today: today)
         findings.agesOutOfRange(on: ageDay)
-        findings.duplicateAppointments()
+        let identified = export.origins.identifiedTables.contains(.appointments)
+        if !identified { findings.duplicateAppointments() }
         if let exportDay { findings.eventsAfter(exportDay) }
         findings.patientsWithoutEvents()
 
@@ -41,6 +42,8 @@ public enum ExportChecks {
                                droppedRows: dropped[check] ?? 0,
                                notRun: check == .eventsAfterExport && exportDay == nil
                                    ? "the export's day is not known (name the export folder by the day it was taken, e.g. 2025-06-30)"
+                                   : check == .duplicateAppointments && identified
+                                   ? "every appointment has its own id in this export, so equal values are two visits"
                                    : nil)
         }
         return ExportCheckReport(results: results, exportDay: exportDay, ageDay: ageDay, strict: strict)

@@ -314,8 +314,9 @@ public enum FHIRBulkAdapter {
             if !presentTypes.isDisjoint(with: ["Condition", "Procedure", "MedicationRequest", "Immunization"]) { present.insert(.conditions) }
             if presentTypes.contains("Communication") { present.insert(.communications) }
             if presentTypes.contains("Consent") { present.insert(.consents) }
-            let export = ClinicExport(patients: patients, appointments: appointments, communications: communications,
+            var export = ClinicExport(patients: patients, appointments: appointments, communications: communications,
                                       consents: consents, conditions: conditions, presentTables: present)
+            export.origins.identifiedTables = [.appointments]  // every Encounter has its own id
             return ExportReadResult(export: export, format: .fhir, badRows: badRows)
         }
 

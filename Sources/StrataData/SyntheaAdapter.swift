@@ -121,8 +121,9 @@ public enum SyntheaAdapter {
                                 phone: TextColumn(Array(repeating: nil, count: ids.count)),
                                 preferredChannel: Array(repeating: nil, count: ids.count),
                                 source: CategoryColumn(codes: Array(repeating: -1, count: ids.count)))
-        let export = ClinicExport(patients: patients, appointments: appointments, conditions: conditions,
+        var export = ClinicExport(patients: patients, appointments: appointments, conditions: conditions,
                                   presentTables: [.patients, .appointments, .conditions])
+        export.origins.identifiedTables = [.appointments]  // every encounter has its own Id
         return ExportReadResult(export: export, format: .synthea, badRows: badRows, warnings: warnings)
     }
 

@@ -97,6 +97,40 @@ struct GivenOutcomeTests {
         #expect(lines.count == 2001)
     }
 
+    /// `strata train conversion --label-column converted --positive yes`: the outcome is a column of leads.csv,
+    /// the design is what was known of a lead when it was created (source, interest).
+    @Test func aConversionOutcomeOfLeadsTrainsOnEveryLeadWithItsLabel() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let export = root.appendingPathComponent("leads-export")
+        try FileManager.default.createDirectory(at: export, withIntermediateDirectories: true)
+        try Data("patient_id,birth_date,sex,created_at\nP1,1980-01-01,female,2024-01-01T00:00:00Z\n".utf8)
+            .write(to: export.appendingPathComponent("patients.csv"))
+        for table in [CanonicalTable.appointments, .communications, .consents] {
+            try Data((table.columns.map(\.name).joined(separator: ",") + "\n").utf8).write(to: export.appendingPathComponent(table.fileName))
+        }
+        var generator = SplitMix64(seed: 7)
+        func uniform() -> Double { Double(generator.next() >> 11) * 0x1p-53 }
+        let sources = ["web", "referral", "ad"], rates = [0.2, 0.8, 0.1]
+        var lines = ["lead_id,patient_id,created_at,source,interest,converted"], positives = 0
+        for row in 0..<600 {
+            let source = Int(uniform() * 3), converted = uniform() < rates[source]
+            positives += converted ? 1 : 0
+            lines.append("L\(row),,2024-0\(1 + row % 6)-15T10:00:00Z,\(sources[source]),\(row % 2 == 0 ? "braces" : "invisalign"),\(converted ? "yes" : "no")")
+        }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: export.appendingPathComponent("leads.csv"))
+        let outcome = TrainingRun.GivenOutcome(column: "converted", positive: "yes")
+        let modelFile = root.appendingPathComponent("conversion.json")
+        let trained = try TrainingRun.run(TrainingRun.Configuration(target: .conversion, folds: 5, seed: 0, modelFile: modelFile, outcome: outcome),
+                                          on: try ExportSource(path: export.path).read(extraColumns: outcome.extraColumns(for: .conversion)))
+        // Every lead is a row with its own label: the count of "yes" the test wrote, whatever the visits say.
+        #expect(trained.summary.rows == 600 && trained.summary.positives == positives)
+        #expect(trained.summary.labelColumn == "converted" && trained.summary.positiveValue == "yes")
+        // The source decides conversion here (0.8 by referral, 0.1-0.2 otherwise), so the score ranks well.
+        #expect(try #require(trained.summary.metrics["cv_auc_mean"]) > 0.75)
+        let model = try ModelFile<LogisticParameters>.read(from: modelFile, kind: LogisticParameters.kind)
+        #expect(model.training["label_column"] == "converted" && model.training["target"] == "conversion")
+    }
+
     @Test func aPositiveValueNoRowHasIsAnErrorListingTheValues() throws {
         defer { try? FileManager.default.removeItem(at: root) }
         let (export, configuration) = try labelledTable()
