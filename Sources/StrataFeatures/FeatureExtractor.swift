@@ -68,9 +68,13 @@ struct ExtractionContext: Sendable {
     /// Per definition: for attribute categories, the attribute's code -> 1 when it is the column's value
     /// (empty for other definitions). An attribute the export was read without is empty for every patient.
     let attributeCodeMatches: [[Bool]]
-    /// Per definition: the attribute's values for attribute definitions (nil for others, and for an attribute
-    /// the export was read without: missing for every patient).
-    let attributeValues: [ExtraValues?]
+    /// Per definition, the attribute's values, one array per kind so that a row reads a number without copying
+    /// an enum payload (which costs a retain and a release per patient and column): a category's codes (empty
+    /// for other definitions and for an attribute the export was read without: missing for every patient), a
+    /// number's values, and a flag's values as 1, 0 or -1 for missing.
+    let attributeCodes: [[Int32]]
+    let attributeNumbers: [[Double]]
+    let attributeFlags: [[Int8]]
 
     init(_ export: ClinicExport, asOf day: Day, definitions: [FeatureDefinition]) {
         asOf = day
@@ -138,11 +142,17 @@ struct ExtractionContext: Sendable {
         leadInterestSlot = slots(export.leads.interest.levels, named: namedInterests)
         self.needsVisitDays = needsVisitDays
         outreachCampaign = outreachCampaigns.map { wanted in export.communications.campaign.levels.map { wanted.contains($0) } } ?? []
-        attributeValues = definitions.map { definition in
-            switch definition {
-            case .attributeCategory(let name, _, _), .attributeNumber(let name), .attributeFlag(let name): export.patients.extra[name]
-            default: nil
-            }
+        attributeCodes = definitions.map { definition in
+            guard case let .attributeCategory(name, _, _) = definition, case let .text(column)? = export.patients.extra[name] else { return [] }
+            return column.codes
+        }
+        attributeNumbers = definitions.map { definition in
+            guard case let .attributeNumber(name) = definition, case let .number(values)? = export.patients.extra[name] else { return [] }
+            return values
+        }
+        attributeFlags = definitions.map { definition in
+            guard case let .attributeFlag(name) = definition, case let .flag(values)? = export.patients.extra[name] else { return [] }
+            return values.map { $0.map { $0 ? 1 : 0 } ?? -1 }
         }
         attributeCodeMatches = definitions.map { definition in
             guard case let .attributeCategory(name, level, named) = definition,
@@ -367,16 +377,13 @@ struct PatientFacts {
                 value = leadIndicator(export.leads.interest.codes, slots: context.leadInterestSlot, slot: context.slotOfDefinition[column])
             case .missingIndicator: value = 0  // filled below, once the indicated column is known
             case .attributeCategory:
-                let matches = context.attributeCodeMatches[column]
-                if case let .text(values)? = context.attributeValues[column], values.codes[patient] >= 0, !matches.isEmpty {
-                    value = matches[Int(values.codes[patient])] ? 1 : 0
-                } else {
-                    value = 0
-                }
+                let code = context.attributeCodes[column].isEmpty ? -1 : context.attributeCodes[column][patient]
+                value = code >= 0 && !context.attributeCodeMatches[column].isEmpty && context.attributeCodeMatches[column][Int(code)] ? 1 : 0
             case .attributeNumber:
-                if case let .number(values)? = context.attributeValues[column] { value = values[patient] } else { value = .nan }
+                value = context.attributeNumbers[column].isEmpty ? .nan : context.attributeNumbers[column][patient]
             case .attributeFlag:
-                if case let .flag(values)? = context.attributeValues[column], let flag = values[patient] { value = flag ? 1 : 0 } else { value = .nan }
+                let flag = context.attributeFlags[column].isEmpty ? -1 : context.attributeFlags[column][patient]
+                value = flag < 0 ? .nan : Double(flag)
             }
             values[base + column] = value
         }
