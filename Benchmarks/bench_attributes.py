@@ -19,7 +19,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from common import OUT, log, median, peer_python, release_binaries, run_measured, table, verdict
+from common import POLARS_VISIT_FEATURES, OUT, log, median, peer_python, release_binaries, run_measured, table, verdict
 
 CATEGORIES = {"insurance": ["private", "medicaid", "medicare", "uninsured", "employer", "student"],
               "neighbourhood": [f"district_{k}" for k in range(14)],
@@ -139,32 +139,7 @@ appointments = visits.select(
 if appointments.join(patients.select("patient_id"), on="patient_id", how="anti").height > 0:
     raise SystemExit("visit of an unknown ClientId")
 
-past = appointments.filter(pl.col("s") < CUT)
-visits = past.filter(pl.col("status") == "completed").with_columns(day=pl.col("s") // 86400)
-visit_features = visits.group_by("patient_id").agg(
-    days_since_last_visit=(T - pl.col("day").max()).cast(pl.Float64),
-    **{f"visits_{w}d": (T - pl.col("day") < w).sum().cast(pl.Float64) for w in (90, 365, 730)},
-    total_amount=pl.col("amount").fill_null(0).sum(),
-    mean_amount=pl.col("amount").sum() / pl.col("amount").count(),
-)
-gaps = (visits.select("patient_id", "day").sort(["patient_id", "day"])
-        .with_columns(gap=pl.col("day").diff().over("patient_id").cast(pl.Float64))
-        .filter(pl.col("gap").is_not_null())
-        .group_by("patient_id").agg(mean_visit_interval_days=pl.col("gap").mean(),
-                                    visit_interval_spread_days=pl.col("gap").std(ddof=0)))
-outcomes = past.group_by("patient_id").agg(
-    outcomes=pl.col("status").is_in(["completed", "no_show", "cancelled"]).sum(),
-    no_shows=(pl.col("status") == "no_show").sum(),
-    cancellations=(pl.col("status") == "cancelled").sum(),
-    mean_booking_lead_days=((pl.col("s") - pl.col("b")) / 86400).mean(),
-)
-upcoming = appointments.filter((pl.col("s") >= CUT) & (pl.col("b") < CUT)).group_by("patient_id").agg(
-    days_until_next_appointment=((pl.col("s").min() // 86400) - T).cast(pl.Float64))
-service_counts = visits.group_by("service").len().sort(["len", "service"], descending=[True, False])
-top_services = service_counts["service"].to_list()[:8]
-services = (visits.filter(pl.col("service").is_not_null()).group_by(["patient_id", "service"]).len()
-            .pivot(on="service", index="patient_id", values="len"))
-
+''' + POLARS_VISIT_FEATURES + r'''
 frame = (patients.join(visit_features, on="patient_id", how="left").join(gaps, on="patient_id", how="left")
          .join(outcomes, on="patient_id", how="left").join(upcoming, on="patient_id", how="left")
          .join(services, on="patient_id", how="left").sort("row"))

@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import OUT, log, median, peer_python, release_binaries, run_measured, table, verdict
+from common import POLARS_VISIT_FEATURES, OUT, log, median, peer_python, release_binaries, run_measured, table, verdict
 
 SPEC = """\
 features:
@@ -63,32 +63,7 @@ communications = pl.read_csv(f"{folder}/communications.csv",
                              schema_overrides={"patient_id": pl.String, "sent_at": pl.String, "opened_at": pl.String,
                                                "clicked_at": pl.String, "responded_at": pl.String})
 
-past = appointments.filter(pl.col("s") < CUT)
-visits = past.filter(pl.col("status") == "completed").with_columns(day=pl.col("s") // 86400)
-visit_features = visits.group_by("patient_id").agg(
-    days_since_last_visit=(T - pl.col("day").max()).cast(pl.Float64),
-    **{f"visits_{w}d": (T - pl.col("day") < w).sum().cast(pl.Float64) for w in (90, 365, 730)},
-    total_amount=pl.col("amount").fill_null(0).sum(),
-    mean_amount=pl.col("amount").sum() / pl.col("amount").count(),
-)
-gaps = (visits.select("patient_id", "day").sort(["patient_id", "day"])
-        .with_columns(gap=pl.col("day").diff().over("patient_id").cast(pl.Float64))
-        .filter(pl.col("gap").is_not_null())
-        .group_by("patient_id").agg(mean_visit_interval_days=pl.col("gap").mean(),
-                                    visit_interval_spread_days=pl.col("gap").std(ddof=0)))
-outcomes = past.group_by("patient_id").agg(
-    outcomes=pl.col("status").is_in(["completed", "no_show", "cancelled"]).sum(),
-    no_shows=(pl.col("status") == "no_show").sum(),
-    cancellations=(pl.col("status") == "cancelled").sum(),
-    mean_booking_lead_days=((pl.col("s") - pl.col("b")) / 86400).mean(),
-)
-upcoming = appointments.filter((pl.col("s") >= CUT) & (pl.col("b") < CUT)).group_by("patient_id").agg(
-    days_until_next_appointment=((pl.col("s").min() // 86400) - T).cast(pl.Float64))
-service_counts = visits.group_by("service").len().sort(["len", "service"], descending=[True, False])
-top_services = service_counts["service"].to_list()[:8]
-services = (visits.filter(pl.col("service").is_not_null()).group_by(["patient_id", "service"]).len()
-            .pivot(on="service", index="patient_id", values="len"))
-
+''' + POLARS_VISIT_FEATURES + r'''
 sent = communications.with_columns(sent=seconds("sent_at")).filter(pl.col("sent") < CUT)
 flags = {e: (seconds(f"{c}_at") < CUT).fill_null(False) for e, c in (("open", "opened"), ("click", "clicked"), ("response", "responded"))}
 per_channel = sent.group_by(["patient_id", "channel"]).agg(

@@ -110,3 +110,33 @@ def verdict(name, ratio, bound, lower_is_better=True):
     relation = "<=" if lower_is_better else ">="
     print(f"{name}: ratio {ratio:.3f} (target {relation} {bound}) -> {'PASS' if ok else 'FAIL'}")
     return ok
+
+
+# The visit, interval, attendance, upcoming and service columns both polars peers (`ingest`, `attributes`)
+# compute from their `appointments` frame (columns patient_id, s, b, status, service, amount) as of CUT / T.
+POLARS_VISIT_FEATURES = r'''past = appointments.filter(pl.col("s") < CUT)
+visits = past.filter(pl.col("status") == "completed").with_columns(day=pl.col("s") // 86400)
+visit_features = visits.group_by("patient_id").agg(
+    days_since_last_visit=(T - pl.col("day").max()).cast(pl.Float64),
+    **{f"visits_{w}d": (T - pl.col("day") < w).sum().cast(pl.Float64) for w in (90, 365, 730)},
+    total_amount=pl.col("amount").fill_null(0).sum(),
+    mean_amount=pl.col("amount").sum() / pl.col("amount").count(),
+)
+gaps = (visits.select("patient_id", "day").sort(["patient_id", "day"])
+        .with_columns(gap=pl.col("day").diff().over("patient_id").cast(pl.Float64))
+        .filter(pl.col("gap").is_not_null())
+        .group_by("patient_id").agg(mean_visit_interval_days=pl.col("gap").mean(),
+                                    visit_interval_spread_days=pl.col("gap").std(ddof=0)))
+outcomes = past.group_by("patient_id").agg(
+    outcomes=pl.col("status").is_in(["completed", "no_show", "cancelled"]).sum(),
+    no_shows=(pl.col("status") == "no_show").sum(),
+    cancellations=(pl.col("status") == "cancelled").sum(),
+    mean_booking_lead_days=((pl.col("s") - pl.col("b")) / 86400).mean(),
+)
+upcoming = appointments.filter((pl.col("s") >= CUT) & (pl.col("b") < CUT)).group_by("patient_id").agg(
+    days_until_next_appointment=((pl.col("s").min() // 86400) - T).cast(pl.Float64))
+service_counts = visits.group_by("service").len().sort(["len", "service"], descending=[True, False])
+top_services = service_counts["service"].to_list()[:8]
+services = (visits.filter(pl.col("service").is_not_null()).group_by(["patient_id", "service"]).len()
+            .pivot(on="service", index="patient_id", values="len"))
+'''
