@@ -36,7 +36,8 @@ public enum CanonicalTable: String, CaseIterable, Sendable {
              .init("email", .text, optional: true),
              .init("phone", .text, optional: true),
              .init("preferred_channel", .category(CanonicalValues.channels), optional: true),
-             .init("source", .text, optional: true)]
+             .init("source", .text, optional: true),
+             .init("deceased_at", .date, optional: true)]
         case .appointments:
             [.init("patient_id", .patientReference),
              .init("scheduled_at", .timestamp),

@@ -34,7 +34,8 @@ extension Patients {
                                 createdAt: createdAt.kept(keep), firstName: firstName.filtered(keeping: keep),
                                 postalCode: postalCode.filtered(keeping: keep), email: email.filtered(keeping: keep),
                                 phone: phone.filtered(keeping: keep), preferredChannel: preferredChannel.kept(keep),
-                                source: source.filtered(keeping: keep), extra: extra.mapValues { $0.filtered(keeping: keep) })
+                                source: source.filtered(keeping: keep), extra: extra.mapValues { $0.filtered(keeping: keep) },
+                                deceasedAt: deceasedAt.kept(keep))
         patients.birthDateIsApproximate = birthDateIsApproximate
         return patients
     }

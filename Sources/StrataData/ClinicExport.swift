@@ -117,11 +117,14 @@ public struct Patients: Sendable {
     public var source: CategoryColumn
     /// Declared extra columns (``ExtraColumn``) by key: attributes, given outcomes.
     public var extra: [String: ExtraValues]
+    /// The day the patient died (`deceased_at`, Synthea's `DEATHDATE`, FHIR's `Patient.deceased[x]`);
+    /// ``ClinicExport/missingDate`` for a patient not known to have died.
+    public var deceasedAt: [Int32]
 
     public init(ids: PatientIdentifiers = .init(), birthDate: [Int32] = [], sex: [Sex] = [], createdAt: [Int64] = [],
                 firstName: TextColumn = .init(), postalCode: CategoryColumn = .init(), email: TextColumn = .init(),
                 phone: TextColumn = .init(), preferredChannel: [Channel?] = [], source: CategoryColumn = .init(),
-                extra: [String: ExtraValues] = [:]) {
+                extra: [String: ExtraValues] = [:], deceasedAt: [Int32]? = nil) {
         self.ids = ids
         self.birthDate = birthDate
         self.sex = sex
@@ -133,9 +136,16 @@ public struct Patients: Sendable {
         self.preferredChannel = preferredChannel
         self.source = source
         self.extra = extra
+        self.deceasedAt = deceasedAt ?? Array(repeating: ClinicExport.missingDate, count: ids.count)
     }
 
     public var count: Int { ids.count }
+
+    /// Whether patient `index` had died on or before `day` (days since 1970-01-01).
+    public func isDeceased(_ index: Int, on day: Int32) -> Bool {
+        let death = deceasedAt[index]
+        return death != ClinicExport.missingDate && death <= day
+    }
 }
 
 /// How precise the values of a timestamp column are.

@@ -207,7 +207,7 @@ public enum ExportReader {
                  postalCode: category(table, "postal_code"), email: text(table, "email"), phone: text(table, "phone"),
                  preferredChannel: table.column("preferred_channel")?.optionalEnumValues(Channel.self)
                     ?? Array(repeating: nil, count: table.rowCount),
-                 source: category(table, "source"))
+                 source: category(table, "source"), deceasedAt: days(table, "deceased_at"))
     }
 
     static func appointments(from table: ReadTable) -> Appointments {
