@@ -16,16 +16,18 @@ struct DeceasedColumnTests {
     }
 
     private let header = "patient_id,first_name,birth_date,sex,postal_code,created_at,email,phone,preferred_channel,source"
+    /// The valid fixture's patients (its file has CRLF line ends and a byte-order mark, so they are spelled out).
+    private let rows = ["P1,Ada,1980-02-29,female,10001,2020-01-01T09:00:00Z,ada@example.com,+15550001,email,referral",
+                        "P2,Ben,1990-06-15,male,10002,2023-12-01T10:00:00Z,,,sms,web",
+                        "P3,\"Cy \"\"C\"\" Smith\",2000-03-01,female,10001,2022-01-10T08:00:00Z,cy@example.com,,,"]
 
     @Test func theColumnIsReadAndEmptyMeansAlive() throws {
-        let rows = try String(contentsOf: DataFixtures.valid.appendingPathComponent("patients.csv"), encoding: .utf8)
-            .split(separator: "\n").dropFirst().map(String.init)
         // The first patient died on 2024-03-10; the others have an empty field.
         let text = ([header + ",deceased_at"] + rows.enumerated().map { $0.offset == 0 ? $0.element + ",2024-03-10" : $0.element + "," })
             .joined(separator: "\n") + "\n"
         let folder = try export(patients: text)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let patients = try ExportReader.read(folder).patients
+        let patients = try ExportReader.read(folder).export.patients
         let death = CivilDate.days(year: 2024, month: 3, day: 10)
         #expect(patients.deceasedAt[0] == death)
         #expect(patients.deceasedAt.dropFirst().allSatisfy { $0 == ClinicExport.missingDate })
@@ -34,14 +36,12 @@ struct DeceasedColumnTests {
     }
 
     @Test func withoutTheColumnNobodyIsDeceased() throws {
-        let patients = try ExportReader.read(DataFixtures.valid).patients
+        let patients = try ExportReader.read(DataFixtures.valid).export.patients
         #expect(patients.deceasedAt.count == patients.count)
         #expect(patients.deceasedAt.allSatisfy { $0 == ClinicExport.missingDate })
     }
 
     @Test func aBadDeceasedDateNamesFileLineAndColumn() throws {
-        let rows = try String(contentsOf: DataFixtures.valid.appendingPathComponent("patients.csv"), encoding: .utf8)
-            .split(separator: "\n").dropFirst().map(String.init)
         let text = ([header + ",deceased_at"] + rows.enumerated().map { $0.offset == 1 ? $0.element + ",2024-13-40" : $0.element + "," })
             .joined(separator: "\n") + "\n"
         let folder = try export(patients: text)
