@@ -5,7 +5,8 @@
 /// patients without one are missing (unknown) in every rank test, as in any other test.
 ///
 /// - `x in top p%` selects every patient whose value is at least the k-th largest, k = ⌈p·n/100⌉ (a product
-///   within 1e-9 of a whole number counts as that number, so `top 10%` of 30 patients is 3, not 4). It is
+///   within 1e-9 of a whole number counts as that number, so `top 2.2%` of 1,500 patients is 33, not 34, though
+///   2.2 · 1500 / 100 is 33.00000000000001 in binary). It is
 ///   `x >= t` with t that k-th largest value. **Ties at t are all in**: when patients share the value t, the
 ///   rank selects more than k of them rather than an arbitrary part; the patients above t are always fewer
 ///   than k. Without ties at t it selects exactly k.

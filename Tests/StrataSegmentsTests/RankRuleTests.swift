@@ -69,9 +69,11 @@ struct RankRuleTests {
         #expect(try members("percentile(x) = 25", f) == [2])
     }
 
-    /// `top 10%` of 30 patients is 3 (10 · 30 / 100 is 3 exactly, though 0.1 · 30 is 3.0000000000000004 in
-    /// binary); of 31 it is ⌈3.1⌉ = 4.
+    /// `top 10%` of 30 patients is 3; of 31 it is ⌈3.1⌉ = 4. `top 2.2%` of 1,500 is 33, though 2.2 · 1500 / 100
+    /// is 33.00000000000001 in binary (found by searching p = 0.1 ... 99.9, n ≤ 3000 for a product that
+    /// is a whole number but not in floating point).
     @Test func wholeCountsAreNotRoundedUp() throws {
+        #expect(try members("x in top 2.2%", frame((1...1500).map(Double.init))) == Array(1467..<1500))
         #expect(try members("x in top 10%", frame((1...30).map(Double.init))).count == 3)
         #expect(try members("x in top 10%", frame((1...31).map(Double.init))).count == 4)
         #expect(try members("x in top 0.1%", frame((1...1000).map(Double.init))) == [999])
