@@ -76,9 +76,12 @@ public enum LifetimeRun {
         /// The model file; nil: `models/lifetime-<as-of>.json` under the current directory.
         public var modelFile: URL?
         public var workers: Int
+        /// N of the `expected_visits_<N>d` and `clv_<N>d` a refresh computes with the model, in days.
+        public var horizonDays: Int
 
         public init(asOf: Day? = nil, timeUnit: LifetimeTimeUnit = .days, penalty: Double = 0, modelFile: URL? = nil,
-                    workers: Int = Parallel.processorCount) {
+                    workers: Int = Parallel.processorCount, horizonDays: Int = StoredLifetimeModel.defaultHorizonDays) {
+            self.horizonDays = horizonDays
             self.asOf = asOf
             self.timeUnit = timeUnit
             self.penalty = penalty
@@ -115,6 +118,7 @@ public enum LifetimeRun {
         let file = ModelFile(kind: LifetimeModel.kind, featureSchema: .plain(names: summaryColumns(spend: model.parameters.spend != nil)),
                              parameters: model.parameters, metrics: metrics,
                              training: ["as_of": asOf.description, "time_unit": configuration.timeUnit.rawValue,
+                                        "horizon_days": String(configuration.horizonDays),
                                         "export_fingerprint": try Fingerprint.of(folder: source.folder)])
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try file.write(to: output)

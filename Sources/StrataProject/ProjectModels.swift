@@ -58,3 +58,15 @@ public struct ProjectModels: SegmentModels, Sendable {
         return (0..<count).map { "cluster \($0)" }
     }
 }
+
+extension ProjectModels {
+    /// The newest lifetime model (`lifetime-*.json`, kind `lifetime`, from `strata train lifetime`) in
+    /// `directory`, or nil without one (a missing folder has none).
+    public static func newestLifetime(in directory: URL) throws -> StoredLifetimeModel? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        guard let name = names.filter({ $0.hasPrefix("lifetime-") && $0.hasSuffix(".json") }).sorted().last else { return nil }
+        let url = directory.appendingPathComponent(name)
+        return try StoredLifetimeModel(file: ModelFile<LifetimeParameters>.read(from: url, kind: LifetimeModel.kind), url: url,
+                                       fingerprint: Fingerprint.of(file: url))
+    }
+}

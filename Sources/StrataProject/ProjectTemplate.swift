@@ -88,6 +88,9 @@ public enum ProjectTemplate {
     # birth_date, sex, last_visit, first_visit, next_appointment, completed_visits, services, conditions,
     # lead_interest). When, per service or condition: last_visit_for('mammogram') (a date),
     # visits_for(['flu_shot'], 6m) (completed visits in the 6 months up to the as-of date), condition_onset('diabetes').
+    # Ranks over the patients with a value: total_amount in top 10%, visits_365d in bottom 25%,
+    # percentile(total_amount) >= 90. A lifetime model (`strata train lifetime`) adds p_alive,
+    # expected_visits_365d and clv_365d.
     # A test on a missing value is unknown, and unknown never selects a patient. Care segments are reminders
     # (lists need care consent); marketing segments need marketing consent.
     segments:
@@ -100,7 +103,7 @@ public enum ProjectTemplate {
         Segment(name: "inactive-6-months", description: "Last visit 6 to 12 months ago", rule: "last_visit < as_of - 6m and last_visit >= as_of - 12m and next_appointment is missing", purpose: .marketing, channels: [.email, .sms]),
         Segment(name: "inactive-12-months", description: "No visit for a year or more", rule: "last_visit < as_of - 12m and next_appointment is missing", purpose: .marketing, channels: [.email]),
         Segment(name: "regulars-cross-sell", description: "Steady patients for the services that complement theirs", rule: "visits_365d >= 3 and days_since_last_visit <= 120", purpose: .marketing, channels: [.email]),
-        Segment(name: "high-value", description: "The patients who spent the most; personal attention", rule: "total_amount >= 2500", purpose: .marketing, channels: [.phone]),
+        Segment(name: "high-value", description: "The clinic's top tenth of patients by spend (with a lifetime model from `strata train lifetime`, clv_365d in top 10% ranks by expected value instead); personal attention", rule: "total_amount in top 10%", purpose: .marketing, channels: [.phone]),
         Segment(name: "churn-risk", description: "Likely to stop coming (needs a churn model from `strata train churn`)", rule: "churn_score >= 0.6 and next_appointment is missing", purpose: .care, channels: [.phone, .sms]),
         Segment(name: "mammogram-due", description: "Care reminder: women 40-74 with no mammogram in the last 2 years (screening every 1-2 years)", rule: "sex = 'female' and age between 40 and 74 and visits_for(['mammogram'], 2y) = 0", purpose: .care, channels: [.email, .sms]),
         Segment(name: "immunization-due", description: "Care reminder: children 1-17 whose dose for their age (visits at 1, 4, 11 and 16) is not on file since that birthday", rule: immunizationDue, purpose: .care, channels: [.email, .sms]),

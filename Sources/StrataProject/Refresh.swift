@@ -103,6 +103,7 @@ public enum Refresh {
         let plan = try FeaturePipeline.plan(export, asOf: asOfDay, spec: project.configuration.features)
         var frame = try SegmentFrame.build(export: export, asOf: asOfDay, schema: FeatureSchema(columns: plan),
                                            scores: scores, clusters: clusters)
+        models.explainAbsentFields(in: &frame)
         // Without a model its fields still exist, missing for everyone, so rules that read them select nobody.
         // The export's own warnings (negative amounts, a file without its final line end) come first, as
         // every other command that reads an export prints them.
@@ -344,6 +345,8 @@ public protocol SegmentModels {
     func scores(_ export: ClinicExport, asOf: Day) throws -> [String: [Double]]
     /// The cluster name of each patient, or nil without a cluster model.
     func clusterNames(_ export: ClinicExport, asOf: Day) throws -> [String]?
+    /// Records in `frame` why fields of a model it lacks are absent (see `Refresh+Lifetime.swift`).
+    func explainAbsentFields(in frame: inout SegmentFrame)
 }
 
 /// No models: every score and the cluster are missing for everyone.

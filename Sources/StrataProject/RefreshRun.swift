@@ -43,7 +43,8 @@ public enum RefreshRun {
             exportPath = export.path
         }
         let report = try Refresh.run(project, exportPath: exportPath, asOf: configuration.asOf, user: configuration.user,
-                                     models: { try ProjectModels(directory: $0) }, lockTimeout: configuration.lockTimeout,
+                                     models: { try LifetimeSegmentModels(ProjectModels(directory: $0), directory: $0) },
+                                     lockTimeout: configuration.lockTimeout,
                                      waiting: waiting, progress: progress)
         return RefreshSummary(report)
     }

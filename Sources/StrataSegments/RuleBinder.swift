@@ -36,6 +36,8 @@ struct RuleBinder {
         case let .sum(first, terms, _): return try bindSum(first, terms)
         case let .comparison(op, lhs, rhs, location): return try bindComparison(op, lhs, rhs, location)
         case let .membership(element, list, negated, location): return try bindMembership(element, list, negated, location)
+        case let .rank(value, direction, percent, negated, location):
+            return try bindRank(value, direction, percent: percent, negated: negated, location)
         case let .between(value, low, high, location): return try bindBetween(value, low, high, location)
         case let .contains(list, element, location): return try bindContains(list, element, location)
         case let .missing(value, negated, _): return try bindMissing(value, negated)
@@ -151,6 +153,7 @@ struct RuleBinder {
 
     private func bindField(_ name: String, _ location: RuleSourceLocation) throws(RuleError) -> Bound {
         guard let column = frame.columns[name] else {
+            if let reason = frame.absenceReason(name) { throw fail(location, "no field '\(name)': \(reason)") }
             let suggestion = nearestName(to: name, in: Array(frame.columns.keys))
             throw fail(location, "unknown field '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
         }

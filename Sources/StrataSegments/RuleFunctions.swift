@@ -1,10 +1,11 @@
-/// The functions rules call to ask *when* something happened, not just whether it ever did:
+/// The functions rules call to ask *when* something happened, not just whether it ever did, and where a value stands:
 ///
 /// | call | type | value |
 /// |---|---|---|
 /// | `last_visit_for('mammogram')`, `last_visit_for(['flu_shot', 'immunization'])` | date | the day of the last completed visit for the service (any of the services), missing if none |
 /// | `visits_for(['flu_shot'], 365d)` | number | completed visits for the services on the days `(as_of - 365d, as_of]`; without a window, all of them up to `as_of` |
 /// | `condition_onset('diabetes')` | date | the earliest onset on file of a condition code, description or condition group, missing when the patient does not have it (or its onset date is unknown) |
+/// | `percentile(clv_365d)` | number | the share of the frame's patients with a value whose value is at or below this patient's, in percent (see `RuleRanks.swift`); missing without a value |
 ///
 /// Only visits at or before the end of the as-of day count (``StrataData/Day/endTimestamp``). Service and
 /// condition names are text literals, checked when the rule is bound: a name close to a known one but not
@@ -14,6 +15,7 @@ enum RuleFunction: String, CaseIterable {
     case lastVisitFor = "last_visit_for"
     case visitsFor = "visits_for"
     case conditionOnset = "condition_onset"
+    case percentile
 
     /// How the call is written, for messages.
     var example: String {
@@ -21,6 +23,7 @@ enum RuleFunction: String, CaseIterable {
         case .lastVisitFor: "last_visit_for('mammogram') or last_visit_for(['flu_shot', 'immunization'])"
         case .visitsFor: "visits_for(['flu_shot'], 365d) or visits_for('immunization')"
         case .conditionOnset: "condition_onset('diabetes')"
+        case .percentile: "percentile(total_amount)"
         }
     }
 }
@@ -57,6 +60,8 @@ extension RuleBinder {
             let days = try window(arguments.count == 2 ? arguments[1] : nil)
             let visits = frame.visits
             return Bound(type: .number) { i in .number(Double(visits.visitCount(of: i, wanted: wanted, days: days))) }
+        case .percentile:
+            return try bindPercentile(arguments[0])
         case .conditionOnset:
             let condition = try conditionName(arguments[0])
             let onsets = frame.onsets.byName[condition]

@@ -123,9 +123,11 @@ struct RuleParser {
         case .keyword(.not):
             guard case .keyword(.in) = try peek().kind else { return lhs }
             _ = try advance(); _ = try advance()
+            if rankDirection() != nil { return try parseRank(lhs, negated: true) }
             return try parseMembership(lhs, negated: true)
         case .keyword(.in):
             _ = try advance()
+            if rankDirection() != nil { return try parseRank(lhs, negated: false) }
             return try parseMembership(lhs, negated: false)
         case .keyword(.between):
             _ = try advance()
@@ -151,6 +153,31 @@ struct RuleParser {
     private mutating func parseMembership(_ lhs: RuleExpression, negated: Bool) throws(RuleError) -> RuleExpression {
         let list = try parseList()
         return .membership(lhs, list, negated: negated, span(lhs.location, list.location))
+    }
+
+    /// `top` or `bottom` (in any case) as the current token: a rank follows `in`.
+    private func rankDirection() -> RankDirection? {
+        guard case let .identifier(word) = current.kind else { return nil }
+        return RankDirection(rawValue: word.lowercased())
+    }
+
+    /// `top 10%` or `bottom 25%` after `in`: a literal percentage above 0 and at most 100.
+    private mutating func parseRank(_ lhs: RuleExpression, negated: Bool) throws(RuleError) -> RuleExpression {
+        let direction = rankDirection()!
+        _ = try advance()
+        let amount = current
+        guard case let .number(percent) = amount.kind else {
+            throw expected("a percentage such as 10% after '\(direction.rawValue)'")
+        }
+        _ = try advance()
+        let sign = current
+        guard case .symbol("%") = sign.kind else { throw expected("'%' after '\(direction.rawValue) \(amount.location.text(in: text))'") }
+        _ = try advance()
+        guard percent > 0, percent <= 100 else {
+            throw error(at: span(amount.location, sign.location),
+                        "'\(direction.rawValue)' needs a percentage above 0% and at most 100%, found \(amount.location.text(in: text))%")
+        }
+        return .rank(lhs, direction, percent: percent, negated: negated, span(lhs.location, sign.location))
     }
 
     private mutating func parseBetween(_ lhs: RuleExpression) throws(RuleError) -> RuleExpression {
@@ -358,7 +385,7 @@ struct RuleLexer {
             i += 2
             return RuleToken(kind: .symbol(two), location: location(start))
         }
-        if "=<>+-()[],".contains(c) {
+        if "=<>+-()[],%".contains(c) {
             i += 1
             return RuleToken(kind: .symbol(String(c)), location: location(start))
         }

@@ -8,19 +8,21 @@
 /// not       := "not" not | test
 /// test      := sum ( ("=" | "==" | "!=" | "<" | "<=" | ">" | ">=") sum
 ///                  | "not"? "in" list
+///                  | "not"? "in" ("top" | "bottom") number "%"
 ///                  | "between" sum "and" sum
 ///                  | "contains" sum
 ///                  | "is" "not"? "missing" )?
 /// sum       := atom (("+" | "-") atom)*
 /// atom      := number | duration | date | string | "true" | "false" | "as_of" | call | field | "(" or ")" | list
-/// call      := name "(" (sum ("," sum)*)? ")"               e.g. last_visit_for('mammogram')
+/// call      := name "(" (sum ("," sum)*)? ")"               e.g. last_visit_for('mammogram'), percentile(clv_365d)
 /// list      := "[" (sum ("," sum)*)? "]"
 /// duration  := number ("d" | "w" | "m" | "y")        e.g. 180d, 6m, 2y
 /// date      := YYYY-MM-DD                             e.g. 2024-02-29
 /// ```
 ///
 /// The functions a call may name are in `RuleFunctions.swift`: `last_visit_for`, `visits_for`,
-/// `condition_onset`.
+/// `condition_onset`, `percentile`. Ranks (`clv_365d in top 10%`, `percentile(total_amount) >= 90`) are
+/// over the patients of the frame with a value; `RuleRanks.swift` says how ties count.
 ///
 /// Limits keep a hostile rule from exhausting the stack or the memory: at most
 /// ``SegmentRule/maximumLength`` characters, ``SegmentRule/maximumTokens`` tokens and
@@ -101,6 +103,8 @@ indirect enum RuleExpression: Equatable, Sendable {
     case sum(RuleExpression, [RuleSumTerm], RuleSourceLocation)
     case comparison(ComparisonOperator, RuleExpression, RuleExpression, RuleSourceLocation)
     case membership(RuleExpression, RuleExpression, negated: Bool, RuleSourceLocation)
+    /// `value in top 10%`, `value not in bottom 25%`: the percentage is in (0, 100].
+    case rank(RuleExpression, RankDirection, percent: Double, negated: Bool, RuleSourceLocation)
     case between(RuleExpression, RuleExpression, RuleExpression, RuleSourceLocation)
     case contains(RuleExpression, RuleExpression, RuleSourceLocation)
     case missing(RuleExpression, negated: Bool, RuleSourceLocation)
@@ -114,7 +118,7 @@ indirect enum RuleExpression: Equatable, Sendable {
         switch self {
         case let .number(_, l), let .duration(_, l), let .date(_, l), let .text(_, l), let .flag(_, l), let .asOf(l),
              let .field(_, l), let .call(_, _, l), let .list(_, l), let .sum(_, _, l), let .comparison(_, _, _, l),
-             let .membership(_, _, _, l), let .between(_, _, _, l), let .contains(_, _, l), let .missing(_, _, l),
+             let .membership(_, _, _, l), let .rank(_, _, _, _, l), let .between(_, _, _, l), let .contains(_, _, l), let .missing(_, _, l),
              let .not(_, l), let .and(_, l), let .or(_, l):
             return l
         }
@@ -132,7 +136,7 @@ indirect enum RuleExpression: Equatable, Sendable {
             case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _):
                 visit(a); visit(b)
             case let .between(a, b, c, _): visit(a); visit(b); visit(c)
-            case let .missing(a, _, _), let .not(a, _): visit(a)
+            case let .missing(a, _, _), let .not(a, _), let .rank(a, _, _, _, _): visit(a)
             case .number, .duration, .date, .text, .flag, .asOf: break
             }
         }
@@ -154,7 +158,7 @@ indirect enum RuleExpression: Equatable, Sendable {
             case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _):
                 visit(a); visit(b)
             case let .between(a, b, c, _): visit(a); visit(b); visit(c)
-            case let .missing(a, _, _), let .not(a, _): visit(a)
+            case let .missing(a, _, _), let .not(a, _), let .rank(a, _, _, _, _): visit(a)
             case .field, .number, .duration, .date, .text, .flag, .asOf: break
             }
         }
@@ -171,7 +175,7 @@ indirect enum RuleExpression: Equatable, Sendable {
         case let .sum(first, terms, _): first.isConstant && terms.allSatisfy(\.operand.isConstant)
         case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _): a.isConstant && b.isConstant
         case let .between(a, b, c, _): a.isConstant && b.isConstant && c.isConstant
-        case let .missing(a, _, _), let .not(a, _): a.isConstant
+        case let .missing(a, _, _), let .not(a, _), let .rank(a, _, _, _, _): a.isConstant
         }
     }
 }

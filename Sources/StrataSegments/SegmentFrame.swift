@@ -46,6 +46,22 @@ public struct SegmentFrame: Sendable {
     public private(set) var visits: VisitHistory
     /// Condition onsets, for `condition_onset`.
     public var onsets = ConditionOnsets()
+    /// Why fields a rule may name are not in the frame, for an error clearer than "unknown field": the
+    /// lifetime model's `clv_<N>d` when it has no spend model, say.
+    public private(set) var absentFields: [AbsentField] = []
+
+    /// Fields that are not in the frame for a reason, recognised by their name.
+    public struct AbsentField: Sendable {
+        /// Whether a name is one of these fields (`clv_365d`, `clv_180d`, ...).
+        public let matches: @Sendable (String) -> Bool
+        /// Why they are not there, in words, naming what would provide them.
+        public let reason: String
+
+        public init(matching matches: @escaping @Sendable (String) -> Bool, reason: String) {
+            self.matches = matches
+            self.reason = reason
+        }
+    }
 
     public init(patientCount: Int, asOf: Day) {
         self.patientCount = patientCount
@@ -63,6 +79,17 @@ public struct SegmentFrame: Sendable {
     public mutating func set(_ name: String, _ column: Column) {
         precondition(column.count == patientCount, "field \(name) has \(column.count) values for \(patientCount) patients")
         columns[name] = column
+    }
+
+    /// Records why fields matching `absent` are not in the frame; a rule naming one gets that reason.
+    public mutating func explainAbsence(_ absent: AbsentField) {
+        absentFields.append(absent)
+    }
+
+    /// The reason a field `name` that the frame does not have is absent, when one was recorded.
+    func absenceReason(_ name: String) -> String? {
+        guard columns[name] == nil else { return nil }
+        return absentFields.first { $0.matches(name) }?.reason
     }
 
     /// Whether the number field `name` counts days, so that rules may compare it with a duration in days or

@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
             transform: DayArgument.parser("--as-of", example: "2025-12-31"))
     var asOf: DayArgument?
 
-    @Option(help: "The churn horizon in days (default: labels.churn_horizon_days in strata.yml).")
+    @Option(help: "The churn horizon in days (default: labels.churn_horizon_days in strata.yml); for lifetime, the N of the expected_visits_<N>d and clv_<N>d a refresh computes (default 365).")
     var horizonDays: Int?
 
     @Option(help: "The conversion window in days (default: labels.conversion_window_days in strata.yml).")
@@ -99,7 +99,8 @@ struct Train: ParsableCommand {
         if target == .lifetime {
             let result = try LifetimeRun.train(LifetimeRun.TrainingConfiguration(
                 asOf: asOf?.day, timeUnit: lifetime.timeUnit, penalty: lifetime.penalizer,
-                modelFile: modelOut.map { URL(fileURLWithPath: $0) }, workers: options.workers), on: try export.read())
+                modelFile: modelOut.map { URL(fileURLWithPath: $0) }, workers: options.workers,
+                horizonDays: horizonDays ?? StoredLifetimeModel.defaultHorizonDays), on: try export.read())
             printWarnings(result.warnings)
             if json { try printJSON(result.summary) } else { result.lines.forEach { print($0) } }
             return
