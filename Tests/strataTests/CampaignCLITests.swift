@@ -1,0 +1,178 @@
+import Foundation
+import StrataProject
+import StrataSegments
+import Testing
+
+/// A campaign through the built binary: refresh, start, a report before the window has passed, a refresh
+/// inside the window, a report on a later export checked against figures recomputed from the raw files, the
+/// audit log, and an edited split that `audit verify` and the report refuse.
+@Suite("strata campaign end to end", .serialized)
+struct CampaignCLITests {
+    let project: URL
+    static let cuts = ["2025-10-31", "2025-11-30", "2026-01-31"]
+
+    init() throws {
+        project = FileManager.default.temporaryDirectory.appendingPathComponent("strata-campaign-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+    }
+
+    func strata(_ arguments: [String]) throws -> StrataBinary.Result {
+        try StrataBinary.run(arguments + ["--project", project.path])
+    }
+
+    func exportFolder(_ cut: String) -> URL { project.appendingPathComponent("exports/\(cut)") }
+
+    func setUp() throws {
+        #expect(try StrataBinary.run(["init", "--project", project.path]).status == 0)
+        let file = project.appendingPathComponent("strata.yml")
+        var yaml = try String(contentsOf: file, encoding: .utf8)
+        yaml = String(yaml[..<yaml.range(of: "segments:\n")!.lowerBound]) + """
+            segments:
+              - name: patients-seen
+                rule: completed_visits >= 1
+                purpose: marketing
+                channels: [email]
+
+            campaigns:
+              - name: winback-test
+                segment: patients-seen
+                channel: email
+                holdout: 0.3
+                outcome: {event: visit, within_days: 60}
+                subgroups: [sex]
+
+            """
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        // One clinic cut at three dates: each later export extends the earlier one.
+        for cut in Self.cuts {
+            let result = try StrataBinary.run(["generate", "--patients", "1500", "--seed", "21", "--kind", "primary-care",
+                                               "--to", cut, "--out", exportFolder(cut).path,
+                                               "--truth-out", project.appendingPathComponent("truth-\(cut)").path])
+            #expect(result.status == 0, "\(result.standardError)")
+        }
+    }
+
+    /// Patient ids of a list file.
+    func listed(_ url: URL) throws -> Set<String> {
+        Set(try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) })
+    }
+
+    /// Patients with a completed appointment on a day in [first, last], read straight from the CSV.
+    func visited(_ cut: String, from first: String, to last: String) throws -> Set<String> {
+        let text = try String(contentsOf: exportFolder(cut).appendingPathComponent("appointments.csv"), encoding: .utf8)
+        var patients: Set<String> = []
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            let day = String(fields[1].prefix(10))
+            if fields[3] == "completed" && first <= day && day <= last { patients.insert(String(fields[0])) }
+        }
+        return patients
+    }
+
+    /// Newcombe's method 10 from Wilson limits found as roots of the score equation (quadratic formula).
+    func referenceInterval(_ x1: Int, _ n1: Int, _ x0: Int, _ n0: Int) -> (Double, Double) {
+        let z = 1.959963984540054
+        func wilson(_ x: Int, _ n: Int) -> (Double, Double) {
+            let p = Double(x) / Double(n), a = 1 + z * z / Double(n), b = -(2 * p + z * z / Double(n))
+            let root = (b * b - 4 * a * p * p).squareRoot()
+            return ((-b - root) / (2 * a), (-b + root) / (2 * a))
+        }
+        let p1 = Double(x1) / Double(n1), p0 = Double(x0) / Double(n0)
+        let (l1, u1) = wilson(x1, n1), (l0, u0) = wilson(x0, n0)
+        return (p1 - p0 - ((p1 - l1) * (p1 - l1) + (u0 - p0) * (u0 - p0)).squareRoot(),
+                p1 - p0 + ((u1 - p1) * (u1 - p1) + (p0 - l0) * (p0 - l0)).squareRoot())
+    }
+
+    @Test func startReportAndAVerifiedAudit() throws {
+        defer { try? FileManager.default.removeItem(at: project) }
+        try setUp()
+        let (first, second, third) = (Self.cuts[0], Self.cuts[1], Self.cuts[2])
+        let refresh = try strata(["refresh", exportFolder(first).path, "--as-of", first])
+        #expect(refresh.status == 0, "\(refresh.standardError)")
+
+        // Start: the audience is run 1's email list, split 70/30.
+        let started = try strata(["campaign", "start", "winback-test", "--export", exportFolder(first).path, "--json"])
+        #expect(started.status == 0, "\(started.standardError)")
+        let start = try JSONDecoder().decode(CampaignStartSummary.self, from: Data(started.standardOutput.utf8))
+        let runList = try listed(project.appendingPathComponent("lists/run-0001/patients-seen-email.csv"))
+        #expect(start.audience == runList.count && start.treatment + start.holdout == start.audience)
+        #expect(abs(Double(start.holdout) / Double(start.audience) - 0.3) < 0.06, "\(start.holdout) of \(start.audience)")
+        let store = try SegmentStore(path: project.appendingPathComponent("strata.sqlite").path)
+        let groups = try store.campaignGroups("winback-test")
+        let sendList = try listed(URL(fileURLWithPath: start.list))
+        #expect(sendList == Set(groups.treatment) && Set(groups.holdout).isDisjoint(with: sendList))
+        #expect(Set(groups.treatment).union(groups.holdout) == runList)
+        let again = try strata(["campaign", "start", "winback-test", "--export", exportFolder(first).path])
+        #expect(again.status == 1 && again.standardError.contains("was already started"))
+
+        // Before the window has passed: the groups, and the interval marked not yet available.
+        let early = try strata(["campaign", "report", "winback-test", "--export", exportFolder(second).path])
+        #expect(early.status == 0, "\(early.standardError)")
+        #expect(early.standardOutput.contains("not yet available"))
+        #expect(early.standardOutput.contains("holdout") && early.standardOutput.contains("/\(start.holdout) ("))
+
+        // A refresh inside the window keeps the holdout off the segment's list.
+        let inside = try strata(["refresh", exportFolder(second).path, "--as-of", second])
+        #expect(inside.status == 0, "\(inside.standardError)")
+        let insideList = try listed(project.appendingPathComponent("lists/run-0002/patients-seen-email.csv"))
+        #expect(Set(groups.holdout).isDisjoint(with: insideList) && !insideList.isEmpty)
+
+        // After the window (2025-11-01 to 2025-12-30): figures recomputed from the raw appointments.
+        let late = try strata(["campaign", "report", "winback-test", "--export", exportFolder(third).path, "--json"])
+        #expect(late.status == 0, "\(late.standardError)")
+        let report = try JSONDecoder().decode(CampaignReportSummary.self, from: Data(late.standardOutput.utf8))
+        let returned = try visited(third, from: "2025-11-01", to: "2025-12-30")
+        let x1 = groups.treatment.filter(returned.contains).count, x0 = groups.holdout.filter(returned.contains).count
+        #expect(report.complete && report.windowEnds == "2025-12-30")
+        #expect(report.overall.treatmentOutcomes == x1 && report.overall.holdoutOutcomes == x0)
+        #expect(report.overall.treatment == groups.treatment.count && report.overall.holdout == groups.holdout.count)
+        let reference = referenceInterval(x1, groups.treatment.count, x0, groups.holdout.count)
+        #expect(abs(try #require(report.overall.intervalLower) - reference.0) < 1e-12)
+        #expect(abs(try #require(report.overall.intervalUpper) - reference.1) < 1e-12)
+        #expect(report.subgroups.map(\.column).allSatisfy { $0 == "sex" } && !report.subgroups.isEmpty)
+        for subgroup in report.subgroups {
+            guard let result = subgroup.result else { #expect(subgroup.suppressed); continue }
+            #expect([result.treatment, result.holdout, result.treatmentOutcomes, result.holdoutOutcomes,
+                     result.treatment - result.treatmentOutcomes, result.holdout - result.holdoutOutcomes].allSatisfy { $0 >= 11 })
+        }
+
+        // The audit log records start and reports, never the secret; verify passes.
+        let secret = try String(contentsOf: CampaignSecret.url(besideStore: store.path), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let log = try strata(["audit", "show"]).standardOutput
+        #expect(log.contains("campaign start") && log.contains("campaign report") && !log.contains(secret))
+        #expect(!late.standardOutput.contains(secret))
+        let verify = try strata(["audit", "verify"])
+        #expect(verify.status == 0, "\(verify.standardError)")
+
+        // Move one patient from the holdout to the treatment in the store: verify and the report refuse.
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1]); db.execute("UPDATE campaignMember SET holdout = 0 WHERE patientID = ?", (sys.argv[2],)); db.commit()
+            """, store.path, groups.holdout[0]]
+        try python.run()
+        python.waitUntilExit()
+        let tampered = try strata(["audit", "verify"])
+        #expect(tampered.status == 1)
+        #expect(tampered.standardError.contains("campaign winback-test: its settings or groups were changed"))
+        let refused = try strata(["campaign", "report", "winback-test", "--export", exportFolder(third).path])
+        #expect(refused.status == 1 && refused.standardError.contains("differ from what the audit log recorded"))
+    }
+
+    @Test func unknownCampaignsAndMissingRunsAreClearErrors() throws {
+        defer { try? FileManager.default.removeItem(at: project) }
+        try setUp()
+        let noRun = try strata(["campaign", "start", "winback-test", "--export", exportFolder(Self.cuts[0]).path])
+        #expect(noRun.status == 1 && noRun.standardError.contains("no runs yet"))
+        #expect(try strata(["refresh", exportFolder(Self.cuts[0]).path]).status == 0)
+        let unknown = try strata(["campaign", "start", "spring-push"])
+        #expect(unknown.status == 1 && unknown.standardError.contains("no campaign 'spring-push'") && unknown.standardError.contains("winback-test"))
+        // The newest export is not the one run 1 recorded.
+        let stale = try strata(["campaign", "start", "winback-test"])
+        #expect(stale.status == 1 && stale.standardError.contains("is not the export of the latest run (1)"))
+        let notStarted = try strata(["campaign", "report", "winback-test"])
+        #expect(notStarted.status == 1 && notStarted.standardError.contains("has not been started"))
+    }
+}
