@@ -22,7 +22,18 @@ struct CampaignCLITests {
 
     func exportFolder(_ cut: String) -> URL { project.appendingPathComponent("exports/\(cut)") }
 
-    func setUp() throws {
+    static let winbackTest = """
+        campaigns:
+          - name: winback-test
+            segment: patients-seen
+            channel: email
+            holdout: 0.3
+            outcome: {event: visit, within_days: 60}
+            subgroups: [sex]
+
+        """
+
+    func setUp(_ settings: String = CampaignCLITests.winbackTest, cuts: [String] = CampaignCLITests.cuts, patients: Int = 1500) throws {
         #expect(try StrataBinary.run(["init", "--project", project.path]).status == 0)
         let file = project.appendingPathComponent("strata.yml")
         var yaml = try String(contentsOf: file, encoding: .utf8)
@@ -32,20 +43,16 @@ struct CampaignCLITests {
                 rule: completed_visits >= 1
                 purpose: marketing
                 channels: [email]
+              - name: reminders
+                rule: completed_visits >= 1
+                purpose: care
+                channels: [email]
 
-            campaigns:
-              - name: winback-test
-                segment: patients-seen
-                channel: email
-                holdout: 0.3
-                outcome: {event: visit, within_days: 60}
-                subgroups: [sex]
-
-            """
+            """ + settings
         try yaml.write(to: file, atomically: true, encoding: .utf8)
-        // One clinic cut at three dates: each later export extends the earlier one.
-        for cut in Self.cuts {
-            let result = try StrataBinary.run(["generate", "--patients", "1500", "--seed", "21", "--kind", "primary-care",
+        // One clinic cut at several dates: each later export extends the earlier one.
+        for cut in cuts {
+            let result = try StrataBinary.run(["generate", "--patients", "\(patients)", "--seed", "21", "--kind", "primary-care",
                                                "--to", cut, "--out", exportFolder(cut).path,
                                                "--truth-out", project.appendingPathComponent("truth-\(cut)").path])
             #expect(result.status == 0, "\(result.standardError)")
@@ -175,4 +182,101 @@ struct CampaignCLITests {
         let notStarted = try strata(["campaign", "report", "winback-test"])
         #expect(notStarted.status == 1 && notStarted.standardError.contains("has not been started"))
     }
+
+    /// The global holdout: a fixed share of patients, the same in every run, is on no marketing list and in
+    /// no campaign's audience; care lists keep them.
+    @Test func theGlobalHoldoutIsOnNoMarketingList() throws {
+        defer { try? FileManager.default.removeItem(at: project) }
+        try setUp("global_holdout: 0.2\n" + Self.winbackTest, cuts: [Self.cuts[0], Self.cuts[1]])
+        #expect(try strata(["refresh", exportFolder(Self.cuts[0]).path, "--as-of", Self.cuts[0]]).status == 0)
+        let store = project.appendingPathComponent("strata.sqlite").path
+        let secret = try String(contentsOf: CampaignSecret.url(besideStore: store), encoding: .utf8)
+        let bytes = stride(from: 0, to: 64, by: 2).map { offset in
+            UInt8(secret[secret.index(secret.startIndex, offsetBy: offset)..<secret.index(secret.startIndex, offsetBy: offset + 2)], radix: 16)!
+        }
+        let split = CampaignSplit(secret: CampaignSecret(bytes: bytes))
+        let marketing = try listed(project.appendingPathComponent("lists/run-0001/patients-seen-email.csv"))
+        let care = try listed(project.appendingPathComponent("lists/run-0001/reminders-email.csv"))
+        let held = care.filter { split.isInGlobalHoldout(patient: $0, share: 0.2) }
+        // Both segments have the same rule; consents differ by purpose, so compare within the care list's patients.
+        #expect(!held.isEmpty && !marketing.isEmpty && marketing.allSatisfy { !split.isInGlobalHoldout(patient: $0, share: 0.2) })
+        let started = try strata(["campaign", "start", "winback-test", "--export", exportFolder(Self.cuts[0]).path, "--json"])
+        #expect(started.status == 0, "\(started.standardError)")
+        let groups = try SegmentStore(path: store).campaignGroups("winback-test")
+        #expect((groups.treatment + groups.holdout).allSatisfy { !split.isInGlobalHoldout(patient: $0, share: 0.2) })
+        #expect(try strata(["refresh", exportFolder(Self.cuts[1]).path, "--as-of", Self.cuts[1]]).status == 0)
+        let later = try listed(project.appendingPathComponent("lists/run-0002/patients-seen-email.csv"))
+        #expect(later.allSatisfy { !split.isInGlobalHoldout(patient: $0, share: 0.2) })
+        #expect(Set(groups.holdout).isDisjoint(with: later))
+    }
+
+    /// A handful of campaigns whose follow-up exports are built so that treated patients return (a
+    /// completed visit in the window) with probability p + δ and held-out ones with p: each report's interval
+    /// equals the reference on the drawn outcomes, and covers δ.
+    @Test func aHandfulOfCampaignsWithAKnownLift() throws {
+        defer { try? FileManager.default.removeItem(at: project) }
+        let names = (1...5).map { "known-lift-\($0)" }
+        let settings = "campaigns:\n" + names.map {
+            "  - {name: \($0), segment: patients-seen, channel: email, holdout: 0.5, outcome: {event: visit, within_days: 60}}\n"
+        }.joined()
+        let (first, later) = (Self.cuts[0], Self.cuts[2])
+        try setUp(settings, cuts: [first, later], patients: 2500)
+        #expect(try strata(["refresh", exportFolder(first).path, "--as-of", first]).status == 0)
+        let store = try SegmentStore(path: project.appendingPathComponent("strata.sqlite").path)
+        let (p, delta) = (0.3, 0.15)
+        var random = SplitMix64(seed: 21)
+        let source = exportFolder(later)
+        let appointments = try String(contentsOf: source.appendingPathComponent("appointments.csv"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        var covered = 0
+        for name in names {
+            let started = try strata(["campaign", "start", name, "--export", exportFolder(first).path])
+            #expect(started.status == 0, "\(started.standardError)")
+            let groups = try store.campaignGroups(name)
+            // The follow-up: the later export without its completed visits in the window (2025-11-01 to
+            // 2025-12-30), plus one on 2025-11-15 for each patient drawn to return.
+            let followUp = project.appendingPathComponent("follow-ups/\(name)/\(later)")
+            try FileManager.default.createDirectory(at: followUp, withIntermediateDirectories: true)
+            for file in try FileManager.default.contentsOfDirectory(atPath: source.path) where file != "appointments.csv" {
+                try FileManager.default.copyItem(at: source.appendingPathComponent(file), to: followUp.appendingPathComponent(file))
+            }
+            var lines = appointments.filter { line in
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                let day = String(fields[1].prefix(10))
+                return !(fields[3] == "completed" && "2025-11-01" <= day && day <= "2025-12-30")
+            }
+            var returned = (treated: 0, held: 0)
+            for (patient, isHeld) in groups.treatment.map({ ($0, false) }) + groups.holdout.map({ ($0, true) })
+            where random.unit() < (isHeld ? p : p + delta) {
+                lines.append("\(patient),2025-11-15T10:00:00Z,2025-11-01T09:00:00Z,completed,follow_up,Dr. Test,50.00")
+                if isHeld { returned.held += 1 } else { returned.treated += 1 }
+            }
+            try (lines.joined(separator: "\n") + "\n").write(to: followUp.appendingPathComponent("appointments.csv"), atomically: true, encoding: .utf8)
+            let run = try strata(["campaign", "report", name, "--export", followUp.path, "--json"])
+            #expect(run.status == 0, "\(run.standardError)")
+            let report = try JSONDecoder().decode(CampaignReportSummary.self, from: Data(run.standardOutput.utf8))
+            #expect(report.overall.treatmentOutcomes == returned.treated && report.overall.holdoutOutcomes == returned.held)
+            let reference = referenceInterval(returned.treated, groups.treatment.count, returned.held, groups.holdout.count)
+            let lower = try #require(report.overall.intervalLower), upper = try #require(report.overall.intervalUpper)
+            #expect(abs(lower - reference.0) < 1e-12 && abs(upper - reference.1) < 1e-12)
+            if lower <= delta && delta <= upper { covered += 1 }
+        }
+        // With 95% coverage, fewer than 4 of 5 covering happens with probability about 0.2%.
+        #expect(covered >= 4, "\(covered) of \(names.count) intervals cover δ = \(delta)")
+    }
+}
+
+/// A small seeded generator for the tests (Vigna's SplitMix64).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 }
