@@ -120,7 +120,7 @@ public enum Refresh {
         warnings += segments.flatMap(\.warnings)
         let configurationFingerprint = try Self.configurationFingerprint(project, models: models, asOf: asOfText)
         // Every opt-out on file counts, even one recorded after the as-of date: a list is used now.
-        let lists = StagedLists(segments: segments, project: project, export: export,
+        var lists = StagedLists(segments: segments, project: project, export: export,
                                 consents: ConsentLedger(everythingOnFile: export), writer: writer)
 
         // From here on one refresh of the project at a time: creating the store, recording, publishing.
@@ -132,6 +132,7 @@ public enum Refresh {
         let store = try SegmentStore(path: project.storeURL.path)
         try AuditHead.start(store: store)
         Self.removeTemporaries(project)
+        lists.holdouts = try CampaignHoldouts(store: store, project: project, asOf: asOfDay)
 
         enum Outcome { case recorded(RunRecord, [String: SegmentChangeCounts], [ListSummary]), unchanged(RunRecord) }
         var staging: URL?
@@ -223,6 +224,8 @@ public enum Refresh {
         var export: ClinicExport
         var consents: ConsentLedger
         var writer: ListFileWriter
+        /// Campaign holdouts kept off the lists (``CampaignHoldouts``).
+        var holdouts = CampaignHoldouts.none
 
         /// Writes the lists of `run` into `lists/.run-N.staging`. On failure the folder is removed.
         /// - Returns: the folder, a summary per list, and `list:<file>` → fingerprint for the audit log.
@@ -239,7 +242,7 @@ public enum Refresh {
                 for segment in segments {
                     for channelName in segment.definition.channels {
                         let channel = Channel.allCases.first { $0.name == channelName }!
-                        let list = ContactList(segment, channel: channel, export: export, consents: consents)
+                        let list = ContactList(holdouts.listed(segment, run: run, export: export), channel: channel, export: export, consents: consents)
                         let data = Data(list.csv.utf8)
                         try writer.write(data, staging.appendingPathComponent(list.fileName))
                         fingerprints["list:" + list.fileName] = Fingerprint.of(data)

@@ -65,6 +65,7 @@ public struct AuditVerification: Sendable, Equatable {
                 problems.append("run \(run): \(problem)")
             }
         }
+        problems += try CampaignAudit.problems(store: store, entries: entries, listsFolder: listsFolder)
         return AuditVerification(entries: entries.count, head: head, problems: problems, unverifiableRuns: unverifiable)
     }
 }

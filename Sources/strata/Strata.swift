@@ -21,6 +21,7 @@ struct Strata: ParsableCommand {
             RefreshCommand.self,
             Segments.self,
             Audit.self,
+            CampaignCommand.self,
             Demo.self,
         ]
     )

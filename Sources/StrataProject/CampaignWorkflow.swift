@@ -1,0 +1,85 @@
+import Foundation
+import StrataData
+import StrataFeatures
+import StrataSegments
+
+/// What `campaign start` and `campaign report` share: the project's campaign, the export read as refresh
+/// reads it, and the store under the refresh lock.
+enum CampaignWorkflow {
+    /// The export at `explicit` (or the project's newest), read with the project's format, mapping and
+    /// checks, as refresh reads it; and its fingerprint. `tables` and `unusedTextColumns` as for
+    /// ``ExportReader/read(_:format:mapping:policy:tables:unusedTextColumns:extraColumns:)``.
+    static func readExport(_ project: Project, explicit: URL?, tables: Set<CanonicalTable> = Set(CanonicalTable.allCases),
+                           unusedTextColumns: [CanonicalTable: Set<String>] = [:]) throws -> (folder: URL, fingerprint: String, export: ClinicExport) {
+        var exportPath: String?
+        if let explicit {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: explicit.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ProjectError.missingExports(explicit.path)
+            }
+            exportPath = explicit.path
+        }
+        let folder = try project.exportFolder(exportPath)
+        let fingerprint = try Fingerprint.of(folder: folder)
+        var read = try ExportReader.read(folder, format: project.configuration.exports?.format, mapping: project.configuration.mapping,
+                                         tables: tables, unusedTextColumns: unusedTextColumns,
+                                         extraColumns: project.configuration.features.extraColumns)
+        let checks = ExportChecks.run(&read.export, policies: project.configuration.checks,
+                                      exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
+        if let error = checks.error { throw error }
+        return (folder, fingerprint, read.export)
+    }
+
+    /// Runs `body` with the project's store under the refresh lock, the audit head checked before and
+    /// advanced after (as refresh does).
+    static func withStore<T>(_ project: Project, lockTimeout: TimeInterval, _ body: (SegmentStore) throws -> T) throws -> T {
+        guard FileManager.default.fileExists(atPath: project.storeURL.path) else { throw StoreError.noRuns }
+        let lock = try RefreshLock(path: project.storeURL.path + ".lock", timeout: lockTimeout, waiting: { _ in })
+        defer { withExtendedLifetime(lock) {} }
+        let store = try SegmentStore(path: project.storeURL.path)
+        try AuditHead.start(store: store)
+        let result = try body(store)
+        try AuditHead.advance(store: store)
+        return result
+    }
+
+    /// The folder of a campaign's send list: `lists/campaigns/<name>`.
+    static func listFolder(_ project: Project, campaign: String) -> URL {
+        project.listsURL.appendingPathComponent("campaigns").appendingPathComponent(campaign)
+    }
+}
+
+/// Why a campaign cannot be started or reported. Messages name parameters, never command-line flags.
+public enum CampaignRunError: Error, Equatable, ParameterNaming {
+    /// `name` is not under `campaigns:` in strata.yml.
+    case unknownCampaign(String, known: [String])
+    /// The campaign's segment is not defined in strata.yml, or the latest run did not evaluate it.
+    case unknownSegment(campaign: String, segment: String)
+    case alreadyStarted(String, asOf: String)
+    case notStarted(String, started: [String])
+    /// The export is not the one the latest run recorded: the audience must be the latest run's list.
+    case exportNotLatestRun(export: String, run: Int64)
+    /// The campaign's row or groups differ from what its start entry in the audit log recorded.
+    case groupsChanged(String)
+    /// A sub-group column the export does not have (or cannot be grouped by).
+    case unknownSubgroup(campaign: String, column: String, known: [String])
+
+    public func description(naming name: (String) -> String) -> String {
+        switch self {
+        case let .unknownCampaign(campaign, known):
+            "no campaign '\(campaign)' under campaigns: in strata.yml" + (known.isEmpty ? "" : " (defined: \(known.joined(separator: ", ")))")
+        case let .unknownSegment(campaign, segment):
+            "campaign '\(campaign)': segment '\(segment)' is not defined in strata.yml or not in the latest run; define it and run `strata refresh`"
+        case let .alreadyStarted(campaign, asOf):
+            "campaign '\(campaign)' was already started (as of \(asOf)); a campaign starts once, give a new test a new name"
+        case let .notStarted(campaign, started):
+            "campaign '\(campaign)' has not been started" + (started.isEmpty ? "" : " (started: \(started.joined(separator: ", ")))")
+        case let .exportNotLatestRun(export, run):
+            "\(export) is not the export of the latest run (\(run)); run `strata refresh` on it first, so the audience is its current list"
+        case let .groupsChanged(campaign):
+            "campaign '\(campaign)': its settings or groups in the store differ from what the audit log recorded at its start; run `strata audit verify`"
+        case let .unknownSubgroup(campaign, column, known):
+            "campaign '\(campaign)': cannot report by sub-group '\(column)' (expected one of: \(known.joined(separator: ", ")))"
+        }
+    }
+}

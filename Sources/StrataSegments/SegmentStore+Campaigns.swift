@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+
+/// A started campaign as the store keeps it: what was frozen at the start (the settings then, the run whose
+/// list was the audience) so that later edits of `strata.yml` do not change what is measured.
+public struct CampaignRecord: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "campaign"
+
+    public var name: String
+    public var segment: String
+    public var channel: String
+    /// `marketing` or `care`: the segment's purpose, whose consent the audience had.
+    public var purpose: String
+    public var holdoutShare: Double
+    /// `visit`, `booking` or `conversion`.
+    public var outcomeEvent: String
+    public var outcomeDays: Int
+    /// Sub-group columns, comma-separated.
+    public var subgroups: String
+    /// The run whose membership and consent froze the audience, and its as-of day (the campaign's day 0).
+    public var startedRun: Int64
+    public var startedAsOf: String
+    /// When the campaign was started (ISO 8601).
+    public var startedAt: String
+
+    public init(name: String, segment: String, channel: String, purpose: String, holdoutShare: Double, outcomeEvent: String,
+                outcomeDays: Int, subgroups: [String], startedRun: Int64, startedAsOf: String, startedAt: String) {
+        self.name = name
+        self.segment = segment
+        self.channel = channel
+        self.purpose = purpose
+        self.holdoutShare = holdoutShare
+        self.outcomeEvent = outcomeEvent
+        self.outcomeDays = outcomeDays
+        self.subgroups = subgroups.joined(separator: ",")
+        self.startedRun = startedRun
+        self.startedAsOf = startedAsOf
+        self.startedAt = startedAt
+    }
+
+    public var subgroupColumns: [String] { subgroups.split(separator: ",").map(String.init) }
+}
+
+/// A campaign's two groups, patient ids sorted.
+public struct CampaignGroups: Sendable, Equatable {
+    public var treatment: [String]
+    public var holdout: [String]
+
+    public init(treatment: [String], holdout: [String]) {
+        self.treatment = treatment
+        self.holdout = holdout
+    }
+}
+
+extension SegmentStore {
+    /// The campaign tables: one row per started campaign, one per audience member with its group.
+    static func registerCampaignMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v3: campaigns") { db in
+            try db.create(table: "campaign") { t in
+                t.primaryKey("name", .text)
+                t.column("segment", .text).notNull()
+                t.column("channel", .text).notNull()
+                t.column("purpose", .text).notNull()
+                t.column("holdoutShare", .double).notNull()
+                t.column("outcomeEvent", .text).notNull()
+                t.column("outcomeDays", .integer).notNull()
+                t.column("subgroups", .text).notNull()
+                t.column("startedRun", .integer).notNull().references("run")
+                t.column("startedAsOf", .text).notNull()
+                t.column("startedAt", .text).notNull()
+            }
+            try db.create(table: "campaignMember", options: .withoutRowID) { t in
+                t.column("campaign", .text).notNull().references("campaign")
+                t.column("patientID", .text).notNull()
+                t.column("holdout", .boolean).notNull()
+                t.primaryKey(["campaign", "patientID"])
+            }
+        }
+    }
+
+    /// Every started campaign, by name.
+    public func campaigns() throws -> [CampaignRecord] {
+        try read { db in try CampaignRecord.fetchAll(db, sql: "SELECT * FROM campaign ORDER BY name") }
+    }
+
+    /// The campaign named `name`, if it was started.
+    public func campaign(named name: String) throws -> CampaignRecord? {
+        try read { db in try CampaignRecord.fetchOne(db, sql: "SELECT * FROM campaign WHERE name = ?", arguments: [name]) }
+    }
+
+    /// The campaign's treatment and holdout patients.
+    public func campaignGroups(_ name: String) throws -> CampaignGroups {
+        try read { db in try Self.groups(of: name, in: db) }
+    }
+
+    /// The fingerprint of the campaign's row and its groups as the store holds them now; nil when missing.
+    public func campaignFingerprint(_ name: String) throws -> String? {
+        try read { db in try Self.campaignFingerprint(name, in: db) }
+    }
+
+    static func groups(of name: String, in db: Database) throws -> CampaignGroups {
+        var groups = CampaignGroups(treatment: [], holdout: [])
+        let rows = try Row.fetchCursor(db, sql: "SELECT patientID, holdout FROM campaignMember WHERE campaign = ? ORDER BY patientID",
+                                       arguments: [name])
+        while let row = try rows.next() {
+            let patient: String = row["patientID"]
+            if row["holdout"] as Bool { groups.holdout.append(patient) } else { groups.treatment.append(patient) }
+        }
+        return groups
+    }
+
+    /// A fingerprint over the campaign's row and every member with its group, so that the one its start
+    /// entry recorded in the audit log detects an edited setting, a patient moved between groups, added or
+    /// removed.
+    static func campaignFingerprint(_ name: String, in db: Database) throws -> String? {
+        guard let campaign = try CampaignRecord.fetchOne(db, sql: "SELECT * FROM campaign WHERE name = ?", arguments: [name]) else {
+            return nil
+        }
+        var fields = ["campaign", campaign.name, campaign.segment, campaign.channel, campaign.purpose, String(campaign.holdoutShare),
+                      campaign.outcomeEvent, String(campaign.outcomeDays), campaign.subgroups, String(campaign.startedRun),
+                      campaign.startedAsOf, campaign.startedAt]
+        let rows = try Row.fetchCursor(db, sql: "SELECT patientID, holdout FROM campaignMember WHERE campaign = ? ORDER BY patientID",
+                                       arguments: [name])
+        while let row = try rows.next() {
+            fields += [row["patientID"], (row["holdout"] as Bool) ? "holdout" : "treatment"]
+        }
+        return Fingerprint.of(Data(fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "\n").utf8))
+    }
+}
+
+extension StoreSession {
+    /// Records a started campaign and both its groups.
+    /// - Returns: the fingerprint of what was recorded (see ``SegmentStore/campaignFingerprint(_:)``).
+    public func startCampaign(_ campaign: CampaignRecord, groups: CampaignGroups) throws -> String {
+        try campaign.insert(db)
+        let statement = try db.makeStatement(sql: "INSERT INTO campaignMember (campaign, patientID, holdout) VALUES (?, ?, ?)")
+        for patient in groups.treatment { try statement.execute(arguments: [campaign.name, patient, false]) }
+        for patient in groups.holdout { try statement.execute(arguments: [campaign.name, patient, true]) }
+        return try SegmentStore.campaignFingerprint(campaign.name, in: db)!
+    }
+
+    /// The campaign named `name`, if it was started.
+    public func campaign(named name: String) throws -> CampaignRecord? {
+        try CampaignRecord.fetchOne(db, sql: "SELECT * FROM campaign WHERE name = ?", arguments: [name])
+    }
+}
+
+/// `strata audit verify` for campaigns: each campaign's row and groups against the fingerprint its
+/// `campaign start` entry recorded, and its send list against the list's fingerprint.
+enum CampaignAudit {
+    static let startAction = "campaign start"
+
+    static func problems(store: SegmentStore, entries: [AuditEntry], listsFolder: URL) throws -> [String] {
+        var problems: [String] = []
+        var started: Set<String> = []
+        for entry in entries where entry.action == startAction {
+            let outputs = entry.outputFingerprints
+            for (key, recorded) in outputs.sorted(by: { $0.key < $1.key }) where key.hasPrefix("campaign:") {
+                let name = String(key.dropFirst("campaign:".count))
+                started.insert(name)
+                guard let current = try store.campaignFingerprint(name) else {
+                    problems.append("campaign \(name): entry \(entry.sequence) records its start, but the store has no such campaign")
+                    continue
+                }
+                if current != recorded {
+                    problems.append("campaign \(name): its settings or groups were changed after entry \(entry.sequence) recorded them")
+                }
+                let folder = listsFolder.appendingPathComponent("campaigns").appendingPathComponent(name)
+                let expected = outputs.filter { $0.key.hasPrefix("list:") }
+                if expected.isEmpty { continue }
+                for problem in ListFolder.problems(folder, expected: expected) {
+                    problems.append("campaign \(name): \(problem)")
+                }
+            }
+        }
+        for campaign in try store.campaigns() where !started.contains(campaign.name) {
+            problems.append("campaign \(campaign.name) is in the store, but no audit entry records its start")
+        }
+        return problems
+    }
+}

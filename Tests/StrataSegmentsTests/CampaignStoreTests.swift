@@ -1,0 +1,77 @@
+import Foundation
+@testable import StrataSegments
+import Testing
+
+/// The campaign tables: an existing store gains them when it opens, a started campaign reads back, and
+/// `audit verify` finds every kind of edit to a campaign's row or groups.
+@Suite("Campaign store")
+struct CampaignStoreTests {
+    let directory: URL
+    var storePath: String { directory.appendingPathComponent("strata.sqlite").path }
+    var lists: URL { directory.appendingPathComponent("lists") }
+
+    /// The store an earlier Strata wrote (``StoreCompatibilityTests/dump``), with its audit head.
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-campaign-store-\(UUID().uuidString)")
+        for run in 1...2 {
+            try FileManager.default.createDirectory(at: lists.appendingPathComponent(String(format: "run-%04d", run)),
+                                                    withIntermediateDirectories: true)
+        }
+        _ = try pythonSQLite("db.executescript(sys.argv[2]); db.execute('PRAGMA journal_mode = WAL')", on: storePath,
+                             argument: StoreCompatibilityTests.dump)
+        try Data("3 \(StoreCompatibilityTests.auditHashes[2])\n".utf8).write(to: URL(fileURLWithPath: storePath + ".audit-head"))
+    }
+
+    static let record = CampaignRecord(name: "winback-test", segment: "lapsed", channel: "email", purpose: "marketing",
+                                       holdoutShare: 0.2, outcomeEvent: "visit", outcomeDays: 60, subgroups: ["sex"],
+                                       startedRun: 2, startedAsOf: "2024-06-30", startedAt: "2024-07-01T00:00:00Z")
+
+    /// Starts the campaign on the old store as `campaign start` records it (without a send list).
+    func start(_ store: SegmentStore) throws -> String {
+        try store.exclusively { session in
+            let fingerprint = try session.startCampaign(Self.record, groups: CampaignGroups(treatment: ["p2", "p4"], holdout: ["p1"]))
+            try session.audit(action: "campaign start", user: "analyst", inputs: ["run": "2"], outputs: ["campaign:winback-test": fingerprint])
+            return fingerprint
+        }
+    }
+
+    @Test func anEarlierStoreMigratesAndKeepsVerifying() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SegmentStore(path: storePath)
+        #expect(try store.campaigns().isEmpty)
+        let fingerprint = try start(store)
+        try AuditHead.advance(store: store)
+        #expect(try store.campaigns() == [Self.record])
+        #expect(try store.campaignGroups("winback-test") == CampaignGroups(treatment: ["p2", "p4"], holdout: ["p1"]))
+        #expect(try store.campaignFingerprint("winback-test") == fingerprint)
+        // The runs the earlier code fingerprinted still verify; the campaign's list folder is missing.
+        let verification = try AuditVerification.check(store: store, listsFolder: lists)
+        #expect(verification.problems == [])
+        // Reopening migrates nothing twice.
+        #expect(try SegmentStore(path: storePath).campaigns().count == 1)
+    }
+
+    @Test(arguments: [
+        "UPDATE campaignMember SET holdout = 0 WHERE patientID = 'p1'",
+        "DELETE FROM campaignMember WHERE patientID = 'p4'",
+        "INSERT INTO campaignMember VALUES ('winback-test', 'p9', 1)",
+        "UPDATE campaign SET holdoutShare = 0.5",
+    ])
+    func anEditedSplitFailsVerification(edit: String) throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SegmentStore(path: storePath)
+        _ = try start(store)
+        try AuditHead.advance(store: store)
+        _ = try pythonSQLite("db.execute(\"\(edit)\")", on: storePath)
+        let verification = try AuditVerification.check(store: store, listsFolder: lists)
+        #expect(verification.problems == ["campaign winback-test: its settings or groups were changed after entry 4 recorded them"])
+    }
+
+    @Test func aCampaignWithoutItsStartEntryIsReported() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SegmentStore(path: storePath)
+        try store.exclusively { session in _ = try session.startCampaign(Self.record, groups: CampaignGroups(treatment: ["p2"], holdout: [])) }
+        let verification = try AuditVerification.check(store: store, listsFolder: lists)
+        #expect(verification.problems == ["campaign winback-test is in the store, but no audit entry records its start"])
+    }
+}
