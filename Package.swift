@@ -65,7 +65,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "strata-bench",
-            dependencies: ["StrataLinearAlgebra"],
+            dependencies: ["StrataLinearAlgebra", "StrataData", "StrataModels", "StrataRandom"],
             path: "Benchmarks/strata-bench"
         ),
         .testTarget(name: "StrataLinearAlgebraTests", dependencies: ["StrataLinearAlgebra"]),

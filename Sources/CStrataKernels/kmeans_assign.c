@@ -84,6 +84,7 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #endif
 #include "kmeans_assign_impl.h"
 #include "kmeans_bounds_impl.h"
+#include "kmeans_seeding_impl.h"
 #undef T
 #undef BITS
 #undef EXPONENT
@@ -128,3 +129,4 @@ STRATA_AVX2 static inline __m256d strata_spread_min_pd(__m256d v) {
 #endif
 #include "kmeans_assign_impl.h"
 #include "kmeans_bounds_impl.h"
+#include "kmeans_seeding_impl.h"

@@ -327,82 +327,7 @@ package enum KMeansKernels {
         return (sums, counts)
     }
 
-    // MARK: k-means++ seeding
-
-    /// For each candidate center `c`, the potential `Σ wᵢ · min(closestᵢ, ‖xᵢ − c‖²)` it would leave
-    /// (distances in the GEMM form `‖xᵢ‖² − 2 xᵢ·c + ‖c‖²`, clipped at zero, as scikit-learn's
-    /// `_kmeans_plusplus`), in one pass over the rows that computes each `‖xᵢ‖²` as it reads the row, so
-    /// seeding keeps no n-row array of them (peak memory).
-    /// - Complexity: O(n·m·d) for `m` candidates.
-    static func _candidatePotentials<S: FusedKMeansScalar>(
-        _ x: Matrix<S>, candidates: Matrix<S>, closest: DisjointWriteBuffer<S>, sampleWeights: [S]?, workers: Int,
-        portable: Bool = false
-    ) -> [Double] {
-        let (n, d, m) = (x.rows, x.columns, candidates.rows)
-        precondition(candidates.columns == d && closest.count == n, "candidatePotentials: shapes")
-        let candidateNorms = squaredNorms(of: candidates)
-        let parts = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> [Double] in
-            var potentials = [Double](repeating: 0, count: m)
-            x.elements.withUnsafeBufferPointer { px in
-            candidates.elements.withUnsafeBufferPointer { pc in
-            candidateNorms.withUnsafeBufferPointer { pnorms in
-            potentials.withUnsafeMutableBufferPointer { ppotentials in
-            withRowWeights(sampleWeights, from: range.lowerBound) { rowWeights in
-                S._candidatePotentials(px.baseAddress! + range.lowerBound &* d, rows: range.count, features: d,
-                                       candidates: pc.baseAddress!, candidateNorms: pnorms.baseAddress!, count: m,
-                                       closest: closest.storage + range.lowerBound, weights: rowWeights,
-                                       potentials: ppotentials.baseAddress!, portable: portable)
-            }}}}}
-            return potentials
-        }
-        var total = [Double](repeating: 0, count: m)
-        for part in parts { for j in 0..<m { total[j] += part[j] } }
-        return total
-    }
-
-    /// Lowers `closest[i]` to the distance from row `i` to `center` (GEMM form `‖xᵢ‖² − 2 xᵢ·c + ‖c‖²`,
-    /// clipped at zero, with `‖xᵢ‖²` computed as the row is read) and returns the new potential `Σ wᵢ closestᵢ`.
-    static func _updateClosest<S: FusedKMeansScalar>(
-        _ x: Matrix<S>, center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
-        workers: Int, portable: Bool = false
-    ) -> Double {
-        let d = x.columns
-        precondition(center.count == d && closest.count == x.rows, "updateClosest: shapes")
-        let centerNorm = center.reduce(0) { $0 + $1 * $1 }
-        let parts = Parallel.map(rangesOf: x.rows, workers: taskCount(workers)) { range -> Double in
-            x.elements.withUnsafeBufferPointer { px in
-            center.withUnsafeBufferPointer { pc in
-                var potential = 0.0
-                withRowWeights(sampleWeights, from: range.lowerBound) { rowWeights in
-                    potential = S._updateClosest(px.baseAddress! + range.lowerBound &* d, rows: range.count, features: d,
-                                                 center: pc.baseAddress!, centerNorm: centerNorm,
-                                                 closest: closest.storage + range.lowerBound, weights: rowWeights,
-                                                 portable: portable)
-                }
-                return potential
-            }}
-        }
-        return parts.reduce(0, +)
-    }
-
-    /// `np.searchsorted(cumsum(w · closest), targets)`: for each target, the first index whose running sum
-    /// reaches it, clipped to `n − 1`.
-    static func _searchCumulativeWeights<S: BLASScalar>(
-        _ closest: DisjointWriteBuffer<S>, sampleWeights: [S]?, targets: [Double]
-    ) -> [Int] {
-        let order = targets.indices.sorted { targets[$0] < targets[$1] }
-        var result = [Int](repeating: closest.count - 1, count: targets.count)
-        var running = 0.0
-        var next = 0
-        for i in 0..<closest.count where next < order.count {
-            running += Double(closest.storage[i] * (sampleWeights?[i] ?? 1))
-            while next < order.count && running >= targets[order[next]] {
-                result[order[next]] = i
-                next += 1
-            }
-        }
-        return result
-    }
+    // MARK: k-means++ seeding: Kernels+KMeansSeeding.swift
 
     // MARK: Mini-batch
 
@@ -696,53 +621,6 @@ extension KMeansKernels {
         if S.self == Float.self { return _clusterSums(same(x) as Matrix<Float>, labels: labels, clusterCount: k, workers: workers) }
         if S.self == Double.self { return _clusterSums(same(x) as Matrix<Double>, labels: labels, clusterCount: k, workers: workers) }
         return _clusterSums(x, labels: labels, clusterCount: k, workers: workers)
-    }
-
-    /// For each candidate center `c`, the k-means++ potential `Σ wᵢ · min(closestᵢ, ‖xᵢ − c‖²)`.
-    package static func candidatePotentials<S: BLASScalar>(
-        _ x: Matrix<S>, candidates: Matrix<S>, closest: DisjointWriteBuffer<S>,
-        sampleWeights: [S]?, workers: Int
-    ) -> [Double] {
-        if S.self == Float.self {
-            return _candidatePotentials(same(x) as Matrix<Float>, candidates: same(candidates), closest: same(closest),
-                                        sampleWeights: same(sampleWeights), workers: workers)
-        }
-        if S.self == Double.self {
-            return _candidatePotentials(same(x) as Matrix<Double>, candidates: same(candidates), closest: same(closest),
-                                        sampleWeights: same(sampleWeights), workers: workers)
-        }
-        preconditionFailure("candidatePotentials: BLASScalar is Float or Double, got \(S.self)")
-    }
-
-    /// Lowers `closest[i]` to the squared distance from row `i` to `center`; returns `Σ wᵢ closestᵢ`.
-    package static func updateClosest<S: BLASScalar>(
-        _ x: Matrix<S>, center: [S], closest: DisjointWriteBuffer<S>, sampleWeights: [S]?,
-        workers: Int
-    ) -> Double {
-        if S.self == Float.self {
-            return _updateClosest(same(x) as Matrix<Float>, center: same(center),
-                                  closest: same(closest), sampleWeights: same(sampleWeights), workers: workers)
-        }
-        if S.self == Double.self {
-            return _updateClosest(same(x) as Matrix<Double>, center: same(center),
-                                  closest: same(closest), sampleWeights: same(sampleWeights), workers: workers)
-        }
-        preconditionFailure("updateClosest: BLASScalar is Float or Double, got \(S.self)")
-    }
-
-    /// `np.searchsorted(cumsum(w · closest), targets)`, clipped to `n − 1`.
-    package static func searchCumulativeWeights<S: BLASScalar>(
-        _ closest: DisjointWriteBuffer<S>, sampleWeights: [S]?, targets: [Double]
-    ) -> [Int] {
-        if S.self == Float.self {
-            return _searchCumulativeWeights(same(closest) as DisjointWriteBuffer<Float>, sampleWeights: same(sampleWeights),
-                                            targets: targets)
-        }
-        if S.self == Double.self {
-            return _searchCumulativeWeights(same(closest) as DisjointWriteBuffer<Double>, sampleWeights: same(sampleWeights),
-                                            targets: targets)
-        }
-        return _searchCumulativeWeights(closest, sampleWeights: sampleWeights, targets: targets)
     }
 
     /// Nearest-center labels and squared distances of the rows `rowIndices` (a mini-batch).

@@ -29,13 +29,6 @@ protocol FusedKMeansScalar: BLASScalar {
         _ x: UnsafePointer<Self>, rows: Int, features: Int, centers: UnsafePointer<Self>, labels: UnsafePointer<Int32>,
         weights: UnsafePointer<Self>?, portable: Bool) -> Double
     static func _firstNonFinite(_ values: UnsafePointer<Self>, count: Int) -> Int
-    static func _candidatePotentials(
-        _ x: UnsafePointer<Self>, rows: Int, features: Int, candidates: UnsafePointer<Self>,
-        candidateNorms: UnsafePointer<Self>, count: Int, closest: UnsafePointer<Self>, weights: UnsafePointer<Self>?,
-        potentials: UnsafeMutablePointer<Double>, portable: Bool)
-    static func _updateClosest(
-        _ x: UnsafePointer<Self>, rows: Int, features: Int, center: UnsafePointer<Self>, centerNorm: Self,
-        closest: UnsafeMutablePointer<Self>, weights: UnsafePointer<Self>?, portable: Bool) -> Double
 }
 
 extension Float: FusedKMeansScalar {
@@ -61,20 +54,6 @@ extension Float: FusedKMeansScalar {
         strata_kmeans_exact_inertia_f32(x, rows, features, centers, labels, weights, portable ? 1 : 0)
     }
     static func _firstNonFinite(_ values: UnsafePointer<Float>, count: Int) -> Int { strata_first_nonfinite_f32(values, count) }
-    static func _candidatePotentials(
-        _ x: UnsafePointer<Float>, rows: Int, features: Int, candidates: UnsafePointer<Float>,
-        candidateNorms: UnsafePointer<Float>, count: Int, closest: UnsafePointer<Float>, weights: UnsafePointer<Float>?,
-        potentials: UnsafeMutablePointer<Double>, portable: Bool
-    ) {
-        strata_kmeans_candidate_potentials_f32(x, rows, features, candidates, candidateNorms, count, closest, weights,
-                                                 potentials, portable ? 1 : 0)
-    }
-    static func _updateClosest(
-        _ x: UnsafePointer<Float>, rows: Int, features: Int, center: UnsafePointer<Float>, centerNorm: Float,
-        closest: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>?, portable: Bool
-    ) -> Double {
-        strata_kmeans_update_closest_f32(x, rows, features, center, centerNorm, closest, weights, portable ? 1 : 0)
-    }
 }
 
 extension Double: FusedKMeansScalar {
@@ -100,20 +79,6 @@ extension Double: FusedKMeansScalar {
         strata_kmeans_exact_inertia_f64(x, rows, features, centers, labels, weights, portable ? 1 : 0)
     }
     static func _firstNonFinite(_ values: UnsafePointer<Double>, count: Int) -> Int { strata_first_nonfinite_f64(values, count) }
-    static func _candidatePotentials(
-        _ x: UnsafePointer<Double>, rows: Int, features: Int, candidates: UnsafePointer<Double>,
-        candidateNorms: UnsafePointer<Double>, count: Int, closest: UnsafePointer<Double>, weights: UnsafePointer<Double>?,
-        potentials: UnsafeMutablePointer<Double>, portable: Bool
-    ) {
-        strata_kmeans_candidate_potentials_f64(x, rows, features, candidates, candidateNorms, count, closest, weights,
-                                                 potentials, portable ? 1 : 0)
-    }
-    static func _updateClosest(
-        _ x: UnsafePointer<Double>, rows: Int, features: Int, center: UnsafePointer<Double>, centerNorm: Double,
-        closest: UnsafeMutablePointer<Double>, weights: UnsafePointer<Double>?, portable: Bool
-    ) -> Double {
-        strata_kmeans_update_closest_f64(x, rows, features, center, centerNorm, closest, weights, portable ? 1 : 0)
-    }
 }
 
 extension KMeansKernels {

@@ -44,8 +44,8 @@ public struct BetaGeometric: Sendable {
     /// Fits (r, α, a, b) to `summary`.
     ///
     /// - Returns: the model with the log-likelihood in `summary`'s time unit (unpenalized).
-    /// - Complexity: O(n) per evaluation, split over `workers`; terms that depend on x alone are computed once
-    ///   per distinct frequency.
+    /// - Complexity: O(n) to group the rows by history, then O(h) per evaluation for h distinct (x, tₓ, T),
+    ///   split over `workers`; terms that depend on x alone are computed once per distinct frequency.
     public func fit(_ summary: LifetimeSummary) throws(LifetimeError) -> BetaGeometricModel {
         try validate()
         guard summary.count >= 4 else { throw .tooFewRows(what: "patients", count: summary.count, minimum: 4) }
@@ -58,7 +58,8 @@ public struct BetaGeometric: Sendable {
         }
         let clock = ContinuousClock.now
         let scale = 10 / oldest
-        let likelihood = BetaGeometricLikelihood(summary, timeScale: scale, workers: workers)
+        let histories = BetaGeometricHistories(summary)
+        let likelihood = BetaGeometricLikelihood(histories, timeScale: scale, workers: workers)
         let minimizer = LifetimeMinimizer(maximumIterations: maximumIterations, gradientTolerance: gradientTolerance)
         let penalty = self.penalty, n = Double(summary.count)
         let result = minimizer.minimize(from: [0, 0, 0, 0]) { logParameters in
@@ -77,7 +78,9 @@ public struct BetaGeometric: Sendable {
             throw .fitFailed(model: "BG/NBD", reason: "parameters ran off to \(fitted) (the data may not show dropout; try a penalty)")
         }
         var model = BetaGeometricModel(r: fitted[0], alpha: fitted[1] / scale, a: fitted[2], b: fitted[3])
-        model.fit = .init(logLikelihood: model.logLikelihood(summary, workers: workers), iterations: result.iterations,
+        let unscaled = BetaGeometricLikelihood(histories, timeScale: 1, workers: workers)
+        model.fit = .init(logLikelihood: unscaled.evaluate([model.r, model.alpha, model.a, model.b]).logLikelihood,
+                          iterations: result.iterations,
                           converged: result.converged, seconds: (ContinuousClock.now - clock).seconds)
         return model
     }
@@ -88,6 +91,8 @@ extension Duration {
 }
 
 /// Σ ln L and its gradient in (r, α, a, b) over a summary, with time multiplied by `timeScale`.
+///
+/// It sums over the summary's distinct histories (``BetaGeometricHistories``), each term times its row count.
 struct BetaGeometricLikelihood: Sendable {
     struct Sums: Sendable {
         var logLikelihood = 0.0
@@ -95,29 +100,39 @@ struct BetaGeometricLikelihood: Sendable {
         var gradient = [0.0, 0.0, 0.0, 0.0]
     }
 
-    /// Per-patient partial sums: ln L without the x-only terms, ∂/∂r, ∂/∂α, Σ w₄ and Σ w₄/(b + x − 1), where
-    /// w₄ is the share of the "dropped out after the last visit" term in L.
+    /// Per-history partial sums (each times the history's count): ln L without the x-only terms, ∂/∂r, ∂/∂α,
+    /// Σ w₄ and Σ w₄/(b + x − 1), where w₄ is the share of the "dropped out after the last visit" term in L.
     private struct Partial: Sendable {
         var logLikelihood = 0.0, dr = 0.0, dAlpha = 0.0, w4 = 0.0, w4OverB = 0.0
     }
 
-    let frequency: [Double], recency: [Double], age: [Double]
-    /// Each row's index into `distinctFrequencies`.
+    /// The distinct histories, time scaled, with their row counts.
+    let frequency: [Double], recency: [Double], age: [Double], count: [Double]
+    /// The summary's row count.
+    let rows: Int
+    /// Each history's index into `distinctFrequencies`.
     let frequencyIndex: [Int32]
+    /// The distinct frequencies and how many rows (not histories) have each.
     let distinctFrequencies: [Double], frequencyCounts: [Double]
     let workers: Int
 
     init(_ summary: LifetimeSummary, timeScale: Double, workers: Int) {
-        frequency = summary.frequency
-        recency = timeScale == 1 ? summary.recency : summary.recency.map { $0 * timeScale }
-        age = timeScale == 1 ? summary.age : summary.age.map { $0 * timeScale }
+        self.init(BetaGeometricHistories(summary), timeScale: timeScale, workers: workers)
+    }
+
+    init(_ histories: BetaGeometricHistories, timeScale: Double, workers: Int) {
+        frequency = histories.frequency
+        recency = timeScale == 1 ? histories.recency : histories.recency.map { $0 * timeScale }
+        age = timeScale == 1 ? histories.age : histories.age.map { $0 * timeScale }
+        count = histories.count
+        rows = histories.rows
         var distinct: [Double] = [], counts: [Double] = []
-        var index = [Int32](repeating: 0, count: summary.count)
+        var index = [Int32](repeating: 0, count: histories.distinctCount)
         // Frequencies are whole numbers: a direct table up to the largest one when it is small, else a dictionary.
-        let largest = summary.frequency.max() ?? 0
+        let largest = histories.frequency.max() ?? 0
         if largest <= 1_000_000 {
             var slot = [Int32](repeating: -1, count: Int(largest) + 1)
-            for (row, x) in summary.frequency.enumerated() {
+            for (row, x) in histories.frequency.enumerated() {
                 let value = Int(x)
                 if slot[value] < 0 {
                     slot[value] = Int32(distinct.count)
@@ -125,11 +140,11 @@ struct BetaGeometricLikelihood: Sendable {
                     counts.append(0)
                 }
                 index[row] = slot[value]
-                counts[Int(slot[value])] += 1
+                counts[Int(slot[value])] += histories.count[row]
             }
         } else {
             var indexOf: [Double: Int32] = [:]
-            for (row, x) in summary.frequency.enumerated() {
+            for (row, x) in histories.frequency.enumerated() {
                 let k = indexOf[x] ?? {
                     let k = Int32(distinct.count)
                     indexOf[x] = k
@@ -138,7 +153,7 @@ struct BetaGeometricLikelihood: Sendable {
                     return k
                 }()
                 index[row] = k
-                counts[Int(k)] += 1
+                counts[Int(k)] += histories.count[row]
             }
         }
         frequencyIndex = index
@@ -153,34 +168,35 @@ struct BetaGeometricLikelihood: Sendable {
         // Terms of x alone, once per distinct frequency.
         let logBx1 = distinctFrequencies.map { $0 > 0 ? Foundation.log(b + $0 - 1) : 0 }
         let invBx1 = distinctFrequencies.map { $0 > 0 ? 1 / (b + $0 - 1) : 0 }
-        let frequency = frequency, recency = recency, age = age, index = frequencyIndex
+        let frequency = frequency, recency = recency, age = age, count = count, index = frequencyIndex
         let partials = Parallel.map(rangesOf: frequency.count, workers: workers) { range -> Partial in
             var p = Partial()
             for i in range {
-                let x = frequency[i], k = Int(index[i])
+                let x = frequency[i], k = Int(index[i]), c = count[i]
                 let rx = r + x
                 let alphaT = alpha + age[i]
                 let logAlphaT = Foundation.log(alphaT)
                 let a3 = -rx * logAlphaT
                 if x == 0 {
-                    p.logLikelihood += a3
-                    p.dr -= logAlphaT
-                    p.dAlpha -= rx / alphaT
+                    p.logLikelihood += c * a3
+                    p.dr -= c * logAlphaT
+                    p.dAlpha -= c * rx / alphaT
                     continue
                 }
                 let alphaRecency = alpha + recency[i]
                 let logAlphaRecency = Foundation.log(alphaRecency)
                 let a4 = logA - logBx1[k] - rx * logAlphaRecency
                 // ln(e^A3 + e^A4) and the shares w3, w4 without overflow.
+                // The shares w3, w4 are times the history's count c.
                 let w3: Double, w4: Double
                 if a4 > a3 {
-                    let e = Foundation.exp(a3 - a4)
-                    p.logLikelihood += a4 + Foundation.log1p(e)
-                    w3 = e / (1 + e); w4 = 1 / (1 + e)
+                    let e = Foundation.exp(a3 - a4), share = c / (1 + e)
+                    p.logLikelihood += c * (a4 + Foundation.log1p(e))
+                    w3 = e * share; w4 = share
                 } else {
-                    let e = Foundation.exp(a4 - a3)
-                    p.logLikelihood += a3 + Foundation.log1p(e)
-                    w4 = e / (1 + e); w3 = 1 / (1 + e)
+                    let e = Foundation.exp(a4 - a3), share = c / (1 + e)
+                    p.logLikelihood += c * (a3 + Foundation.log1p(e))
+                    w4 = e * share; w3 = share
                 }
                 p.dr -= w3 * logAlphaT + w4 * logAlphaRecency
                 p.dAlpha -= rx * (w3 / alphaT + w4 / alphaRecency)
@@ -194,7 +210,7 @@ struct BetaGeometricLikelihood: Sendable {
             total.logLikelihood += p.logLikelihood; total.dr += p.dr; total.dAlpha += p.dAlpha
             total.w4 += p.w4; total.w4OverB += p.w4OverB
         }
-        let n = Double(frequency.count)
+        let n = Double(rows)
         let lgR = LifetimeMath.logGamma(r), lgB = LifetimeMath.logGamma(b), lgAB = LifetimeMath.logGamma(a + b)
         let psiR = LifetimeMath.digamma(r), psiB = LifetimeMath.digamma(b), psiAB = LifetimeMath.digamma(a + b)
         var sums = Sums()

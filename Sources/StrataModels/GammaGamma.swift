@@ -51,7 +51,10 @@ public struct GammaGamma: Sendable {
         }
         let fitted = result.parameters.map { Foundation.exp($0) }
         guard fitted.allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e12 }), result.value.isFinite else {
-            throw .fitFailed(model: "Gamma-Gamma", reason: "parameters ran off to \(fitted); try a penalty")
+            // Spend that barely varies between visits and patients (fixed prices) has its maximum at p → ∞.
+            let shown = fitted.map { $0.isFinite ? String(format: "%.4g", $0) : "\($0)" }
+            throw .fitFailed(model: "Gamma-Gamma", reason: "p, q, γ ran off to \(shown.joined(separator: ", ")) (spend per visit "
+                + "varies too little for a Gamma spread, e.g. fixed prices; a penalty such as 0.01 keeps them finite)")
         }
         var model = GammaGammaModel(p: fitted[0], q: fitted[1], gamma: fitted[2])
         model.fit = .init(logLikelihood: Self.logLikelihood(fitted, x: x, m: m, logX: logX, logM: logM).value,

@@ -24,25 +24,35 @@ extension KMeansProblem {
     /// Greedy k-means++ as scikit-learn's `_kmeans_plusplus`: each step draws `localTrials` candidates with
     /// probability `w · D(x)² / Σ w · D(x)²` and keeps the one whose potential `Σ w · min(D(x)², ‖x − c‖²)` is
     /// lowest.
-    /// - Complexity: O(k · localTrials · n·d), one GEMM pass over the rows per step.
+    ///
+    /// One pass over the rows per step (``KMeansKernels/seedingPass(_:pending:candidates:closest:sampleWeights:workers:portable:)``):
+    /// the closest distances are lowered to a chosen center's at the start of the next step's pass, and the
+    /// next draws find their rows from the chosen candidate's block sums, so the last center's lowering is
+    /// never done. The draws, candidates and centers are those of a plain two-pass implementation with the
+    /// same random numbers (up to how the Double sums round).
+    /// - Complexity: O(k · (localTrials + 2) · n·d), k reads of the rows.
     func kMeansPlusPlus(clusterCount k: Int, localTrials: Int, using rng: inout some RandomNumberGenerator) -> Matrix<S> {
         // The closest distances live only while seeding (the run's labels come after); the kernels compute
         // each ‖xᵢ‖² as they read the row, so seeding keeps one per-row buffer, not two (peak memory).
         let closest = DisjointWriteBuffer<S>(repeating: .infinity, count: x.rows)
+        let noCandidates = Matrix<S>(rows: 0, columns: x.columns, elements: [])
         let first = weightedChoice(using: &rng)
         var chosen = [first]
-        var potential = KMeansKernels.updateClosest(x, center: Array(x.row(first)),
-                                                    closest: closest, sampleWeights: sampleWeights, workers: workers)
+        // The pass of the first center lowers every distance from infinity; its column 0 is what step 1 draws from.
+        var sums = KMeansKernels.seedingPass(x, pending: Array(x.row(first)), candidates: noCandidates, closest: closest,
+                                             sampleWeights: sampleWeights, workers: workers)
+        var potential = sums.total(0), column = 0
+        var pending: [S]? = nil
         for _ in 1..<k {
             let targets = (0..<localTrials).map { _ in Double.random(in: 0..<1, using: &rng) * potential }
-            let candidates = KMeansKernels.searchCumulativeWeights(closest, sampleWeights: sampleWeights, targets: targets)
-            let potentials = KMeansKernels.candidatePotentials(
-                x, candidates: rows(candidates), closest: closest,
-                sampleWeights: sampleWeights, workers: workers)
+            let candidates = KMeansKernels.seedingDraws(x, sums: sums, column: column, center: pending, closest: closest,
+                                                        sampleWeights: sampleWeights, targets: targets)
+            sums = KMeansKernels.seedingPass(x, pending: pending, candidates: rows(candidates), closest: closest,
+                                             sampleWeights: sampleWeights, workers: workers)
+            let potentials = (0..<candidates.count).map { sums.total(1 + $0) }
             let best = potentials.indices.min { potentials[$0] < potentials[$1] }!
             chosen.append(candidates[best])
-            potential = KMeansKernels.updateClosest(x, center: Array(x.row(candidates[best])), closest: closest,
-                                                    sampleWeights: sampleWeights, workers: workers)
+            (potential, column, pending) = (potentials[best], 1 + best, Array(x.row(candidates[best])))
         }
         return rows(chosen)
     }
@@ -93,5 +103,23 @@ extension KMeansProblem {
             remaining[row] = 0
         }
         return order
+    }
+}
+
+extension KMeans {
+    /// Greedy k-means++ centers of `x` alone, as a fit would seed them (for the seeding benchmark, which compares
+    /// their potential and the Lloyd iterations they lead to with scikit-learn's `kmeans_plusplus`).
+    /// - Parameter localTrials: nil for `2 + ⌊ln k⌋`.
+    /// - Returns: `k×d` centers; `x` must have at least `k` rows.
+    package static func plusPlusCenters<S: BLASScalar>(
+        _ x: Matrix<S>, clusterCount k: Int, localTrials: Int? = nil, sampleWeights: [S]? = nil, workers: Int,
+        using rng: inout some RandomNumberGenerator
+    ) -> Matrix<S> {
+        precondition(k >= 1 && x.rows >= k, "plusPlusCenters: \(x.rows) rows for k = \(k)")
+        return BLAS.withThreadCount(1) {
+            KMeansProblem(x: x, sampleWeights: sampleWeights, workers: workers)
+                .kMeansPlusPlus(clusterCount: k, localTrials: KMeansInitialization.plusPlusTrials(localTrials, clusterCount: k),
+                                using: &rng)
+        }
     }
 }

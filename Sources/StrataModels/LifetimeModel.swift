@@ -19,14 +19,31 @@ public struct LifetimeParameters: Codable, Sendable, Equatable {
     public var timeUnit: LifetimeTimeUnit
     public var visits: BetaGeometricModel
     public var spend: GammaGammaModel?
+    /// Why there is no spend model although the summary had spend: the Gamma-Gamma fit diverged (spend that
+    /// barely varies, such as fixed prices, sends p to infinity) or too few patients had repeat visits with
+    /// spend. Nil when `spend` is fitted or the summary had no spend. (Absent from model files written before.)
+    public var spendNotFitted: String?
     /// The penalty the fits used.
     public var penalty: Double
 
-    public init(timeUnit: LifetimeTimeUnit, visits: BetaGeometricModel, spend: GammaGammaModel?, penalty: Double) {
+    public init(timeUnit: LifetimeTimeUnit, visits: BetaGeometricModel, spend: GammaGammaModel?, penalty: Double,
+                spendNotFitted: String? = nil) {
         self.timeUnit = timeUnit
         self.visits = visits
         self.spend = spend
         self.penalty = penalty
+        self.spendNotFitted = spend == nil ? spendNotFitted : nil
+    }
+
+    /// Why CLV cannot be computed with these parameters, or nil when it can: no spend model (with the reason it
+    /// was not fitted), or a spend model whose mean spend per visit does not exist (q ≤ 1).
+    public var lifetimeValueUnavailable: String? {
+        guard let spend else {
+            if let spendNotFitted { return "the spend model was not fitted: \(spendNotFitted)" }
+            return "the model has no spend model (the summary had no spend)"
+        }
+        guard spend.q > 1 else { return "the spend model's q is \(spend.q); the mean spend per visit exists only for q > 1" }
+        return nil
     }
 }
 
@@ -54,16 +71,28 @@ public struct LifetimeModel: Sendable, Equatable {
         self.parameters = parameters
     }
 
-    /// Fits BG/NBD on `summary`, and Gamma-Gamma when it has monetary values and at least 3 patients with
-    /// repeat visits.
+    /// Fits BG/NBD on `summary`, and Gamma-Gamma when it has monetary values.
+    ///
+    /// A spend fit that fails (it diverges, or fewer than 3 patients have repeat visits with spend) leaves the
+    /// visits model standing: the parameters then have no spend model and say why in
+    /// ``LifetimeParameters/spendNotFitted``, and predictions have no CLV.
+    /// - Throws: ``LifetimeError`` when BG/NBD cannot be fitted, or for a bad penalty.
     public static func fit(_ summary: LifetimeSummary, timeUnit: LifetimeTimeUnit, penalty: Double = 0,
                            workers: Int = Parallel.processorCount) throws(LifetimeError) -> LifetimeModel {
         let visits = try BetaGeometric(penalty: penalty, workers: workers).fit(summary)
-        var spend: GammaGammaModel?
-        if summary.monetaryValue != nil, summary.spendRows.count >= 3 {
-            spend = try GammaGamma(penalty: penalty).fit(summary)
+        var spend: GammaGammaModel?, notFitted: String?
+        if summary.monetaryValue != nil {
+            do throws(LifetimeError) {
+                spend = try GammaGamma(penalty: penalty).fit(summary)
+            } catch {
+                switch error {
+                case .fitFailed, .tooFewRows: notFitted = error.description
+                default: throw error
+                }
+            }
         }
-        return LifetimeModel(LifetimeParameters(timeUnit: timeUnit, visits: visits, spend: spend, penalty: penalty))
+        return LifetimeModel(LifetimeParameters(timeUnit: timeUnit, visits: visits, spend: spend, penalty: penalty,
+                                                spendNotFitted: notFitted))
     }
 
     /// A named column of per-patient predictions.

@@ -210,6 +210,8 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
     public var spendLogLikelihood: Double?
     /// Pearson's correlation of frequency and mean spend over the spend patients; Gamma-Gamma assumes none.
     public var frequencySpendCorrelation: Double?
+    /// With a monetary column but no spend model: why Gamma-Gamma was not fitted (then there is no CLV).
+    public var spendNotFitted: String?
     public var asOf: String?
     public var model: String?
     /// The predictions file written (`strata lifetime --predictions-out`).
@@ -220,7 +222,8 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
         case patients, repeatPatients = "repeat_patients", r, alpha, a, b, logLikelihood = "log_likelihood", iterations, converged
         case fitSeconds = "fit_seconds", readSeconds = "read_seconds", penalty, timeUnit = "time_unit", p, q, gamma
         case spendPatients = "spend_patients", spendLogLikelihood = "spend_log_likelihood"
-        case frequencySpendCorrelation = "frequency_spend_correlation", asOf = "as_of", model, predictions, warnings
+        case frequencySpendCorrelation = "frequency_spend_correlation", spendNotFitted = "spend_not_fitted", asOf = "as_of"
+        case model, predictions, warnings
     }
 
     init(_ parameters: LifetimeParameters, summary: LifetimeSummary) {
@@ -247,7 +250,8 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
             }
             if spend.q <= 1 { warnings.append("Gamma-Gamma q ≤ 1: the mean spend per visit does not exist, no CLV") }
         } else if summary.monetaryValue != nil {
-            warnings.append("fewer than 3 patients with repeat visits and spend: no Gamma-Gamma spend model")
+            spendNotFitted = parameters.spendNotFitted ?? "no spend model"
+            warnings.append("Gamma-Gamma spend model not fitted (\(spendNotFitted!)): the visits model is kept, there is no CLV")
         }
     }
 
@@ -260,6 +264,8 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
             if let frequencySpendCorrelation {
                 lines.append(String(format: "frequency/spend correlation %.4f (the spend model assumes 0)", frequencySpendCorrelation))
             }
+        } else if let spendNotFitted {
+            lines.append("Gamma-Gamma: not fitted: \(spendNotFitted) (no CLV)")
         }
         return lines
     }

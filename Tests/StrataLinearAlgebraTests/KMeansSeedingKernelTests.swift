@@ -1,9 +1,9 @@
 @testable import StrataLinearAlgebra
 import Testing
 
-/// The k-means++ seeding kernels (AVX2 and portable paths) against a naive reference in Double: the lowered
-/// closest distances and potentials of `updateClosest`, and the candidate potentials, with and without
-/// weights, for odd and even candidate counts and feature counts that leave vector tails.
+/// The k-means++ seeding kernels (AVX2 and portable paths) against a naive reference in Double: the pending
+/// center's lowering of the closest distances, the block sums of every column, and the draws, with and without
+/// weights, for odd and even candidate counts, feature counts that leave vector tails, and 1 or 3 workers.
 @Suite("k-means++ seeding kernels")
 struct KMeansSeedingKernelTests {
     static let shapes: [(n: Int, d: Int, m: Int)] = [(1, 1, 1), (7, 3, 2), (300, 32, 4), (513, 33, 5), (257, 7, 1),
@@ -20,66 +20,124 @@ struct KMeansSeedingKernelTests {
         return Swift.max(norm - 2 * dot + centerNorm, 0)
     }
 
-    func kernelsMatchTheReference<S: FusedKMeansScalar>(_: S.Type, portable: Bool) {
+    func passMatchesTheReference<S: SeedingKMeansScalar>(_: S.Type, portable: Bool) {
         var rng = SplitMix64(seed: 41)
         let tolerance = S.self == Float.self ? 2e-5 : 1e-12
         for shape in Self.shapes {
             let x: Matrix<S> = Reference.random(shape.n, shape.d, using: &rng)
             let candidates: Matrix<S> = Reference.random(shape.m, shape.d, using: &rng)
+            let pending: [S] = Reference.vector(shape.d, using: &rng)
             let start: [S] = Reference.vector(shape.n, using: &rng).map { abs($0) * S(shape.d) }
             for weights in [nil, (0..<shape.n).map { _ in S(Double.random(in: 0...2, using: &rng)) }] as [[S]?] {
                 for workers in [1, 3] {
                     let weight = { (i: Int) in weights.map { Double($0[i]) } ?? 1 }
-                    // Candidate potentials against closest distances that some candidates lower and some do not.
                     let closest = DisjointWriteBuffer<S>(repeating: 0, count: shape.n)
                     for i in 0..<shape.n { closest[i] = start[i] }
-                    let potentials = KMeansKernels._candidatePotentials(x, candidates: candidates, closest: closest,
-                                                                        sampleWeights: weights, workers: workers,
-                                                                        portable: portable)
+                    let sums = KMeansKernels._seedingPass(x, pending: pending, candidates: candidates, closest: closest,
+                                                          sampleWeights: weights, workers: workers, portable: portable)
+                    // Blocks of at most 256 rows cover the rows in order.
+                    #expect(sums.blockStarts.first == 0 && sums.blockStarts.last == shape.n)
+                    #expect(zip(sums.blockStarts, sums.blockStarts.dropFirst()).allSatisfy { $0 < $1 && $1 - $0 <= 256 })
+                    // The pending center lowered every closest distance; column 0 sums them.
+                    var lowered = [Double](repeating: 0, count: shape.n)
+                    for i in 0..<shape.n {
+                        lowered[i] = Swift.min(Double(start[i]), Self.distance(x, i, pending))
+                        #expect(abs(Double(closest[i]) - lowered[i]) <= tolerance * Swift.max(1, lowered[i]) * Double(shape.d),
+                                "\(shape) row \(i): \(closest[i]) vs \(lowered[i])")
+                    }
+                    let potential = (0..<shape.n).reduce(0.0) { $0 + weight($1) * lowered[$1] }
+                    #expect(abs(sums.total(0) - potential) <= tolerance * Swift.max(1, potential) * Double(shape.d))
                     for c in 0..<shape.m {
                         let center = Array(candidates.row(c))
-                        let expected = (0..<shape.n).reduce(0.0) { sum, i in
-                            sum + weight(i) * Swift.min(Double(start[i]), Self.distance(x, i, center))
+                        let expected = (0..<shape.n).reduce(0.0) { $0 + weight($1) * Swift.min(lowered[$1], Self.distance(x, $1, center)) }
+                        #expect(abs(sums.total(1 + c) - expected) <= tolerance * Swift.max(1, expected) * Double(shape.d),
+                                "\(shape) candidate \(c): \(sums.total(1 + c)) vs \(expected)")
+                        // Block by block too.
+                        for block in 0..<sums.blockCount {
+                            let rows = sums.blockStarts[block]..<sums.blockStarts[block + 1]
+                            let blockExpected = rows.reduce(0.0) { $0 + weight($1) * Swift.min(lowered[$1], Self.distance(x, $1, center)) }
+                            let got = sums.sums[(1 + c) * sums.blockCount + block]
+                            #expect(abs(got - blockExpected) <= tolerance * Swift.max(1, blockExpected) * Double(shape.d))
                         }
-                        #expect(abs(potentials[c] - expected) <= tolerance * Swift.max(1, expected) * Double(shape.d),
-                                "\(shape) candidate \(c): \(potentials[c]) vs \(expected)")
                     }
-                    // updateClosest lowers each closest distance to the distance to the center.
-                    let center = Array(candidates.row(0))
-                    let potential = KMeansKernels._updateClosest(x, center: center, closest: closest,
-                                                                 sampleWeights: weights, workers: workers,
-                                                                 portable: portable)
-                    var expected = 0.0
-                    for i in 0..<shape.n {
-                        let lowered = Swift.min(Double(start[i]), Self.distance(x, i, center))
-                        #expect(abs(Double(closest[i]) - lowered) <= tolerance * Swift.max(1, lowered) * Double(shape.d),
-                                "\(shape) row \(i): \(closest[i]) vs \(lowered)")
-                        expected += weight(i) * lowered
-                    }
-                    #expect(abs(potential - expected) <= tolerance * Swift.max(1, expected) * Double(shape.d))
                 }
             }
         }
     }
 
-    @Test(arguments: [false, true]) func floatKernelsMatchTheReference(_ portable: Bool) {
-        kernelsMatchTheReference(Float.self, portable: portable)
+    @Test(arguments: [false, true]) func floatPassMatchesTheReference(_ portable: Bool) {
+        passMatchesTheReference(Float.self, portable: portable)
     }
 
-    @Test(arguments: [false, true]) func doubleKernelsMatchTheReference(_ portable: Bool) {
-        kernelsMatchTheReference(Double.self, portable: portable)
+    @Test(arguments: [false, true]) func doublePassMatchesTheReference(_ portable: Bool) {
+        passMatchesTheReference(Double.self, portable: portable)
     }
 
-    /// The same data and worker count give bit-identical potentials (ranges are added in order).
-    @Test func candidatePotentialsAreReproducible() {
+    /// Draws are `searchsorted(cumsum(values), target)`: a target halfway into a row's share of the running sum
+    /// picks that row; a target beyond the total picks the last row.
+    @Test(arguments: [false, true]) func drawsPickTheRowWhoseShareHoldsTheTarget(_ portable: Bool) {
+        var rng = SplitMix64(seed: 44)
+        let (n, d) = (700, 9)
+        let x: Matrix<Double> = Reference.random(n, d, using: &rng)
+        let weights = (0..<n).map { i in i % 5 == 0 ? 0 : Double.random(in: 0.5...2, using: &rng) }
+        let closest = DisjointWriteBuffer<Double>(repeating: .infinity, count: n)
+        let first = Array(x.row(3)), candidate = Array(x.row(500))
+        let sums = KMeansKernels._seedingPass(x, pending: first, candidates: Matrix(rows: 1, columns: d, elements: candidate),
+                                              closest: closest, sampleWeights: weights, workers: 3, portable: portable)
+        for (column, center) in [(0, nil), (1, candidate)] as [(Int, [Double]?)] {
+            var values = (0..<n).map { weights[$0] * Double(closest[$0]) }
+            if let center { values = (0..<n).map { weights[$0] * Swift.min(Double(closest[$0]), Self.distance(x, $0, center)) } }
+            var running = 0.0, targets: [Double] = [], expected: [Int] = []
+            for i in 0..<n {
+                if values[i] > 1e-6 * running && i % 7 == 0 {
+                    targets.append(running + values[i] / 2)
+                    expected.append(i)
+                }
+                running += values[i]
+            }
+            targets.append(running * 2)
+            expected.append(n - 1)
+            let drawn = KMeansKernels._seedingDraws(x, sums: sums, column: column, center: center, closest: closest,
+                                                    sampleWeights: weights, targets: targets, portable: portable)
+            #expect(drawn == expected, "column \(column)")
+            #expect(drawn.dropLast().allSatisfy { weights[$0] > 0 })
+        }
+    }
+
+    /// Deferring a chosen candidate's lowering to the next pass changes nothing: drawing from the candidate's
+    /// column (lowering computed on the fly) picks exactly the rows that drawing from column 0 picks after the
+    /// next pass has applied it, and leaves the same potential, bit for bit.
+    @Test(arguments: [false, true]) func deferredLoweringDrawsTheSameRows(_ portable: Bool) {
+        var rng = SplitMix64(seed: 45)
+        let x: Matrix<Float> = Reference.random(2000, 32, using: &rng)
+        let closest = DisjointWriteBuffer<Float>(repeating: .infinity, count: 2000)
+        let candidates = Matrix(rows: 4, columns: 32, elements: [7, 900, 1500, 1999].flatMap { x.row($0) })
+        _ = KMeansKernels._seedingPass(x, pending: Array(x.row(0)), candidates: Matrix(rows: 0, columns: 32, elements: []),
+                                       closest: closest, sampleWeights: nil, workers: 2, portable: portable)
+        let sums = KMeansKernels._seedingPass(x, pending: nil, candidates: candidates, closest: closest, sampleWeights: nil,
+                                              workers: 2, portable: portable)
+        let chosen = Array(candidates.row(2))
+        let targets = (0..<50).map { _ in Double.random(in: 0..<1, using: &rng) * sums.total(3) }
+        let deferred = KMeansKernels._seedingDraws(x, sums: sums, column: 3, center: chosen, closest: closest,
+                                                   sampleWeights: nil, targets: targets, portable: portable)
+        let applied = KMeansKernels._seedingPass(x, pending: chosen, candidates: Matrix(rows: 0, columns: 32, elements: []),
+                                                 closest: closest, sampleWeights: nil, workers: 2, portable: portable)
+        #expect(applied.total(0) == sums.total(3))
+        #expect(applied.sums == Array(sums.sums[(3 * sums.blockCount)...].prefix(sums.blockCount)))
+        let direct = KMeansKernels._seedingDraws(x, sums: applied, column: 0, center: nil, closest: closest,
+                                                 sampleWeights: nil, targets: targets, portable: portable)
+        #expect(deferred == direct)
+    }
+
+    /// The same data and worker count give bit-identical sums (blocks are added in order).
+    @Test func passIsReproducible() {
         var rng = SplitMix64(seed: 43)
         let x: Matrix<Float> = Reference.random(1000, 32, using: &rng)
         let candidates: Matrix<Float> = Reference.random(5, 32, using: &rng)
-        let closest = DisjointWriteBuffer<Float>(repeating: 100, count: 1000)
-        let first = KMeansKernels._candidatePotentials(x, candidates: candidates, closest: closest, sampleWeights: nil,
-                                                       workers: 2)
-        let second = KMeansKernels._candidatePotentials(x, candidates: candidates, closest: closest, sampleWeights: nil,
-                                                        workers: 2)
-        #expect(first == second)
+        let sums = (0..<2).map { _ in
+            KMeansKernels._seedingPass(x, pending: nil, candidates: candidates, closest: DisjointWriteBuffer<Float>(repeating: 100, count: 1000),
+                                       sampleWeights: nil, workers: 2, portable: false).sums
+        }
+        #expect(sums[0] == sums[1])
     }
 }

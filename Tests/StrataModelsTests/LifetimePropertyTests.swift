@@ -44,6 +44,43 @@ struct LifetimePropertyTests {
         #expect(abs(model.logLikelihood(Self.summary, workers: 4) - expected) <= 1e-11 * abs(expected))
     }
 
+    @Test func repeatedHistoriesAreSummedOncePerDistinctHistoryWithTheirCounts() {
+        // The hand-made summary's rows repeated 1, 2, 3, ... times in a scrambled order: the grouped likelihood
+        // must equal the row-by-row sum (each row's paper value times its repetitions), gradient included.
+        var frequency: [Double] = [], recency: [Double] = [], age: [Double] = []
+        for repetition in 0..<10 {
+            for i in 0..<Self.summary.count where i >= repetition {
+                let row = (i * 7 + repetition) % Self.summary.count
+                frequency.append(Self.summary.frequency[row]); recency.append(Self.summary.recency[row]); age.append(Self.summary.age[row])
+            }
+        }
+        let repeated = try! LifetimeSummary(frequency: frequency, recency: recency, age: age)
+        let histories = BetaGeometricHistories(repeated)
+        #expect(histories.rows == repeated.count && histories.count.reduce(0, +) == Double(repeated.count))
+        #expect(histories.distinctCount == Self.summary.count)
+        for h in 0..<histories.distinctCount {
+            let rows = repeated.frequency.indices.filter {
+                repeated.frequency[$0] == histories.frequency[h] && repeated.recency[$0] == histories.recency[h] && repeated.age[$0] == histories.age[h]
+            }
+            #expect(Double(rows.count) == histories.count[h])
+        }
+        let parameters = [0.6, 3.0, 1.2, 2.5]
+        for workers in [1, 3] {
+            let grouped = BetaGeometricLikelihood(repeated, timeScale: 0.5, workers: workers).evaluate(parameters)
+            var expected = BetaGeometricLikelihood.Sums()
+            for i in 0..<repeated.count {
+                let one = try! LifetimeSummary(frequency: [repeated.frequency[i]], recency: [repeated.recency[i]], age: [repeated.age[i]])
+                let term = BetaGeometricLikelihood(one, timeScale: 0.5, workers: 1).evaluate(parameters)
+                expected.logLikelihood += term.logLikelihood
+                for j in 0..<4 { expected.gradient[j] += term.gradient[j] }
+            }
+            #expect(abs(grouped.logLikelihood - expected.logLikelihood) <= 1e-12 * abs(expected.logLikelihood))
+            for j in 0..<4 {
+                #expect(abs(grouped.gradient[j] - expected.gradient[j]) <= 1e-11 * max(1, abs(expected.gradient[j])), "∂/∂θ[\(j)]")
+            }
+        }
+    }
+
     @Test func gammaGammaGradientEqualsCentralDifferences() {
         let rows = Self.summary.spendRows
         let x = rows.map { Self.summary.frequency[$0] }, m = rows.map { Self.summary.monetaryValue![$0] }
@@ -129,6 +166,34 @@ struct LifetimePropertyTests {
         #expect(throws: LifetimeError.invalidParameter(name: "penalty", value: -1, expected: "a finite number ≥ 0")) {
             try BetaGeometric(penalty: -1).fit(Self.summary)
         }
+    }
+
+    /// The hand-made summary where every repeat visit costs exactly 40 (fixed prices).
+    static let fixedPrices = try! LifetimeSummary(frequency: summary.frequency, recency: summary.recency, age: summary.age,
+                                                  monetaryValue: summary.frequency.map { $0 > 0 ? 40 : 0 })
+
+    @Test func spendFitThatDivergesKeepsTheVisitsModelAndSaysWhy() throws {
+        // Spend without any spread: Gamma-Gamma's likelihood grows without bound as p → ∞, so the plain fit fails.
+        #expect(throws: LifetimeError.self) { try GammaGamma().fit(Self.fixedPrices) }
+        let model = try LifetimeModel.fit(Self.fixedPrices, timeUnit: .days, workers: 2)
+        #expect(model.parameters.spend == nil)
+        let why = try #require(model.parameters.spendNotFitted)
+        #expect(why.hasPrefix("Gamma-Gamma fit failed: p, q, γ ran off to"), "\(why)")
+        #expect(model.parameters.lifetimeValueUnavailable == "the spend model was not fitted: \(why)")
+        // The visits model is the one BG/NBD fits on its own.
+        let visits = try BetaGeometric(workers: 2).fit(Self.fixedPrices)
+        #expect(model.parameters.visits.r == visits.r && model.parameters.visits.alpha == visits.alpha)
+        #expect(model.parameters.visits.a == visits.a && model.parameters.visits.b == visits.b)
+        // Predictions: no CLV column.
+        #expect(try model.apply(Self.fixedPrices, horizonDays: 90).map(\.name) == ["p_alive", "expected_visits_90d"])
+        // The reason is stored with the parameters (the model file), and a file without the key still reads.
+        let data = try JSONEncoder().encode(model.parameters)
+        #expect(try JSONDecoder().decode(LifetimeParameters.self, from: data) == model.parameters)
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["spendNotFitted"] as? String == why)
+        object["spendNotFitted"] = nil
+        let older = try JSONDecoder().decode(LifetimeParameters.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(older.spendNotFitted == nil && older.lifetimeValueUnavailable == "the model has no spend model (the summary had no spend)")
     }
 
     @Test func applyNamesItsColumnsAndDiscountsClv() throws {

@@ -38,7 +38,7 @@ struct LifetimeCLITests {
         // lifetimes 0.11.3's Gamma-Gamma on the same rows: p 6.2488, q 3.7446, γ 15.4477 (Fixtures/lifetime/golden.json).
         #expect(abs((summary.p ?? 0) - 6.2488) <= 1e-2 && abs((summary.q ?? 0) - 3.7446) <= 1e-2)
         #expect(abs((summary.gamma ?? 0) - 15.4477) <= 1e-2)
-        #expect(summary.timeUnit == "weeks")
+        #expect(summary.timeUnit == "weeks" && summary.spendNotFitted == nil)
         let keys = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]).keys
         for key in ["r", "alpha", "a", "b", "log_likelihood", "p", "q", "gamma", "frequency_spend_correlation"] {
             #expect(keys.contains(key), "missing \(key)")
@@ -103,6 +103,57 @@ struct LifetimeCLITests {
         let flag = try StrataBinary.run(["lifetime", "--summary", "cdnow.csv", "--penalizer=-1"], in: folder)
         #expect(flag.status == 64)
         #expect(flag.standardError.contains("--penalizer must be a finite number >= 0, got -1.0"))
+    }
+
+    @Test func spendThatCannotBeFittedKeepsTheVisitsModelWithoutClv() throws {
+        let folder = try workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // CDNOW's rows with every repeat customer's mean spend set to 25: no spread, so Gamma-Gamma diverges.
+        let source = try String(contentsOf: folder.appendingPathComponent("cdnow.csv"), encoding: .utf8)
+        let fixed = source.split(whereSeparator: \.isNewline).enumerated().map { index, line -> String in
+            guard index > 0 else { return String(line) }
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            fields[4] = Double(fields[1])! > 0 ? "25" : "0"
+            return fields.joined(separator: ",")
+        }
+        try (fixed.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("fixed.csv"), atomically: true, encoding: .utf8)
+        let result = try StrataBinary.run(["lifetime", "--summary", "fixed.csv", "--time-unit", "weeks", "--json",
+                                           "--predictions-out", "predictions.csv"], in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        let summary = try JSONDecoder().decode(LifetimeFitSummary.self, from: Data(result.standardOutput.utf8))
+        // The visits model is CDNOW's, as without spend.
+        #expect(abs(summary.r - 0.243) <= 1e-3 && abs(summary.b - 2.426) <= 1e-3)
+        #expect(summary.p == nil && summary.q == nil && summary.gamma == nil)
+        let why = try #require(summary.spendNotFitted)
+        #expect(why.hasPrefix("Gamma-Gamma fit failed: p, q, γ ran off to"), "\(why)")
+        #expect(summary.warnings.contains { $0.contains("there is no CLV") })
+        let header = try String(contentsOf: folder.appendingPathComponent("predictions.csv"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).first
+        #expect(header == "p_alive,expected_visits_365d")
+        let text = try StrataBinary.run(["lifetime", "--summary", "fixed.csv", "--time-unit", "weeks"], in: folder)
+        #expect(text.status == 0)
+        #expect(text.standardOutput.contains("\nGamma-Gamma: not fitted: Gamma-Gamma fit failed: p, q, γ ran off to"), "\(text.standardOutput)")
+    }
+
+    @Test func trainLifetimeWithoutAPenaltyKeepsTheVisitsModel() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-train-lifetime-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Plain maximum likelihood on the demo clinic: BG/NBD fits; Gamma-Gamma either fits or (spend at fixed prices
+        // sends p to infinity) is recorded as not fitted, with the reason in the output and the model file.
+        let result = try StrataBinary.run(["train", "lifetime", Self.demoClinic.path, "--as-of", "2025-06-30", "--json"], in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        let summary = try JSONDecoder().decode(LifetimeFitSummary.self, from: Data(result.standardOutput.utf8))
+        #expect(summary.converged && summary.patients > 1000 && summary.penalty == 0)
+        let file = try ModelFile<LifetimeParameters>.read(from: folder.appendingPathComponent("models/lifetime-2025-06-30.json"),
+                                                          kind: LifetimeModel.kind)
+        #expect(file.parameters.visits.r == summary.r && file.parameters.visits.b == summary.b)
+        if let why = summary.spendNotFitted {
+            #expect(file.parameters.spend == nil && file.parameters.spendNotFitted == why && summary.p == nil)
+            #expect(file.parameters.lifetimeValueUnavailable == "the spend model was not fitted: \(why)")
+        } else {
+            #expect(file.parameters.spend != nil && file.parameters.spendNotFitted == nil && summary.p != nil)
+        }
     }
 
     @Test func trainLifetimeWritesAModelFileWithoutPatientData() throws {

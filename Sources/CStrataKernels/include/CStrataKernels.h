@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "kmeans_bounds.h"
+#include "kmeans_seeding.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,22 +69,6 @@ double strata_kmeans_exact_inertia_f64(const double *x, ptrdiff_t rows, ptrdiff_
                                        const int32_t *labels, const double *weights, int portable);
 
 /// The index of the first NaN or infinite element among `count`, or -1 when all are finite.
-/// k-means++: lowers `closest[i]` to `max(‖xᵢ‖² − 2 xᵢ·c + ‖c‖², 0)` (‖xᵢ‖² computed as the row is read)
-/// and returns `Σ wᵢ closestᵢ` in Double (`weights` NULL: all ones).
-double strata_kmeans_update_closest_f32(const float *x, ptrdiff_t rows, ptrdiff_t d, const float *center,
-                                        float center_norm, float *closest, const float *weights, int portable);
-double strata_kmeans_update_closest_f64(const double *x, ptrdiff_t rows, ptrdiff_t d, const double *center,
-                                        double center_norm, double *closest, const double *weights, int portable);
-
-/// k-means++: for each of the `m` candidates (`m×d`, with their norms), adds `Σ wᵢ min(closestᵢ, dᵢ)` to
-/// `potentials[c]`, `dᵢ` being `max(‖xᵢ‖² − 2 xᵢ·c + ‖c‖², 0)`.
-void strata_kmeans_candidate_potentials_f32(const float *x, ptrdiff_t rows, ptrdiff_t d, const float *candidates,
-                                            const float *candidate_norms, ptrdiff_t m, const float *closest,
-                                            const float *weights, double *potentials, int portable);
-void strata_kmeans_candidate_potentials_f64(const double *x, ptrdiff_t rows, ptrdiff_t d, const double *candidates,
-                                            const double *candidate_norms, ptrdiff_t m, const double *closest,
-                                            const double *weights, double *potentials, int portable);
-
 ptrdiff_t strata_first_nonfinite_f32(const float *values, ptrdiff_t count);
 ptrdiff_t strata_first_nonfinite_f64(const double *values, ptrdiff_t count);
 
