@@ -17,13 +17,17 @@ public enum RefreshRun {
         public var user: String
         /// Seconds to wait for another refresh of the project.
         public var lockTimeout: TimeInterval
+        /// Every cross-record check fails, whatever the `checks:` policies of `strata.yml` say.
+        public var strict = false
 
-        public init(project: URL, export: URL? = nil, asOf: Day? = nil, user: String, lockTimeout: TimeInterval = 600) {
+        public init(project: URL, export: URL? = nil, asOf: Day? = nil, user: String, lockTimeout: TimeInterval = 600,
+                    strict: Bool = false) {
             self.project = project
             self.export = export
             self.asOf = asOf
             self.user = user
             self.lockTimeout = lockTimeout
+            self.strict = strict
         }
     }
 
@@ -43,7 +47,7 @@ public enum RefreshRun {
             exportPath = export.path
         }
         let report = try Refresh.run(project, exportPath: exportPath, asOf: configuration.asOf, user: configuration.user,
-                                     models: { try ProjectModels(directory: $0) }, lockTimeout: configuration.lockTimeout,
+                                     models: { try ProjectModels(directory: $0) }, strict: configuration.strict, lockTimeout: configuration.lockTimeout,
                                      waiting: waiting, progress: progress)
         return RefreshSummary(report)
     }
