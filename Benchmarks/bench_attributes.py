@@ -12,6 +12,12 @@ no-show/cancellation rates with the population prior, booking lead time, service
 appointment, and the attributes (one-hot over the 10 most common values at least 11 patients have, then
 other; numbers with median fill; flags 0/1 with 0 fill); no standardization. Outputs are compared column by
 column: |strata - polars| <= 1e-9 * max(1, |polars|).
+
+Both sides validate alike: strict parsing of every mapped value, unique ClientIds, no visit of an unknown
+client, and the cross-record checks `strata features` runs with their default policies (booked after
+scheduled, visit before birth and future birth dates fail; identical appointment rows dropped; ages out of
+range and patients without events counted). Strata also writes `features.npy`, `schema.json` and
+`patient_ids.csv` beside `features.csv`; the peer writes `features.csv` only.
 """
 import argparse
 import json
@@ -139,6 +145,31 @@ appointments = visits.select(
 if appointments.join(patients.select("patient_id"), on="patient_id", how="anti").height > 0:
     raise SystemExit("visit of an unknown ClientId")
 
+# The cross-record checks `strata features` runs (docs/validation.md) with their default policies, on the rows
+# as read: booked after scheduled (a later day), visit before birth and birth date in the future fail; identical
+# appointment rows are dropped (the first kept); ages out of 0..120 on the last record's day (the folder's name
+# is not a date, so events after the export are not checked) and patients without events are counted and kept.
+birth_days = patients.select("patient_id", birth_day=pl.col("birth").cast(pl.Int32))
+checked = appointments.select("patient_id", "s", "b").join(birth_days, on="patient_id", how="left")
+booked_late = checked.filter(pl.col("b") // 86400 > pl.col("s") // 86400).height
+before_birth = checked.filter(pl.col("s") // 86400 < pl.col("birth_day")).height
+today = (datetime.date.today() - datetime.date(1970, 1, 1)).days
+future_births = birth_days.filter(pl.col("birth_day") > today).height
+if booked_late or before_birth or future_births:
+    raise SystemExit(f"failed checks: {booked_late} booked after scheduled, {before_birth} visits before birth, "
+                     f"{future_births} birth dates in the future")
+last_day = max(appointments.filter(pl.col("status") != "booked")["s"].max() // 86400, appointments["b"].max() // 86400,
+               patients["created_day"].max())
+age_day = datetime.date(1970, 1, 1) + datetime.timedelta(days=int(last_day))
+whole_years = (age_day.year - pl.col("birth").dt.year()
+               - ((pl.col("birth").dt.month() > age_day.month)
+                  | ((pl.col("birth").dt.month() == age_day.month) & (pl.col("birth").dt.day() > age_day.day))).cast(pl.Int32))
+ages_out_of_range = patients.filter((whole_years < 0) | (whole_years > 120)).height
+rows_read = appointments.height
+appointments = appointments.unique(maintain_order=True)
+duplicate_rows = rows_read - appointments.height
+without_events = patients.join(appointments.select("patient_id").unique(), on="patient_id", how="anti").height
+
 ''' + POLARS_VISIT_FEATURES + r'''
 frame = (patients.join(visit_features, on="patient_id", how="left").join(gaps, on="patient_id", how="left")
          .join(outcomes, on="patient_id", how="left").join(upcoming, on="patient_id", how="left")
@@ -210,7 +241,8 @@ for name in sorted(categories + numbers + flags):
 
 result = frame.select(pl.col("patient_id"), *[expr.cast(pl.Float64).alias(name) for name, expr in columns.items()])
 result.write_csv(out)
-print('{"rows": %d, "columns": %d}' % (result.height, result.width - 1))
+print('{"rows": %d, "columns": %d, "duplicate_rows": %d, "ages_out_of_range": %d, "without_events": %d}'
+      % (result.height, result.width - 1, duplicate_rows, ages_out_of_range, without_events))
 '''
 
 COMPARE = r'''

@@ -17,7 +17,8 @@ import Foundation
 /// `urn:uuid:<id>`) resolve as they are read. Records whose status says they never happened
 /// (`entered-in-error`, and `not-done` procedures and immunizations; `draft` / `proposed` consents) are
 /// skipped. Problems name `file:line` and the element's path (`Encounter.000.ndjson:12: bad timestamp: at
-/// period.start: ...`).
+/// period.start: ...`), and so do cross-record check findings (`Encounter.000.ndjson:12`) in every table read
+/// from one file (a table filled from several files names its rows by number; see ``AdapterRowPlaces``).
 public enum FHIRBulkAdapter {
     /// The resource types read, in reading order (patients first).
     static let resourceTypes = ["Patient", "Encounter", "Condition", "Procedure", "MedicationRequest", "Immunization",
@@ -70,6 +71,8 @@ public enum FHIRBulkAdapter {
         var communications = Communications()
         var campaigns = ByteStringTable()
         var consents = Consents()
+        /// Each kept row's file and line, per table, so cross-record checks name them.
+        var places: [CanonicalTable: AdapterRowPlaces] = [:]
 
         init(policy: IngestPolicy) { self.policy = policy }
 
@@ -142,6 +145,7 @@ public enum FHIRBulkAdapter {
             emails.append(patient.telecom?.first { $0.system == "email" }?.value ?? "")
             phones.append(patient.telecom?.first { $0.system == "phone" }?.value ?? "")
             firstEncounter.append(.max)
+            places[.patients, default: .init()].append(file: record.file, line: record.line)
         }
 
         mutating func addEncounter(_ record: Record) throws(IngestError) {
@@ -171,6 +175,7 @@ public enum FHIRBulkAdapter {
             appointments.provider.codes.append(provider.map { providers.insert($0) } ?? -1)
             appointments.amount.append(.nan)
             firstEncounter[Int(patient)] = min(firstEncounter[Int(patient)], start)
+            places[.appointments, default: .init()].append(file: record.file, line: record.line)
         }
 
         mutating func addCondition(_ record: Record) throws(IngestError) {
@@ -243,6 +248,7 @@ public enum FHIRBulkAdapter {
             conditions.code.codes.append(codes.insert(code))
             conditions.description.codes.append(concept?.label.map { descriptions.insert($0) } ?? -1)
             conditions.onsetDate.append(onsetDay)
+            places[.conditions, default: .init()].append(file: record.file, line: record.line)
         }
 
         mutating func addCommunication(_ record: Record) throws(IngestError) {
@@ -263,6 +269,7 @@ public enum FHIRBulkAdapter {
             communications.openedAt.append(ClinicExport.missingTimestamp)
             communications.clickedAt.append(ClinicExport.missingTimestamp)
             communications.respondedAt.append(ClinicExport.missingTimestamp)
+            places[.communications, default: .init()].append(file: record.file, line: record.line)
         }
 
         mutating func addConsent(_ record: Record) throws(IngestError) {
@@ -289,6 +296,7 @@ public enum FHIRBulkAdapter {
             consents.purpose.append(consent.provision?.purpose?.contains { $0.code == "HMARKT" } == true ? .marketing : .care)
             consents.status.append(status)
             consents.recordedAt.append(recorded)
+            places[.consents, default: .init()].append(file: record.file, line: record.line)
         }
 
         // MARK: Result
@@ -317,6 +325,7 @@ public enum FHIRBulkAdapter {
             var export = ClinicExport(patients: patients, appointments: appointments, communications: communications,
                                       consents: consents, conditions: conditions, presentTables: present)
             export.origins.identifiedTables = [.appointments]  // every Encounter has its own id
+            for (table, tablePlaces) in places { tablePlaces.record(table, in: &export.origins) }
             return ExportReadResult(export: export, format: .fhir, badRows: badRows)
         }
 

@@ -13,6 +13,9 @@ import Foundation
 /// | `conditions` | `conditions.csv` `CODE, DESCRIPTION, START` (SNOMED-CT); `procedures.csv` rows too (SNOMED-CT codes, `START` or `DATE` as onset); `medications.csv` rows with code `rxnorm:CODE`; `immunizations.csv` rows with code `cvx:CODE` (`DATE` as onset) |
 /// | communications, consents, leads | none: Synthea has no marketing data; the tables are empty |
 ///
+/// Each row's file and line is kept for cross-record check findings (`encounters.csv:14`), except in
+/// `conditions`, which four files fill (its findings name the row; see ``AdapterRowPlaces``).
+///
 /// Synthea files are small next to clinic exports; this adapter favours clarity over speed.
 public enum SyntheaAdapter {
     static func read(_ folder: URL, policy: IngestPolicy) throws(IngestError) -> ExportReadResult {
@@ -32,6 +35,8 @@ public enum SyntheaAdapter {
         var ids = PatientIdentifiers()
         var birthDates: [Int32] = [], sexes: [Sex] = [], firstNames = TextColumn()
         var postalCodes = ByteStringTable(), postalCodeColumn: [Int32] = []
+        // Each kept row's file and line, so cross-record checks name them.
+        var patientPlaces = AdapterRowPlaces(), appointmentPlaces = AdapterRowPlaces(), conditionPlaces = AdapterRowPlaces()
         try forEachRow(folder, "patients.csv", columns: [.init("Id", "ID"), .init("BIRTHDATE"), .init("GENDER"), .init("FIRST"), .optional("ZIP")],
                        note: note, warn: warn) { row throws(IngestError) in
             guard let birth = CivilDate.parseISODate(row["BIRTHDATE"]) else {
@@ -49,6 +54,7 @@ public enum SyntheaAdapter {
             firstNames.append(row["FIRST"])
             let zip = row["ZIP"]
             postalCodeColumn.append(zip.isEmpty ? -1 : postalCodes.insert(zip))
+            patientPlaces.append(file: row.file, line: row.line)
         }
 
         // encounters.csv -> completed appointments
@@ -82,6 +88,7 @@ public enum SyntheaAdapter {
             appointments.provider.codes.append(row["PROVIDER"].isEmpty ? -1 : providers.insert(row["PROVIDER"]))
             appointments.amount.append(cost)
             firstEncounter[Int(patient)] = min(firstEncounter[Int(patient)], start)
+            appointmentPlaces.append(file: row.file, line: row.line)
         }
         appointments.service.levels = services.strings
         appointments.provider.levels = providers.strings
@@ -107,6 +114,7 @@ public enum SyntheaAdapter {
                 conditions.code.codes.append(codes.insert(prefix + row["CODE"]))
                 conditions.description.codes.append(row["DESCRIPTION"].isEmpty ? -1 : descriptions.insert(row["DESCRIPTION"]))
                 conditions.onsetDate.append(onset)
+                conditionPlaces.append(file: row.file, line: row.line)
             }
         }
         conditions.code.levels = codes.strings
@@ -124,6 +132,9 @@ public enum SyntheaAdapter {
         var export = ClinicExport(patients: patients, appointments: appointments, conditions: conditions,
                                   presentTables: [.patients, .appointments, .conditions])
         export.origins.identifiedTables = [.appointments]  // every encounter has its own Id
+        patientPlaces.record(.patients, in: &export.origins)
+        appointmentPlaces.record(.appointments, in: &export.origins)
+        conditionPlaces.record(.conditions, in: &export.origins)
         return ExportReadResult(export: export, format: .synthea, badRows: badRows, warnings: warnings)
     }
 

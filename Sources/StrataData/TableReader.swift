@@ -357,7 +357,10 @@ struct TableReader {
         lines.reserveCapacity(records.count)
         // Plain per-column facts, so the hot loop never copies a plan.
         let fieldIndices = plans.map { $0.fieldIndex ?? -1 }
-        let isPlain = plans.map { $0.fieldIndex != nil && $0.mapKeys == nil && $0.constant == nil && $0.source.age == nil }
+        let isPlain = plans.map { $0.fieldIndex != nil && $0.constant == nil && $0.source.age == nil }
+        // A value map's keys and values, for the plain columns that have one.
+        let mapKeys = plans.map(\.mapKeys)
+        let mapValues = plans.map(\.mapValues)
         var splitter = CSVFieldSplitter(capacity: expectedFields + 1)
         var errors: [IngestError] = []
         var rowCount = 0
@@ -382,8 +385,15 @@ struct TableReader {
                 if isPlain[index] && !splitter.escaped[plainField] {
                     // The fast path: convert straight from the batch's bytes.
                     let start = splitter.starts[plainField], end = splitter.ends[plainField]
-                    failure = builders[index].append(bytes, start, end, patients: patients)
-                    if failure != nil { failedText = String(decoding: batch.bytes[start..<end], as: UTF8.self) }
+                    if let keys = mapKeys[index], let code = keys.code(of: bytes, start, end) {
+                        // A mapped value (`DNA` -> `no_show`): converted from the map's bytes, nothing copied.
+                        let mapped = mapValues[index][Int(code)]
+                        failure = builders[index].append(mapped.span, 0, mapped.count, patients: patients)
+                        if failure != nil { failedText = String(decoding: mapped, as: UTF8.self) }
+                    } else {
+                        failure = builders[index].append(bytes, start, end, patients: patients)
+                        if failure != nil { failedText = String(decoding: batch.bytes[start..<end], as: UTF8.self) }
+                    }
                 } else {
                     func field(_ fieldIndex: Int) -> [UInt8] {
                         splitter.escaped[fieldIndex] ? splitter.unescaped(batch, fieldIndex)

@@ -47,14 +47,15 @@ public enum Refresh {
     ///   - models: loads the models to apply from the project's models folder (called after the export is
     ///     read); the default applies none. `RefreshRun` passes the project's newest models.
     ///   - asOf: a day inside the export's dates (see ``ExportDates``); default the export's last day.
+    ///   - strict: every cross-record check fails, whatever the `checks:` policies say (as `validate --strict`).
     ///   - lockTimeout: how long to wait for another refresh of the same project to finish.
     ///   - waiting: called once with a sentence when this refresh starts waiting for another.
     ///   - progress: called with a short line per step.
     public static func run(_ project: Project, exportPath: String? = nil, asOf: Day? = nil, user: String,
-                           models: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() },
+                           models: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() }, strict: Bool = false,
                            lockTimeout: TimeInterval = 600, waiting: (String) -> Void = { _ in },
                            progress: (String) -> Void = { _ in }) throws -> Report {
-        try run(project, exportPath: exportPath, asOf: asOf, user: user, models: models, lockTimeout: lockTimeout,
+        try run(project, exportPath: exportPath, asOf: asOf, user: user, models: models, strict: strict, lockTimeout: lockTimeout,
                 waiting: waiting, writer: .atomic, progress: progress)
     }
 
@@ -66,7 +67,7 @@ public enum Refresh {
     }
 
     static func run(_ project: Project, exportPath: String?, asOf: Day?, user: String,
-                    models loadModels: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() },
+                    models loadModels: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() }, strict: Bool = false,
                     lockTimeout: TimeInterval, waiting: (String) -> Void, writer: ListFileWriter,
                     progress: (String) -> Void) throws -> Report {
         let folder = try project.exportFolder(exportPath)
@@ -76,7 +77,7 @@ public enum Refresh {
                                          mapping: project.configuration.mapping,
                                          extraColumns: project.configuration.features.extraColumns)
         // The cross-record checks, as every command runs them (`checks:` in strata.yml).
-        let checks = ExportChecks.run(&read.export, policies: project.configuration.checks,
+        let checks = ExportChecks.run(&read.export, policies: project.configuration.checks, strict: strict,
                                       exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
         if let error = checks.error { throw error }
         let export = read.export

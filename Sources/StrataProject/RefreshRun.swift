@@ -17,13 +17,17 @@ public enum RefreshRun {
         public var user: String
         /// Seconds to wait for another refresh of the project.
         public var lockTimeout: TimeInterval
+        /// Every cross-record check fails, whatever the `checks:` policies of `strata.yml` say.
+        public var strict = false
 
-        public init(project: URL, export: URL? = nil, asOf: Day? = nil, user: String, lockTimeout: TimeInterval = 600) {
+        public init(project: URL, export: URL? = nil, asOf: Day? = nil, user: String, lockTimeout: TimeInterval = 600,
+                    strict: Bool = false) {
             self.project = project
             self.export = export
             self.asOf = asOf
             self.user = user
             self.lockTimeout = lockTimeout
+            self.strict = strict
         }
     }
 
@@ -44,7 +48,7 @@ public enum RefreshRun {
         }
         let report = try Refresh.run(project, exportPath: exportPath, asOf: configuration.asOf, user: configuration.user,
                                      models: { try LifetimeSegmentModels(ProjectModels(directory: $0), directory: $0) },
-                                     lockTimeout: configuration.lockTimeout,
+                                     strict: configuration.strict, lockTimeout: configuration.lockTimeout,
                                      waiting: waiting, progress: progress)
         return RefreshSummary(report)
     }

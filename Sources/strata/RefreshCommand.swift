@@ -27,6 +27,9 @@ struct RefreshCommand: ParsableCommand {
     @Option(help: "Seconds to wait for another refresh of the project to finish.")
     var lockTimeout: Int = 600
 
+    @Flag(help: "Make every cross-record check fail (whatever the checks: section of strata.yml says); nothing is recorded.")
+    var strict = false
+
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
@@ -39,7 +42,8 @@ struct RefreshCommand: ParsableCommand {
     func run() throws {
         let showProgress = isatty(STDERR_FILENO) == 1 && !json
         let refresh = RefreshRun.Configuration(project: options.directory, export: export.map { URL(fileURLWithPath: $0) },
-                                               asOf: asOf?.day, user: CurrentUser.name, lockTimeout: TimeInterval(lockTimeout))
+                                               asOf: asOf?.day, user: CurrentUser.name, lockTimeout: TimeInterval(lockTimeout),
+                                               strict: strict)
         let summary = try RefreshRun.run(refresh, waiting: { writeToStandardError("\($0)\n") }) { step in
             if showProgress { writeToStandardError("  \(step)…\n") }
         }
