@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "StrataGenerator", targets: ["StrataGenerator"]),
         .library(name: "StrataSegments", targets: ["StrataSegments"]),
         .library(name: "StrataProject", targets: ["StrataProject"]),
+        .library(name: "StrataCharts", targets: ["StrataCharts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,6 +55,7 @@ let package = Package(
             dependencies: ["StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator", "StrataSegments"],
             exclude: ["README.md"]
         ),
+        .target(name: "StrataCharts", exclude: ["README.md"]),
         .executableTarget(
             name: "strata",
             dependencies: [
@@ -75,6 +77,7 @@ let package = Package(
         .testTarget(name: "StrataGeneratorTests", dependencies: ["StrataGenerator", "StrataData", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataSegmentsTests", dependencies: ["StrataSegments", "StrataData", "StrataGenerator"]),
         .testTarget(name: "StrataProjectTests", dependencies: ["StrataProject", "StrataSegments", "StrataModels", "StrataData", "StrataFeatures", "StrataGenerator", "StrataRandom"], exclude: ["Golden"]),
+        .testTarget(name: "StrataChartsTests", dependencies: ["StrataCharts"]),
         .testTarget(name: "strataTests", dependencies: ["strata", "StrataProject", "StrataSegments", "StrataModels"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
