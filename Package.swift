@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "StrataSegments", targets: ["StrataSegments"]),
         .library(name: "StrataProject", targets: ["StrataProject"]),
         .library(name: "StrataCharts", targets: ["StrataCharts"]),
+        .library(name: "StrataReports", targets: ["StrataReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,6 +57,11 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(name: "StrataCharts", exclude: ["README.md"]),
+        .target(
+            name: "StrataReports",
+            dependencies: ["StrataData", "StrataFeatures", "StrataModels", "StrataSegments", "StrataCharts"],
+            exclude: ["README.md"]
+        ),
         .executableTarget(
             name: "strata",
             dependencies: [
@@ -78,6 +84,7 @@ let package = Package(
         .testTarget(name: "StrataSegmentsTests", dependencies: ["StrataSegments", "StrataData", "StrataGenerator"]),
         .testTarget(name: "StrataProjectTests", dependencies: ["StrataProject", "StrataSegments", "StrataModels", "StrataData", "StrataFeatures", "StrataGenerator", "StrataRandom"], exclude: ["Golden"]),
         .testTarget(name: "StrataChartsTests", dependencies: ["StrataCharts"]),
+        .testTarget(name: "StrataReportsTests", dependencies: ["StrataReports", "StrataSegments", "StrataModels", "StrataData", "StrataFeatures"]),
         .testTarget(name: "strataTests", dependencies: ["strata", "StrataProject", "StrataSegments", "StrataModels"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -70,7 +70,7 @@ struct AxisLayout {
     var step: Double
 
     /// Nice ticks over the data's `lower...upper` (widened to zero when the axis includes it; a single value
-    /// gets a unit range around it), or exactly over `fixed` when given.
+    /// gets a unit range: 0...1 for a zero on an axis from zero, else one either side), or exactly over `fixed` when given.
     static func make(_ lower: Double, _ upper: Double, axis: Axis, fixed: ClosedRange<Double>?, count: Int = 5) -> AxisLayout {
         if let fixed {
             let ticks = Ticks.nice(fixed.lowerBound, fixed.upperBound, count: count).filter { fixed.contains($0) }
@@ -78,7 +78,10 @@ struct AxisLayout {
         }
         var low = lower, high = upper
         if axis.includesZero { low = Swift.min(low, 0); high = Swift.max(high, 0) }
-        if low == high { low -= 1; high += 1 }
+        if low == high {
+            // A single value: a unit range above zero when it is zero on an axis from zero, else around it.
+            if axis.includesZero && low == 0 { high = 1 } else { low -= 1; high += 1 }
+        }
         let ticks = Ticks.nice(low, high, count: count)
         let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
         return AxisLayout(domain: ticks.first!...ticks.last!, ticks: ticks, step: step)

@@ -60,6 +60,12 @@ import Testing
         #expect(layout.plotArea.contains(layout.points[0][0].x, layout.points[0][0].y))
     }
 
+    @Test func allZeroCountsGetTheUnitRangeAboveZero() throws {
+        let layout = try BarChart(title: "b", summary: "s", categories: ["x", "y"], valueAxis: Axis("records"),
+                                  series: [.init("found", values: [0, 0])]).layout()
+        #expect(layout.xScale.domain == 0...1)
+    }
+
     @Test func nanAndEmptySeriesAreRefusedByName() {
         #expect(throws: ChartError.nonFinite(chart: "Members per run", series: "a", index: 1, value: .infinity)) {
             try chart([(1, 1), (2, .infinity)]).layout()
