@@ -53,7 +53,8 @@ let package = Package(
         ),
         .target(
             name: "StrataProject",
-            dependencies: ["StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator", "StrataSegments"],
+            dependencies: ["StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator", "StrataSegments",
+                           "StrataReports"],
             exclude: ["README.md"]
         ),
         .target(name: "StrataCharts", exclude: ["README.md"]),

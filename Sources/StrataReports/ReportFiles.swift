@@ -10,7 +10,7 @@ public enum ReportFiles {
     }
 
     /// Writes `report` into `folder`: the files are written into a hidden sibling folder first, which then
-    /// replaces `folder`, so a failure leaves an earlier report as it was. Files are readable by the owner only.
+    /// takes `folder`'s place, so a failure while writing leaves an earlier report as it was. Files are readable by the owner only.
     public static func write(_ report: Report, to folder: URL) throws -> Written {
         let fileManager = FileManager.default
         let parent = folder.deletingLastPathComponent()
@@ -31,7 +31,16 @@ public enum ReportFiles {
                 fingerprints[path] = Fingerprint.of(data)
             }
             if fileManager.fileExists(atPath: folder.path) {
-                _ = try fileManager.replaceItemAt(folder, withItemAt: staging)
+                // The earlier report steps aside, the new one takes its name, then the earlier one goes; if the
+                // second rename fails, the earlier report is put back.
+                let previous = parent.appendingPathComponent(".\(folder.lastPathComponent).previous-\(ProcessInfo.processInfo.processIdentifier)")
+                try? fileManager.removeItem(at: previous)
+                try fileManager.moveItem(at: folder, to: previous)
+                do { try fileManager.moveItem(at: staging, to: folder) } catch {
+                    try? fileManager.moveItem(at: previous, to: folder)
+                    throw error
+                }
+                try? fileManager.removeItem(at: previous)
             } else {
                 try fileManager.moveItem(at: staging, to: folder)
             }
