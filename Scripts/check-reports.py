@@ -4,6 +4,7 @@ PNG that must load, must not be blank, and must show every chart with marks in i
 Scripts/check-reports.sh (which installs chromium and the venv); exits non-zero on the first failure.
 """
 import argparse
+import base64
 import html.parser
 import json
 import shutil
@@ -44,7 +45,8 @@ def generated_project(strata, folder, kind, patients):
 
 
 class Charts(html.parser.HTMLParser):
-    """Counts the SVG charts of a page and the data marks (lines, bars, cells) in each."""
+    """Counts the SVG charts of a page and the data marks (lines, bars, cells) in each: inline SVG (the report)
+    and SVG images as data URLs (nbconvert's rendering of image/svg+xml outputs)."""
 
     def __init__(self):
         super().__init__()
@@ -52,7 +54,12 @@ class Charts(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "svg" and "strata-chart" in (attributes.get("class") or ""):
+        source = attributes.get("src") or ""
+        if tag == "img" and source.startswith("data:image/svg+xml;base64,"):
+            inner = Charts()
+            inner.feed(base64.b64decode(source.split(",", 1)[1]).decode("utf-8"))
+            self.marks += inner.marks
+        elif tag == "svg" and "strata-chart" in (attributes.get("class") or ""):
             self.marks.append(0)
         elif self.marks and attributes.get("class") in ("series", "bar", "cell"):
             size = [float(attributes.get(key, "1")) for key in ("width", "height")]
@@ -60,17 +67,29 @@ class Charts(html.parser.HTMLParser):
                 self.marks[-1] += 1
 
 
+class CheckFailed(Exception):
+    pass
+
+
+def fail(message):
+    raise CheckFailed(message)
+
+
 def screenshot(page, png):
-    """Renders `page` in headless Chromium; fails when it does not load or the image is blank."""
+    """Renders `page` in headless Chromium; fails when it does not load (the rendered DOM lacks the report's
+    title: a missing file gives Chromium's error page) or the image is blank."""
+    dom = run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.resolve().as_uri()])
+    if "Strata report" not in dom:
+        fail(f"{page} did not load in chromium (no report title in the rendered page)")
     run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1100,6000",
          f"--screenshot={png}", page.resolve().as_uri()])
     if not png.exists():
-        sys.exit(f"FAILED: chromium wrote no screenshot of {page}")
+        fail(f"chromium wrote no screenshot of {page}")
     image = Image.open(png).convert("L")
-    pixels = image.getdata()
+    pixels = list(image.tobytes())
     inked = sum(1 for value in pixels if value < 200) / len(pixels)
     if inked < 0.01:
-        sys.exit(f"FAILED: {page} renders blank ({inked:.2%} of the page inked)")
+        fail(f"{page} renders blank ({inked:.2%} of the page inked)")
     return inked
 
 
@@ -79,20 +98,46 @@ def check(report, out):
     notebook = nbformat.read(notebook_path, as_version=4)
     nbformat.validate(notebook)
     if notebook.nbformat_minor < 5:
-        sys.exit(f"FAILED: {notebook_path} is nbformat 4.{notebook.nbformat_minor}, expected 4.5")
+        fail(f"{notebook_path} is nbformat 4.{notebook.nbformat_minor}, expected 4.5")
     converted = out / "nbconvert"
     run([sys.executable, "-m", "nbconvert", "--to", "html", str(notebook_path), "--output-dir", str(converted)])
     pages = [report / "report.html", converted / "report.html"]
     for index, page in enumerate(pages):
-        charts = Charts()
-        charts.feed(page.read_text(encoding="utf-8"))
-        if not charts.marks:
-            sys.exit(f"FAILED: {page} has no charts")
-        empty = [i for i, marks in enumerate(charts.marks) if marks == 0]
-        if empty:
-            sys.exit(f"FAILED: {page}: chart(s) {empty} have no lines, bars or cells")
+        charts = check_charts(page)
         inked = screenshot(page, out / f"page-{index}.png")
         print(f"  {page.name if index == 0 else 'nbconvert ' + page.name}: {len(charts.marks)} charts, {inked:.1%} inked")
+
+
+def self_test(out):
+    """The checks fail where they should: a blank page, a chart without marks, a page that does not exist."""
+    out.mkdir(parents=True, exist_ok=True)
+    chart = '<svg class="strata-chart" width="100" height="100"><rect class="bar" width="0" height="10"/></svg>'
+    pages = {
+        "blank": "<html><head><title>Strata report</title></head><body></body></html>",
+        "empty-chart": f"<html><body><h1>Strata report</h1>{chart}</body></html>",
+    }
+    for name, text in pages.items():
+        (out / f"{name}.html").write_text(text)
+    cases = [("blank page", lambda: screenshot(out / "blank.html", out / "blank.png")),
+             ("missing page", lambda: screenshot(out / "missing.html", out / "missing.png")),
+             ("empty chart", lambda: check_charts(out / "empty-chart.html"))]
+    for name, case in cases:
+        try:
+            case()
+        except CheckFailed:
+            continue
+        sys.exit(f"FAILED: the check passed a {name}")
+
+
+def check_charts(page):
+    charts = Charts()
+    charts.feed(page.read_text(encoding="utf-8"))
+    if not charts.marks:
+        fail(f"{page} has no charts")
+    empty = [i for i, marks in enumerate(charts.marks) if marks == 0]
+    if empty:
+        fail(f"{page}: chart(s) {empty} have no lines, bars or cells")
+    return charts
 
 
 def main():
@@ -106,6 +151,7 @@ def main():
     base = Path(arguments.keep or tempfile.mkdtemp(prefix="strata-check-reports-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
+        self_test(base / "self-test")
         reports = []
         if not arguments.no_demo:
             run([arguments.strata, "demo", "--directory", str(base / "demo")])
@@ -118,7 +164,10 @@ def main():
             print(f"{name}:")
             out = base / f"check-{name}"
             out.mkdir(exist_ok=True)
-            check(report, out)
+            try:
+                check(report, out)
+            except CheckFailed as error:
+                sys.exit(f"FAILED: {error}")
         print(f"all {len(reports)} reports validate, convert and render")
     finally:
         if not arguments.keep:
