@@ -89,7 +89,8 @@ public struct ScoreSection: ReportSectionBuilder {
             reading.append("Scored on \(score.evaluatedOn): \(Formatting.count(groups.patients)) patients, "
                            + "\(Formatting.count(groups.positives)) of them \(score.positives).")
         } else {
-            reading.append("Too few \(score.positives) (or too few others) among the \(groups.patients) patients scored on \(score.evaluatedOn) "
+            let scored = groups.patients > 0 && groups.patients < minimum ? mark : Formatting.count(groups.patients)
+            reading.append("Too few \(score.positives) (or too few others) among the \(scored) patients scored on \(score.evaluatedOn) "
                            + "to draw curves without showing groups of fewer than \(minimum).")
         }
 
