@@ -7,7 +7,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libopenblas-dev liblapacke-dev libsqlite3-dev zlib1g-dev
 SWIFT_FLAGS ?=
 
-.PHONY: demo test deps bench build check-imports fuzz
+.PHONY: demo test deps bench build check-imports fuzz check-reports notebooks-export
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done | xargs); \
@@ -27,6 +27,7 @@ build: deps
 demo: build
 	"$$(swift build -c release --show-bin-path)/strata" selfcheck
 	"$$(swift build -c release --show-bin-path)/strata" demo
+	@echo "the demo's report: $$(pwd)/demo-project/reports/run-2/report.html"
 
 test: deps check-imports
 	swift test $(SWIFT_FLAGS)
@@ -47,3 +48,19 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_TARGETS)
+
+# Reports: every report validates (nbformat), converts (nbconvert) and renders in headless Chromium
+# (Scripts/check-reports.sh; installs chromium and a venv when missing).
+check-reports: deps
+	Scripts/check-reports.sh
+
+# The committed example report (notebooks-export/): the demo's report, made again (see docs/reports.md) by the
+# debug build, as the test that compares it (ReportExampleTests) does, so the figures agree to the last digit.
+notebooks-export: deps
+	swift build --product strata $(SWIFT_FLAGS)
+	rm -rf .build/notebooks-export-demo
+	"$$(swift build --show-bin-path)/strata" demo --directory .build/notebooks-export-demo > /dev/null
+	rm -rf notebooks-export/aggregates notebooks-export/report.ipynb notebooks-export/report.html
+	cp -R .build/notebooks-export-demo/reports/run-2/report.ipynb .build/notebooks-export-demo/reports/run-2/report.html \
+	  .build/notebooks-export-demo/reports/run-2/aggregates notebooks-export/
+	rm -rf .build/notebooks-export-demo

@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "StrataGenerator", targets: ["StrataGenerator"]),
         .library(name: "StrataSegments", targets: ["StrataSegments"]),
         .library(name: "StrataProject", targets: ["StrataProject"]),
+        .library(name: "StrataCharts", targets: ["StrataCharts"]),
+        .library(name: "StrataReports", targets: ["StrataReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,7 +53,14 @@ let package = Package(
         ),
         .target(
             name: "StrataProject",
-            dependencies: ["StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator", "StrataSegments"],
+            dependencies: ["StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataGenerator", "StrataSegments",
+                           "StrataReports"],
+            exclude: ["README.md"]
+        ),
+        .target(name: "StrataCharts", exclude: ["README.md"]),
+        .target(
+            name: "StrataReports",
+            dependencies: ["StrataData", "StrataFeatures", "StrataModels", "StrataSegments", "StrataCharts"],
             exclude: ["README.md"]
         ),
         .executableTarget(
@@ -75,6 +84,8 @@ let package = Package(
         .testTarget(name: "StrataGeneratorTests", dependencies: ["StrataGenerator", "StrataData", "StrataLinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataSegmentsTests", dependencies: ["StrataSegments", "StrataData", "StrataGenerator"]),
         .testTarget(name: "StrataProjectTests", dependencies: ["StrataProject", "StrataSegments", "StrataModels", "StrataData", "StrataFeatures", "StrataGenerator", "StrataRandom"], exclude: ["Golden"]),
+        .testTarget(name: "StrataChartsTests", dependencies: ["StrataCharts"]),
+        .testTarget(name: "StrataReportsTests", dependencies: ["StrataReports", "StrataSegments", "StrataModels", "StrataData", "StrataFeatures"]),
         .testTarget(name: "strataTests", dependencies: ["strata", "StrataProject", "StrataSegments", "StrataModels"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -37,6 +37,8 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
     public var checks = ExportCheckPolicies()
     /// Measured campaigns and the global holdout (`campaigns:`, `global_holdout:`; see ``CampaignSettings``).
     public var campaigns = CampaignSettings()
+    /// `reports:` (see ``ReportSettings``).
+    public var reports = ReportSettings()
 
     public init(exports: ExportSettings? = nil, mapping: ExportMapping? = nil, features: FeatureSpec = .default,
                 labels: LabelSettings = .init(), discover: DiscoverSettings = .init(), clusters: ClusterSettings = .init(),
@@ -56,6 +58,7 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         case exports, mapping, features, labels, attributes, discover, clusters, models, segments, outputs
         case checks
         case campaigns, globalHoldout = "global_holdout"
+        case reports
     }
 
     public init(from decoder: Decoder) throws {
@@ -73,6 +76,7 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         outputs = try c.decodeIfPresent(ConfigurationValue.self, forKey: .outputs)
         checks = try c.decodeIfPresent(ExportCheckPolicies.self, forKey: .checks) ?? ExportCheckPolicies()
         campaigns = try CampaignSettings(projectFile: decoder)
+        reports = try c.decodeIfPresent(ReportSettings.self, forKey: .reports) ?? ReportSettings()
     }
 
     public func encode(to encoder: Encoder) throws {

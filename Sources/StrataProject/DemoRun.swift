@@ -75,6 +75,8 @@ public enum DemoRun {
 
         announce("refreshing on the \(cuts[1]) export")
         let second = try RefreshRun.run(RefreshRun.Configuration(project: project, export: export(cuts[1]), user: configuration.user))
+        let report = try ReportRun.run(ReportRun.Configuration(project: project, user: configuration.user))
+        output("report of run \(report.run) written to \(report.html)")
         return second
     }
 

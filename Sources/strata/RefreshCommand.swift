@@ -33,6 +33,9 @@ struct RefreshCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
+    @Flag(help: "Write the run's report (reports/run-N) at the end, as `strata report` does.")
+    var report = false
+
     func validate() throws {
         guard (0...86_400).contains(lockTimeout) else {
             throw ValidationError("--lock-timeout must be between 0 and 86400 seconds, got \(lockTimeout)")
@@ -48,6 +51,8 @@ struct RefreshCommand: ParsableCommand {
             if showProgress { writeToStandardError("  \(step)…\n") }
         }
         printWarnings(summary.warnings)
+        let written = report ? try ReportRun.run(ReportRun.Configuration(project: options.directory, run: summary.run, user: CurrentUser.name)) : nil
+        if let written, !json { writeToStandardError("report written to \(written.html)\n") }
         if json {
             try printJSON(summary)
         } else {

@@ -19,6 +19,7 @@ struct Strata: ParsableCommand {
             Discover.self,
             Init.self,
             RefreshCommand.self,
+            ReportCommand.self,
             Segments.self,
             Audit.self,
             CampaignCommand.self,
