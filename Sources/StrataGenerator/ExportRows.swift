@@ -102,7 +102,8 @@ struct ExportRows: HistorySink {
         patients.append(chronic ? Self.yes : Self.no)
     }
 
-    /// patient_id, first_name, birth_date, sex, postal_code, created_at, email, phone, preferred_channel, source
+    /// patient_id, first_name, birth_date, sex, postal_code, created_at, email, phone, preferred_channel, source,
+    /// deceased_at (empty: the generator writes no deaths yet)
     mutating func addPatient(_ profile: PersonProfile, createdAt: Int64, catalog: ClinicCatalog) {
         guard createdAt <= cut else { return }
         patients.field(patientID)
@@ -127,6 +128,7 @@ struct ExportRows: HistorySink {
         patients.comma()
         if let lead = profile.lead { patients.append(LeadSource.nameBytes[lead.source.rawValue]) }
         else { patients.append(catalog.directSources[profile.directSource]) }
+        patients.comma()
         if writesAttributes { appendAttributes(profile) }
         patients.newline()
         rowCounts[Self.patientsFile] += 1

@@ -25,7 +25,7 @@ struct DeceasedColumnTests {
             .joined(separator: "\n") + "\n"
         let folder = try export(patients: text)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let patients = try ExportReader.read(folder).patients
+        let patients = try ExportReader.read(folder).export.patients
         let death = CivilDate.days(year: 2024, month: 3, day: 10)
         #expect(patients.deceasedAt[0] == death)
         #expect(patients.deceasedAt.dropFirst().allSatisfy { $0 == ClinicExport.missingDate })
@@ -34,7 +34,7 @@ struct DeceasedColumnTests {
     }
 
     @Test func withoutTheColumnNobodyIsDeceased() throws {
-        let patients = try ExportReader.read(DataFixtures.valid).patients
+        let patients = try ExportReader.read(DataFixtures.valid).export.patients
         #expect(patients.deceasedAt.count == patients.count)
         #expect(patients.deceasedAt.allSatisfy { $0 == ClinicExport.missingDate })
     }

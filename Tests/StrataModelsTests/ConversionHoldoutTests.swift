@@ -31,7 +31,7 @@ struct ConversionHoldoutTests {
         }
         let tables: [CanonicalTable: [String]] = [.patients: patients, .appointments: appointments, .leads: leads]
         for table in CanonicalTable.allCases where table.isRequired || tables[table] != nil {
-            let lines = [table.columns.map(\.name).joined(separator: ",")] + (tables[table] ?? [])
+            let lines = [table.columns.map(\.name).filter { $0 != "deceased_at" }.joined(separator: ",")] + (tables[table] ?? [])
             try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(table.fileName),
                                                              atomically: true, encoding: .utf8)
         }

@@ -68,13 +68,14 @@ struct HardeningProject {
     func remove() { try? FileManager.default.removeItem(at: directory) }
 }
 
-/// Writes a small canonical export: `files` maps a file name to its lines, without the header (the same
+/// Writes a small canonical export: `files` maps a file name to its lines, without the header, which leaves
+/// out the optional `deceased_at` column the rows do not carry (the same
 /// helper as the segment tests' `writeExport`; test targets cannot share code).
 func writeExport(_ files: [String: [String]]) throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-project-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     for table in CanonicalTable.allCases where table.isRequired || files[table.fileName] != nil {
-        let lines = [table.columns.map(\.name).joined(separator: ",")] + (files[table.fileName] ?? [])
+        let lines = [table.columns.map(\.name).filter { $0 != "deceased_at" }.joined(separator: ",")] + (files[table.fileName] ?? [])
         try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(table.fileName), atomically: true, encoding: .utf8)
     }
     return folder

@@ -8,7 +8,7 @@ import Testing
 func writeExport(_ files: [String: [String]]) throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-lists-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let headers = Dictionary(uniqueKeysWithValues: CanonicalTable.allCases.map { ($0.fileName, $0.columns.map(\.name).joined(separator: ",")) })
+    let headers = Dictionary(uniqueKeysWithValues: CanonicalTable.allCases.map { ($0.fileName, $0.columns.map(\.name).filter { $0 != "deceased_at" }.joined(separator: ",")) })
     for table in CanonicalTable.allCases where table.isRequired || files[table.fileName] != nil {
         let lines = [headers[table.fileName]!] + (files[table.fileName] ?? [])
         try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(table.fileName), atomically: true, encoding: .utf8)
