@@ -35,6 +35,8 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
     public var outputs: ConfigurationValue?
     /// The cross-record checks' policies (`checks:`); checks not named keep their defaults.
     public var checks = ExportCheckPolicies()
+    /// Messages per patient across segments (`contact_policy:`, see ``ContactPolicySettings``).
+    public var contactPolicy = ContactPolicySettings()
 
     public init(exports: ExportSettings? = nil, mapping: ExportMapping? = nil, features: FeatureSpec = .default,
                 labels: LabelSettings = .init(), discover: DiscoverSettings = .init(), clusters: ClusterSettings = .init(),
@@ -52,7 +54,7 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case exports, mapping, features, labels, attributes, discover, clusters, models, segments, outputs
-        case checks
+        case checks, contactPolicy = "contact_policy"
     }
 
     public init(from decoder: Decoder) throws {
@@ -69,6 +71,7 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         segments = try c.decodeIfPresent(ConfigurationValue.self, forKey: .segments)
         outputs = try c.decodeIfPresent(ConfigurationValue.self, forKey: .outputs)
         checks = try c.decodeIfPresent(ExportCheckPolicies.self, forKey: .checks) ?? ExportCheckPolicies()
+        contactPolicy = try c.decodeIfPresent(ContactPolicySettings.self, forKey: .contactPolicy) ?? ContactPolicySettings()
     }
 
     public func encode(to encoder: Encoder) throws {

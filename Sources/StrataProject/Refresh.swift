@@ -31,6 +31,8 @@ public enum Refresh {
         public var warnings: [String] = []
         /// On an unchanged refresh: the latest run's lists were missing or changed and were written again.
         public var rebuiltLists = false
+        /// Per segment, in definition order: the contacts the contact policy held back, by reason.
+        public var heldBack: [(name: String, held: HeldBack)] = []
     }
 
     /// One list written.
@@ -118,9 +120,8 @@ public enum Refresh {
         let segments = try project.segments.evaluate(frame)
         warnings += segments.flatMap(\.warnings)
         let configurationFingerprint = try Self.configurationFingerprint(project, models: models, asOf: asOfText)
-        // Every opt-out on file counts, even one recorded after the as-of date: a list is used now.
-        let lists = StagedLists(segments: segments, project: project, export: export,
-                                consents: ConsentLedger(everythingOnFile: export), writer: writer)
+        let plan = try Self.contactPlan(segments, project: project, export: export, asOf: asOfDay)
+        let lists = StagedLists(plan: plan, project: project, export: export, writer: writer)
 
         // From here on one refresh of the project at a time: creating the store, recording, publishing.
         try PrivateFolder.make(project.listsURL)
@@ -164,6 +165,7 @@ public enum Refresh {
                         return project.segments.exitReason(bySegment[segment]!, row: row, in: frame)
                     })
 
+                try session.recordHeldBack(run: run.id, plan)
                 progress("writing lists")
                 let written = try lists.write(run: run.id)
                 staging = written.folder
@@ -192,6 +194,7 @@ public enum Refresh {
                             segments: segments.map { ($0.definition.name, changes[$0.definition.name]!) },
                             lists: summaries, listsFolder: Self.runFolder(project, run.id))
             report.exclusions = segments.filter { !$0.excluded.isEmpty }.map { ($0.definition.name, $0.excluded) }
+            report.heldBack = plan.segments.map { ($0.definition.name, $0.held) }
         case let .unchanged(latest):
             report = Report(run: latest, unchanged: true, exportFolder: folder, asOf: asOfText, segments: [],
                             lists: [], listsFolder: Self.runFolder(project, latest.id))
@@ -217,10 +220,9 @@ public enum Refresh {
 
     /// Every segment's lists for one run, written into a hidden staging folder.
     struct StagedLists {
-        var segments: [SegmentMembers]
+        var plan: ContactPlan
         var project: Project
         var export: ClinicExport
-        var consents: ConsentLedger
         var writer: ListFileWriter
 
         /// Writes the lists of `run` into `lists/.run-N.staging`. On failure the folder is removed.
@@ -235,16 +237,12 @@ public enum Refresh {
             do {
                 var summaries: [ListSummary] = []
                 var fingerprints: [String: String] = [:]
-                for segment in segments {
-                    for channelName in segment.definition.channels {
-                        let channel = Channel.allCases.first { $0.name == channelName }!
-                        let list = ContactList(segment, channel: channel, export: export, consents: consents)
-                        let data = Data(list.csv.utf8)
-                        try writer.write(data, staging.appendingPathComponent(list.fileName))
-                        fingerprints["list:" + list.fileName] = Fingerprint.of(data)
-                        summaries.append(ListSummary(file: list.fileName, rows: list.rows.count,
-                                                     withoutConsent: list.withoutConsent, withoutAddress: list.withoutAddress))
-                    }
+                for list in contactLists() {
+                    let data = Data(list.csv.utf8)
+                    try writer.write(data, staging.appendingPathComponent(list.fileName))
+                    fingerprints["list:" + list.fileName] = Fingerprint.of(data)
+                    summaries.append(ListSummary(file: list.fileName, rows: list.rows.count,
+                                                 withoutConsent: list.withoutConsent, withoutAddress: list.withoutAddress))
                 }
                 return (staging, summaries, fingerprints)
             } catch {
