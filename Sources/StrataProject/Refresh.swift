@@ -120,8 +120,8 @@ public enum Refresh {
         let segments = try project.segments.evaluate(frame)
         warnings += segments.flatMap(\.warnings)
         let configurationFingerprint = try Self.configurationFingerprint(project, models: models, asOf: asOfText)
-        let plan = try Self.contactPlan(segments, project: project, export: export, asOf: asOfDay)
-        let lists = StagedLists(plan: plan, project: project, export: export, writer: writer)
+        let contactPlan = try Self.contactPlan(segments, project: project, export: export, asOf: asOfDay)
+        let lists = StagedLists(plan: contactPlan, project: project, export: export, writer: writer)
 
         // From here on one refresh of the project at a time: creating the store, recording, publishing.
         try PrivateFolder.make(project.listsURL)
@@ -165,7 +165,7 @@ public enum Refresh {
                         return project.segments.exitReason(bySegment[segment]!, row: row, in: frame)
                     })
 
-                try session.recordHeldBack(run: run.id, plan)
+                try session.recordHeldBack(run: run.id, contactPlan)
                 progress("writing lists")
                 let written = try lists.write(run: run.id)
                 staging = written.folder
@@ -194,7 +194,7 @@ public enum Refresh {
                             segments: segments.map { ($0.definition.name, changes[$0.definition.name]!) },
                             lists: summaries, listsFolder: Self.runFolder(project, run.id))
             report.exclusions = segments.filter { !$0.excluded.isEmpty }.map { ($0.definition.name, $0.excluded) }
-            report.heldBack = plan.segments.map { ($0.definition.name, $0.held) }
+            report.heldBack = contactPlan.segments.map { ($0.definition.name, $0.held) }
         case let .unchanged(latest):
             report = Report(run: latest, unchanged: true, exportFolder: folder, asOf: asOfText, segments: [],
                             lists: [], listsFolder: Self.runFolder(project, latest.id))
