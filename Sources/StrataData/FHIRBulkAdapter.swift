@@ -6,6 +6,7 @@ import Foundation
 /// | canonical | from FHIR |
 /// |---|---|
 /// | `patients` | `Patient`: `id`, `birthDate`, `gender`, the official (else first) name's first `given`, the first `address.postalCode`, the first `telecom` of system `email` / `phone`; `created_at` is the first `Encounter.period.start`, else the birth date |
+/// | `patients.deceased_at` | `Patient.deceasedDateTime` (its UTC day); `deceasedBoolean: true` without a date: the day of the patient's last `Encounter.period.start`, else of `created_at` (the last day the records show them) |
 /// | `appointments` | `Encounter`: `subject` -> patient, `period.start` -> `scheduled_at` and `booked_at`, `status` -> status (finished -> completed, cancelled -> cancelled, noshow -> no_show, planned / arrived / triaged / in-progress / onleave / booked -> booked), `class` (else the first `type`) -> service, the first participant's `individual` -> provider |
 /// | `conditions` | `Condition` (`code`, `onsetDateTime` / `onsetPeriod.start` / `recordedDate`), `Procedure` (`performedDateTime` / `performedPeriod.start`), `MedicationRequest` (`authoredOn`), `Immunization` (`occurrenceDateTime`) |
 /// | `communications` | `Communication` (`sent`, `medium` -> channel, the first `category` -> campaign), when present |
@@ -63,6 +64,12 @@ public enum FHIRBulkAdapter {
         var firstNames = TextColumn(), emails = TextColumn(), phones = TextColumn()
         var postalCodes = ByteStringTable(), postalCodeColumn: [Int32] = []
         var firstEncounter: [Int64] = []
+        var lastEncounter: [Int64] = []
+        /// ``ClinicExport/missingDate``, a day of death, or ``diedOnUnknownDay``.
+        var deathDays: [Int32] = []
+        /// `deceasedBoolean: true` without a date: resolved to the patient's last encounter (else the day
+        /// they were created) when the export has been read, the first day the records no longer show them alive.
+        static let diedOnUnknownDay = Int32.max
 
         var appointments = Appointments()
         var services = ByteStringTable(), providers = ByteStringTable()
@@ -146,6 +153,12 @@ public enum FHIRBulkAdapter {
             phones.append(patient.telecom?.first { $0.system == "phone" }?.value ?? "")
             firstEncounter.append(.max)
             places[.patients, default: .init()].append(file: record.file, line: record.line)
+            lastEncounter.append(.min)
+            if let text = FHIR.nonEmpty(patient.deceasedDateTime) {
+                deathDays.append(Day(containing: try record.timestamp(text, "deceasedDateTime")).daysSince1970)
+            } else {
+                deathDays.append(patient.deceasedBoolean == true ? Self.diedOnUnknownDay : ClinicExport.missingDate)
+            }
         }
 
         mutating func addEncounter(_ record: Record) throws(IngestError) {
@@ -176,6 +189,7 @@ public enum FHIRBulkAdapter {
             appointments.amount.append(.nan)
             firstEncounter[Int(patient)] = min(firstEncounter[Int(patient)], start)
             places[.appointments, default: .init()].append(file: record.file, line: record.line)
+            lastEncounter[Int(patient)] = max(lastEncounter[Int(patient)], start)
         }
 
         mutating func addCondition(_ record: Record) throws(IngestError) {
@@ -316,7 +330,12 @@ public enum FHIRBulkAdapter {
             let patients = Patients(ids: ids, birthDate: birthDates, sex: sexes, createdAt: createdAt, firstName: firstNames,
                                     postalCode: CategoryColumn(codes: postalCodeColumn, levels: postalCodes.strings),
                                     email: emails, phone: phones, preferredChannel: Array(repeating: nil, count: ids.count),
-                                    source: CategoryColumn(codes: Array(repeating: -1, count: ids.count)))
+                                    source: CategoryColumn(codes: Array(repeating: -1, count: ids.count)),
+                                    deceasedAt: (0..<ids.count).map { index in
+                                        guard deathDays[index] == Self.diedOnUnknownDay else { return deathDays[index] }
+                                        let lastSeen = lastEncounter[index] != .min ? lastEncounter[index] : createdAt[index]
+                                        return Day(containing: lastSeen).daysSince1970
+                                    })
             var present: Set<CanonicalTable> = [.patients]
             if presentTypes.contains("Encounter") { present.insert(.appointments) }
             if !presentTypes.isDisjoint(with: ["Condition", "Procedure", "MedicationRequest", "Immunization"]) { present.insert(.conditions) }

@@ -54,6 +54,9 @@ enum FHIR {
         var name: [HumanName]?
         var address: [Address]?
         var telecom: [ContactPoint]?
+        /// `deceased[x]`: a date (or date and time) of death, or only whether the patient has died.
+        var deceasedDateTime: String?
+        var deceasedBoolean: Bool?
     }
 
     struct EncounterParticipant: Decodable {

@@ -8,6 +8,7 @@ import Foundation
 /// |---|---|
 /// | `patients.patient_id, birth_date, first_name, postal_code` | `patients.csv` `Id` (older: `ID`), `BIRTHDATE`, `FIRST`, `ZIP` (older: none) |
 /// | `patients.sex` | `GENDER`: `F` -> female, `M` -> male, else unknown |
+/// | `patients.deceased_at` | `DEATHDATE` (empty: alive; a column older releases may lack) |
 /// | `patients.created_at` | the patient's first encounter; birth date (midnight UTC) without encounters (such patients are kept) |
 /// | `appointments` | `encounters.csv`, every encounter a **completed** appointment: `START` (older: `DATE`, a date: the whole day, ``TimestampPrecision/day``) -> scheduled_at and booked_at (Synthea has no booking time, so lead time is 0), `ENCOUNTERCLASS` (older: `DESCRIPTION`) -> service, `PROVIDER` -> provider, `TOTAL_CLAIM_COST` (older: `COST`) -> amount |
 /// | `conditions` | `conditions.csv` `CODE, DESCRIPTION, START` (SNOMED-CT); `procedures.csv` rows too (SNOMED-CT codes, `START` or `DATE` as onset); `medications.csv` rows with code `rxnorm:CODE`; `immunizations.csv` rows with code `cvx:CODE` (`DATE` as onset) |
@@ -33,11 +34,11 @@ public enum SyntheaAdapter {
 
         // patients.csv
         var ids = PatientIdentifiers()
-        var birthDates: [Int32] = [], sexes: [Sex] = [], firstNames = TextColumn()
+        var birthDates: [Int32] = [], sexes: [Sex] = [], firstNames = TextColumn(), deathDates: [Int32] = []
         var postalCodes = ByteStringTable(), postalCodeColumn: [Int32] = []
         // Each kept row's file and line, so cross-record checks name them.
         var patientPlaces = AdapterRowPlaces(), appointmentPlaces = AdapterRowPlaces(), conditionPlaces = AdapterRowPlaces()
-        try forEachRow(folder, "patients.csv", columns: [.init("Id", "ID"), .init("BIRTHDATE"), .init("GENDER"), .init("FIRST"), .optional("ZIP")],
+        try forEachRow(folder, "patients.csv", columns: [.init("Id", "ID"), .init("BIRTHDATE"), .init("GENDER"), .init("FIRST"), .optional("ZIP"), .optional("DEATHDATE")],
                        note: note, warn: warn) { row throws(IngestError) in
             guard let birth = CivilDate.parseISODate(row["BIRTHDATE"]) else {
                 throw row.error(.badDate, "BIRTHDATE", expected: "a date like 2024-02-29 (YYYY-MM-DD)")
@@ -45,11 +46,19 @@ public enum SyntheaAdapter {
             guard CanonicalDateRange.contains(day: birth) else {
                 throw row.error(.badDate, "BIRTHDATE", expected: CanonicalDateRange.dateExpectation)
             }
+            var death = ClinicExport.missingDate
+            if !row["DEATHDATE"].isEmpty {
+                guard let day = CivilDate.parseISODate(row["DEATHDATE"]), CanonicalDateRange.contains(day: day) else {
+                    throw row.error(.badDate, "DEATHDATE", expected: "empty, or " + CanonicalDateRange.dateExpectation + " like 2024-02-29 (YYYY-MM-DD)")
+                }
+                death = day
+            }
             let id = row["Id"]
             guard !id.isEmpty else { throw row.error(.emptyRequiredField, "Id", expected: "a patient id") }
             guard ids.index(of: id) == nil else { throw row.error(.duplicateIdentifier, "Id", expected: "each Id once") }
             ids.table.insert(id)
             birthDates.append(birth)
+            deathDates.append(death)
             sexes.append(row["GENDER"] == "F" ? .female : row["GENDER"] == "M" ? .male : .unknown)
             firstNames.append(row["FIRST"])
             let zip = row["ZIP"]
@@ -128,7 +137,7 @@ public enum SyntheaAdapter {
                                 email: TextColumn(Array(repeating: nil, count: ids.count)),
                                 phone: TextColumn(Array(repeating: nil, count: ids.count)),
                                 preferredChannel: Array(repeating: nil, count: ids.count),
-                                source: CategoryColumn(codes: Array(repeating: -1, count: ids.count)))
+                                source: CategoryColumn(codes: Array(repeating: -1, count: ids.count)), deceasedAt: deathDates)
         var export = ClinicExport(patients: patients, appointments: appointments, conditions: conditions,
                                   presentTables: [.patients, .appointments, .conditions])
         export.origins.identifiedTables = [.appointments]  // every encounter has its own Id

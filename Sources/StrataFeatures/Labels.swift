@@ -4,6 +4,10 @@ import StrataData
 public enum Labels {
     /// Churn as of day T: 1 when patient `i` has **no** completed appointment in (T, T + horizon], i.e. on
     /// days T + 1 ... T + horizon (``Day/Window``); 0 otherwise. One value per patient, in patient-index order.
+    ///
+    /// A patient who died by the end of the window has no churn label: death is not a patient leaving the
+    /// clinic. Such patients get a value here like everyone else, and training leaves them out
+    /// (``isLeftOutOfChurn(_:_:asOf:horizonDays:)``).
     public static func churn(_ export: ClinicExport, asOf day: Day, horizonDays: Int) -> [Double] {
         precondition(horizonDays > 0, "horizonDays must be positive")
         let window = day.window(days: horizonDays)
@@ -15,6 +19,12 @@ public enum Labels {
             if scheduled >= start && scheduled < end { returned[Int(appointments.patient[row])] = true }
         }
         return returned.map { $0 ? 0 : 1 }
+    }
+
+    /// Whether patient `row` is left out of churn training and labels as of day T: dead on or before T +
+    /// horizon (`deceased_at`, Synthea's `DEATHDATE`, FHIR's `Patient.deceased[x]`).
+    public static func isLeftOutOfChurn(_ export: ClinicExport, _ row: Int, asOf day: Day, horizonDays: Int) -> Bool {
+        export.patients.isDeceased(row, on: (day + horizonDays).daysSince1970)
     }
 
     /// Conversion labels for the leads created at or before day T.

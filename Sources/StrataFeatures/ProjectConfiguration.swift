@@ -39,6 +39,8 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
     public var campaigns = CampaignSettings()
     /// `reports:` (see ``ReportSettings``).
     public var reports = ReportSettings()
+    /// Messages per patient across segments (`contact_policy:`, see ``ContactPolicySettings``).
+    public var contactPolicy = ContactPolicySettings()
 
     public init(exports: ExportSettings? = nil, mapping: ExportMapping? = nil, features: FeatureSpec = .default,
                 labels: LabelSettings = .init(), discover: DiscoverSettings = .init(), clusters: ClusterSettings = .init(),
@@ -58,7 +60,7 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         case exports, mapping, features, labels, attributes, discover, clusters, models, segments, outputs
         case checks
         case campaigns, globalHoldout = "global_holdout"
-        case reports
+        case reports, contactPolicy = "contact_policy"
     }
 
     public init(from decoder: Decoder) throws {
@@ -77,6 +79,7 @@ public struct ProjectConfiguration: Codable, Sendable, Equatable {
         checks = try c.decodeIfPresent(ExportCheckPolicies.self, forKey: .checks) ?? ExportCheckPolicies()
         campaigns = try CampaignSettings(projectFile: decoder)
         reports = try c.decodeIfPresent(ReportSettings.self, forKey: .reports) ?? ReportSettings()
+        contactPolicy = try c.decodeIfPresent(ContactPolicySettings.self, forKey: .contactPolicy) ?? ContactPolicySettings()
     }
 
     public func encode(to encoder: Encoder) throws {

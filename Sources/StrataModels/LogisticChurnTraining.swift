@@ -97,10 +97,11 @@ public enum ChurnTraining {
                       holdout: holdout, holdoutUnavailable: holdoutUnavailable)
     }
 
-    /// The patients on file at the end of `day` (created at or before it), as indices into the export.
+    /// The patients on file at the end of `day` (created at or before it) and alive then (no `deceased_at`
+    /// on or before it), as indices into the export: whom a churn score is for.
     public static func patientsOnFile(_ export: ClinicExport, asOf day: Day) -> [Int] {
-        let cutoff = day.endTimestamp
-        return (0..<export.patients.count).filter { export.patients.createdAt[$0] < cutoff }
+        let cutoff = day.endTimestamp, patients = export.patients
+        return (0..<patients.count).filter { patients.createdAt[$0] < cutoff && !patients.isDeceased($0, on: day.daysSince1970) }
     }
 
     /// The last day with any recorded event (completed, missed or cancelled visit, message, new patient or
@@ -121,7 +122,8 @@ public enum ChurnTraining {
     static func labeledRows(_ export: ClinicExport, asOf day: Day, horizonDays: Int, spec: FeatureSpec) throws
         -> (table: FeatureTable, rows: [Int], x: Matrix<Double>, y: [Double]) {
         let table = try FeaturePipeline.fit(export, asOf: day, spec: spec)
-        let rows = patientsOnFile(export, asOf: day)
+        // Death within the label window is not churn: those patients are left out, not labelled 1.
+        let rows = patientsOnFile(export, asOf: day).filter { !Labels.isLeftOutOfChurn(export, $0, asOf: day, horizonDays: horizonDays) }
         let labels = Labels.churn(export, asOf: day, horizonDays: horizonDays)
         return (table, rows, Validation.selectRows(table.matrix, rows), rows.map { labels[$0] })
     }

@@ -38,7 +38,10 @@ public struct ProjectModels: SegmentModels, Sendable {
     public func scores(_ export: ClinicExport, asOf: Day) throws -> [String: [Double]] {
         guard let churn else { return [:] }
         let features = try FeaturePipeline.apply(churn.featureSchema, to: export, asOf: asOf)
-        return ["churn_score": try churn.parameters.model.probabilities(features.matrix)]
+        var scores = try churn.parameters.model.probabilities(features.matrix)
+        // Deceased patients are never scored (missing for rules): any death on file, as for lists.
+        for row in scores.indices where export.patients.deceasedAt[row] != ClinicExport.missingDate { scores[row] = .nan }
+        return ["churn_score": scores]
     }
 
     /// The cluster name of each patient, or nil without a cluster model.

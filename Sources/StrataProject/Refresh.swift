@@ -31,6 +31,8 @@ public enum Refresh {
         public var warnings: [String] = []
         /// On an unchanged refresh: the latest run's lists were missing or changed and were written again.
         public var rebuiltLists = false
+        /// Per segment, in definition order: the contacts the contact policy held back, by reason.
+        public var heldBack: [(name: String, held: HeldBack)] = []
     }
 
     /// One list written.
@@ -120,9 +122,7 @@ public enum Refresh {
         let segments = try project.segments.evaluate(frame)
         warnings += segments.flatMap(\.warnings)
         let configurationFingerprint = try Self.configurationFingerprint(project, models: models, asOf: asOfText)
-        // Every opt-out on file counts, even one recorded after the as-of date: a list is used now.
-        var lists = StagedLists(segments: segments, project: project, export: export,
-                                consents: ConsentLedger(everythingOnFile: export), writer: writer)
+        var lists = StagedLists(segments: segments, project: project, export: export, asOf: asOfDay, writer: writer)
 
         // From here on one refresh of the project at a time: creating the store, recording, publishing.
         try PrivateFolder.make(project.listsURL)
@@ -137,6 +137,7 @@ public enum Refresh {
 
         enum Outcome { case recorded(RunRecord, [String: SegmentChangeCounts], [ListSummary]), unchanged(RunRecord) }
         var staging: URL?
+        var heldBack: [(name: String, held: HeldBack)] = []
         let outcome: Outcome
         do {
             outcome = try store.exclusively { session -> Outcome in
@@ -167,8 +168,11 @@ public enum Refresh {
                         return project.segments.exitReason(bySegment[segment]!, row: row, in: frame)
                     })
 
+                let contactPlan = try lists.plan(run: run.id)
+                heldBack = contactPlan.segments.map { ($0.definition.name, $0.held) }
+                try session.recordHeldBack(run: run.id, contactPlan)
                 progress("writing lists")
-                let written = try lists.write(run: run.id)
+                let written = try lists.write(run: run.id, plan: contactPlan)
                 staging = written.folder
                 TestPause.at("staged")
                 var inputs = ["export": exportFingerprint, "configuration": configurationFingerprint]
@@ -195,6 +199,7 @@ public enum Refresh {
                             segments: segments.map { ($0.definition.name, changes[$0.definition.name]!) },
                             lists: summaries, listsFolder: Self.runFolder(project, run.id))
             report.exclusions = segments.filter { !$0.excluded.isEmpty }.map { ($0.definition.name, $0.excluded) }
+            report.heldBack = heldBack
         case let .unchanged(latest):
             report = Report(run: latest, unchanged: true, exportFolder: folder, asOf: asOfText, segments: [],
                             lists: [], listsFolder: Self.runFolder(project, latest.id))
@@ -223,14 +228,21 @@ public enum Refresh {
         var segments: [SegmentMembers]
         var project: Project
         var export: ClinicExport
-        var consents: ConsentLedger
+        var asOf: Day
         var writer: ListFileWriter
         /// Campaign holdouts kept off the lists (``CampaignHoldouts``).
         var holdouts = CampaignHoldouts.none
 
+        /// Who run `run`'s lists contact, and on which channel: the campaign holdouts come off first, then the
+        /// contact policy plans what is left (``ContactPolicy``).
+        func plan(run: Int64) throws -> ContactPlan {
+            try Refresh.contactPlan(segments.map { holdouts.listed($0, run: run, export: export) }, project: project,
+                                    export: export, asOf: asOf)
+        }
+
         /// Writes the lists of `run` into `lists/.run-N.staging`. On failure the folder is removed.
         /// - Returns: the folder, a summary per list, and `list:<file>` → fingerprint for the audit log.
-        func write(run: Int64) throws -> (folder: URL, summaries: [ListSummary], fingerprints: [String: String]) {
+        func write(run: Int64, plan: ContactPlan) throws -> (folder: URL, summaries: [ListSummary], fingerprints: [String: String]) {
             let staging = project.listsURL.appendingPathComponent(".\(runFolder(project, run).lastPathComponent).staging")
             try? FileManager.default.removeItem(at: staging)
             do { try PrivateFolder.make(staging) } catch let RefreshError.cannotWrite(_, reason) {
@@ -240,16 +252,12 @@ public enum Refresh {
             do {
                 var summaries: [ListSummary] = []
                 var fingerprints: [String: String] = [:]
-                for segment in segments {
-                    for channelName in segment.definition.channels {
-                        let channel = Channel.allCases.first { $0.name == channelName }!
-                        let list = ContactList(holdouts.listed(segment, run: run, export: export), channel: channel, export: export, consents: consents)
-                        let data = Data(list.csv.utf8)
-                        try writer.write(data, staging.appendingPathComponent(list.fileName))
-                        fingerprints["list:" + list.fileName] = Fingerprint.of(data)
-                        summaries.append(ListSummary(file: list.fileName, rows: list.rows.count,
-                                                     withoutConsent: list.withoutConsent, withoutAddress: list.withoutAddress))
-                    }
+                for list in contactLists(plan) {
+                    let data = Data(list.csv.utf8)
+                    try writer.write(data, staging.appendingPathComponent(list.fileName))
+                    fingerprints["list:" + list.fileName] = Fingerprint.of(data)
+                    summaries.append(ListSummary(file: list.fileName, rows: list.rows.count,
+                                                 withoutConsent: list.withoutConsent, withoutAddress: list.withoutAddress))
                 }
                 return (staging, summaries, fingerprints)
             } catch {
@@ -291,7 +299,7 @@ public enum Refresh {
         let recorded = outputs.filter { $0.key.hasPrefix("list:") }
         let folder = runFolder(project, run.id)
         if ListFolder.problems(folder, expected: recorded).isEmpty { return false }
-        let written = try lists.write(run: run.id)
+        let written = try lists.write(run: run.id, plan: try lists.plan(run: run.id))
         guard written.fingerprints == recorded else {
             try? FileManager.default.removeItem(at: written.folder)
             throw RefreshError.listsCannotBeRebuilt(run: run.id, path: folder.path)

@@ -63,6 +63,10 @@ public struct RefreshSummary: Codable, Sendable, Equatable {
         public var exited: Int
         /// The patients each of the segment's exclusions kept out (empty without exclusions).
         public var excluded: [Exclusion] = []
+        /// The contacts the contact policy held back, by reason.
+        public var heldBack = HeldBack()
+
+        enum CodingKeys: String, CodingKey { case name, members, entered, exited, excluded, heldBack = "held_back" }
     }
 
     /// Patients the segment's rule selected whom an excluded segment kept out.
@@ -121,6 +125,9 @@ public struct RefreshSummary: Codable, Sendable, Equatable {
             guard let index = segments.firstIndex(where: { $0.name == name }) else { continue }
             segments[index].excluded = excluded.map { Exclusion(by: $0.segment, patients: $0.patients) }
         }
+        for (name, held) in report.heldBack {
+            if let index = segments.firstIndex(where: { $0.name == name }) { segments[index].heldBack = held }
+        }
         lists = report.lists.map {
             List(file: $0.file, rows: $0.rows, withoutConsent: $0.withoutConsent, withoutAddress: $0.withoutAddress)
         }
@@ -151,6 +158,7 @@ public struct RefreshSummary: Codable, Sendable, Equatable {
                 lines.append("\(segment.name): \(exclusion.patients) excluded by \(exclusion.by)")
             }
         }
+        lines += heldBackLines
         let listed = lists.reduce(0) { $0 + $1.rows }
         lines.append("\(lists.count) lists (\(listed) contacts, consented only) in \(listsFolder)")
         return lines.joined(separator: "\n")

@@ -92,6 +92,22 @@ public struct ContactList: Sendable, Equatable {
         self.withoutAddress = withoutAddress
     }
 
+    /// The list of one channel of a segment as the contact policy planned it (``ContactPolicy``).
+    public init(_ plan: SegmentPlan, channelAt position: Int, export: ClinicExport) {
+        let channel = plan.rows[position].channel
+        let patients = export.patients
+        let usesEmail = channel == .email
+        addressColumn = usesEmail ? "email" : "phone"
+        segment = plan.definition.name
+        self.channel = channel.name
+        rows = plan.rows[position].rows.map { member in
+            Row(patientID: patients.ids[member], address: (usesEmail ? patients.email[member] : patients.phone[member]) ?? "",
+                firstName: patients.firstName[member] ?? "")
+        }
+        withoutConsent = plan.withoutConsent[position]
+        withoutAddress = plan.withoutAddress[position]
+    }
+
     /// `<segment>-<channel>.csv`; segment names are checked safe for file names when they are defined.
     public var fileName: String { "\(segment)-\(channel).csv" }
 

@@ -32,18 +32,23 @@ public struct SegmentDefinition: Codable, Sendable, Equatable {
     public var channels: [String]
     /// Segments whose rule excludes a patient from this one (a patient matching any of their rules is out).
     public var exclude: [String]
+    /// `one` (default): each patient on one channel; `all`: on every consented channel (see ``ChannelsMode``).
+    public var channelsMode: ChannelsMode = .one
 
     public init(name: String, description: String? = nil, rule: String, purpose: SegmentPurpose,
-                channels: [String] = [], exclude: [String] = []) {
+                channels: [String] = [], exclude: [String] = [], channelsMode: ChannelsMode = .one) {
         self.name = name
         self.description = description
         self.rule = rule
         self.purpose = purpose
         self.channels = channels
         self.exclude = exclude
+        self.channelsMode = channelsMode
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, description, rule, purpose, channels, exclude }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, description, rule, purpose, channels, exclude, channelsMode = "channels_mode"
+    }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -62,6 +67,7 @@ public struct SegmentDefinition: Codable, Sendable, Equatable {
         self.purpose = purpose
         channels = try container.decodeIfPresent([String].self, forKey: .channels) ?? []
         exclude = try container.decodeIfPresent([String].self, forKey: .exclude) ?? []
+        channelsMode = try ChannelsMode(decoding: container.decodeIfPresent(String.self, forKey: .channelsMode), segment: name)
     }
 
     private struct AnyKey: CodingKey {

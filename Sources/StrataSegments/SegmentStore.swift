@@ -92,6 +92,7 @@ public final class SegmentStore: Sendable {
             try db.create(index: "membership_exited_run", on: "membership", columns: ["exitedRun"])
         }
         registerCampaignMigrations(&migrator)
+        registerContactPolicyMigrations(&migrator)
         return migrator
     }
 

@@ -40,6 +40,9 @@ struct HardeningProject {
                 rule: age >= 0
                 purpose: marketing
                 channels: [email, sms]
+            # These tests are about consent and publishing: every consented channel is listed (issue 22's
+            # policy is tested in ContactPolicy*Tests).
+            contact_policy: {enabled: false}
 
             """.write(to: directory.appendingPathComponent("strata.yml"), atomically: true, encoding: .utf8)
     }

@@ -52,7 +52,7 @@ struct SegmentCatalogTests {
             try SegmentCatalog(configuration: badPurpose.segments)
         }
         let unknownKey = try ProjectConfiguration.parse("segments:\n  - {name: x, rule: age > 1, purpose: care, chanels: [sms]}")
-        #expect(throws: SegmentDefinitionError(segment: "x", message: "unknown key 'chanels' (expected one of: name, description, rule, purpose, channels, exclude)")) {
+        #expect(throws: SegmentDefinitionError(segment: "x", message: "unknown key 'chanels' (expected one of: name, description, rule, purpose, channels, exclude, channels_mode)")) {
             try SegmentCatalog(configuration: unknownKey.segments)
         }
         #expect(try SegmentCatalog(configuration: nil).definitions.isEmpty)
