@@ -42,10 +42,13 @@ public enum RefreshRun {
             }
             exportPath = export.path
         }
+        var applied: ProjectModels?
         let report = try Refresh.run(project, exportPath: exportPath, asOf: configuration.asOf, user: configuration.user,
-                                     models: { try ProjectModels(directory: $0) }, lockTimeout: configuration.lockTimeout,
-                                     waiting: waiting, progress: progress)
-        return RefreshSummary(report)
+                                     models: { _ in applied = try ProjectModels(project: project); return applied! },
+                                     lockTimeout: configuration.lockTimeout, waiting: waiting, progress: progress)
+        var summary = RefreshSummary(report)
+        summary.warnings += applied?.driftLog.recorded.flatMap(\.warnings) ?? []
+        return summary
     }
 }
 

@@ -91,6 +91,7 @@ public final class SegmentStore: Sendable {
             try db.create(index: "membership_entered_run", on: "membership", columns: ["enteredRun"])
             try db.create(index: "membership_exited_run", on: "membership", columns: ["exitedRun"])
         }
+        registerRegistryMigrations(&migrator)
         return migrator
     }
 
@@ -217,7 +218,7 @@ public final class SegmentStore: Sendable {
         try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"] }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try database.read(body) } catch let error as DatabaseError {
             throw StoreError(database: error, path: path)
         }

@@ -19,6 +19,8 @@ struct Strata: ParsableCommand {
             Discover.self,
             Init.self,
             RefreshCommand.self,
+            Models.self,
+            Retrain.self,
             Segments.self,
             Audit.self,
             Demo.self,
