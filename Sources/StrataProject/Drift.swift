@@ -100,7 +100,10 @@ final class DriftLog: @unchecked Sendable {
 /// `strata models health`: the drift of each champion on the project's newest export (or a given one).
 public enum ModelHealth {
     /// Measures each applied model's drift as of the export's last day, as a refresh would.
-    public static func run(project directory: URL, export: URL? = nil) throws -> ModelHealthSummary {
+    /// Also measures and stores the realized performance of every run whose horizon has passed (see
+    /// ``RealizedPerformance``).
+    public static func run(project directory: URL, export: URL? = nil, user: String = ModelRegistry.currentUser) throws
+        -> ModelHealthSummary {
         let project = try Project(directory: directory)
         let folder = try project.exportFolder(export?.path)
         let source = try ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
@@ -109,7 +112,9 @@ public enum ModelHealth {
         let models = try ProjectModels(project: project)
         _ = try models.scores(source.export, asOf: dates.last)
         _ = try models.clusterNames(source.export, asOf: dates.last)
-        return ModelHealthSummary(export: folder.lastPathComponent, asOf: dates.last.description, models: models.driftLog.recorded)
+        let realized = try RealizedPerformance.update(project, export: source.export, folder: folder, lastDay: dates.last, user: user)
+        return ModelHealthSummary(export: folder.lastPathComponent, asOf: dates.last.description, models: models.driftLog.recorded,
+                                  realized: realized)
     }
 }
 
@@ -118,8 +123,10 @@ public struct ModelHealthSummary: Codable, Sendable, Equatable {
     public var export: String
     public var asOf: String
     public var models: [Drift.ModelDrift]
+    /// The realized performance of every run whose horizon has passed by the export's last day.
+    public var realized: [RealizedPerformance.Realized]
 
-    enum CodingKeys: String, CodingKey { case export, asOf = "as_of", models }
+    enum CodingKeys: String, CodingKey { case export, asOf = "as_of", models, realized }
 
     /// A block per model: each input's PSI and band, then the score's.
     public var table: String {
@@ -137,6 +144,11 @@ public struct ModelHealthSummary: Codable, Sendable, Equatable {
                 lines.append("  " + entry.name.padding(toLength: width, withPad: " ", startingAt: 0)
                              + String(format: "  %6.3f  ", entry.psi) + entry.band.rawValue)
             }
+        }
+        if !realized.isEmpty {
+            lines.append("")
+            lines.append("realized performance (outcome read from \(export)):")
+            lines += realized.map { "  " + $0.line }
         }
         return lines.joined(separator: "\n")
     }

@@ -163,6 +163,7 @@ public enum Refresh {
                         guard let row = export.patients.ids.index(of: patientID) else { return "patient no longer in the export" }
                         return project.segments.exitReason(bySegment[segment]!, row: row, in: frame)
                     })
+                try RealizedPerformance.keepScores(scores, models: models, export: export, run: run.id, in: session)
 
                 progress("writing lists")
                 let written = try lists.write(run: run.id)

@@ -59,14 +59,15 @@ struct Models: ParsableCommand {
 
     struct Health: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The population stability index of each applied model's inputs and score on the newest export.",
+            abstract: "Drift (PSI) of each applied model's inputs and score on the newest export, and realized performance of past runs.",
             discussion: "Bins come from the training quantiles stored in the model file. PSI < 0.1 stable, 0.1-0.25 watch, > 0.25 act.")
         @OptionGroup var options: ProjectOptions
         @Argument(help: "The export folder (default: the newest under exports.path in strata.yml).") var export: String?
         @Flag(help: "Print the result as one JSON object.") var json = false
 
         func run() throws {
-            let summary = try ModelHealth.run(project: options.directory, export: export.map { URL(fileURLWithPath: $0) })
+            let summary = try ModelHealth.run(project: options.directory, export: export.map { URL(fileURLWithPath: $0) },
+                                              user: CurrentUser.name)
             printWarnings(summary.models.flatMap(\.warnings))
             if json { try printJSON(summary) } else { print(summary.table) }
         }

@@ -178,4 +178,47 @@ struct ModelRegistryTests {
         // Log loss 0.500 -> 0.506 (+1.2%): fails, whatever the AUC.
         #expect(!ModelSettings.PromotionRule().accepts(champion: (0.8, 0.5), challenger: (0.9, 0.506)).0)
     }
+
+    @Test func realizedPerformanceIsTheAUCOfTheStoredScoresOnTheLaterExportsVisits() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try setUp()
+        try train("2025-06-30")
+        // Run 1 scores everyone in the June export as of its last day and keeps the scores.
+        _ = try RefreshRun.run(RefreshRun.Configuration(project: project, export: export("2025-06-30"), user: "test"))
+        let stored = try #require(try store().runScores(named: "churn_score").first)
+        let asOf = try #require(try store().runs().first?.asOf)
+        #expect(stored.model == 1 && stored.horizonDays == 180 && stored.patientIDs.count == stored.scores.count)
+
+        // Half a year later the horizon has passed: models health measures and stores the realized performance.
+        let health = try ModelHealth.run(project: project, export: export("2025-12-31"), user: "test")
+        let realized = try #require(health.realized.first)
+        #expect(health.realized.count == 1 && realized.model == 1 && realized.run == 1 && realized.scoredAsOf == asOf)
+        #expect(try store().realized().map(\.auc) == [realized.auc])
+
+        // The same AUC from the raw files: churned = no completed appointment on a day in (asOf, asOf + 180]
+        // in the December export's appointments.csv, for the patients still in its patients.csv; the AUC is
+        // the share of (churned, stayed) pairs the stored scores rank right, ties counting one half.
+        let later = export("2025-12-31")
+        let patients = Set(try String(contentsOf: later.appendingPathComponent("patients.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) })
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        let end = formatter.string(from: formatter.date(from: asOf)!.addingTimeInterval(180 * 86_400))
+        var visited: Set<String> = []
+        for line in try String(contentsOf: later.appendingPathComponent("appointments.csv"), encoding: .utf8).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            let day = String(fields[1].prefix(10))
+            if fields[3] == "completed", day > asOf, day <= end { visited.insert(String(fields[0])) }
+        }
+        var churned: [Float] = [], stayed: [Float] = []
+        for (id, score) in zip(stored.patientIDs, stored.scores) where patients.contains(id) {
+            if visited.contains(id) { stayed.append(score) } else { churned.append(score) }
+        }
+        var right = 0.0
+        for c in churned { for s in stayed { right += c > s ? 1 : c == s ? 0.5 : 0 } }
+        let auc = right / Double(churned.count * stayed.count)
+        #expect(abs(realized.auc - auc) < 1e-9, "\(realized.auc) against \(auc)")
+        #expect(realized.rows == churned.count + stayed.count)
+        #expect(health.table.contains("scored \(asOf) (run 1"))
+    }
 }
