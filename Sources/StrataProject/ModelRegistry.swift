@@ -54,7 +54,7 @@ public enum ModelRegistry {
                              exportFingerprint: exportFingerprint, fileHash: hash, metrics: header.metrics)
         let store = try openStore(project)
         defer { try? AuditHead.advance(store: store) }
-        return try store.exclusively { session in
+        let registered = try store.exclusively { session in
             var registered = try session.register(model)
             try session.audit(action: "model registered", user: user,
                               inputs: ["export": exportFingerprint, "file": registered.file],
@@ -72,6 +72,8 @@ public enum ModelRegistry {
             }
             return registered
         }
+        try ModelCard.write(registered, file: file)
+        return registered
     }
 
     /// Every registered model of `project`, oldest first (none without a store).

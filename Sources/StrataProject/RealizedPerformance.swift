@@ -63,6 +63,15 @@ public enum RealizedPerformance {
             try AuditHead.advance(store: store)
         }
         let models = Dictionary(uniqueKeysWithValues: try store.registeredModels().map { ($0.id, $0) })
+        // Each model's card shows every realized measurement so far.
+        let allRealized = try store.realized()
+        for id in Set(records.map(\.model)) {
+            guard let model = models[id] else { continue }
+            let file = project.modelsURL.appendingPathComponent(model.file)
+            if FileManager.default.fileExists(atPath: file.path) {
+                try ModelCard.write(model, file: file, realized: allRealized.filter { $0.model == id })
+            }
+        }
         return records.map { record in
             let metrics = models[record.model]?.metrics ?? [:]
             return Realized(model: record.model, run: record.run, scoredAsOf: record.asOf, rows: record.rows, auc: record.auc,

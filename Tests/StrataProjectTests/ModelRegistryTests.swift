@@ -57,6 +57,14 @@ struct ModelRegistryTests {
         #expect(models[0].asOf == file.training["as_of"] && models[0].exportFingerprint == file.training["export_fingerprint"])
         #expect(models[0].fileHash == (try Fingerprint.of(file: project.appendingPathComponent("models/churn-2025-06-30.json"))))
         #expect(models[0].metrics["holdout_auc"] != nil)
+        // The model card beside the file: every section, the metrics table, and no patient data.
+        let card = try String(contentsOf: project.appendingPathComponent("models/churn-2025-06-30.md"), encoding: .utf8)
+        for section in ["# Model 1: churn (logistic)", "## Data window", "## Population", "## Features", "## Metrics",
+                        "### Realized", "## Drift", "## Known limits"] {
+            #expect(card.contains(section), "\(section)")
+        }
+        #expect(card.contains("| auc | ") && card.contains("- `days_since_last_visit`"))
+        #expect(!card.contains("P0000"))
 
         // The newest file by name would be churn-again.json; refresh applies the champion and records its number.
         let summary = try RefreshRun.run(RefreshRun.Configuration(project: project, user: "test"))
@@ -220,5 +228,7 @@ struct ModelRegistryTests {
         #expect(abs(realized.auc - auc) < 1e-9, "\(realized.auc) against \(auc)")
         #expect(realized.rows == churned.count + stayed.count)
         #expect(health.table.contains("scored \(asOf) (run 1"))
+        let card = try String(contentsOf: project.appendingPathComponent("models/churn-2025-06-30.md"), encoding: .utf8)
+        #expect(card.contains("- scored \(asOf) (run 1, \(realized.rows) patients): AUC"))
     }
 }
