@@ -78,8 +78,7 @@ public enum ModelRegistry {
 
     /// Every registered model of `project`, oldest first (none without a store).
     public static func models(of project: Project) throws -> [RegisteredModel] {
-        guard FileManager.default.fileExists(atPath: project.storeURL.path) else { return [] }
-        return try SegmentStore(path: project.storeURL.path).registeredModels()
+        try SegmentStore.registeredModels(readingOnly: project.storeURL.path)
     }
 
     /// Makes model `id` the champion of its target (its file must be intact), retiring the previous one.
@@ -117,10 +116,10 @@ public enum ModelRegistry {
     /// - Throws: ``ModelRegistryError/championMissing(model:target:path:)`` or
     ///   ``ModelRegistryError/championChanged(model:target:path:registered:found:)``.
     public static func champions(of project: Project) throws -> [Target: (model: RegisteredModel, file: URL)] {
-        guard FileManager.default.fileExists(atPath: project.storeURL.path) else { return [:] }
         var champions: [Target: (model: RegisteredModel, file: URL)] = [:]
-        for (target, model) in try SegmentStore(path: project.storeURL.path).champions() {
-            guard let target = Target(rawValue: target) else { continue }
+        // Read without migrating: a refresh calls this before its lock, while another may be creating the store.
+        for model in try SegmentStore.registeredModels(readingOnly: project.storeURL.path) where model.status == .champion {
+            guard let target = Target(rawValue: model.target) else { continue }
             champions[target] = (model, try verifiedFile(model, project: project))
         }
         return champions

@@ -299,3 +299,24 @@ extension StoreSession {
                        arguments: [run, name, model, horizonDays, hash, bytes])
     }
 }
+
+extension SegmentStore {
+    /// The registered models of the store at `path`, read without creating or migrating it (a store without
+    /// the registry has none): what a refresh reads before it takes the project's lock, when another refresh
+    /// may be creating the store.
+    public static func registeredModels(readingOnly path: String) throws -> [RegisteredModel] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(60)
+        do {
+            let database = try DatabaseQueue(path: path, configuration: configuration)
+            return try database.read { db in
+                guard try db.tableExists("model") else { return [] }
+                return try RegisteredModel.order(RegisteredModel.Columns.id).fetchAll(db)
+            }
+        } catch let error as DatabaseError {
+            throw StoreError(database: error, path: path)
+        }
+    }
+}
