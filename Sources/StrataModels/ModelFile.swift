@@ -20,6 +20,9 @@ public struct ModelFile<Parameters: Codable & Sendable>: Codable, Sendable {
     public var metrics: [String: Double]
     /// Training context, e.g. `as_of`, `horizon_days`, `export_fingerprint` (a hash, never data).
     public var training: [String: String]
+    /// Quantile bins and shares of each input and of the score on the training rows, for the population
+    /// stability index (see ``PopulationStability``); absent in files written before it existed.
+    public var drift: DriftReference?
 
     public init(kind: String, formatVersion: Int = 1, strataVersion: String = StrataModelsInfo.version,
                 createdAt: Date = Date(), featureSchema: FeatureSchema, parameters: Parameters,

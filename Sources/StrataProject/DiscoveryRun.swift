@@ -134,7 +134,9 @@ public enum DiscoveryRun {
             file.parameters.families = families
             file.parameters.match = match
             if let stability { file.metrics["stability"] = stability }
+            file.drift = Drift.reference(x, schema: table.schema, scores: nil, asOf: configuration.asOf)
             try file.write(to: modelFile)
+            try ModelRegistry.registerIfInProject(modelFile, exportFolder: source.folder)
         }
         return DiscoverySummary(
             k: model.clusterCount, stability: stability, inertia: model.inertia, asOf: asOf, patients: x.rows,

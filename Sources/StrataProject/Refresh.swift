@@ -167,6 +167,7 @@ public enum Refresh {
                         guard let row = export.patients.ids.index(of: patientID) else { return "patient no longer in the export" }
                         return project.segments.exitReason(bySegment[segment]!, row: row, in: frame)
                     })
+                try RealizedPerformance.keepScores(scores, models: models, export: export, run: run.id, in: session)
 
                 let contactPlan = try lists.plan(run: run.id)
                 heldBack = contactPlan.segments.map { ($0.definition.name, $0.held) }

@@ -46,11 +46,17 @@ public enum RefreshRun {
             }
             exportPath = export.path
         }
+        var applied: ProjectModels?
         let report = try Refresh.run(project, exportPath: exportPath, asOf: configuration.asOf, user: configuration.user,
-                                     models: { try LifetimeSegmentModels(ProjectModels(directory: $0), directory: $0) },
+                                     models: { directory in
+                                         applied = try ProjectModels(project: project)
+                                         return try LifetimeSegmentModels(applied!, directory: directory)
+                                     },
                                      strict: configuration.strict, lockTimeout: configuration.lockTimeout,
                                      waiting: waiting, progress: progress)
-        return RefreshSummary(report)
+        var summary = RefreshSummary(report)
+        summary.warnings += applied?.driftLog.recorded.flatMap(\.warnings) ?? []
+        return summary
     }
 }
 

@@ -122,6 +122,7 @@ public enum TrainingRun {
             headline: "churn model: \(fit.rows) patients on file at \(asOf), \(fit.positives) without a completed visit through \(through)",
             holdoutLine: "the export does not reach two horizons back with both outcomes")
         report.summary.horizonDays = horizon
+        report.drift = try Drift.churnReference(export, schema: fit.schema, model: fit.model, asOf: trained.featuresAsOf)
         if let reason = trained.holdoutUnavailable { report.warnings.append("no out-of-time holdout: \(reason)") }
         if let holdout = trained.holdout {
             report.summary.holdoutFitAsOf = holdout.fitAsOf.description
@@ -247,9 +248,11 @@ public enum TrainingRun {
         var training = report.training
         training.merge(["target": report.target.rawValue, "as_of": report.asOf, "labels_through": report.labelsThrough,
                         "rows": "\(report.fit.rows)", "positives": "\(report.fit.positives)"]) { _, new in new }
-        let file = model.modelFile(featureSchema: report.fit.schema, metrics: metrics, training: training)
+        var file = model.modelFile(featureSchema: report.fit.schema, metrics: metrics, training: training)
+        file.drift = report.drift
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try file.write(to: output)
+        let registered = try ModelRegistry.registerIfInProject(output, exportFolder: nil)
 
         var summary = report.summary
         summary.model = output.path
@@ -269,6 +272,7 @@ public enum TrainingRun {
         }
         if let auc = report.referenceAUC { lines.append(String(format: "reference probabilities on the holdout: AUC %.4f", auc)) }
         lines.append("model written to \(output.path)")
+        if let registered { lines.append("registered as model \(registered.id) (\(registered.status.rawValue))") }
         return Result(summary: summary, modelFile: output, warnings: summary.warnings, lines: lines)
     }
 }
@@ -329,6 +333,8 @@ private struct TrainingReport {
     var holdoutLine: String
     var referenceAUC: Double?
     var warnings: [String] = []
+    /// The training rows' distributions, for drift (churn from visits only).
+    var drift: DriftReference?
 
     init(target: TrainingRun.Target, fit: ValidatedFit, holdoutMetrics: Metrics.Summary?, asOf: String, labelsThrough: String,
          training: [String: String], headline: String, holdoutLine: String) {

@@ -55,7 +55,7 @@ public struct CampaignGroups: Sendable, Equatable {
 extension SegmentStore {
     /// The campaign tables: one row per started campaign, one per audience member with its group.
     static func registerCampaignMigrations(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v3: campaigns") { db in
+        migrator.registerMigration("v5: campaigns") { db in
             try db.create(table: "campaign") { t in
                 t.primaryKey("name", .text)
                 t.column("segment", .text).notNull()

@@ -4,7 +4,7 @@ import GRDB
 /// The contact policy's suppression report in the store: per run, segment and reason, the contacts held back.
 extension SegmentStore {
     static func registerContactPolicyMigrations(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v3: contacts held back by the contact policy") { db in
+        migrator.registerMigration("v6: contacts held back by the contact policy") { db in
             try db.create(table: "heldBack") { t in
                 t.column("run", .integer).notNull().references("run")
                 t.column("segment", .text).notNull()

@@ -91,6 +91,7 @@ public final class SegmentStore: Sendable {
             try db.create(index: "membership_entered_run", on: "membership", columns: ["enteredRun"])
             try db.create(index: "membership_exited_run", on: "membership", columns: ["exitedRun"])
         }
+        registerRegistryMigrations(&migrator)
         registerCampaignMigrations(&migrator)
         registerContactPolicyMigrations(&migrator)
         return migrator

@@ -20,6 +20,8 @@ struct Strata: ParsableCommand {
             Init.self,
             RefreshCommand.self,
             ReportCommand.self,
+            Models.self,
+            Retrain.self,
             Segments.self,
             Audit.self,
             CampaignCommand.self,

@@ -1,0 +1,130 @@
+import Foundation
+
+/// The population stability index (PSI): how far one variable's distribution in a current sample has moved
+/// from a reference sample (a model's training rows).
+///
+/// The reference is cut into bins at its own quantiles (deciles by default; ties merged, so a variable with
+/// few distinct values gets fewer bins), and with `eᵢ` the reference's and `aᵢ` the current sample's share of
+/// rows in bin `i`:
+///
+///     PSI = Σᵢ (aᵢ − eᵢ) · ln(aᵢ / eᵢ)
+///
+/// A share of zero is replaced by ``minimumShare`` (an empty bin would make the logarithm infinite). The index
+/// is zero for identical shares and grows with any shift, in either direction. The usual reading
+/// (``Band``): below 0.1 stable, 0.1 to 0.25 worth watching, above 0.25 a shift to act on.
+public enum PopulationStability {
+    /// The share an empty bin counts as.
+    public static let minimumShare = 0.0001
+
+    /// A variable's reference distribution, as a model file stores it: no rows, only cut points and shares.
+    public struct Reference: Codable, Sendable, Equatable {
+        /// The variable (a feature column, or `score`).
+        public var name: String
+        /// Ascending, distinct interior cut points: bin 0 is `x ≤ edges[0]`, bin `i` is
+        /// `edges[i−1] < x ≤ edges[i]`, the last bin `x > edges.last`. Empty: one bin.
+        public var edges: [Double]
+        /// The reference's share of rows in each bin (`edges.count + 1` values summing to 1).
+        public var shares: [Double]
+
+        public init(name: String, edges: [Double], shares: [Double]) {
+            self.name = name
+            self.edges = edges
+            self.shares = shares
+        }
+    }
+
+    /// The reading of an index.
+    public enum Band: String, Codable, Sendable, Comparable {
+        /// PSI < 0.1.
+        case stable
+        /// 0.1 ≤ PSI ≤ 0.25.
+        case watch
+        /// PSI > 0.25.
+        case act
+
+        public init(_ index: Double) {
+            self = index < 0.1 ? .stable : index <= 0.25 ? .watch : .act
+        }
+
+        public static func < (lhs: Band, rhs: Band) -> Bool {
+            let order: [Band] = [.stable, .watch, .act]
+            return order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
+        }
+    }
+
+    /// The reference of `values` (non-finite values are left out): cut points at the `k/bins` quantiles,
+    /// `k = 1 ... bins − 1` (the lower of the two middle values, `numpy.quantile(..., method="lower")`), repeated
+    /// cut points merged.
+    /// - Complexity: O(n log n).
+    public static func reference(name: String, values: [Double], bins: Int = 10) -> Reference {
+        precondition(bins >= 1, "bins must be >= 1, got \(bins)")
+        let sorted = values.filter(\.isFinite).sorted()
+        guard !sorted.isEmpty else { return Reference(name: name, edges: [], shares: [1]) }
+        var edges: [Double] = []
+        for k in 1..<max(bins, 1) {
+            let position = (sorted.count - 1) * k / bins
+            let cut = sorted[position]
+            // A cut at the maximum would leave the last bin empty in the reference.
+            if cut < sorted[sorted.count - 1], edges.last != cut { edges.append(cut) }
+        }
+        return Reference(name: name, edges: edges, shares: shares(of: sorted, edges: edges))
+    }
+
+    /// The share of `values` (finite ones) in each bin of `edges`.
+    public static func shares(of values: [Double], edges: [Double]) -> [Double] {
+        var counts = [Int](repeating: 0, count: edges.count + 1)
+        var total = 0
+        for value in values where value.isFinite {
+            counts[bin(value, edges: edges)] += 1
+            total += 1
+        }
+        guard total > 0 else { return counts.map { _ in 0 } }
+        return counts.map { Double($0) / Double(total) }
+    }
+
+    /// The bin of `value`: the number of cut points below it.
+    @inline(__always)
+    static func bin(_ value: Double, edges: [Double]) -> Int {
+        var low = 0, high = edges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if edges[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// The index of `values` against `reference`.
+    public static func index(_ reference: Reference, values: [Double]) -> Double {
+        index(expected: reference.shares, actual: shares(of: values, edges: reference.edges))
+    }
+
+    /// `Σ (aᵢ − eᵢ) · ln(aᵢ / eᵢ)` with zero shares raised to ``minimumShare``.
+    public static func index(expected: [Double], actual: [Double]) -> Double {
+        precondition(expected.count == actual.count, "expected \(expected.count) shares, got \(actual.count)")
+        var sum = 0.0
+        for (e, a) in zip(expected, actual) {
+            let expectedShare = Swift.max(e, minimumShare), actualShare = Swift.max(a, minimumShare)
+            sum += (actualShare - expectedShare) * Foundation.log(actualShare / expectedShare)
+        }
+        return sum
+    }
+}
+
+/// What a model file keeps for drift: the reference of each input column and of the score, from the
+/// training rows.
+public struct DriftReference: Codable, Sendable, Equatable {
+    /// The training rows' feature date.
+    public var asOf: String
+    public var rows: Int
+    /// One per input column, in the schema's order.
+    public var inputs: [PopulationStability.Reference]
+    /// The model's score (churn probability) on the training rows; nil for models without a score.
+    public var score: PopulationStability.Reference?
+
+    public init(asOf: String, rows: Int, inputs: [PopulationStability.Reference], score: PopulationStability.Reference?) {
+        self.asOf = asOf
+        self.rows = rows
+        self.inputs = inputs
+        self.score = score
+    }
+}
