@@ -13,7 +13,7 @@ public enum RealizedPerformance {
     static func keepScores(_ scores: [String: [Double]], models: any SegmentModels, export: ClinicExport, run: Int64,
                            in session: StoreSession) throws {
         guard let churn = scores["churn_score"] else { return }
-        let applied = models as? ProjectModels
+        let applied = (models as? ProjectModels) ?? ((models as? LifetimeSegmentModels)?.base as? ProjectModels)
         let ids = (0..<export.patients.count).map { export.patients.ids[$0] }
         let horizon = applied?.churn?.training["horizon_days"].flatMap { Int($0) }
         try session.recordScores(churn, named: "churn_score", patientIDs: ids, model: applied?.championIDs[.churn],

@@ -22,7 +22,10 @@ struct CampaignCLITests {
 
     func exportFolder(_ cut: String) -> URL { project.appendingPathComponent("exports/\(cut)") }
 
+    /// The contact policy is off: this test compares the audience with the run's list, which the policy's cap
+    /// and quiet period would narrow (campaign audiences are not yet planned by the policy).
     static let winbackTest = """
+        contact_policy: {enabled: false}
         campaigns:
           - name: winback-test
             segment: patients-seen
