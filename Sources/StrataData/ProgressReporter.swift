@@ -35,6 +35,27 @@ public struct ProgressReporter: Sendable {
     }
 }
 
+/// Stages announced one after another by name (a callback such as a refresh's `progress`): each begun stage
+/// ends when the next begins, or at ``finish()``.
+public final class ProgressSteps: Sendable {
+    private let reporter: ProgressReporter
+    private let current = Mutex<ProgressStage?>(nil)
+
+    public init(_ reporter: ProgressReporter) { self.reporter = reporter }
+
+    /// Ends the stage in progress and begins `title`.
+    public func begin(_ title: String) {
+        let next = reporter.stage(title)
+        current.withLock { stage in
+            stage?.finish()
+            stage = next
+        }
+    }
+
+    /// Ends the stage in progress.
+    public func finish() { current.withLock { $0?.finish(); $0 = nil } }
+}
+
 /// One report of a ``ProgressReporter``.
 public struct ProgressEvent: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case began, advanced, ended }

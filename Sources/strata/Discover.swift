@@ -69,8 +69,12 @@ struct Discover: ParsableCommand {
         }
     }
 
+    @OptionGroup var progress: ProgressOptions
+
     func run() throws {
-        let loaded = try export.read(tables: { $0.features.tablesNeeded })
+        let shown = progress.start(json: json)
+        defer { shown.stop() }
+        let loaded = try shown.stage("reading the export") { try export.read(tables: { $0.features.tablesNeeded }) }
         if loaded.result.badRows.count > 0 {
             printWarnings(["skipped \(loaded.result.badRows.count) bad rows; first: \(loaded.result.badRows.examples[0])"])
         }
@@ -79,7 +83,7 @@ struct Discover: ParsableCommand {
             silhouetteSampleSize: silhouetteSampleSize, stability: stabilityRuns == 0 ? nil : .init(runs: stabilityRuns),
             selectionSampleSize: selectionSampleSize, previousModel: previousModel.map { URL(fileURLWithPath: $0) },
             modelFile: modelOut.map { URL(fileURLWithPath: $0) })
-        let summary = try DiscoveryRun.run(discovery, on: loaded)
+        let summary = try shown.stage("discovering clusters") { try DiscoveryRun.run(discovery, on: loaded) }
         printWarnings(summary.warnings)
         if json {
             try printJSON(summary)

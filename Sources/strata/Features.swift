@@ -39,16 +39,20 @@ struct Features: ParsableCommand {
     @Flag(help: "Print the time of each stage to standard error.")
     var timings = false
 
+    @OptionGroup var progress: ProgressOptions
+
     func run() throws {
         var clock = StageClock(enabled: timings)
         let features = FeatureRun.Configuration(asOf: asOf.day, output: URL(fileURLWithPath: out),
                                                 schema: schema.map { URL(fileURLWithPath: $0) }, labels: labels, replacing: force)
-        let loaded = try export.read(tables: features.tables, unusedTextColumns: features.unusedTextColumns)
+        let shown = progress.start(json: false)
+        defer { shown.stop() }
+        let loaded = try shown.stage("reading the export") { try export.read(tables: features.tables, unusedTextColumns: features.unusedTextColumns) }
         clock.lap("read export")
         if loaded.result.badRows.count > 0 {
             printWarnings(["skipped \(loaded.result.badRows.count) bad rows; first: \(loaded.result.badRows.examples[0])"])
         }
-        let table = try FeatureRun.run(features, on: loaded) { clock.lap($0) }
+        let table = try shown.stage("computing features") { try FeatureRun.run(features, on: loaded) { clock.lap($0) } }
         print("wrote \(table.matrix.rows) patients x \(table.matrix.columns) features as of \(asOf.text) to \(out)")
     }
 }

@@ -65,11 +65,17 @@ struct Generate: ParsableCommand {
         return configuration
     }
 
+    @OptionGroup var progress: ProgressOptions
+
     func run() throws {
         let configuration = try makeConfiguration()
         let exportURL = URL(fileURLWithPath: out)
         let truthURL = URL(fileURLWithPath: truthOut ?? (exportURL.standardizedFileURL.path + "-truth"))
-        let summary = try ClinicGenerator(configuration).write(export: exportURL, truth: truthURL, replacing: force)
+        let shown = progress.start(json: false)
+        defer { shown.stop() }
+        let summary = try shown.stage("generating \(Self.grouped(configuration.personCount)) people") {
+            try ClinicGenerator(configuration).write(export: exportURL, truth: truthURL, replacing: force)
+        }
         let nameWidth = summary.files.map(\.name.count).max() ?? 0
         for file in summary.files {
             let folder = file.name == ClinicGenerator.truthFileName ? truthURL.path : exportURL.path

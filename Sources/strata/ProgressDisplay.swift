@@ -145,6 +145,13 @@ struct ProgressOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Show no progress on standard error (--json shows none either).")
     var quiet = false
 
+    /// A display on standard error (silent with `--quiet` or `json`); a stage that ends clears its terminal line,
+    /// so results printed after it are not mixed with the bar.
+    func start(json: Bool) -> ShownProgress {
+        guard !quiet, !json else { return ShownProgress(display: nil) }
+        return ShownProgress(display: ProgressDisplay(mode: isatty(2) != 0 ? .terminal : .lines))
+    }
+
     /// Runs `work` with a display on standard error, unless `--quiet` or `json`.
     func run<T>(json: Bool, _ work: (ProgressReporter) throws -> T) rethrows -> T {
         guard !quiet, !json else { return try work(.silent) }
@@ -152,4 +159,16 @@ struct ProgressOptions: ParsableArguments {
         defer { display.stop() }
         return try work(display.reporter)
     }
+}
+
+/// A command's progress: stages reported to its display, if any; ``stop()`` clears the terminal line.
+struct ShownProgress {
+    let display: ProgressDisplay?
+
+    var reporter: ProgressReporter { display?.reporter ?? .silent }
+
+    /// Runs `work` as one stage of unknown length.
+    func stage<T>(_ title: String, _ work: () throws -> T) rethrows -> T { try reporter.stage(title, work) }
+
+    func stop() { display?.stop() }
 }

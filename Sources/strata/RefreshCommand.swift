@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataData
 import StrataProject
 
 /// `strata refresh`: the newest export through the current models and every segment.
@@ -42,13 +43,16 @@ struct RefreshCommand: ParsableCommand {
         }
     }
 
+    @OptionGroup var progress: ProgressOptions
+
     func run() throws {
-        let showProgress = isatty(STDERR_FILENO) == 1 && !json
         let refresh = RefreshRun.Configuration(project: options.directory, export: export.map { URL(fileURLWithPath: $0) },
                                                asOf: asOf?.day, user: CurrentUser.name, lockTimeout: TimeInterval(lockTimeout),
                                                strict: strict)
-        let summary = try RefreshRun.run(refresh, waiting: { writeToStandardError("\($0)\n") }) { step in
-            if showProgress { writeToStandardError("  \(step)…\n") }
+        let summary = try progress.run(json: json) { reporter in
+            let steps = ProgressSteps(reporter)
+            defer { steps.finish() }
+            return try RefreshRun.run(refresh, waiting: { writeToStandardError("\($0)\n") }) { steps.begin($0) }
         }
         printWarnings(summary.warnings)
         let written = report ? try ReportRun.run(ReportRun.Configuration(project: options.directory, run: summary.run, user: CurrentUser.name)) : nil

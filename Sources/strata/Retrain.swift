@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataData
 import StrataProject
 
 /// `strata retrain`: challengers on the newest export against the champions, promoted by the project's rule.
@@ -39,12 +40,15 @@ struct Retrain: ParsableCommand {
         guard (2...100).contains(folds) else { throw ValidationError("--folds must be from 2 to 100, got \(folds)") }
     }
 
+    @OptionGroup var progress: ProgressOptions
+
     func run() throws {
-        let showProgress = isatty(STDERR_FILENO) == 1 && !json
-        let summary = try RetrainRun.run(RetrainRun.Configuration(
-            project: options.directory, export: export.map { URL(fileURLWithPath: $0) }, dryRun: dryRun, user: CurrentUser.name,
-            regression: logistic.regression, folds: folds, seed: seed)) { step in
-            if showProgress { writeToStandardError("  \(step)…\n") }
+        let summary = try progress.run(json: json) { reporter in
+            let steps = ProgressSteps(reporter)
+            defer { steps.finish() }
+            return try RetrainRun.run(RetrainRun.Configuration(
+                project: options.directory, export: export.map { URL(fileURLWithPath: $0) }, dryRun: dryRun, user: CurrentUser.name,
+                regression: logistic.regression, folds: folds, seed: seed)) { steps.begin($0) }
         }
         printWarnings(summary.warnings + summary.targets.flatMap(\.warnings))
         if json { try printJSON(summary) } else { print(summary.table) }

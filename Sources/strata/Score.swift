@@ -36,10 +36,14 @@ struct Score: ParsableCommand {
         guard (0...10).contains(reasons) else { throw ValidationError("--reasons must be in 0...10, got \(reasons)") }
     }
 
+    @OptionGroup var progress: ProgressOptions
+
     func run() throws {
         let scoring = ScoringRun.Configuration(modelFile: URL(fileURLWithPath: model), scoringDay: asOf?.day,
                                                output: URL(fileURLWithPath: out), reasons: reasons)
-        let result = try ScoringRun.run(scoring, from: export.source) { printWarnings([$0]) }
+        let shown = progress.start(json: false)
+        defer { shown.stop() }
+        let result = try shown.stage("scoring") { try ScoringRun.run(scoring, from: export.source) { printWarnings([$0]) } }
         print(result.line)
     }
 }

@@ -66,6 +66,7 @@ struct Train: ParsableCommand {
     var positive: String?
 
     @OptionGroup var lifetime: LifetimeFitOptions
+    @OptionGroup var progress: ProgressOptions
 
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
@@ -96,18 +97,24 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        let shown = progress.start(json: json)
+        defer { shown.stop() }
+        let extra = target == .lifetime ? [:] : trainingRun.outcome?.extraColumns(for: trainingRun.target) ?? [:]
+        let loaded = try shown.stage("reading the export") { try export.read(extraColumns: extra) }
+        let (warnings, lines, summary): ([String], [String], any Encodable)
         if target == .lifetime {
-            let result = try LifetimeRun.train(LifetimeRun.TrainingConfiguration(
-                asOf: asOf?.day, timeUnit: lifetime.timeUnit, penalty: lifetime.penalizer,
-                modelFile: modelOut.map { URL(fileURLWithPath: $0) }, workers: options.workers,
-                horizonDays: horizonDays ?? StoredLifetimeModel.defaultHorizonDays), on: try export.read())
-            printWarnings(result.warnings)
-            if json { try printJSON(result.summary) } else { result.lines.forEach { print($0) } }
-            return
+            let result = try shown.stage("fitting the lifetime models") {
+                try LifetimeRun.train(LifetimeRun.TrainingConfiguration(
+                    asOf: asOf?.day, timeUnit: lifetime.timeUnit, penalty: lifetime.penalizer,
+                    modelFile: modelOut.map { URL(fileURLWithPath: $0) }, workers: options.workers,
+                    horizonDays: horizonDays ?? StoredLifetimeModel.defaultHorizonDays), on: loaded)
+            }
+            (warnings, lines, summary) = (result.warnings, result.lines, result.summary)
+        } else {
+            let result = try shown.stage("training the \(target) score") { try TrainingRun.run(trainingRun, on: loaded) }
+            (warnings, lines, summary) = (result.warnings, result.lines, result.summary)
         }
-        let run = trainingRun
-        let result = try TrainingRun.run(run, on: try export.read(extraColumns: run.outcome?.extraColumns(for: run.target) ?? [:]))
-        printWarnings(result.warnings)
-        if json { try printJSON(result.summary) } else { result.lines.forEach { print($0) } }
+        printWarnings(warnings)
+        if json { try printJSON(summary) } else { lines.forEach { print($0) } }
     }
 }
