@@ -265,7 +265,7 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
                 lines.append(String(format: "frequency/spend correlation %.4f (the spend model assumes 0)", frequencySpendCorrelation))
             }
         } else if let spendNotFitted {
-            lines.append("Gamma-Gamma: not fitted: \(spendNotFitted) (no CLV)")
+            lines.append("spend model: not fitted, \(spendNotFitted) (no CLV)")
         }
         return lines
     }

@@ -132,7 +132,7 @@ struct LifetimeCLITests {
         #expect(header == "p_alive,expected_visits_365d")
         let text = try StrataBinary.run(["lifetime", "--summary", "fixed.csv", "--time-unit", "weeks"], in: folder)
         #expect(text.status == 0)
-        #expect(text.standardOutput.contains("\nGamma-Gamma: not fitted: Gamma-Gamma fit failed: p, q, γ ran off to"), "\(text.standardOutput)")
+        #expect(text.standardOutput.contains("\nspend model: not fitted, Gamma-Gamma fit failed: p, q, γ ran off to"), "\(text.standardOutput)")
     }
 
     @Test func trainLifetimeWithoutAPenaltyKeepsTheVisitsModel() throws {
