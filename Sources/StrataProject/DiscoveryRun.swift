@@ -134,7 +134,11 @@ public enum DiscoveryRun {
             file.parameters.families = families
             file.parameters.match = match
             if let stability { file.metrics["stability"] = stability }
-            file.drift = Drift.reference(x, schema: table.schema, scores: nil, asOf: configuration.asOf)
+            // The reference holds the schema applied as a refresh applies it, not `x`: `x` is standardized then
+            // weighted, one rounding more than the schema's single scale, and a value most patients share (a count
+            // of 0) sits on a bin edge, so one ulp would move nearly everyone to the next bin on the same export.
+            let applied = try FeaturePipeline.apply(table.schema, to: source.export, asOf: configuration.asOf).matrix
+            file.drift = Drift.reference(applied, schema: table.schema, scores: nil, asOf: configuration.asOf)
             try file.write(to: modelFile)
             try ModelRegistry.registerIfInProject(modelFile, exportFolder: source.folder)
         }
