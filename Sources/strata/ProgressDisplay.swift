@@ -154,10 +154,9 @@ struct ProgressOptions: ParsableArguments {
 
     /// Runs `work` with a display on standard error, unless `--quiet` or `json`.
     func run<T>(json: Bool, _ work: (ProgressReporter) throws -> T) rethrows -> T {
-        guard !quiet, !json else { return try work(.silent) }
-        let display = ProgressDisplay(mode: isatty(2) != 0 ? .terminal : .lines)
-        defer { display.stop() }
-        return try work(display.reporter)
+        let shown = start(json: json)
+        defer { shown.stop() }
+        return try work(shown.reporter)
     }
 }
 
