@@ -73,7 +73,7 @@ struct Generate: ParsableCommand {
         let truthURL = URL(fileURLWithPath: truthOut ?? (exportURL.standardizedFileURL.path + "-truth"))
         let shown = progress.start(json: false)
         defer { shown.stop() }
-        let summary = try shown.stage("generating \(Self.grouped(configuration.personCount)) people") {
+        let summary = try shown.stage("generating \(Self.grouped(configuration.personCount).trimmingCharacters(in: .whitespaces)) people") {
             try ClinicGenerator(configuration).write(export: exportURL, truth: truthURL, replacing: force)
         }
         let nameWidth = summary.files.map(\.name.count).max() ?? 0
