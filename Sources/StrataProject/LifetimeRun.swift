@@ -146,29 +146,19 @@ public enum LifetimeRun {
         }
         let indices = [try column("frequency", required: true)!, try column("recency", required: true)!,
                        try column("T", required: true)!, try column("monetary_value", required: false)]
-        let names = ["frequency", "recency", "T", "monetary_value"]
         var columns: [[Double]] = [[], [], [], []]
         var lines: [Int] = []
-        var splitter = CSVFieldSplitter(capacity: max(reader.header.count, 1))
+        let fieldCount = reader.header.count
         while let batch = try reader.nextBatch() {
-            let bytes = batch.bytes.span
-            for record in 0..<batch.count {
-                let count = try splitter.split(batch, record: record)
-                guard count == reader.header.count else {
-                    throw IngestError(.wrongFieldCount, file: file, line: batch.recordLines[record], found: "\(count) fields",
-                                      expected: "\(reader.header.count) fields, as the header")
-                }
-                for (k, index) in indices.enumerated() {
-                    guard let index else { continue }
-                    // Plain decimals straight from the bytes; anything else (quotes, exponents) through a String.
-                    let fast = splitter.quoted[index] ? nil : ByteParsing.decimal(bytes, splitter.starts[index], splitter.ends[index])
-                    guard let value = fast ?? Double(splitter.text(batch, field: index)), value.isFinite else {
-                        throw IngestError(.notANumber, file: file, line: batch.recordLines[record],
-                                          found: splitter.text(batch, field: index), expected: "a finite number for \(names[k])")
-                    }
-                    columns[k].append(value)
-                }
-                lines.append(batch.recordLines[record])
+            // Ranges of records parsed concurrently, appended in order; the first problem in file order is thrown.
+            let ranges = batch.count >= 65_536 ? 2 * Parallel.processorCount : 1
+            let parts = Parallel.map(rangesOf: batch.count, workers: ranges) { records in
+                SummaryPart(batch, records: records, indices: indices, fieldCount: fieldCount)
+            }
+            for part in parts {
+                for k in columns.indices { columns[k].append(contentsOf: part.columns[k]) }
+                lines.append(contentsOf: part.lines)
+                if let problem = part.problem { throw problem }
             }
         }
         do throws(LifetimeError) {
@@ -268,5 +258,43 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
             lines.append("spend model: not fitted, \(spendNotFitted) (no CLV)")
         }
         return lines
+    }
+}
+
+/// The summary columns of one range of a batch's records, up to the first record with a problem.
+private struct SummaryPart: Sendable {
+    static let names = ["frequency", "recency", "T", "monetary_value"]
+    var columns: [[Double]] = [[], [], [], []]
+    var lines: [Int] = []
+    var problem: IngestError?
+
+    init(_ batch: CSVBatch, records: Range<Int>, indices: [Int?], fieldCount: Int) {
+        for k in indices.indices where indices[k] != nil { columns[k].reserveCapacity(records.count) }
+        lines.reserveCapacity(records.count)
+        var splitter = CSVFieldSplitter(capacity: max(fieldCount, 1))
+        let bytes = batch.bytes.span
+        do throws(IngestError) {
+            for record in records {
+                let count = try splitter.split(batch, record: record)
+                guard count == fieldCount else {
+                    throw IngestError(.wrongFieldCount, file: batch.file, line: batch.recordLines[record],
+                                      found: "\(count) fields", expected: "\(fieldCount) fields, as the header")
+                }
+                for k in indices.indices {
+                    guard let index = indices[k] else { continue }
+                    // Plain decimals straight from the bytes; anything else (quotes, exponents) through a String.
+                    let fast = splitter.quoted[index] ? nil : ByteParsing.decimal(bytes, splitter.starts[index], splitter.ends[index])
+                    guard let value = fast ?? Double(splitter.text(batch, field: index)), value.isFinite else {
+                        throw IngestError(.notANumber, file: batch.file, line: batch.recordLines[record],
+                                          found: splitter.text(batch, field: index),
+                                          expected: "a finite number for \(Self.names[k])")
+                    }
+                    columns[k].append(value)
+                }
+                lines.append(batch.recordLines[record])
+            }
+        } catch {
+            problem = error
+        }
     }
 }
