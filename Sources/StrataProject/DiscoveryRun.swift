@@ -29,10 +29,14 @@ public enum DiscoveryRun {
         public var previousModel: URL?
         /// The model file to write, if any.
         public var modelFile: URL?
+        /// The lifetime model whose predictions describe each cluster (mean P(alive), expected visits, CLV); nil:
+        /// the newest one of the project whose models folder `modelFile` is in, if any.
+        public var lifetimeModel: URL?
 
         public init(asOf: Day, clusterCounts: ClosedRange<Int> = 2...10, choosing: Bool = true, initCount: Int = 10,
                     seed: UInt64 = 0, silhouetteSampleSize: Int = 10_000, stability: ClusterStability.Options? = .init(),
-                    selectionSampleSize: Int = 50_000, previousModel: URL? = nil, modelFile: URL? = nil) {
+                    selectionSampleSize: Int = 50_000, previousModel: URL? = nil, modelFile: URL? = nil,
+                    lifetimeModel: URL? = nil) {
             self.asOf = asOf
             self.clusterCounts = clusterCounts
             self.choosing = choosing
@@ -43,6 +47,7 @@ public enum DiscoveryRun {
             self.selectionSampleSize = selectionSampleSize
             self.previousModel = previousModel
             self.modelFile = modelFile
+            self.lifetimeModel = lifetimeModel
         }
     }
 
@@ -97,6 +102,9 @@ public enum DiscoveryRun {
         }
         let labels = model.labels
         let described = try ClusterDescriptions.describe(source.export, asOf: configuration.asOf, table: table, model: model)
+        let lifetime = try ClusterLifetimeProfile.model(given: configuration.lifetimeModel, modelFile: configuration.modelFile)
+            .map { try ClusterLifetimeProfile.profiles($0, export: source.export, asOf: configuration.asOf, labels: labels,
+                                                       clusterCount: model.clusterCount) }
 
         var ids = Array(0..<model.clusterCount)
         var fixedNames: [Int: String] = [:]
@@ -121,7 +129,8 @@ public enum DiscoveryRun {
         let clusters = (0..<model.clusterCount).map { index in
             DiscoverySummary.Cluster(index: index, id: ids[index], name: names[index], size: described.sizes[index],
                                      share: Double(described.sizes[index]) / Double(max(x.rows, 1)),
-                                     description: described.descriptions[index], features: described.features[index])
+                                     description: described.descriptions[index], features: described.features[index],
+                                     lifetime: lifetime?[index])
         }
         let asOf = configuration.asOf.description
         let families = table.schema.columns.reduce(into: [String]()) { if !$0.contains($1.family) { $0.append($1.family) } }
@@ -241,8 +250,11 @@ public struct DiscoverySummary: Codable, Sendable, Equatable {
         /// The distinguishing features in words, with raw values.
         public var description: String
         public var distinguishingFeatures: [Feature]
+        /// What the lifetime model says of the cluster's patients, when there is one.
+        public var lifetime: ClusterLifetimeProfile?
 
-        init(index: Int, id: Int, name: String, size: Int, share: Double, description: String, features: [Feature]) {
+        init(index: Int, id: Int, name: String, size: Int, share: Double, description: String, features: [Feature],
+             lifetime: ClusterLifetimeProfile?) {
             self.id = id
             cluster = index
             self.name = name
@@ -250,10 +262,11 @@ public struct DiscoverySummary: Codable, Sendable, Equatable {
             self.share = share
             self.description = description
             distinguishingFeatures = features
+            self.lifetime = lifetime
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, cluster, name, size, share, description, distinguishingFeatures = "distinguishing_features"
+            case id, cluster, name, size, share, description, distinguishingFeatures = "distinguishing_features", lifetime
         }
     }
 
@@ -352,6 +365,7 @@ extension DiscoverySummary {
             lines.append("")
             lines.append("id \(profile.id) \"\(profile.name)\": \(profile.size) patients" + String(format: " (%.1f%%)", 100 * profile.share))
             lines.append("  \(profile.description)")
+            if let lifetime = profile.lifetime?.line { lines.append("  \(lifetime)") }
         }
         return lines
     }

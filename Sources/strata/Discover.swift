@@ -49,6 +49,10 @@ struct Discover: ParsableCommand {
     @Option(name: .customLong("model-out"), help: "Write the model file (JSON) here.")
     var modelOut: String?
 
+    @Option(name: .customLong("lifetime-model"),
+            help: "A lifetime model describing each cluster (default: the project's newest, with --model-out in it).")
+    var lifetimeModel: String?
+
     @Flag(help: "Print the profiles as one JSON object.")
     var json = false
 
@@ -82,7 +86,7 @@ struct Discover: ParsableCommand {
             asOf: asOf.day, clusterCounts: k.counts, choosing: k.isRange, initCount: nInit, seed: seed,
             silhouetteSampleSize: silhouetteSampleSize, stability: stabilityRuns == 0 ? nil : .init(runs: stabilityRuns),
             selectionSampleSize: selectionSampleSize, previousModel: previousModel.map { URL(fileURLWithPath: $0) },
-            modelFile: modelOut.map { URL(fileURLWithPath: $0) })
+            modelFile: modelOut.map { URL(fileURLWithPath: $0) }, lifetimeModel: lifetimeModel.map { URL(fileURLWithPath: $0) })
         let summary = try shown.stage("discovering clusters") { try DiscoveryRun.run(discovery, on: loaded) }
         printWarnings(summary.warnings)
         if json {

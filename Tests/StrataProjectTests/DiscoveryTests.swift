@@ -92,4 +92,63 @@ struct DiscoveryTests {
         #expect(refit.clusters.first { $0.id == renamed.id }?.name == "our best patients")
         #expect(Set(refit.clusters.map(\.name)).count == 4)
     }
+
+    /// With a lifetime model, each cluster's profile carries its patients' mean P(alive), expected visits and CLV:
+    /// over the clusters, the counts add up to the patients with a completed visit by the as-of day (counted here
+    /// from the raw appointments), and the size-weighted means to the model's own predictions over them.
+    @Test func clusterProfilesCarryTheLifetimeModelsPredictions() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let loaded = try export(.primaryCare, to: "2025-06-30", people: 400)
+        let asOf = try Day(iso: "2025-06-30")
+        let lifetimeFile = root.appendingPathComponent("lifetime-2025-06-30.json")
+        let clustersFile = root.appendingPathComponent("clusters.json")
+        _ = try LifetimeRun.train(LifetimeRun.TrainingConfiguration(asOf: asOf, modelFile: lifetimeFile, horizonDays: 180),
+                                  on: loaded)
+        let summary = try DiscoveryRun.run(DiscoveryRun.Configuration(asOf: asOf, clusterCounts: 4...4, choosing: false,
+                                                                      initCount: 1, stability: nil,
+                                                                      modelFile: clustersFile, lifetimeModel: lifetimeFile),
+                                           on: loaded)
+        let profiles = summary.clusters.compactMap(\.lifetime)
+        #expect(profiles.count == summary.k && profiles.allSatisfy { $0.horizonDays == 180 })
+
+        let appointments = loaded.export.appointments
+        let end = asOf.startTimestamp + 86_400
+        let visited = Set((0..<appointments.patient.count).filter {
+            appointments.status[$0] == .completed && appointments.scheduledAt[$0] < end
+        }.map { appointments.patient[$0] })
+        #expect(profiles.reduce(0) { $0 + $1.patients } == visited.count)
+
+        let model = try ProjectModels.newestLifetime(in: root)!
+        let predicted = try model.columns(loaded.export, asOf: asOf)
+        let pAlive = predicted.first { $0.name == "p_alive" }!.values.filter { !$0.isNaN }
+        let visits = predicted.first { $0.name == "expected_visits_180d" }!.values.filter { !$0.isNaN }
+        #expect(pAlive.count == visited.count)
+        let weighted = { (value: (ClusterLifetimeProfile) -> Double?) in
+            profiles.reduce(0.0) { $0 + (value($1) ?? 0) * Double($1.patients) }
+        }
+        #expect(abs(weighted(\.meanPAlive) - pAlive.reduce(0, +)) <= 1e-9 * Double(pAlive.count))
+        #expect(abs(weighted(\.meanExpectedVisits) - visits.reduce(0, +)) <= 1e-9 * Double(visits.count))
+        #expect(abs(weighted(\.likelyGoneShare) - Double(pAlive.filter { $0 < 0.3 }.count)) < 1e-6)
+        #expect(summary.lines(requested: "4").contains { $0.contains("expected visits") && $0.contains("next 180 days") })
+
+        // Per cluster: each patient to the nearest center of the model file, in the schema's space, and the
+        // mean of the model's P(alive) over those of them with a visit.
+        let file = try ModelFile<KMeansParameters>.read(from: clustersFile, kind: KMeansParameters.kind)
+        let x = try FeaturePipeline.apply(file.featureSchema, to: loaded.export, asOf: asOf).matrix
+        let all = predicted.first { $0.name == "p_alive" }!.values
+        let centers = file.parameters.centers
+        var sums = [Double](repeating: 0, count: centers.count), counts = [Int](repeating: 0, count: centers.count)
+        for row in 0..<x.rows where !all[row].isNaN {
+            let distances = centers.map { center in (0..<x.columns).reduce(0.0) { $0 + pow(x[row, $1] - center[$1], 2) } }
+            let nearest = distances.indices.min { distances[$0] < distances[$1] }!
+            sums[nearest] += all[row]
+            counts[nearest] += 1
+        }
+        for cluster in summary.clusters {
+            #expect(cluster.lifetime?.patients == counts[cluster.cluster], "cluster \(cluster.cluster)")
+            let mean = sums[cluster.cluster] / Double(max(counts[cluster.cluster], 1))
+            #expect(abs((cluster.lifetime?.meanPAlive ?? .nan) - mean) <= 1e-9, "cluster \(cluster.cluster)")
+        }
+    }
 }
+
