@@ -58,7 +58,7 @@ public struct BetaGeometric: Sendable {
         }
         let clock = ContinuousClock.now
         let scale = 10 / oldest
-        let histories = BetaGeometricHistories(summary)
+        let histories = BetaGeometricHistories(summary, workers: workers)
         let likelihood = BetaGeometricLikelihood(histories, timeScale: scale, workers: workers)
         let minimizer = LifetimeMinimizer(maximumIterations: maximumIterations, gradientTolerance: gradientTolerance)
         let penalty = self.penalty, n = Double(summary.count)
@@ -114,10 +114,14 @@ struct BetaGeometricLikelihood: Sendable {
     let frequencyIndex: [Int32]
     /// The distinct frequencies and how many rows (not histories) have each.
     let distinctFrequencies: [Double], frequencyCounts: [Double]
+    /// Ages and recencies counted in whole days or weeks take few distinct values (at most the days of history),
+    /// so `ln(α + T)` and `ln(α + tₓ)` are taken once per distinct value: each history's index into them, or
+    /// empty when the values are too varied for a table to pay.
+    let ages: DistinctValues, recencies: DistinctValues
     let workers: Int
 
     init(_ summary: LifetimeSummary, timeScale: Double, workers: Int) {
-        self.init(BetaGeometricHistories(summary), timeScale: timeScale, workers: workers)
+        self.init(BetaGeometricHistories(summary, workers: workers), timeScale: timeScale, workers: workers)
     }
 
     init(_ histories: BetaGeometricHistories, timeScale: Double, workers: Int) {
@@ -159,6 +163,8 @@ struct BetaGeometricLikelihood: Sendable {
         frequencyIndex = index
         distinctFrequencies = distinct
         frequencyCounts = counts
+        ages = DistinctValues(age)
+        recencies = DistinctValues(recency)
         self.workers = workers
     }
 
@@ -169,13 +175,16 @@ struct BetaGeometricLikelihood: Sendable {
         let logBx1 = distinctFrequencies.map { $0 > 0 ? Foundation.log(b + $0 - 1) : 0 }
         let invBx1 = distinctFrequencies.map { $0 > 0 ? 1 / (b + $0 - 1) : 0 }
         let frequency = frequency, recency = recency, age = age, count = count, index = frequencyIndex
+        let ages = ages, recencies = recencies
+        let logAlphaAges = ages.values.map { Foundation.log(alpha + $0) }
+        let logAlphaRecencies = recencies.values.map { Foundation.log(alpha + $0) }
         let partials = Parallel.map(rangesOf: frequency.count, workers: workers) { range -> Partial in
             var p = Partial()
             for i in range {
                 let x = frequency[i], k = Int(index[i]), c = count[i]
                 let rx = r + x
                 let alphaT = alpha + age[i]
-                let logAlphaT = Foundation.log(alphaT)
+                let logAlphaT = ages.index.isEmpty ? Foundation.log(alphaT) : logAlphaAges[Int(ages.index[i])]
                 let a3 = -rx * logAlphaT
                 if x == 0 {
                     p.logLikelihood += c * a3
@@ -184,7 +193,8 @@ struct BetaGeometricLikelihood: Sendable {
                     continue
                 }
                 let alphaRecency = alpha + recency[i]
-                let logAlphaRecency = Foundation.log(alphaRecency)
+                let logAlphaRecency = recencies.index.isEmpty ? Foundation.log(alphaRecency)
+                                                              : logAlphaRecencies[Int(recencies.index[i])]
                 let a4 = logA - logBx1[k] - rx * logAlphaRecency
                 // ln(e^A3 + e^A4) and the shares w3, w4 without overflow.
                 // The shares w3, w4 are times the history's count c.
@@ -228,3 +238,32 @@ struct BetaGeometricLikelihood: Sendable {
         return sums
     }
 }
+
+/// The distinct values of a column and each row's index into them, kept only when there are at most a quarter
+/// as many distinct values as rows (else both are empty and a caller computes from the rows).
+struct DistinctValues: Sendable {
+    let values: [Double]
+    let index: [Int32]
+
+    init(_ column: [Double]) {
+        var slots: [Double: Int32] = [:]
+        var values: [Double] = []
+        var index: [Int32] = []
+        index.reserveCapacity(column.count)
+        for value in column {
+            if let slot = slots[value] {
+                index.append(slot)
+                continue
+            }
+            guard values.count < column.count / 4 else {
+                (self.values, self.index) = ([], [])
+                return
+            }
+            slots[value] = Int32(values.count)
+            index.append(Int32(values.count))
+            values.append(value)
+        }
+        (self.values, self.index) = (values, index)
+    }
+}
+

@@ -81,6 +81,65 @@ struct LifetimePropertyTests {
         }
     }
 
+    @Test func historiesGroupedInSharesEqualOneTasksGrouping() throws {
+        // 100,000 rows (enough to split) drawn from a few thousand histories by a fixed LCG: every split gives
+        // the histories, their counts and their first-row order of a single task.
+        var frequency: [Double] = [], recency: [Double] = [], age: [Double] = []
+        var state: UInt64 = 12345
+        func next(_ bound: Int) -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(Int(state >> 33) % bound)
+        }
+        for _ in 0..<100_000 {
+            let x = next(12), t = 1 + next(300)
+            frequency.append(x); age.append(t); recency.append(x == 0 ? 0 : min(t, 1 + next(300)))
+        }
+        let summary = try LifetimeSummary(frequency: frequency, recency: recency, age: age)
+        let single = BetaGeometricHistories(summary, workers: 1)
+        #expect(single.count.reduce(0, +) == 100_000 && single.distinctCount > 1000)
+        for workers in [2, 3, 16] {
+            #expect(BetaGeometricHistories(summary, workers: workers) == single, "\(workers) workers")
+        }
+        // The first history is row 0's.
+        #expect(single.frequency[0] == frequency[0] && single.recency[0] == recency[0] && single.age[0] == age[0])
+    }
+
+    @Test func logsTakenOncePerDistinctAgeAndRecencyEqualThePerRowOnes() throws {
+        // Whole-day ages and recencies, as summaries of exports have: 4 ages and 3 recencies over 224 distinct
+        // histories, so the likelihood takes ln(α + T) and ln(α + tₓ) from tables; each history evaluated on its
+        // own (one row: no table) must give the same terms.
+        var frequency: [Double] = [], recency: [Double] = [], age: [Double] = []
+        for x in 0..<29 {
+            for t in [10.0, 20, 30, 40] {
+                for tx in x == 0 ? [0.0] : [5.0, 10] {
+                    frequency.append(Double(x)); recency.append(tx); age.append(t)
+                }
+            }
+        }
+        let summary = try LifetimeSummary(frequency: frequency, recency: recency, age: age)
+        let parameters = [0.6, 3.0, 1.2, 2.5]
+        let likelihood = BetaGeometricLikelihood(summary, timeScale: 1, workers: 2)
+        #expect(likelihood.ages.values.count == 4 && likelihood.recencies.values.count == 3)
+        #expect(likelihood.ages.index.count == summary.count && likelihood.recencies.index.count == summary.count)
+        let grouped = likelihood.evaluate(parameters)
+        var expected = BetaGeometricLikelihood.Sums()
+        for i in 0..<summary.count {
+            let one = try LifetimeSummary(frequency: [frequency[i]], recency: [recency[i]], age: [age[i]])
+            let single = BetaGeometricLikelihood(one, timeScale: 1, workers: 1)
+            #expect(single.ages.index.isEmpty)
+            let term = single.evaluate(parameters)
+            expected.logLikelihood += term.logLikelihood
+            for j in 0..<4 { expected.gradient[j] += term.gradient[j] }
+        }
+        #expect(abs(grouped.logLikelihood - expected.logLikelihood) <= 1e-12 * abs(expected.logLikelihood))
+        for j in 0..<4 {
+            #expect(abs(grouped.gradient[j] - expected.gradient[j]) <= 1e-11 * max(1, abs(expected.gradient[j])), "∂/∂θ[\(j)]")
+        }
+        // Too varied to pay: no table.
+        #expect(DistinctValues((0..<100).map(Double.init)).index.isEmpty)
+        #expect(DistinctValues([1, 2, 1, 2, 1, 2, 1, 2]).values == [1, 2])
+    }
+
     @Test func gammaGammaGradientEqualsCentralDifferences() {
         let rows = Self.summary.spendRows
         let x = rows.map { Self.summary.frequency[$0] }, m = rows.map { Self.summary.monetaryValue![$0] }
