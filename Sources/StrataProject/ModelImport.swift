@@ -151,9 +151,10 @@ public enum ModelImport {
                            training: [String: String]) -> ModelFile<KMeansParameters> {
         let k = kmeans.centers.count, d = schema.columns.count
         let centers = Matrix(rows: k, columns: d, elements: kmeans.centers.flatMap { $0 })
-        let configuration = KMeans.Configuration(clusterCount: k, initialization: .centers(centers), maxIterations: max(kmeans.iterations, 1),
+        let iterations = kmeans.iterations ?? 0
+        let configuration = KMeans.Configuration(clusterCount: k, initialization: .centers(centers), maxIterations: max(iterations, 1),
                                                  tolerance: 0, algorithm: .lloyd)
-        let model = KMeansModel(centers: centers, inertia: kmeans.trainingCost, iterations: kmeans.iterations, configuration: configuration)
+        let model = KMeansModel(centers: centers, inertia: kmeans.trainingCost, iterations: iterations, configuration: configuration)
         // Names as discover gives them: a center's coordinate over its column's weight is the cluster's
         // standardized difference from all patients (their mean is 0 and their deviation the weight).
         let weights = manifest.weights ?? Array(repeating: 1, count: d)
@@ -236,7 +237,8 @@ public struct MLlibModel: Codable, Sendable, Equatable {
     public struct KMeans: Codable, Sendable, Equatable {
         public var centers: [[Double]]
         public var clusterSizes: [Int]?
-        public var iterations: Int
+        /// Lloyd steps, when the API reports them (the RDD API's model does not): 0 when absent.
+        public var iterations: Int?
         /// The sum of squared distances to the nearest center.
         public var trainingCost: Double
 
