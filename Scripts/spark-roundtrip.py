@@ -15,7 +15,8 @@ On a generated clinic (5,000 people by default) in a throwaway project:
 5. Checks: the imported k-means labels the patients as Strata's fit does (adjusted Rand index >= 0.99); the
    imported logistic scores every patient within 1e-6 of Strata's own model, both at full precision (the model
    files' parameters on the design matrix) and as `strata score` writes them (six decimals: at most one unit
-   in the last place apart).
+   in the last place apart); and applying the fitted schema again (as other shards do) reproduces the same
+   files.
 
 Exit status 0 when every check holds. PySpark comes from PyPI into Scripts/.venv-spark (created when missing).
 Options: --people N, --C (Strata's C for the churn fit, default 0.3: see below), --strata PATH (a built `strata`; default: the debug build, built when missing),
@@ -215,6 +216,15 @@ def driver(arguments):
     run([strata, "features", export, "--config", config, "--as-of", "2025-12-31", "--discovery",
          "--partitions", PARTITIONS, "--out", cluster_features, "--quiet"])
 
+    # Another shard's way (docs/scaling.md): the fitted schema applied instead of fitted gives the same schema
+    # fingerprint and the same files, so a model fitted on all shards imports against any one of them.
+    applied_features = WORK / "churn-features-applied"
+    run([strata, "features", export, "--config", config, "--as-of", features_day, "--labels", "--schema",
+         churn_features / "schema.json", "--partitions", PARTITIONS, "--out", applied_features, "--quiet"])
+    shard_files = ["schema.json"] + [f"part-{index:05d}.csv" for index in range(PARTITIONS)]
+    same_shard = all((churn_features / name).read_bytes() == (applied_features / name).read_bytes() for name in shard_files)
+    log(f"a schema applied again: {'the same' if same_shard else 'DIFFERENT'} schema and partitions")
+
     # Strata's own k-means on the discovery matrix, from k-means++ centers drawn here.
     _, cluster_ids, cluster_rows, _ = read_partitions(cluster_features)
     x = np.array(cluster_rows)
@@ -241,6 +251,8 @@ def driver(arguments):
 
     # 5. Checks.
     failures = []
+    if not same_shard:
+        failures.append("the schema applied again did not reproduce the fitted partitions")
     # What a refresh applies: `models health` loads the project's models as refresh does.
     applied = json.loads(run([strata, "models", "health", "--project", project, "--json"]))["models"]
     applied_files = sorted(model["file"] for model in applied)
