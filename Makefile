@@ -7,7 +7,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libopenblas-dev liblapacke-dev libsqlite3-dev zlib1g-dev
 SWIFT_FLAGS ?=
 
-.PHONY: demo test deps bench build check-imports fuzz check-reports notebooks-export
+.PHONY: demo test deps bench build check-imports fuzz check-reports notebooks-export test-spark
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done | xargs); \
@@ -64,3 +64,10 @@ notebooks-export: deps
 	cp -R .build/notebooks-export-demo/reports/run-2/report.ipynb .build/notebooks-export-demo/reports/run-2/report.html \
 	  .build/notebooks-export-demo/reports/run-2/aggregates notebooks-export/
 	rm -rf .build/notebooks-export-demo
+
+# The Apache Spark round trip (docs/scaling.md): PySpark in local mode (installed into Scripts/.venv-spark when
+# missing; needs java) fits MLlib k-means and logistic regression on `strata features --partitions` of a
+# generated clinic; `strata models import` must give Strata's own clusters (ARI >= 0.99) and scores (1e-6).
+test-spark: deps
+	swift build --product strata $(SWIFT_FLAGS)
+	python3 Scripts/spark-roundtrip.py --strata "$$(swift build --show-bin-path)/strata"

@@ -34,9 +34,7 @@ enum DiscoveryFeatures {
         // Each family weighs the same in distances, whatever its column count: a standardized column of a family
         // of m columns is divided by √m (its scale multiplied by √m, so applying the schema reproduces it).
         // Otherwise twelve engagement rates (three per channel) would outvote the one recency column.
-        let counts = Dictionary(grouping: columns.indices.filter { columns[$0].scale != nil }, by: { columns[$0].family })
-            .mapValues { Double($0.count) }
-        let weights = columns.map { column in column.scale == nil ? 1 : 1 / (counts[column.family] ?? 1).squareRoot() }
+        let weights = familyWeights(columns)
         for index in columns.indices where columns[index].scale != nil {
             columns[index].scale! /= weights[index]
         }
@@ -49,6 +47,14 @@ enum DiscoveryFeatures {
         }
         return FeatureTable(patientIDs: table.patientIDs, matrix: Matrix(rows: x.rows, columns: kept.count, elements: elements),
                             schema: FeatureSchema(columns: columns))
+    }
+
+    /// Each standardized column's weight, `1/√m` for a family of `m` standardized columns (1 for unscaled ones),
+    /// computed from the columns before the weights are folded into their scales.
+    static func familyWeights(_ columns: [FeatureSchema.Column]) -> [Double] {
+        let counts = Dictionary(grouping: columns.indices.filter { columns[$0].scale != nil }, by: { columns[$0].family })
+            .mapValues { Double($0.count) }
+        return columns.map { column in column.scale == nil ? 1 : 1 / (counts[column.family] ?? 1).squareRoot() }
     }
 
     /// `spec` with every family outside `chosen` turned off.

@@ -14,7 +14,10 @@ struct Features: ParsableCommand {
             Writes DIR/features.csv (patient_id first), DIR/features.npy (the matrix only), DIR/schema.json and \
             DIR/patient_ids.csv, all at once: on any error DIR is left as it was. DIR must be new or empty \
             unless --force is given, and even then only those files are replaced: nothing else in DIR is \
-            touched. Events at or before the as-of date count, including all of that day.
+            touched. Events at or before the as-of date count, including all of that day. With --partitions N \
+            it writes instead the model inputs as N CSV files Apache Spark reads (DIR/part-00000.csv ..., a header \
+            each), DIR/schema.json and DIR/partitions.json (columns, labels, rows per file, schema fingerprint); \
+            with --discovery, the matrix strata discover clusters. See docs/scaling.md.
             """
     )
 
@@ -36,12 +39,27 @@ struct Features: ParsableCommand {
     @Flag(help: "Write into DIR even if it is not empty, replacing only the feature files in it.")
     var force = false
 
+    @Option(help: "Write the model inputs as this many CSV partitions for Apache Spark (see docs/scaling.md).")
+    var partitions: Int?
+
+    @Flag(help: "With --partitions: the matrix strata discover clusters instead of the project's features.")
+    var discovery = false
+
     @Flag(help: "Print the time of each stage to standard error.")
     var timings = false
 
     @OptionGroup var progress: ProgressOptions
 
+    func validate() throws {
+        if let partitions, !(1...100_000).contains(partitions) {
+            throw ValidationError("--partitions must be from 1 to 100000, got \(partitions)")
+        }
+        if discovery && partitions == nil { throw ValidationError("--discovery goes with --partitions") }
+        if discovery && labels { throw ValidationError("--discovery cannot be combined with --labels: the discovery matrix has no label") }
+    }
+
     func run() throws {
+        if let partitions { return try runPartitioned(partitions) }
         var clock = StageClock(enabled: timings)
         let features = FeatureRun.Configuration(asOf: asOf.day, output: URL(fileURLWithPath: out),
                                                 schema: schema.map { URL(fileURLWithPath: $0) }, labels: labels, replacing: force)
@@ -54,6 +72,24 @@ struct Features: ParsableCommand {
         }
         let table = try shown.stage("computing features") { try FeatureRun.run(features, on: loaded) { clock.lap($0) } }
         print("wrote \(table.matrix.rows) patients x \(table.matrix.columns) features as of \(asOf.text) to \(out)")
+    }
+}
+
+extension Features {
+    /// `--partitions N`: the model inputs as CSV partitions.
+    func runPartitioned(_ count: Int) throws {
+        let run = PartitionedFeatureRun.Configuration(
+            asOf: asOf.day, output: URL(fileURLWithPath: out), partitions: count, matrix: discovery ? .discovery : .features,
+            schema: schema.map { URL(fileURLWithPath: $0) }, labels: labels, replacing: force)
+        let shown = progress.start(json: false)
+        defer { shown.stop() }
+        let loaded = try shown.stage("reading the export") { try export.read(tables: run.tables, unusedTextColumns: run.unusedTextColumns) }
+        if loaded.result.badRows.count > 0 {
+            printWarnings(["skipped \(loaded.result.badRows.count) bad rows; first: \(loaded.result.badRows.examples[0])"])
+        }
+        let manifest = try shown.stage("computing features") { try PartitionedFeatureRun.run(run, on: loaded) }
+        print("wrote \(manifest.rows) patients x \(manifest.columns.count) \(manifest.matrix) columns as of \(asOf.text) "
+            + "in \(manifest.partitions.count) partitions to \(out)")
     }
 }
 

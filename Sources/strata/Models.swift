@@ -5,13 +5,13 @@ import StrataProject
 /// `strata models`: the project's model registry.
 struct Models: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The project's registered models: list, show, promote, retire, health.",
+        abstract: "The project's registered models: list, show, promote, retire, health, import.",
         discussion: """
             Every model `strata train`, `strata discover` or `strata retrain` writes into the project's models \
             folder is registered as a candidate (the first of its target as champion). Refresh applies the \
             champion of each target and refuses one whose file is missing or changed. See docs/models.md.
             """,
-        subcommands: [List.self, Show.self, Promote.self, Retire.self, Health.self],
+        subcommands: [List.self, Show.self, Promote.self, Retire.self, Health.self, Import.self],
         defaultSubcommand: List.self
     )
 
