@@ -30,10 +30,11 @@ public enum CampaignWorkflow {
     }
 
     /// The export at `explicit` (or the project's newest), read with the project's format, mapping and
-    /// checks, as refresh reads it; and its fingerprint. `tables` and `unusedTextColumns` as for
-    /// ``ExportReader/read(_:format:mapping:policy:tables:unusedTextColumns:extraColumns:)``.
+    /// checks, as refresh reads it; and its fingerprint. `tables`, `unusedTextColumns` and `checkingOthers` as
+    /// for ``ExportReader/read(_:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:)``.
     static func readExport(_ project: Project, explicit: URL?, tables: Set<CanonicalTable> = Set(CanonicalTable.allCases),
-                           unusedTextColumns: [CanonicalTable: Set<String>] = [:]) throws -> (folder: URL, fingerprint: String, export: ClinicExport) {
+                           unusedTextColumns: [CanonicalTable: Set<String>] = [:],
+                           checkingOthers: Bool = true) throws -> (folder: URL, fingerprint: String, export: ClinicExport) {
         var exportPath: String?
         if let explicit {
             var isDirectory: ObjCBool = false
@@ -46,7 +47,7 @@ public enum CampaignWorkflow {
         let fingerprint = try Fingerprint.of(folder: folder)
         var read = try ExportReader.read(folder, format: project.configuration.exports?.format, mapping: project.configuration.mapping,
                                          tables: tables, unusedTextColumns: unusedTextColumns,
-                                         extraColumns: project.configuration.features.extraColumns)
+                                         extraColumns: project.configuration.features.extraColumns, checkingOthers: checkingOthers)
         let checks = ExportChecks.run(&read.export, policies: project.configuration.checks,
                                       exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
         if let error = checks.error { throw error }
