@@ -2,8 +2,9 @@
 multi-specialty clinic, the template's segments, no models) with the default contact policy against the same
 refresh with `contact_policy: {enabled: false}`, in release mode.
 
-Rounds alternate policy on and off in one project, so each round records a run (the project file's
-fingerprint differs from the previous run's) with the same memberships, and both sides meet the same load.
+Rounds alternate policy on and off in one project; each refresh's project file carries a numbered comment, so
+each records a run (the project file's fingerprint differs from the previous run's) with the same memberships,
+and both sides meet the same load.
 A first refresh (not measured) creates the store and every membership. Reports the medians, the median of
 per-pair ratios (on / off), the load average, and the contacts the policy held back. Target: at most 1.10.
 """
@@ -40,8 +41,13 @@ def main(argv):
     run_measured([strata, "init", "--project", project, "--force"])
     template = (project / "strata.yml").read_text()
 
+    refreshes = [0]
+
     def refresh(policy_on):
-        text = template + ("" if policy_on else "\ncontact_policy: {enabled: false}\n")
+        # A comment numbering the refresh makes every project file differ from the previous run's, so each
+        # refresh records a run (two in a row with the policy off would otherwise find nothing new).
+        refreshes[0] += 1
+        text = template + ("" if policy_on else "\ncontact_policy: {enabled: false}\n") + f"# refresh {refreshes[0]}\n"
         (project / "strata.yml").write_text(text)
         return run_measured([strata, "refresh", "--project", project, "--json"])
 

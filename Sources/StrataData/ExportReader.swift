@@ -64,12 +64,15 @@ public enum ExportReader {
     ///   - extraColumns: declared extra columns of the patients and leads tables (attributes, given outcomes),
     ///     kept in ``Patients/extra`` and ``Leads/extra``; each must be in its file's header. Synthea and FHIR
     ///     exports have none.
+    ///   - checkingOthers: false: the tables not in `tables` are not read at all (their files are not even
+    ///     checked), for a command that measures the export rather than vouches for it (`campaign report`).
     /// - Throws: ``IngestError`` with the place of the first problem (or `.tooManyBadRows`).
     public static func read(_ folder: URL, format: ExportFormat? = nil, mapping: ExportMapping? = nil,
                             policy: IngestPolicy = .strict,
                             tables: Set<CanonicalTable> = Set(CanonicalTable.allCases),
                             unusedTextColumns: [CanonicalTable: Set<String>] = [:],
-                            extraColumns: [CanonicalTable: [ExtraColumn]] = [:]) throws(IngestError) -> ExportReadResult {
+                            extraColumns: [CanonicalTable: [ExtraColumn]] = [:],
+                            checkingOthers: Bool = true) throws(IngestError) -> ExportReadResult {
         let detected: ExportFormat
         if let format { detected = format } else { detected = try ExportFormat.detect(folder: folder) }
         switch detected {
@@ -84,14 +87,16 @@ public enum ExportReader {
                                       expected: "the required tables \(CanonicalTable.allCases.filter(\.isRequired).map(\.fileName).joined(separator: ", "))")
                 }
             }
-            return try readTables(sources, keeping: tables, unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
+            return try readTables(sources.filter { checkingOthers || tables.contains($0.table) || $0.table == .patients },
+                                  keeping: tables, unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
                                   policy: policy, format: .canonical)
         case .mapped:
             guard let mapping else {
                 throw IngestError(.badMapping, file: "strata.yml", expected: "a `mapping` section describing the export's files for the mapped format")
             }
-            return try readTables(mapping.tableSources(in: folder), keeping: tables, unusedTextColumns: unusedTextColumns,
-                                  extraColumns: extraColumns, policy: policy, format: .mapped)
+            return try readTables(mapping.tableSources(in: folder).filter { checkingOthers || tables.contains($0.table) || $0.table == .patients },
+                                  keeping: tables, unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
+                                  policy: policy, format: .mapped)
         case .synthea:
             return try SyntheaAdapter.read(folder, policy: policy)
         case .fhir:

@@ -8,36 +8,22 @@ import StrataSegments
 /// Each patient of both groups has the outcome when the export shows the campaign's event inside the window
 /// (start day, start day + `within_days`]: a completed visit scheduled in it (`visit`), an appointment
 /// booked in it (`booking`), or the patient's first completed visit ever in it (`conversion`). Patients
-/// missing from the later export stay in their group without the outcome (intention to treat). The groups
+/// missing from the later export, and treatment patients the contact policy kept off the send list, stay in
+/// their group (intention to treat; the report counts those not sent, by rule). The groups
 /// are compared with ``ProportionComparison``; before the export reaches the window's last day the rates so
 /// far are shown and the interval, p-value and lift are marked not yet available.
 public enum CampaignReport {
-    public struct Configuration: Sendable {
-        public var project: URL
-        public var name: String
-        /// The export to measure on; nil: the newest under `exports.path`.
-        public var export: URL?
-        public var user: String
-        public var lockTimeout: TimeInterval
-
-        public init(project: URL, name: String, export: URL? = nil, user: String, lockTimeout: TimeInterval = 600) {
-            self.project = project
-            self.name = name
-            self.export = export
-            self.user = user
-            self.lockTimeout = lockTimeout
-        }
-    }
-
     /// Cells smaller than this are suppressed in sub-group results.
     public static let smallestCell = 11
 
-    public static func run(_ configuration: Configuration) throws -> CampaignReportSummary {
+    public static func run(_ configuration: CampaignWorkflow.Configuration) throws -> CampaignReportSummary {
         let project = try Project(directory: configuration.project)
-        // Outcomes need appointments, responses the communications' campaign column; nothing else is kept.
+        // Outcomes need appointments, responses the communications' campaign column; the other tables are not
+        // read (the checks see only the tables kept, so their verdicts and drops are the same either way).
         let (folder, exportFingerprint, export) = try CampaignWorkflow.readExport(
             project, explicit: configuration.export, tables: [.patients, .appointments, .communications],
-            unusedTextColumns: [.patients: ["first_name", "postal_code", "email", "phone"], .appointments: ["provider", "service"]])
+            unusedTextColumns: [.patients: ["first_name", "postal_code", "email", "phone"], .appointments: ["provider", "service"]],
+            checkingOthers: false)
         return try CampaignWorkflow.withStore(project, lockTimeout: configuration.lockTimeout) { store in
             guard let campaign = try store.campaign(named: configuration.name) else {
                 throw CampaignRunError.notStarted(configuration.name, started: try store.campaigns().map(\.name))
@@ -85,6 +71,8 @@ public enum CampaignReport {
             startedAsOf: campaign.startedAsOf, windowEnds: window.last.description, exportLastDay: lastDay?.description ?? "",
             complete: complete, overall: CampaignReportSummary.Result(overall, complete: complete))
         summary.missingFromExport = (treatmentRows + holdoutRows).filter { $0 == nil }.count
+        summary.notSent = CampaignNotSent(groups.notSent)
+        summary.sent = groups.treatment.count - summary.notSent.total
 
         for column in campaign.subgroupColumns {
             let values = try Self.subgroupValues(column, campaign: campaign.name, export: export)

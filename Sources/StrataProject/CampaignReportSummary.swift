@@ -83,6 +83,10 @@ public struct CampaignReportSummary: Codable, Sendable, Equatable {
     public var overall: Result
     /// Group members the export no longer has (counted without the outcome).
     public var missingFromExport = 0
+    /// Treatment patients on the send list, and those the contact policy kept off it at the start, by rule.
+    /// Both are in the treatment group's figures (intention to treat).
+    public var sent = 0
+    public var notSent = CampaignNotSent()
     public var subgroups: [Subgroup] = []
     public var responses = Responses()
     public var warnings: [String] = []
@@ -102,13 +106,17 @@ public struct CampaignReportSummary: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case campaign, segment, channel, outcome, startedAsOf = "started_as_of", windowEnds = "window_ends", export
-        case exportLastDay = "export_last_day", complete, overall, missingFromExport = "missing_from_export", subgroups
+        case exportLastDay = "export_last_day", complete, overall, missingFromExport = "missing_from_export", sent
+        case notSent = "not_sent", subgroups
         case responses, warnings
     }
 
     public var table: String {
         var lines = ["campaign \(campaign): \(segment) by \(channel), outcome \(outcome) in (\(startedAsOf), \(windowEnds)]",
                      "export \(export), last day \(exportLastDay)" + (complete ? "" : ": the window has not passed, rates so far")]
+        if notSent.total > 0 {
+            lines.append("treatment: \(sent) sent, \(notSent.total) not sent under the contact policy (\(notSent.words)); all \(overall.treatment) are counted in the treatment group (intention to treat)")
+        }
         lines.append(contentsOf: Self.rows(overall, complete: complete, label: "overall"))
         for subgroup in subgroups {
             let label = "\(subgroup.column)=\(subgroup.value)"

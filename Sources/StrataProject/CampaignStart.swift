@@ -12,31 +12,15 @@ import StrataSegments
 /// the keyed hash of (campaign, patient) under the project's secret falls below the holdout share
 /// (``CampaignSplit``).
 ///
+/// The send list is the treatment less the patients the contact policy holds back (``CampaignSendPlan``);
+/// they stay in the treatment group, and the store records each with the rule that held them.
+///
 /// Safety as for refresh: under the refresh lock; the send list is written into a hidden staging folder and
 /// renamed to `lists/campaigns/<name>/` only after the store transaction (the campaign, its groups and the
-/// `campaign start` audit entry) commits.
+/// `campaign start` audit entry) commits. A staging folder a killed start left is removed by the next
+/// command that takes the lock.
 public enum CampaignStart {
-    public struct Configuration: Sendable {
-        /// The project folder (holding `strata.yml`).
-        public var project: URL
-        /// The campaign's name under `campaigns:`.
-        public var name: String
-        /// The export of the latest run; nil: the newest under `exports.path`.
-        public var export: URL?
-        /// Who starts it, for the audit log.
-        public var user: String
-        public var lockTimeout: TimeInterval
-
-        public init(project: URL, name: String, export: URL? = nil, user: String, lockTimeout: TimeInterval = 600) {
-            self.project = project
-            self.name = name
-            self.export = export
-            self.user = user
-            self.lockTimeout = lockTimeout
-        }
-    }
-
-    public static func run(_ configuration: Configuration) throws -> CampaignStartSummary {
+    public static func run(_ configuration: CampaignWorkflow.Configuration) throws -> CampaignStartSummary {
         let project = try Project(directory: configuration.project)
         let campaigns = project.configuration.campaigns
         guard let definition = campaigns.campaign(named: configuration.name) else {
@@ -80,6 +64,7 @@ public enum CampaignStart {
             let audience = ContactList(campaign: definition.name, rows: candidates, channel: channel, purpose: purpose,
                                        export: export, consents: consents)
             let split = CampaignSplit(secret: try CampaignSecret.loadOrCreate(besideStore: store.path))
+            // The split first, on the whole audience; then the contact policy on the treatment.
             var groups = CampaignGroups(treatment: [], holdout: [])
             var treatmentRows: [Int] = []
             for row in audience.rows {
@@ -92,7 +77,11 @@ public enum CampaignStart {
             }
             groups.treatment.sort()
             groups.holdout.sort()
-            let sendList = ContactList(campaign: definition.name, rows: treatmentRows, channel: channel, purpose: purpose,
+            let sends = try CampaignSendPlan.make(treatment: treatmentRows, campaign: definition, segment: segment, channel: channel,
+                                                  run: run, asOf: runDay, project: project, export: export, store: store,
+                                                  holdouts: holdouts)
+            groups.notSent = Dictionary(uniqueKeysWithValues: sends.notSent.map { (ids[$0.key], $0.value) })
+            let sendList = ContactList(campaign: definition.name, rows: sends.sent, channel: channel, purpose: purpose,
                                        export: export, consents: consents)
 
             // The send list, staged until the campaign is recorded.
@@ -127,6 +116,7 @@ public enum CampaignStart {
                 holdoutShare: definition.holdout, segmentMembers: members.count, keptByOtherHoldouts: keptByOtherHoldouts,
                 withoutConsent: audience.withoutConsent, withoutAddress: audience.withoutAddress, audience: audience.rows.count,
                 treatment: groups.treatment.count, holdout: groups.holdout.count,
+                sent: sendList.rows.count, notSent: CampaignNotSent(groups.notSent),
                 list: final.appendingPathComponent(sendList.fileName).path,
                 outcomeDue: (runDay + definition.outcome.withinDays).description)
         }
@@ -150,6 +140,10 @@ public struct CampaignStartSummary: Codable, Sendable, Equatable {
     public var audience: Int
     public var treatment: Int
     public var holdout: Int
+    /// Treatment patients on the send list, and those the contact policy kept off it (still in the treatment
+    /// group), by rule: `sent + not_sent.total == treatment`.
+    public var sent: Int
+    public var notSent: CampaignNotSent
     /// The send list (treatment only).
     public var list: String
     /// The last day of the outcome window: a report on an export reaching it has every outcome.
@@ -158,7 +152,7 @@ public struct CampaignStartSummary: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case campaign, segment, channel, run, asOf = "as_of", holdoutShare = "holdout_share", segmentMembers = "segment_members"
         case keptByOtherHoldouts = "kept_by_other_holdouts", withoutConsent = "without_consent", withoutAddress = "without_address"
-        case audience, treatment, holdout, list, outcomeDue = "outcome_due"
+        case audience, treatment, holdout, sent, notSent = "not_sent", list, outcomeDue = "outcome_due"
     }
 
     public var table: String {
@@ -166,6 +160,7 @@ public struct CampaignStartSummary: Codable, Sendable, Equatable {
         campaign \(campaign): \(segment) by \(channel), run \(run) as of \(asOf)
         audience \(audience) (of \(segmentMembers) members: \(withoutConsent) without consent, \(withoutAddress) without address, \(keptByOtherHoldouts) in other holdouts)
         treatment \(treatment), holdout \(holdout) (share \(holdoutShare))
+        sent \(sent) of the treatment; not sent under the contact policy: \(notSent.words)
         send list: \(list)
         outcomes are complete on an export reaching \(outcomeDue)
         """

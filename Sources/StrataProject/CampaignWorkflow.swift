@@ -3,14 +3,38 @@ import StrataData
 import StrataFeatures
 import StrataSegments
 
-/// What `campaign start` and `campaign report` share: the project's campaign, the export read as refresh
+/// What `campaign start` and `campaign report` share: their configuration, the export read as refresh
 /// reads it, and the store under the refresh lock.
-enum CampaignWorkflow {
+public enum CampaignWorkflow {
+    /// What `campaign start` and `campaign report` are asked to do.
+    public struct Configuration: Sendable {
+        /// The project folder (holding `strata.yml`).
+        public var project: URL
+        /// The campaign's name under `campaigns:`.
+        public var name: String
+        /// Start: the export of the latest run; report: the export to measure on. nil: the newest under
+        /// `exports.path`.
+        public var export: URL?
+        /// Who runs it, for the audit log.
+        public var user: String
+        /// How long to wait for a refresh (or another campaign command) of the same project to finish.
+        public var lockTimeout: TimeInterval
+
+        public init(project: URL, name: String, export: URL? = nil, user: String, lockTimeout: TimeInterval = 600) {
+            self.project = project
+            self.name = name
+            self.export = export
+            self.user = user
+            self.lockTimeout = lockTimeout
+        }
+    }
+
     /// The export at `explicit` (or the project's newest), read with the project's format, mapping and
-    /// checks, as refresh reads it; and its fingerprint. `tables` and `unusedTextColumns` as for
-    /// ``ExportReader/read(_:format:mapping:policy:tables:unusedTextColumns:extraColumns:)``.
+    /// checks, as refresh reads it; and its fingerprint. `tables`, `unusedTextColumns` and `checkingOthers` as
+    /// for ``ExportReader/read(_:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:)``.
     static func readExport(_ project: Project, explicit: URL?, tables: Set<CanonicalTable> = Set(CanonicalTable.allCases),
-                           unusedTextColumns: [CanonicalTable: Set<String>] = [:]) throws -> (folder: URL, fingerprint: String, export: ClinicExport) {
+                           unusedTextColumns: [CanonicalTable: Set<String>] = [:],
+                           checkingOthers: Bool = true) throws -> (folder: URL, fingerprint: String, export: ClinicExport) {
         var exportPath: String?
         if let explicit {
             var isDirectory: ObjCBool = false
@@ -23,7 +47,7 @@ enum CampaignWorkflow {
         let fingerprint = try Fingerprint.of(folder: folder)
         var read = try ExportReader.read(folder, format: project.configuration.exports?.format, mapping: project.configuration.mapping,
                                          tables: tables, unusedTextColumns: unusedTextColumns,
-                                         extraColumns: project.configuration.features.extraColumns)
+                                         extraColumns: project.configuration.features.extraColumns, checkingOthers: checkingOthers)
         let checks = ExportChecks.run(&read.export, policies: project.configuration.checks,
                                       exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
         if let error = checks.error { throw error }
@@ -38,9 +62,21 @@ enum CampaignWorkflow {
         defer { withExtendedLifetime(lock) {} }
         let store = try SegmentStore(path: project.storeURL.path)
         try AuditHead.start(store: store)
+        Refresh.removeTemporaries(project)
         let result = try body(store)
         try AuditHead.advance(store: store)
         return result
+    }
+
+    /// Removes what a killed or failed `campaign start` left in `lists/campaigns/`: its hidden staging folder
+    /// (a send list: patient data) and a folder set aside while publishing. Runs under the refresh lock (from
+    /// ``Refresh/removeTemporaries(_:)``), so no start is writing them.
+    static func removeTemporaries(_ project: Project) {
+        let folder = project.listsURL.appendingPathComponent("campaigns")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where name.hasPrefix(".") && (name.hasSuffix(".staging") || name.hasSuffix(".old")) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
     }
 
     /// The folder of a campaign's send list: `lists/campaigns/<name>`.
@@ -63,6 +99,8 @@ public enum CampaignRunError: Error, Equatable, ParameterNaming {
     case groupsChanged(String)
     /// A sub-group column the export does not have (or cannot be grouped by).
     case unknownSubgroup(campaign: String, column: String, known: [String])
+    /// Under the contact policy a campaign sends its segment's message, routed to one of the segment's channels.
+    case channelNotInSegment(campaign: String, channel: String, segment: String, channels: [String])
 
     public func description(naming name: (String) -> String) -> String {
         switch self {
@@ -80,6 +118,8 @@ public enum CampaignRunError: Error, Equatable, ParameterNaming {
             "campaign '\(campaign)': its settings or groups in the store differ from what the audit log recorded at its start; run `strata audit verify`"
         case let .unknownSubgroup(campaign, column, known):
             "campaign '\(campaign)': cannot report by sub-group '\(column)' (expected one of: \(known.joined(separator: ", ")))"
+        case let .channelNotInSegment(campaign, channel, segment, channels):
+            "campaign '\(campaign)': channel '\(channel)' is not one of segment '\(segment)''s channels (\(channels.joined(separator: ", "))); under the contact policy a campaign sends the segment's message on the channel the policy routes each patient to, so choose one of them"
         }
     }
 }

@@ -82,6 +82,18 @@ public enum ProjectTemplate {
       lists: lists             # contact lists, one folder per run; lists/latest is the newest
       models: models           # churn-*.json from `strata train churn`, clusters-*.json from `strata discover`
 
+    # Contact policy (docs/segments.md, "Contact policy"): each refresh lists a patient on one channel per
+    # segment, marketing within its caps and quiet periods, never a patient who has died; campaign send lists
+    # follow it too (docs/campaigns.md). Without this section the defaults apply: one marketing message per
+    # patient per run, none within 7 days of a message already sent, care uncapped. An example to adapt:
+    # contact_policy:
+    #   enabled: true                  # false: every consented channel of every segment, as without a policy
+    #   priority: [invisalign-leads, braces-campaign]   # marketing segments, highest first
+    #   marketing_cap: {per_run: 1, per_window: 2, window_days: 30}
+    #   care_cap: none                 # or {per_run: 2, per_window: 4, window_days: 30}
+    #   quiet_days: {after_visit: 3, after_no_show: 0, after_message: 7}
+    #   care_campaigns: [appointment_reminder]   # campaigns of communications.csv that are care, not marketing
+
     # Segments: a name (lower case, digits, - and _), a rule, a purpose (care or marketing), the channels lists
     # are made for, and segments to exclude. Rules read features (days_since_last_visit, visits_365d,
     # total_amount, no_show_rate, ...), scores (churn_score), the cluster name (cluster) and attributes (age,

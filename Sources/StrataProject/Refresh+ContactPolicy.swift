@@ -7,10 +7,16 @@ extension Refresh {
     /// The run's lists under the project's contact policy (`contact_policy` in strata.yml): one channel per
     /// patient and segment, no deceased patient, marketing within its caps and quiet periods.
     ///
-    /// Every opt-out on file counts, even one recorded after the as-of date: a list is used now.
-    static func contactPlan(_ segments: [SegmentMembers], project: Project, export: ClinicExport, asOf: Day) throws -> ContactPlan {
-        try ContactPolicy.plan(segments, export: export, consents: ConsentLedger(everythingOnFile: export), asOf: asOf,
-                               settings: project.configuration.contactPolicy)
+    /// Every opt-out on file counts, even one recorded after the as-of date: a list is used now. The open
+    /// campaigns' holdouts come off the segments first; what campaigns started from earlier runs sent counts
+    /// as messages already sent (``CampaignHoldouts``).
+    /// - Parameter explaining: segments whose plan records each patient held back and why.
+    static func contactPlan(_ segments: [SegmentMembers], holdouts: CampaignHoldouts, run: Int64, project: Project,
+                            export: ClinicExport, asOf: Day, explaining: Set<String> = []) throws -> ContactPlan {
+        try ContactPolicy.plan(segments.map { holdouts.listed($0, run: run, export: export) }, export: export,
+                               consents: ConsentLedger(everythingOnFile: export), asOf: asOf,
+                               settings: project.configuration.contactPolicy, sent: holdouts.sends(before: run, export: export),
+                               explaining: explaining)
     }
 }
 

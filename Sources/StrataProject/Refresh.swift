@@ -237,8 +237,7 @@ public enum Refresh {
         /// Who run `run`'s lists contact, and on which channel: the campaign holdouts come off first, then the
         /// contact policy plans what is left (``ContactPolicy``).
         func plan(run: Int64) throws -> ContactPlan {
-            try Refresh.contactPlan(segments.map { holdouts.listed($0, run: run, export: export) }, project: project,
-                                    export: export, asOf: asOf)
+            try Refresh.contactPlan(segments, holdouts: holdouts, run: run, project: project, export: export, asOf: asOf)
         }
 
         /// Writes the lists of `run` into `lists/.run-N.staging`. On failure the folder is removed.
@@ -320,6 +319,7 @@ public enum Refresh {
         where name.hasPrefix(".") && (name.hasSuffix(".staging") || name.hasSuffix(".old") || name.hasSuffix(".tmp") || name.hasPrefix(".latest.")) {
             try? fileManager.removeItem(at: project.listsURL.appendingPathComponent(name))
         }
+        CampaignWorkflow.removeTemporaries(project)
         let storeFolder = project.storeURL.deletingLastPathComponent()
         let headPrefix = "." + project.storeURL.lastPathComponent + ".audit-head."
         for name in (try? fileManager.contentsOfDirectory(atPath: storeFolder.path)) ?? []

@@ -33,3 +33,11 @@ extension SegmentMembers {
                        exclusions: exclusions, excluded: excluded, warnings: warnings)
     }
 }
+
+extension SegmentMembers {
+    /// A segment as a run recorded it: `definition` with the export rows of its stored members, ascending.
+    /// Enough for the contact policy to plan the run's lists again; it carries no reasons or exclusion counts.
+    public init(definition: SegmentDefinition, recordedRows rows: [Int]) {
+        self.init(definition: definition, rows: rows, fieldNames: [], calls: [], exclusions: [], excluded: [], warnings: [])
+    }
+}

@@ -12,7 +12,7 @@ struct ContactHistory {
     private(set) var marketingWindowRemaining: [Int32]?
     private(set) var careWindowRemaining: [Int32]?
 
-    init(_ export: ClinicExport, asOf day: Day, settings: ContactPolicySettings) {
+    init(_ export: ClinicExport, asOf day: Day, settings: ContactPolicySettings, sent: [CampaignSends] = []) {
         let count = export.patients.count
         deceasedAt = export.patients.deceasedAt
         asOf = day.daysSince1970
@@ -47,12 +47,44 @@ struct ContactHistory {
                 if let marketingWindow, sent >= marketingWindow { marketingSent![patient] += 1 }
             }
         }
+        // Campaign sends of the as-of day or before, except those the export already shows (counted above).
+        let shown = Self.shownSends(sent, communications: communications, before: cutoff)
+        for (index, sends) in sent.enumerated() where sends.day <= day {
+            let timestamp = sends.day.startTimestamp
+            for patient in sends.rows where !(shown[index]?.contains(patient) ?? false) {
+                if sends.purpose == .care {
+                    if let careWindow, timestamp >= careWindow { careSent![patient] += 1 }
+                } else {
+                    if quiet.afterMessage > 0 { extend(patient, from: timestamp, days: quiet.afterMessage) }
+                    if let marketingWindow, timestamp >= marketingWindow { marketingSent![patient] += 1 }
+                }
+            }
+        }
         if let perWindow = settings.marketingCap.perWindow, let sent = marketingSent {
             marketingWindowRemaining = sent.map { Int32(perWindow) - $0 }
         }
         if let perWindow = settings.careCap?.perWindow, let sent = careSent {
             careWindowRemaining = sent.map { Int32(perWindow) - $0 }
         }
+    }
+
+    /// Per campaign of `sent` that the communications name: the patients a message of it was sent to from its
+    /// day on and before `cutoff`.
+    private static func shownSends(_ sent: [CampaignSends], communications: Communications, before cutoff: Int64) -> [Int: Set<Int>] {
+        var campaignByCode = [Int](repeating: -1, count: communications.campaign.levels.count)
+        for (index, sends) in sent.enumerated() {
+            if let code = communications.campaign.code(of: sends.campaign) { campaignByCode[Int(code)] = index }
+        }
+        guard campaignByCode.contains(where: { $0 >= 0 }) else { return [:] }
+        var shown: [Int: Set<Int>] = [:]
+        let codes = communications.campaign.codes
+        for row in 0..<communications.count where codes[row] >= 0 && communications.sentAt[row] < cutoff {
+            let index = campaignByCode[Int(codes[row])]
+            if index >= 0, communications.sentAt[row] >= sent[index].day.startTimestamp {
+                shown[index, default: []].insert(Int(communications.patient[row]))
+            }
+        }
+        return shown
     }
 
     /// An event on day E with `days` of quiet keeps marketing away through day E + days.

@@ -21,9 +21,14 @@ public enum ContactPolicy {
     /// 5. the run's allowance taken by higher-priority segments: ``HeldBack/priority``;
     /// 6. otherwise listed on one channel (``channelRouting`` for the others) or on every one (`channels_mode: all`).
     ///
-    /// - Complexity: O(members of all segments + communications + appointments).
+    /// - Parameters:
+    ///   - sent: messages campaigns recorded as sent that the export may not show yet (see ``CampaignSends``):
+    ///     they count as messages already sent, as the export's communications do.
+    ///   - explaining: segments whose plan also records each member held back and why (``SegmentPlan/heldRows``).
+    /// - Complexity: O(members of all segments + communications + appointments + sent).
     public static func plan(_ segments: [SegmentMembers], export: ClinicExport, consents: ConsentLedger, asOf: Day,
-                            settings: ContactPolicySettings) throws(ContactPolicyError) -> ContactPlan {
+                            settings: ContactPolicySettings, sent: [CampaignSends] = [],
+                            explaining: Set<String> = []) throws(ContactPolicyError) -> ContactPlan {
         try validate(settings, definitions: segments.map(\.definition))
         let candidates = segments.map { Candidates($0, export: export, consents: consents) }
         guard settings.enabled else {
@@ -33,7 +38,7 @@ public enum ContactPolicy {
                 return plan
             })
         }
-        let history = ContactHistory(export, asOf: asOf, settings: settings)
+        let history = ContactHistory(export, asOf: asOf, settings: settings, sent: sent)
         var plans = zip(segments, candidates).map { SegmentPlan($0.definition, unconstrained: $1) }
         // Per purpose (marketing, care) and patient: messages listed so far in this run.
         var listedThisRun = [[Int32]](repeating: [Int32](repeating: 0, count: export.patients.count), count: 2)
@@ -43,15 +48,16 @@ public enum ContactPolicy {
             let windowRemaining = isMarketing ? history.marketingWindowRemaining : history.careWindowRemaining
             let purpose = isMarketing ? 0 : 1
             let routeAll = segments[index].definition.channelsMode == .all
+            let explains = explaining.contains(segments[index].definition.name)
             for (row, mask) in candidates[index].members {
                 let contacts = mask.nonzeroBitCount
-                if history.isDeceased(row) { plans[index].held.deceased += contacts; continue }
-                if isMarketing, history.isQuiet(row) { plans[index].held.quietPeriod += contacts; continue }
+                if history.isDeceased(row) { plans[index].hold(row, .deceased, contacts: contacts, explains); continue }
+                if isMarketing, history.isQuiet(row) { plans[index].hold(row, .quietPeriod, contacts: contacts, explains); continue }
                 if let cap {
                     let remaining = windowRemaining.map { Int($0[row]) } ?? cap.perRun
-                    if remaining <= 0 { plans[index].held.cap += contacts; continue }
+                    if remaining <= 0 { plans[index].hold(row, .cap, contacts: contacts, explains); continue }
                     if Int(listedThisRun[purpose][row]) >= min(cap.perRun, remaining) {
-                        plans[index].held.priority += contacts; continue
+                        plans[index].hold(row, .priority, contacts: contacts, explains); continue
                     }
                     listedThisRun[purpose][row] += 1
                 }
@@ -114,6 +120,10 @@ public struct SegmentPlan: Sendable {
     public let withoutConsent: [Int]
     public let withoutAddress: [Int]
     public internal(set) var held = HeldBack()
+    /// Only for a segment the plan was asked to explain: each member held back on every channel, with the
+    /// rule that held them, in ascending rows. A member neither here nor listed on a channel is listed on
+    /// another of the segment's channels (``HeldBackReason/channelRouting``).
+    public private(set) var heldRows: [(row: Int, reason: HeldBackReason)] = []
 
     init(_ definition: SegmentDefinition, unconstrained: Candidates) {
         self.definition = definition
@@ -122,6 +132,11 @@ public struct SegmentPlan: Sendable {
         withoutAddress = unconstrained.withoutAddress
         held.consent = withoutConsent.reduce(0, +)
         held.address = withoutAddress.reduce(0, +)
+    }
+
+    mutating func hold(_ row: Int, _ reason: HeldBackReason, contacts: Int, _ explains: Bool) {
+        held[reason] += contacts
+        if explains { heldRows.append((row, reason)) }
     }
 
     mutating func list(_ row: Int, _ mask: UInt8) {
@@ -159,6 +174,38 @@ public struct HeldBack: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case consent, address, channelRouting = "channel_routing", priority, cap, quietPeriod = "quiet_period", deceased
     }
+
+    /// The contacts held back by one of the policy's rules.
+    public subscript(reason: HeldBackReason) -> Int {
+        get {
+            switch reason {
+            case .deceased: deceased
+            case .quietPeriod: quietPeriod
+            case .cap: cap
+            case .priority: priority
+            case .channelRouting: channelRouting
+            }
+        }
+        set {
+            switch reason {
+            case .deceased: deceased = newValue
+            case .quietPeriod: quietPeriod = newValue
+            case .cap: cap = newValue
+            case .priority: priority = newValue
+            case .channelRouting: channelRouting = newValue
+            }
+        }
+    }
+}
+
+/// The rules of the contact policy that hold back a contact that has consent and an address, in the order
+/// they are tried; the raw values are the names the summary, `--json` and the store use.
+public enum HeldBackReason: String, Codable, Sendable, CaseIterable {
+    case deceased
+    case quietPeriod = "quiet_period"
+    case cap
+    case priority
+    case channelRouting = "channel_routing"
 }
 
 /// Per member of one segment, the channels (bit k: the segment's k-th channel) with consent for the

@@ -41,15 +41,22 @@ public struct CampaignRecord: Codable, FetchableRecord, PersistableRecord, Senda
     public var subgroupColumns: [String] { subgroups.split(separator: ",").map(String.init) }
 }
 
-/// A campaign's two groups, patient ids sorted.
+/// A campaign's two groups, patient ids sorted, and the treatment patients its send list left out.
 public struct CampaignGroups: Sendable, Equatable {
     public var treatment: [String]
     public var holdout: [String]
+    /// Treatment patients the contact policy kept off the send list, with the rule (empty for a campaign
+    /// started before campaigns were planned by the policy: its whole treatment was sent).
+    public var notSent: [String: HeldBackReason]
 
-    public init(treatment: [String], holdout: [String]) {
+    public init(treatment: [String], holdout: [String], notSent: [String: HeldBackReason] = [:]) {
         self.treatment = treatment
         self.holdout = holdout
+        self.notSent = notSent
     }
+
+    /// The treatment patients on the send list, sorted.
+    public var sent: [String] { notSent.isEmpty ? treatment : treatment.filter { notSent[$0] == nil } }
 }
 
 extension SegmentStore {
@@ -78,6 +85,20 @@ extension SegmentStore {
         }
     }
 
+    /// The treatment patients a campaign's start held back from its send list under the contact policy. A
+    /// table of its own, so that stores with campaigns from before keep their rows (and fingerprints) as
+    /// they were: no row means sent.
+    static func registerCampaignSendMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v7: campaign sends held back by the contact policy") { db in
+            try db.create(table: "campaignNotSent", options: .withoutRowID) { t in
+                t.column("campaign", .text).notNull().references("campaign")
+                t.column("patientID", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.primaryKey(["campaign", "patientID"])
+            }
+        }
+    }
+
     /// Every started campaign, by name.
     public func campaigns() throws -> [CampaignRecord] {
         try read { db in try CampaignRecord.fetchAll(db, sql: "SELECT * FROM campaign ORDER BY name") }
@@ -98,6 +119,16 @@ extension SegmentStore {
         try read { db in try Self.campaignFingerprint(name, in: db) }
     }
 
+    /// The patients campaign `name` sent its message to (its treatment less those held back), sorted.
+    public func campaignSent(_ name: String) throws -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT patientID FROM campaignMember WHERE campaign = ? AND holdout = 0
+                AND patientID NOT IN (SELECT patientID FROM campaignNotSent WHERE campaign = ?) ORDER BY patientID
+                """, arguments: [name, name])
+        }
+    }
+
     static func groups(of name: String, in db: Database) throws -> CampaignGroups {
         var groups = CampaignGroups(treatment: [], holdout: [])
         let rows = try Row.fetchCursor(db, sql: "SELECT patientID, holdout FROM campaignMember WHERE campaign = ? ORDER BY patientID",
@@ -106,7 +137,18 @@ extension SegmentStore {
             let patient: String = row["patientID"]
             if row["holdout"] as Bool { groups.holdout.append(patient) } else { groups.treatment.append(patient) }
         }
+        // A reason no rule has comes from an edit of the store, which `audit verify` reports; it is left out.
+        for (patient, reason) in try notSent(of: name, in: db) { groups.notSent[patient] = HeldBackReason(rawValue: reason) }
         return groups
+    }
+
+    /// (patient, reason) of the campaign's treatment patients held back from its send list, by patient.
+    static func notSent(of name: String, in db: Database) throws -> [(String, String)] {
+        var result: [(String, String)] = []
+        let rows = try Row.fetchCursor(db, sql: "SELECT patientID, reason FROM campaignNotSent WHERE campaign = ? ORDER BY patientID",
+                                       arguments: [name])
+        while let row = try rows.next() { result.append((row["patientID"], row["reason"])) }
+        return result
     }
 
     /// A fingerprint over the campaign's row and every member with its group, so that the one its start
@@ -124,18 +166,24 @@ extension SegmentStore {
         while let row = try rows.next() {
             fields += [row["patientID"], (row["holdout"] as Bool) ? "holdout" : "treatment"]
         }
+        // After the groups, so that a campaign without such rows (every one started before) keeps its fingerprint.
+        for (patient, reason) in try notSent(of: name, in: db) { fields += ["not sent", patient, reason] }
         return Fingerprint.of(Data(fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "\n").utf8))
     }
 }
 
 extension StoreSession {
-    /// Records a started campaign and both its groups.
+    /// Records a started campaign, both its groups and the treatment patients not sent.
     /// - Returns: the fingerprint of what was recorded (see ``SegmentStore/campaignFingerprint(_:)``).
     public func startCampaign(_ campaign: CampaignRecord, groups: CampaignGroups) throws -> String {
         try campaign.insert(db)
         let statement = try db.makeStatement(sql: "INSERT INTO campaignMember (campaign, patientID, holdout) VALUES (?, ?, ?)")
         for patient in groups.treatment { try statement.execute(arguments: [campaign.name, patient, false]) }
         for patient in groups.holdout { try statement.execute(arguments: [campaign.name, patient, true]) }
+        let notSent = try db.makeStatement(sql: "INSERT INTO campaignNotSent (campaign, patientID, reason) VALUES (?, ?, ?)")
+        for (patient, reason) in groups.notSent.sorted(by: { $0.key < $1.key }) {
+            try notSent.execute(arguments: [campaign.name, patient, reason.rawValue])
+        }
         return try SegmentStore.campaignFingerprint(campaign.name, in: db)!
     }
 

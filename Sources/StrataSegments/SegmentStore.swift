@@ -94,6 +94,7 @@ public final class SegmentStore: Sendable {
         registerRegistryMigrations(&migrator)
         registerCampaignMigrations(&migrator)
         registerContactPolicyMigrations(&migrator)
+        registerCampaignSendMigrations(&migrator)
         return migrator
     }
 

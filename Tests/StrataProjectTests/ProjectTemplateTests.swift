@@ -33,3 +33,28 @@ struct ProjectTemplateTests {
         #expect(sizes["churn-risk"] == 0 && sizes["lapsed-cluster"] == 0)  // no models: missing, never true
     }
 }
+
+@Suite("strata.yml template: the contact policy example")
+struct ProjectTemplateContactPolicyTests {
+    /// The template's commented `contact_policy:` example, uncommented, parses to the settings it spells out,
+    /// and its priority names the template's marketing segments (what a refresh checks).
+    @Test func theCommentedExampleParsesWhenUncommented() throws {
+        let lines = ProjectTemplate.text.components(separatedBy: "\n")
+        let start = try #require(lines.firstIndex(of: "# contact_policy:"))
+        var end = start + 1
+        while end < lines.count, lines[end].hasPrefix("#   ") { end += 1 }
+        #expect(end - start == 7)  // the section line and its six settings
+        var uncommented = lines
+        for index in start..<end { uncommented[index] = String(lines[index].dropFirst(2)) }
+        let configuration = try ProjectConfiguration.parse(uncommented.joined(separator: "\n"))
+        #expect(configuration.contactPolicy == ContactPolicySettings(
+            enabled: true, priority: ["invisalign-leads", "braces-campaign"],
+            marketingCap: .init(perRun: 1, perWindow: 2, windowDays: 30), careCap: nil,
+            quietDays: .init(afterVisit: 3, afterNoShow: 0, afterMessage: 7), careCampaigns: ["appointment_reminder"]))
+        // As written, commented out, the defaults apply.
+        #expect(try ProjectConfiguration.parse(ProjectTemplate.text).contactPolicy == ContactPolicySettings())
+        let catalog = try SegmentCatalog(configuration: configuration.segments)
+        let marketing = Set(catalog.definitions.filter { $0.purpose == .marketing }.map(\.name))
+        #expect(configuration.contactPolicy.priority.allSatisfy(marketing.contains))
+    }
+}

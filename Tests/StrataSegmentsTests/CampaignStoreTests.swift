@@ -74,4 +74,46 @@ struct CampaignStoreTests {
         let verification = try AuditVerification.check(store: store, listsFolder: lists)
         #expect(verification.problems == ["campaign winback-test is in the store, but no audit entry records its start"])
     }
+
+    /// A store whose campaigns were started before sends were planned by the contact policy (no
+    /// `campaignNotSent` table) gains the table when it opens; its campaign keeps its fingerprint, still
+    /// verifies, and counts its whole treatment as sent.
+    @Test func aStoreFromBeforeCampaignSendsMigrates() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fingerprint = try start(try SegmentStore(path: storePath))
+        _ = try pythonSQLite("""
+            db.execute("DROP TABLE campaignNotSent")
+            db.execute("DELETE FROM grdb_migrations WHERE identifier LIKE 'v7:%'")
+            """, on: storePath)
+        #expect(try pythonSQLite("print(db.execute(\"SELECT count(*) FROM sqlite_master WHERE name = 'campaignNotSent'\").fetchone()[0])",
+                                 on: storePath) == "0\n")
+        let store = try SegmentStore(path: storePath)
+        try AuditHead.advance(store: store)
+        #expect(try store.campaignFingerprint("winback-test") == fingerprint)
+        #expect(try store.campaignGroups("winback-test") == CampaignGroups(treatment: ["p2", "p4"], holdout: ["p1"]))
+        #expect(try store.campaignSent("winback-test") == ["p2", "p4"])
+        #expect(try AuditVerification.check(store: store, listsFolder: lists).problems == [])
+    }
+
+    /// Treatment patients held back from the send list read back with their rule, are not sends, and are part
+    /// of the audited fingerprint: changing a rule or sending someone held back is found.
+    @Test(arguments: ["UPDATE campaignNotSent SET reason = 'cap'", "DELETE FROM campaignNotSent"])
+    func patientsNotSentAreRecordedAndAudited(edit: String) throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SegmentStore(path: storePath)
+        let groups = CampaignGroups(treatment: ["p2", "p4"], holdout: ["p1"], notSent: ["p4": .deceased])
+        let fingerprint = try store.exclusively { session in
+            let fingerprint = try session.startCampaign(Self.record, groups: groups)
+            try session.audit(action: "campaign start", user: "analyst", inputs: ["run": "2"], outputs: ["campaign:winback-test": fingerprint])
+            return fingerprint
+        }
+        try AuditHead.advance(store: store)
+        #expect(try store.campaignGroups("winback-test") == groups && groups.sent == ["p2"])
+        #expect(try store.campaignSent("winback-test") == ["p2"])
+        #expect(try store.campaignFingerprint("winback-test") == fingerprint)
+        #expect(try AuditVerification.check(store: store, listsFolder: lists).problems == [])
+        _ = try pythonSQLite("db.execute(\"\(edit)\")", on: storePath)
+        #expect(try AuditVerification.check(store: store, listsFolder: lists).problems
+            == ["campaign winback-test: its settings or groups were changed after entry 4 recorded them"])
+    }
 }

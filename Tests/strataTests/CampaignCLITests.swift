@@ -22,8 +22,9 @@ struct CampaignCLITests {
 
     func exportFolder(_ cut: String) -> URL { project.appendingPathComponent("exports/\(cut)") }
 
-    /// The contact policy is off: this test compares the audience with the run's list, which the policy's cap
-    /// and quiet period would narrow (campaign audiences are not yet planned by the policy).
+    /// The contact policy is off: this test compares the audience with the run's list and the send list with
+    /// the whole treatment, which the policy's cap and quiet period would narrow (campaign sends under the
+    /// policy: `CampaignPolicyTests`).
     static let winbackTest = """
         contact_policy: {enabled: false}
         campaigns:
