@@ -39,11 +39,14 @@ struct RetrainCLITests {
         let retrain = try strata(["retrain", "--json"])
         #expect(retrain.status == 0, "\(retrain.standardError)")
         let summary = try JSONDecoder().decode(RetrainSummary.self, from: Data(retrain.standardOutput.utf8))
-        #expect(summary.targets.map(\.decision) == [.promoted] && summary.targets[0].challengerModel == 2)
+        // Churn, and conversion (the export has leads; its first model is promoted).
+        #expect(summary.targets.map(\.target) == ["churn", "conversion"])
+        #expect(summary.targets.map(\.decision) == [.promoted, .promoted] && summary.targets[0].challengerModel == 2)
 
         let list = try strata(["models", "list", "--json"])
         let listing = try JSONDecoder().decode(ModelListing.self, from: Data(list.standardOutput.utf8))
-        #expect(listing.models.map(\.status) == ["retired", "champion"])
+        #expect(listing.models.map(\.status) == ["retired", "champion", "champion"])
+        #expect(listing.models.map(\.target) == ["churn", "churn", "conversion"])
         #expect(try strata(["models", "show", "2"]).standardOutput.hasPrefix("model 2: churn (logistic), champion"))
 
         // Refresh applies model 2 and records it; its health reads every input of the model.
