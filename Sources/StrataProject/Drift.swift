@@ -9,6 +9,11 @@ import StrataSegments
 /// stability index (``PopulationStability``) of each, with bins from the training quantiles stored in the
 /// model file (``DriftReference``).
 public enum Drift {
+    /// Benchmark knob: with `STRATA_BENCH_NO_MONITORING=1` in the environment a refresh measures no drift,
+    /// stores no scores and measures no realized performance, so that `Benchmarks/bench_retrain.py` can time
+    /// what they cost in the same refresh. Not for use otherwise: runs made so cannot be monitored.
+    static let monitoringOff = ProcessInfo.processInfo.environment["STRATA_BENCH_NO_MONITORING"] == "1"
+
     /// One variable's index.
     public struct Entry: Codable, Sendable, Equatable {
         public var name: String
