@@ -71,4 +71,19 @@ struct RetrainCLITests {
         let unknown = try strata(["models", "promote", "9"])
         #expect(unknown.status != 0 && unknown.standardError.contains("no model 9 in the registry"))
     }
+
+    @Test func generateTakesAShiftAndNamesItsFlagWhenItIsWrong() throws {
+        defer { try? FileManager.default.removeItem(at: project) }
+        let wrong = try StrataBinary.run(["generate", "--patients", "50", "--seed", "1", "--shift", "older:2024-07-01",
+                                          "--out", project.appendingPathComponent("wrong").path])
+        #expect(wrong.status != 0)
+        #expect(wrong.standardError.contains("--shift older:2024-07-01: expected KIND:YYYY-MM-DD with KIND one of younger-arrivals"),
+                "\(wrong.standardError)")
+        let shifted = try StrataBinary.run(["generate", "--patients", "50", "--seed", "1", "--shift", "younger-arrivals:2024-07-01",
+                                            "--out", project.appendingPathComponent("shifted").path,
+                                            "--truth-out", project.appendingPathComponent("truth").path])
+        #expect(shifted.status == 0, "\(shifted.standardError)")
+        let settings = try String(contentsOf: project.appendingPathComponent("truth/generator.json"), encoding: .utf8)
+        #expect(settings.contains("\"--shift\", \"younger-arrivals:2024-07-01\""))
+    }
 }
