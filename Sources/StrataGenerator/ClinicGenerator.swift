@@ -161,7 +161,8 @@ public struct ClinicGenerator: Sendable {
     func simulate(person: Int, catalog: ClinicCatalog, into rows: inout ExportRows) {
         let configuration = configuration
         var rng = Xoshiro256StarStar(seed: configuration.seed, stream: UInt64(person), purpose: .history)
-        let profile = PersonProfile.draw(index: person, configuration: configuration, catalog: catalog, rng: &rng)
+        var profile = PersonProfile.draw(index: person, configuration: configuration, catalog: catalog, rng: &rng)
+        if let shift = configuration.shift { profile = shift.shifted(profile, seed: configuration.seed) }
         rows.beginPerson(profile)
         let cut = configuration.cutInstant
         var truth = GroundTruth.Row(latentType: profile.latentType)

@@ -33,6 +33,8 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     /// a chronic-condition flag) after the canonical ones. Off by default: a canonical reader accepts them
     /// only when a project declares them (`attributes` in strata.yml).
     public var writesAttributes = false
+    /// A change of the population from a date (``PopulationShift``); nil: none.
+    public var shift: PopulationShift?
 
     /// The attribute columns written with ``writesAttributes``, and how a project declares them.
     public static let attributeColumns: [(name: String, type: String)] = [
@@ -121,6 +123,7 @@ public struct GeneratorConfiguration: Sendable, Equatable {
         ["--patients", String(personCount), "--seed", String(seed), "--kind", kind.rawValue,
          "--from", CivilTime.dateString(days: startDay), "--to", CivilTime.dateString(days: cutDay),
          "--as-of", CivilTime.dateString(days: asOfDay), "--horizon-days", String(horizonDays)]
+            + (shift.map { ["--shift", $0.argument] } ?? [])
     }
 }
 

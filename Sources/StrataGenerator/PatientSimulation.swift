@@ -50,6 +50,8 @@ struct PatientSimulation {
     let profile: PersonProfile
     let parameters: BehaviourParameters
     let kind: ClinicKind
+    /// The factor on the odds of the churn hazard (``PopulationShift``; 1 without a shift).
+    let churnOdds: Double
     let createdAt: Int64
     /// When the patient's exported history begins: `createdAt`, or `--from` for the established base.
     let historyStart: Int64
@@ -88,6 +90,7 @@ struct PatientSimulation {
         self.profile = profile
         parameters = profile.latentType.parameters
         kind = configuration.kind
+        churnOdds = configuration.shift?.churnOdds(for: profile, seed: configuration.seed) ?? 1
         self.createdAt = createdAt
         historyStart = max(createdAt, configuration.startInstant)
         self.rng = rng
@@ -266,11 +269,11 @@ struct PatientSimulation {
         let recencyDays = Double(time - (lastCompletedAt ?? historyStart)) / 86_400
         let overdueMonths = max(0, recencyDays - expectedIntervalDays(at: time)) / 30
         let hasBooking = pending.map { $0.bookedAt <= time } ?? false
-        return ChurnHazard.probability(
+        return PopulationShift.scaled(ChurnHazard.probability(
             parameters: parameters, tenureYears: tenureYears, overdueMonths: overdueMonths,
             noShowScore: decayed(noShowScore, from: noShowUpdatedAt, to: time, timeConstantDays: ChurnHazard.noShowTimeConstantDays),
             engagementScore: decayed(engagementScore, from: engagementUpdatedAt, to: time, timeConstantDays: ChurnHazard.engagementTimeConstantDays),
-            hasBooking: hasBooking)
+            hasBooking: hasBooking), oddsBy: churnOdds)
     }
 
     private mutating func checkChurn(at time: Int64) {

@@ -9,6 +9,11 @@ import StrataSegments
 /// stability index (``PopulationStability``) of each, with bins from the training quantiles stored in the
 /// model file (``DriftReference``).
 public enum Drift {
+    /// Benchmark knob: with `STRATA_BENCH_NO_MONITORING=1` in the environment a refresh measures no drift,
+    /// stores no scores and measures no realized performance, so that `Benchmarks/bench_retrain.py` can time
+    /// what they cost in the same refresh. Not for use otherwise: runs made so cannot be monitored.
+    static let monitoringOff = ProcessInfo.processInfo.environment["STRATA_BENCH_NO_MONITORING"] == "1"
+
     /// One variable's index.
     public struct Entry: Codable, Sendable, Equatable {
         public var name: String
@@ -65,11 +70,18 @@ public enum Drift {
     /// The indexes of the current rows `x` (in the model's schema) and `scores` against `reference`.
     public static func measure(_ reference: DriftReference, x: Matrix<Double>, scores: [Double]?) -> (inputs: [Entry], score: Entry?) {
         let inputs = reference.inputs.enumerated().map { column, stored in
-            entry(stored, values: x.column(column))
+            entry(stored, values: Self.column(x, column))
         }
         var score: Entry?
         if let stored = reference.score, let scores { score = entry(stored, values: scores) }
         return (inputs, score)
+    }
+
+    /// Column `j` of `x`, copied here rather than by `Matrix.column`, which is generic across the module
+    /// boundary and was most of a refresh's drift time (9% of the 200,000-patient benchmark's refresh).
+    static func column(_ x: Matrix<Double>, _ j: Int) -> [Double] {
+        let elements = x.elements, width = x.columns
+        return (0..<x.rows).map { elements[$0 * width + j] }
     }
 
     static func entry(_ reference: PopulationStability.Reference, values: [Double]) -> Entry {

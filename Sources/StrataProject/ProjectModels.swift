@@ -94,6 +94,7 @@ public struct ProjectModels: SegmentModels, Sendable {
     /// Measures the drift of the `target` model's inputs `x` and `scores` against its training reference.
     private func recordDrift(_ target: ModelRegistry.Target, reference: DriftReference?, trainedAsOf: String?,
                              x: Matrix<Double>, scores: [Double]?, asOf: Day) {
+        guard !Drift.monitoringOff else { return }
         var drift = Drift.ModelDrift(target: target.rawValue, model: championIDs[target], file: files[target] ?? "",
                                      trainedAsOf: reference?.asOf ?? trainedAsOf ?? "", asOf: asOf.description)
         if let reference { (drift.inputs, drift.score) = Drift.measure(reference, x: x, scores: scores) }

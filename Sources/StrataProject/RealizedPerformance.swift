@@ -12,7 +12,7 @@ public enum RealizedPerformance {
     /// in its transaction.
     static func keepScores(_ scores: [String: [Double]], models: any SegmentModels, export: ClinicExport, run: Int64,
                            in session: StoreSession) throws {
-        guard let churn = scores["churn_score"] else { return }
+        guard let churn = scores["churn_score"], !Drift.monitoringOff else { return }
         let applied = (models as? ProjectModels) ?? ((models as? LifetimeSegmentModels)?.base as? ProjectModels)
         let ids = (0..<export.patients.count).map { export.patients.ids[$0] }
         let horizon = applied?.churn?.training["horizon_days"].flatMap { Int($0) }
@@ -51,19 +51,23 @@ public enum RealizedPerformance {
         return records
     }
 
-    /// Measures and stores the realized performance of every run whose horizon has passed by the export's
-    /// last day, each beside the model's training (out-of-time holdout) AUC.
-    static func update(_ project: Project, export: ClinicExport, folder: URL, lastDay: Day, user: String) throws -> [Realized] {
-        guard FileManager.default.fileExists(atPath: project.storeURL.path) else { return [] }
-        let store = try SegmentStore(path: project.storeURL.path)
-        let records = try measure(store.runScores(named: "churn_score"), runs: store.runs(), export: export,
-                                  exportFingerprint: try Fingerprint.of(folder: folder), lastDay: lastDay)
-        if !records.isEmpty {
-            try store.record(realized: records, user: user)
-            try AuditHead.advance(store: store)
+    /// Measures and stores the realized performance of every run whose horizon has passed by `lastDay` and that
+    /// has none yet (a run measured once keeps its figures), and updates the cards of the models measured.
+    /// Only the due runs' scores are read from the store.
+    /// - Returns: the records stored now.
+    @discardableResult
+    static func recordDue(_ project: Project, store: SegmentStore, export: ClinicExport, exportFingerprint: String, lastDay: Day,
+                          user: String) throws -> [RealizedRecord] {
+        let due = try store.runScoresAwaitingOutcome(named: "churn_score") { _, asOf, horizon in
+            (try? Day(iso: asOf)).map { $0 + horizon <= lastDay } ?? false
         }
-        let models = Dictionary(uniqueKeysWithValues: try store.registeredModels().map { ($0.id, $0) })
+        guard !due.isEmpty else { return [] }
+        let records = try measure(due, runs: store.runs(), export: export, exportFingerprint: exportFingerprint, lastDay: lastDay)
+        guard !records.isEmpty else { return [] }
+        try store.record(realized: records, user: user)
+        try AuditHead.advance(store: store)
         // Each model's card shows every realized measurement so far.
+        let models = Dictionary(uniqueKeysWithValues: try store.registeredModels().map { ($0.id, $0) })
         let allRealized = try store.realized()
         for id in Set(records.map(\.model)) {
             guard let model = models[id] else { continue }
@@ -72,7 +76,18 @@ public enum RealizedPerformance {
                 try ModelCard.write(model, file: file, realized: allRealized.filter { $0.model == id })
             }
         }
-        return records.map { record in
+        return records
+    }
+
+    /// Measures and stores what is due (see ``recordDue(_:store:export:exportFingerprint:lastDay:user:)``), then
+    /// returns every stored realized performance, each beside the model's training (out-of-time holdout) AUC.
+    static func update(_ project: Project, export: ClinicExport, folder: URL, lastDay: Day, user: String) throws -> [Realized] {
+        guard FileManager.default.fileExists(atPath: project.storeURL.path) else { return [] }
+        let store = try SegmentStore(path: project.storeURL.path)
+        try recordDue(project, store: store, export: export, exportFingerprint: try Fingerprint.of(folder: folder), lastDay: lastDay,
+                      user: user)
+        let models = Dictionary(uniqueKeysWithValues: try store.registeredModels().map { ($0.id, $0) })
+        return try store.realized().map { record in
             let metrics = models[record.model]?.metrics ?? [:]
             return Realized(model: record.model, run: record.run, scoredAsOf: record.asOf, rows: record.rows, auc: record.auc,
                             calibration: record.calibration, lift: record.lift,

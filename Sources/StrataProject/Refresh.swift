@@ -180,6 +180,7 @@ public enum Refresh {
                 for (name, version) in models.versions { inputs["model:" + name] = version }
                 var outputs = written.fingerprints
                 outputs["run:\(run.id)"] = try session.runFingerprint(run.id)
+                outputs["scores:\(run.id)"] = try session.scoresFingerprint(run: run.id)
                 try session.audit(action: "refresh", user: user, inputs: inputs, outputs: outputs)
                 return .recorded(run, changes, written.summaries)
             }
@@ -207,6 +208,8 @@ public enum Refresh {
             report.rebuiltLists = try Self.restoreLists(of: latest, lists: lists, project: project, store: store, user: user)
         }
         TestPause.at("published")
+        warnings += Self.recordRealizedPerformance(project, store: store, export: export, exportFingerprint: exportFingerprint,
+                                                   lastDay: dates.last, user: user)
         try Self.settle(project, store: store)
         report.warnings = warnings
         return report

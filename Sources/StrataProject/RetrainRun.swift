@@ -14,6 +14,13 @@ import StrataSegments
 /// patients as of `E`. The champion qualifies only when its own labels end at or before `E`; otherwise the
 /// export does not yet reach a horizon past the champion's data and the champion is kept.
 ///
+/// Conversion, when the export has leads, with `N` the conversion window: the challenger is fitted as
+/// `strata train conversion` fits it (leads created through `T − N`, first visits through `T`). The comparison
+/// window is the leads created in `(T − 2N, T − N]` with their first visits through `T`: the challenger's side
+/// is its out-of-time holdout (the same fit on the leads created through `T − 2N`), the champion's side is the
+/// champion applied to the same leads. The champion qualifies only when the leads it was fitted on were created
+/// at or before `T − 2N`, so that no lead of the window was among them.
+///
 /// Clusters, when the project has a cluster champion: refitted on the export with the champion as the
 /// previous model (its ids and names carried over by matching, as `strata discover --previous-model`), and
 /// promoted: there is no score to compare, and matching keeps segments that read `cluster` stable.
@@ -63,6 +70,11 @@ public enum RetrainRun {
         progress("fitting the churn challenger")
         summary.targets.append(try churn(configuration, project: project, source: source, champion: champions[.churn],
                                          rule: rule, staging: staging))
+        if source.export.leads.count > 0 {
+            progress("fitting the conversion challenger")
+            summary.targets.append(try conversion(configuration, project: project, source: source,
+                                                  champion: champions[.conversion], rule: rule, staging: staging))
+        }
         if let champion = champions[.clusters] {
             progress("refitting the clusters")
             summary.targets.append(try clusters(configuration, project: project, source: source, champion: champion,
@@ -102,15 +114,7 @@ public enum RetrainRun {
                 let probabilities = try file.parameters.model.probabilities(Validation.selectRows(features.matrix, rows))
                 let evaluated = try Metrics.summary(targets: rows.map { labels[$0] }, probabilities: probabilities)
                 target.rows = rows.count
-                target.championMetrics = .init(auc: evaluated.auc, logLoss: evaluated.logLoss)
-                if let challenger = target.challenger {
-                    let (passes, why) = rule.accepts(champion: (evaluated.auc, evaluated.logLoss),
-                                                     challenger: (challenger.auc, challenger.logLoss))
-                    target.reason = why + (passes ? ": the challenger is not worse" : ": the challenger is worse")
-                    if passes { promote = "not worse than model \(champion.model.id) by models.promote_when: \(why)" }
-                } else {
-                    target.reason = "the challenger has no out-of-time holdout (\(trained.warnings.joined(separator: "; ")))"
-                }
+                promote = compare(&target, champion: champion.model, evaluated: evaluated, rule: rule, warnings: trained.warnings)
             }
         } else {
             target.reason = "no churn champion yet: the first model is promoted"
@@ -119,6 +123,92 @@ public enum RetrainRun {
         target.decision = promote == nil ? .kept : .promoted
         try finish(&target, staged: stagedFile, project: project, source: source, configuration: configuration, promote: promote)
         return target
+    }
+
+    /// Sets the champion's metrics on the window, decides by `rule` against the challenger's and says why.
+    /// - Returns: the reason to promote the challenger, or nil to keep the champion.
+    private static func compare(_ target: inout RetrainSummary.Target, champion: RegisteredModel, evaluated: Metrics.Summary,
+                                rule: ModelSettings.PromotionRule, warnings: [String]) -> String? {
+        target.championMetrics = .init(auc: evaluated.auc, logLoss: evaluated.logLoss)
+        guard let challenger = target.challenger else {
+            target.reason = "the challenger has no out-of-time holdout (\(warnings.joined(separator: "; ")))"
+            return nil
+        }
+        let (passes, why) = rule.accepts(champion: (evaluated.auc, evaluated.logLoss), challenger: (challenger.auc, challenger.logLoss))
+        target.reason = why + (passes ? ": the challenger is not worse" : ": the challenger is worse")
+        return passes ? "not worse than model \(champion.id) by models.promote_when: \(why)" : nil
+    }
+
+    private static func conversion(_ configuration: Configuration, project: Project, source: ExportSource.Loaded,
+                                   champion: (model: RegisteredModel, file: URL)?, rule: ModelSettings.PromotionRule,
+                                   staging: URL) throws -> RetrainSummary.Target {
+        let export = source.export
+        guard let scoringDay = ChurnTraining.lastEventDay(export) else { throw WorkflowError.noEvents(parameter: "export") }
+        let window = project.configuration.labels.conversionWindowDays
+        let createdThrough = scoringDay - window, windowStart = createdThrough - window
+        var target = RetrainSummary.Target(target: "conversion", champion: champion?.model.id,
+                                           window: "leads created in \(windowStart.window(days: window)), "
+                                               + "first visits through \(scoringDay)")
+        let stagedFile = staging.appendingPathComponent("conversion-\(scoringDay.description).json")
+        let trained: TrainingRun.Result
+        do {
+            trained = try TrainingRun.run(TrainingRun.Configuration(
+                target: .conversion, scoringDay: scoringDay, windowDays: window, regression: configuration.regression,
+                folds: configuration.folds, seed: configuration.seed, modelFile: stagedFile), on: source)
+        } catch let error as ConversionTrainingError {
+            // Leads, but none whose window has closed: nothing to fit yet, and the churn retrain goes on.
+            target.reason = "no conversion challenger: " + error.description(naming: { $0 })
+                + (champion == nil ? "" : "; keeping the champion")
+            return target
+        }
+        let metrics = trained.summary.metrics
+        if let auc = metrics["holdout_auc"], let logLoss = metrics["holdout_log_loss"] {
+            target.challenger = .init(auc: auc, logLoss: logLoss)
+        }
+        target.warnings = trained.warnings
+
+        var promote: String?
+        if let champion {
+            let file = try ModelFile<LogisticParameters>.read(from: champion.file, kind: LogisticParameters.kind)
+            if let reason = Self.conversionChampionOverlaps(file, windowStart: windowStart, window: window) {
+                target.reason = reason
+            } else {
+                // The leads of the challenger's holdout: created in (T − 2N, T − N], their outcomes read through T.
+                let (leads, labels) = Labels.conversion(export, asOf: createdThrough, windowDays: window)
+                let start = windowStart.endTimestamp
+                let evaluation = leads.indices.filter { export.leads.createdAt[leads[$0]] >= start }
+                let rows = evaluation.map { leads[$0] }
+                let x = try LeadFeatures.apply(file.featureSchema, to: export, rows: rows).matrix
+                let probabilities = try file.parameters.model.probabilities(x)
+                let evaluated = try Metrics.summary(targets: evaluation.map { labels[$0] }, probabilities: probabilities)
+                target.rows = rows.count
+                promote = compare(&target, champion: champion.model, evaluated: evaluated, rule: rule, warnings: trained.warnings)
+            }
+        } else {
+            target.reason = "no conversion champion yet: the first model is promoted"
+            promote = "the first conversion model"
+        }
+        target.decision = promote == nil ? .kept : .promoted
+        try finish(&target, staged: stagedFile, project: project, source: source, configuration: configuration, promote: promote)
+        return target
+    }
+
+    /// Why the conversion champion cannot be compared on the leads created after `windowStart`: it was fitted
+    /// on some of them.
+    static func conversionChampionOverlaps(_ file: ModelFile<LogisticParameters>, windowStart: Day, window: Int) -> String? {
+        let through: Day?
+        if let text = file.training["leads_created_through"] {
+            through = try? Day(iso: text)
+        } else if let asOf = file.training["as_of"].flatMap({ try? Day(iso: $0) }) {
+            through = asOf - (file.training["window_days"].flatMap { Int($0) } ?? window)
+        } else {
+            through = nil
+        }
+        guard let through else { return "the champion's file does not say which leads it was fitted on; keeping it" }
+        guard through > windowStart else { return nil }
+        return "the champion was fitted on leads created through \(through), past \(windowStart), where the comparison "
+            + "window starts: the export must reach two windows (\(2 * window) days) past the champion's leads for a "
+            + "window neither model was fitted on; keeping the champion"
     }
 
     /// Why the champion cannot be compared on the window after `evaluationDay`: its labels reach into it.
@@ -199,7 +289,7 @@ public struct RetrainSummary: Codable, Sendable, Equatable {
 
     /// One target's champion, challenger and decision.
     public struct Target: Codable, Sendable, Equatable {
-        /// `churn` or `clusters`.
+        /// `churn`, `conversion` or `clusters`.
         public var target: String
         /// The champion's registry number, if the target had one.
         public var champion: Int64?

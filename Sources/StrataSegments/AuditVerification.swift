@@ -1,7 +1,8 @@
 import Foundation
 
 /// `strata audit verify`: the audit log's chain and head, and everything the log vouches for — each run's
-/// own row and membership rows (by the fingerprint its refresh entry recorded) and each run's list files.
+/// own row and membership rows (by the fingerprint its refresh entry recorded), its stored scores and each run's
+/// list files.
 public struct AuditVerification: Sendable, Equatable {
     /// How many entries the log has, and the hash of the last one.
     public var entries: Int
@@ -60,6 +61,7 @@ public struct AuditVerification: Sendable, Equatable {
                 problems.append("run \(run): entry \(entry.sequence) records \(runKeys.sorted().joined(separator: ", ")) instead")
                 continue
             }
+            problems += try scoreProblems(store: store, run: run, entry: entry)
             let folder = listsFolder.appendingPathComponent(String(format: "run-%04lld", run))
             for problem in ListFolder.problems(folder, expected: outputs.filter { $0.key.hasPrefix("list:") }) {
                 problems.append("run \(run): \(problem)")
@@ -67,6 +69,22 @@ public struct AuditVerification: Sendable, Equatable {
         }
         problems += try CampaignAudit.problems(store: store, entries: entries, listsFolder: listsFolder)
         return AuditVerification(entries: entries.count, head: head, problems: problems, unverifiableRuns: unverifiable)
+    }
+}
+
+extension AuditVerification {
+    /// Run `run`'s stored scores against the fingerprint its refresh entry recorded (`scores:N`). Runs recorded
+    /// before refreshes fingerprinted scores have no such output, and their scores are not checked.
+    static func scoreProblems(store: SegmentStore, run: Int64, entry: AuditEntry) throws -> [String] {
+        guard let recorded = entry.outputFingerprints["scores:\(run)"] else { return [] }
+        switch try store.scoresFingerprint(run: run) {
+        case nil:
+            return ["run \(run): its stored scores, recorded by entry \(entry.sequence), are missing"]
+        case let found? where found != recorded:
+            return ["run \(run): its stored scores were changed after entry \(entry.sequence) recorded them"]
+        default:
+            return []
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 enum FlagNames {
     static let flags = ["asOf": "--as-of", "maxBadRows": "--max-bad-rows", "format": "--format", "replacing": "--force",
                         "personCount": "--patients", "from": "--from", "to": "--to", "horizonDays": "--horizon-days",
-                        "workers": "--workers", "kind": "--kind", "truth": "--truth-out",
+                        "workers": "--workers", "kind": "--kind", "truth": "--truth-out", "shift": "--shift",
                         "partitions": "--partitions"]
 
     /// The flag that sets `parameter`; a name without a flag as it is.

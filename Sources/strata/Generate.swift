@@ -49,6 +49,9 @@ struct Generate: ParsableCommand {
     @Flag(help: "Add attribute columns to patients.csv (insurance, neighbourhood, chronic_condition); a project reads them when strata.yml declares them under attributes.")
     var attributes = false
 
+    @Option(help: "Shift the population from a date, KIND:YYYY-MM-DD (younger-arrivals: a new channel bringing younger patients who churn more); see docs/export-format.md.")
+    var shift: String?
+
     func validate() throws {
         do {
             _ = try makeConfiguration()
@@ -62,6 +65,7 @@ struct Generate: ParsableCommand {
                                                        from: from, to: to, asOf: asOf, horizonDays: horizonDays,
                                                        workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
         configuration.writesAttributes = attributes
+        configuration.shift = try shift.map(PopulationShift.parse)
         return configuration
     }
 

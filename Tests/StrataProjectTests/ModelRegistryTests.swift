@@ -37,6 +37,9 @@ struct ModelRegistryTests {
 
     func store() throws -> SegmentStore { try SegmentStore(path: project.appendingPathComponent("strata.sqlite").path) }
 
+    /// The registered churn models, oldest first (retrain registers conversion challengers too when there are leads).
+    func churnModels() throws -> [RegisteredModel] { try store().registeredModels().filter { $0.target == "churn" } }
+
     /// A regression whose L1 penalty is so strong every coefficient is zero: a constant score, AUC 0.5.
     static let constant = LogisticRegression(LogisticRegression.Configuration(c: 1e-6, penalty: .l1))
 
@@ -125,7 +128,8 @@ struct ModelRegistryTests {
         var dry = configuration
         dry.dryRun = true
         let preview = try RetrainRun.run(dry)
-        #expect(preview.targets.map(\.decision) == [.promoted] && preview.targets[0].challengerModel == nil)
+        // The export has leads: a conversion challenger too, the first conversion model (retrain: conversion).
+        #expect(preview.targets.map(\.decision) == [.promoted, .promoted] && preview.targets[0].challengerModel == nil)
         #expect(try store().auditEntries().count == before)
         #expect(try store().registeredModels().count == 1)
 
@@ -137,7 +141,7 @@ struct ModelRegistryTests {
         #expect(churn.decision == .promoted && churn.champion == 1 && churn.challengerModel == 2)
         let championAUC = try #require(churn.championMetrics?.auc), challengerAUC = try #require(churn.challenger?.auc)
         #expect(abs(championAUC - 0.5) < 1e-9 && challengerAUC > 0.6)
-        #expect(try store().registeredModels().map(\.status) == [.retired, .champion])
+        #expect(try churnModels().map(\.status) == [.retired, .champion])
 
         // The champion's side recomputed here: model 1 applied to the patients on file at E, labels in (E, T].
         let loaded = try ExportSource(path: export("2025-12-31").path, configurationFile: projectFile.path).read()
@@ -150,15 +154,16 @@ struct ModelRegistryTests {
         var worse = RetrainRun.Configuration(project: project, user: "test")
         worse.regression = Self.constant
         let kept = try RetrainRun.run(worse)
-        #expect(kept.targets[0].decision == .kept && kept.targets[0].champion == 2 && kept.targets[0].challengerModel == 3)
+        // Model 3 is the first retrain's conversion challenger.
+        #expect(kept.targets[0].decision == .kept && kept.targets[0].champion == 2 && kept.targets[0].challengerModel == 4)
         #expect(kept.targets[0].reason.hasSuffix("the challenger is worse"), "\(kept.targets[0].reason)")
         #expect(kept.targets[0].window.hasPrefix("features as of 2026-02-01"))
-        #expect(try store().registeredModels().map(\.status) == [.retired, .champion, .candidate])
-        // Both retrains wrote their comparison to the audit log, which stays intact.
-        #expect(try store().auditEntries().filter { $0.action == "retrain" }.count == 2)
+        #expect(try churnModels().map(\.status) == [.retired, .champion, .candidate])
+        // Both retrains wrote their comparison of each target (churn, conversion) to the audit log, which stays intact.
+        #expect(try store().auditEntries().filter { $0.action == "retrain" }.count == 4)
         #expect(try AuditVerification.check(store: store(), listsFolder: project.appendingPathComponent("lists")).isIntact)
         // Each challenger has its own file, named by its export's last event day.
-        #expect(try store().registeredModels().map(\.file) == ["churn-2025-06-30.json", "churn-2025-12-31.json", "churn-2026-07-31.json"])
+        #expect(try churnModels().map(\.file) == ["churn-2025-06-30.json", "churn-2025-12-31.json", "churn-2026-07-31.json"])
     }
 
     @Test func aChampionWhoseLabelsReachIntoTheWindowIsKept() throws {
@@ -171,7 +176,7 @@ struct ModelRegistryTests {
         #expect(result.targets[0].championMetrics == nil)
         // The challenger is still registered, beside the champion's file of the same date, not over it.
         #expect(result.targets[0].challengerFile == "churn-2025-12-31-2.json")
-        #expect(try store().registeredModels().map(\.status) == [.champion, .candidate])
+        #expect(try churnModels().map(\.status) == [.champion, .candidate])
     }
 
     @Test func promoteWhenIsReadAndUnknownKeysAreNamed() throws {

@@ -39,11 +39,14 @@ struct RetrainCLITests {
         let retrain = try strata(["retrain", "--json"])
         #expect(retrain.status == 0, "\(retrain.standardError)")
         let summary = try JSONDecoder().decode(RetrainSummary.self, from: Data(retrain.standardOutput.utf8))
-        #expect(summary.targets.map(\.decision) == [.promoted] && summary.targets[0].challengerModel == 2)
+        // Churn, and conversion (the export has leads; its first model is promoted).
+        #expect(summary.targets.map(\.target) == ["churn", "conversion"])
+        #expect(summary.targets.map(\.decision) == [.promoted, .promoted] && summary.targets[0].challengerModel == 2)
 
         let list = try strata(["models", "list", "--json"])
         let listing = try JSONDecoder().decode(ModelListing.self, from: Data(list.standardOutput.utf8))
-        #expect(listing.models.map(\.status) == ["retired", "champion"])
+        #expect(listing.models.map(\.status) == ["retired", "champion", "champion"])
+        #expect(listing.models.map(\.target) == ["churn", "churn", "conversion"])
         #expect(try strata(["models", "show", "2"]).standardOutput.hasPrefix("model 2: churn (logistic), champion"))
 
         // Refresh applies model 2 and records it; its health reads every input of the model.
@@ -67,5 +70,20 @@ struct RetrainCLITests {
         #expect(try strata(["audit", "verify"]).status == 0)
         let unknown = try strata(["models", "promote", "9"])
         #expect(unknown.status != 0 && unknown.standardError.contains("no model 9 in the registry"))
+    }
+
+    @Test func generateTakesAShiftAndNamesItsFlagWhenItIsWrong() throws {
+        defer { try? FileManager.default.removeItem(at: project) }
+        let wrong = try StrataBinary.run(["generate", "--patients", "50", "--seed", "1", "--shift", "older:2024-07-01",
+                                          "--out", project.appendingPathComponent("wrong").path])
+        #expect(wrong.status != 0)
+        #expect(wrong.standardError.contains("--shift older:2024-07-01: expected KIND:YYYY-MM-DD with KIND one of younger-arrivals"),
+                "\(wrong.standardError)")
+        let shifted = try StrataBinary.run(["generate", "--patients", "50", "--seed", "1", "--shift", "younger-arrivals:2024-07-01",
+                                            "--out", project.appendingPathComponent("shifted").path,
+                                            "--truth-out", project.appendingPathComponent("truth").path])
+        #expect(shifted.status == 0, "\(shifted.standardError)")
+        let settings = try String(contentsOf: project.appendingPathComponent("truth/generator.json"), encoding: .utf8)
+        #expect(settings.contains("\"--shift\", \"younger-arrivals:2024-07-01\""))
     }
 }
