@@ -52,6 +52,11 @@ struct CampaignPolicyTests {
     static func project(policy: String = CampaignPolicyTests.policy, persons: Int = 1_500, seed: UInt64 = 52) throws -> DeceasedWorkflowTests.Clinic {
         let clinic = try DeceasedWorkflowTests.Clinic(persons: persons, seed: seed)
         try (segments + policy).write(to: clinic.configurationFile, atomically: true, encoding: .utf8)
+        // A fixed campaign secret, so the split (an HMAC under it) and every count below are the same on every run.
+        let secret = CampaignSecret.url(besideStore: clinic.project.appendingPathComponent("strata.sqlite").path)
+        try FileManager.default.createDirectory(at: secret.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        try (String(repeating: "5a", count: 32) + "\n").write(to: secret, atomically: true, encoding: .utf8)
         return clinic
     }
 
