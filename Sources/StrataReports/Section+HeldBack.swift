@@ -9,11 +9,12 @@ import StrataSegments
 /// A *contact* is a (patient, channel) row of the unconstrained lists (see ``ContactPolicy``), so a count is
 /// contacts, and a count from 1 to `minCellSize − 1` contacts comes from fewer patients still: it is suppressed.
 extension SegmentsSection {
-    /// The reasons in report order (the store's names), in words.
-    static let heldBackReasons: [(name: String, words: String)] = [
-        ("consent", "no consent in force"), ("address", "no e-mail or phone"), ("channel_routing", "listed on another channel"),
-        ("priority", "taken by a higher-priority segment"), ("cap", "frequency cap used up"), ("quiet_period", "quiet period"),
-        ("deceased", "deceased"),
+    /// The reasons in report order: the store's names, a legend label short enough for all seven to fit on
+    /// the chart's one legend line, and words.
+    static let heldBackReasons: [(name: String, label: String, words: String)] = [
+        ("consent", "consent", "no consent in force"), ("address", "address", "no e-mail or phone"),
+        ("channel_routing", "routing", "listed on another channel"), ("priority", "priority", "taken by a higher-priority segment"),
+        ("cap", "cap", "frequency cap used up"), ("quiet_period", "quiet", "quiet period"), ("deceased", "deceased", "deceased"),
     ]
 
     static func heldBackID(_ segment: String, _ reason: String) -> String { "\(segment)|held|\(reason)" }
@@ -63,13 +64,15 @@ extension SegmentsSection {
                              summary: "Contacts (a patient on one channel) the contact policy did not list, per segment and reason.",
                              categories: held.map(\.0.name), valueAxis: Axis("contacts held back", unit: "contacts"),
                              series: reasons.map { reason in
-                                .init(reason.words, values: held.map { segment, counts in
+                                .init(reason.label, values: held.map { segment, counts in
                                     let contacts = counts.reasons.first { $0.name == reason.name }?.contacts ?? 0
                                     return hidden.contains(Self.heldBackID(segment.name, reason.name)) ? nil : Double(contacts)
                                 })
                              }, identifier: "chart-segments-held-back")
         chart.missingMark = mark
-        return (.figure(Figure(svg: try chart.svg(), caption: "Who was not contacted and why: one contact is a patient on one channel.",
+        let legend = Self.heldBackReasons.map { "\($0.label): \($0.words)" }.joined(separator: "; ")
+        return (.figure(Figure(svg: try chart.svg(), caption: "Who was not contacted and why (one contact is a patient on one channel). "
+                                                         + "\(legend).",
                                aggregate: aggregate)), reading)
     }
 }
