@@ -28,8 +28,9 @@ def run(command, **kwargs):
 
 
 def generated_project(strata, folder, kind, patients):
-    """A project on a generated clinic: two exports a month apart, churn trained and clusters discovered on the
-    first, a refresh on each, the second with --report. Returns the report folder."""
+    """A project on a generated clinic: two exports a month apart, churn, lifetime and (from 5,000 people, where
+    there are leads enough to fit on) conversion trained and clusters discovered on the first, a refresh on
+    each, the second with --report, so the report has every section. Returns the report folder."""
     run([strata, "init", "--project", folder])
     for cut in CUTS:
         run([strata, "generate", "--patients", str(patients), "--seed", "7", "--kind", kind, "--to", cut,
@@ -37,6 +38,10 @@ def generated_project(strata, folder, kind, patients):
     first = f"{folder}/exports/{CUTS[0]}"
     config = f"{folder}/strata.yml"
     run([strata, "train", "churn", first, "--config", config, "--model-out", f"{folder}/models/churn-{CUTS[0]}.json"])
+    run([strata, "train", "lifetime", first, "--config", config, "--model-out", f"{folder}/models/lifetime-{CUTS[0]}.json"])
+    if patients >= 5000:
+        run([strata, "train", "conversion", first, "--config", config,
+             "--model-out", f"{folder}/models/conversion-{CUTS[0]}.json"])
     run([strata, "discover", first, "--config", config, "--as-of", CUTS[0], "--k", "3...5",
          "--model-out", f"{folder}/models/clusters-{CUTS[0]}.json"])
     run([strata, "refresh", "--project", folder, first])

@@ -9,9 +9,10 @@ import StrataSegments
 /// page and the aggregate CSVs behind them, in `reports/run-N/` of the project, with an audit entry holding
 /// the files' fingerprints.
 ///
-/// The run's export is found among the project's exports by its fingerprint; the churn score's curves are
-/// computed on it: features as of the run's as-of date minus the model's horizon, outcomes (no completed
-/// visit) in the horizon after, for the patients on file then.
+/// The run's export is found among the project's exports by its fingerprint (`ReportRun+Export.swift`); the
+/// score curves are computed on it (`ReportRun+Scores.swift`): the churn scores an earlier run stored once
+/// their horizon has passed, else the churn model applied as of the run's as-of date minus its horizon; the
+/// conversion model on the leads whose window has closed; and the lifetime fields the run applied.
 public enum ReportRun {
     public struct Configuration: Sendable {
         /// The project folder (holding `strata.yml`).
@@ -48,14 +49,21 @@ public enum ReportRun {
         let asOf = try Day(iso: run.asOf)
         let previous = runs.last { $0.id < run.id }
 
+        let models = try ProjectModels(directory: project.modelsURL)
+        let conversion = try conversionModel(in: project.modelsURL)
+
         // The run's export, when it is still among the project's exports.
         var loaded: ExportSource.Loaded?
         if let folder = try exportFolder(of: run, in: project) {
             let source = ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
-            // The tables the churn model's features need, consents and patients; the rest are read for the checks only.
-            loaded = try source.read(tables: { $0.features.tablesNeeded.union([.patients, .consents]) }, failingOnChecks: false)
+            // The tables the churn model's features need, appointments (lifetime), consents, leads with a
+            // conversion model, and patients without their names and addresses (a report never shows them);
+            // the rest are read for the checks only.
+            let shown: Set<CanonicalTable> = conversion == nil ? [.patients, .appointments, .consents] : [.patients, .appointments, .consents, .leads]
+            loaded = try source.read(tables: { $0.features.tablesNeeded.union(shown) },
+                                     unusedTextColumns: { _ in [.patients: ["first_name", "postal_code", "email", "phone"]] },
+                                     failingOnChecks: false)
         }
-        let models = try ProjectModels(directory: project.modelsURL)
 
         var segments: [SegmentSnapshot] = []
         for definition in project.segments.definitions {
@@ -69,13 +77,22 @@ public enum ReportRun {
         }
 
         var scores: [ScoreInput] = []
-        if let export = loaded?.export, let churn = models.churn {
-            scores.append(try churnEvaluation(churn, name: models.versions.keys.first { $0.hasPrefix("churn-") } ?? "churn model",
-                                              export: export, asOf: asOf, project: project))
+        var lifetime: LifetimeInput?
+        if let export = loaded?.export {
+            if let churn = models.churn {
+                let name = models.versions.keys.first { $0.hasPrefix("churn-") } ?? "churn model"
+                scores.append(try churnScores(churn, name: name, fingerprint: models.versions[name], export: export, run: run, runs: runs,
+                                              asOf: asOf, store: store, project: project))
+            }
+            if let conversion, let evaluated = try conversionEvaluation(conversion.file, name: conversion.name, export: export, asOf: asOf) {
+                scores.append(evaluated)
+            }
+            lifetime = try lifetimeFields(run: run, project: project, export: export, asOf: asOf)
         }
         let inputs = ReportInputs(run: run, runs: runs.filter { $0.id <= run.id }, exportName: loaded?.folder.lastPathComponent,
                                   checks: loaded?.checks, segments: segments, export: loaded?.export, asOf: asOf,
-                                  clusters: models.clusters, scores: scores, minCellSize: project.configuration.reports.minCellSize)
+                                  clusters: models.clusters, scores: scores, heldBack: try store.heldBack(run: run.id), lifetime: lifetime,
+                                  minCellSize: project.configuration.reports.minCellSize)
         let report = try Report.build(inputs)
         let folder = (configuration.reportsFolder ?? project.directory.appendingPathComponent("reports"))
             .appendingPathComponent("run-\(run.id)")
@@ -92,43 +109,6 @@ public enum ReportRun {
                              aggregates: report.sections.flatMap(\.aggregates).map(\.relativePath),
                              export: loaded?.folder.lastPathComponent)
     }
-
-    /// The export folder whose fingerprint the run recorded: the folder named by the run's as-of date first,
-    /// then the others, newest first. Nil when none matches (the export was moved or removed).
-    static func exportFolder(of run: RunRecord, in project: Project) throws -> URL? {
-        guard let path = project.configuration.exports?.path else { return nil }
-        let root = URL(fileURLWithPath: path)
-        let fileManager = FileManager.default
-        var candidates: [URL] = []
-        if fileManager.fileExists(atPath: root.appendingPathComponent("patients.csv").path) || project.configuration.mapping != nil {
-            candidates.append(root)
-        }
-        let names = ((try? fileManager.contentsOfDirectory(atPath: root.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted(by: >)
-        for name in names.sorted(by: { ($0 == run.asOf ? 0 : 1, $1) < ($1 == run.asOf ? 0 : 1, $0) }) {
-            var isDirectory: ObjCBool = false
-            let url = root.appendingPathComponent(name)
-            if fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue { candidates.append(url) }
-        }
-        for candidate in candidates where (try? Fingerprint.of(folder: candidate)) == run.exportFingerprint { return candidate }
-        return nil
-    }
-
-    /// The churn model applied where outcomes are known: features as of `asOf − horizon` for the patients on
-    /// file then, outcomes in the horizon after.
-    static func churnEvaluation(_ model: ModelFile<LogisticParameters>, name: String, export: ClinicExport, asOf: Day,
-                                project: Project) throws -> ScoreInput {
-        let horizon = Int(model.training["horizon_days"] ?? "") ?? project.configuration.labels.churnHorizonDays
-        let day = asOf - horizon
-        let rows = ChurnTraining.patientsOnFile(export, asOf: day)
-        let features = try FeaturePipeline.apply(model.featureSchema, to: export, asOf: day)
-        let probabilities = try model.parameters.model.probabilities(Validation.selectRows(features.matrix, rows))
-        let labels = Labels.churn(export, asOf: day, horizonDays: horizon)
-        var window = "the run's export, features as of \(day.description) and outcomes through \(asOf.description) "
-            + "(\(horizon) days) for the patients on file then"
-        if model.training["as_of"] == day.description { window += "; this is the window the model was trained on, so it flatters the score" }
-        return ScoreInput(target: "churn", modelName: name, model: model, probabilities: probabilities, outcomes: rows.map { labels[$0] },
-                          evaluatedOn: window, positives: "patients who lapsed (no completed visit in the horizon)")
-    }
 }
 
 /// `strata report --json`.
@@ -139,7 +119,7 @@ public struct ReportSummary: Codable, Sendable, Equatable {
     public var folder: String
     public var html: String
     public var notebook: String
-    /// The sections shown, in order (`run`, `segments`, `clusters`, `churn`, `consent`).
+    /// The sections shown, in order (`run`, `segments`, `clusters`, `churn`, `conversion`, `lifetime`, `consent`).
     public var sections: [String]
     /// The aggregate CSVs, relative to the folder.
     public var aggregates: [String]

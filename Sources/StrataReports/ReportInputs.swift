@@ -21,11 +21,17 @@ public struct ReportInputs: Sendable {
     public var asOf: Day
     public var clusters: ModelFile<KMeansParameters>?
     public var scores: [ScoreInput]
+    /// What the contact policy held back in the run, per segment name (empty for a run recorded before the
+    /// policy existed).
+    public var heldBack: [String: HeldBack]
+    /// The lifetime model's fields as the run applied them; nil without a lifetime model.
+    public var lifetime: LifetimeInput?
     /// Counts from 1 to `minCellSize − 1` patients are suppressed.
     public var minCellSize: Int
 
     public init(run: RunRecord, runs: [RunRecord], exportName: String?, checks: ExportCheckReport?, segments: [SegmentSnapshot],
-                export: ClinicExport?, asOf: Day, clusters: ModelFile<KMeansParameters>?, scores: [ScoreInput], minCellSize: Int) {
+                export: ClinicExport?, asOf: Day, clusters: ModelFile<KMeansParameters>?, scores: [ScoreInput], heldBack: [String: HeldBack] = [:],
+                lifetime: LifetimeInput? = nil, minCellSize: Int) {
         self.run = run
         self.runs = runs
         self.exportName = exportName
@@ -35,6 +41,8 @@ public struct ReportInputs: Sendable {
         self.asOf = asOf
         self.clusters = clusters
         self.scores = scores
+        self.heldBack = heldBack
+        self.lifetime = lifetime
         self.minCellSize = minCellSize
     }
 
@@ -80,9 +88,11 @@ public struct ScoreInput: Sendable {
     public var evaluatedOn: String
     /// What a positive outcome is, in words ("patients who lapse").
     public var positives: String
+    /// Who is scored, plural (`patients` for churn, `leads` for conversion).
+    public var population: String
 
     public init(target: String, modelName: String, model: ModelFile<LogisticParameters>, probabilities: [Double], outcomes: [Double],
-                evaluatedOn: String, positives: String) {
+                evaluatedOn: String, positives: String, population: String = "patients") {
         self.target = target
         self.modelName = modelName
         self.model = model
@@ -90,5 +100,6 @@ public struct ScoreInput: Sendable {
         self.outcomes = outcomes
         self.evaluatedOn = evaluatedOn
         self.positives = positives
+        self.population = population
     }
 }

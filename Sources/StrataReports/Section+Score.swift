@@ -3,7 +3,8 @@ import StrataModels
 
 /// A score (churn or conversion): holdout metrics from the model file; ROC, reliability, cumulative gains,
 /// lift by decile and the score histogram on patients whose outcome is known; the strongest coefficients;
-/// and a budget table ("calling the top 500 reaches 31% of the patients who will lapse").
+/// and a budget table ("calling the top 500 reaches 31% of the patients who will lapse"). One builder serves both
+/// targets: what differs (who is scored, what a positive is) comes with the ``ScoreInput``.
 public struct ScoreSection: ReportSectionBuilder {
     /// `churn` or `conversion`: which of ``ReportInputs/scores`` to show.
     public var target: String
@@ -21,6 +22,7 @@ public struct ScoreSection: ReportSectionBuilder {
         let minimum = inputs.minCellSize
         let mark = "<\(minimum)"
         let name = target
+        let scored = score.population
         var blocks: [ReportBlock] = []
         var reading: [String] = []
 
@@ -70,8 +72,8 @@ public struct ScoreSection: ReportSectionBuilder {
                 caption: "Reliability per score group; the patients in each group (the bin counts) are in the table below.",
                 aggregate: deciles)))
             blocks.append(.figure(Figure(svg: try CurveChart(
-                title: "\(name.capitalized) score: cumulative gains", summary: "Share of positives reached against share of patients called, highest scores first.",
-                x: Axis("share of patients called"), y: Axis("share of positives reached"), series: [.init(name, points: groups.gains)],
+                title: "\(name.capitalized) score: cumulative gains", summary: "Share of positives reached against share of \(scored) called, highest scores first.",
+                x: Axis("share of \(scored) called"), y: Axis("share of positives reached"), series: [.init(name, points: groups.gains)],
                 diagonal: "random order", identifier: "chart-\(name)-gains").svg(),
                 caption: "Cumulative gains: calling the highest scores first.",
                 aggregate: Aggregate(name: "\(name)_gains", columns: ["share_called", "share_reached", "n"], rows: groups.gains.enumerated().map { index, point in
@@ -86,11 +88,11 @@ public struct ScoreSection: ReportSectionBuilder {
                 aggregate: Aggregate(name: "\(name)_lift", columns: ["group", "lift", "n"], rows: lifts.enumerated().map {
                     [String($0.offset + 1), Formatting.decimal($0.element, 3), String(groups.groups[$0.offset].patients)]
                 }))))
-            reading.append("Scored on \(score.evaluatedOn): \(Formatting.count(groups.patients)) patients, "
+            reading.append("Scored on \(score.evaluatedOn): \(Formatting.count(groups.patients)) \(scored), "
                            + "\(Formatting.count(groups.positives)) of them \(score.positives).")
         } else {
-            let scored = groups.patients > 0 && groups.patients < minimum ? mark : Formatting.count(groups.patients)
-            reading.append("Too few \(score.positives) (or too few others) among the \(scored) patients scored on \(score.evaluatedOn) "
+            let count = groups.patients > 0 && groups.patients < minimum ? mark : Formatting.count(groups.patients)
+            reading.append("Too few \(score.positives) (or too few others) among the \(count) \(scored) scored on \(score.evaluatedOn) "
                            + "to draw curves without showing groups of fewer than \(minimum).")
         }
 
@@ -109,12 +111,12 @@ public struct ScoreSection: ReportSectionBuilder {
         })
         let binValues = bins.enumerated().map { hidden.contains("bin|\($0.offset)") ? nil : Double($0.element) }
         if binValues.contains(where: { $0 != nil }) {
-            var chart = BarChart(title: "\(name.capitalized) score: histogram", summary: "Patients per score band of 0.05.",
+            var chart = BarChart(title: "\(name.capitalized) score: histogram", summary: "\(scored.capitalized) per score band of 0.05.",
                                  categories: (0..<binCount).map { "\(Formatting.decimal(Double($0) / 20, 2))–\(Formatting.decimal(Double($0 + 1) / 20, 2))" },
-                                 valueAxis: Axis("patients", unit: "people"), series: [.init("patients", values: binValues)],
+                                 valueAxis: Axis(scored, unit: scored == "patients" ? "people" : scored), series: [.init(scored, values: binValues)],
                                  identifier: "chart-\(name)-histogram")
             chart.missingMark = mark
-            blocks.append(.figure(Figure(svg: try chart.svg(), caption: "Scores of the patients scored.", aggregate: histogram)))
+            blocks.append(.figure(Figure(svg: try chart.svg(), caption: "Scores of the \(scored) scored.", aggregate: histogram)))
         }
 
         // Strongest coefficients, per standard deviation of the feature when standardized.
@@ -153,7 +155,9 @@ public struct ScoreSection: ReportSectionBuilder {
                                                  aggregate: Aggregate(name: "\(name)_budget", columns: ["calls", "positives_reached", "share_of_positives", "n"],
                                                                       rows: budgetRows))))
                 let example = budgetRows.first { Int($0[0])! >= 500 } ?? budgetRows.last!
-                reading.append("Calling the top \(Formatting.count(Int(example[0])!)) reaches \(Formatting.percent(Double(example[2])!)) of the "
+                // "the top 500" of patients; "the top 500 leads" otherwise.
+                let who = scored == "patients" ? "" : " \(scored)"
+                reading.append("Calling the top \(Formatting.count(Int(example[0])!))\(who) reaches \(Formatting.percent(Double(example[2])!)) of the "
                                + "\(score.positives).")
             }
         }

@@ -3,7 +3,8 @@ import StrataData
 import StrataSegments
 
 /// Segments: members, entered, exited and stayed in the run; consented reach per channel; sizes across every
-/// run; and the movement between segments since the previous run.
+/// run; the movement between segments since the previous run; and who the contact policy held back and why
+/// (`Section+HeldBack.swift`).
 public struct SegmentsSection: ReportSectionBuilder {
     public init() {}
 
@@ -30,12 +31,16 @@ public struct SegmentsSection: ReportSectionBuilder {
             }
         }
 
+        // Members as codes (rows of the export), each id looked up once.
+        var codes = MemberCodes(inputs.export)
+        let members = segments.map { codes.codes($0.members) }
+
         // Consented reach per channel, as of the run.
         var reach: [String: [String: Int]] = [:]
         if let export = inputs.export {
             let ledger = ConsentLedger(export, asOf: inputs.asOf)
-            for segment in segments {
-                let rows = segment.members.compactMap { export.patients.ids.index(of: $0) }
+            for (index, segment) in segments.enumerated() {
+                let rows = members[index].filter { $0 < codes.rows }
                 let purpose: ConsentPurpose = segment.purpose == .marketing ? .marketing : .care
                 for name in segment.channels {
                     guard let channel = Channel.allCases.first(where: { $0.name == name }) else { continue }
@@ -49,16 +54,18 @@ public struct SegmentsSection: ReportSectionBuilder {
             }
         }
 
+        declareHeldBack(inputs, segments: segments, reach: reach, into: &plan)
+
         // Movement: of the patients in A after the previous run, how many are in B now (A ≠ B; A → A is `stayed`).
         var movement: [[Int]]?
         if previous != nil, segments.allSatisfy({ $0.previousMembers != nil }) {
-            var before: [String: [Int]] = [:]
-            for (index, segment) in segments.enumerated() {
-                for id in segment.previousMembers ?? [] { before[id, default: []].append(index) }
-            }
+            let before = segments.map { codes.codes($0.previousMembers ?? []) }
             var matrix = Array(repeating: Array(repeating: 0, count: segments.count), count: segments.count)
-            for (to, segment) in segments.enumerated() {
-                for id in segment.members { for from in before[id] ?? [] { matrix[from][to] += 1 } }
+            var wasIn = [Bool](repeating: false, count: codes.count)
+            for from in segments.indices {
+                for code in before[from] { wasIn[code] = true }
+                for to in segments.indices { matrix[from][to] = members[to].reduce(0) { $0 + (wasIn[$1] ? 1 : 0) } }
+                for code in before[from] { wasIn[code] = false }
             }
             for from in segments.indices {
                 for to in segments.indices where from != to {
@@ -167,6 +174,9 @@ public struct SegmentsSection: ReportSectionBuilder {
             }
         }
 
+        let heldBack = try heldBackBlock(inputs, segments: listed, hidden: hidden)
+        if let heldBack { blocks.append(heldBack.block) }
+
         var reading: [String] = []
         if let largest = listed.max(by: { now[$0.name]!.members < now[$1.name]!.members }) {
             let entry = now[largest.name]!
@@ -175,6 +185,7 @@ public struct SegmentsSection: ReportSectionBuilder {
                            + "entered and \(text("\(largest.name)|exited", entry.exited)) left in this run.")
         }
         if previous == nil { reading.append("This is the store's first run, so there is no movement to show yet.") }
+        if let heldBack { reading.append(heldBack.reading) }
         return ReportSection(id: "segments", title: "Segments", reading: reading, blocks: blocks)
     }
 }

@@ -5,15 +5,32 @@ import StrataSegments
 import Testing
 
 /// Reports of generated clinics (the demo's flow at 200 and 1,000 people: two exports, churn model, clusters,
-/// two refreshes, the report): no figure comes from 1 to 10 patients, no suppressed cell can be recomputed
-/// from the totals shown, and no patient identifier, name, email, phone or birth date appears.
+/// two refreshes; then a conversion and a lifetime model trained on the second export and a third refresh
+/// that applies the lifetime model; the report of that run): no figure comes from 1 to 10 patients, no
+/// suppressed cell can be recomputed from the totals shown, and no patient identifier, name, email, phone or
+/// birth date appears.
 @Suite("report privacy", .serialized)
 struct ReportPrivacyTests {
-    /// The demo flow into a temporary folder; returns the project and the report's folder.
+    /// The demo flow with every model into a temporary folder; returns the project and the report's folder.
     static func demo(patients: Int) throws -> (project: URL, report: URL) {
         let project = FileManager.default.temporaryDirectory.appendingPathComponent("strata-report-\(UUID().uuidString)")
         _ = try DemoRun.run(DemoRun.Configuration(directory: project, patients: patients, user: "test"))
-        return (project, project.appendingPathComponent("reports/run-2"))
+        let second = project.appendingPathComponent("exports/2025-12-31")
+        let source = ExportSource(path: second.path, configurationFile: project.appendingPathComponent("strata.yml").path)
+        _ = try TrainingRun.run(TrainingRun.Configuration(target: .conversion, windowDays: 60,
+                                                          modelFile: project.appendingPathComponent("models/conversion-2025-12-31.json")),
+                                on: try source.read())
+        // A small clinic shows little dropout: a penalty keeps BG/NBD finite, and a short horizon keeps its
+        // expected visits defined (the hypergeometric series of a long one does not converge at 200 people).
+        _ = try LifetimeRun.train(LifetimeRun.TrainingConfiguration(timeUnit: .weeks, penalty: 0.1, modelFile: project.appendingPathComponent("models/lifetime-2025-12-31.json"),
+                                                                    horizonDays: 30),
+                                  on: try source.read())
+        let third = try RefreshRun.run(RefreshRun.Configuration(project: project, export: second, user: "test"))
+        let report = try ReportRun.run(ReportRun.Configuration(project: project, user: "test"))
+        #expect(third.run == 3 && report.run == 3)
+        #expect(report.sections.contains("conversion") && report.sections.contains("lifetime"), "\(report.sections)")
+        #expect(report.aggregates.contains("aggregates/segments_held_back.csv"))
+        return (project, project.appendingPathComponent("reports/run-3"))
     }
 
     /// `name.csv` of the report as rows of fields (header first), RFC 4180 quotes undone.
@@ -37,7 +54,7 @@ struct ReportPrivacyTests {
 
     /// The columns that hold patient counts.
     static let countColumns: Set = ["n", "members", "entered", "exited", "stayed", "patients", "reachable", "records", "positives",
-                                    "positives_reached"]
+                                    "positives_reached", "contacts", "low_p_alive"]
 
     static func count(_ text: String) -> Int? { Int(text) }
     static func small(_ n: Int) -> Bool { n > 0 && n < 11 }
@@ -48,7 +65,8 @@ struct ReportPrivacyTests {
         defer { try? FileManager.default.removeItem(at: project) }
         let names = try FileManager.default.contentsOfDirectory(atPath: report.appendingPathComponent("aggregates").path)
             .filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }
-        #expect(names.contains("segments") && names.contains("consent") && names.contains("churn_groups"))
+        #expect(names.contains("segments") && names.contains("consent") && names.contains("churn_groups") && names.contains("conversion_histogram")
+                && names.contains("lifetime_p_alive") && names.contains("lifetime_segments") && names.contains("segments_held_back"))
         let html = try String(contentsOf: report.appendingPathComponent("report.html"), encoding: .utf8)
         let notebook = try String(contentsOf: report.appendingPathComponent("report.ipynb"), encoding: .utf8)
         for name in names {
@@ -80,7 +98,7 @@ struct ReportPrivacyTests {
             let members = fields(row, h, "members"), stayed = fields(row, h, "stayed"), entered = fields(row, h, "entered")
             let exited = fields(row, h, "exited")
             #expect([members, stayed, entered].filter { $0 == "<11" }.count != 1, "\(row): members = stayed + entered")
-            let previous = history.dropFirst().first { $0[0] == "1" && $0[2] == row[0] }.map { $0[3] }
+            let previous = history.dropFirst().first { $0[0] == "2" && $0[2] == row[0] }.map { $0[3] }
             if let previous { #expect([previous, stayed, exited].filter { $0 == "<11" }.count != 1, "\(row): previous = stayed + exited") }
             if let members = Int(members), let stayed = Int(stayed), let entered = Int(entered) { #expect(members == stayed + entered) }
         }
@@ -92,8 +110,41 @@ struct ReportPrivacyTests {
                 if let reachable = Int(reachable), let n = Int(n) { #expect(!Self.small(n - reachable), "\(name): \(row)") }
             }
         }
-        if let bins = try Self.csv(report, "churn_histogram") {
+        for target in ["churn", "conversion"] {
+            guard let bins = try Self.csv(report, "\(target)_histogram") else { continue }
             #expect(bins.dropFirst().filter { $0[2] == "<11" }.count != 1, "one suppressed histogram bin is the total minus the others")
+        }
+        for name in ["lifetime_p_alive", "lifetime_clv"] {
+            guard let bands = try Self.csv(report, name) else { continue }
+            #expect(bands.dropFirst().filter { $0[1] == "<11" }.count != 1, "\(name): one suppressed band is the total minus the others")
+        }
+        if let lifetime = try Self.csv(report, "lifetime_segments") {
+            for row in lifetime.dropFirst() {
+                // patients = low + not low: shown together, the patients not low must not be a small count.
+                if let patients = Int(row[1]), let low = Int(row[2]) { #expect(!Self.small(patients - low), "lifetime \(row)") }
+            }
+        }
+        if let held = try Self.csv(report, "segments_held_back"), let reach = try Self.csv(report, "segments_reach") {
+            // Contacts held back for consent = the members not reachable, summed over the segment's channels.
+            for row in held.dropFirst() where row[2] == "consent" {
+                let channels = reach.dropFirst().filter { $0[0] == row[0] }
+                let unreached = channels.map { channel -> Int? in
+                    guard let n = Int(channel[5]), let reachable = Int(channel[3]) else { return nil }
+                    return n - reachable
+                }
+                // With one channel's figure hidden, the consent count gives it away: it must not be a small count
+                // (zero is shown anyway).
+                if let consent = Int(row[3]), unreached.filter({ $0 == nil }).count == 1 {
+                    let implied = consent - unreached.compactMap { $0 }.reduce(0, +)
+                    #expect(!Self.small(implied), "\(row[0]): the consent count \(consent) gives away \(implied) members not reachable")
+                }
+            }
+        }
+        if let groups = try Self.csv(report, "conversion_groups") {
+            for row in groups.dropFirst() {
+                let patients = try #require(Int(row[1])), positives = try #require(Int(row[2]))
+                #expect(!Self.small(patients) && !Self.small(positives) && !Self.small(patients - positives), "conversion group \(row)")
+            }
         }
         if let sizes = try Self.csv(report, "clusters_sizes") {
             #expect(sizes.dropFirst().filter { $0[2] == "<11" }.count != 1, "one suppressed cluster is the total minus the others")
