@@ -102,9 +102,19 @@ public enum DiscoveryRun {
         }
         let labels = model.labels
         let described = try ClusterDescriptions.describe(source.export, asOf: configuration.asOf, table: table, model: model)
-        let lifetime = try ClusterLifetimeProfile.model(given: configuration.lifetimeModel, modelFile: configuration.modelFile)
-            .map { try ClusterLifetimeProfile.profiles($0, export: source.export, asOf: configuration.asOf, labels: labels,
-                                                       clusterCount: model.clusterCount) }
+        // The lifetime model only describes the clusters: when its predictions cannot be made, discovery goes on
+        // without them and says why (a model given by name that cannot be read is still an error).
+        let lifetimeModel = try ClusterLifetimeProfile.model(given: configuration.lifetimeModel, modelFile: configuration.modelFile)
+        var lifetimeWarnings: [String] = []
+        var lifetime: [ClusterLifetimeProfile]?
+        if let lifetimeModel {
+            do {
+                lifetime = try ClusterLifetimeProfile.profiles(lifetimeModel, export: source.export, asOf: configuration.asOf,
+                                                               labels: labels, clusterCount: model.clusterCount)
+            } catch {
+                lifetimeWarnings.append("clusters described without \(lifetimeModel.url.lastPathComponent): \(error)")
+            }
+        }
 
         var ids = Array(0..<model.clusterCount)
         var fixedNames: [Int: String] = [:]
@@ -155,7 +165,7 @@ public enum DiscoveryRun {
             k: model.clusterCount, stability: stability, inertia: model.inertia, asOf: asOf, patients: x.rows,
             families: families, clusters: clusters, recommendedK: selection?.recommendedClusterCount,
             reason: selection?.reason, candidates: selection?.candidates.map(ClusterCandidate.init), match: match,
-            warnings: model.warnings)
+            warnings: model.warnings + lifetimeWarnings)
     }
 
     /// The fit of the chosen k: `initCount` seedings on the selection sample, the best refined by Lloyd steps

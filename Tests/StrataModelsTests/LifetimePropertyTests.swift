@@ -81,6 +81,22 @@ struct LifetimePropertyTests {
         }
     }
 
+    @Test(arguments: [(10.773915862988344, 8540744.254702328, 8933599.986286202, 0.3996413558203674),
+                      (2.5, 300.0, 320.0, 0.4), (0.3, 2.0, 5.5, 0.9), (12.0, 1.5, 4.0, 0.05)])
+    func hypergeometricSeriesStopsWhenItsTailIsNegligible(a: Double, b: Double, c: Double, z: Double) throws {
+        // A BG/NBD fit whose b ran off to 10⁷ (an orthodontic clinic of 200 people) gave the first case, which
+        // the old stopping rule (only past n > a + b + c) could not sum in a million terms. Reference: the
+        // series summed term by term for a fixed 5,000 terms, far past where each case's terms vanish.
+        var term = 1.0, reference = 1.0
+        for n in 0..<5_000 {
+            let k = Double(n)
+            term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z
+            reference += term
+        }
+        let value = try #require(LifetimeMath.hypergeometric2F1(a, b, c, z))
+        #expect(abs(value - reference) <= 4e-16 * reference, "\(value) against \(reference)")
+    }
+
     @Test func historiesGroupedInSharesEqualOneTasksGrouping() throws {
         // 100,000 rows (enough to split) drawn from a few thousand histories by a fixed LCG: every split gives
         // the histories, their counts and their first-row order of a single task.
