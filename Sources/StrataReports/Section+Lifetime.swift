@@ -94,7 +94,8 @@ public struct LifetimeSection: ReportSectionBuilder {
                 guard shown(segment.name, "low"), shown(segment.name, "patients"), segment.patients > 0 else { return nil }
                 return 100 * Double(segment.low) / Double(segment.patients)
             }
-            if shares.contains(where: { $0 != nil }) {
+            // A chart of nothing but empty bars says nothing (every share hidden or 0): the table alone then.
+            if shares.contains(where: { ($0 ?? 0) > 0 }) {
                 var chart = BarChart(title: "Members with P(alive) below \(Formatting.decimal(lowAlive, 1))",
                                      summary: "Share of each segment's members (with a completed visit) whom the model thinks probably gone.",
                                      categories: perSegment.map(\.name), valueAxis: Axis("share of members", unit: "%"),
