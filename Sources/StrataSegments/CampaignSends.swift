@@ -23,7 +23,7 @@ public struct CampaignSends: Sendable, Equatable {
 /// A campaign's treatment patients whom its send list leaves out, by the contact policy's rule (see
 /// `docs/campaigns.md`, "The contact policy"). They stay in the treatment group: the comparison is by
 /// intention to treat.
-public struct CampaignNotSent: Codable, Sendable, Equatable {
+public struct CampaignNotSent: HeldBackReasonCounts, Codable, Sendable, Equatable {
     public var deceased = 0
     public var quietPeriod = 0
     public var cap = 0
@@ -38,27 +38,6 @@ public struct CampaignNotSent: Codable, Sendable, Equatable {
     }
 
     public var total: Int { deceased + quietPeriod + cap + priority + channelRouting }
-
-    public subscript(reason: HeldBackReason) -> Int {
-        get {
-            switch reason {
-            case .deceased: deceased
-            case .quietPeriod: quietPeriod
-            case .cap: cap
-            case .priority: priority
-            case .channelRouting: channelRouting
-            }
-        }
-        set {
-            switch reason {
-            case .deceased: deceased = newValue
-            case .quietPeriod: quietPeriod = newValue
-            case .cap: cap = newValue
-            case .priority: priority = newValue
-            case .channelRouting: channelRouting = newValue
-            }
-        }
-    }
 
     /// `reason n, ...` for the reasons with a count, in the policy's order; "none" when nothing was held.
     public var words: String {

@@ -145,7 +145,7 @@ public struct SegmentPlan: Sendable {
 }
 
 /// Contacts a run did not list, by the rule that held them back (see ``ContactPolicy/plan(_:export:consents:asOf:settings:)``).
-public struct HeldBack: Sendable, Equatable, Codable {
+public struct HeldBack: HeldBackReasonCounts, Sendable, Equatable, Codable {
     /// No consent in force for the segment's purpose on the channel.
     public var consent = 0
     /// Consent but no e-mail or phone for the channel.
@@ -175,7 +175,30 @@ public struct HeldBack: Sendable, Equatable, Codable {
         case consent, address, channelRouting = "channel_routing", priority, cap, quietPeriod = "quiet_period", deceased
     }
 
-    /// The contacts held back by one of the policy's rules.
+}
+
+/// The rules of the contact policy that hold back a contact that has consent and an address, in the order
+/// they are tried; the raw values are the names the summary, `--json` and the store use.
+public enum HeldBackReason: String, Codable, Sendable, CaseIterable {
+    case deceased
+    case quietPeriod = "quiet_period"
+    case cap
+    case priority
+    case channelRouting = "channel_routing"
+}
+
+/// Counts with one field per ``HeldBackReason`` (a segment's held-back contacts, a campaign's treatment
+/// patients not sent), read and written by reason.
+public protocol HeldBackReasonCounts {
+    var deceased: Int { get set }
+    var quietPeriod: Int { get set }
+    var cap: Int { get set }
+    var priority: Int { get set }
+    var channelRouting: Int { get set }
+}
+
+extension HeldBackReasonCounts {
+    /// The count of one of the policy's rules.
     public subscript(reason: HeldBackReason) -> Int {
         get {
             switch reason {
@@ -196,16 +219,6 @@ public struct HeldBack: Sendable, Equatable, Codable {
             }
         }
     }
-}
-
-/// The rules of the contact policy that hold back a contact that has consent and an address, in the order
-/// they are tried; the raw values are the names the summary, `--json` and the store use.
-public enum HeldBackReason: String, Codable, Sendable, CaseIterable {
-    case deceased
-    case quietPeriod = "quiet_period"
-    case cap
-    case priority
-    case channelRouting = "channel_routing"
 }
 
 /// Per member of one segment, the channels (bit k: the segment's k-th channel) with consent for the
