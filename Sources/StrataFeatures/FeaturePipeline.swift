@@ -414,8 +414,11 @@ public enum FeaturePipeline {
         values = Matrix(rows: rows, columns: width, elements: elements)
     }
 
-    /// Per-column mean and population standard deviation (1 for constant columns), computed in two passes.
-    static func standardization(_ values: Matrix<Double>, workers: Int) -> (centers: [Double], scales: [Double]) {
+    /// Per-column mean and population standard deviation (1 for constant columns), computed in two passes: the
+    /// centers and scales ``fit(_:asOf:spec:workers:)`` gives the columns (each column's sums are the same whatever
+    /// other columns the matrix has).
+    public static func standardization(_ values: Matrix<Double>, workers: Int = Parallel.processorCount)
+        -> (centers: [Double], scales: [Double]) {
         let width = values.columns, rows = values.rows
         guard rows > 0 else { return (Array(repeating: 0, count: width), Array(repeating: 1, count: width)) }
         let elements = values.elements

@@ -17,7 +17,83 @@ enum DiscoveryFeatures {
     /// code does not know, e.g. patient attributes) are dropped after, so they never pull on clusters. Count
     /// and amount columns get `log1p` first unless `spec.columns` sets their transforms.
     static func table(_ export: ClinicExport, asOf: Day, spec: FeatureSpec, families: [String]) throws -> FeatureTable {
+        try fitted(export, asOf: asOf, spec: spec, families: families, driftReference: false).table
+    }
+
+    /// The fitted feature table of the `families` columns (see ``table(_:asOf:spec:families:)``) and, when
+    /// `driftReference` is true, the model file's drift reference of its schema.
+    ///
+    /// The reference holds the schema applied as a refresh applies it (``FeaturePipeline/apply(_:to:asOf:workers:)``),
+    /// not the table's matrix: that matrix is standardized then weighted, one rounding more than the schema's
+    /// single scale, and a value most patients share (a count of 0) sits on a bin edge, so one ulp would move
+    /// nearly everyone to the next bin on the same export. Both come from one feature pass: the columns after
+    /// fill and transforms are kept until each is scaled both ways, bit for bit what the two paths compute.
+    static func fitted(_ export: ClinicExport, asOf: Day, spec: FeatureSpec, families: [String], driftReference: Bool)
+        throws -> (table: FeatureTable, driftReference: DriftReference?) {
         let chosen = Set(families)
+        var restricted = try discoverySpec(export, asOf: asOf, spec: spec, families: chosen)
+        let standardizing = restricted.standardize
+        restricted.standardize = false
+        let unscaled = try FeaturePipeline.fit(export, asOf: asOf, spec: restricted)
+        let kept = unscaled.schema.columns.indices.filter { chosen.contains(unscaled.schema.columns[$0].family) }
+        guard !kept.isEmpty else { throw WorkflowError.noDiscoveryColumns(families: families) }
+        var columns = kept.map { unscaled.schema.columns[$0] }
+        let rows = unscaled.matrix.rows, width = kept.count
+        var transformed = [Double](repeating: 0, count: rows * width)
+        unscaled.matrix.elements.withUnsafeBufferPointer { all in
+            let fullWidth = unscaled.matrix.columns
+            for row in 0..<rows {
+                for (position, j) in kept.enumerated() { transformed[row * width + position] = all[row * fullWidth + j] }
+            }
+        }
+        if standardizing {
+            // Per column, the same sums in the same order as the fit's own standardization of every column.
+            let (centers, scales) = FeaturePipeline.standardization(Matrix(rows: rows, columns: width, elements: transformed))
+            for index in columns.indices {
+                columns[index].center = centers[index]
+                columns[index].scale = scales[index]
+            }
+        }
+        // Each family weighs the same in distances, whatever its column count: a standardized column of a family
+        // of m columns is divided by √m (its scale multiplied by √m, so applying the schema reproduces it).
+        // Otherwise twelve engagement rates (three per channel) would outvote the one recency column.
+        let weights = familyWeights(columns)
+        let centers = columns.map { $0.center ?? 0 }, scales = columns.map { $0.scale ?? 1 }
+        // As the fit standardizes (when it does), then the weight.
+        var elements = transformed
+        for row in 0..<rows {
+            for j in 0..<width {
+                let value = transformed[row * width + j]
+                elements[row * width + j] = (standardizing ? (value - centers[j]) / scales[j] : value) * weights[j]
+            }
+        }
+        for index in columns.indices where columns[index].scale != nil {
+            columns[index].scale! /= weights[index]
+        }
+        let schema = FeatureSchema(columns: columns)
+        var reference: DriftReference?
+        if driftReference {
+            // As `FeaturePipeline.apply` standardizes with the schema's (weighted) scales.
+            if standardizing {
+                let appliedScales = columns.map { $0.scale! }
+                for row in 0..<rows {
+                    for j in 0..<width {
+                        transformed[row * width + j] = (transformed[row * width + j] - centers[j]) / appliedScales[j]
+                    }
+                }
+            }
+            reference = Drift.reference(Matrix(rows: rows, columns: width, elements: transformed), schema: schema,
+                                        scores: nil, asOf: asOf)
+        }
+        let table = FeatureTable(patientIDs: unscaled.patientIDs, matrix: Matrix(rows: rows, columns: width, elements: elements),
+                                 schema: schema)
+        return (table, reference)
+    }
+
+    /// `spec` restricted to the `chosen` families, with `log1p` before any other transform of count and amount
+    /// columns whose transforms `spec.columns` does not set.
+    static func discoverySpec(_ export: ClinicExport, asOf: Day, spec: FeatureSpec, families chosen: Set<String>) throws
+        -> FeatureSpec {
         var restricted = restrict(spec, to: chosen)
         restricted.columns = [:]
         let planned = try FeaturePipeline.plan(export, asOf: asOf, spec: restricted)
@@ -27,26 +103,7 @@ enum DiscoveryFeatures {
             overrides[column.name, default: ColumnSettings()].transforms = ["log1p"] + column.transforms
         }
         restricted.columns = overrides
-        let table = try FeaturePipeline.fit(export, asOf: asOf, spec: restricted)
-        let kept = table.schema.columns.indices.filter { chosen.contains(table.schema.columns[$0].family) }
-        guard !kept.isEmpty else { throw WorkflowError.noDiscoveryColumns(families: families) }
-        var columns = kept.map { table.schema.columns[$0] }
-        // Each family weighs the same in distances, whatever its column count: a standardized column of a family
-        // of m columns is divided by √m (its scale multiplied by √m, so applying the schema reproduces it).
-        // Otherwise twelve engagement rates (three per channel) would outvote the one recency column.
-        let weights = familyWeights(columns)
-        for index in columns.indices where columns[index].scale != nil {
-            columns[index].scale! /= weights[index]
-        }
-        let x = table.matrix
-        var elements: [Double] = []
-        elements.reserveCapacity(x.rows * kept.count)
-        for row in 0..<x.rows {
-            let values = x.row(row)
-            for (position, j) in kept.enumerated() { elements.append(values[values.startIndex + j] * weights[position]) }
-        }
-        return FeatureTable(patientIDs: table.patientIDs, matrix: Matrix(rows: x.rows, columns: kept.count, elements: elements),
-                            schema: FeatureSchema(columns: columns))
+        return restricted
     }
 
     /// Each standardized column's weight, `1/√m` for a family of `m` standardized columns (1 for unscaled ones),
@@ -111,25 +168,31 @@ enum ClusterDescriptions {
         let x = table.matrix, schema = table.schema, labels = model.labels
         let (n, d, k) = (x.rows, x.columns, model.clusterCount)
         let profiles = ClusterProfiles.profiles(x, labels: labels, centers: model.centers, schema: schema, topFeatures: d)
-        var unsmoothed = schema
+        let index = Dictionary(uniqueKeysWithValues: schema.columns.enumerated().map { ($1.name, $0) })
+        // Raw values only of the columns some cluster's description shows (each column is computed on its own, so
+        // the others would change nothing but the time: a pass over every event per column).
+        let shown = Set(profiles.flatMap { $0.distinguishingFeatures.prefix(topFeatures).map { index[$0.name]! } }).sorted()
+        let position = Dictionary(uniqueKeysWithValues: shown.enumerated().map { ($1, $0) })
+        var unsmoothed = FeatureSchema(columns: shown.map { schema.columns[$0] })
         for index in unsmoothed.columns.indices where unsmoothed.columns[index].parameters?["prior_weight"] != nil {
             unsmoothed.columns[index].parameters?["prior_weight"] = 1e-9
         }
         let raw = FeatureExtractor.rawValues(export, asOf: asOf, definitions: try FeatureDefinition.definitions(of: unsmoothed))
-        var sums = [Double](repeating: 0, count: k * d), counts = [Int](repeating: 0, count: k * d)
+        let m = shown.count
+        var sums = [Double](repeating: 0, count: k * m), counts = [Int](repeating: 0, count: k * m)
         for row in 0..<n {
             let label = labels[row]
-            for (j, value) in raw.row(row).enumerated() where !value.isNaN {
-                sums[label * d + j] += value
-                counts[label * d + j] += 1
+            for (p, value) in raw.row(row).enumerated() where !value.isNaN {
+                sums[label * m + p] += value
+                counts[label * m + p] += 1
             }
         }
         func mean(_ cluster: Int?, _ j: Int) -> Double? {
+            let p = position[j]!
             let clusters = cluster.map { [$0] } ?? Array(0..<k)
-            let total = clusters.reduce(0.0) { $0 + sums[$1 * d + j] }, count = clusters.reduce(0) { $0 + counts[$1 * d + j] }
+            let total = clusters.reduce(0.0) { $0 + sums[$1 * m + p] }, count = clusters.reduce(0) { $0 + counts[$1 * m + p] }
             return count > 0 ? total / Double(count) : nil
         }
-        let index = Dictionary(uniqueKeysWithValues: schema.columns.enumerated().map { ($1.name, $0) })
         var described = Described(differences: [], sizes: [], features: [], descriptions: [])
         for profile in profiles.sorted(by: { $0.cluster < $1.cluster }) {
             var differences = [Double](repeating: 0, count: d)

@@ -54,8 +54,11 @@ public enum DiscoveryRun {
     /// Fits, names, matches to the previous model and (optionally) writes the model file.
     public static func run(_ configuration: Configuration, on source: ExportSource.Loaded) throws -> DiscoverySummary {
         let settings = source.configuration
-        let table = try DiscoveryFeatures.table(source.export, asOf: configuration.asOf, spec: settings.features,
-                                                families: settings.discover.families)
+        var timings = DiscoveryTimings()
+        let (table, driftReference) = try DiscoveryFeatures.fitted(
+            source.export, asOf: configuration.asOf, spec: settings.features, families: settings.discover.families,
+            driftReference: configuration.modelFile != nil)
+        timings.lap("features")
         let x = table.matrix
         var generator = Xoshiro256StarStar(seed: configuration.seed)
         var kMeans = KMeans.Configuration(clusterCount: configuration.clusterCounts.lowerBound, initCount: configuration.initCount)
@@ -64,6 +67,7 @@ public enum DiscoveryRun {
             try PreviousModel(file: ModelFile<KMeansParameters>.read(from: url, kind: KMeansParameters.kind),
                               export: source.export, asOf: configuration.asOf)
         }
+        timings.lap("selection sample and previous model")
         var selection: ClusterSelection.Result?
         var stability: Double?
         if configuration.choosing {
@@ -92,6 +96,7 @@ public enum DiscoveryRun {
                   Int(options.fraction * Double(selectionRows.rows)) > kMeans.clusterCount {
             stability = try ClusterStability.stability(selectionRows, configuration: kMeans, options: options, using: &generator)
         }
+        timings.lap("choosing k")
         var model = try finalFit(x, sample: selectionRows, configuration: kMeans, using: &generator)
         if let previous, let warm = previous.warmStart(x, clusterCount: kMeans.clusterCount) {
             var warmConfiguration = kMeans
@@ -100,11 +105,13 @@ public enum DiscoveryRun {
             // The previous partition's shape is kept unless a fresh seeding beats it by more than 1% of inertia.
             if warmModel.inertia <= model.inertia * 1.01 { model = warmModel }
         }
+        timings.lap("final fit")
         let labels = model.labels
         let described = try ClusterDescriptions.describe(source.export, asOf: configuration.asOf, table: table, model: model)
         // The lifetime model only describes the clusters: when its predictions cannot be made, discovery goes on
         // without them and says why (a model given by name that cannot be read is still an error).
         let lifetimeModel = try ClusterLifetimeProfile.model(given: configuration.lifetimeModel, modelFile: configuration.modelFile)
+        timings.lap("descriptions")
         var lifetimeWarnings: [String] = []
         var lifetime: [ClusterLifetimeProfile]?
         if let lifetimeModel {
@@ -116,6 +123,7 @@ public enum DiscoveryRun {
             }
         }
 
+        timings.lap("lifetime")
         var ids = Array(0..<model.clusterCount)
         var fixedNames: [Int: String] = [:]
         var retired: [Int] = []
@@ -153,14 +161,11 @@ public enum DiscoveryRun {
             file.parameters.families = families
             file.parameters.match = match
             if let stability { file.metrics["stability"] = stability }
-            // The reference holds the schema applied as a refresh applies it, not `x`: `x` is standardized then
-            // weighted, one rounding more than the schema's single scale, and a value most patients share (a count
-            // of 0) sits on a bin edge, so one ulp would move nearly everyone to the next bin on the same export.
-            let applied = try FeaturePipeline.apply(table.schema, to: source.export, asOf: configuration.asOf).matrix
-            file.drift = Drift.reference(applied, schema: table.schema, scores: nil, asOf: configuration.asOf)
+            file.drift = driftReference
             try file.write(to: modelFile)
             try ModelRegistry.registerIfInProject(modelFile, exportFolder: source.folder)
         }
+        timings.lap("names, ids and model file")
         return DiscoverySummary(
             k: model.clusterCount, stability: stability, inertia: model.inertia, asOf: asOf, patients: x.rows,
             families: families, clusters: clusters, recommendedK: selection?.recommendedClusterCount,
