@@ -1,8 +1,5 @@
 import Dispatch
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Benchmark knob: with `STRATA_BENCH_DISCOVER_TIMINGS=1` in the environment, `strata discover` writes the wall
 /// and CPU seconds of each of its stages to standard error ("discover: choosing k: 12.345 s wall, 23.456 s cpu"),
