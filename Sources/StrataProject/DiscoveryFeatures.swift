@@ -34,7 +34,7 @@ enum DiscoveryFeatures {
         var restricted = try discoverySpec(export, asOf: asOf, spec: spec, families: chosen)
         let standardizing = restricted.standardize
         restricted.standardize = false
-        let unscaled = try FeaturePipeline.fit(export, asOf: asOf, spec: restricted)
+        var unscaled = try FeaturePipeline.fit(export, asOf: asOf, spec: restricted)
         let kept = unscaled.schema.columns.indices.filter { chosen.contains(unscaled.schema.columns[$0].family) }
         guard !kept.isEmpty else { throw WorkflowError.noDiscoveryColumns(families: families) }
         var columns = kept.map { unscaled.schema.columns[$0] }
@@ -46,6 +46,7 @@ enum DiscoveryFeatures {
                 for (position, j) in kept.enumerated() { transformed[row * width + position] = all[row * fullWidth + j] }
             }
         }
+        unscaled.matrix = Matrix(rows: 0, columns: 0)  // every column needed is in `transformed` (peak memory)
         if standardizing {
             // Per column, the same sums in the same order as the fit's own standardization of every column.
             let (centers, scales) = FeaturePipeline.standardization(Matrix(rows: rows, columns: width, elements: transformed))
