@@ -1,4 +1,5 @@
 import Foundation
+import StrataLinearAlgebra
 
 /// The population stability index (PSI): how far one variable's distribution in a current sample has moved
 /// from a reference sample (a model's training rows).
@@ -80,6 +81,47 @@ public enum PopulationStability {
         }
         guard total > 0 else { return counts.map { _ in 0 } }
         return counts.map { Double($0) / Double(total) }
+    }
+
+    /// The share of each column's finite values in each bin of that column's cut points: for column `j` of
+    /// `x`, what ``shares(of:edges:)`` gives for `x.column(j)` and `edges[j]`, in one pass over the rows of
+    /// the row-major matrix (no column copied out), the rows split across `workers`. Counts are whole numbers,
+    /// so the shares do not depend on the split.
+    /// - Parameter edges: ascending cut points of the first `edges.count` columns (at most `x.columns`).
+    /// - Complexity: O(rows · Σⱼ edges[j].count).
+    public static func columnShares(_ x: Matrix<Double>, edges: [[Double]], workers: Int = Parallel.processorCount) -> [[Double]] {
+        precondition(edges.count <= x.columns, "\(edges.count) columns of cut points for a matrix of \(x.columns) columns")
+        let columns = edges.count, width = x.columns, elements = x.elements
+        // Every column's cut points in one array, and where each column's bins start among all the counts.
+        let flatEdges = edges.flatMap { $0 }
+        let edgeStarts = edges.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count) }
+        let binStarts = edges.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count + 1) }
+        let binCount = binStarts[columns]
+        let partial = Parallel.map(rangesOf: x.rows, workers: workers) { range -> (counts: [Int], totals: [Int]) in
+            var counts = [Int](repeating: 0, count: binCount), totals = [Int](repeating: 0, count: columns)
+            for row in range {
+                let base = row * width
+                for column in 0..<columns {
+                    let value = elements[base + column]
+                    guard value.isFinite else { continue }
+                    // The number of cut points below the value, as ``bin(_:edges:)`` finds it: at most nine
+                    // comparisons for deciles, without the branches of a binary search.
+                    var bin = 0
+                    for edge in edgeStarts[column]..<edgeStarts[column + 1] where flatEdges[edge] < value { bin += 1 }
+                    counts[binStarts[column] + bin] += 1
+                    totals[column] += 1
+                }
+            }
+            return (counts, totals)
+        }
+        var counts = [Int](repeating: 0, count: binCount), totals = [Int](repeating: 0, count: columns)
+        for part in partial {
+            for bin in 0..<binCount { counts[bin] += part.counts[bin] }
+            for column in 0..<columns { totals[column] += part.totals[column] }
+        }
+        return (0..<columns).map { column in
+            counts[binStarts[column]..<binStarts[column + 1]].map { totals[column] > 0 ? Double($0) / Double(totals[column]) : 0 }
+        }
     }
 
     /// The bin of `value`: the number of cut points below it.

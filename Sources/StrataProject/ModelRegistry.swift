@@ -41,13 +41,14 @@ public enum ModelRegistry {
     /// the new model and whether its target has a champion), with every step in the audit log.
     /// - Parameter audit: a further audit entry written in the same transaction (e.g. the retrain comparison),
     ///   told the new model's number.
-    static func register(_ file: URL, in project: Project, exportFolder: URL?, user: String,
+    /// - Parameter exportFingerprint: the fingerprint of `exportFolder` when the caller has it already.
+    static func register(_ file: URL, in project: Project, exportFolder: URL?, exportFingerprint known: String? = nil, user: String,
                          audit: ((Int64) -> (action: String, inputs: [String: String], outputs: [String: String]))? = nil,
                          decide: (RegisteredModel, Bool) -> String?) throws -> RegisteredModel {
         let header = try ModelHeader.read(file)
         let hash = try Fingerprint.of(file: file)
         var exportFingerprint = header.training["export_fingerprint"] ?? ""
-        if exportFingerprint.isEmpty, let exportFolder { exportFingerprint = try Fingerprint.of(folder: exportFolder) }
+        if exportFingerprint.isEmpty, let exportFolder { exportFingerprint = try known ?? Fingerprint.of(folder: exportFolder) }
         let horizon = header.training["horizon_days"] ?? header.training["window_days"]
         let model = NewModel(file: file.lastPathComponent, kind: header.kind, target: try header.target(file).rawValue,
                              asOf: header.training["as_of"] ?? "", horizonDays: horizon.flatMap { Int($0) },

@@ -61,6 +61,9 @@ public enum RetrainRun {
             .read()
         // Champions are checked before anything is fitted: a changed champion stops the retrain too.
         let champions = try ModelRegistry.champions(of: project)
+        // Every model of this retrain records the export's fingerprint: hashed once here, not by each fit and
+        // registration (each is a pass of SHA-256 over the whole export).
+        let fingerprint = try Fingerprint.of(folder: source.folder)
         let staging = FileManager.default.temporaryDirectory.appendingPathComponent("strata-retrain-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: staging) }
@@ -68,22 +71,22 @@ public enum RetrainRun {
         var summary = RetrainSummary(export: folder.lastPathComponent, dryRun: configuration.dryRun, targets: [],
                                      warnings: source.warnings)
         progress("fitting the churn challenger")
-        summary.targets.append(try churn(configuration, project: project, source: source, champion: champions[.churn],
-                                         rule: rule, staging: staging))
+        summary.targets.append(try churn(configuration, project: project, source: source, fingerprint: fingerprint,
+                                         champion: champions[.churn], rule: rule, staging: staging))
         if source.export.leads.count > 0 {
             progress("fitting the conversion challenger")
-            summary.targets.append(try conversion(configuration, project: project, source: source,
+            summary.targets.append(try conversion(configuration, project: project, source: source, fingerprint: fingerprint,
                                                   champion: champions[.conversion], rule: rule, staging: staging))
         }
         if let champion = champions[.clusters] {
             progress("refitting the clusters")
-            summary.targets.append(try clusters(configuration, project: project, source: source, champion: champion,
-                                                staging: staging))
+            summary.targets.append(try clusters(configuration, project: project, source: source, fingerprint: fingerprint,
+                                                champion: champion, staging: staging))
         }
         return summary
     }
 
-    private static func churn(_ configuration: Configuration, project: Project, source: ExportSource.Loaded,
+    private static func churn(_ configuration: Configuration, project: Project, source: ExportSource.Loaded, fingerprint: String,
                               champion: (model: RegisteredModel, file: URL)?, rule: ModelSettings.PromotionRule,
                               staging: URL) throws -> RetrainSummary.Target {
         let export = source.export
@@ -92,7 +95,8 @@ public enum RetrainRun {
         let stagedFile = staging.appendingPathComponent("churn-\(scoringDay.description).json")
         let trained = try TrainingRun.run(TrainingRun.Configuration(
             target: .churn, scoringDay: scoringDay, horizonDays: horizon, regression: configuration.regression,
-            folds: configuration.folds, seed: configuration.seed, modelFile: stagedFile), on: source)
+            folds: configuration.folds, seed: configuration.seed, modelFile: stagedFile, exportFingerprint: fingerprint),
+            on: source)
         let evaluationDay = scoringDay - horizon
         var target = RetrainSummary.Target(target: "churn", champion: champion?.model.id,
                                            window: "features as of \(evaluationDay), labels in \(evaluationDay.window(days: horizon))")
@@ -121,7 +125,8 @@ public enum RetrainRun {
             promote = "the first churn model"
         }
         target.decision = promote == nil ? .kept : .promoted
-        try finish(&target, staged: stagedFile, project: project, source: source, configuration: configuration, promote: promote)
+        try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,
+                   configuration: configuration, promote: promote)
         return target
     }
 
@@ -140,6 +145,7 @@ public enum RetrainRun {
     }
 
     private static func conversion(_ configuration: Configuration, project: Project, source: ExportSource.Loaded,
+                                   fingerprint: String,
                                    champion: (model: RegisteredModel, file: URL)?, rule: ModelSettings.PromotionRule,
                                    staging: URL) throws -> RetrainSummary.Target {
         let export = source.export
@@ -154,7 +160,8 @@ public enum RetrainRun {
         do {
             trained = try TrainingRun.run(TrainingRun.Configuration(
                 target: .conversion, scoringDay: scoringDay, windowDays: window, regression: configuration.regression,
-                folds: configuration.folds, seed: configuration.seed, modelFile: stagedFile), on: source)
+                folds: configuration.folds, seed: configuration.seed, modelFile: stagedFile, exportFingerprint: fingerprint),
+                on: source)
         } catch let error as ConversionTrainingError {
             // Leads, but none whose window has closed: nothing to fit yet, and the churn retrain goes on.
             target.reason = "no conversion challenger: " + error.description(naming: { $0 })
@@ -189,7 +196,8 @@ public enum RetrainRun {
             promote = "the first conversion model"
         }
         target.decision = promote == nil ? .kept : .promoted
-        try finish(&target, staged: stagedFile, project: project, source: source, configuration: configuration, promote: promote)
+        try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,
+                   configuration: configuration, promote: promote)
         return target
     }
 
@@ -228,7 +236,7 @@ public enum RetrainRun {
             + "was fitted on; keeping the champion"
     }
 
-    private static func clusters(_ configuration: Configuration, project: Project, source: ExportSource.Loaded,
+    private static func clusters(_ configuration: Configuration, project: Project, source: ExportSource.Loaded, fingerprint: String,
                                  champion: (model: RegisteredModel, file: URL), staging: URL) throws -> RetrainSummary.Target {
         guard let asOf = ChurnTraining.lastEventDay(source.export) else { throw WorkflowError.noEvents(parameter: "export") }
         let stagedFile = staging.appendingPathComponent("clusters-\(asOf.description).json")
@@ -239,15 +247,16 @@ public enum RetrainRun {
         target.reason = "k = \(discovery.k), ids matched to model \(champion.model.id) (\(carried)); "
             + "models.promote_when applies to scores, a matched cluster refit replaces the champion"
         target.decision = .promoted
-        try finish(&target, staged: stagedFile, project: project, source: source, configuration: configuration,
-                   promote: "cluster refit matched to model \(champion.model.id)")
+        try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,
+                   configuration: configuration, promote: "cluster refit matched to model \(champion.model.id)")
         return target
     }
 
     /// Moves the staged file into the models folder (under a name no other file has), registers it and
     /// promotes it when `promote` gives a reason; in a dry run only says what would happen.
     private static func finish(_ target: inout RetrainSummary.Target, staged: URL, project: Project,
-                               source: ExportSource.Loaded, configuration: Configuration, promote: String?) throws {
+                               source: ExportSource.Loaded, fingerprint: String, configuration: Configuration,
+                               promote: String?) throws {
         guard !configuration.dryRun else { return }
         try FileManager.default.createDirectory(at: project.modelsURL, withIntermediateDirectories: true)
         let base = staged.deletingPathExtension().lastPathComponent
@@ -260,7 +269,8 @@ public enum RetrainRun {
         try FileManager.default.moveItem(at: staged, to: destination)
         let summary = target
         do {
-            let registered = try ModelRegistry.register(destination, in: project, exportFolder: source.folder, user: configuration.user,
+            let registered = try ModelRegistry.register(destination, in: project, exportFolder: source.folder,
+                                                        exportFingerprint: fingerprint, user: configuration.user,
                                                         audit: { id in summary.auditEntry(challenger: id) },
                                                         decide: { _, _ in promote })
             target.challengerModel = registered.id

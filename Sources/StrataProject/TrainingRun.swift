@@ -34,10 +34,14 @@ public enum TrainingRun {
         /// Labels from an outcome column of the patients (churn) or leads (conversion) file instead of the
         /// visit histories; nil: labels from visits.
         public var outcome: GivenOutcome?
+        /// The export folder's ``Fingerprint``, when the caller has it already (`strata retrain` fits several
+        /// models on one export); nil: computed from the folder.
+        public var exportFingerprint: String?
 
         public init(target: Target, scoringDay: Day? = nil, horizonDays: Int? = nil, windowDays: Int? = nil,
                     regression: LogisticRegression = LogisticRegression(), folds: Int = 5, seed: UInt64 = 0,
-                    modelFile: URL? = nil, reference: ReferenceScores.Source? = nil, outcome: GivenOutcome? = nil) {
+                    modelFile: URL? = nil, reference: ReferenceScores.Source? = nil, outcome: GivenOutcome? = nil,
+                    exportFingerprint: String? = nil) {
             self.target = target
             self.scoringDay = scoringDay
             self.horizonDays = horizonDays
@@ -48,6 +52,7 @@ public enum TrainingRun {
             self.modelFile = modelFile
             self.reference = reference
             self.outcome = outcome
+            self.exportFingerprint = exportFingerprint
         }
     }
 
@@ -94,7 +99,7 @@ public enum TrainingRun {
         guard let scoringDay = configuration.scoringDay ?? ChurnTraining.lastEventDay(export) else {
             throw WorkflowError.noEvents(parameter: "scoringDay")
         }
-        let fingerprint = try Fingerprint.of(folder: source.folder)
+        let fingerprint = try configuration.exportFingerprint ?? Fingerprint.of(folder: source.folder)
         let output = configuration.modelFile
             ?? URL(fileURLWithPath: "models/\(configuration.target.rawValue)-\(scoringDay.description).json")
         var report: TrainingReport
@@ -198,7 +203,7 @@ public enum TrainingRun {
             throw GivenOutcomeError.noPositiveRow(column: outcome.column, positive: outcome.positive, file: file,
                                                   values: distinctValues(values, rows: rows))
         }
-        let fingerprint = try Fingerprint.of(folder: source.folder)
+        let fingerprint = try configuration.exportFingerprint ?? Fingerprint.of(folder: source.folder)
         let scoringDay = configuration.scoringDay ?? ChurnTraining.lastEventDay(export)
         let fit: ValidatedFit
         let asOf: String

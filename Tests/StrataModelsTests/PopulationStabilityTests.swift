@@ -45,6 +45,32 @@ struct PopulationStabilityTests {
         #expect(constant.edges.isEmpty && PopulationStability.index(constant, values: [1, 2, 3]) == 0)
     }
 
+    @Test func columnSharesInOnePassEqualTheSharesOfEachColumn() {
+        // Every column against its own cut points, as `Drift.measure` bins a refresh's inputs: values on a cut
+        // point, below the first and above the last, NaN and infinities (left out), a column without cut points
+        // and one with no finite value. The one-pass counts must equal column-by-column `shares(of:edges:)`,
+        // whatever the split of the rows.
+        var generator = Xoshiro256StarStar(seed: 5)
+        let rows = 1_003, columns = 5
+        var elements: [Double] = []
+        for row in 0..<rows {
+            elements.append(Double(Int.random(in: 0...6, using: &generator)))  // integers: many on cut points
+            elements.append(row % 97 == 0 ? .nan : Double.random(in: -1...1, using: &generator))
+            elements.append(row % 50 == 0 ? .infinity : row % 51 == 0 ? -.infinity : Double(row % 3))
+            elements.append(Double.random(in: 0...1, using: &generator))
+            elements.append(.nan)
+        }
+        let x = Matrix(rows: rows, columns: columns, elements: elements)
+        let edges: [[Double]] = [[0, 2, 3, 5], [-0.5, 0, 0.25], [0, 1], [], [1]]
+        let expected = (0..<columns).map { PopulationStability.shares(of: x.column($0), edges: edges[$0]) }
+        for workers in [1, 2, 3] {
+            #expect(PopulationStability.columnShares(x, edges: edges, workers: workers) == expected)
+        }
+        #expect(expected[4] == [0, 0])
+        // Only the first columns may be binned: the cut points of two columns of five.
+        #expect(PopulationStability.columnShares(x, edges: Array(edges.prefix(2))) == Array(expected.prefix(2)))
+    }
+
     @Test func theBands() {
         #expect(PopulationStability.Band(0.099) == .stable)
         #expect(PopulationStability.Band(0.1) == .watch && PopulationStability.Band(0.25) == .watch)
