@@ -70,4 +70,22 @@ struct CampaignReportRowsTests {
         #expect(CampaignReport.messageFilter("winback", checks: ExportCheckPolicies([.patientsWithoutEvents: .drop])).isEmpty)
         #expect(CampaignReport.messageFilter("winback", checks: ExportCheckPolicies([.ageOutOfRange: .drop])).isEmpty)
     }
+
+    /// `strata report` shows each started campaign measured on the run's export, as `campaign report` does.
+    @Test func theReportShowsTheCampaignAsCampaignReportMeasuresIt() throws {
+        let clinic = try CampaignPolicyTests.project(persons: 600)
+        defer { try? FileManager.default.removeItem(at: clinic.root) }
+        _ = try CampaignPolicyTests.refresh(clinic)
+        let started = try CampaignPolicyTests.start(clinic)
+        let summary = try ReportRun.run(.init(project: clinic.project, user: "tester"))
+        #expect(summary.sections.last == "campaigns" && summary.aggregates.contains("aggregates/campaigns.csv"))
+        let lines = try String(contentsOf: URL(fileURLWithPath: summary.folder).appendingPathComponent("aggregates/campaigns.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let row = Dictionary(uniqueKeysWithValues: zip(lines[0], lines[1]))
+        let measured = try CampaignReport.run(.init(project: clinic.project, name: "winback", export: clinic.export, user: "tester")).overall
+        #expect(lines.count == 2 && row["campaign"] == "winback" && row["segment"] == "lapsed")
+        #expect(row["treatment"] == String(started.treatment) && row["holdout"] == String(started.holdout))
+        #expect(row["treatment"] == String(measured.treatment) && row["treatment_outcomes"] == String(measured.treatmentOutcomes))
+        #expect(row["holdout"] == String(measured.holdout) && row["holdout_outcomes"] == String(measured.holdoutOutcomes))
+    }
 }
