@@ -79,7 +79,7 @@ def main(argv):
         build_project()
         stamp.touch()
 
-    seconds, slowest, peaks, rows = [], [], [], []
+    seconds, slowest, peaks, rows, cpu = [], [], [], [], []
     for round_ in range(args.rounds):
         times = []
         for name in campaign_names():
@@ -87,6 +87,7 @@ def main(argv):
                                      "--export", project / "exports" / LATER_CUT, "--json"])
             times.append(measured.seconds)
             peaks.append(measured.peak_bytes)
+            cpu.append(measured.cpu_seconds)
             if round_ == 0:
                 report = measured.json()
                 overall = report["overall"]
@@ -100,7 +101,8 @@ def main(argv):
     print(f"campaigns benchmark: {args.patients:,} people, 10 campaigns, {args.rounds} rounds of 10 reports")
     table(rows, ["campaign", "treatment", "holdout", "lift pts", "95% interval pts", "s"])
     wall = median(seconds)
-    print(f"median report wall time: {wall:.2f} s; slowest report per round: {', '.join(f'{s:.2f}' for s in slowest)} s")
+    print(f"median report wall time: {wall:.2f} s; slowest report per round: {', '.join(f'{s:.2f}' for s in slowest)} s; "
+          f"median CPU time (user + system) {median(cpu):.2f} s")
     print(f"peak resident memory of a report: {max(peaks) / 2**20:.0f} MiB")
     with open("/proc/loadavg") as handle:
         print(f"load average after the run: {' '.join(handle.read().split()[:3])}")

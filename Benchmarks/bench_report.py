@@ -46,20 +46,22 @@ def main(argv):
         stamp.touch()
 
     command = [strata, "report", "--project", str(project), "--json"]
-    seconds, peaks = [], []
+    seconds, peaks, cpu = [], [], []
     for round_ in range(args.rounds):
         log(f"round {round_ + 1}/{args.rounds}: {' '.join(command)}")
         measured = run_measured(command)
         seconds.append(measured.seconds)
         peaks.append(measured.peak_bytes)
+        cpu.append(measured.cpu_seconds)
         summary = measured.json()
-        log(f"  {measured.seconds:.2f} s, peak {measured.peak_bytes / 2**20:.0f} MiB")
+        log(f"  {measured.seconds:.2f} s (CPU {measured.cpu_seconds:.2f} s), peak {measured.peak_bytes / 2**20:.0f} MiB")
     html_bytes = (project / "reports" / "run-2" / "report.html").stat().st_size
     notebook_bytes = (project / "reports" / "run-2" / "report.ipynb").stat().st_size
     wall = median(seconds)
     print(f"report benchmark: {args.patients:,} patients ({args.kind}), two runs, {args.rounds} rounds "
           f"(wall times: {', '.join(f'{s:.2f}' for s in seconds)} s); sections: {', '.join(summary['sections'])}")
-    print(f"median wall time: {wall:.2f} s; peak resident memory {max(peaks) / 2**20:.0f} MiB")
+    print(f"median wall time: {wall:.2f} s; median CPU time (user + system) {median(cpu):.2f} s; "
+          f"peak resident memory {max(peaks) / 2**20:.0f} MiB")
     print(f"report.html {html_bytes / 2**20:.2f} MB, report.ipynb {notebook_bytes / 2**20:.2f} MB")
     with open("/proc/loadavg") as handle:
         print(f"load average after the run: {' '.join(handle.read().split()[:3])}")

@@ -68,10 +68,12 @@ def generate_once(stamp, what, command):
 
 
 class Measured:
-    def __init__(self, seconds, peak_bytes, stdout):
+    def __init__(self, seconds, peak_bytes, stdout, cpu_seconds=None):
         self.seconds = seconds
         self.peak_bytes = peak_bytes
         self.stdout = stdout
+        # User plus system CPU time of the child: on a loaded host, what wall time cannot show.
+        self.cpu_seconds = cpu_seconds
 
     def json(self):
         return json.loads(self.stdout.strip().splitlines()[-1])
@@ -89,7 +91,7 @@ def run_measured(command, env=None, cwd=None):
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"benchmark command failed ({process.returncode}): {' '.join(map(str, command))}")
-    return Measured(seconds, usage.ru_maxrss * 1024, b"".join(stdout_chunks).decode())
+    return Measured(seconds, usage.ru_maxrss * 1024, b"".join(stdout_chunks).decode(), usage.ru_utime + usage.ru_stime)
 
 
 def median(values):

@@ -44,6 +44,8 @@ public struct ExportReadResult: Sendable {
     public var format: ExportFormat
     public var badRows: BadRowReport
     public var warnings = WarningReport()
+    /// Per table read with a ``RowFilter``: the rows it left out.
+    public var leftOut: [CanonicalTable: LeftOutRows] = [:]
 }
 
 /// Reads an export folder in any supported format into a ``ClinicExport``.
@@ -66,13 +68,16 @@ public enum ExportReader {
     ///     exports have none.
     ///   - checkingOthers: false: the tables not in `tables` are not read at all (their files are not even
     ///     checked), for a command that measures the export rather than vouches for it (`campaign report`).
+    ///   - keepingRows: per table (not patients), the rows to keep (``RowFilter``); the others are read and
+    ///     checked, then dropped, and counted in ``ExportReadResult/leftOut``. Ignored for Synthea and FHIR.
     /// - Throws: ``IngestError`` with the place of the first problem (or `.tooManyBadRows`).
     public static func read(_ folder: URL, format: ExportFormat? = nil, mapping: ExportMapping? = nil,
                             policy: IngestPolicy = .strict,
                             tables: Set<CanonicalTable> = Set(CanonicalTable.allCases),
                             unusedTextColumns: [CanonicalTable: Set<String>] = [:],
                             extraColumns: [CanonicalTable: [ExtraColumn]] = [:],
-                            checkingOthers: Bool = true) throws(IngestError) -> ExportReadResult {
+                            checkingOthers: Bool = true,
+                            keepingRows: [CanonicalTable: RowFilter] = [:]) throws(IngestError) -> ExportReadResult {
         let detected: ExportFormat
         if let format { detected = format } else { detected = try ExportFormat.detect(folder: folder) }
         switch detected {
@@ -89,14 +94,14 @@ public enum ExportReader {
             }
             return try readTables(sources.filter { checkingOthers || tables.contains($0.table) || $0.table == .patients },
                                   keeping: tables, unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
-                                  policy: policy, format: .canonical)
+                                  keepingRows: keepingRows, policy: policy, format: .canonical)
         case .mapped:
             guard let mapping else {
                 throw IngestError(.badMapping, file: "strata.yml", expected: "a `mapping` section describing the export's files for the mapped format")
             }
             return try readTables(mapping.tableSources(in: folder).filter { checkingOthers || tables.contains($0.table) || $0.table == .patients },
                                   keeping: tables, unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
-                                  policy: policy, format: .mapped)
+                                  keepingRows: keepingRows, policy: policy, format: .mapped)
         case .synthea:
             return try SyntheaAdapter.read(folder, policy: policy)
         case .fhir:
@@ -108,7 +113,8 @@ public enum ExportReader {
     /// (patients always); the others are read and checked batch by batch, and their rows dropped.
     static func readTables(_ sources: [TableSource], keeping kept: Set<CanonicalTable> = Set(CanonicalTable.allCases),
                            unusedTextColumns: [CanonicalTable: Set<String>] = [:],
-                           extraColumns: [CanonicalTable: [ExtraColumn]] = [:], policy: IngestPolicy,
+                           extraColumns: [CanonicalTable: [ExtraColumn]] = [:],
+                           keepingRows: [CanonicalTable: RowFilter] = [:], policy: IngestPolicy,
                            format: ExportFormat) throws(IngestError) -> ExportReadResult {
         var reader = TableReader(policy: policy)
         guard var patientSource = sources.first(where: { $0.table == .patients }) else {
@@ -124,6 +130,7 @@ public enum ExportReader {
         let age = patientSource.columns.first { $0.canonical.name == "birth_date" }?.age
         export.patients.birthDateIsApproximate = age != nil
         export.origins.record(.patients, file: patientSource.displayName, lines: patientTable.lines)
+        var leftOutRows: [CanonicalTable: LeftOutRows] = [:]
         for var source in sources where source.table != .patients {
             let extras = extraColumns[source.table] ?? []
             source.addExtraColumns(extras)
@@ -131,8 +138,10 @@ public enum ExportReader {
             source.unusedTextColumns = isKept ? unusedTextColumns[source.table] ?? []
                 : Set(source.table.columns.filter { $0.kind == .text }.map(\.name))
             source.keepsRows = isKept
+            source.rowFilter = isKept ? keepingRows[source.table] : nil
             let table = try reader.read(source, patients: ids)
             guard isKept else { continue }
+            if let leftOut = table.leftOut { leftOutRows[source.table] = leftOut }
             export.presentTables.insert(source.table)
             export.origins.record(source.table, file: source.displayName, lines: table.lines)
             switch source.table {
@@ -153,7 +162,8 @@ public enum ExportReader {
         if let age, age.referenceColumn == nil {
             try dateAges(&export, exportFolder: patientSource.url.deletingLastPathComponent(), file: patientSource.displayName)
         }
-        return ExportReadResult(export: export, format: format, badRows: reader.badRows, warnings: reader.warnings)
+        return ExportReadResult(export: export, format: format, badRows: reader.badRows, warnings: reader.warnings,
+                                leftOut: leftOutRows)
     }
 
     /// Moves birth dates worked out from ages without an `age_at` (read relative to day 0) to the export

@@ -86,6 +86,8 @@ public struct TableSource: Sendable {
     /// duplicate ids, unknown patients, warnings), so the verdict on an export does not depend on the
     /// command; its converted batches are then dropped instead of appended to columns nobody reads.
     public var keepsRows = true
+    /// Keep only the rows this filter accepts (all when nil); the others are read and checked, then dropped.
+    public var rowFilter: RowFilter?
 
     public init(table: CanonicalTable, url: URL, displayName: String, columns: [ColumnSource],
                 rejectsUnknownColumns: Bool, keepsFirstOfDuplicates: Bool = false, unusedTextColumns: Set<String> = []) {
@@ -113,6 +115,8 @@ struct ReadTable: Sendable {
     /// The physical line each kept row starts on (empty when the rows are not kept): where cross-record checks
     /// point (see ``ExportChecks``).
     var lines = LineIndex()
+    /// The rows the source's ``TableSource/rowFilter`` left out (nil without a filter).
+    var leftOut: LeftOutRows?
 
     func column(_ name: String) -> ColumnBuilder? { columns[name] }
 }
@@ -159,7 +163,7 @@ struct TableReader {
                 throw error
             }
             guard let batch = next else { break }
-            if !reserved && source.keepsRows, let first = batch.recordStarts.first, let last = batch.recordEnds.last {
+            if !reserved && source.keepsRows && source.rowFilter == nil, let first = batch.recordStarts.first, let last = batch.recordEnds.last {
                 // Columns sized once from the first batch's bytes per record: no regrowing (copies and fresh
                 // pages) while appending. A generous estimate costs address space only, never touched pages.
                 reserved = true
@@ -198,7 +202,7 @@ struct TableReader {
                 columns[plan.source.canonical.name] = builder
             }
             return .success((ReadTable(columns: columns, identifiers: accumulator.identifiers, rowCount: accumulator.rowCount,
-                                       lines: accumulator.lines),
+                                       lines: accumulator.lines, leftOut: source.rowFilter == nil ? nil : accumulator.leftOut),
                              accumulator.badRows, accumulator.warnings))
         }
         let (read, report, warned) = try result.get()
@@ -297,7 +301,7 @@ struct TableReader {
                 storage = .level
                 levels = values.map { Array($0.utf8) }
             case .text:
-                if source.unusedTextColumns.contains(column.canonical.name) {
+                if source.unusedTextColumns.contains(column.canonical.name) && source.rowFilter?.column != column.canonical.name {
                     storage = .unused
                 } else {
                     storage = rawTextColumns.contains(column.canonical.name) ? .text : .dictionary
@@ -729,11 +733,15 @@ struct TableAccumulator: Sendable {
     let plans: [TableReader.ColumnPlan]
     let policy: IngestPolicy
     let identifierColumn: Int?
+    /// The column the source's row filter reads (nil: no filter, or the file lacks the column, so no row is kept).
+    let filterColumn: Int?
     var builders: [ColumnBuilder]
     var identifiers = ByteStringTable(minimumCapacity: 1024)
     var rowCount = 0
     /// The line of each kept row (when the rows are kept).
     var lines = LineIndex()
+    /// Rows the row filter left out.
+    var leftOut = LeftOutRows()
     var badRows: BadRowReport
     var warnings: WarningReport
     /// The error that stops reading, once there is one; later parts are then ignored.
@@ -747,6 +755,9 @@ struct TableAccumulator: Sendable {
         self.badRows = badRows
         self.warnings = warnings
         identifierColumn = plans.firstIndex { $0.source.canonical.kind == .identifier }
+        filterColumn = source.rowFilter.flatMap { filter in
+            plans.firstIndex { $0.source.canonical.name == filter.column && $0.fieldIndex != nil }
+        }
         builders = plans.map { ColumnBuilder(plan: $0) }
     }
 
@@ -784,12 +795,39 @@ struct TableAccumulator: Sendable {
             }
             if dropped > 0 { part.keep(keep) }
         }
+        if let filter = source.rowFilter { self.filter(&part, by: filter) }
         if source.keepsRows {
             for index in builders.indices { builders[index].append(contentsOf: part.builders[index]) }
             for line in part.lines { lines.append(line) }
         }
         rowCount += part.rowCount
         warnings.record(.negativeAmount, count: part.negativeAmounts, examples: part.negativeAmountExamples)
+    }
+
+    /// Keeps the part's rows that `filter` accepts; counts the others and notes their latest timestamp.
+    private mutating func filter(_ part: inout TableReader.Part, by filter: RowFilter) {
+        var keep = [Bool](repeating: false, count: part.rowCount)
+        if let filterColumn {
+            let column = part.builders[filterColumn]
+            switch column.kind {
+            case .dictionary:
+                // The part's own dictionary: the kept values' codes in it, if they occur at all.
+                let accepted = Set(filter.values.compactMap { column.dictionary.code(of: $0) })
+                for row in 0..<part.rowCount { keep[row] = accepted.contains(column.codes[row]) }
+            default:
+                let text = column.text
+                for row in 0..<part.rowCount where text.offsets[row] < text.offsets[row + 1] {
+                    keep[row] = filter.values.contains(String(decoding: text.storage[text.offsets[row]..<text.offsets[row + 1]], as: UTF8.self))
+                }
+            }
+        }
+        var leftOutRows = 0
+        for builder in part.builders where builder.kind == .timestamp {
+            for row in 0..<part.rowCount where !keep[row] { leftOut.latestTimestamp = max(leftOut.latestTimestamp, builder.seconds[row]) }
+        }
+        for row in 0..<part.rowCount where !keep[row] { leftOutRows += 1 }
+        leftOut.count += leftOutRows
+        if leftOutRows > 0 { part.keep(keep) }
     }
 
     /// Counts a bad row; throws when the policy allows no more, or when the problem is the file's.

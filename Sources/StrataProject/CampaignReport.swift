@@ -20,10 +20,10 @@ public enum CampaignReport {
         let project = try Project(directory: configuration.project)
         // Outcomes need appointments, responses the communications' campaign column; the other tables are not
         // read (the checks see only the tables kept, so their verdicts and drops are the same either way).
-        let (folder, exportFingerprint, export) = try CampaignWorkflow.readExport(
+        let (folder, exportFingerprint, export, leftOut) = try CampaignWorkflow.readExport(
             project, explicit: configuration.export, tables: [.patients, .appointments, .communications],
             unusedTextColumns: [.patients: ["first_name", "postal_code", "email", "phone"], .appointments: ["provider", "service"]],
-            checkingOthers: false)
+            checkingOthers: false, keepingRows: messageFilter(configuration.name, checks: project.configuration.checks))
         return try CampaignWorkflow.withStore(project, lockTimeout: configuration.lockTimeout) { store in
             guard let campaign = try store.campaign(named: configuration.name) else {
                 throw CampaignRunError.notStarted(configuration.name, started: try store.campaigns().map(\.name))
@@ -33,8 +33,12 @@ public enum CampaignReport {
             guard let recorded, recorded.outputFingerprints["campaign:" + campaign.name] == fingerprint else {
                 throw CampaignRunError.groupsChanged(campaign.name)
             }
+            let leftOutLast = leftOut[.communications].map(\.latestTimestamp).flatMap {
+                $0 == ClinicExport.missingTimestamp ? nil : Day(containing: $0)
+            }
             var summary = try measure(campaign, groups: try store.campaignGroups(campaign.name), export: export,
-                                      exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
+                                      exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent),
+                                      leftOutLastDay: leftOutLast)
             summary.export = folder.lastPathComponent
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -48,14 +52,29 @@ public enum CampaignReport {
         }
     }
 
+    /// The rows of communications a report keeps: the campaign's own messages, which are all its responses
+    /// read. The other messages (at 1M patients, 12 million rows and half a gigabyte once converted) are still
+    /// read and checked, but kept only when a check could see them: `events_after_export` and
+    /// `patients_without_events` look at every message, and `age_out_of_range` takes ages on the last day of
+    /// any record when the export's day is not known. When all three keep what they find, their findings
+    /// change nothing a report shows, and the messages are left out (none when `checks` says otherwise).
+    static func messageFilter(_ campaign: String, checks: ExportCheckPolicies) -> [CanonicalTable: RowFilter] {
+        let seeingEveryMessage: [ExportCheck] = [.eventsAfterExport, .patientsWithoutEvents, .ageOutOfRange]
+        guard seeingEveryMessage.allSatisfy({ checks.policy(for: $0) == .keep }) else { return [:] }
+        return [.communications: RowFilter(column: "campaign", values: [campaign])]
+    }
+
     /// The report of `campaign` with `groups` on `export` (no store, no audit: the computation alone).
-    /// - Parameter exportDay: the day the export was taken when its folder is named by it: an export may end
-    ///   with quiet days, so its last record alone may understate how far it reaches.
+    /// - Parameters:
+    ///   - exportDay: the day the export was taken when its folder is named by it: an export may end with
+    ///     quiet days, so its last record alone may understate how far it reaches.
+    ///   - leftOutLastDay: the last day of the records read but not kept (``messageFilter(_:checks:)``), so
+    ///     that the export reaches as far as it would with every record kept.
     public static func measure(_ campaign: CampaignRecord, groups: CampaignGroups, export: ClinicExport,
-                               exportDay: Day? = nil) throws -> CampaignReportSummary {
+                               exportDay: Day? = nil, leftOutLastDay: Day? = nil) throws -> CampaignReportSummary {
         let start = try Day(iso: campaign.startedAsOf)
         let window = start.window(days: campaign.outcomeDays)
-        let lastDay = [ExportDates(export)?.last, exportDay].compactMap { $0 }.max()
+        let lastDay = [ExportDates(export)?.last, exportDay, leftOutLastDay].compactMap { $0 }.max()
         let complete = lastDay.map { $0 >= window.last } ?? false
         let event = CampaignOutcome.Event(rawValue: campaign.outcomeEvent) ?? .visit
         let outcomes = Self.outcomes(event, in: window, export: export)

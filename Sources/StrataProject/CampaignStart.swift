@@ -29,7 +29,7 @@ public enum CampaignStart {
         guard let segment = project.segments.definitions.first(where: { $0.name == definition.segment }) else {
             throw CampaignRunError.unknownSegment(campaign: definition.name, segment: definition.segment)
         }
-        let (folder, exportFingerprint, export) = try CampaignWorkflow.readExport(project, explicit: configuration.export)
+        let (folder, exportFingerprint, export, _) = try CampaignWorkflow.readExport(project, explicit: configuration.export)
         try CampaignReport.checkSubgroups(definition.subgroups, campaign: definition.name, export: export)
         let channel = Channel.allCases.first { $0.name == definition.channel }!
         let purpose: ConsentPurpose = segment.purpose == .marketing ? .marketing : .care

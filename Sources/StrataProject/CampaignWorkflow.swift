@@ -30,11 +30,13 @@ public enum CampaignWorkflow {
     }
 
     /// The export at `explicit` (or the project's newest), read with the project's format, mapping and
-    /// checks, as refresh reads it; and its fingerprint. `tables`, `unusedTextColumns` and `checkingOthers` as
-    /// for ``ExportReader/read(_:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:)``.
+    /// checks, as refresh reads it; its fingerprint; and the rows `keepingRows` left out. `tables`,
+    /// `unusedTextColumns`, `checkingOthers` and `keepingRows` as for
+    /// ``ExportReader/read(_:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:keepingRows:)``.
     static func readExport(_ project: Project, explicit: URL?, tables: Set<CanonicalTable> = Set(CanonicalTable.allCases),
-                           unusedTextColumns: [CanonicalTable: Set<String>] = [:],
-                           checkingOthers: Bool = true) throws -> (folder: URL, fingerprint: String, export: ClinicExport) {
+                           unusedTextColumns: [CanonicalTable: Set<String>] = [:], checkingOthers: Bool = true,
+                           keepingRows: [CanonicalTable: RowFilter] = [:])
+        throws -> (folder: URL, fingerprint: String, export: ClinicExport, leftOut: [CanonicalTable: LeftOutRows]) {
         var exportPath: String?
         if let explicit {
             var isDirectory: ObjCBool = false
@@ -47,11 +49,12 @@ public enum CampaignWorkflow {
         let fingerprint = try Fingerprint.of(folder: folder)
         var read = try ExportReader.read(folder, format: project.configuration.exports?.format, mapping: project.configuration.mapping,
                                          tables: tables, unusedTextColumns: unusedTextColumns,
-                                         extraColumns: project.configuration.features.extraColumns, checkingOthers: checkingOthers)
+                                         extraColumns: project.configuration.features.extraColumns, checkingOthers: checkingOthers,
+                                         keepingRows: keepingRows)
         let checks = ExportChecks.run(&read.export, policies: project.configuration.checks,
                                       exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
         if let error = checks.error { throw error }
-        return (folder, fingerprint, read.export)
+        return (folder, fingerprint, read.export, read.leftOut)
     }
 
     /// Runs `body` with the project's store under the refresh lock, the audit head checked before and

@@ -19,36 +19,7 @@ extension ReportRun {
             let url = root.appendingPathComponent(name)
             if fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue { candidates.append(url) }
         }
-        for candidate in candidates where (try? fingerprint(ofFolder: candidate)) == run.exportFingerprint { return candidate }
+        for candidate in candidates where (try? Fingerprint.of(folder: candidate)) == run.exportFingerprint { return candidate }
         return nil
-    }
-
-    /// ``Fingerprint/of(folder:)``, with the files hashed at once: an export is a few files of up to a
-    /// gigabyte, and hashing them one after the other kept one core busy for seconds.
-    static func fingerprint(ofFolder url: URL) throws -> String {
-        let names = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { !$0.hasPrefix(".") }.sorted()
-        let files = names.map { url.appendingPathComponent($0) }.filter { file in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) && !isDirectory.boolValue
-        }
-        let hashes = FileHashes(count: files.count)
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            hashes.set(index, Result { try Fingerprint.of(file: files[index]) })
-        }
-        var summary = ""
-        for (file, hash) in zip(files, hashes.all) { summary += "\(file.lastPathComponent) \(try hash.get())\n" }
-        return Fingerprint.of(Data(summary.utf8))
-    }
-
-    /// The hashes of files computed on several threads, each slot written once.
-    private final class FileHashes: @unchecked Sendable {
-        private var results: [Result<String, any Error>]
-        private let lock = NSLock()
-
-        init(count: Int) { results = Array(repeating: .success(""), count: count) }
-
-        func set(_ index: Int, _ result: Result<String, any Error>) { lock.withLock { results[index] = result } }
-
-        var all: [Result<String, any Error>] { lock.withLock { results } }
     }
 }

@@ -89,10 +89,11 @@ public enum ReportRun {
             }
             lifetime = try lifetimeFields(run: run, project: project, export: export, asOf: asOf)
         }
-        let inputs = ReportInputs(run: run, runs: runs.filter { $0.id <= run.id }, exportName: loaded?.folder.lastPathComponent,
+        var inputs = ReportInputs(run: run, runs: runs.filter { $0.id <= run.id }, exportName: loaded?.folder.lastPathComponent,
                                   checks: loaded?.checks, segments: segments, export: loaded?.export, asOf: asOf,
                                   clusters: models.clusters, scores: scores, heldBack: try store.heldBack(run: run.id), lifetime: lifetime,
                                   minCellSize: project.configuration.reports.minCellSize)
+        if let loaded { inputs.campaigns = try campaigns(in: store, upTo: run, export: loaded.export, exportName: loaded.folder.lastPathComponent) }
         let report = try Report.build(inputs)
         let folder = (configuration.reportsFolder ?? project.directory.appendingPathComponent("reports"))
             .appendingPathComponent("run-\(run.id)")
@@ -119,7 +120,8 @@ public struct ReportSummary: Codable, Sendable, Equatable {
     public var folder: String
     public var html: String
     public var notebook: String
-    /// The sections shown, in order (`run`, `segments`, `clusters`, `churn`, `conversion`, `lifetime`, `consent`).
+    /// The sections shown, in order (`run`, `segments`, `clusters`, `churn`, `conversion`, `lifetime`, `consent`,
+    /// `campaigns`).
     public var sections: [String]
     /// The aggregate CSVs, relative to the folder.
     public var aggregates: [String]

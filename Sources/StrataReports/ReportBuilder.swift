@@ -11,7 +11,7 @@ extension Report {
     /// The sections in the order a report shows them.
     public static let standardSections: [any ReportSectionBuilder] = [
         RunSection(), SegmentsSection(), ClustersSection(), ScoreSection(target: "churn"), ScoreSection(target: "conversion"),
-        LifetimeSection(), ConsentSection(),
+        LifetimeSection(), ConsentSection(), CampaignsSection(),
     ]
 
     /// Builds the report on `inputs` from `sections`.

@@ -28,6 +28,8 @@ public struct ReportInputs: Sendable {
     public var lifetime: LifetimeInput?
     /// Counts from 1 to `minCellSize − 1` patients are suppressed.
     public var minCellSize: Int
+    /// The campaigns started by the run or an earlier one, measured on its export (empty without them).
+    public var campaigns: [CampaignInput] = []
 
     public init(run: RunRecord, runs: [RunRecord], exportName: String?, checks: ExportCheckReport?, segments: [SegmentSnapshot],
                 export: ClinicExport?, asOf: Day, clusters: ModelFile<KMeansParameters>?, scores: [ScoreInput], heldBack: [String: HeldBack] = [:],

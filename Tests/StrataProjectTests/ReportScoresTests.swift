@@ -59,19 +59,4 @@ struct ReportScoresTests {
             #expect(other.probabilities == applied.probabilities)
         }
     }
-
-    @Test func theExportFolderFingerprintIsTheStoresOne() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-fingerprint-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("nested"), withIntermediateDirectories: true)
-        for (index, name) in ["patients.csv", "appointments.csv", "consents.csv", ".hidden", "b.txt"].enumerated() {
-            try Data(String(repeating: "row \(index),", count: 10_000 * (index + 1)).utf8).write(to: folder.appendingPathComponent(name))
-        }
-        try Data("inside".utf8).write(to: folder.appendingPathComponent("nested/file.csv"))
-        #expect(try ReportRun.fingerprint(ofFolder: folder) == Fingerprint.of(folder: folder))
-        // A changed byte changes it.
-        let before = try ReportRun.fingerprint(ofFolder: folder)
-        try Data("row 0,".utf8).write(to: folder.appendingPathComponent("b.txt"))
-        #expect(try ReportRun.fingerprint(ofFolder: folder) != before)
-    }
 }
