@@ -69,13 +69,13 @@ enum ExportCacheFormatError: Error, Equatable, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .unreadable(let reason): "unreadable: \(reason)"
+        case .unreadable(let reason): "unreadable (\(reason))"
         case .truncated: "truncated"
         case .notACacheFile: "not an export cache file"
-        case let .version(found, expected): "format version \(found), expected \(expected)"
+        case let .version(found, expected): "of format version \(found), expected \(expected)"
         case .otherKey: "written for another export or other read options"
-        case let .checksum(found, expected): String(format: "checksum %08x, expected %08x (corrupted)", found, expected)
-        case .badValue(let what): "inconsistent \(what)"
+        case let .checksum(found, expected): String(format: "corrupted (CRC-32 %08x, expected %08x)", found, expected)
+        case .badValue(let what): "inconsistent (\(what))"
         }
     }
 }

@@ -110,6 +110,10 @@ public struct ExportCache: Sendable {
         switch load(key) {
         case .loaded(let full):
             if let result = request.cut(full, folder: folder) { return Read(result: result, outcome: .hit, warnings: []) }
+            let result = try ExportReader.read(folder, format: format, mapping: mapping, policy: policy, tables: tables,
+                                               unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
+                                               checkingOthers: checkingOthers, keepingRows: keepingRows)
+            return Read(result: result, outcome: .notStored("this read cannot be cut from the whole export"), warnings: [])
         case .invalid(let reason):
             warnings.append("export cache: \(url(for: key).path) is \(reason): deleted, the export is read from its files and cached again")
             try? FileManager.default.removeItem(at: url(for: key))
@@ -120,8 +124,9 @@ public struct ExportCache: Sendable {
         do {
             full = try ExportReader.read(folder, format: format, mapping: mapping, policy: policy, extraColumns: extraColumns)
         } catch {
-            // A caller that does not check every table may succeed where the whole read fails.
-            if request.isWhole && checkingOthers { throw error }
+            // A caller that does not check every table may succeed where the whole read fails; one that checks
+            // every table fails the same way.
+            if checkingOthers { throw error }
             let result = try ExportReader.read(folder, format: format, mapping: mapping, policy: policy, tables: tables,
                                                unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
                                                checkingOthers: checkingOthers, keepingRows: keepingRows)
@@ -159,6 +164,8 @@ public struct ExportCache: Sendable {
         do {
             return .loaded(try ExportCacheFormat.read(url, key: key.text))
         } catch {
+            // Removed meanwhile by another command keeping the newest entries: simply not there.
+            guard FileManager.default.fileExists(atPath: url.path) else { return .missing }
             return .invalid(error.description)
         }
     }
