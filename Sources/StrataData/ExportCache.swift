@@ -83,11 +83,29 @@ public struct ExportCache: Sendable {
         public var result: ExportReadResult
         public var outcome: Outcome
         public var warnings: [String]
+        /// A whole read not stored yet (`storingLater`), for ``ExportCache/store(_:)`` once the caller has
+        /// succeeded: a command that fails (a check that fails the export) writes nothing.
+        public var pending: (result: ExportReadResult, key: Key)?
 
         public init(result: ExportReadResult, outcome: Outcome, warnings: [String]) {
             self.result = result
             self.outcome = outcome
             self.warnings = warnings
+        }
+    }
+
+    /// Stores `read`'s pending whole read, if any; returns warnings about the cache (an entry that could not
+    /// be written), which never fail the command.
+    public func store(_ read: inout Read) -> [String] {
+        guard let (result, key) = read.pending else { return [] }
+        read.pending = nil
+        do {
+            try store(result, key: key)
+            read.outcome = .stored
+            return []
+        } catch {
+            read.outcome = .notStored(AtomicFile.plainReason(error))
+            return ["export cache: could not write \(url(for: key).path): \(AtomicFile.plainReason(error))"]
         }
     }
 
@@ -99,12 +117,14 @@ public struct ExportCache: Sendable {
     /// CSVs (the whole export, stored for the next command when it has no skipped rows).
     ///
     /// `key` must have been made from `folder`'s fingerprint, `format`, `mapping` and `extraColumns`.
+    /// - Parameter storingLater: a whole read is not stored now but left in ``Read/pending`` for
+    ///   ``store(_:)``, which the caller calls once it has succeeded.
     /// - Throws: what the reader throws; the cache's own problems are warnings, never errors.
     public func read(_ folder: URL, key: Key, format: ExportFormat?, mapping: ExportMapping?, policy: IngestPolicy = .strict,
                      tables: Set<CanonicalTable> = Set(CanonicalTable.allCases),
                      unusedTextColumns: [CanonicalTable: Set<String>] = [:],
                      extraColumns: [CanonicalTable: [ExtraColumn]] = [:], checkingOthers: Bool = true,
-                     keepingRows: [CanonicalTable: RowFilter] = [:]) throws(IngestError) -> Read {
+                     keepingRows: [CanonicalTable: RowFilter] = [:], storingLater: Bool = false) throws(IngestError) -> Read {
         let request = View(tables: tables, unusedTextColumns: unusedTextColumns, keepingRows: keepingRows)
         var warnings: [String] = []
         switch load(key) {
@@ -133,8 +153,12 @@ public struct ExportCache: Sendable {
             return Read(result: result, outcome: .notStored("the whole export does not read: \(error)"), warnings: warnings)
         }
         var outcome = Outcome.stored
+        var pending: (result: ExportReadResult, key: Key)?
         if full.badRows.count > 0 {
             outcome = .notStored("\(full.badRows.count) rows were skipped")
+        } else if storingLater {
+            outcome = .notStored("not stored yet")
+            pending = (full, key)
         } else {
             do {
                 try store(full, key: key)
@@ -143,7 +167,11 @@ public struct ExportCache: Sendable {
                 warnings.append("export cache: could not write \(url(for: key).path): \(AtomicFile.plainReason(error))")
             }
         }
-        if let result = request.cut(full, folder: folder) { return Read(result: result, outcome: outcome, warnings: warnings) }
+        if let result = request.cut(full, folder: folder) {
+            var read = Read(result: result, outcome: outcome, warnings: warnings)
+            read.pending = pending
+            return read
+        }
         let result = try ExportReader.read(folder, format: format, mapping: mapping, policy: policy, tables: tables,
                                            unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
                                            checkingOthers: checkingOthers, keepingRows: keepingRows)

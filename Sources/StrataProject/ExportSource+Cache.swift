@@ -19,6 +19,6 @@ extension ExportSource {
         return try ExportCache.readExport(url, cache: cache, fingerprint: try exportFingerprint ?? Fingerprint.of(folder: url),
                                           format: format, mapping: configuration.mapping, policy: policy,
                                           tables: Set(CanonicalTable.allCases), unusedTextColumns: unusedTextColumns,
-                                          extraColumns: extras, checkingOthers: true, keepingRows: [:])
+                                          extraColumns: extras, checkingOthers: true, keepingRows: [:], storingLater: true)
     }
 }

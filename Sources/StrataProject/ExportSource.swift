@@ -85,11 +85,12 @@ public struct ExportSource: Sendable {
         for table in CanonicalTable.allCases where !kept.contains(table) {
             unused[table] = Set(table.columns.filter { $0.kind == .text }.map(\.name))
         }
-        let cached = try readThroughCache(url, configuration: configuration, unusedTextColumns: unused, extraColumns: extraColumns)
+        var cached = try readThroughCache(url, configuration: configuration, unusedTextColumns: unused, extraColumns: extraColumns)
         var result = cached.result
         let checks = ExportChecks.run(&result.export, policies: configuration.checks, strict: strict,
                                       exportDay: ExportChecks.exportDay(folderName: url.lastPathComponent))
         if failingOnChecks, let error = checks.error { throw error }
+        cached.warnings += cache?.store(&cached) ?? []
         for table in CanonicalTable.allCases where !kept.contains(table) { Self.empty(table, in: &result.export) }
         return Loaded(result: result, configuration: configuration, folder: url, checks: checks, cacheOutcome: cached.outcome,
                       cacheWarnings: cached.warnings)

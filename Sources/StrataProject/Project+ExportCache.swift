@@ -21,13 +21,18 @@ extension Project {
     /// ``ExportReader/read(_:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:keepingRows:)``.
     func readExport(_ folder: URL, fingerprint: String, policy: IngestPolicy = .strict,
                     tables: Set<CanonicalTable> = Set(CanonicalTable.allCases), unusedTextColumns: [CanonicalTable: Set<String>] = [:],
-                    checkingOthers: Bool = true, keepingRows: [CanonicalTable: RowFilter] = [:]) throws -> ExportCache.Read {
+                    checkingOthers: Bool = true, keepingRows: [CanonicalTable: RowFilter] = [:],
+                    storingLater: Bool = false) throws -> ExportCache.Read {
         let configuration = configuration
         return try ExportCache.readExport(folder, cache: exportCache, fingerprint: fingerprint, format: configuration.exports?.format,
                                           mapping: configuration.mapping, policy: policy, tables: tables,
                                           unusedTextColumns: unusedTextColumns, extraColumns: configuration.features.extraColumns,
-                                          checkingOthers: checkingOthers, keepingRows: keepingRows)
+                                          checkingOthers: checkingOthers, keepingRows: keepingRows, storingLater: storingLater)
     }
+
+    /// Stores what a read with `storingLater` left pending (once the command has passed the checks); returns
+    /// the cache's warnings.
+    func storeExport(_ read: inout ExportCache.Read) -> [String] { exportCache?.store(&read) ?? [] }
 }
 
 extension ExportCache {
@@ -35,7 +40,7 @@ extension ExportCache {
     static func readExport(_ folder: URL, cache: ExportCache?, fingerprint: String, format: ExportFormat?, mapping: ExportMapping?,
                            policy: IngestPolicy, tables: Set<CanonicalTable>, unusedTextColumns: [CanonicalTable: Set<String>],
                            extraColumns: [CanonicalTable: [ExtraColumn]], checkingOthers: Bool,
-                           keepingRows: [CanonicalTable: RowFilter]) throws -> ExportCache.Read {
+                           keepingRows: [CanonicalTable: RowFilter], storingLater: Bool = false) throws -> ExportCache.Read {
         guard let cache else {
             let result = try ExportReader.read(folder, format: format, mapping: mapping, policy: policy, tables: tables,
                                                unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
@@ -45,6 +50,6 @@ extension ExportCache {
         let key = Key(exportFingerprint: fingerprint, format: format, mapping: mapping, extraColumns: extraColumns)
         return try cache.read(folder, key: key, format: format, mapping: mapping, policy: policy, tables: tables,
                               unusedTextColumns: unusedTextColumns, extraColumns: extraColumns, checkingOthers: checkingOthers,
-                              keepingRows: keepingRows)
+                              keepingRows: keepingRows, storingLater: storingLater)
     }
 }

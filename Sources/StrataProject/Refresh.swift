@@ -76,12 +76,13 @@ public enum Refresh {
         progress("reading \(folder.lastPathComponent)")
         let exportFingerprint = try Fingerprint.of(folder: folder)
         // Through the export cache, which this read fills for the report and campaign commands that follow.
-        let cached = try project.readExport(folder, fingerprint: exportFingerprint)
+        var cached = try project.readExport(folder, fingerprint: exportFingerprint, storingLater: true)
         var read = cached.result
         // The cross-record checks, as every command runs them (`checks:` in strata.yml).
         let checks = ExportChecks.run(&read.export, policies: project.configuration.checks, strict: strict,
                                       exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
         if let error = checks.error { throw error }
+        cached.warnings += project.storeExport(&cached)
         let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
         let asOfDay: Day

@@ -265,6 +265,20 @@ struct ExportCacheTests {
         #expect(read.result.export.patients.birthDate[0] == born + 1)
     }
 
+    /// A command that may still fail after reading (the checks) stores the entry only when it has not.
+    @Test func aReadStoredLaterIsStoredOnlyWhenAsked() throws {
+        let clinic = try Clinic()
+        defer { clinic.remove() }
+        let key = try clinic.key()
+        var read = try clinic.cache.read(clinic.export, key: key, format: nil, mapping: nil, storingLater: true)
+        #expect(read.pending != nil)
+        #expect(clinic.cache.entries().isEmpty)
+        #expect(clinic.cache.store(&read).isEmpty)
+        #expect(read.outcome == .stored)
+        #expect(clinic.cache.entries() == [clinic.cache.url(for: key)])
+        #expect(try clinic.cache.read(clinic.export, key: key, format: nil, mapping: nil, storingLater: true).outcome == .hit)
+    }
+
     @Test func onlyTheNewestEntriesAreKept() throws {
         let clinic = try Clinic()
         defer { clinic.remove() }
