@@ -118,6 +118,24 @@ public struct ByteStringTable: Sendable {
         return insert(bytes.span, 0, bytes.count).code
     }
 
+    /// The table's arrays as stored, for the export cache (`ExportCache+Format.swift`), which writes them
+    /// as they are so that loading needs no rehashing.
+    var parts: (storage: [UInt8], offsets: [Int], hashes: [UInt64], slots: [Int32]) { (storage, offsets, hashes, slots) }
+
+    /// A table from ``parts``, or nil when they do not fit together (a slot count that is not a power of two,
+    /// an offset or slot out of range).
+    init?(storage: [UInt8], offsets: [Int], hashes: [UInt64], slots: [Int32]) {
+        guard !offsets.isEmpty, offsets[0] == 0, offsets.last == storage.count, hashes.count == offsets.count - 1,
+              slots.count >= 16, slots.count & (slots.count - 1) == 0, hashes.count * 2 <= slots.count,
+              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
+              slots.allSatisfy({ $0 >= 0 && Int($0) <= hashes.count }) else { return nil }
+        self.storage = storage
+        self.offsets = offsets
+        self.hashes = hashes
+        self.slots = slots
+        mask = slots.count - 1
+    }
+
     private mutating func grow() {
         let size = slots.count * 2
         slots = Array(repeating: 0, count: size)

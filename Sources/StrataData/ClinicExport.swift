@@ -332,6 +332,18 @@ public struct LineIndex: Sendable, Equatable {
     /// How many runs are stored.
     var runCount: Int { runRows.count }
 
+    /// The runs as stored, for the export cache (`ExportCache+Format.swift`).
+    var runs: (rows: [Int], lines: [Int]) { (runRows, runLines) }
+
+    /// An index from ``runs`` and the row count, or nil when they do not fit together.
+    init?(runRows: [Int], runLines: [Int], count: Int) {
+        guard runRows.count == runLines.count, count >= 0, runRows.first.map({ $0 == 0 }) ?? (count == 0),
+              zip(runRows, runRows.dropFirst()).allSatisfy({ $0 < $1 }), (runRows.last ?? 0) <= count else { return nil }
+        self.runRows = runRows
+        self.runLines = runLines
+        self.count = count
+    }
+
     /// The index of `lines`, one per row in row order.
     public init(_ lines: [Int]) {
         for line in lines { append(line) }

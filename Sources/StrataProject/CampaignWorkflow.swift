@@ -47,13 +47,13 @@ public enum CampaignWorkflow {
         }
         let folder = try project.exportFolder(exportPath)
         let fingerprint = try Fingerprint.of(folder: folder)
-        var read = try ExportReader.read(folder, format: project.configuration.exports?.format, mapping: project.configuration.mapping,
-                                         tables: tables, unusedTextColumns: unusedTextColumns,
-                                         extraColumns: project.configuration.features.extraColumns, checkingOthers: checkingOthers,
-                                         keepingRows: keepingRows)
+        var cached = try project.readExport(folder, fingerprint: fingerprint, tables: tables, unusedTextColumns: unusedTextColumns,
+                                            checkingOthers: checkingOthers, keepingRows: keepingRows, storingLater: true)
+        var read = cached.result
         let checks = ExportChecks.run(&read.export, policies: project.configuration.checks,
                                       exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
         if let error = checks.error { throw error }
+        _ = project.storeExport(&cached)
         return (folder, fingerprint, read.export, read.leftOut)
     }
 

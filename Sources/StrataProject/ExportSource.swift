@@ -18,6 +18,10 @@ public struct ExportSource: Sendable {
     public var maxBadRows: Int
     /// Every cross-record check fails, whatever `checks:` says.
     public var strict: Bool
+    /// The export cache to read through (a project's, ``Project/exportCache``); nil reads the files.
+    public var cache: ExportCache?
+    /// The export folder's fingerprint when the caller has it (else hashed here when ``cache`` is set).
+    public var exportFingerprint: String?
 
     public init(path: String? = nil, format: ExportFormat? = nil, configurationFile: String? = nil, maxBadRows: Int = 0,
                 strict: Bool = false) {
@@ -35,10 +39,13 @@ public struct ExportSource: Sendable {
         public var configuration: ProjectConfiguration
         public var folder: URL
         public var checks: ExportCheckReport
+        /// How the export cache served the read (`.notStored` without a cache), and its own warnings.
+        public var cacheOutcome: ExportCache.Outcome = .notStored("no export cache")
+        public var cacheWarnings: [String] = []
         public var export: ClinicExport { result.export }
-        /// What the commands print as warnings: the values kept with a warning, then the checks that dropped
-        /// or kept records.
-        public var warnings: [String] { result.warnings.messages + checks.messages }
+        /// What the commands print as warnings: the export cache's, the values kept with a warning, then the
+        /// checks that dropped or kept records.
+        public var warnings: [String] { cacheWarnings + result.warnings.messages + checks.messages }
     }
 
     /// The project configuration: the project file, else `./strata.yml` if present, else defaults.
@@ -78,15 +85,15 @@ public struct ExportSource: Sendable {
         for table in CanonicalTable.allCases where !kept.contains(table) {
             unused[table] = Set(table.columns.filter { $0.kind == .text }.map(\.name))
         }
-        var result = try ExportReader.read(url, format: format ?? configuration.exports?.format,
-                                           mapping: configuration.mapping, policy: IngestPolicy(maxBadRows: maxBadRows),
-                                           unusedTextColumns: unused,
-                                           extraColumns: configuration.features.extraColumns.merging(extraColumns, uniquingKeysWith: +))
+        var cached = try readThroughCache(url, configuration: configuration, unusedTextColumns: unused, extraColumns: extraColumns)
+        var result = cached.result
         let checks = ExportChecks.run(&result.export, policies: configuration.checks, strict: strict,
                                       exportDay: ExportChecks.exportDay(folderName: url.lastPathComponent))
         if failingOnChecks, let error = checks.error { throw error }
+        cached.warnings += cache?.store(&cached) ?? []
         for table in CanonicalTable.allCases where !kept.contains(table) { Self.empty(table, in: &result.export) }
-        return Loaded(result: result, configuration: configuration, folder: url, checks: checks)
+        return Loaded(result: result, configuration: configuration, folder: url, checks: checks, cacheOutcome: cached.outcome,
+                      cacheWarnings: cached.warnings)
     }
 
     /// Empties a table the caller does not use, as ``ExportReader`` leaves the tables it is not asked to keep.

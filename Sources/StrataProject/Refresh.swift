@@ -75,13 +75,14 @@ public enum Refresh {
         let folder = try project.exportFolder(exportPath)
         progress("reading \(folder.lastPathComponent)")
         let exportFingerprint = try Fingerprint.of(folder: folder)
-        var read = try ExportReader.read(folder, format: project.configuration.exports?.format,
-                                         mapping: project.configuration.mapping,
-                                         extraColumns: project.configuration.features.extraColumns)
+        // Through the export cache, which this read fills for the report and campaign commands that follow.
+        var cached = try project.readExport(folder, fingerprint: exportFingerprint, storingLater: true)
+        var read = cached.result
         // The cross-record checks, as every command runs them (`checks:` in strata.yml).
         let checks = ExportChecks.run(&read.export, policies: project.configuration.checks, strict: strict,
                                       exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
         if let error = checks.error { throw error }
+        cached.warnings += project.storeExport(&cached)
         let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
         let asOfDay: Day
@@ -110,7 +111,7 @@ public enum Refresh {
         // Without a model its fields still exist, missing for everyone, so rules that read them select nobody.
         // The export's own warnings (negative amounts, a file without its final line end) come first, as
         // every other command that reads an export prints them.
-        var warnings: [String] = read.warnings.messages + checks.messages
+        var warnings: [String] = cached.warnings + read.warnings.messages + checks.messages
         if scores["churn_score"] == nil {
             frame.set("churn_score", .number(Array(repeating: nil, count: frame.patientCount)))
             warnings.append("no churn model in \(project.modelsURL.lastPathComponent)/: churn_score is missing for everyone (run `strata train churn`)")

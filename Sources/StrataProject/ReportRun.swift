@@ -55,7 +55,8 @@ public enum ReportRun {
         // The run's export, when it is still among the project's exports.
         var loaded: ExportSource.Loaded?
         if let folder = try exportFolder(of: run, in: project) {
-            let source = ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
+            var source = ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
+            (source.cache, source.exportFingerprint) = (project.exportCache, run.exportFingerprint)
             // The tables the churn model's features need, appointments (lifetime), consents, leads with a
             // conversion model, and patients without their names and addresses (a report never shows them);
             // the rest are read for the checks only.

@@ -57,13 +57,14 @@ public enum RetrainRun {
         let rule = try project.configuration.modelSettings().promoteWhen
         let folder = try project.exportFolder(configuration.export?.path)
         progress("reading \(folder.lastPathComponent)")
-        let source = try ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
-            .read()
+        // Every model of this retrain records the export's fingerprint: hashed once here, not by each fit and
+        // registration (each is a pass of SHA-256 over the whole export); the export cache is keyed by it.
+        let fingerprint = try Fingerprint.of(folder: folder)
+        var exportSource = ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
+        (exportSource.cache, exportSource.exportFingerprint) = (project.exportCache, fingerprint)
+        let source = try exportSource.read()
         // Champions are checked before anything is fitted: a changed champion stops the retrain too.
         let champions = try ModelRegistry.champions(of: project)
-        // Every model of this retrain records the export's fingerprint: hashed once here, not by each fit and
-        // registration (each is a pass of SHA-256 over the whole export).
-        let fingerprint = try Fingerprint.of(folder: source.folder)
         let staging = FileManager.default.temporaryDirectory.appendingPathComponent("strata-retrain-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: staging) }

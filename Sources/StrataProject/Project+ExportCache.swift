@@ -1,0 +1,55 @@
+import Foundation
+import StrataData
+
+/// The project's export cache (`cache/exports`, see ``ExportCache`` and docs/scaling.md): refresh stores the
+/// export it read; report, campaign report and retrain load it instead of parsing the CSVs again.
+extension Project {
+    /// The environment variable that turns the cache off for one command (`STRATA_EXPORT_CACHE=off`): the
+    /// export is then read from its files and nothing is stored (benchmarks of the read itself, tests).
+    public static let exportCacheSwitch = "STRATA_EXPORT_CACHE"
+
+    /// `<project>/cache/exports`.
+    public var exportCacheURL: URL { directory.appendingPathComponent("cache").appendingPathComponent("exports") }
+
+    /// The project's export cache; nil when ``exportCacheSwitch`` is `off`.
+    public var exportCache: ExportCache? {
+        ProcessInfo.processInfo.environment[Self.exportCacheSwitch] == "off" ? nil : ExportCache(directory: exportCacheURL)
+    }
+
+    /// Reads the export at `folder` (whose fingerprint is `fingerprint`) with the project's format, mapping
+    /// and extra columns, through the cache when it is on; the other arguments as for
+    /// ``ExportReader/read(_:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:keepingRows:)``.
+    func readExport(_ folder: URL, fingerprint: String, policy: IngestPolicy = .strict,
+                    tables: Set<CanonicalTable> = Set(CanonicalTable.allCases), unusedTextColumns: [CanonicalTable: Set<String>] = [:],
+                    checkingOthers: Bool = true, keepingRows: [CanonicalTable: RowFilter] = [:],
+                    storingLater: Bool = false) throws -> ExportCache.Read {
+        let configuration = configuration
+        return try ExportCache.readExport(folder, cache: exportCache, fingerprint: fingerprint, format: configuration.exports?.format,
+                                          mapping: configuration.mapping, policy: policy, tables: tables,
+                                          unusedTextColumns: unusedTextColumns, extraColumns: configuration.features.extraColumns,
+                                          checkingOthers: checkingOthers, keepingRows: keepingRows, storingLater: storingLater)
+    }
+
+    /// Stores what a read with `storingLater` left pending (once the command has passed the checks); returns
+    /// the cache's warnings.
+    func storeExport(_ read: inout ExportCache.Read) -> [String] { exportCache?.store(&read) ?? [] }
+}
+
+extension ExportCache {
+    /// Reads through `cache` when there is one, else straight from the files (outcome `.notStored`).
+    static func readExport(_ folder: URL, cache: ExportCache?, fingerprint: String, format: ExportFormat?, mapping: ExportMapping?,
+                           policy: IngestPolicy, tables: Set<CanonicalTable>, unusedTextColumns: [CanonicalTable: Set<String>],
+                           extraColumns: [CanonicalTable: [ExtraColumn]], checkingOthers: Bool,
+                           keepingRows: [CanonicalTable: RowFilter], storingLater: Bool = false) throws -> ExportCache.Read {
+        guard let cache else {
+            let result = try ExportReader.read(folder, format: format, mapping: mapping, policy: policy, tables: tables,
+                                               unusedTextColumns: unusedTextColumns, extraColumns: extraColumns,
+                                               checkingOthers: checkingOthers, keepingRows: keepingRows)
+            return ExportCache.Read(result: result, outcome: .notStored("the export cache is off"), warnings: [])
+        }
+        let key = Key(exportFingerprint: fingerprint, format: format, mapping: mapping, extraColumns: extraColumns)
+        return try cache.read(folder, key: key, format: format, mapping: mapping, policy: policy, tables: tables,
+                              unusedTextColumns: unusedTextColumns, extraColumns: extraColumns, checkingOthers: checkingOthers,
+                              keepingRows: keepingRows, storingLater: storingLater)
+    }
+}
