@@ -13,7 +13,7 @@ extension ReportRun {
             var overallOnly = campaign
             overallOnly.subgroups = ""
             let summary = try CampaignReport.measure(overallOnly, groups: try store.campaignGroups(campaign.name), export: export,
-                                                     exportDay: ExportChecks.exportDay(folderName: exportName))
+                                                     exportDay: ExportChecks.exportDay(folderName: exportName), subgroups: [])
             let overall = summary.overall
             return CampaignInput(campaign: campaign,
                                  comparison: ProportionComparison(treatedOutcomes: overall.treatmentOutcomes, treatedSize: overall.treatment,

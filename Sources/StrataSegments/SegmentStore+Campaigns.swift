@@ -48,11 +48,15 @@ public struct CampaignGroups: Sendable, Equatable {
     /// Treatment patients the contact policy kept off the send list, with the rule (empty for a campaign
     /// started before campaigns were planned by the policy: its whole treatment was sent).
     public var notSent: [String: HeldBackReason]
+    /// The audience's clusters as the start recorded them; nil for a campaign started before Strata recorded
+    /// them (see `SegmentStore+CampaignClusters.swift`).
+    public var clusters: CampaignClusters?
 
-    public init(treatment: [String], holdout: [String], notSent: [String: HeldBackReason] = [:]) {
+    public init(treatment: [String], holdout: [String], notSent: [String: HeldBackReason] = [:], clusters: CampaignClusters? = nil) {
         self.treatment = treatment
         self.holdout = holdout
         self.notSent = notSent
+        self.clusters = clusters
     }
 
     /// The treatment patients on the send list, sorted.
@@ -139,6 +143,7 @@ extension SegmentStore {
         }
         // A reason no rule has comes from an edit of the store, which `audit verify` reports; it is left out.
         for (patient, reason) in try notSent(of: name, in: db) { groups.notSent[patient] = HeldBackReason(rawValue: reason) }
+        groups.clusters = try clusters(of: name, in: db)
         return groups
     }
 
@@ -168,12 +173,13 @@ extension SegmentStore {
         }
         // After the groups, so that a campaign without such rows (every one started before) keeps its fingerprint.
         for (patient, reason) in try notSent(of: name, in: db) { fields += ["not sent", patient, reason] }
+        fields += try clusterFingerprintFields(name, in: db)
         return Fingerprint.of(Data(fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "\n").utf8))
     }
 }
 
 extension StoreSession {
-    /// Records a started campaign, both its groups and the treatment patients not sent.
+    /// Records a started campaign, both its groups, the treatment patients not sent and the audience's clusters.
     /// - Returns: the fingerprint of what was recorded (see ``SegmentStore/campaignFingerprint(_:)``).
     public func startCampaign(_ campaign: CampaignRecord, groups: CampaignGroups) throws -> String {
         try campaign.insert(db)
@@ -184,6 +190,7 @@ extension StoreSession {
         for (patient, reason) in groups.notSent.sorted(by: { $0.key < $1.key }) {
             try notSent.execute(arguments: [campaign.name, patient, reason.rawValue])
         }
+        if let clusters = groups.clusters { try recordCampaignClusters(campaign.name, clusters) }
         return try SegmentStore.campaignFingerprint(campaign.name, in: db)!
     }
 
