@@ -12,7 +12,7 @@ extension ReportRun {
         try store.campaigns().filter { $0.startedRun <= run.id }.map { campaign in
             var overallOnly = campaign
             overallOnly.subgroups = ""
-            let summary = try CampaignReport.measure(overallOnly, groups: try store.campaignGroups(campaign.name), export: export,
+            let summary = try CampaignReport.measure(overallOnly, groups: try store.campaignGroups(campaign.name, withClusters: false), export: export,
                                                      exportDay: ExportChecks.exportDay(folderName: exportName), subgroups: [])
             let overall = summary.overall
             return CampaignInput(campaign: campaign,

@@ -50,12 +50,15 @@ extension SegmentStore {
     /// The fields the campaign's clusters add to its fingerprint: none when the start recorded none, so that
     /// campaigns started before keep theirs.
     static func clusterFingerprintFields(_ name: String, in db: Database) throws -> [String] {
-        switch try clusters(of: name, in: db) {
-        case nil: return []
-        case let .unavailable(reason)?: return ["clusters unavailable", reason]
-        case let .recorded(model, clusters)?:
-            return ["clusters from", model] + clusters.sorted { $0.key < $1.key }.flatMap { ["cluster", $0.key, $0.value] }
-        }
+        guard let source = try Row.fetchOne(db, sql: "SELECT model, unavailableReason FROM campaignClusterSource WHERE campaign = ?",
+                                            arguments: [name]) else { return [] }
+        guard let model = source["model"] as String? else { return ["clusters unavailable", source["unavailableReason"] as String? ?? ""] }
+        // By patient, straight from the table's key order.
+        var fields = ["clusters from", model]
+        let rows = try Row.fetchCursor(db, sql: "SELECT patientID, cluster FROM campaignCluster WHERE campaign = ? ORDER BY patientID",
+                                       arguments: [name])
+        while let row = try rows.next() { fields += ["cluster", row["patientID"], row["cluster"]] }
+        return fields
     }
 }
 

@@ -113,9 +113,10 @@ extension SegmentStore {
         try read { db in try CampaignRecord.fetchOne(db, sql: "SELECT * FROM campaign WHERE name = ?", arguments: [name]) }
     }
 
-    /// The campaign's treatment and holdout patients.
-    public func campaignGroups(_ name: String) throws -> CampaignGroups {
-        try read { db in try Self.groups(of: name, in: db) }
+    /// The campaign's treatment and holdout patients, and (unless `withClusters` is false: they are as many
+    /// rows as the audience) the clusters its start recorded.
+    public func campaignGroups(_ name: String, withClusters: Bool = true) throws -> CampaignGroups {
+        try read { db in try Self.groups(of: name, in: db, withClusters: withClusters) }
     }
 
     /// The fingerprint of the campaign's row and its groups as the store holds them now; nil when missing.
@@ -133,7 +134,7 @@ extension SegmentStore {
         }
     }
 
-    static func groups(of name: String, in db: Database) throws -> CampaignGroups {
+    static func groups(of name: String, in db: Database, withClusters: Bool = true) throws -> CampaignGroups {
         var groups = CampaignGroups(treatment: [], holdout: [])
         let rows = try Row.fetchCursor(db, sql: "SELECT patientID, holdout FROM campaignMember WHERE campaign = ? ORDER BY patientID",
                                        arguments: [name])
@@ -143,7 +144,7 @@ extension SegmentStore {
         }
         // A reason no rule has comes from an edit of the store, which `audit verify` reports; it is left out.
         for (patient, reason) in try notSent(of: name, in: db) { groups.notSent[patient] = HeldBackReason(rawValue: reason) }
-        groups.clusters = try clusters(of: name, in: db)
+        if withClusters { groups.clusters = try clusters(of: name, in: db) }
         return groups
     }
 
