@@ -57,7 +57,8 @@ public struct CampaignDefinition: Codable, Sendable, Equatable {
     /// The share of the audience held out (not contacted); default 0.1.
     public var holdout: Double
     public var outcome: CampaignOutcome
-    /// Patient columns to break the results down by: `sex`, `preferred_channel`, `source`, or a declared attribute.
+    /// Patient columns to break the results down by: `sex`, `preferred_channel`, `source`, or a declared attribute;
+    /// or `cluster` (reported for every campaign; naming it makes it required, see docs/campaigns.md).
     public var subgroups: [String]
 
     public init(name: String, segment: String, channel: String, holdout: Double = 0.1, outcome: CampaignOutcome,

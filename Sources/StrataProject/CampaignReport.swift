@@ -15,6 +15,9 @@ import StrataSegments
 public enum CampaignReport {
     /// Cells smaller than this are suppressed in sub-group results.
     public static let smallestCell = 11
+    /// The sub-group of the clusters the start recorded (see `CampaignStart+Clusters.swift`): reported for
+    /// every campaign, after its own sub-groups, or marked unavailable with the reason.
+    public static let clusterSubgroup = "cluster"
 
     public static func run(_ configuration: CampaignWorkflow.Configuration) throws -> CampaignReportSummary {
         let project = try Project(directory: configuration.project)
@@ -70,8 +73,10 @@ public enum CampaignReport {
     ///     quiet days, so its last record alone may understate how far it reaches.
     ///   - leftOutLastDay: the last day of the records read but not kept (``messageFilter(_:checks:)``), so
     ///     that the export reaches as far as it would with every record kept.
+    ///   - subgroups: the sub-group columns to break the results down by; nil: the campaign's, then `cluster`.
     public static func measure(_ campaign: CampaignRecord, groups: CampaignGroups, export: ClinicExport,
-                               exportDay: Day? = nil, leftOutLastDay: Day? = nil) throws -> CampaignReportSummary {
+                               exportDay: Day? = nil, leftOutLastDay: Day? = nil,
+                               subgroups: [String]? = nil) throws -> CampaignReportSummary {
         let start = try Day(iso: campaign.startedAsOf)
         let window = start.window(days: campaign.outcomeDays)
         let lastDay = [ExportDates(export)?.last, exportDay, leftOutLastDay].compactMap { $0 }.max()
@@ -93,16 +98,37 @@ public enum CampaignReport {
         summary.notSent = CampaignNotSent(groups.notSent)
         summary.sent = groups.treatment.count - summary.notSent.total
 
-        for column in campaign.subgroupColumns {
-            let values = try Self.subgroupValues(column, campaign: campaign.name, export: export)
-            var cells: [String: (treated: Int, treatedOutcomes: Int, held: Int, heldOutcomes: Int)] = [:]
-            for row in treatmentRows.compactMap({ $0 }) {
-                cells[values[row], default: (0, 0, 0, 0)].treated += 1
-                if outcomes[row] { cells[values[row], default: (0, 0, 0, 0)].treatedOutcomes += 1 }
+        let columns = subgroups ?? campaign.subgroupColumns + (campaign.subgroupColumns.contains(clusterSubgroup) ? [] : [clusterSubgroup])
+        for column in columns {
+            // The value of a group member (patient id, export row).
+            let value: (String, Int) -> String
+            if column == clusterSubgroup {
+                switch groups.clusters {
+                case let .recorded(_, clusters)?:
+                    value = { patient, _ in clusters[patient] ?? "missing" }
+                case let .unavailable(reason)?:
+                    summary.unavailableSubgroups.append(.init(column: column, reason: "no clusters were recorded at the start: \(reason)"))
+                    continue
+                case nil:
+                    summary.unavailableSubgroups.append(.init(column: column, reason: "the campaign was started before Strata recorded its audience's clusters"))
+                    continue
+                }
+            } else {
+                let values = try Self.subgroupValues(column, campaign: campaign.name, export: export)
+                value = { _, row in values[row] }
             }
-            for row in holdoutRows.compactMap({ $0 }) {
-                cells[values[row], default: (0, 0, 0, 0)].held += 1
-                if outcomes[row] { cells[values[row], default: (0, 0, 0, 0)].heldOutcomes += 1 }
+            var cells: [String: (treated: Int, treatedOutcomes: Int, held: Int, heldOutcomes: Int)] = [:]
+            for (patient, row) in zip(groups.treatment, treatmentRows) {
+                guard let row else { continue }
+                let cell = value(patient, row)
+                cells[cell, default: (0, 0, 0, 0)].treated += 1
+                if outcomes[row] { cells[cell, default: (0, 0, 0, 0)].treatedOutcomes += 1 }
+            }
+            for (patient, row) in zip(groups.holdout, holdoutRows) {
+                guard let row else { continue }
+                let cell = value(patient, row)
+                cells[cell, default: (0, 0, 0, 0)].held += 1
+                if outcomes[row] { cells[cell, default: (0, 0, 0, 0)].heldOutcomes += 1 }
             }
             for (value, cell) in cells.sorted(by: { $0.key < $1.key }) {
                 let counts = [cell.treated, cell.treatedOutcomes, cell.treated - cell.treatedOutcomes,
@@ -155,7 +181,7 @@ public enum CampaignReport {
     }
 
     static func checkSubgroups(_ columns: [String], campaign: String, export: ClinicExport) throws {
-        let known = subgroupColumns(export)
+        let known = subgroupColumns(export) + [clusterSubgroup]
         for column in columns where !known.contains(column) {
             throw CampaignRunError.unknownSubgroup(campaign: campaign, column: column, known: known)
         }

@@ -56,6 +56,13 @@ public struct CampaignReportSummary: Codable, Sendable, Equatable {
         public var result: Result?
     }
 
+    /// A sub-group the report cannot give, and why (not an error: e.g. `cluster` for a campaign started
+    /// without a cluster model).
+    public struct UnavailableSubgroup: Codable, Sendable, Equatable {
+        public var column: String
+        public var reason: String
+    }
+
     /// From the communications table: treated patients sent this campaign, and of them how many opened,
     /// clicked and responded; held-out patients it was sent to (should be 0).
     public struct Responses: Codable, Sendable, Equatable {
@@ -88,6 +95,7 @@ public struct CampaignReportSummary: Codable, Sendable, Equatable {
     public var sent = 0
     public var notSent = CampaignNotSent()
     public var subgroups: [Subgroup] = []
+    public var unavailableSubgroups: [UnavailableSubgroup] = []
     public var responses = Responses()
     public var warnings: [String] = []
 
@@ -107,7 +115,7 @@ public struct CampaignReportSummary: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case campaign, segment, channel, outcome, startedAsOf = "started_as_of", windowEnds = "window_ends", export
         case exportLastDay = "export_last_day", complete, overall, missingFromExport = "missing_from_export", sent
-        case notSent = "not_sent", subgroups
+        case notSent = "not_sent", subgroups, unavailableSubgroups = "unavailable_subgroups"
         case responses, warnings
     }
 
@@ -126,6 +134,7 @@ public struct CampaignReportSummary: Codable, Sendable, Equatable {
                 lines.append("\(label): suppressed (a cell below \(CampaignReport.smallestCell))")
             }
         }
+        for unavailable in unavailableSubgroups { lines.append("\(unavailable.column): not available: \(unavailable.reason)") }
         lines.append("responses (treatment): sent \(responses.sent), opened \(responses.opened), clicked \(responses.clicked), responded \(responses.responded); holdout contacted \(responses.holdoutContacted)")
         if missingFromExport > 0 { lines.append("\(missingFromExport) group members are not in this export (counted without the outcome)") }
         return lines.joined(separator: "\n")

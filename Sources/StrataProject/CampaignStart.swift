@@ -77,6 +77,7 @@ public enum CampaignStart {
             }
             groups.treatment.sort()
             groups.holdout.sort()
+            groups.clusters = try audienceClusters(groups, campaign: definition, run: run, project: project, export: export, asOf: runDay)
             let sends = try CampaignSendPlan.make(treatment: treatmentRows, campaign: definition, segment: segment, channel: channel,
                                                   run: run, asOf: runDay, project: project, export: export, store: store,
                                                   holdouts: holdouts)
@@ -118,7 +119,7 @@ public enum CampaignStart {
                 treatment: groups.treatment.count, holdout: groups.holdout.count,
                 sent: sendList.rows.count, notSent: CampaignNotSent(groups.notSent),
                 list: final.appendingPathComponent(sendList.fileName).path,
-                outcomeDue: (runDay + definition.outcome.withinDays).description)
+                outcomeDue: (runDay + definition.outcome.withinDays).description, clusters: groups.clusters)
         }
     }
 }
@@ -148,11 +149,31 @@ public struct CampaignStartSummary: Codable, Sendable, Equatable {
     public var list: String
     /// The last day of the outcome window: a report on an export reaching it has every outcome.
     public var outcomeDue: String
+    /// The cluster model file whose clusters were recorded with the groups, or nil with
+    /// ``clustersUnavailable`` saying why none were.
+    public var clusterModel: String?
+    public var clustersUnavailable: String?
 
     enum CodingKeys: String, CodingKey {
         case campaign, segment, channel, run, asOf = "as_of", holdoutShare = "holdout_share", segmentMembers = "segment_members"
         case keptByOtherHoldouts = "kept_by_other_holdouts", withoutConsent = "without_consent", withoutAddress = "without_address"
         case audience, treatment, holdout, sent, notSent = "not_sent", list, outcomeDue = "outcome_due"
+        case clusterModel = "cluster_model", clustersUnavailable = "clusters_unavailable"
+    }
+
+    init(campaign: String, segment: String, channel: String, run: Int64, asOf: String, holdoutShare: Double, segmentMembers: Int,
+         keptByOtherHoldouts: Int, withoutConsent: Int, withoutAddress: Int, audience: Int, treatment: Int, holdout: Int, sent: Int,
+         notSent: CampaignNotSent, list: String, outcomeDue: String, clusters: CampaignClusters?) {
+        (self.campaign, self.segment, self.channel, self.run, self.asOf) = (campaign, segment, channel, run, asOf)
+        (self.holdoutShare, self.segmentMembers, self.keptByOtherHoldouts) = (holdoutShare, segmentMembers, keptByOtherHoldouts)
+        (self.withoutConsent, self.withoutAddress, self.audience) = (withoutConsent, withoutAddress, audience)
+        (self.treatment, self.holdout, self.sent, self.notSent) = (treatment, holdout, sent, notSent)
+        (self.list, self.outcomeDue) = (list, outcomeDue)
+        switch clusters {
+        case let .recorded(model, _)?: clusterModel = model
+        case let .unavailable(reason)?: clustersUnavailable = reason
+        case nil: break
+        }
     }
 
     public var table: String {
@@ -163,6 +184,7 @@ public struct CampaignStartSummary: Codable, Sendable, Equatable {
         sent \(sent) of the treatment; not sent under the contact policy: \(notSent.words)
         send list: \(list)
         outcomes are complete on an export reaching \(outcomeDue)
+        clusters: \(clusterModel.map { "recorded from \($0)" } ?? "not recorded: " + (clustersUnavailable ?? "unknown"))
         """
     }
 }

@@ -104,6 +104,8 @@ public enum CampaignRunError: Error, Equatable, ParameterNaming {
     case unknownSubgroup(campaign: String, column: String, known: [String])
     /// Under the contact policy a campaign sends its segment's message, routed to one of the segment's channels.
     case channelNotInSegment(campaign: String, channel: String, segment: String, channels: [String])
+    /// `cluster` is one of the campaign's sub-groups, but the run whose list is the audience has no clusters.
+    case clustersUnavailable(campaign: String, reason: String)
 
     public func description(naming name: (String) -> String) -> String {
         switch self {
@@ -123,6 +125,8 @@ public enum CampaignRunError: Error, Equatable, ParameterNaming {
             "campaign '\(campaign)': cannot report by sub-group '\(column)' (expected one of: \(known.joined(separator: ", ")))"
         case let .channelNotInSegment(campaign, channel, segment, channels):
             "campaign '\(campaign)': channel '\(channel)' is not one of segment '\(segment)''s channels (\(channels.joined(separator: ", "))); under the contact policy a campaign sends the segment's message on the channel the policy routes each patient to, so choose one of them"
+        case let .clustersUnavailable(campaign, reason):
+            "campaign '\(campaign)': sub-group 'cluster' is asked for, but the audience has no clusters to record: \(reason); its clusters could never be reported, so the campaign was not started (or remove 'cluster' from its subgroups)"
         }
     }
 }

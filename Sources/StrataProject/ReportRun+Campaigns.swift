@@ -12,8 +12,8 @@ extension ReportRun {
         try store.campaigns().filter { $0.startedRun <= run.id }.map { campaign in
             var overallOnly = campaign
             overallOnly.subgroups = ""
-            let summary = try CampaignReport.measure(overallOnly, groups: try store.campaignGroups(campaign.name), export: export,
-                                                     exportDay: ExportChecks.exportDay(folderName: exportName))
+            let summary = try CampaignReport.measure(overallOnly, groups: try store.campaignGroups(campaign.name, withClusters: false), export: export,
+                                                     exportDay: ExportChecks.exportDay(folderName: exportName), subgroups: [])
             let overall = summary.overall
             return CampaignInput(campaign: campaign,
                                  comparison: ProportionComparison(treatedOutcomes: overall.treatmentOutcomes, treatedSize: overall.treatment,

@@ -48,11 +48,15 @@ public struct CampaignGroups: Sendable, Equatable {
     /// Treatment patients the contact policy kept off the send list, with the rule (empty for a campaign
     /// started before campaigns were planned by the policy: its whole treatment was sent).
     public var notSent: [String: HeldBackReason]
+    /// The audience's clusters as the start recorded them; nil for a campaign started before Strata recorded
+    /// them (see `SegmentStore+CampaignClusters.swift`).
+    public var clusters: CampaignClusters?
 
-    public init(treatment: [String], holdout: [String], notSent: [String: HeldBackReason] = [:]) {
+    public init(treatment: [String], holdout: [String], notSent: [String: HeldBackReason] = [:], clusters: CampaignClusters? = nil) {
         self.treatment = treatment
         self.holdout = holdout
         self.notSent = notSent
+        self.clusters = clusters
     }
 
     /// The treatment patients on the send list, sorted.
@@ -109,9 +113,10 @@ extension SegmentStore {
         try read { db in try CampaignRecord.fetchOne(db, sql: "SELECT * FROM campaign WHERE name = ?", arguments: [name]) }
     }
 
-    /// The campaign's treatment and holdout patients.
-    public func campaignGroups(_ name: String) throws -> CampaignGroups {
-        try read { db in try Self.groups(of: name, in: db) }
+    /// The campaign's treatment and holdout patients, and (unless `withClusters` is false: they are as many
+    /// rows as the audience) the clusters its start recorded.
+    public func campaignGroups(_ name: String, withClusters: Bool = true) throws -> CampaignGroups {
+        try read { db in try Self.groups(of: name, in: db, withClusters: withClusters) }
     }
 
     /// The fingerprint of the campaign's row and its groups as the store holds them now; nil when missing.
@@ -129,7 +134,7 @@ extension SegmentStore {
         }
     }
 
-    static func groups(of name: String, in db: Database) throws -> CampaignGroups {
+    static func groups(of name: String, in db: Database, withClusters: Bool = true) throws -> CampaignGroups {
         var groups = CampaignGroups(treatment: [], holdout: [])
         let rows = try Row.fetchCursor(db, sql: "SELECT patientID, holdout FROM campaignMember WHERE campaign = ? ORDER BY patientID",
                                        arguments: [name])
@@ -139,6 +144,7 @@ extension SegmentStore {
         }
         // A reason no rule has comes from an edit of the store, which `audit verify` reports; it is left out.
         for (patient, reason) in try notSent(of: name, in: db) { groups.notSent[patient] = HeldBackReason(rawValue: reason) }
+        if withClusters { groups.clusters = try clusters(of: name, in: db) }
         return groups
     }
 
@@ -168,12 +174,13 @@ extension SegmentStore {
         }
         // After the groups, so that a campaign without such rows (every one started before) keeps its fingerprint.
         for (patient, reason) in try notSent(of: name, in: db) { fields += ["not sent", patient, reason] }
+        fields += try clusterFingerprintFields(name, in: db)
         return Fingerprint.of(Data(fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "\n").utf8))
     }
 }
 
 extension StoreSession {
-    /// Records a started campaign, both its groups and the treatment patients not sent.
+    /// Records a started campaign, both its groups, the treatment patients not sent and the audience's clusters.
     /// - Returns: the fingerprint of what was recorded (see ``SegmentStore/campaignFingerprint(_:)``).
     public func startCampaign(_ campaign: CampaignRecord, groups: CampaignGroups) throws -> String {
         try campaign.insert(db)
@@ -184,6 +191,7 @@ extension StoreSession {
         for (patient, reason) in groups.notSent.sorted(by: { $0.key < $1.key }) {
             try notSent.execute(arguments: [campaign.name, patient, reason.rawValue])
         }
+        if let clusters = groups.clusters { try recordCampaignClusters(campaign.name, clusters) }
         return try SegmentStore.campaignFingerprint(campaign.name, in: db)!
     }
 

@@ -95,6 +95,7 @@ public final class SegmentStore: Sendable {
         registerCampaignMigrations(&migrator)
         registerContactPolicyMigrations(&migrator)
         registerCampaignSendMigrations(&migrator)
+        registerCampaignClusterMigrations(&migrator)
         return migrator
     }
 

@@ -3,13 +3,19 @@ import StrataLinearAlgebra
 import Testing
 @testable import StrataData
 
-/// Writes `text` to a temporary file and returns its URL.
+/// Writes `text` to a temporary file (alone in a new folder) and returns its URL; ``removeTemporaryFile(_:)``
+/// removes it.
 func temporaryFile(_ text: String, name: String = "test.csv") throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-csv-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let url = folder.appendingPathComponent(name)
     try Data(text.utf8).write(to: url)
     return url
+}
+
+/// Removes the folder ``temporaryFile(_:name:)`` made for `url`.
+func removeTemporaryFile(_ url: URL) {
+    try? FileManager.default.removeItem(at: url.deletingLastPathComponent())
 }
 
 /// Every record of a file as strings, with its line.
@@ -27,6 +33,7 @@ func readAll(_ url: URL, chunkSize: Int = 1 << 20, minimumPieceBytes: Int = 1 <<
 struct CSVReaderTests {
     @Test func quotedFieldsDoubledQuotesAndNewlines() throws {
         let url = try temporaryFile("a,b,c\n1,\"x, y\",\"say \"\"hi\"\"\"\n2,\"two\nlines\",\n3,,\"\"\n")
+        defer { removeTemporaryFile(url) }
         let (header, records, lines) = try readAll(url)
         #expect(header == ["a", "b", "c"])
         #expect(records == [["1", "x, y", "say \"hi\""], ["2", "two\nlines", ""], ["3", "", ""]])
@@ -36,6 +43,7 @@ struct CSVReaderTests {
 
     @Test func crlfBomAndBlankLines() throws {
         let url = try temporaryFile("\u{FEFF}id,name\r\n1,Ann\r\n\r\n2,\"B\r\nC\"\r\n")
+        defer { removeTemporaryFile(url) }
         let (header, records, lines) = try readAll(url)
         #expect(header == ["id", "name"])
         #expect(records == [["1", "Ann"], ["2", "B\r\nC"]])
@@ -44,6 +52,7 @@ struct CSVReaderTests {
 
     @Test func lastLineWithoutNewlineAndTrailingComma() throws {
         let url = try temporaryFile("a,b\n1,\n2,3")
+        defer { removeTemporaryFile(url) }
         let (_, records, _) = try readAll(url)
         #expect(records == [["1", ""], ["2", "3"]])
     }
@@ -63,6 +72,7 @@ struct CSVReaderTests {
             expected.append(["\(row)", value, "x"])
         }
         let url = try temporaryFile(text)
+        defer { removeTemporaryFile(url) }
         let whole = try readAll(url).records
         #expect(whole == expected)
         let (_, _, wholeLines) = try readAll(url)
@@ -79,6 +89,7 @@ struct CSVReaderTests {
     @Test(arguments: [1 << 20, 4])
     func unterminatedQuoteNamesTheOpeningQuote(pieceBytes: Int) throws {
         let url = try temporaryFile("a,b\n1,2\n3,\"open\n4,5\n")
+        defer { removeTemporaryFile(url) }
         #expect(throws: IngestError(.unterminatedQuote, file: "t.csv", line: 3, column: 3, found: "\"open",
                                     expected: "a closing \" before the end of the file")) {
             _ = try readAll(url, minimumPieceBytes: pieceBytes)
@@ -87,6 +98,7 @@ struct CSVReaderTests {
 
     @Test func quoteInsideAnUnquotedFieldIsAnError() throws {
         let url = try temporaryFile("a,b\n1,x\"y\"\n")
+        defer { removeTemporaryFile(url) }
         let error = #expect(throws: IngestError.self) { _ = try readAll(url) }
         #expect(error?.kind == .strayQuote)
         #expect(error?.place == "t.csv:2:4")
@@ -94,6 +106,7 @@ struct CSVReaderTests {
 
     @Test func emptyFileHasNoHeader() throws {
         let url = try temporaryFile("")
+        defer { removeTemporaryFile(url) }
         #expect(throws: IngestError(.emptyFile, file: "t.csv", line: 1, expected: "a header row naming the columns")) {
             _ = try CSVReader(url: url, file: "t.csv")
         }
@@ -102,6 +115,7 @@ struct CSVReaderTests {
     @Test func columnsCountCharactersNotBytes() throws {
         // "é" is two bytes; the bad field starts at character 4.
         let url = try temporaryFile("a,b\né,\"x\"y\n")
+        defer { removeTemporaryFile(url) }
         let error = #expect(throws: IngestError.self) { _ = try readAll(url) }
         #expect(error?.place == "t.csv:2:6")
     }

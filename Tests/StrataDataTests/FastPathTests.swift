@@ -64,6 +64,7 @@ struct CSVReaderWindowTests {
         let long = String(repeating: "ab\u{e9}\"\"\n,", count: 500)
         let text = "k,v\n1,\"" + long + "\"\n" + String(repeating: "\n", count: 300) + "2,x\r\n3,\"\u{1F600}\"\n"
         let url = try temporaryFile(text)
+        defer { removeTemporaryFile(url) }
         let expectedValue = long.replacingOccurrences(of: "\"\"", with: "\"")
         for chunkSize in [64, 100, 4096, 1 << 20] {
             for pieceBytes in [1 << 20, 7] {
@@ -78,6 +79,7 @@ struct CSVReaderWindowTests {
 
     @Test func columnsOnTheFirstLineDoNotCountTheByteOrderMark() throws {
         let url = try temporaryFile("\u{FEFF}\"a,b\n1,2\n")
+        defer { removeTemporaryFile(url) }
         let error = #expect(throws: IngestError.self) { _ = try CSVReader(url: url, file: "t.csv") }
         #expect(error?.kind == .unterminatedQuote)
         #expect(error?.line == 1)
@@ -87,6 +89,7 @@ struct CSVReaderWindowTests {
     @Test func anEmptyFileAndAFileOfOnlyAByteOrderMarkHaveNoHeader() throws {
         for text in ["", "\u{FEFF}", "\n\n"] {
             let url = try temporaryFile(text)
+            defer { removeTemporaryFile(url) }
             let error = #expect(throws: IngestError.self) { _ = try CSVReader(url: url, file: "t.csv") }
             #expect(error?.kind == .emptyFile)
         }
@@ -153,9 +156,11 @@ struct FieldSplittingTests {
                 .joined(separator: ",") + (generator.next() % 2 == 0 ? "\n" : "\r\n")
         }
         let url = try temporaryFile(text)
+        defer { removeTemporaryFile(url) }
         #expect(try readAll(url).records == expected)
         for offset in 1..<12 {
             let stray = try temporaryFile("a,b\n1," + String(repeating: "z", count: offset) + "\"q\"\n")
+            defer { removeTemporaryFile(stray) }
             let error = #expect(throws: IngestError.self) { _ = try readAll(stray) }
             #expect(error?.kind == .strayQuote)
             #expect(error?.column == 3 + offset)

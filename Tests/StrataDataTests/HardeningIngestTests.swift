@@ -30,6 +30,7 @@ struct HardeningIngestTests {
         let names = (1...150).map { "c\($0)" }
         let row = (1...150).map { "v\($0)" }
         let url = try temporaryFile(names.joined(separator: ",") + "\n" + row.joined(separator: ",") + "\n")
+        defer { removeTemporaryFile(url) }
         let (header, records, lines) = try readAll(url)
         #expect(header == names)
         #expect(records == [row])
@@ -41,6 +42,7 @@ struct HardeningIngestTests {
         // header of 100 quoted and unquoted names, and rows wider and narrower than it, through forEachRecord.
         let names = (0..<100).map { $0 % 7 == 0 ? "\"q,\($0)\"" : "n\($0)" }
         let url = try temporaryFile(names.joined(separator: ",") + ",\n" + String(repeating: "x,", count: 300) + "\n")
+        defer { removeTemporaryFile(url) }
         let reader = try CSVReader(url: url, file: "t.csv")
         #expect(reader.header.count == 101)
         #expect(reader.header[7] == "q,7" && reader.header[99] == "n99" && reader.header[100] == "")
@@ -57,6 +59,7 @@ struct HardeningIngestTests {
         let header = String(appointmentsHeader.dropLast()) + "," + extra.joined(separator: ",") + "\n"
         let row = "P1,2023-03-01T10:00:00Z,2023-02-01T10:00:00Z,completed,cleaning,Dr A,100.00," + extra.map { _ in "x" }.joined(separator: ",") + "\n"
         let folder = try export(replacing: ["appointments.csv": header + row])
+        defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder) }
         #expect(error?.kind == .unknownColumn)
         #expect(error?.found == "extra_1")
@@ -80,6 +83,7 @@ struct HardeningIngestTests {
         }
         let text = names.joined(separator: ",") + "\n" + row("101", "F", "2016-04-29", "No") + "\n" + row("102", "M", "2016-05-02", "Yes") + "\n"
         let folder = try temporaryFile(text, name: "visits.csv").deletingLastPathComponent()
+        defer { removeTemporaryFile(folder) }
         let mapping = ExportMapping(tables: [
             "patients": TableMapping(file: "visits.csv", columns: [
                 "patient_id": .init(column: "PatientId"),
@@ -106,10 +110,12 @@ struct HardeningIngestTests {
         let lines = ["patient_id,channel,purpose,status,recorded_at"]
             + (1...40).map { _ in "P1,email,marketing,opt_in,2020-01-01T09:00:00Z" }
         let folder = try export(replacing: ["consents.csv": lines.joined(separator: "\r") + "\r"])
+        defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder) }
         #expect(error?.description == #"consents.csv:1:46: lone carriage return: found "patient_id,channel,purpose,status,recorded_at\r", expected LF or CRLF line ends (lone CR line ends, as old Mac programs wrote, are not read: convert the file to LF)"#)
         // Through the format detection too.
         let patients = try temporaryFile("patient_id,birth_date\rP1,1980-01-01\r", name: "patients.csv")
+        defer { removeTemporaryFile(patients) }
         let detection = #expect(throws: IngestError.self) { _ = try ExportFormat.detect(folder: patients.deletingLastPathComponent()) }
         #expect(detection?.kind == .loneCarriageReturn)
     }
@@ -120,6 +126,7 @@ struct HardeningIngestTests {
             + "P1,2023-04-01T10:00:00Z,2023-02-01T10:00:00Z,completed,cleaning,Dr A,100.00\r"
             + "P2,2023-05-01T10:00:00Z,2023-02-01T10:00:00Z,completed,cleaning,Dr A,100.00\n"
         let folder = try export(replacing: ["appointments.csv": text])
+        defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder) }
         #expect(error?.kind == .loneCarriageReturn)
         #expect(error?.place == "appointments.csv:3:76")
@@ -134,6 +141,7 @@ struct HardeningIngestTests {
             var text = trial % 3 == 0 ? "patient_id,channel,purpose,status,recorded_at\n" : ""
             for _ in 0..<Int(generator.next() % 400) { text += pieces[Int(generator.next() % UInt64(pieces.count))] }
             let url = try temporaryFile(text, name: "consents.csv")
+            defer { removeTemporaryFile(url) }
             for chunkSize in [64, 1 << 20] {
                 do { _ = try readAll(url, chunkSize: chunkSize, minimumPieceBytes: 7) } catch is IngestError {}
                 var reader = TableReader(policy: IngestPolicy(maxBadRows: trial % 2 == 0 ? 0 : 1000), chunkSize: chunkSize, parallelThreshold: 2)
@@ -152,6 +160,7 @@ struct HardeningIngestTests {
             + "P1,2023-03-01T10:00:00Z,2023-02-01T10:00:00Z,completed,cleaning,Dr A,100.00\n"
             + "P2,2023-05-01T10:00:00Z,2023-02-01T10:"
         let folder = try export(replacing: ["appointments.csv": text])
+        defer { try? FileManager.default.removeItem(at: folder) }
         for policy in [IngestPolicy.strict, IngestPolicy(maxBadRows: 100)] {
             let error = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder, policy: policy) }
             #expect(error?.description == #"appointments.csv:3:39: file ends inside a record: found "3 fields: P2,2023-05-01T10:00:00Z,2023-02-01T10:", expected 7 fields, as in the header, and a line end after the last record (the file looks cut short)"#)
@@ -161,6 +170,7 @@ struct HardeningIngestTests {
     @Test func shortLastRecordWithItsLineEndIsAnOrdinaryBadRow() throws {
         let text = appointmentsHeader + "P2,2023-05-01T10:00:00Z\n"
         let folder = try export(replacing: ["appointments.csv": text])
+        defer { try? FileManager.default.removeItem(at: folder) }
         let result = try ExportReader.read(folder, policy: IngestPolicy(maxBadRows: 1))
         #expect(result.badRows.examples.map(\.kind) == [.wrongFieldCount])
         #expect(result.warnings.isEmpty)
@@ -171,7 +181,9 @@ struct HardeningIngestTests {
         let text = appointmentsHeader
             + "P1,2023-03-01T10:00:00Z,2023-02-01T10:00:00Z,completed,cleaning,Dr A,100.00\n"
             + "P2,2023-05-01T10:00:00Z,2023-02-01T10:00:00Z,completed,cleaning,Dr A,1"
-        let result = try ExportReader.read(try export(replacing: ["appointments.csv": text]))
+        let folder = try export(replacing: ["appointments.csv": text])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try ExportReader.read(folder)
         #expect(result.export.appointments.amount == [100, 1])
         #expect(result.warnings.counts == [.noFinalLineEnd: 1])
         #expect(result.warnings.examples.map(\.description) == [
@@ -190,18 +202,23 @@ struct HardeningIngestTests {
         let record = "P2,2023-05-01T10:00:00Z,2023-02-01T10:00:00Z,completed,cleaning,Dr A,"
         for (text, warned) in [(record + "12.5\n", false), (record + "12.5\r\n", false), (record + "\"12.5\"", false),
                                (record + "12.5", true), (record + "12.5\n\n", false)] {
-            let result = try ExportReader.read(try export(replacing: ["appointments.csv": appointmentsHeader + text]))
+            let folder = try export(replacing: ["appointments.csv": appointmentsHeader + text])
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let result = try ExportReader.read(folder)
             #expect(result.export.appointments.amount == [12.5])
             #expect(result.warnings.isEmpty == !warned, "\(text.debugDescription)")
         }
         // A header-only file without a line end has no value to doubt.
-        let headerOnly = try ExportReader.read(try export(replacing: ["appointments.csv": String(appointmentsHeader.dropLast())]))
+        let headerOnlyFolder = try export(replacing: ["appointments.csv": String(appointmentsHeader.dropLast())])
+        defer { try? FileManager.default.removeItem(at: headerOnlyFolder) }
+        let headerOnly = try ExportReader.read(headerOnlyFolder)
         #expect(headerOnly.warnings.isEmpty)
     }
 
     @Test func aFileReadForTwoMappedTablesIsWarnedAboutOnce() throws {
         let folder = try temporaryFile("PatientId,When,Status\n101,2016-04-29,No\n102,2016-05-01,Yes", name: "visits.csv")
             .deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let mapping = ExportMapping(tables: [
             "patients": TableMapping(file: "visits.csv", columns: [
                 "patient_id": .init(column: "PatientId"), "birth_date": .init(constant: "1950-01-01"),
@@ -228,7 +245,9 @@ struct HardeningIngestTests {
             + "P1,2023-03-01T10:00:00Z,2023-02-01T10:00:00Z,completed,cleaning,Dr A,100.00\n"
             + "P1,2023-04-01T10:00:00Z,2023-02-01T10:00:00Z,completed,refund,Dr A,-95.00\n"
             + "P2,2023-05-01T10:00:00Z,2023-02-01T10:00:00Z,completed,refund,\"Dr, A\",\"-5\"\n"
-        let result = try ExportReader.read(try export(replacing: ["appointments.csv": text]))
+        let folder = try export(replacing: ["appointments.csv": text])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try ExportReader.read(folder)
         #expect(result.export.appointments.amount == [100, -95, -5])
         #expect(result.warnings.counts == [.negativeAmount: 2])
         #expect(result.warnings.examples.map(\.description) == [
@@ -250,6 +269,7 @@ struct HardeningIngestTests {
             text += "P1,2023-03-01T10:00:00Z,2023-02-01T10:00:00Z,completed,cleaning,Dr A,\(amount)\n"
         }
         let url = try temporaryFile(text, name: "appointments.csv")
+        defer { removeTemporaryFile(url) }
         let patients = PatientIdentifiers(["P1"])
         for (chunkSize, threshold) in [(16 << 20, 8192), (300, 2), (1000, 3)] {
             var reader = TableReader(policy: .strict, chunkSize: chunkSize, parallelThreshold: threshold)
@@ -272,6 +292,7 @@ struct HardeningIngestTests {
     func datesOutsideTheAcceptedRangeAreErrors(file: String, row: String, message: String) throws {
         let original = try String(contentsOf: DataFixtures.valid.appendingPathComponent(file), encoding: .utf8)
         let folder = try export(replacing: [file: original + row + "\n"])
+        defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder) }
         #expect(error?.description == message)
     }
@@ -298,7 +319,9 @@ struct HardeningIngestTests {
         let bytes = Array(amount.utf8)
         #expect(ByteParsing.decimal(bytes.span, 0, bytes.count) == nil)
         let text = appointmentsHeader + "P1,2023-03-01T10:00:00Z,2023-02-01T10:00:00Z,completed,cleaning,Dr A,\(amount)\n"
-        let error = #expect(throws: IngestError.self) { _ = try ExportReader.read(try export(replacing: ["appointments.csv": text])) }
+        let folder = try export(replacing: ["appointments.csv": text])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let error = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder) }
         #expect(error?.description == "appointments.csv:2:70: not a number: found \"\(amount)\", expected a decimal number like 120.50 without an exponent (spreadsheets write 1.2E+05 for numbers they have rounded)")
     }
 
@@ -317,6 +340,7 @@ struct HardeningIngestTests {
 
     @Test func tablesNotKeptAreStillChecked() throws {
         let folder = try export(replacing: ["consents.csv": "patient_id,channel,purpose,status,recorded_at\nP1,fax,marketing,opt_in,2020-01-01T09:00:00Z\n"])
+        defer { try? FileManager.default.removeItem(at: folder) }
         let all = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder) }
         let some = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder, tables: [.patients, .appointments]) }
         #expect(all != nil && some == all)
@@ -332,6 +356,7 @@ struct HardeningIngestTests {
         // A duplicate lead id is found in a leads table that is not kept (the ids are still compared).
         let leads = "lead_id,patient_id,created_at,source,interest\nL1,P1,2020-01-01T09:00:00Z,web,braces\nL1,,2020-01-02T09:00:00Z,web,\n"
         let folder = try export(replacing: ["leads.csv": leads])
+        defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: IngestError.self) { _ = try ExportReader.read(folder, tables: [.appointments]) }
         #expect(error?.description == #"leads.csv:3:1: duplicate id: found "L1", expected each lead_id once"#)
         // Not kept: counted, nothing stored.
@@ -345,6 +370,7 @@ struct HardeningIngestTests {
 
     @Test func tablesNotKeptAreCheckedInMappedExportsToo() throws {
         let folder = try temporaryFile("PatientId,When,Status\n101,2016-04-29,No\n102,2016-13-01,Yes\n", name: "visits.csv").deletingLastPathComponent()
+        defer { removeTemporaryFile(folder) }
         let mapping = ExportMapping(tables: [
             "patients": TableMapping(file: "visits.csv", columns: [
                 "patient_id": .init(column: "PatientId"),

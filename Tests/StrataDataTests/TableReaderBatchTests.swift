@@ -55,6 +55,7 @@ struct TableReaderBatchTests {
 
     @Test func manyBatchesGiveTheRowsOfOne() throws {
         let folder = try Self.appointments(rows: 1500)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let (whole, _) = try Self.read(folder, small: false)
         let (pieces, _) = try Self.read(folder, small: true)
         #expect(whole.rowCount == 1500)
@@ -69,6 +70,7 @@ struct TableReaderBatchTests {
             1300: "P3,2024-03-01T10:00:00Z,,completed,cleaning",
         ]
         let folder = try Self.appointments(rows: 1500, broken: broken)
+        defer { try? FileManager.default.removeItem(at: folder) }
         for maxBadRows in [0, 1, 3, 4, 10] {
             let whole = Result { () throws(IngestError) in try Self.read(folder, maxBadRows: maxBadRows, small: false) }
             let pieces = Result { () throws(IngestError) in try Self.read(folder, maxBadRows: maxBadRows, small: true) }
@@ -92,6 +94,7 @@ struct TableReaderBatchTests {
         // batches the bad row's batch is appended before the last batch is cut.
         let folder = try Self.appointments(rows: 1000, broken: [100: "P1,yesterday,,completed,cleaning,,1"],
                                            tail: "P1,2024-03-01T10:00:00Z,,completed,\"cleaning,,1\n")
+        defer { try? FileManager.default.removeItem(at: folder) }
         let whole = #expect(throws: IngestError.self) { _ = try Self.read(folder, small: false) }
         #expect(whole?.kind == .unterminatedQuote)
         let pieces = #expect(throws: IngestError.self) { _ = try Self.read(folder, small: true) }

@@ -31,6 +31,7 @@ struct FeatureOutputFolderTests {
     @Test func aFolderWithOtherFilesIsRefusedAndLeftAlone() throws {
         let (table, _) = try table()
         let folder = try projectLikeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let before = try contents(folder)
         #expect {
             try FeatureOutput.write(table, to: folder)
@@ -46,6 +47,7 @@ struct FeatureOutputFolderTests {
     @Test func replacingTouchesOnlyTheFeatureFiles() throws {
         let (table, export) = try table()
         let folder = try projectLikeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let labels: FeatureOutput.LabelColumns = [("churn_60d", Labels.churn(export, asOf: FeatureFixtures.asOf, horizonDays: 60))]
         try FeatureOutput.write(table, labels: labels, to: folder, replacing: true)
         #expect(try contents(folder) == ["exports", "features.csv", "features.npy", "labels.csv", "patient_ids.csv",
@@ -62,6 +64,7 @@ struct FeatureOutputFolderTests {
     @Test func anEmptyFolderIsWrittenInto() throws {
         let (table, _) = try table()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-empty-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try FeatureOutput.write(table, to: folder)
         #expect(try contents(folder) == ["features.csv", "features.npy", "patient_ids.csv", "schema.json"])
@@ -70,6 +73,7 @@ struct FeatureOutputFolderTests {
     @Test func aFolderNamedLikeAFeatureFileIsNotReplaced() throws {
         let (table, _) = try table()
         let folder = try projectLikeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let impostor = folder.appendingPathComponent("labels.csv")
         try FileManager.default.createDirectory(at: impostor, withIntermediateDirectories: true)
         try FeatureOutput.write(table, to: folder, replacing: true)

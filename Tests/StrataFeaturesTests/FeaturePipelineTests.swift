@@ -156,6 +156,7 @@ struct FeaturePipelineTests {
         let export = try FeatureFixtures.handExport()
         let table = try FeaturePipeline.fit(export, asOf: FeatureFixtures.asOf)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-features-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
         try FeatureOutput.write(table, labels: [("churn_60d", Labels.churn(export, asOf: FeatureFixtures.asOf, horizonDays: 60))], to: folder)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         #expect(files == ["features.csv", "features.npy", "labels.csv", "patient_ids.csv", "schema.json"])

@@ -18,6 +18,8 @@ struct LatentTypeTests {
 
     static let fixture: (export: GeneratedExport, facts: [String: PatientFacts]) = {
         let export = try! GeneratedExport.make(persons: 3_000, seed: 2024, kind: .primaryCare, workers: 2, chunkSize: 512)
+        // Its files are read into memory: the folder can go at once (a static fixture has no scope to end).
+        export.remove()
         let truth = export.truth
         var facts: [String: PatientFacts] = [:]
         for row in truth.rows where !row[truth.column("patient_id")].isEmpty {

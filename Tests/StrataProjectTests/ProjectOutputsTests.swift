@@ -7,7 +7,7 @@ import Testing
 /// symbolic links are resolved, unless `outputs.allow_outside_project: true` says otherwise. Before, a
 /// `strata.yml` with `lists: ../../elsewhere` or an absolute path wrote patient lists and the store there.
 @Suite("Project outputs stay in the project")
-struct ProjectOutputsTests {
+final class ProjectOutputsTests {
     let root: URL
     let project: URL
 
@@ -16,6 +16,9 @@ struct ProjectOutputsTests {
         project = root.appendingPathComponent("clinic")
         try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
     }
+
+    /// A class, so that the folder goes when the test ends.
+    deinit { try? FileManager.default.removeItem(at: root) }
 
     func open(outputs: String) throws -> Project {
         try Data("exports: {path: exports}\noutputs:\n\(outputs)".utf8).write(to: project.appendingPathComponent("strata.yml"))

@@ -116,4 +116,71 @@ struct CampaignStoreTests {
         #expect(try AuditVerification.check(store: store, listsFolder: lists).problems
             == ["campaign winback-test: its settings or groups were changed after entry 4 recorded them"])
     }
+
+    /// A store from before campaigns recorded clusters (no v8 tables) gains them when it opens; its campaign
+    /// keeps its fingerprint, still verifies, and reads back with no clusters recorded (nil: started before).
+    @Test func aStoreFromBeforeCampaignClustersMigrates() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fingerprint = try start(try SegmentStore(path: storePath))
+        _ = try pythonSQLite("""
+            db.execute("DROP TABLE campaignCluster")
+            db.execute("DROP TABLE campaignClusterSource")
+            db.execute("DELETE FROM grdb_migrations WHERE identifier LIKE 'v8:%'")
+            """, on: storePath)
+        let tables = "print(db.execute(\"SELECT count(*) FROM sqlite_master WHERE name LIKE 'campaignCluster%'\").fetchone()[0])"
+        #expect(try pythonSQLite(tables, on: storePath) == "0\n")
+        let store = try SegmentStore(path: storePath)
+        #expect(try pythonSQLite(tables, on: storePath) == "2\n")
+        try AuditHead.advance(store: store)
+        #expect(try store.campaignFingerprint("winback-test") == fingerprint)
+        #expect(try store.campaignGroups("winback-test").clusters == nil)
+        #expect(try AuditVerification.check(store: store, listsFolder: lists).problems == [])
+    }
+
+    /// Clusters recorded at the start (or the reason there are none) read back and are part of the audited
+    /// fingerprint: any edit of them is found.
+    @Test(arguments: [
+        "UPDATE campaignCluster SET cluster = 'quiet' WHERE patientID = 'p1'",
+        "DELETE FROM campaignCluster WHERE patientID = 'p4'",
+        "INSERT INTO campaignCluster VALUES ('winback-test', 'p9', 'busy')",
+        "UPDATE campaignClusterSource SET model = 'clusters-2024-07-31.json'",
+        "DELETE FROM campaignClusterSource",
+    ])
+    func recordedClustersAreAudited(edit: String) throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SegmentStore(path: storePath)
+        let clusters = CampaignClusters.recorded(model: "clusters-2024-06-30.json", clusters: ["p1": "busy", "p2": "quiet", "p4": "busy"])
+        let groups = CampaignGroups(treatment: ["p2", "p4"], holdout: ["p1"], clusters: clusters)
+        let fingerprint = try store.exclusively { session in
+            let fingerprint = try session.startCampaign(Self.record, groups: groups)
+            try session.audit(action: "campaign start", user: "analyst", inputs: ["run": "2"], outputs: ["campaign:winback-test": fingerprint])
+            return fingerprint
+        }
+        try AuditHead.advance(store: store)
+        #expect(try store.campaignGroups("winback-test") == groups)
+        #expect(try store.campaignFingerprint("winback-test") == fingerprint)
+        #expect(try AuditVerification.check(store: store, listsFolder: lists).problems == [])
+        _ = try pythonSQLite("db.execute(\"\(edit)\")", on: storePath)
+        #expect(try AuditVerification.check(store: store, listsFolder: lists).problems
+            == ["campaign winback-test: its settings or groups were changed after entry 4 recorded them"])
+    }
+
+    /// The reason a start recorded no clusters reads back and is audited too.
+    @Test func clustersUnavailableAtTheStartAreRecorded() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SegmentStore(path: storePath)
+        let groups = CampaignGroups(treatment: ["p2"], holdout: ["p1"], clusters: .unavailable(reason: "run 2 applied no cluster model"))
+        let fingerprint = try store.exclusively { session in
+            let fingerprint = try session.startCampaign(Self.record, groups: groups)
+            try session.audit(action: "campaign start", user: "analyst", inputs: ["run": "2"], outputs: ["campaign:winback-test": fingerprint])
+            return fingerprint
+        }
+        try AuditHead.advance(store: store)
+        #expect(try store.campaignGroups("winback-test") == groups)
+        #expect(try store.campaignFingerprint("winback-test") == fingerprint)
+        #expect(try AuditVerification.check(store: store, listsFolder: lists).problems == [])
+        _ = try pythonSQLite("db.execute(\"UPDATE campaignClusterSource SET unavailableReason = 'edited'\")", on: storePath)
+        #expect(try AuditVerification.check(store: store, listsFolder: lists).problems
+            == ["campaign winback-test: its settings or groups were changed after entry 4 recorded them"])
+    }
 }

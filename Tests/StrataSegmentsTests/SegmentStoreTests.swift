@@ -3,13 +3,16 @@ import StrataSegments
 import Testing
 
 @Suite("Segment store")
-struct SegmentStoreTests {
+final class SegmentStoreTests {
     let directory: URL
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
+
+    /// A class, so that the folder goes when the test ends.
+    deinit { try? FileManager.default.removeItem(at: directory) }
 
     func openStore(timeout: TimeInterval = 5) throws -> SegmentStore {
         try SegmentStore(path: directory.appendingPathComponent("strata.sqlite").path, busyTimeout: timeout)

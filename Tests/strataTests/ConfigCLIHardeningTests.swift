@@ -6,7 +6,7 @@ import Testing
 /// YAML (row 21), outputs outside the project (row 22). Each exits non-zero with the place and the value;
 /// none traps.
 @Suite("strata.yml, flags and model files through the binary", .serialized)
-struct ConfigCLIHardeningTests {
+final class ConfigCLIHardeningTests {
     let folder: URL
     var export: URL { folder.appendingPathComponent("exports/2025-12-31") }
 
@@ -18,6 +18,9 @@ struct ConfigCLIHardeningTests {
                                            "--truth-out", folder.appendingPathComponent("truth").path])
         #expect(result.status == 0, "\(result.standardError)")
     }
+
+    /// A class, so that the folder goes when the test ends.
+    deinit { try? FileManager.default.removeItem(at: folder) }
 
     func write(_ text: String, to name: String) throws -> URL {
         let url = folder.appendingPathComponent(name)

@@ -43,6 +43,7 @@ struct HardeningDataCLITests {
             ("consents.csv", loneCR, "consents.csv:1:46: lone carriage return"),
         ] {
             let (project, export) = try project(replacing: [file: text])
+            defer { try? FileManager.default.removeItem(at: project) }
             for (command, result) in try everyReader(project, export) {
                 // Exit 1 with the message: a trap would end the process by a signal, with nothing on stderr.
                 #expect(result.status == 1, "\(command): \(result.standardError)")
@@ -55,6 +56,7 @@ struct HardeningDataCLITests {
     @Test func anInvalidTableFeaturesDoesNotUseFailsFeaturesAsItFailsValidate() throws {
         let consents = "patient_id,channel,purpose,status,recorded_at\nP1,fax,marketing,opt_in,2020-01-01T09:00:00Z\n"
         let (project, export) = try project(replacing: ["consents.csv": consents])
+        defer { try? FileManager.default.removeItem(at: project) }
         let results = try everyReader(project, export)
         let message = "consents.csv:2:4: unknown value: found \"fax\", expected one of email, sms, phone, whatsapp"
         #expect(results["validate"]?.standardError == "error: \(message)\n")
@@ -69,6 +71,7 @@ struct HardeningDataCLITests {
     @Test func aFileCutInsideARecordFailsEveryCommand() throws {
         let cut = Self.appointmentsHeader + Self.appointment + "100.00\n" + "P2,2023-05-01T10:00:00Z,2023-02-01T10:"
         let (project, export) = try project(replacing: ["appointments.csv": cut])
+        defer { try? FileManager.default.removeItem(at: project) }
         for (command, result) in try everyReader(project, export) {
             #expect(result.status == 1, "\(command)")
             #expect(result.standardError.contains("appointments.csv:3:39: file ends inside a record"), "\(command): \(result.standardError)")
@@ -81,6 +84,7 @@ struct HardeningDataCLITests {
     @Test func warningsAreListedByValidateAndPrintedByFeatures() throws {
         let text = Self.appointmentsHeader + Self.appointment + "-95.00\n" + Self.appointment + "1"
         let (project, export) = try project(replacing: ["appointments.csv": text])
+        defer { try? FileManager.default.removeItem(at: project) }
         let validate = try StrataBinary.run(["validate", export.path])
         #expect(validate.status == 0)
         #expect(validate.standardOutput.hasSuffix("""
@@ -116,7 +120,8 @@ struct HardeningDataCLITests {
             ("appointments.csv", Self.appointmentsHeader + Self.appointment + "1e+5\n",
              "error: appointments.csv:2:70: not a number: found \"1e+5\", expected a decimal number like 120.50 without an exponent (spreadsheets write 1.2E+05 for numbers they have rounded)\n"),
         ] {
-            let (_, export) = try project(replacing: [file: text])
+            let (project, export) = try project(replacing: [file: text])
+            defer { try? FileManager.default.removeItem(at: project) }
             let result = try StrataBinary.run(["validate", export.path])
             #expect(result.status == 1)
             #expect(result.standardError == message)

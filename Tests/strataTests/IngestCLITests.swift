@@ -2,18 +2,26 @@ import Foundation
 import Testing
 
 /// `strata validate` and `strata features` end to end: exit codes, output, and an output folder left
-/// untouched when the export is broken.
+/// untouched when the export is broken. A class, so that the folders a test made go when it ends (`deinit`).
 @Suite("strata validate / features")
-struct IngestCLITests {
+final class IngestCLITests {
     static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     static let valid = tests.appendingPathComponent("StrataDataTests/Fixtures/valid").path
     static let hand = tests.appendingPathComponent("StrataFeaturesTests/Fixtures/hand").path
     static func broken(_ kind: String) -> String { tests.appendingPathComponent("StrataDataTests/Fixtures/broken/\(kind)").path }
     static let synthea = tests.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/datasets/synthea-csv-111").path
 
+    /// The folders ``temporaryFolder()`` made for the running test.
+    private var folders: [URL] = []
+
+    deinit {
+        for folder in folders { try? FileManager.default.removeItem(at: folder) }
+    }
+
     private func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        folders.append(url)
         return url
     }
 
