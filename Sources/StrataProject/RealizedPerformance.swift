@@ -22,7 +22,8 @@ public enum RealizedPerformance {
 
     /// The realized performance of every stored run score whose horizon has passed by `lastDay`, with the
     /// outcome (no completed visit in `(as-of, as-of + horizon]`) read from `export`. Patients no longer in
-    /// the export are left out; a run whose patients all churned or all stayed has no AUC and is skipped.
+    /// the export are left out, and so are those the run did not score (a stored NaN: a death on file at the
+    /// run); a run whose patients all churned or all stayed has no AUC and is skipped.
     public static func measure(_ stored: [RunScores], runs: [RunRecord], export: ClinicExport, exportFingerprint: String,
                                lastDay: Day) throws -> [RealizedRecord] {
         let asOfByRun = Dictionary(uniqueKeysWithValues: runs.map { ($0.id, $0.asOf) })
@@ -32,7 +33,7 @@ public enum RealizedPerformance {
                   let asOf = try? Day(iso: asOfText), asOf + horizon <= lastDay else { continue }
             let labels = Labels.churn(export, asOf: asOf, horizonDays: horizon)
             var targets: [Double] = [], scores: [Double] = []
-            for (id, score) in zip(scored.patientIDs, scored.scores) {
+            for (id, score) in zip(scored.patientIDs, scored.scores) where score.isFinite {
                 guard let row = export.patients.ids.index(of: id) else { continue }
                 targets.append(labels[row])
                 scores.append(Double(score))

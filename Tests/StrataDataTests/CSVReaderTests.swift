@@ -13,9 +13,12 @@ func temporaryFile(_ text: String, name: String = "test.csv") throws -> URL {
     return url
 }
 
-/// Removes the folder ``temporaryFile(_:name:)`` made for `url`.
+/// Removes the folder ``temporaryFile(_:name:)`` made for `url`, and nothing else: given anything but a file
+/// in such a folder (its parent, say, whose parent is the system's temporary directory) it stops the tests.
 func removeTemporaryFile(_ url: URL) {
-    try? FileManager.default.removeItem(at: url.deletingLastPathComponent())
+    let folder = url.deletingLastPathComponent()
+    precondition(folder.lastPathComponent.hasPrefix("strata-csv-"), "removeTemporaryFile: \(url.path) is not a temporaryFile")
+    try? FileManager.default.removeItem(at: folder)
 }
 
 /// Every record of a file as strings, with its line.

@@ -83,7 +83,7 @@ struct HardeningIngestTests {
         }
         let text = names.joined(separator: ",") + "\n" + row("101", "F", "2016-04-29", "No") + "\n" + row("102", "M", "2016-05-02", "Yes") + "\n"
         let folder = try temporaryFile(text, name: "visits.csv").deletingLastPathComponent()
-        defer { removeTemporaryFile(folder) }
+        defer { try? FileManager.default.removeItem(at: folder) }
         let mapping = ExportMapping(tables: [
             "patients": TableMapping(file: "visits.csv", columns: [
                 "patient_id": .init(column: "PatientId"),
@@ -370,7 +370,7 @@ struct HardeningIngestTests {
 
     @Test func tablesNotKeptAreCheckedInMappedExportsToo() throws {
         let folder = try temporaryFile("PatientId,When,Status\n101,2016-04-29,No\n102,2016-13-01,Yes\n", name: "visits.csv").deletingLastPathComponent()
-        defer { removeTemporaryFile(folder) }
+        defer { try? FileManager.default.removeItem(at: folder) }
         let mapping = ExportMapping(tables: [
             "patients": TableMapping(file: "visits.csv", columns: [
                 "patient_id": .init(column: "PatientId"),

@@ -32,7 +32,8 @@ struct RealizedOnRefreshTests {
 
     /// The AUC of `stored` from the raw files of `later`: churned = no completed appointment on a day in
     /// (asOf, asOf + 180] in its appointments.csv, for the patients still in its patients.csv; the share of
-    /// (churned, stayed) pairs the scores rank right, ties counting one half. Also the number of patients.
+    /// (churned, stayed) pairs the scores rank right, ties counting one half; patients without a score (NaN:
+    /// a death on file at the run) left out. Also the number of patients.
     static func handAUC(_ stored: RunScores, asOf: String, later: URL) throws -> (auc: Double, rows: Int) {
         let patients = Set(try String(contentsOf: later.appendingPathComponent("patients.csv"), encoding: .utf8)
             .split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) })
@@ -46,7 +47,7 @@ struct RealizedOnRefreshTests {
             if fields[3] == "completed", day > asOf, day <= end { visited.insert(String(fields[0])) }
         }
         var churned: [Float] = [], stayed: [Float] = []
-        for (id, score) in zip(stored.patientIDs, stored.scores) where patients.contains(id) {
+        for (id, score) in zip(stored.patientIDs, stored.scores) where patients.contains(id) && !score.isNaN {
             if visited.contains(id) { stayed.append(score) } else { churned.append(score) }
         }
         var right = 0.0
@@ -83,6 +84,26 @@ struct RealizedOnRefreshTests {
         #expect(try store().auditEntries().filter { $0.action == "realized performance" }.count == entries)
         #expect(try store().realized() == realized)
         #expect(try AuditVerification.check(store: store(), listsFolder: project.appendingPathComponent("lists")).isIntact)
+    }
+
+    /// A patient the run did not score (a death on file: the stored score is NaN) is left out of the realized
+    /// figures instead of stopping them (`models health` failed with "score 2 is nan" on such a store).
+    @Test func unscoredPatientsAreLeftOut() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try setUp()
+        var stored = try #require(try store().runScores(named: "churn_score").first)
+        let runs = try store().runs()
+        let later = try ExportSource(path: export("2025-12-31").path, configurationFile: projectFile.path).read().export
+        let measured = { (scores: RunScores) in
+            try RealizedPerformance.measure([scores], runs: runs, export: later, exportFingerprint: "f",
+                                            lastDay: try Day(iso: "2025-12-31"))
+        }
+        let before = try #require(try measured(stored).first)
+        for index in stored.scores.indices.filter({ stored.scores[$0].isFinite }).prefix(2) { stored.scores[index] = .nan }
+        let after = try #require(try measured(stored).first)
+        let expected = try Self.handAUC(stored, asOf: runs[0].asOf, later: export("2025-12-31"))
+        #expect(after.rows == expected.rows && after.rows == before.rows - 2)
+        #expect(abs(after.auc - expected.auc) < 1e-9, "\(after.auc) against \(expected.auc)")
     }
 
     @Test func auditVerifyFindsAStoredScoreChangedOrRemoved() throws {
