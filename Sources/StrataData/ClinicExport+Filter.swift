@@ -81,3 +81,20 @@ extension Leads {
               extra: extra.mapValues { $0.filtered(keeping: keep) })
     }
 }
+
+extension ClinicExport {
+    /// Empties a table the caller does not use, as ``ExportReader`` leaves the tables it is not asked to keep
+    /// (the patients table is always kept).
+    public mutating func emptyTable(_ table: CanonicalTable) {
+        switch table {
+        case .patients: return
+        case .appointments: appointments = Appointments()
+        case .communications: communications = Communications()
+        case .consents: consents = Consents()
+        case .conditions: conditions = Conditions()
+        case .leads: leads = Leads()
+        }
+        presentTables.remove(table)
+        origins.tables[table] = nil
+    }
+}

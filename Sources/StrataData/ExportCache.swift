@@ -261,7 +261,7 @@ extension ExportCache {
                 && tables.union([.patients]) != Set(CanonicalTable.allCases) { return nil }
             var result = full
             for table in CanonicalTable.allCases where table != .patients && !tables.contains(table) {
-                Self.empty(table, in: &result.export)
+                result.export.emptyTable(table)
             }
             for (table, names) in unusedTextColumns where table == .patients || tables.contains(table) {
                 for name in names where keepingRows[table]?.column != name { Self.blank(name, of: table, in: &result.export) }
@@ -271,19 +271,6 @@ extension ExportCache {
                 result.leftOut[table] = leftOut
             }
             return result
-        }
-
-        static func empty(_ table: CanonicalTable, in export: inout ClinicExport) {
-            switch table {
-            case .patients: return
-            case .appointments: export.appointments = Appointments()
-            case .communications: export.communications = Communications()
-            case .consents: export.consents = Consents()
-            case .conditions: export.conditions = Conditions()
-            case .leads: export.leads = Leads()
-            }
-            export.presentTables.remove(table)
-            export.origins.tables[table] = nil
         }
 
         /// Empties a text column as the reader leaves a column it was told is unused: every row reads as empty.

@@ -91,22 +91,8 @@ public struct ExportSource: Sendable {
                                       exportDay: ExportChecks.exportDay(folderName: url.lastPathComponent))
         if failingOnChecks, let error = checks.error { throw error }
         cached.warnings += cache?.store(&cached) ?? []
-        for table in CanonicalTable.allCases where !kept.contains(table) { Self.empty(table, in: &result.export) }
+        for table in CanonicalTable.allCases where !kept.contains(table) { result.export.emptyTable(table) }
         return Loaded(result: result, configuration: configuration, folder: url, checks: checks, cacheOutcome: cached.outcome,
                       cacheWarnings: cached.warnings)
-    }
-
-    /// Empties a table the caller does not use, as ``ExportReader`` leaves the tables it is not asked to keep.
-    static func empty(_ table: CanonicalTable, in export: inout ClinicExport) {
-        switch table {
-        case .patients: return
-        case .appointments: export.appointments = Appointments()
-        case .communications: export.communications = Communications()
-        case .consents: export.consents = Consents()
-        case .conditions: export.conditions = Conditions()
-        case .leads: export.leads = Leads()
-        }
-        export.presentTables.remove(table)
-        export.origins.tables[table] = nil
     }
 }
