@@ -26,10 +26,11 @@ struct CampaignStoreTests {
                                        holdoutShare: 0.2, outcomeEvent: "visit", outcomeDays: 60, subgroups: ["sex"],
                                        startedRun: 2, startedAsOf: "2024-06-30", startedAt: "2024-07-01T00:00:00Z")
 
-    /// Starts the campaign on the old store as `campaign start` records it (without a send list).
-    func start(_ store: SegmentStore) throws -> String {
+    /// Starts the campaign with `groups` as `campaign start` records it (without a send list); returns its
+    /// fingerprint.
+    func start(_ store: SegmentStore, groups: CampaignGroups = CampaignGroups(treatment: ["p2", "p4"], holdout: ["p1"])) throws -> String {
         try store.exclusively { session in
-            let fingerprint = try session.startCampaign(Self.record, groups: CampaignGroups(treatment: ["p2", "p4"], holdout: ["p1"]))
+            let fingerprint = try session.startCampaign(Self.record, groups: groups)
             try session.audit(action: "campaign start", user: "analyst", inputs: ["run": "2"], outputs: ["campaign:winback-test": fingerprint])
             return fingerprint
         }
@@ -102,11 +103,7 @@ struct CampaignStoreTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SegmentStore(path: storePath)
         let groups = CampaignGroups(treatment: ["p2", "p4"], holdout: ["p1"], notSent: ["p4": .deceased])
-        let fingerprint = try store.exclusively { session in
-            let fingerprint = try session.startCampaign(Self.record, groups: groups)
-            try session.audit(action: "campaign start", user: "analyst", inputs: ["run": "2"], outputs: ["campaign:winback-test": fingerprint])
-            return fingerprint
-        }
+        let fingerprint = try start(store, groups: groups)
         try AuditHead.advance(store: store)
         #expect(try store.campaignGroups("winback-test") == groups && groups.sent == ["p2"])
         #expect(try store.campaignSent("winback-test") == ["p2"])
@@ -151,11 +148,7 @@ struct CampaignStoreTests {
         let store = try SegmentStore(path: storePath)
         let clusters = CampaignClusters.recorded(model: "clusters-2024-06-30.json", clusters: ["p1": "busy", "p2": "quiet", "p4": "busy"])
         let groups = CampaignGroups(treatment: ["p2", "p4"], holdout: ["p1"], clusters: clusters)
-        let fingerprint = try store.exclusively { session in
-            let fingerprint = try session.startCampaign(Self.record, groups: groups)
-            try session.audit(action: "campaign start", user: "analyst", inputs: ["run": "2"], outputs: ["campaign:winback-test": fingerprint])
-            return fingerprint
-        }
+        let fingerprint = try start(store, groups: groups)
         try AuditHead.advance(store: store)
         #expect(try store.campaignGroups("winback-test") == groups)
         #expect(try store.campaignFingerprint("winback-test") == fingerprint)
@@ -170,11 +163,7 @@ struct CampaignStoreTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SegmentStore(path: storePath)
         let groups = CampaignGroups(treatment: ["p2"], holdout: ["p1"], clusters: .unavailable(reason: "run 2 applied no cluster model"))
-        let fingerprint = try store.exclusively { session in
-            let fingerprint = try session.startCampaign(Self.record, groups: groups)
-            try session.audit(action: "campaign start", user: "analyst", inputs: ["run": "2"], outputs: ["campaign:winback-test": fingerprint])
-            return fingerprint
-        }
+        let fingerprint = try start(store, groups: groups)
         try AuditHead.advance(store: store)
         #expect(try store.campaignGroups("winback-test") == groups)
         #expect(try store.campaignFingerprint("winback-test") == fingerprint)
