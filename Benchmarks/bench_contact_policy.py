@@ -54,22 +54,28 @@ def main(argv):
     log("first refresh (store and memberships; not measured)")
     refresh(False)
     on, off, ratios, held = [], [], [], None
+    cpu_on, cpu_off, cpu_ratios = [], [], []
     for round_ in range(args.rounds):
         # Alternate which side goes first, so neither always follows the other.
         order = (True, False) if round_ % 2 == 0 else (False, True)
-        seconds = {}
+        seconds, cpu = {}, {}
         for policy_on in order:
             measured = refresh(policy_on)
             seconds[policy_on] = measured.seconds
+            cpu[policy_on] = measured.cpu_seconds
             summary = measured.json()
             if policy_on:
                 held = {reason: sum(s["held_back"][reason] for s in summary["segments"])
                         for reason in summary["segments"][0]["held_back"]}
-            log(f"round {round_ + 1}: policy {'on ' if policy_on else 'off'} {measured.seconds:.2f} s, "
+            log(f"round {round_ + 1}: policy {'on ' if policy_on else 'off'} {measured.seconds:.2f} s "
+                f"(CPU {measured.cpu_seconds:.2f} s), "
                 f"{sum(l['rows'] for l in summary['lists']):,} contacts listed")
         on.append(seconds[True])
         off.append(seconds[False])
         ratios.append(seconds[True] / seconds[False])
+        cpu_on.append(cpu[True])
+        cpu_off.append(cpu[False])
+        cpu_ratios.append(cpu[True] / cpu[False])
 
     with open("/proc/loadavg") as handle:
         load = " ".join(handle.read().split()[:3])
@@ -77,6 +83,8 @@ def main(argv):
     print(f"policy on:  median {median(on):.2f} s ({', '.join(f'{s:.2f}' for s in on)})")
     print(f"policy off: median {median(off):.2f} s ({', '.join(f'{s:.2f}' for s in off)})")
     print(f"per-pair ratios: {', '.join(f'{r:.3f}' for r in ratios)}")
+    print(f"CPU seconds: policy on median {median(cpu_on):.2f}, off {median(cpu_off):.2f}; per-pair ratios "
+          f"{', '.join(f'{r:.3f}' for r in cpu_ratios)}, median {median(cpu_ratios):.3f} (less sensitive to load)")
     print(f"held back with the policy on, by reason: {json.dumps(held)}")
     ok = verdict("refresh with policy / without", median(ratios), TARGET)
     shutil.rmtree(project / "lists", ignore_errors=True)
