@@ -32,14 +32,14 @@ features:
   standardize: false
 """
 
-PEER = r'''
+# The polars peer in three parts, so that `month` (bench_month.py) can read an export once and compute the
+# features as of two dates: PEER_SETUP (imports and helpers), PEER_READ (the CSVs of `folder`) and
+# PEER_FEATURES (the columns as of `as_of`, in `result`).
+PEER_SETUP = r'''
 import sys, time, datetime
 import numpy as np
 import polars as pl
 
-folder, as_of, out = sys.argv[1], sys.argv[2], sys.argv[3]
-T = (datetime.date.fromisoformat(as_of) - datetime.date(1970, 1, 1)).days
-CUT = (T + 1) * 86400
 W = 2.0
 PRIORS = {"open": 0.3, "click": 0.1, "response": 0.05}
 TS = "%Y-%m-%dT%H:%M:%SZ"
@@ -47,6 +47,9 @@ TS = "%Y-%m-%dT%H:%M:%SZ"
 def seconds(name):
     return pl.col(name).str.to_datetime(TS, time_zone="UTC").dt.epoch("s")
 
+'''
+
+PEER_READ = r'''
 patients = pl.read_csv(f"{folder}/patients.csv", columns=["patient_id", "birth_date", "sex", "created_at"],
                        schema_overrides={"patient_id": pl.String, "birth_date": pl.String, "created_at": pl.String})
 patients = patients.with_columns(
@@ -63,6 +66,11 @@ communications = pl.read_csv(f"{folder}/communications.csv",
                              schema_overrides={"patient_id": pl.String, "sent_at": pl.String, "opened_at": pl.String,
                                                "clicked_at": pl.String, "responded_at": pl.String})
 
+'''
+
+PEER_FEATURES = r'''
+T = (datetime.date.fromisoformat(as_of) - datetime.date(1970, 1, 1)).days
+CUT = (T + 1) * 86400
 ''' + POLARS_VISIT_FEATURES + r'''
 sent = communications.with_columns(sent=seconds("sent_at")).filter(pl.col("sent") < CUT)
 flags = {e: (seconds(f"{c}_at") < CUT).fill_null(False) for e, c in (("open", "opened"), ("click", "clicked"), ("response", "responded"))}
@@ -135,6 +143,11 @@ columns["has_upcoming_appointment"] = pl.col("days_until_next_appointment").is_n
 columns["days_until_next_appointment"] = fill(pl.col("days_until_next_appointment"), "max")
 
 result = frame.select(pl.col("patient_id"), *[expr.cast(pl.Float64).alias(name) for name, expr in columns.items()])
+'''
+
+PEER = PEER_SETUP + r'''
+folder, as_of, out = sys.argv[1], sys.argv[2], sys.argv[3]
+''' + PEER_READ + PEER_FEATURES + r'''
 result.write_csv(out)
 print('{"rows": %d, "columns": %d}' % (result.height, result.width - 1))
 '''

@@ -30,6 +30,13 @@ extension Project {
                                           checkingOthers: checkingOthers, keepingRows: keepingRows, storingLater: storingLater)
     }
 
+    /// The export at `folder` (fingerprinted `fingerprint`) read with the project file, through the export cache.
+    func exportSource(_ folder: URL, fingerprint: String) -> ExportSource {
+        var source = ExportSource(path: folder.path, configurationFile: directory.appendingPathComponent(Project.fileName).path)
+        (source.cache, source.exportFingerprint) = (exportCache, fingerprint)
+        return source
+    }
+
     /// Stores what a read with `storingLater` left pending (once the command has passed the checks); returns
     /// the cache's warnings.
     func storeExport(_ read: inout ExportCache.Read) -> [String] { exportCache?.store(&read) ?? [] }

@@ -25,8 +25,9 @@ import StrataSegments
 /// previous model (its ids and names carried over by matching, as `strata discover --previous-model`), and
 /// promoted: there is no score to compare, and matching keeps segments that read `cluster` stable.
 ///
-/// A first model of a target is promoted. With `dryRun` nothing is written: no model file, no registry
-/// change, no audit entry.
+/// A first model of a target is promoted. With `discoveringFirstClusters` (what `strata month` asks), a project
+/// without a cluster champion gets its first cluster model, discovered as `strata discover` does (k chosen from
+/// 2...10), and promoted. With `dryRun` nothing is written: no model file, no registry change, no audit entry.
 public enum RetrainRun {
     public struct Configuration: Sendable {
         public var project: URL
@@ -38,9 +39,15 @@ public enum RetrainRun {
         public var regression: LogisticRegression
         public var folds: Int
         public var seed: UInt64
+        /// Without a cluster champion, discover the first cluster model and promote it (else clusters are only
+        /// refitted when a champion exists).
+        public var discoveringFirstClusters: Bool
+        /// The numbers of clusters the cluster fit chooses from (as `strata discover --k`).
+        public var clusterCounts: ClosedRange<Int>
 
         public init(project: URL, export: URL? = nil, dryRun: Bool = false, user: String,
-                    regression: LogisticRegression = LogisticRegression(), folds: Int = 5, seed: UInt64 = 0) {
+                    regression: LogisticRegression = LogisticRegression(), folds: Int = 5, seed: UInt64 = 0,
+                    discoveringFirstClusters: Bool = false, clusterCounts: ClosedRange<Int> = 2...10) {
             self.project = project
             self.export = export
             self.dryRun = dryRun
@@ -48,21 +55,29 @@ public enum RetrainRun {
             self.regression = regression
             self.folds = folds
             self.seed = seed
+            self.discoveringFirstClusters = discoveringFirstClusters
+            self.clusterCounts = clusterCounts
         }
     }
 
     /// Retrains every target the project uses and returns the comparison.
     public static func run(_ configuration: Configuration, progress: (String) -> Void = { _ in }) throws -> RetrainSummary {
         let project = try Project(directory: configuration.project)
-        let rule = try project.configuration.modelSettings().promoteWhen
         let folder = try project.exportFolder(configuration.export?.path)
         progress("reading \(folder.lastPathComponent)")
         // Every model of this retrain records the export's fingerprint: hashed once here, not by each fit and
         // registration (each is a pass of SHA-256 over the whole export); the export cache is keyed by it.
         let fingerprint = try Fingerprint.of(folder: folder)
-        var exportSource = ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
-        (exportSource.cache, exportSource.exportFingerprint) = (project.exportCache, fingerprint)
-        let source = try exportSource.read()
+        return try run(configuration, project: project, source: try project.exportSource(folder, fingerprint: fingerprint).read(),
+                       fingerprint: fingerprint, progress: progress)
+    }
+
+    /// Retrains on an export already read (`source`, whose folder's fingerprint is `fingerprint`), as
+    /// `strata month` does after its validation step.
+    static func run(_ configuration: Configuration, project: Project, source: ExportSource.Loaded, fingerprint: String,
+                    progress: (String) -> Void) throws -> RetrainSummary {
+        let rule = try project.configuration.modelSettings().promoteWhen
+        let folder = source.folder
         // Champions are checked before anything is fitted: a changed champion stops the retrain too.
         let champions = try ModelRegistry.champions(of: project)
         let staging = FileManager.default.temporaryDirectory.appendingPathComponent("strata-retrain-\(UUID().uuidString)")
@@ -83,6 +98,10 @@ public enum RetrainRun {
             progress("refitting the clusters")
             summary.targets.append(try clusters(configuration, project: project, source: source, fingerprint: fingerprint,
                                                 champion: champion, staging: staging))
+        } else if configuration.discoveringFirstClusters {
+            progress("discovering the first clusters")
+            summary.targets.append(try clusters(configuration, project: project, source: source, fingerprint: fingerprint,
+                                                champion: nil, staging: staging))
         }
         return summary
     }
@@ -238,18 +257,26 @@ public enum RetrainRun {
     }
 
     private static func clusters(_ configuration: Configuration, project: Project, source: ExportSource.Loaded, fingerprint: String,
-                                 champion: (model: RegisteredModel, file: URL), staging: URL) throws -> RetrainSummary.Target {
+                                 champion: (model: RegisteredModel, file: URL)?, staging: URL) throws -> RetrainSummary.Target {
         guard let asOf = ChurnTraining.lastEventDay(source.export) else { throw WorkflowError.noEvents(parameter: "export") }
         let stagedFile = staging.appendingPathComponent("clusters-\(asOf.description).json")
         let discovery = try DiscoveryRun.run(DiscoveryRun.Configuration(
-            asOf: asOf, seed: configuration.seed, previousModel: champion.file, modelFile: stagedFile), on: source)
-        var target = RetrainSummary.Target(target: "clusters", champion: champion.model.id, window: "as of \(asOf)")
-        let carried = discovery.match.map { "\($0.retiredIDs.count) clusters retired" } ?? "no match"
-        target.reason = "k = \(discovery.k), ids matched to model \(champion.model.id) (\(carried)); "
-            + "models.promote_when applies to scores, a matched cluster refit replaces the champion"
+            asOf: asOf, clusterCounts: configuration.clusterCounts, seed: configuration.seed, previousModel: champion?.file,
+            modelFile: stagedFile), on: source)
+        var target = RetrainSummary.Target(target: "clusters", champion: champion?.model.id, window: "as of \(asOf)")
+        let promote: String
+        if let champion {
+            let carried = discovery.match.map { "\($0.retiredIDs.count) clusters retired" } ?? "no match"
+            target.reason = "k = \(discovery.k), ids matched to model \(champion.model.id) (\(carried)); "
+                + "models.promote_when applies to scores, a matched cluster refit replaces the champion"
+            promote = "cluster refit matched to model \(champion.model.id)"
+        } else {
+            target.reason = "no cluster champion yet: k = \(discovery.k) discovered (\(discovery.reason ?? "k given")); the first model is promoted"
+            promote = "the first cluster model"
+        }
         target.decision = .promoted
         try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,
-                   configuration: configuration, promote: "cluster refit matched to model \(champion.model.id)")
+                   configuration: configuration, promote: promote)
         return target
     }
 

@@ -19,6 +19,7 @@ struct Strata: ParsableCommand {
             Discover.self,
             Init.self,
             RefreshCommand.self,
+            Month.self,
             ReportCommand.self,
             Models.self,
             Retrain.self,

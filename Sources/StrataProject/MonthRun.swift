@@ -1,0 +1,165 @@
+import Dispatch
+import Foundation
+import StrataData
+import StrataSegments
+
+/// `strata month`: the month a clinic runs on its newest export, in one command: validate, retrain (a first
+/// churn, conversion and cluster model when the project has none), refresh, report.
+///
+/// The export is read and checked once, by the first step, and stored in the project's export cache (keyed by
+/// its fingerprint, see ``ExportCache``); retraining works on that same read, and refresh and report load the
+/// cache entry instead of parsing the CSV files again. Each step is the command of the same name (`strata
+/// validate`, `strata retrain`, `strata refresh`, `strata report`), with its own guarantees: a step that fails
+/// leaves what it was writing as it was, and the steps before it stay done, as if they had been run one by one.
+/// The error names the step.
+public enum MonthRun {
+    public struct Configuration: Sendable {
+        /// The project folder (holding `strata.yml`).
+        public var project: URL
+        /// The export folder; nil: the newest under `exports.path`.
+        public var export: URL?
+        /// Who runs it, for the audit log.
+        public var user: String
+        /// Seed of the retrain's folds and of the cluster fit.
+        public var seed: UInt64
+        /// The numbers of clusters the cluster fit chooses from.
+        public var clusterCounts: ClosedRange<Int>
+        /// Write the run's report at the end.
+        public var report: Bool
+        /// Seconds to wait for another refresh of the project.
+        public var lockTimeout: TimeInterval
+
+        public init(project: URL, export: URL? = nil, user: String, seed: UInt64 = 0, clusterCounts: ClosedRange<Int> = 2...10,
+                    report: Bool = true, lockTimeout: TimeInterval = 600) {
+            self.project = project
+            self.export = export
+            self.user = user
+            self.seed = seed
+            self.clusterCounts = clusterCounts
+            self.report = report
+            self.lockTimeout = lockTimeout
+        }
+    }
+
+    /// The steps, in order.
+    public enum Step: String, Codable, Sendable, CaseIterable {
+        case validate, retrain, refresh, report
+    }
+
+    /// Runs the month; `progress` gets a short line per step and within steps.
+    public static func run(_ configuration: Configuration, progress: (String) -> Void = { _ in }) throws -> MonthSummary {
+        let project = try Project(directory: configuration.project)
+        var meter = StepMeter()
+        var timings: [MonthSummary.Timing] = []
+        func step<T>(_ step: Step, _ body: () throws -> T) throws -> T {
+            progress(step.rawValue)
+            do {
+                let value = try body()
+                timings.append(meter.lap(step))
+                return value
+            } catch {
+                throw MonthError(step: step, underlying: error)
+            }
+        }
+
+        let (source, fingerprint) = try step(.validate) { () throws -> (ExportSource.Loaded, String) in
+            let folder = try project.exportFolder(configuration.export?.path)
+            let fingerprint = try Fingerprint.of(folder: folder)
+            return (try project.exportSource(folder, fingerprint: fingerprint).read(), fingerprint)
+        }
+        let retrain = try step(.retrain) {
+            try RetrainRun.run(RetrainRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
+                                                        seed: configuration.seed, discoveringFirstClusters: true,
+                                                        clusterCounts: configuration.clusterCounts),
+                               project: project, source: source, fingerprint: fingerprint, progress: progress)
+        }
+        let refresh = try step(.refresh) {
+            try RefreshRun.run(RefreshRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
+                                                        lockTimeout: configuration.lockTimeout), progress: progress)
+        }
+        let report = configuration.report
+            ? try step(.report) {
+                try ReportRun.run(ReportRun.Configuration(project: project.directory, run: refresh.run, user: configuration.user))
+            }
+            : nil
+        return MonthSummary(export: source.folder.lastPathComponent, steps: timings, retrain: retrain, refresh: refresh,
+                            report: report, warnings: source.warnings)
+    }
+
+    /// Wall and CPU seconds since the previous lap, and the process's peak resident memory so far.
+    struct StepMeter {
+        private var wall = DispatchTime.now().uptimeNanoseconds
+        private var cpu = Self.cpuSeconds()
+
+        mutating func lap(_ step: Step) -> MonthSummary.Timing {
+            let (nowWall, nowCPU) = (DispatchTime.now().uptimeNanoseconds, Self.cpuSeconds())
+            defer { (wall, cpu) = (nowWall, nowCPU) }
+            return MonthSummary.Timing(step: step, seconds: Double(nowWall - wall) / 1e9, cpuSeconds: nowCPU - cpu,
+                                       peakBytes: Self.peakResidentBytes())
+        }
+
+        /// The CPU seconds of every thread of the process so far.
+        static func cpuSeconds() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        }
+
+        /// The process's resident high-water mark (`VmHWM` of `/proc/self/status`), nil where there is none.
+        static func peakResidentBytes() -> Int64? {
+            guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                  let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int64($0) })
+            else { return nil }
+            return kilobytes * 1024
+        }
+    }
+}
+
+/// A step of `strata month` failed; the steps before it are done.
+public struct MonthError: Error, ParameterNaming {
+    public var step: MonthRun.Step
+    public var underlying: any Error
+
+    public func description(naming name: (String) -> String) -> String {
+        let reason = (underlying as? any ParameterNaming)?.description(naming: name) ?? "\(underlying)"
+        let done = MonthRun.Step.allCases.prefix { $0 != step }.map(\.rawValue)
+        return "month stopped at step \(step.rawValue): \(reason)"
+            + (done.isEmpty ? "" : " (done before it: \(done.joined(separator: ", ")))")
+    }
+}
+
+/// `strata month --json`; ``table`` is what people read.
+public struct MonthSummary: Codable, Sendable, Equatable {
+    /// One step's cost: wall and CPU seconds, and the process's peak resident memory once it ended.
+    public struct Timing: Codable, Sendable, Equatable {
+        public var step: MonthRun.Step
+        public var seconds: Double
+        public var cpuSeconds: Double
+        public var peakBytes: Int64?
+
+        enum CodingKeys: String, CodingKey { case step, seconds, cpuSeconds = "cpu_seconds", peakBytes = "peak_bytes" }
+    }
+
+    public var export: String
+    public var steps: [Timing]
+    public var retrain: RetrainSummary
+    public var refresh: RefreshSummary
+    public var report: ReportSummary?
+    /// The export's warnings (cache, values kept, checks), once; each step's own are in its summary.
+    public var warnings: [String]
+
+    /// The retrain table, the segment table, the report's place and the steps' times.
+    public var table: String {
+        var lines = ["month on \(export)", "", retrain.table, "", refresh.table]
+        if let report { lines += ["", "report of run \(report.run) written to \(report.html)"] }
+        lines += ["", "step        seconds      cpu  peak MB"]
+        for timing in steps {
+            let peak = timing.peakBytes.map { String(Int(($0 + 524_288) / 1_048_576)) } ?? "-"
+            lines.append(timing.step.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                         + String(format: "%9.2f%9.2f", timing.seconds, timing.cpuSeconds)
+                         + String(repeating: " ", count: max(1, 9 - peak.count)) + peak)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
