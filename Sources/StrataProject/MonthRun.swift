@@ -62,19 +62,24 @@ public enum MonthRun {
             }
         }
 
-        let (source, fingerprint) = try step(.validate) { () throws -> (ExportSource.Loaded, String) in
-            let folder = try project.exportFolder(configuration.export?.path)
-            let fingerprint = try Fingerprint.of(folder: folder)
-            return (try project.exportSource(folder, fingerprint: fingerprint).read(), fingerprint)
-        }
-        let retrain = try step(.retrain) {
-            try RetrainRun.run(RetrainRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
-                                                        seed: configuration.seed, discoveringFirstClusters: true,
-                                                        clusterCounts: configuration.clusterCounts),
-                               project: project, source: source, fingerprint: fingerprint, progress: progress)
-        }
+        // The export read by the first step is let go once the retrain is done: refresh and report load the
+        // cache entry themselves, and holding both copies would add the export's size to the month's peak.
+        let (folder, warnings, retrain) = try { () throws -> (URL, [String], RetrainSummary) in
+            let (source, fingerprint) = try step(.validate) { () throws -> (ExportSource.Loaded, String) in
+                let folder = try project.exportFolder(configuration.export?.path)
+                let fingerprint = try Fingerprint.of(folder: folder)
+                return (try project.exportSource(folder, fingerprint: fingerprint).read(), fingerprint)
+            }
+            let retrain = try step(.retrain) {
+                try RetrainRun.run(RetrainRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
+                                                            seed: configuration.seed, discoveringFirstClusters: true,
+                                                            clusterCounts: configuration.clusterCounts),
+                                   project: project, source: source, fingerprint: fingerprint, progress: progress)
+            }
+            return (source.folder, source.warnings, retrain)
+        }()
         let refresh = try step(.refresh) {
-            try RefreshRun.run(RefreshRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
+            try RefreshRun.run(RefreshRun.Configuration(project: project.directory, export: folder, user: configuration.user,
                                                         lockTimeout: configuration.lockTimeout), progress: progress)
         }
         let report = configuration.report
@@ -82,8 +87,8 @@ public enum MonthRun {
                 try ReportRun.run(ReportRun.Configuration(project: project.directory, run: refresh.run, user: configuration.user))
             }
             : nil
-        return MonthSummary(export: source.folder.lastPathComponent, steps: timings, retrain: retrain, refresh: refresh,
-                            report: report, warnings: source.warnings)
+        return MonthSummary(export: folder.lastPathComponent, steps: timings, retrain: retrain, refresh: refresh,
+                            report: report, warnings: warnings)
     }
 
     /// Wall and CPU seconds since the previous lap, and the process's peak resident memory so far.
