@@ -39,23 +39,39 @@ public enum ClusterSelection {
         public var silhouetteSampled: Bool
     }
 
+    /// Which `k`s get their stability measured.
+    public enum StabilityScope: Sendable, Equatable {
+        /// Every `k` of the range: the full table of evidence.
+        case everyK
+        /// What the rule needs: from the largest `k` downwards, each `k` that could qualify (distinct clusters,
+        /// smallest cluster ≥ ``minimumClusterShare``, both known before any refit) until one does; the others
+        /// are not measured (stability nil). When none qualifies, every `k` is measured, as the fallback (the
+        /// most stable `k`) compares them all.
+        case untilOneQualifies
+    }
+
     /// Fits `configuration` (with each `k` of `clusterCounts` substituted) and scores every fit.
     ///
     /// Without `stability`, the recommendation is the `k` with the highest silhouette among fits that found
     /// `k` distinct clusters (ties to the smaller `k`); the reason says whether Davies-Bouldin and
-    /// Calinski-Harabasz agree. With `stability`, every `k` is also refitted on subsamples
-    /// (``ClusterStability``) and the recommendation is the largest `k` whose stability is at least
+    /// Calinski-Harabasz agree. With `stability`, `k`s are also refitted on subsamples (``ClusterStability``;
+    /// which ones, `stabilityScope`) and the recommendation is the largest `k` whose stability is at least
     /// ``minimumStability`` and whose smallest cluster holds at least ``minimumClusterShare`` of the rows
-    /// (the most stable `k` when none qualifies); the reason says which `k` failed which test.
+    /// (the most stable `k` when none qualifies); the reason says which `k` failed which test, and which `k`s
+    /// were not measured.
+    ///
+    /// Each `k` fits, scores and measures with generators of its own (``ClusterRandomStreams``, from one draw of
+    /// `rng`): a `k`'s figures do not depend on which other `k`s were fitted or measured before it.
     /// - Parameters:
     ///   - clusterCounts: at least 2 and at most `n − 1`.
     ///   - silhouetteSampleSize: silhouettes are exact up to this many rows, sampled above.
     ///   - stability: the subsampling scheme, or nil to choose by silhouette.
+    ///   - stabilityScope: which `k`s are refitted on subsamples.
     /// - Throws: ``KMeansError`` from the fits, or for a range outside `2...(n − 1)`.
     public static func evaluate<S: BLASScalar>(
         _ x: Matrix<S>, clusterCounts: ClosedRange<Int>, configuration: KMeans.Configuration,
         sampleWeights: [S]? = nil, silhouetteSampleSize: Int = 10_000, stability: ClusterStability.Options? = nil,
-        using rng: inout some RandomNumberGenerator
+        stabilityScope: StabilityScope = .untilOneQualifies, using rng: inout some RandomNumberGenerator
     ) throws(KMeansError) -> Result {
         try stability?.validate()
         guard clusterCounts.lowerBound >= 2 else {
@@ -69,12 +85,15 @@ public enum ClusterSelection {
         guard silhouetteSampleSize >= 2 else {
             throw .invalidParameter(name: "silhouette_sample_size", value: "\(silhouetteSampleSize)", expected: "at least 2")
         }
+        let streams = ClusterRandomStreams(using: &rng)
         var candidates: [Candidate] = []
+        var configurations: [KMeans.Configuration] = []
         for k in clusterCounts {
             var perK = configuration
             perK.clusterCount = k
             if case .centers = perK.initialization { perK.initialization = .kMeansPlusPlus() }
-            let model = try KMeans(perK).fit(x, sampleWeights: sampleWeights, using: &rng)
+            var generator = streams.generator(k, 0)
+            let model = try KMeans(perK).fit(x, sampleWeights: sampleWeights, using: &generator)
             let labels = model.labels
             let distinct = Set(labels).count
             var candidate = Candidate(clusterCount: k, inertia: model.inertia, iterations: model.iterations,
@@ -83,17 +102,38 @@ public enum ClusterSelection {
             if distinct >= 2 {
                 // Labels with 2...n-1 distinct values always satisfy the metrics' checks.
                 candidate.silhouette = (try? ClusterMetrics.silhouetteScore(
-                    x, labels: labels, sampleSize: silhouetteSampleSize, using: &rng,
+                    x, labels: labels, sampleSize: silhouetteSampleSize, using: &generator,
                     workers: configuration.workers)) ?? 0
                 candidate.daviesBouldin = (try? ClusterMetrics.daviesBouldin(x, labels: labels,
                                                                               workers: configuration.workers)) ?? 0
                 candidate.calinskiHarabasz = (try? ClusterMetrics.calinskiHarabasz(x, labels: labels,
                                                                                     workers: configuration.workers)) ?? 0
             }
-            if let stability {
-                candidate.stability = try ClusterStability.stability(x, configuration: perK, options: stability, using: &rng)
-            }
             candidates.append(candidate)
+            configurations.append(perK)
+        }
+        if let stability {
+            func measure(_ index: Int) throws(KMeansError) {
+                var generator = streams.generator(candidates[index].clusterCount, 1)
+                candidates[index].stability = try ClusterStability.stability(
+                    x, configuration: configurations[index], options: stability, using: &generator)
+            }
+            switch stabilityScope {
+            case .everyK:
+                for index in candidates.indices { try measure(index) }
+            case .untilOneQualifies:
+                var found = false
+                for index in candidates.indices.reversed() where couldQualify(candidates[index]) {
+                    try measure(index)
+                    if qualifies(candidates[index]) {
+                        found = true
+                        break
+                    }
+                }
+                if !found {
+                    for index in candidates.indices where candidates[index].stability == nil { try measure(index) }
+                }
+            }
         }
         let (recommended, reason) = stability == nil ? recommend(candidates) : recommendStable(candidates)
         return Result(candidates: candidates, recommendedClusterCount: recommended, reason: reason,
@@ -127,19 +167,25 @@ public enum ClusterSelection {
     /// Whether a candidate meets the stable rule: distinct clusters, stability ≥ ``minimumStability``, smallest
     /// cluster ≥ ``minimumClusterShare``.
     public static func qualifies(_ candidate: Candidate) -> Bool {
-        !candidate.degenerate && (candidate.stability ?? 0) >= minimumStability
-            && candidate.smallestClusterShare >= minimumClusterShare
+        couldQualify(candidate) && (candidate.stability ?? 0) >= minimumStability
+    }
+
+    /// Whether a candidate passes the tests known before any refit (distinct clusters, smallest cluster ≥
+    /// ``minimumClusterShare``), so that its stability decides.
+    public static func couldQualify(_ candidate: Candidate) -> Bool {
+        !candidate.degenerate && candidate.smallestClusterShare >= minimumClusterShare
     }
 
     /// The largest `k` with stability ≥ ``minimumStability`` and smallest cluster ≥ ``minimumClusterShare``
-    /// (non-degenerate), and why; without one, the most stable `k` (ties to the smaller `k`).
+    /// (non-degenerate), and why; without one, the most stable `k` (ties to the smaller `k`). A `k` whose
+    /// stability was not measured (nil) is named as such, never as failing.
     static func recommendStable(_ candidates: [Candidate]) -> (Int, String) {
         func percent(_ share: Double) -> String { "\((share * 1000).rounded() / 10)%" }
         func failure(_ candidate: Candidate) -> String {
             if candidate.degenerate { return "k=\(candidate.clusterCount) found fewer than \(candidate.clusterCount) distinct clusters" }
             var problems: [String] = []
-            if (candidate.stability ?? 0) < minimumStability {
-                problems.append("stability \(formatted(candidate.stability ?? 0))")
+            if let stability = candidate.stability, stability < minimumStability {
+                problems.append("stability \(formatted(stability))")
             }
             if candidate.smallestClusterShare < minimumClusterShare {
                 problems.append("a smallest cluster of \(percent(candidate.smallestClusterShare))")
@@ -157,6 +203,12 @@ public enum ClusterSelection {
             + "smallest cluster \(percent(best.smallestClusterShare)))"
         let larger = candidates.filter { $0.clusterCount > best.clusterCount }
         if !larger.isEmpty { reason += "; " + larger.map(failure).joined(separator: "; ") }
+        // A larger k left unmeasured failed a test its reason above names; a smaller one could not have been chosen.
+        let unmeasured = candidates.filter { $0.stability == nil && $0.clusterCount < best.clusterCount }
+        if !unmeasured.isEmpty {
+            reason += "; stability not measured for k=" + unmeasured.map { String($0.clusterCount) }.joined(separator: ", ")
+                + " (the rule takes the largest k that qualifies)"
+        }
         return (best.clusterCount, reason)
     }
 

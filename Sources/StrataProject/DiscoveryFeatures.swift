@@ -91,11 +91,22 @@ enum DiscoveryFeatures {
         return (table, reference)
     }
 
+    /// The one visit-count window discovery uses: everything on file (the longest window a spec accepts).
+    static let wholeHistoryDays = StrataLimits.days.upperBound
+
     /// `spec` restricted to the `chosen` families, with `log1p` before any other transform of count and amount
     /// columns whose transforms `spec.columns` does not set.
+    ///
+    /// Clusters are to hold from one month's export to the next, so discovery leaves out what the calendar moves
+    /// on its own: visits are counted over everything on file (one window of ``wholeHistoryDays``) instead of the
+    /// `frequency` windows, whose edges move with the as-of date and drop a visit from "the last 90 days" without
+    /// the patient doing anything, and the `visit_intervals` "due within N days" flags, which flip as the date
+    /// passes, are not computed. Recency, tenure and the overdue ratio still move with the date, smoothly.
     static func discoverySpec(_ export: ClinicExport, asOf: Day, spec: FeatureSpec, families chosen: Set<String>) throws
         -> FeatureSpec {
         var restricted = restrict(spec, to: chosen)
+        if restricted.frequency.parameters != nil { restricted.frequency = .on(FrequencyParameters(windows: [wholeHistoryDays])) }
+        if restricted.visitIntervals.parameters != nil { restricted.visitIntervals = .on(VisitIntervalParameters(dueWindows: [])) }
         restricted.columns = [:]
         let planned = try FeaturePipeline.plan(export, asOf: asOf, spec: restricted)
         var overrides = spec.columns.filter { setting in planned.contains { $0.name == setting.key } }
@@ -105,6 +116,16 @@ enum DiscoveryFeatures {
         }
         restricted.columns = overrides
         return restricted
+    }
+
+    /// `schema` with the whole-history visit count labelled in words ("visits on file", not "visits in the
+    /// last 36500 days"), for descriptions and the model file.
+    static func labeled(_ schema: FeatureSchema) -> FeatureSchema {
+        var schema = schema
+        for index in schema.columns.indices where schema.columns[index].name == "visits_\(wholeHistoryDays)d" {
+            schema.columns[index].label = "visits on file"
+        }
+        return schema
     }
 
     /// Each standardized column's weight, `1/√m` for a family of `m` standardized columns (1 for unscaled ones),

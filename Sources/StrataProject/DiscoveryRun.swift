@@ -22,6 +22,9 @@ public enum DiscoveryRun {
         public var silhouetteSampleSize: Int
         /// Refits on subsamples per k for stability (``ClusterStability``); nil chooses k by silhouette.
         public var stability: ClusterStability.Options?
+        /// Measure the stability of every k of the range (the full table of evidence) rather than only the ks
+        /// the rule needs: from the largest k down to the first that qualifies (plus the previous model's k).
+        public var stabilityEveryK: Bool
         /// Choosing k (every criterion, stability included) uses at most this many patients, drawn at
         /// random; the final fit uses all of them.
         public var selectionSampleSize: Int
@@ -35,7 +38,7 @@ public enum DiscoveryRun {
 
         public init(asOf: Day, clusterCounts: ClosedRange<Int> = 2...10, choosing: Bool = true, initCount: Int = 10,
                     seed: UInt64 = 0, silhouetteSampleSize: Int = 10_000, stability: ClusterStability.Options? = .init(),
-                    selectionSampleSize: Int = 50_000, previousModel: URL? = nil, modelFile: URL? = nil,
+                    stabilityEveryK: Bool = false, selectionSampleSize: Int = 50_000, previousModel: URL? = nil, modelFile: URL? = nil,
                     lifetimeModel: URL? = nil) {
             self.asOf = asOf
             self.clusterCounts = clusterCounts
@@ -44,6 +47,7 @@ public enum DiscoveryRun {
             self.seed = seed
             self.silhouetteSampleSize = silhouetteSampleSize
             self.stability = stability
+            self.stabilityEveryK = stabilityEveryK
             self.selectionSampleSize = selectionSampleSize
             self.previousModel = previousModel
             self.modelFile = modelFile
@@ -52,56 +56,84 @@ public enum DiscoveryRun {
     }
 
     /// Fits, names, matches to the previous model and (optionally) writes the model file.
+    ///
+    /// Every random choice comes from its own generator derived from the seed (``ClusterRandomStreams``): the
+    /// selection sample, choosing k, the previous k's check, a forced k's stability and the final fit, so that
+    /// none depends on how much another stage drew (e.g. on how many ks had their stability measured).
     public static func run(_ configuration: Configuration, on source: ExportSource.Loaded) throws -> DiscoverySummary {
         let settings = source.configuration
         var timings = DiscoveryTimings()
-        let (table, driftReference) = try DiscoveryFeatures.fitted(
+        var (table, driftReference) = try DiscoveryFeatures.fitted(
             source.export, asOf: configuration.asOf, spec: settings.features, families: settings.discover.families,
             driftReference: configuration.modelFile != nil)
+        table.schema = DiscoveryFeatures.labeled(table.schema)
         timings.lap("features")
-        let x = table.matrix
-        var generator = Xoshiro256StarStar(seed: configuration.seed)
-        var kMeans = KMeans.Configuration(clusterCount: configuration.clusterCounts.lowerBound, initCount: configuration.initCount)
-        let selectionRows = DiscoveryFeatures.sample(x, size: configuration.selectionSampleSize, using: &generator)
         let previous = try configuration.previousModel.map { url throws -> PreviousModel in
             try PreviousModel(file: ModelFile<KMeansParameters>.read(from: url, kind: KMeansParameters.kind),
                               export: source.export, asOf: configuration.asOf)
         }
+        var standardizationKept: Bool?
+        if let previous {
+            standardizationKept = previous.keepsStandardization(of: table.schema)
+            if standardizationKept == true {
+                // The previous schema applied to this export, as a refresh applies it (and so its drift reference).
+                table = FeatureTable(patientIDs: table.patientIDs, matrix: previous.x, schema: previous.file.featureSchema)
+                if driftReference != nil {
+                    driftReference = Drift.reference(previous.x, schema: table.schema, scores: nil, asOf: configuration.asOf)
+                }
+            }
+        }
+        let x = table.matrix
+        var seeded = Xoshiro256StarStar(seed: configuration.seed)
+        let streams = ClusterRandomStreams(using: &seeded)
+        var sampling = streams.generator(0)
+        var kMeans = KMeans.Configuration(clusterCount: configuration.clusterCounts.lowerBound, initCount: configuration.initCount)
+        let selectionRows = DiscoveryFeatures.sample(x, size: configuration.selectionSampleSize, using: &sampling)
         timings.lap("selection sample and previous model")
         var selection: ClusterSelection.Result?
         var stability: Double?
+        var previousK: DiscoveryPreviousK?
         if configuration.choosing {
             let largest = min(configuration.clusterCounts.upperBound, max(selectionRows.rows - 1, 2))
             guard configuration.clusterCounts.lowerBound <= largest else {
                 throw WorkflowError.tooFewRows(clusterCounts: configuration.clusterCounts, rows: x.rows, largest: largest)
             }
             let counts = configuration.clusterCounts.lowerBound...largest
+            var choosing = streams.generator(1)
             var chosen = try ClusterSelection.evaluate(selectionRows, clusterCounts: counts, configuration: kMeans,
                                                        silhouetteSampleSize: configuration.silhouetteSampleSize,
-                                                       stability: configuration.stability, using: &generator)
-            // A refit keeps the previous k while it still qualifies: clusters that come and go with the noise of
-            // the stability estimate would empty and refill segments for nothing.
-            if let previous, configuration.stability != nil, previous.clusterCount != chosen.recommendedClusterCount,
-               let candidate = chosen.candidates.first(where: { $0.clusterCount == previous.clusterCount }),
-               ClusterSelection.qualifies(candidate) {
-                chosen.reason = "k=\(previous.clusterCount) is the previous model's k and still has stability >= "
-                    + "\(ClusterSelection.minimumStability) and smallest cluster >= 2.0% (stability "
-                    + "\(ClusterSelection.formatted(candidate.stability ?? 0))); on its own: " + chosen.reason
-                chosen.recommendedClusterCount = previous.clusterCount
+                                                       stability: configuration.stability,
+                                                       stabilityScope: configuration.stabilityEveryK ? .everyK : .untilOneQualifies,
+                                                       using: &choosing)
+            stability = chosen.candidates.first { $0.clusterCount == chosen.recommendedClusterCount }?.stability
+            // A refit keeps the previous k while its clusters still hold up: a k that comes and goes with the noise
+            // of the stability estimate would empty and refill segments for nothing.
+            if let previous, let options = configuration.stability, counts.contains(previous.clusterCount) {
+                var checking = streams.generator(2)
+                previousK = try DiscoveryPreviousK.measure(previous, x: x, sample: selectionRows, configuration: kMeans,
+                                                           options: options, using: &checking)
+                if let previousK {
+                    chosen.reason = previousK.reason(rule: chosen.reason)
+                    if previousK.kept {
+                        chosen.recommendedClusterCount = previousK.k
+                        stability = previousK.stability
+                    }
+                }
             }
             kMeans.clusterCount = chosen.recommendedClusterCount
-            stability = chosen.candidates.first { $0.clusterCount == kMeans.clusterCount }?.stability
             selection = chosen
         } else if let options = configuration.stability, kMeans.clusterCount >= 2,
                   Int(options.fraction * Double(selectionRows.rows)) > kMeans.clusterCount {
-            stability = try ClusterStability.stability(selectionRows, configuration: kMeans, options: options, using: &generator)
+            var measuring = streams.generator(3)
+            stability = try ClusterStability.stability(selectionRows, configuration: kMeans, options: options, using: &measuring)
         }
         timings.lap("choosing k")
-        var model = try finalFit(x, sample: selectionRows, configuration: kMeans, using: &generator)
+        var fitting = streams.generator(4)
+        var model = try finalFit(x, sample: selectionRows, configuration: kMeans, using: &fitting)
         if let previous, let warm = previous.warmStart(x, clusterCount: kMeans.clusterCount) {
             var warmConfiguration = kMeans
             warmConfiguration.initialization = .centers(warm)
-            let warmModel = try KMeans(warmConfiguration).fit(x, using: &generator)
+            let warmModel = try KMeans(warmConfiguration).fit(x, using: &fitting)
             // The previous partition's shape is kept unless a fresh seeding beats it by more than 1% of inertia.
             if warmModel.inertia <= model.inertia * 1.01 { model = warmModel }
         }
@@ -170,7 +202,7 @@ public enum DiscoveryRun {
             k: model.clusterCount, stability: stability, inertia: model.inertia, asOf: asOf, patients: x.rows,
             families: families, clusters: clusters, recommendedK: selection?.recommendedClusterCount,
             reason: selection?.reason, candidates: selection?.candidates.map(ClusterCandidate.init), match: match,
-            warnings: model.warnings + lifetimeWarnings)
+            previousK: previousK, previousStandardizationKept: standardizationKept, warnings: model.warnings + lifetimeWarnings)
     }
 
     /// The fit of the chosen k: `initCount` seedings on the selection sample, the best refined by Lloyd steps
@@ -186,69 +218,6 @@ public enum DiscoveryRun {
         return try KMeans(refine).fit(x, using: &generator)
     }
 
-}
-
-/// The model a refit follows: its features and clusters of this export's patients.
-struct PreviousModel {
-    let file: ModelFile<KMeansParameters>
-    /// This export's patients in the previous model's standardized space, and the previous model's clusters of them.
-    let x: Matrix<Double>
-    let labels: [Int]
-
-    init(file: ModelFile<KMeansParameters>, export: ClinicExport, asOf: Day) throws {
-        self.file = file
-        x = try FeaturePipeline.apply(file.featureSchema, to: export, asOf: asOf).matrix
-        labels = try file.parameters.model(as: Double.self).predict(x)
-    }
-
-    var clusterCount: Int { file.parameters.centers.count }
-
-    /// Means of `rows` (a matrix of this export's patients) per cluster of `labels`; nil when a cluster is empty.
-    static func means(_ rows: Matrix<Double>, labels: [Int], clusterCount: Int) -> [[Double]]? {
-        let d = rows.columns
-        var sums = [[Double]](repeating: [Double](repeating: 0, count: d), count: clusterCount)
-        var sizes = [Int](repeating: 0, count: clusterCount)
-        for (row, label) in labels.enumerated() {
-            sizes[label] += 1
-            for (j, value) in rows.row(row).enumerated() { sums[label][j] += value }
-        }
-        guard !sizes.contains(0) else { return nil }
-        return (0..<clusterCount).map { q in sums[q].map { $0 / Double(sizes[q]) } }
-    }
-
-    /// The mean of the rows of `rows` in `cluster` (zeros for none).
-    static func mean(_ rows: Matrix<Double>, of labels: [Int], cluster: Int) -> [Double] {
-        var sum = [Double](repeating: 0, count: rows.columns), count = 0
-        for (row, label) in labels.enumerated() where label == cluster {
-            count += 1
-            for (j, value) in rows.row(row).enumerated() { sum[j] += value }
-        }
-        return sum.map { $0 / Double(max(count, 1)) }
-    }
-
-    /// The previous partition's centers in the new matrix `x` (the means of its clusters there), as a start for
-    /// a fit of the same k; nil for another k or an empty previous cluster.
-    func warmStart(_ newX: Matrix<Double>, clusterCount k: Int) -> Matrix<Double>? {
-        guard k == clusterCount, let means = Self.means(newX, labels: labels, clusterCount: k) else { return nil }
-        return Matrix(rows: k, columns: newX.columns, elements: means.flatMap { $0 })
-    }
-
-    /// Ids and names carried to a fit with `labels`: the means of its clusters in the previous model's space,
-    /// matched to the previous centers by ``ClusterMatching``.
-    func carryOver(labels newLabels: [Int], clusterCount: Int) -> (ids: [Int], names: [Int: String], report: ClusterMatching.Report) {
-        // An empty refit cluster (none after a fit) would have no mean: it sits at the origin and matches nothing.
-        let means = Self.means(x, labels: newLabels, clusterCount: clusterCount)
-            ?? (0..<clusterCount).map { q in Self.mean(x, of: newLabels, cluster: q) }
-        let previousIDs = file.parameters.clusterIDs ?? Array(file.parameters.centers.indices)
-        let nextID = ((previousIDs + (file.parameters.retiredClusterIDs ?? [])).max() ?? -1) + 1
-        let (ids, report) = ClusterMatching.match(previousCenters: file.parameters.centers, previousIDs: previousIDs,
-                                                  newCenters: means, previousLabels: labels, newLabels: newLabels,
-                                                  nextID: nextID)
-        let previousNames = ProjectModels.names(of: file)
-        var names: [Int: String] = [:]
-        for matched in report.matches { names[matched.cluster] = previousNames[matched.previousCluster] }
-        return (ids, names, report)
-    }
 }
 
 /// `strata discover --json` (documented in docs/cli.md).
@@ -303,7 +272,8 @@ public struct DiscoverySummary: Codable, Sendable, Equatable {
 
     /// The recommended or forced k.
     public var k: Int
-    /// The stability of that k (mean adjusted Rand index between refits on 80% subsamples); nil when not measured.
+    /// The stability of that k (mean adjusted Rand index between refits on 80% subsamples; for a previous model's
+    /// k kept by ``DiscoveryPreviousK``, refits started from its clusters); nil when not measured.
     public var stability: Double?
     public var inertia: Double
     public var asOf: String
@@ -317,11 +287,17 @@ public struct DiscoverySummary: Codable, Sendable, Equatable {
     public var candidates: [ClusterCandidate]?
     /// With a previous model: how clusters were matched to it.
     public var match: ClusterMatching.Report?
+    /// With a previous model and a range of k: whether its k still holds up (``DiscoveryPreviousK``).
+    public var previousK: DiscoveryPreviousK?
+    /// With a previous model: whether its feature schema (centers, scales, fill values) was kept because the
+    /// columns are the same and the data moved little (``PreviousModel/keepsStandardization(of:)``).
+    public var previousStandardizationKept: Bool?
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
         case k, stability, inertia, asOf = "as_of", patients, families, clusters, recommendedK = "recommended_k", reason,
-             candidates, match, warnings
+             candidates, match, previousK = "previous_k", previousStandardizationKept = "previous_standardization_kept",
+             warnings
     }
 }
 
@@ -332,7 +308,8 @@ public struct ClusterCandidate: Codable, Sendable, Equatable {
     public var silhouette: Double
     public var daviesBouldin: Double
     public var calinskiHarabasz: Double
-    /// Mean adjusted Rand index between refits on subsamples (discover only).
+    /// Mean adjusted Rand index between refits on subsamples (discover only); null when not measured (the rule
+    /// did not need it, see `--stability-every-k`).
     public var stability: Double?
     /// The share of rows in the smallest cluster.
     public var smallestClusterShare: Double
@@ -355,6 +332,21 @@ public struct ClusterCandidate: Codable, Sendable, Equatable {
         case k, inertia, silhouette, daviesBouldin = "davies_bouldin", calinskiHarabasz = "calinski_harabasz", stability,
              smallestClusterShare = "smallest_cluster_share", iterations, degenerate
     }
+
+    /// As synthesized, but `stability` is written as `null` when not measured rather than left out, so a
+    /// reader of `--json` sees which ks were not refitted on subsamples.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(k, forKey: .k)
+        try container.encode(inertia, forKey: .inertia)
+        try container.encode(silhouette, forKey: .silhouette)
+        try container.encode(daviesBouldin, forKey: .daviesBouldin)
+        try container.encode(calinskiHarabasz, forKey: .calinskiHarabasz)
+        try container.encode(stability, forKey: .stability)
+        try container.encode(smallestClusterShare, forKey: .smallestClusterShare)
+        try container.encode(iterations, forKey: .iterations)
+        try container.encode(degenerate, forKey: .degenerate)
+    }
 }
 
 extension DiscoverySummary {
@@ -366,6 +358,10 @@ extension DiscoverySummary {
         var header = "\(patients) patients as of \(asOf), \(k) clusters on \(families.joined(separator: ", "))"
         if let stability { header += String(format: ", stability %.3f", stability) }
         lines.append(header + ", inertia \(String(format: "%.4g", inertia))")
+        if let kept = previousStandardizationKept {
+            lines.append(kept ? "standardization: the previous model's (same columns, the data moved little)"
+                              : "standardization: fitted on this export (the columns changed or the data moved)")
+        }
         if let match {
             lines.append(String(format: "matched to the previous model: %.1f%% of patients keep their cluster", 100 * match.keptShare))
             for matched in match.matches {

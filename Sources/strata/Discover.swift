@@ -9,12 +9,14 @@ struct Discover: ParsableCommand {
         abstract: "Find behavioral clusters in an export's patients and describe each one.",
         discussion: """
             Computes the discover.families features of strata.yml as of --as-of (behavioral by default; counts \
-            and amounts log1p, then standardized), fits k-means for each k of --k (default 2...10) and refits it \
-            on --stability-runs 80% subsamples; recommends the largest k with stability >= 0.8 and every cluster \
-            >= 2% of patients (the reason is printed). Each cluster gets a stable id, a persona name of at most \
-            four words and a description with raw values. --previous-model matches the clusters to an earlier \
-            model's (ids and names carry over; the match is printed and stored). --model-out writes the model \
-            file (centers, feature schema, ids, names; no patient data). See docs/kmeans.md.
+            and amounts log1p, then standardized), fits k-means for each k of --k (default 2...10) and, from the \
+            largest k down, refits it on --stability-runs 80% subsamples until a k qualifies; recommends the \
+            largest k with stability >= 0.8 and every cluster >= 2% of patients (the reason is printed and names \
+            the ks not measured; --stability-every-k measures them all). Each cluster gets a stable id, a persona \
+            name of at most four words and a description with raw values. --previous-model matches the clusters \
+            to an earlier model's (ids and names carry over; the match is printed and stored), keeps its k while \
+            refits from its clusters hold up, and its standardization while the data moved little. --model-out \
+            writes the model file (centers, feature schema, ids, names; no patient data). See docs/kmeans.md.
             """
     )
 
@@ -39,6 +41,10 @@ struct Discover: ParsableCommand {
 
     @Option(name: .customLong("stability-runs"), help: "Refits on 80% subsamples per k for stability (0: choose by silhouette).")
     var stabilityRuns: Int = 5
+
+    @Flag(name: .customLong("stability-every-k"),
+          help: "Measure the stability of every k of the range, not only the ks the choice needs (slower).")
+    var stabilityEveryK = false
 
     @Option(name: .customLong("selection-sample-size"), help: "Choose k on at most this many patients, drawn at random.")
     var selectionSampleSize: Int = 50_000
@@ -65,6 +71,9 @@ struct Discover: ParsableCommand {
         guard stabilityRuns == 0 || (2...100).contains(stabilityRuns) else {
             throw ValidationError("--stability-runs must be 0 or from 2 to 100, got \(stabilityRuns)")
         }
+        guard !(stabilityEveryK && stabilityRuns == 0) else {
+            throw ValidationError("--stability-every-k measures stability, which --stability-runs 0 turns off")
+        }
         guard selectionSampleSize >= 10 else {
             throw ValidationError("--selection-sample-size must be at least 10, got \(selectionSampleSize)")
         }
@@ -85,7 +94,7 @@ struct Discover: ParsableCommand {
         let discovery = DiscoveryRun.Configuration(
             asOf: asOf.day, clusterCounts: k.counts, choosing: k.isRange, initCount: nInit, seed: seed,
             silhouetteSampleSize: silhouetteSampleSize, stability: stabilityRuns == 0 ? nil : .init(runs: stabilityRuns),
-            selectionSampleSize: selectionSampleSize, previousModel: previousModel.map { URL(fileURLWithPath: $0) },
+            stabilityEveryK: stabilityEveryK, selectionSampleSize: selectionSampleSize, previousModel: previousModel.map { URL(fileURLWithPath: $0) },
             modelFile: modelOut.map { URL(fileURLWithPath: $0) }, lifetimeModel: lifetimeModel.map { URL(fileURLWithPath: $0) })
         let summary = try shown.stage("discovering clusters") { try DiscoveryRun.run(discovery, on: loaded) }
         printWarnings(summary.warnings)

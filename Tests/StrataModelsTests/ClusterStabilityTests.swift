@@ -11,7 +11,7 @@ struct ClusterStabilityTests {
         let stable = try ClusterStability.stability(x, configuration: .init(clusterCount: 4, initCount: 2), using: &generator)
         #expect(stable > 0.95)
         let result = try ClusterSelection.evaluate(x, clusterCounts: 2...6, configuration: .init(clusterCount: 2, initCount: 2),
-                                                   stability: .init(runs: 4), using: &generator)
+                                                   stability: .init(runs: 4), stabilityScope: .everyK, using: &generator)
         let stabilities = result.candidates.map { $0.stability ?? -1 }
         // k = 4 finds the blobs every time; k = 5 and 6 cut a blob, each refit elsewhere (the other blobs agree,
         // so the index stays well above 0).
@@ -19,6 +19,49 @@ struct ClusterStabilityTests {
         let qualifying = result.candidates.filter { ($0.stability ?? 0) >= 0.8 && $0.smallestClusterShare >= 0.02 }
         #expect(result.recommendedClusterCount == qualifying.last?.clusterCount)
         #expect(result.reason.hasPrefix("k=\(result.recommendedClusterCount) is the largest k with stability >= 0.8"))
+    }
+
+    @Test func refitsSideBySideGiveTheSameStabilityWhateverTheWorkerCount() throws {
+        // Each refit draws from its own generator and fits on one core: 1, 2 or 3 refits at a time, the same
+        // subsamples, the same fits, the same value to the last bit.
+        let (x, _) = KMeansTestData.blobs(Double.self, rows: 500, columns: 3, clusters: 5, separation: 3, seed: 8)
+        let values = try [1, 2, 3].map { workers in
+            var generator = Xoshiro256StarStar(seed: 21)
+            return try ClusterStability.stability(x, configuration: .init(clusterCount: 6, initCount: 2, workers: workers),
+                                                  options: .init(runs: 5), using: &generator)
+        }
+        #expect(values[0] == values[1] && values[1] == values[2], "\(values)")
+        #expect(values[0] > -1 && values[0] <= 1)
+    }
+
+    @Test func theRuleMeasuresFromTheLargestKDownAndStopsAtTheFirstThatQualifies() throws {
+        let (x, _) = KMeansTestData.blobs(Double.self, rows: 600, columns: 3, clusters: 4, separation: 8, seed: 3)
+        func evaluate(_ scope: ClusterSelection.StabilityScope) throws -> ClusterSelection.Result {
+            var generator = Xoshiro256StarStar(seed: 9)
+            return try ClusterSelection.evaluate(x, clusterCounts: 2...6, configuration: .init(clusterCount: 2, initCount: 2),
+                                                 stability: .init(runs: 4), stabilityScope: scope, using: &generator)
+        }
+        let every = try evaluate(.everyK), needed = try evaluate(.untilOneQualifies)
+        #expect(needed.recommendedClusterCount == every.recommendedClusterCount)
+        let chosen = needed.recommendedClusterCount
+        for (all, some) in zip(every.candidates, needed.candidates) {
+            // Each k draws from generators of its own: its fit and its stability do not depend on which other ks
+            // were measured.
+            #expect(some.inertia == all.inertia && some.silhouette == all.silhouette, "k=\(some.clusterCount)")
+            if some.clusterCount >= chosen && ClusterSelection.couldQualify(some) {
+                #expect(some.stability == all.stability, "k=\(some.clusterCount) is measured")
+            } else {
+                // Below the chosen k, or a larger k with a too small cluster: its stability could not decide.
+                #expect(some.stability == nil, "k=\(some.clusterCount) is not measured")
+            }
+        }
+        #expect(every.candidates.allSatisfy { $0.stability != nil })
+        if chosen > 2 {
+            let skipped = (2..<chosen).map(String.init).joined(separator: ", ")
+            #expect(needed.reason.hasSuffix("; stability not measured for k=\(skipped) (the rule takes the largest k that qualifies)"),
+                    "\(needed.reason)")
+        }
+        #expect(!every.reason.contains("not measured"))
     }
 
     @Test func aContinuumCutIntoManyPiecesIsUnstable() throws {
@@ -44,6 +87,16 @@ struct ClusterStabilityTests {
         #expect(reason == "k=4 is the largest k with stability >= 0.8 and smallest cluster >= 2.0% of patients "
                 + "(stability 0.85, smallest cluster 5.0%); k=5 has a smallest cluster of 1.0%; "
                 + "k=6 has stability 0.6 and a smallest cluster of 1.0%")
+        // Not measured (nil): a larger k that failed the smallest-cluster test is named for that alone, a smaller
+        // one as not measured.
+        var unmeasured = [candidate(2, 0.99, 0.3), candidate(3, 0.9, 0.2), candidate(4, 0.6, 0.01)]
+        unmeasured[0].stability = nil
+        unmeasured[2].stability = nil
+        let (three, because) = ClusterSelection.recommendStable(unmeasured)
+        #expect(three == 3)
+        #expect(because == "k=3 is the largest k with stability >= 0.8 and smallest cluster >= 2.0% of patients "
+                + "(stability 0.9, smallest cluster 20.0%); k=4 has a smallest cluster of 1.0%; "
+                + "stability not measured for k=2 (the rule takes the largest k that qualifies)")
         let (fallback, why) = ClusterSelection.recommendStable([candidate(2, 0.7, 0.3), candidate(3, 0.75, 0.2)])
         #expect(fallback == 3)
         #expect(why.hasPrefix("no k has stability >= 0.8"))

@@ -81,6 +81,49 @@ struct DiscoveryTests {
         #expect(stored.parameters.clusterIDs == monthLater.clusters.map(\.id))
     }
 
+    @Test func aRefitKeepsThePreviousKAndStandardizationWhileTheyHoldUp() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let loaded = try export(.primaryCare, to: "2025-06-30", people: 800)
+        let file = root.appendingPathComponent("clusters.json")
+        let first = try discover(loaded, asOf: "2025-06-30", to: file)
+        #expect(first.previousK == nil && first.previousStandardizationKept == nil)
+
+        // The same export with another seed: nothing moved, so the previous schema is kept, and refits started
+        // from the previous clusters find them again.
+        let refit = try discover(loaded, asOf: "2025-06-30", seed: 7, previous: file)
+        #expect(refit.previousStandardizationKept == true)
+        let check = try #require(refit.previousK)
+        #expect(check.k == first.k && check.kept && check.stability >= 0.8, "\(check)")
+        #expect(refit.k == first.k && refit.stability == check.stability)
+        #expect(refit.reason?.hasPrefix("k=\(first.k) is the previous model's k and holds up: refits started from its "
+                                        + "clusters have stability \(ClusterSelection.formatted(check.stability))") == true,
+                "\(refit.reason ?? "")")
+        let stored = try ModelFile<KMeansParameters>.read(from: file, kind: KMeansParameters.kind)
+
+        // The rule for keeping the standardization, column by column, in standard deviations of the previous data.
+        let previous = try PreviousModel(file: stored, export: loaded.export, asOf: try Day(iso: "2025-06-30"))
+        let schema = stored.featureSchema
+        let j = try #require(schema.columns.firstIndex { $0.scale != nil })
+        let deviation = schema.columns[j].scale! * DiscoveryFeatures.familyWeights(schema.columns)[j]
+        func keeps(_ change: (inout FeatureSchema.Column) -> Void) -> Bool {
+            var fresh = schema
+            change(&fresh.columns[j])
+            return previous.keepsStandardization(of: fresh)
+        }
+        #expect(keeps { _ in })
+        #expect(keeps { $0.center! += 0.2 * deviation })
+        #expect(!keeps { $0.center! -= 0.3 * deviation })
+        #expect(keeps { $0.scale! *= 1.2 } && keeps { $0.scale! /= 1.2 })
+        #expect(!keeps { $0.scale! *= 1.3 } && !keeps { $0.scale! /= 1.3 })
+        #expect(!keeps { $0.name += "_renamed" } && !keeps { $0.transforms.append("clip(0,1)") })
+
+        // Other families: other columns, so the standardization is fitted on this export.
+        var narrower = loaded
+        narrower.configuration.discover.families = ["recency", "frequency", "monetary"]
+        let other = try discover(narrower, asOf: "2025-06-30", k: 3...3, choosing: false, previous: file)
+        #expect(other.previousStandardizationKept == false && other.previousK == nil)
+    }
+
     @Test func namesGivenInTheProjectFileWinAndSurviveARefit() throws {
         defer { try? FileManager.default.removeItem(at: root) }
         var loaded = try export(.primaryCare, to: "2025-06-30", people: 800)

@@ -60,6 +60,36 @@ struct DiscoverCLITests {
         #expect(missing.standardError.contains("none.json: cannot read model file"))
     }
 
+    @Test func stabilityIsMeasuredWhereItDecidesAndEverywhereWithStabilityEveryK() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("discover-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let export = folder.appendingPathComponent("export")
+        _ = try StrataBinary.run(["generate", "--patients", "300", "--seed", "4", "--out", export.path,
+                                  "--truth-out", folder.appendingPathComponent("truth").path])
+        func discover(_ extra: [String]) throws -> (k: Int, reason: String, unmeasured: [Int], candidates: Int) {
+            let result = try StrataBinary.run(["discover", export.path, "--as-of", "2024-06-30", "--k", "2...5", "--json"] + extra)
+            #expect(result.status == 0, "\(result.standardError)")
+            let object = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+            let candidates = try #require(object["candidates"] as? [[String: Any]])
+            // Not measured is written as null, not left out.
+            #expect(candidates.allSatisfy { $0.keys.contains("stability") })
+            let unmeasured = candidates.filter { $0["stability"] is NSNull }.compactMap { $0["k"] as? Int }
+            return (try #require(object["k"] as? Int), try #require(object["reason"] as? String), unmeasured, candidates.count)
+        }
+        let needed = try discover([]), every = try discover(["--stability-every-k"])
+        #expect(needed.k == every.k && needed.candidates == 4)
+        #expect(every.unmeasured.isEmpty && !every.reason.contains("not measured"))
+        #expect(needed.unmeasured.allSatisfy { $0 < needed.k })
+        if !needed.unmeasured.isEmpty {
+            #expect(needed.reason.contains("stability not measured for k=" + needed.unmeasured.map(String.init).joined(separator: ", ")),
+                    "\(needed.reason)")
+        }
+        let clash = try StrataBinary.run(["discover", export.path, "--as-of", "2024-06-30", "--stability-every-k",
+                                          "--stability-runs", "0"])
+        #expect(clash.status != 0)
+        #expect(clash.standardError.contains("--stability-every-k measures stability, which --stability-runs 0 turns off"))
+    }
+
     @Test func badDateIsRejected() throws {
         let result = try StrataBinary.run(["discover", "/nonexistent", "--as-of", "30/06/2024"])
         #expect(result.status != 0)
