@@ -1,0 +1,51 @@
+import Dispatch
+import Foundation
+import StrataReports
+import StrataSegments
+
+/// The segments section's inputs from the store, read on a thread of their own beside the export's load: the
+/// two touch nothing in common, and on a million patients each takes seconds (the store's memberships are
+/// strings, one row per member and run).
+extension ReportRun {
+    /// Each segment of the project's catalog that the store evaluated in `run`: its history up to the run, its
+    /// members after the run and after `previous`.
+    static func segmentSnapshots(_ project: Project, store: SegmentStore, run: RunRecord, previous: RunRecord?) throws -> [SegmentSnapshot] {
+        var segments: [SegmentSnapshot] = []
+        for definition in project.segments.definitions {
+            let history: [SegmentHistoryEntry]
+            do { history = try store.history(of: definition.name) } catch StoreError.unknownSegment { continue }
+            guard history.contains(where: { $0.run == run.id }) else { continue }
+            segments.append(SegmentSnapshot(
+                name: definition.name, purpose: definition.purpose, channels: definition.channels,
+                history: history.filter { $0.run <= run.id }, members: try store.members(of: definition.name, after: run.id),
+                previousMembers: try previous.map { try store.members(of: definition.name, after: $0.id) }))
+        }
+        return segments
+    }
+
+    /// Runs `beside` on another thread while `here` runs on this one, and returns both results once both are
+    /// done. The first error thrown (`here`'s when both throw) is rethrown after both have finished, so
+    /// nothing is left running.
+    static func sideBySide<Here, Beside: Sendable>(_ here: () throws -> Here, beside: @escaping @Sendable () throws -> Beside)
+        throws -> (Here, Beside) {
+        let result = BesideResult<Beside>()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            result.set(Result { try beside() })
+            done.signal()
+        }
+        let mine = Result { try here() }
+        done.wait()
+        return (try mine.get(), try result.get())
+    }
+
+    /// The other thread's result, written once before the semaphore is signalled and read after it.
+    private final class BesideResult<Value: Sendable>: @unchecked Sendable {
+        private var value: Result<Value, any Error>?
+        private let lock = NSLock()
+
+        func set(_ result: Result<Value, any Error>) { lock.withLock { value = result } }
+
+        func get() throws -> Value { try lock.withLock { value! }.get() }
+    }
+}
