@@ -57,11 +57,11 @@ public enum ReportRun {
         // The run's export, when it is still among the project's exports; the segments are read from the store
         // meanwhile (`ReportRun+Segments.swift`).
         let (loaded, segments) = try sideBySide({ () throws -> ExportSource.Loaded? in
-            let found = try exportFolder(of: run, in: project)
-            timings.lap("finding the run's export (fingerprints; the segments read beside it)")
+            let (found, cache) = try exportFolderAndCache(of: run, in: project)
+            timings.lap("finding the run's export and loading its cache entry (the segments read beside them)")
             guard let folder = found else { return nil }
             var source = ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
-            (source.cache, source.exportFingerprint) = (project.exportCache, run.exportFingerprint)
+            (source.cache, source.exportFingerprint) = (cache, run.exportFingerprint)
             // The tables the churn model's features need, appointments (lifetime), consents, leads with a
             // conversion model, and patients without their names and addresses (a report never shows them);
             // the rest are read for the checks only.
