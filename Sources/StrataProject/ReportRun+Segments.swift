@@ -28,24 +28,32 @@ extension ReportRun {
     /// nothing is left running.
     static func sideBySide<Here, Beside: Sendable>(_ here: () throws -> Here, beside: @escaping @Sendable () throws -> Beside)
         throws -> (Here, Beside) {
-        let result = BesideResult<Beside>()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            result.set(Result { try beside() })
-            done.signal()
-        }
+        let other = Started(beside)
         let mine = Result { try here() }
-        done.wait()
-        return (try mine.get(), try result.get())
+        let theirs = Result { try other.value() }
+        return (try mine.get(), try theirs.get())
     }
 
-    /// The other thread's result, written once before the semaphore is signalled and read after it.
-    private final class BesideResult<Value: Sendable>: @unchecked Sendable {
-        private var value: Result<Value, any Error>?
+    /// Work started on another thread as the value is made; ``value()`` waits for its result where it is
+    /// needed. Whoever makes one waits for it on every path (a `defer`), so nothing outlives the call.
+    final class Started<Value: Sendable>: @unchecked Sendable {
+        private var result: Result<Value, any Error>?
         private let lock = NSLock()
+        private let done = DispatchSemaphore(value: 0)
 
-        func set(_ result: Result<Value, any Error>) { lock.withLock { value = result } }
+        init(_ work: @escaping @Sendable () throws -> Value) {
+            DispatchQueue.global().async {
+                let result = Result { try work() }
+                self.lock.withLock { self.result = result }
+                self.done.signal()
+            }
+        }
 
-        func get() throws -> Value { try lock.withLock { value! }.get() }
+        /// The work's result (or its error), once it has finished.
+        func value() throws -> Value {
+            done.wait()
+            done.signal()  // later calls return at once
+            return try lock.withLock { result! }.get()
+        }
     }
 }

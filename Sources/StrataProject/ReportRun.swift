@@ -54,25 +54,26 @@ public enum ReportRun {
         let conversion = try conversionModel(in: project.modelsURL)
         timings.lap("reading the runs and models")
 
-        // The run's export, when it is still among the project's exports; the segments are read from the store
-        // meanwhile (`ReportRun+Segments.swift`).
-        let (loaded, segments) = try sideBySide({ () throws -> ExportSource.Loaded? in
-            let (found, cache) = try exportFolderAndCache(of: run, in: project)
-            timings.lap("finding the run's export and loading its cache entry (the segments read beside them)")
-            guard let folder = found else { return nil }
+        // The segments are read from the store on a thread of their own (`ReportRun+Segments.swift`) while the
+        // export is loaded and the churn window scored: nothing before the sections needs them.
+        let segmentsRead = Started { try segmentSnapshots(project, store: store, run: run, previous: previous) }
+        defer { _ = try? segmentsRead.value() }
+        // The run's export, when it is still among the project's exports.
+        var loaded: ExportSource.Loaded?
+        let (found, cache) = try exportFolderAndCache(of: run, in: project)
+        timings.lap("finding the run's export and loading its cache entry (the segments read beside them)")
+        if let folder = found {
             var source = ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
             (source.cache, source.exportFingerprint) = (cache, run.exportFingerprint)
             // The tables the churn model's features need, appointments (lifetime), consents, leads with a
             // conversion model, and patients without their names and addresses (a report never shows them);
             // the rest are read for the checks only.
             let shown: Set<CanonicalTable> = conversion == nil ? [.patients, .appointments, .consents] : [.patients, .appointments, .consents, .leads]
-            let read = try source.read(tables: { $0.features.tablesNeeded.union(shown) },
-                                       unusedTextColumns: { _ in [.patients: ["first_name", "postal_code", "email", "phone"]] },
-                                       failingOnChecks: false)
+            loaded = try source.read(tables: { $0.features.tablesNeeded.union(shown) },
+                                     unusedTextColumns: { _ in [.patients: ["first_name", "postal_code", "email", "phone"]] },
+                                     failingOnChecks: false)
             timings.lap("loading and checking the export (the segments read beside it)")
-            return read
-        }, beside: { try segmentSnapshots(project, store: store, run: run, previous: previous) })
-        timings.lap("waiting for the segments from the store")
+        }
 
         var scores: [ScoreInput] = []
         var lifetime: LifetimeInput?
@@ -90,6 +91,8 @@ public enum ReportRun {
             lifetime = try lifetimeFields(run: run, project: project, export: export, asOf: asOf)
             timings.lap("lifetime fields")
         }
+        let segments = try segmentsRead.value()
+        timings.lap("waiting for the segments from the store")
         var inputs = ReportInputs(run: run, runs: runs.filter { $0.id <= run.id }, exportName: loaded?.folder.lastPathComponent,
                                   checks: loaded?.checks, segments: segments, export: loaded?.export, asOf: asOf,
                                   clusters: models.clusters, scores: scores, heldBack: try store.heldBack(run: run.id), lifetime: lifetime,
