@@ -3,6 +3,7 @@
 each) in Benchmarks/out/report and reused; each round times `strata report` alone (reading the store, finding
 and reading the run's export, scoring the churn window, writing the notebook, page and aggregates). Reports the
 median wall time, peak memory and the HTML page's size. No peer; targets: at most 10 s, HTML under 5 MB.
+`STRATA_BENCH_REPORT_TIMINGS=1` in the environment makes each round print its stages' wall and CPU seconds.
 """
 import argparse
 import shutil

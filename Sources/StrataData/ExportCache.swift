@@ -26,11 +26,42 @@ public struct ExportCache: Sendable {
     public var directory: URL
     /// How many entries to keep (the newest by modification time).
     public var keptEntries: Int
+    /// An entry loaded ahead of the read that wants it (``preload(_:)``), which that read then uses instead of
+    /// loading the file again.
+    public var preloaded: Preloaded?
 
     public init(directory: URL, keptEntries: Int = 2) {
         self.directory = directory
         self.keptEntries = keptEntries
     }
+
+    /// An entry as ``preload(_:)`` found it (loaded, missing or not usable), handed over once: the read that
+    /// takes it holds the only reference, so what it cuts away is freed as without a preload.
+    public final class Preloaded: @unchecked Sendable {
+        let key: Key
+        private var loaded: Loaded?
+        private let lock = NSLock()
+
+        init(key: Key, loaded: Loaded) {
+            self.key = key
+            self.loaded = loaded
+        }
+
+        /// The entry when it is for `key` and not taken yet; nil otherwise.
+        func take(for key: Key) -> Loaded? {
+            guard key == self.key else { return nil }
+            return lock.withLock {
+                defer { loaded = nil }
+                return loaded
+            }
+        }
+    }
+
+    /// Loads the entry for `key` now, for a read with the same key later (set ``preloaded`` to the result): a
+    /// command that knows the export's fingerprint (a report: the run recorded it) can load the entry while it
+    /// is still looking for the export's folder. Only loads: a missing or unusable entry is dealt with by the
+    /// read, as without a preload.
+    public func preload(_ key: Key) -> Preloaded { Preloaded(key: key, loaded: load(key)) }
 
     /// What an entry is for: one export folder (by its fingerprint) read with given options.
     public struct Key: Sendable, Equatable {
@@ -127,7 +158,7 @@ public struct ExportCache: Sendable {
                      keepingRows: [CanonicalTable: RowFilter] = [:], storingLater: Bool = false) throws(IngestError) -> Read {
         let request = View(tables: tables, unusedTextColumns: unusedTextColumns, keepingRows: keepingRows)
         var warnings: [String] = []
-        switch load(key) {
+        switch preloaded?.take(for: key) ?? load(key) {
         case .loaded(let full):
             if let result = request.cut(full, folder: folder) { return Read(result: result, outcome: .hit, warnings: []) }
             let result = try ExportReader.read(folder, format: format, mapping: mapping, policy: policy, tables: tables,
@@ -179,7 +210,7 @@ public struct ExportCache: Sendable {
     }
 
     /// What loading an entry found.
-    enum Loaded {
+    enum Loaded: Sendable {
         case missing
         case loaded(ExportReadResult)
         /// Present but not usable: why.

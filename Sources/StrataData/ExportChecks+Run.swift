@@ -169,9 +169,12 @@ struct Findings {
             order[starts[slot]] = Int32(row)
             starts[slot] += 1
         }
+        // The columns as locals: read through `appointments`, every comparison of the sort below copied the
+        // whole table value (a retain and a release per column).
+        let scheduled = appointments.scheduledAt, booked = appointments.bookedAt, status = appointments.status
+        let service = appointments.service.codes, provider = appointments.provider.codes, amount = appointments.amount
         func key(_ row: Int) -> (Int64, Int64, UInt8, Int32, Int32, UInt64) {
-            (appointments.scheduledAt[row], appointments.bookedAt[row], appointments.status[row].rawValue,
-             appointments.service.codes[row], appointments.provider.codes[row], appointments.amount[row].bitPattern)
+            (scheduled[row], booked[row], status[row].rawValue, service[row], provider[row], amount[row].bitPattern)
         }
         // Each copy with the first row of its run of equal rows.
         var copies: [(row: Int, first: Int)] = []

@@ -12,12 +12,14 @@ public enum FeatureExtractor {
     /// Raw values, one row per patient (row `i` is patient index `i`), one column per definition; NaN
     /// marks a missing value.
     ///
+    /// - Parameter rows: the patients to compute, in the order of the result's rows (row `k` is patient
+    ///   `rows[k]`); nil: every patient. A patient's values do not depend on which others are computed.
     /// - Complexity: O(patients · definitions + events) time, plus sorting each patient's visit days.
-    public static func rawValues(_ export: ClinicExport, asOf day: Day, definitions: [FeatureDefinition],
+    public static func rawValues(_ export: ClinicExport, asOf day: Day, definitions: [FeatureDefinition], rows: [Int]? = nil,
                                  workers: Int = Parallel.processorCount) -> Matrix<Double> {
         let context = ExtractionContext(export, asOf: day, definitions: definitions)
         let width = definitions.count
-        let patientCount = export.patients.count
+        let patientCount = rows?.count ?? export.patients.count
         var parts = Parallel.map(rangesOf: patientCount, workers: workers) { range in
             // The first range's array has room for the whole matrix: the others are appended to it, so only
             // they are copied (reserved but untouched capacity costs no memory).
@@ -25,9 +27,10 @@ public enum FeatureExtractor {
             values.reserveCapacity(range.lowerBound == 0 ? patientCount * width : range.count * width)
             values.append(contentsOf: repeatElement(0, count: range.count * width))
             var facts = PatientFacts(context: context)
-            for patient in range {
+            for position in range {
+                let patient = rows?[position] ?? position
                 facts.collect(patient: patient, export: export, context: context)
-                facts.write(row: patient - range.lowerBound, width: width, into: &values, context: context,
+                facts.write(row: position - range.lowerBound, width: width, into: &values, context: context,
                             patient: patient, export: export)
             }
             return values

@@ -57,17 +57,20 @@ public enum FeaturePipeline {
     }
 
     /// Computes the columns of a fitted schema as of `asOf` (scoring).
+    /// - Parameter rows: the patients to compute, in the order of the table's rows; nil: every patient. Each
+    ///   row equals that patient's row of the whole table (the schema's fill values and scales are fixed).
     /// - Throws: ``FeatureSchemaError`` for a schema no fit could have produced (e.g. a `schema.json` edited to
     ///   a scale of 0), ``FeatureDefinitionError``.
-    public static func apply(_ schema: FeatureSchema, to export: ClinicExport, asOf: Day,
+    public static func apply(_ schema: FeatureSchema, to export: ClinicExport, asOf: Day, rows: [Int]? = nil,
                              workers: Int = Parallel.processorCount) throws -> FeatureTable {
         try schema.validate()
         let definitions = try FeatureDefinition.definitions(of: schema)
         try checkAttributesRead(definitions, export: export)
-        var values = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions, workers: workers)
+        var values = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions, rows: rows, workers: workers)
         transform(&values, columns: schema.columns, transforms: try parsedTransforms(schema.columns), workers: workers)
         standardize(&values, columns: schema.columns, workers: workers)
-        return FeatureTable(patientIDs: export.patients.ids.all, matrix: values, schema: schema)
+        let ids = export.patients.ids
+        return FeatureTable(patientIDs: rows.map { $0.map { ids[$0] } } ?? ids.all, matrix: values, schema: schema)
     }
 
     /// Throws when a schema column reads an attribute the export was read without (a model trained with an

@@ -4,18 +4,27 @@ import Foundation
 /// Benchmark knob: with `STRATA_BENCH_DISCOVER_TIMINGS=1` in the environment, `strata discover` writes the wall
 /// and CPU seconds of each of its stages to standard error ("discover: choosing k: 12.345 s wall, 23.456 s cpu"),
 /// so a run on a million patients shows where its time goes and how well each stage uses the cores. Off
-/// otherwise: it changes nothing a run computes.
+/// otherwise: it changes nothing a run computes. Other commands make their own with their name and switch
+/// (`strata report`: ``report()``).
 struct DiscoveryTimings {
     static let enabled = ProcessInfo.processInfo.environment["STRATA_BENCH_DISCOVER_TIMINGS"] == "1"
 
+    /// The command each line starts with, and whether lines are written at all.
+    let command: String
+    let isEnabled: Bool
     private var lastWall = DispatchTime.now().uptimeNanoseconds
     private var lastCPU = Self.cpuSeconds()
 
+    init(command: String = "discover", enabled: Bool = Self.enabled) {
+        self.command = command
+        isEnabled = enabled
+    }
+
     /// Writes the seconds since the previous lap (or since this value was made) under `stage`, when enabled.
     mutating func lap(_ stage: String) {
-        guard Self.enabled else { return }
+        guard isEnabled else { return }
         let wall = DispatchTime.now().uptimeNanoseconds, cpu = Self.cpuSeconds()
-        let line = String(format: "discover: %@: %.3f s wall, %.3f s cpu\n", stage, Double(wall - lastWall) / 1e9, cpu - lastCPU)
+        let line = String(format: "%@: %@: %.3f s wall, %.3f s cpu\n", command, stage, Double(wall - lastWall) / 1e9, cpu - lastCPU)
         try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
         (lastWall, lastCPU) = (wall, cpu)
     }

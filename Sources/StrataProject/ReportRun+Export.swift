@@ -1,8 +1,26 @@
 import Foundation
+import StrataData
 import StrataSegments
 
 /// Finding the run's export among the project's exports: by its fingerprint, the one thing a run records of it.
 extension ReportRun {
+    /// The run's export folder (``exportFolder(of:in:)``) and, at the same time, the project's export cache
+    /// with the entry for the run's export loaded (``ExportCache/preload(_:)``): the entry is keyed by the
+    /// fingerprint the run recorded, so it can be loaded while the folders are still being hashed, and the
+    /// read of the export that follows takes it. The cache is nil when it is off; its entry is dropped with
+    /// it when the folder is not found.
+    static func exportFolderAndCache(of run: RunRecord, in project: Project) throws -> (folder: URL?, cache: ExportCache?) {
+        guard var cache = project.exportCache else { return (try exportFolder(of: run, in: project), nil) }
+        // The key `ExportSource.read` makes from the same project file (no format or extra columns of its own).
+        let configuration = project.configuration
+        let key = ExportCache.Key(exportFingerprint: run.exportFingerprint, format: configuration.exports?.format,
+                                  mapping: configuration.mapping, extraColumns: configuration.features.extraColumns)
+        let entries = cache
+        let (folder, preloaded) = try sideBySide({ try exportFolder(of: run, in: project) }, beside: { entries.preload(key) })
+        cache.preloaded = preloaded
+        return (folder, cache)
+    }
+
     /// The export folder whose fingerprint the run recorded: the folder named by the run's as-of date first,
     /// then the others, newest first. Nil when none matches (the export was moved or removed).
     static func exportFolder(of run: RunRecord, in project: Project) throws -> URL? {

@@ -48,8 +48,9 @@ extension ReportRun {
         let horizon = Int(model.training["horizon_days"] ?? "") ?? project.configuration.labels.churnHorizonDays
         let day = asOf - horizon
         let rows = ChurnTraining.patientsOnFile(export, asOf: day)
-        let features = try FeaturePipeline.apply(model.featureSchema, to: export, asOf: day)
-        let probabilities = try model.parameters.model.probabilities(Validation.selectRows(features.matrix, rows))
+        // Only the patients on file then: the others' features would be computed to be dropped.
+        let features = try FeaturePipeline.apply(model.featureSchema, to: export, asOf: day, rows: rows)
+        let probabilities = try model.parameters.model.probabilities(features.matrix)
         let labels = Labels.churn(export, asOf: day, horizonDays: horizon)
         var window = "the run's export, features as of \(day.description) and outcomes through \(asOf.description) "
             + "(\(horizon) days) for the patients on file then"

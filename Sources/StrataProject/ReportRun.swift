@@ -34,6 +34,7 @@ public enum ReportRun {
 
     /// Builds and writes the report, and records it in the audit log.
     public static func run(_ configuration: Configuration) throws -> ReportSummary {
+        var timings = DiscoveryTimings.report()
         let project = try Project(directory: configuration.project)
         guard FileManager.default.fileExists(atPath: project.storeURL.path) else { throw StoreError.noRuns }
         let store = try SegmentStore(path: project.storeURL.path)
@@ -51,12 +52,19 @@ public enum ReportRun {
 
         let models = try ProjectModels(directory: project.modelsURL)
         let conversion = try conversionModel(in: project.modelsURL)
+        timings.lap("reading the runs and models")
 
+        // The segments are read from the store on a thread of their own (`ReportRun+Segments.swift`) while the
+        // export is loaded and the churn window scored: nothing before the sections needs them.
+        let segmentsRead = Started { try segmentSnapshots(project, store: store, run: run, previous: previous) }
+        defer { _ = try? segmentsRead.value() }
         // The run's export, when it is still among the project's exports.
         var loaded: ExportSource.Loaded?
-        if let folder = try exportFolder(of: run, in: project) {
+        let (found, cache) = try exportFolderAndCache(of: run, in: project)
+        timings.lap("finding the run's export and loading its cache entry (the segments read beside them)")
+        if let folder = found {
             var source = ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
-            (source.cache, source.exportFingerprint) = (project.exportCache, run.exportFingerprint)
+            (source.cache, source.exportFingerprint) = (cache, run.exportFingerprint)
             // The tables the churn model's features need, appointments (lifetime), consents, leads with a
             // conversion model, and patients without their names and addresses (a report never shows them);
             // the rest are read for the checks only.
@@ -64,17 +72,7 @@ public enum ReportRun {
             loaded = try source.read(tables: { $0.features.tablesNeeded.union(shown) },
                                      unusedTextColumns: { _ in [.patients: ["first_name", "postal_code", "email", "phone"]] },
                                      failingOnChecks: false)
-        }
-
-        var segments: [SegmentSnapshot] = []
-        for definition in project.segments.definitions {
-            let history: [SegmentHistoryEntry]
-            do { history = try store.history(of: definition.name) } catch StoreError.unknownSegment { continue }
-            guard history.contains(where: { $0.run == run.id }) else { continue }
-            segments.append(SegmentSnapshot(
-                name: definition.name, purpose: definition.purpose, channels: definition.channels,
-                history: history.filter { $0.run <= run.id }, members: try store.members(of: definition.name, after: run.id),
-                previousMembers: try previous.map { try store.members(of: definition.name, after: $0.id) }))
+            timings.lap("loading and checking the export (the segments read beside it)")
         }
 
         var scores: [ScoreInput] = []
@@ -84,26 +82,35 @@ public enum ReportRun {
                 let name = models.versions.keys.first { $0.hasPrefix("churn-") } ?? "churn model"
                 scores.append(try churnScores(churn, name: name, fingerprint: models.versions[name], export: export, run: run, runs: runs,
                                               asOf: asOf, store: store, project: project))
+                timings.lap("churn scores")
             }
             if let conversion, let evaluated = try conversionEvaluation(conversion.file, name: conversion.name, export: export, asOf: asOf) {
                 scores.append(evaluated)
+                timings.lap("conversion scores")
             }
             lifetime = try lifetimeFields(run: run, project: project, export: export, asOf: asOf)
+            timings.lap("lifetime fields")
         }
+        let segments = try segmentsRead.value()
+        timings.lap("waiting for the segments from the store")
         var inputs = ReportInputs(run: run, runs: runs.filter { $0.id <= run.id }, exportName: loaded?.folder.lastPathComponent,
                                   checks: loaded?.checks, segments: segments, export: loaded?.export, asOf: asOf,
                                   clusters: models.clusters, scores: scores, heldBack: try store.heldBack(run: run.id), lifetime: lifetime,
                                   minCellSize: project.configuration.reports.minCellSize)
         if let loaded { inputs.campaigns = try campaigns(in: store, upTo: run, export: loaded.export, exportName: loaded.folder.lastPathComponent) }
+        timings.lap("held back and campaigns")
         let report = try Report.build(inputs)
+        timings.lap("building the sections")
         let folder = (configuration.reportsFolder ?? project.directory.appendingPathComponent("reports"))
             .appendingPathComponent("run-\(run.id)")
         let written = try ReportFiles.write(report, to: folder)
+        timings.lap("writing the files")
         var auditInputs = ["run": String(run.id), "export": run.exportFingerprint]
         for (name, version) in models.versions { auditInputs["model:" + name] = version }
         try store.exclusively { session in
             try session.audit(action: "report", user: configuration.user, inputs: auditInputs, outputs: written.fingerprints)
         }
+        timings.lap("audit entry")
         return ReportSummary(run: run.id, asOf: run.asOf, folder: folder.path,
                              html: folder.appendingPathComponent("report.html").path,
                              notebook: folder.appendingPathComponent("report.ipynb").path,

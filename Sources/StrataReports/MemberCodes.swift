@@ -21,15 +21,29 @@ struct MemberCodes {
     /// The code of each id, in order. The ids are looked up in the export on every core (a million members
     /// per segment and run made this lookup the report's longest single-threaded step); the codes of absent
     /// ids are then handed out in order, so the result does not depend on the split.
-    mutating func codes(_ ids: [String]) -> [Int] {
+    ///
+    /// - Parameter known: ids already coded (`codes` of this value), sorted as `ids` is: byte order, as the
+    ///   store lists members. An id of `ids` found there by walking the two lists side by side takes its code
+    ///   without a lookup (a segment's members after the previous run are mostly its members now); the others
+    ///   are looked up. Lists out of that order only find fewer ids this way: the codes are the same.
+    mutating func codes(_ ids: [String], known: (ids: [String], codes: [Int])? = nil) -> [Int] {
         var found = [Int?](repeating: nil, count: ids.count)
+        if let known, !known.ids.isEmpty {
+            var k = 0
+            for (index, id) in ids.enumerated() {
+                while k < known.ids.count && Self.precedes(known.ids[k], id) { k += 1 }
+                // Bytes, not `==` (canonical equivalence): the export matches ids byte for byte.
+                if k < known.ids.count && known.ids[k].utf8.elementsEqual(id.utf8) { found[index] = known.codes[k] }
+            }
+        }
         if let patients = export?.patients.ids, !ids.isEmpty {
             let parts = ids.count < 50_000 ? 1 : 4 * ProcessInfo.processInfo.activeProcessorCount
             let size = (ids.count + parts - 1) / parts
             let results = PartResults(count: parts)
+            let known = found
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let range = min(part * size, ids.count)..<min((part + 1) * size, ids.count)
-                results.set(part, range.map { patients.index(of: ids[$0]) })
+                results.set(part, range.map { known[$0] ?? patients.index(of: ids[$0]) })
             }
             found = results.all.flatMap { $0 }
         }
@@ -41,6 +55,9 @@ struct MemberCodes {
             return count - 1
         }
     }
+
+    /// Whether `a` comes before `b` in byte order (SQLite's BINARY collation, the order of the store's lists).
+    static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
     /// Rows found by each part of the ids, each slot written once by its own thread.
     private final class PartResults: @unchecked Sendable {

@@ -59,7 +59,9 @@ public struct SegmentsSection: ReportSectionBuilder {
         // Movement: of the patients in A after the previous run, how many are in B now (A ≠ B; A → A is `stayed`).
         var movement: [[Int]]?
         if previous != nil, segments.allSatisfy({ $0.previousMembers != nil }) {
-            let before = segments.map { codes.codes($0.previousMembers ?? []) }
+            let before = segments.indices.map { index in
+                codes.codes(segments[index].previousMembers ?? [], known: (segments[index].members, members[index]))
+            }
             var matrix = Array(repeating: Array(repeating: 0, count: segments.count), count: segments.count)
             var wasIn = [Bool](repeating: false, count: codes.count)
             for from in segments.indices {

@@ -69,6 +69,23 @@ struct FeaturePipelineTests {
         #expect(!schema.names.contains { $0.contains("P1") })  // ids never in the schema
     }
 
+    @Test func applyingToSomeRowsGivesThoseRowsOfTheWholeTable() throws {
+        // A report scores only the patients on file at a date: the rows it asks for, in its order, must be
+        // exactly those rows of the whole table (the schema fixes fills and scales; nothing depends on the
+        // other patients), split over workers or not.
+        let export = try FeatureFixtures.handExport()
+        let schema = try FeaturePipeline.fit(export, asOf: FeatureFixtures.asOf).schema
+        let whole = try FeaturePipeline.apply(schema, to: export, asOf: FeatureFixtures.asOf)
+        for workers in [1, 2] {
+            let some = try FeaturePipeline.apply(schema, to: export, asOf: FeatureFixtures.asOf, rows: [4, 1, 3], workers: workers)
+            #expect(some.patientIDs == ["P5", "P2", "P4"])
+            #expect(some.matrix.rows == 3 && some.matrix.columns == whole.matrix.columns)
+            for (k, row) in [4, 1, 3].enumerated() { #expect(Array(some.matrix.row(k)) == Array(whole.matrix.row(row))) }
+        }
+        let none = try FeaturePipeline.apply(schema, to: export, asOf: FeatureFixtures.asOf, rows: [])
+        #expect(none.matrix.rows == 0 && none.patientIDs.isEmpty)
+    }
+
     @Test func missingValuesTransformsAndOneHotCap() throws {
         let export = try FeatureFixtures.handExport()
         var spec = FeatureSpec(standardize: false)

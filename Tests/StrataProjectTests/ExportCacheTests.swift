@@ -265,6 +265,34 @@ struct ExportCacheTests {
         #expect(read.result.export.patients.birthDate[0] == born + 1)
     }
 
+    /// A report loads the entry while it hashes the folders: the read then uses that entry (a doctored one shows
+    /// through), once; a read with another key loads its own.
+    @Test func aPreloadedEntryIsWhatTheReadUsesOnce() throws {
+        let clinic = try Clinic()
+        defer { clinic.remove() }
+        let key = try clinic.key()
+        var doctored = try ExportReader.read(clinic.export)
+        let born = doctored.export.patients.birthDate[0]
+        doctored.export.patients.birthDate[0] = born + 1
+        try clinic.cache.store(doctored, key: key)
+        var cache = clinic.cache
+        cache.preloaded = cache.preload(key)
+        // The file goes: only the preloaded entry can give the doctored value.
+        try FileManager.default.removeItem(at: cache.url(for: key))
+        let read = try cache.read(clinic.export, key: key, format: nil, mapping: nil, tables: [.patients, .appointments])
+        #expect(read.outcome == .hit)
+        #expect(read.result.export.patients.birthDate[0] == born + 1)
+        // Taken: the next read finds no entry and reads the files.
+        let again = try cache.read(clinic.export, key: key, format: nil, mapping: nil, tables: [.patients, .appointments])
+        #expect(again.outcome != .hit)
+        #expect(again.result.export.patients.birthDate[0] == born)
+        // A read with another key ignores it (the doctored entry preloaded again).
+        try clinic.cache.store(doctored, key: key)
+        cache.preloaded = clinic.cache.preload(key)
+        let other = try clinic.key(format: .canonical)
+        #expect(try cache.read(clinic.export, key: other, format: .canonical, mapping: nil).result.export.patients.birthDate[0] == born)
+    }
+
     /// A command that may still fail after reading (the checks) stores the entry only when it has not.
     @Test func aReadStoredLaterIsStoredOnlyWhenAsked() throws {
         let clinic = try Clinic()

@@ -28,4 +28,27 @@ import Testing
         var none = MemberCodes(nil)
         #expect(none.codes(["a", "b", "a"]) == [0, 1, 0])
     }
+
+    @Test func knownCodesGiveTheSameCodesAsLookingUp() {
+        // A segment's members now (sorted by bytes, as the store lists them) and after the previous run: most
+        // shared, some left, some absent from the export. Walking the two lists must give exactly the codes a
+        // lookup of every id gives, absent ids included; out of order lists only find fewer matches.
+        let export = ClinicExport(patients: Patients(ids: PatientIdentifiers((0..<120_000).map { "P\($0)" })))
+        let now = (["gone-1", "gone-2"] + stride(from: 0, to: 120_000, by: 2).map { "P\($0)" }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let before = (["gone-2", "gone-3"] + stride(from: 0, to: 120_000, by: 3).map { "P\($0)" })
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var looked = MemberCodes(export), walked = MemberCodes(export)
+        let nowCodes = looked.codes(now)
+        #expect(walked.codes(now) == nowCodes)
+        let expected = looked.codes(before)
+        #expect(walked.codes(before, known: (now, nowCodes)) == expected)
+        #expect(walked.count == looked.count)
+        // Lists out of order: the same codes.
+        var shuffled = MemberCodes(export)
+        let reversedNow = Array(now.reversed())
+        let reversedCodes = shuffled.codes(reversedNow)
+        var reference = MemberCodes(export)
+        _ = reference.codes(reversedNow)
+        #expect(shuffled.codes(before, known: (reversedNow, reversedCodes)) == reference.codes(before))
+    }
 }
