@@ -18,10 +18,10 @@ from common import OUT, log, release_binaries, run_measured, table
 
 # kind: (no-show rate, median lead days, yearly attrition), each (low, high); docs/export-format.md.
 RANGES = {
-    "primary-care": ((0.15, 0.25), (14, 60), (0.20, 0.45)),
-    "multi-specialty": ((0.13, 0.25), (14, 60), (0.20, 0.45)),
-    "orthodontic": ((0.07, 0.16), (14, 56), (0.20, 0.45)),
-    "aesthetic": ((0.06, 0.15), (10, 60), (0.25, 0.55)),
+    "primary-care": ((0.15, 0.25), (5, 30), (0.25, 0.50)),
+    "multi-specialty": ((0.13, 0.25), (5, 30), (0.25, 0.50)),
+    "orthodontic": ((0.08, 0.16), (10, 35), (0.20, 0.45)),
+    "aesthetic": ((0.07, 0.15), (7, 30), (0.20, 0.50)),
 }
 
 

@@ -91,13 +91,13 @@ struct RealisticBehaviour {
     static func of(_ department: Department) -> RealisticBehaviour {
         switch department {
         case .primaryCare:
-            RealisticBehaviour(noShowBaseline: 0.15, extraCancellation: 0.03, bookAtVisitScale: 1.0,
+            RealisticBehaviour(noShowBaseline: 0.15, extraCancellation: 0.03, bookAtVisitScale: 0.7,
                                selfBookedLeadMedianDays: 9, firstVisitLeadMedianDays: 20, sameDayShare: 0.15)
         case .orthodontic:
-            RealisticBehaviour(noShowBaseline: 0.07, extraCancellation: 0.02, bookAtVisitScale: 0.5,
+            RealisticBehaviour(noShowBaseline: 0.03, extraCancellation: 0.02, bookAtVisitScale: 0.5,
                                selfBookedLeadMedianDays: 14, firstVisitLeadMedianDays: 14, sameDayShare: 0.03)
         case .aesthetic:
-            RealisticBehaviour(noShowBaseline: 0.06, extraCancellation: 0.03, bookAtVisitScale: 0.4,
+            RealisticBehaviour(noShowBaseline: 0.03, extraCancellation: 0.03, bookAtVisitScale: 0.4,
                                selfBookedLeadMedianDays: 10, firstVisitLeadMedianDays: 10, sameDayShare: 0.05)
         }
     }

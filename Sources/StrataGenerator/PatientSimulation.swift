@@ -92,6 +92,9 @@ struct PatientSimulation {
     /// A life event ended the relationship for good.
     private(set) var hasLeft = false
     private(set) var isDeceased = false
+    /// `realistic`: the time of the event processed last. A recall or win-back that fell due while a visit was
+    /// booked is sent when that booking ends without a visit, at that time, not at its stale due time.
+    private var clock: Int64 = .min
 
     /// `realistic`: stopped by the hazard, but may come back (not left, not dead).
     var isDormant: Bool { realism != nil && !isReturning && !hasLeft && !isDeceased }
@@ -168,6 +171,10 @@ struct PatientSimulation {
             }
             if !hasLeft && hidden.leavesAt < next { next = hidden.leavesAt; event = .lifeEvent }
             if hidden.diesAt < next { next = hidden.diesAt; event = .death }
+            if realism != nil {
+                next = max(next, clock)
+                clock = next
+            }
             guard next <= limit else { return }
             switch event {
             case .appointment: resolveAppointment(at: next, sink: &sink)
