@@ -86,7 +86,7 @@ struct RealisticBehaviour {
     /// Weekday weights Monday ... Friday: a slot on a day is kept with its weight, else moved on.
     static let weekdayWeights = [1.0, 0.95, 0.9, 0.9, 0.75]
     /// Holiday periods: 20 December – 3 January and August keep a slot with this probability, else move it a week on.
-    static let holidayKeepProbability = 0.45
+    static let holidayKeepProbability = 0.6
 
     static func of(_ department: Department) -> RealisticBehaviour {
         switch department {
@@ -94,10 +94,10 @@ struct RealisticBehaviour {
             RealisticBehaviour(noShowBaseline: 0.15, extraCancellation: 0.03, bookAtVisitScale: 0.7,
                                selfBookedLeadMedianDays: 9, firstVisitLeadMedianDays: 20, sameDayShare: 0.15)
         case .orthodontic:
-            RealisticBehaviour(noShowBaseline: 0.03, extraCancellation: 0.02, bookAtVisitScale: 0.5,
+            RealisticBehaviour(noShowBaseline: 0.03, extraCancellation: 0.02, bookAtVisitScale: 0.4,
                                selfBookedLeadMedianDays: 14, firstVisitLeadMedianDays: 14, sameDayShare: 0.03)
         case .aesthetic:
-            RealisticBehaviour(noShowBaseline: 0.03, extraCancellation: 0.03, bookAtVisitScale: 0.4,
+            RealisticBehaviour(noShowBaseline: 0.03, extraCancellation: 0.03, bookAtVisitScale: 0.35,
                                selfBookedLeadMedianDays: 10, firstVisitLeadMedianDays: 10, sameDayShare: 0.05)
         }
     }

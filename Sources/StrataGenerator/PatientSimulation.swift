@@ -319,14 +319,17 @@ struct PatientSimulation {
     }
 
     /// A weekday slot (08:00–17:45 UTC, every 15 minutes) on the day of `time` or later, after `time`.
-    /// `realistic` keeps a day with its weekday's weight, and a holiday day with ``RealisticBehaviour/holidayKeepProbability``
+    /// `realistic` moves a weekend day to a weekday of the next week drawn uniformly (not always Monday), then keeps
+    /// a day with its weekday's weight, and a holiday day with ``RealisticBehaviour/holidayKeepProbability``
     /// (moving a week on otherwise), so Fridays and holiday months are quieter.
     private mutating func clinicSlot(onOrAfter time: Int64) -> Int64 {
         var day = CivilTime.day(of: time)
         let slot = 8 * Self.hour + Int64(rng.index(40)) * 15 * 60
         while true {
             let weekday = CivilTime.weekday(days: day)
-            if weekday == 6 { day += 2 } else if weekday == 0 { day += 1 }
+            if realism != nil && (weekday == 6 || weekday == 0) {
+                day += (weekday == 6 ? 2 : 1) + rng.index(5)
+            } else if weekday == 6 { day += 2 } else if weekday == 0 { day += 1 }
             let candidate = Int64(day) * Self.day + slot
             if candidate > time {
                 guard realism != nil else { return candidate }
