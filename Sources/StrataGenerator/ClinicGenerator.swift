@@ -174,16 +174,24 @@ public struct ClinicGenerator: Sendable {
         }
         rows.addLead(profile, catalog: catalog)
         if let createdAt = profile.createdAt, createdAt <= cut {
-            rows.addPatient(profile, createdAt: createdAt, catalog: catalog)
+            var hidden = HiddenLifeEvents.none
+            if configuration.isRealistic {
+                let historyStart = max(createdAt, configuration.startInstant)
+                let age = (Double(historyStart) / 86_400 - Double(profile.birthDay)) / 365.25
+                hidden = HiddenLifeEvents.draw(seed: configuration.seed, person: person, historyStart: historyStart,
+                                               ageYears: age, sex: profile.sex, rates: configuration.lifeEvents)
+            }
+            rows.addPatient(profile, createdAt: createdAt, catalog: catalog,
+                            deceasedDay: hidden.diesAt <= cut ? CivilTime.day(of: hidden.diesAt) : nil)
             rows.addConditions(profile, createdAt: createdAt)
             var simulation = PatientSimulation(profile: profile, createdAt: createdAt, configuration: configuration,
-                                               rng: rng, sink: &rows)
+                                               rng: rng, hidden: hidden, sink: &rows)
             if createdAt <= configuration.asOfInstant {
                 simulation.run(until: configuration.asOfInstant, into: &rows)
                 var truthRNG = Xoshiro256StarStar(seed: configuration.seed, stream: UInt64(person), purpose: .groundTruth)
                 truth.returningAtAsOf = simulation.isReturning
                 truth.churnProbability = GroundTruth.churnProbability(
-                    from: simulation, horizonEnd: configuration.horizonInstant, rng: &truthRNG)
+                    from: simulation, at: configuration.asOfInstant, horizonEnd: configuration.horizonInstant, rng: &truthRNG)
             }
             simulation.run(until: cut, into: &rows)
             if let booking = simulation.pending, booking.bookedAt <= cut {
@@ -200,13 +208,21 @@ public struct ClinicGenerator: Sendable {
     /// The settings that made the data, for the truth folder (the export itself carries none).
     private func settingsJSON() -> String {
         let arguments = configuration.commandLineArguments.map { "\"\($0)\"" }.joined(separator: ", ")
+        var realistic = ""
+        if configuration.isRealistic {
+            let rates = configuration.lifeEvents
+            realistic = """
+              "life_events_per_year": {"moving_away": \(rates.movingAway), "new_insurer": \(rates.newInsurer), "bad_experience": \(rates.badExperience)},
+
+            """
+        }
         return """
         {
           "generator": "strata generate",
           "arguments": [\(arguments)],
           "as_of": "\(CivilTime.dateString(days: configuration.asOfDay))",
           "horizon_days": \(configuration.horizonDays),
-          "churn_probability": "Monte Carlo, \(GroundTruth.replicas) importance-weighted paths per patient, fixed seed"
+        \(realistic)  "churn_probability": "Monte Carlo, \(GroundTruth.replicas) importance-weighted paths per patient, fixed seed"
         }
 
         """

@@ -103,8 +103,8 @@ struct ExportRows: HistorySink {
     }
 
     /// patient_id, first_name, birth_date, sex, postal_code, created_at, email, phone, preferred_channel, source,
-    /// deceased_at (empty: the generator writes no deaths yet)
-    mutating func addPatient(_ profile: PersonProfile, createdAt: Int64, catalog: ClinicCatalog) {
+    /// deceased_at (the day of a death by the cut, which only the `realistic` behaviour simulates)
+    mutating func addPatient(_ profile: PersonProfile, createdAt: Int64, catalog: ClinicCatalog, deceasedDay: Int? = nil) {
         guard createdAt <= cut else { return }
         patients.field(patientID)
         patients.field(profile.firstName)
@@ -129,6 +129,7 @@ struct ExportRows: HistorySink {
         if let lead = profile.lead { patients.append(LeadSource.nameBytes[lead.source.rawValue]) }
         else { patients.append(catalog.directSources[profile.directSource]) }
         patients.comma()
+        if let deceasedDay { patients.appendDate(days: deceasedDay) }
         if writesAttributes { appendAttributes(profile) }
         patients.newline()
         rowCounts[Self.patientsFile] += 1

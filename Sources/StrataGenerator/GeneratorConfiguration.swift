@@ -35,6 +35,10 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     public var writesAttributes = false
     /// A change of the population from a date (``PopulationShift``); nil: none.
     public var shift: PopulationShift?
+    /// The process: `idealized` (the original one) or `realistic` (``Behaviour``).
+    public var behaviour: Behaviour = .default
+    /// The yearly rates of the life events that end a relationship for good; used by `realistic` only.
+    public var lifeEvents: LifeEventRates = .default
 
     /// The attribute columns written with ``writesAttributes``, and how a project declares them.
     public static let attributeColumns: [(name: String, type: String)] = [
@@ -118,13 +122,19 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     var horizonInstant: Int64 { Int64(asOfDay + horizonDays + 1) * CivilTime.secondsPerDay - 1 }
     var startInstant: Int64 { Int64(startDay) * CivilTime.secondsPerDay }
 
-    /// The options as `strata generate` arguments (without the output folders).
+    /// The options as `strata generate` arguments (without the output folders). `--behaviour` is written
+    /// for `realistic` only: an export made before the option existed is `idealized`, so a missing option
+    /// reads as `idealized` whatever the default.
     public var commandLineArguments: [String] {
         ["--patients", String(personCount), "--seed", String(seed), "--kind", kind.rawValue,
          "--from", CivilTime.dateString(days: startDay), "--to", CivilTime.dateString(days: cutDay),
          "--as-of", CivilTime.dateString(days: asOfDay), "--horizon-days", String(horizonDays)]
             + (shift.map { ["--shift", $0.argument] } ?? [])
+            + (behaviour == .idealized ? [] : ["--behaviour", behaviour.rawValue])
     }
+
+    /// Whether the `realistic` behaviour runs.
+    var isRealistic: Bool { behaviour == .realistic }
 }
 
 /// Why `strata generate` refused or failed. Nothing is left half-written when one is thrown.

@@ -11,6 +11,11 @@ import StrataRandom
 /// returning (certain to complete nothing afterwards). A path's weight is thus exactly
 /// P(no completion | the path's other random choices), which has far less variance than counting paths.
 /// A patient who has already stopped returning at T has probability 1.
+///
+/// In the `realistic` behaviour a stopped patient is dormant and may come back, so a churn check's stop is
+/// drawn on the path instead of branched (the appointments stay forced and weighted); the life event and death
+/// instants are drawn again after T on each path (the simulation's own are its future, which the truth must
+/// not know). A patient who has left for good or died by T has probability 1.
 enum GroundTruth {
     static let header = ["patient_id", "lead_id", "latent_type", "returning_at_as_of", "churn_probability",
                          "conversion_probability"]
@@ -54,15 +59,16 @@ enum GroundTruth {
     }
 
     /// P(no completed appointment in (T, horizonEnd]) from the state at T; see the type's documentation.
-    static func churnProbability(from snapshot: PatientSimulation, horizonEnd: Int64,
+    static func churnProbability(from snapshot: PatientSimulation, at time: Int64, horizonEnd: Int64,
                                  rng: inout Xoshiro256StarStar) -> Double {
-        guard snapshot.isReturning else { return 1 }
+        guard snapshot.mayReturn else { return 1 }
         var total = 0.0
         var discard = DiscardingSink()
         for _ in 0..<replicas {
             var path = snapshot
             path.rng = rng
             path.noCompletion = PatientSimulation.NoCompletionWeight()
+            path.redrawHiddenEvents(after: time)
             path.run(until: horizonEnd, into: &discard)
             rng = path.rng
             let weights = path.noCompletion!

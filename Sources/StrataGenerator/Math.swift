@@ -11,3 +11,5 @@ import Foundation
 
 /// The logistic function `1 / (1 + e^-x)`.
 @inline(__always) func logistic(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+
+@inline(__always) func naturalLog(_ x: Double) -> Double { Foundation.log(x) }

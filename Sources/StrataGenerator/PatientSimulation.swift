@@ -31,6 +31,12 @@ struct DiscardingSink: HistorySink {
 /// patient with the hazard of ``ChurnHazard``; stopping is permanent. Campaigns and reminders go out on
 /// channels with consent; opens, clicks and responses raise engagement, which lowers the hazard; a
 /// response to a recall or win-back message books a visit.
+///
+/// The `realistic` behaviour (``RealisticBehaviour``; nil ``realism`` in `idealized`, whose draws are left
+/// exactly as they were) changes the process: a stopped patient is dormant and comes back at 3% per check;
+/// life events and death (``HiddenLifeEvents``) end the relationship at instants drawn apart; no-shows,
+/// cancellations, lead times, booking at the visit, visit intervals and slots follow the department's
+/// calibration. After a death nothing happens but the end (`cancelled`) of an appointment booked before it.
 struct PatientSimulation {
     struct Appointment {
         var bookedAt: Int64
@@ -78,6 +84,22 @@ struct PatientSimulation {
     var rng: Xoshiro256StarStar
     /// Primary care's care gaps, closed at completed visits; nil in the other departments.
     private var preventive: PreventiveCare?
+    /// The `realistic` behaviour's calibration for the patient's department; nil in `idealized`.
+    let realism: RealisticBehaviour?
+    let lifeEventRates: LifeEventRates
+    /// `realistic`: when a life event ends the relationship, and when the patient dies.
+    private(set) var hidden: HiddenLifeEvents
+    /// A life event ended the relationship for good.
+    private(set) var hasLeft = false
+    private(set) var isDeceased = false
+    /// `realistic`: the time of the event processed last. A recall or win-back that fell due while a visit was
+    /// booked is sent when that booking ends without a visit, at that time, not at its stale due time.
+    private var clock: Int64 = .min
+
+    /// `realistic`: stopped by the hazard, but may come back (not left, not dead).
+    var isDormant: Bool { realism != nil && !isReturning && !hasLeft && !isDeceased }
+    /// Whether the patient can still complete a visit some day: returning, or dormant.
+    var mayReturn: Bool { isReturning || isDormant }
 
     private static let day = CivilTime.secondsPerDay
     private static let hour = CivilTime.secondsPerHour
@@ -86,8 +108,11 @@ struct PatientSimulation {
 
     /// Starts a patient: records consents at creation and books the first appointment.
     init<Sink: HistorySink>(profile: PersonProfile, createdAt: Int64, configuration: GeneratorConfiguration,
-                            rng: Xoshiro256StarStar, sink: inout Sink) {
+                            rng: Xoshiro256StarStar, hidden: HiddenLifeEvents = .none, sink: inout Sink) {
         self.profile = profile
+        realism = configuration.isRealistic ? RealisticBehaviour.of(profile.program.department) : nil
+        lifeEventRates = configuration.lifeEvents
+        self.hidden = hidden
         parameters = profile.latentType.parameters
         kind = configuration.kind
         churnOdds = configuration.shift?.churnOdds(for: profile, seed: configuration.seed) ?? 1
@@ -109,29 +134,46 @@ struct PatientSimulation {
         let bookedAt = profile.isEstablished
             ? historyStart + Int64(self.rng.index(45 * 86_400))
             : createdAt
+        if let realism {
+            let lead = drawLead(medianDays: profile.isEstablished ? realism.selfBookedLeadMedianDays : realism.firstVisitLeadMedianDays)
+            book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: bookedAt + lead))
+            return
+        }
         let earliest = bookedAt + Int64(profile.isEstablished ? self.rng.integer(in: 2...30) : self.rng.integer(in: 1...20)) * Self.day
         book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: earliest))
     }
 
     // MARK: - The event loop
 
-    private enum Event { case appointment, reminder, churnCheck, newsletter, offer, recall, winback }
+    private enum Event { case appointment, reminder, churnCheck, newsletter, offer, recall, winback, lifeEvent, death }
 
     /// Processes every event at or before `limit`, in time order.
     mutating func run<Sink: HistorySink>(until limit: Int64, into sink: inout Sink) {
         while true {
+            if isDeceased {
+                // Only the end of an appointment booked before the death is left.
+                guard let pending, pending.scheduledAt <= limit else { return }
+                resolveAppointment(at: pending.scheduledAt, sink: &sink)
+                continue
+            }
             var next = Int64.max
             var event = Event.appointment
             if let pending {
                 next = pending.scheduledAt
                 if let reminderAt = pending.reminderAt, reminderAt < next { next = reminderAt; event = .reminder }
             }
-            if isReturning && nextChurnCheckAt < next { next = nextChurnCheckAt; event = .churnCheck }
+            if mayReturn && nextChurnCheckAt < next { next = nextChurnCheckAt; event = .churnCheck }
             if nextNewsletterAt < next { next = nextNewsletterAt; event = .newsletter }
             if nextOfferAt < next { next = nextOfferAt; event = .offer }
             if pending == nil {
                 if let due = recallDueAt, due < next { next = due; event = .recall }
                 if let due = winbackDueAt, due < next { next = due; event = .winback }
+            }
+            if !hasLeft && hidden.leavesAt < next { next = hidden.leavesAt; event = .lifeEvent }
+            if hidden.diesAt < next { next = hidden.diesAt; event = .death }
+            if realism != nil {
+                next = max(next, clock)
+                clock = next
             }
             guard next <= limit else { return }
             switch event {
@@ -142,6 +184,8 @@ struct PatientSimulation {
             case .offer: sendOffer(at: next, sink: &sink)
             case .recall: sendRecall(at: next, sink: &sink)
             case .winback: sendWinback(at: next, sink: &sink)
+            case .lifeEvent: leaveForGood(at: next)
+            case .death: die(at: next)
             }
         }
     }
@@ -151,13 +195,26 @@ struct PatientSimulation {
     private mutating func resolveAppointment<Sink: HistorySink>(at time: Int64, sink: inout Sink) {
         guard let appointment = pending else { return }
         pending = nil
+        if isDeceased {
+            sink.appointment(scheduledAt: appointment.scheduledAt, bookedAt: appointment.bookedAt, status: .cancelled,
+                             service: appointment.service, provider: profile.provider, amountCents: nil)
+            return
+        }
         let status: AppointmentStatus
         if !isReturning {
             status = rng.bernoulli(0.65) ? .cancelled : .noShow
         } else {
             let youngAdultExtra = profile.ageAtStart >= 18 && profile.ageAtStart < 30 ? 0.02 : 0
-            let noShow = parameters.noShowProbability + youngAdultExtra
-            let cancel = parameters.cancelProbability
+            var noShow = parameters.noShowProbability + youngAdultExtra
+            var cancel = parameters.cancelProbability
+            if let realism {
+                // The clinic's own no-show level, higher for visits booked long ahead (Dantas et al. 2018).
+                let leadDays = Double(appointment.scheduledAt - appointment.bookedAt) / 86_400
+                let leadFactor = leadDays < 7 ? RealisticBehaviour.sameWeekNoShowFactor
+                    : leadDays > 60 ? RealisticBehaviour.longLeadNoShowFactor : 1
+                noShow = 1 - (1 - noShow) * (1 - realism.noShowBaseline * leadFactor)
+                cancel += realism.extraCancellation
+            }
             if var weights = noCompletion {
                 weights.weight *= noShow + cancel
                 noCompletion = weights
@@ -188,20 +245,26 @@ struct PatientSimulation {
         case .noShow:
             noShowScore = decayed(noShowScore, from: noShowUpdatedAt, to: time, timeConstantDays: ChurnHazard.noShowTimeConstantDays) + 1
             noShowUpdatedAt = time
-            if isReturning && rng.bernoulli(0.75) { rebook(after: time) }
+            if isReturning && rng.bernoulli(rebookProbability) { rebook(after: time) }
         default:
-            if isReturning && rng.bernoulli(0.75) { rebook(after: time) }
+            if isReturning && rng.bernoulli(rebookProbability) { rebook(after: time) }
         }
         if pending == nil { scheduleOutreach(after: time) }
     }
 
+    private var rebookProbability: Double { realism == nil ? 0.75 : RealisticBehaviour.rebookProbability }
+
     /// Books the visit the care rhythm calls for after a completed visit at `visitTime`.
     private mutating func bookNextVisit(after visitTime: Int64) {
-        let interval = max(7, expectedIntervalDays(at: visitTime) * rng.logNormalFactor(sigma: 0.15))
+        let sigma = realism == nil ? 0.15 : RealisticBehaviour.intervalSigma
+        let interval = max(7, expectedIntervalDays(at: visitTime) * rng.logNormalFactor(sigma: sigma))
         let scheduledAt = clinicSlot(onOrAfter: visitTime + Int64(interval * 86_400))
         let bookedAt: Int64
-        if rng.bernoulli(parameters.bookAtVisitProbability) {
+        if rng.bernoulli(parameters.bookAtVisitProbability * (realism?.bookAtVisitScale ?? 1)) {
             bookedAt = visitTime + 50 * 60
+        } else if let realism {
+            let lead = drawLead(medianDays: realism.selfBookedLeadMedianDays)
+            bookedAt = max(visitTime + Self.hour, scheduledAt - lead)
         } else {
             let leadDays = rng.integer(in: 2...min(28, max(2, Int(interval) - 2)))
             bookedAt = max(visitTime + Self.hour, scheduledAt - Int64(leadDays) * Self.day - Int64(rng.index(8 * 3_600)))
@@ -209,8 +272,15 @@ struct PatientSimulation {
         book(bookedAt: bookedAt, scheduledAt: scheduledAt)
     }
 
-    /// Rebooks after a missed appointment.
+    /// Rebooks after a missed appointment: `realistic` calls back after a log-normal delay (median 3 days) and
+    /// takes a slot a drawn lead time later.
     private mutating func rebook(after time: Int64) {
+        if let realism {
+            let delayDays = min(60, RealisticBehaviour.rebookDelayMedianDays * rng.logNormalFactor(sigma: 1))
+            let bookedAt = time + Self.hour + Int64(delayDays * 86_400)
+            book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: bookedAt + drawLead(medianDays: realism.selfBookedLeadMedianDays)))
+            return
+        }
         let bookedAt = time + Self.hour + Int64(rng.index(3 * 86_400))
         book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: bookedAt + Int64(rng.integer(in: 5...30)) * Self.day))
     }
@@ -249,16 +319,39 @@ struct PatientSimulation {
     }
 
     /// A weekday slot (08:00–17:45 UTC, every 15 minutes) on the day of `time` or later, after `time`.
+    /// `realistic` moves a weekend day to a weekday of the next week drawn uniformly (not always Monday), then keeps
+    /// a day with its weekday's weight, and a holiday day with ``RealisticBehaviour/holidayKeepProbability``
+    /// (moving a week on otherwise), so Fridays and holiday months are quieter.
     private mutating func clinicSlot(onOrAfter time: Int64) -> Int64 {
         var day = CivilTime.day(of: time)
         let slot = 8 * Self.hour + Int64(rng.index(40)) * 15 * 60
         while true {
             let weekday = CivilTime.weekday(days: day)
-            if weekday == 6 { day += 2 } else if weekday == 0 { day += 1 }
+            if realism != nil && (weekday == 6 || weekday == 0) {
+                day += (weekday == 6 ? 2 : 1) + rng.index(5)
+            } else if weekday == 6 { day += 2 } else if weekday == 0 { day += 1 }
             let candidate = Int64(day) * Self.day + slot
-            if candidate > time { return candidate }
+            if candidate > time {
+                guard realism != nil else { return candidate }
+                let holiday = RealisticBehaviour.isHoliday(day: day)
+                let keep = RealisticBehaviour.weekdayWeights[CivilTime.weekday(days: day) - 1]
+                    * (holiday ? RealisticBehaviour.holidayKeepProbability : 1)
+                if rng.bernoulli(keep) { return candidate }
+                day += holiday ? 7 : 1
+                continue
+            }
             day += 1
         }
+    }
+
+    /// `realistic`: the lead time of a booking the patient makes, in seconds: same day (1–7 hours) with the
+    /// department's share, else log-normal (σ ``RealisticBehaviour/leadSigma``) with median `medianDays`,
+    /// capped at ``RealisticBehaviour/longestLeadDays``.
+    private mutating func drawLead(medianDays: Double) -> Int64 {
+        guard let realism else { preconditionFailure("lead times are drawn in the realistic behaviour only") }
+        if rng.bernoulli(realism.sameDayShare) { return Self.hour + Int64(rng.index(6 * 3_600)) }
+        let days = min(RealisticBehaviour.longestLeadDays, medianDays * rng.logNormalFactor(sigma: RealisticBehaviour.leadSigma))
+        return Int64(days * 86_400)
     }
 
     // MARK: - Churn
@@ -277,9 +370,13 @@ struct PatientSimulation {
     }
 
     private mutating func checkChurn(at time: Int64) {
-        let probability = hazard(at: time)
         nextChurnCheckAt = time + Int64(ChurnHazard.periodDays) * Self.day
-        if var weights = noCompletion {
+        if isDormant {
+            if rng.bernoulli(RealisticBehaviour.dormantReturnProbability) { comeBack(at: time) }
+            return
+        }
+        let probability = hazard(at: time)
+        if var weights = noCompletion, realism == nil {
             // The churned branch never completes again: add its whole weight; continue on the other branch.
             weights.accumulated += weights.weight * probability
             weights.weight *= 1 - probability
@@ -291,6 +388,40 @@ struct PatientSimulation {
                 scheduleOutreach(after: time)
             }
         }
+    }
+
+    /// `realistic`: a dormant patient returns and books a visit (unless one is already booked).
+    private mutating func comeBack(at time: Int64) {
+        isReturning = true
+        guard pending == nil, let realism else { return }
+        let bookedAt = time + Self.hour + Int64(rng.index(3 * 86_400))
+        book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: bookedAt + drawLead(medianDays: realism.selfBookedLeadMedianDays)))
+    }
+
+    /// `realistic`: a life event ends the relationship for good; a booking planned for later is never made, one
+    /// made earlier ends as a stopped patient's does.
+    private mutating func leaveForGood(at time: Int64) {
+        hasLeft = true
+        isReturning = false
+        if let booking = pending, booking.bookedAt > time {
+            pending = nil
+            scheduleOutreach(after: time)
+        }
+    }
+
+    /// `realistic`: the patient dies. Nothing happens afterwards but the end of an appointment booked before.
+    private mutating func die(at time: Int64) {
+        isDeceased = true
+        isReturning = false
+        if let booking = pending, booking.bookedAt > time { pending = nil }
+    }
+
+    /// `realistic`, for the ground truth's replicas: the life event and death instants drawn again after
+    /// `time` from the replica's stream, so the truth never knows the path's own future.
+    mutating func redrawHiddenEvents(after time: Int64) {
+        guard realism != nil else { return }
+        let age = (Double(time) / 86_400 - Double(profile.birthDay)) / 365.25
+        hidden = HiddenLifeEvents.redrawn(after: time, ageYears: age, sex: profile.sex, rates: lifeEventRates, rng: &rng)
     }
 
     private func decayed(_ score: Double, from: Int64, to: Int64, timeConstantDays: Double) -> Double {
@@ -365,7 +496,12 @@ struct PatientSimulation {
     }
 
     private mutating func bookFromResponse(at responded: Int64) {
-        guard isReturning, pending == nil else { return }
+        guard mayReturn, pending == nil else { return }
+        isReturning = true
+        if let realism {
+            book(bookedAt: responded, scheduledAt: clinicSlot(onOrAfter: responded + drawLead(medianDays: realism.selfBookedLeadMedianDays)))
+            return
+        }
         book(bookedAt: responded, scheduledAt: clinicSlot(onOrAfter: responded + Int64(rng.integer(in: 2...14)) * Self.day))
     }
 
@@ -410,12 +546,18 @@ struct PatientSimulation {
         let responseBase: Double
         switch campaign {
         case .appointmentReminder: responseBase = channel == .email ? 0.25 : 0.55
-        case .recallReminder: responseBase = isReturning ? 0.30 : 0
-        case .winback: responseBase = isReturning ? 0.12 : 0
+        case .recallReminder: responseBase = mayReturn ? 0.30 : 0
+        case .winback: responseBase = mayReturn ? 0.12 : 0
         case .newsletter, .seasonalOffer: responseBase = 0
         }
         if responseBase > 0 && rng.uniform() < min(0.95, responseBase * factor) {
             respondedAt = time + 60 + Int64(rng.exponential(mean: 3 * 3_600))
+        }
+        if hidden.diesAt < .max {
+            // Nobody opens, clicks or answers after their death (the draws are made all the same).
+            if let opened = openedAt, opened >= hidden.diesAt { openedAt = nil }
+            if let clicked = clickedAt, clicked >= hidden.diesAt { clickedAt = nil }
+            if let responded = respondedAt, responded >= hidden.diesAt { respondedAt = nil }
         }
         sink.communication(sentAt: time, channel: channel, campaign: campaign, openedAt: openedAt,
                            clickedAt: clickedAt, respondedAt: respondedAt)
@@ -427,8 +569,10 @@ struct PatientSimulation {
         }
         if campaign.purpose == .marketing && rng.bernoulli(channel == .email ? 0.004 : 0.01) {
             consents &= ~(1 << (channel.rawValue * 2 + ConsentPurpose.marketing.rawValue))
-            sink.consent(channel: channel, purpose: .marketing, optIn: false,
-                         recordedAt: time + 600 + Int64(rng.index(3 * 86_400)))
+            let recordedAt = time + 600 + Int64(rng.index(3 * 86_400))
+            if recordedAt < hidden.diesAt {
+                sink.consent(channel: channel, purpose: .marketing, optIn: false, recordedAt: recordedAt)
+            }
         }
         return respondedAt
     }

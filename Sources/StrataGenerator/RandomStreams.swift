@@ -16,6 +16,8 @@ enum StreamPurpose: UInt64 {
     case groundTruth = 2
     /// Preventive care given at completed visits (``PreventiveCare``): adherence and each choice.
     case preventive = 3
+    /// The `realistic` behaviour's hidden life events and death (``HiddenLifeEvents``).
+    case lifeEvents = 4
 }
 
 extension Xoshiro256StarStar {

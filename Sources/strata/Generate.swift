@@ -52,6 +52,9 @@ struct Generate: ParsableCommand {
     @Option(help: "Shift the population from a date, KIND:YYYY-MM-DD (younger-arrivals: a new channel bringing younger patients who churn more); see docs/export-format.md.")
     var shift: String?
 
+    @Option(help: "The process: idealized (churn nearly written in the history) or realistic (life events, deaths, calibrated no-shows, lead times and seasons); see docs/export-format.md.")
+    var behaviour: Behaviour = .default
+
     func validate() throws {
         do {
             _ = try makeConfiguration()
@@ -66,6 +69,7 @@ struct Generate: ParsableCommand {
                                                        workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
         configuration.writesAttributes = attributes
         configuration.shift = try shift.map(PopulationShift.parse)
+        configuration.behaviour = behaviour
         return configuration
     }
 
@@ -106,3 +110,5 @@ struct Generate: ParsableCommand {
         return text.count < 7 ? String(repeating: " ", count: 7 - text.count) + text : text
     }
 }
+
+extension Behaviour: ExpressibleByArgument {}

@@ -15,11 +15,13 @@ struct DemoDatasetTests {
         let settings = try JSONSerialization.jsonObject(with: committed.truthFiles[ClinicGenerator.settingsFileName]!)
         let arguments = try #require((settings as? [String: Any])?["arguments"] as? [String])
         func option(_ name: String) throws -> String { arguments[try #require(arguments.firstIndex(of: name)) + 1] }
-        let configuration = try GeneratorConfiguration(
+        var configuration = try GeneratorConfiguration(
             personCount: Int(try option("--patients"))!, seed: UInt64(try option("--seed"))!,
             kind: GeneratorConfiguration.kind(named: try option("--kind")), from: try option("--from"),
             to: try option("--to"), asOf: try option("--as-of"), horizonDays: Int(try option("--horizon-days"))!,
             workers: 2)
+        // generator.json records --behaviour for realistic only: without it the demo is idealized, whatever the default.
+        configuration.behaviour = arguments.contains("--behaviour") ? try Behaviour.named(try option("--behaviour")) : .idealized
         let base = GeneratedExport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: base) }
         try ClinicGenerator(configuration).write(export: base.appendingPathComponent("demo"),

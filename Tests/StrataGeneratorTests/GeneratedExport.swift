@@ -28,9 +28,11 @@ struct GeneratedExport {
     /// Generates into a fresh temporary folder and reads every file back.
     static func make(persons: Int, seed: UInt64 = 7, kind: ClinicKind = .orthodontic,
                      from: String = GeneratorConfiguration.defaultStart, to: String = GeneratorConfiguration.defaultCut,
-                     asOf: String? = nil, workers: Int = 2, chunkSize: Int = 97) throws -> GeneratedExport {
-        let configuration = try GeneratorConfiguration(personCount: persons, seed: seed, kind: kind, from: from, to: to,
+                     asOf: String? = nil, workers: Int = 2, chunkSize: Int = 97,
+                     behaviour: Behaviour = .default) throws -> GeneratedExport {
+        var configuration = try GeneratorConfiguration(personCount: persons, seed: seed, kind: kind, from: from, to: to,
                                                        asOf: asOf, workers: workers)
+        configuration.behaviour = behaviour
         let base = temporaryFolder()
         let folder = base.appendingPathComponent("export"), truth = base.appendingPathComponent("export-truth")
         try ClinicGenerator(configuration, chunkSize: chunkSize).write(export: folder, truth: truth)

@@ -1,0 +1,114 @@
+"""How hard churn is on the generated clinics (issue 23): a gradient-boosted reference against Strata's logistic
+regression on Strata's own features, per clinic kind and behaviour.
+
+For each behaviour (idealized, realistic) and kind: `strata generate` of 20,000 people (release; cut C =
+2025-12-31, as-of T = C - 180 days, horizon 180 days). Then, as of T:
+- rows: the patients with a completed appointment in the 18 months (548 days) up to T, less those who died by
+  T + 180 days (Strata's churn labels leave them out too: `Labels.isLeftOutOfChurn`);
+- features: `strata features EXPORT --as-of T` (features.npy, the model inputs, with patient_ids.csv);
+- label: churn = no completed appointment in (T, T + 180 days], read from the same export (its cut is T + 180
+  days, so the export is the "later export"; the ground truth's definition, not its probabilities);
+- the same 5 stratified folds (scikit-learn StratifiedKFold, shuffled, seed 0) for every model:
+  HistGradientBoostingClassifier (scikit-learn defaults, random_state 0) and Strata's logistic regression
+  (`strata logistic --json` on each training fold's matrix, C = 1, L2; scored on the held-out fold with its
+  coefficients). Reported: the mean of the five held-out AUCs of each, and the AUC of the generator's latent
+  churn_probability (ground_truth.csv) on the same rows.
+
+Target (issue 23, realistic behaviour only): the reference's AUC in [0.72, 0.88] and Strata's within 0.02 of it,
+for every kind. The idealized clinic is printed beside it for comparison (it is expected to be too easy).
+Exit status non-zero when a realistic kind misses the target.
+"""
+import argparse
+import json
+import subprocess
+from datetime import date, timedelta
+
+from common import OUT, log, peer_python, release_binaries, table
+
+KINDS = ["primary-care", "multi-specialty", "orthodontic", "aesthetic"]
+
+EVALUATE = r"""
+import json, subprocess, sys
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import StratifiedKFold
+from sklearn.metrics import roc_auc_score
+
+strata, folder, asof, horizon = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+export, truth, features = f"{folder}/export", f"{folder}/truth", f"{folder}/features"
+T = pd.Timestamp(asof)
+appointments = pd.read_csv(f"{export}/appointments.csv", usecols=["patient_id", "scheduled_at", "status"])
+completed = appointments[appointments.status == "completed"].copy()
+completed["day"] = pd.to_datetime(completed.scheduled_at.str[:10])
+recent = set(completed[(completed.day > T - pd.Timedelta(days=548)) & (completed.day <= T)].patient_id)
+after = set(completed[(completed.day > T) & (completed.day <= T + pd.Timedelta(days=horizon))].patient_id)
+patients = pd.read_csv(f"{export}/patients.csv", usecols=["patient_id", "deceased_at"])
+dead = set(patients[patients.deceased_at.notna() & (pd.to_datetime(patients.deceased_at) <= T + pd.Timedelta(days=horizon))].patient_id)
+
+matrix = np.load(f"{features}/features.npy").astype(np.float64)
+ids = pd.read_csv(f"{features}/patient_ids.csv").iloc[:, 0].to_numpy()
+keep = np.array([p in recent and p not in dead for p in ids])
+X, ids = matrix[keep], ids[keep]
+y = np.array([p not in after for p in ids], dtype=np.int64)
+ground = pd.read_csv(f"{truth}/ground_truth.csv", usecols=["patient_id", "churn_probability"]).dropna()
+ground = ground.set_index("patient_id").churn_probability.reindex(ids).to_numpy()
+
+folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+hgb, logistic = [], []
+for k, (train, test) in enumerate(folds.split(X, y)):
+    model = HistGradientBoostingClassifier(random_state=0).fit(X[train], y[train])
+    hgb.append(roc_auc_score(y[test], model.predict_proba(X[test])[:, 1]))
+    np.save(f"{folder}/fold-x.npy", X[train]); np.save(f"{folder}/fold-y.npy", y[train].astype(np.float64))
+    run = subprocess.run([strata, "logistic", "--input", f"{folder}/fold-x.npy", "--target", f"{folder}/fold-y.npy", "--json"],
+                         check=True, capture_output=True, text=True)
+    fit = json.loads(run.stdout)
+    logit = X[test] @ np.asarray(fit["coefficients"]) + fit["intercept"]
+    logistic.append(roc_auc_score(y[test], logit))
+finite = np.isfinite(ground)
+print(json.dumps({"rows": int(len(y)), "churned": float(y.mean()), "columns": int(X.shape[1]),
+                  "hgb": float(np.mean(hgb)), "hgb_folds": [float(a) for a in hgb],
+                  "strata": float(np.mean(logistic)), "strata_folds": [float(a) for a in logistic],
+                  "truth": float(roc_auc_score(y[finite], ground[finite])), "truth_rows": int(finite.sum())}))
+"""
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="run.py churn_reference")
+    parser.add_argument("--patients", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--behaviours", default="idealized,realistic")
+    args = parser.parse_args(argv)
+
+    python = peer_python(["numpy", "pandas", "scikit-learn"])
+    strata = release_binaries(("strata",)) / "strata"
+    cut, horizon = date(2025, 12, 31), 180
+    asof = (cut - timedelta(days=horizon)).isoformat()
+    results, ok = [], True
+    for behaviour in args.behaviours.split(","):
+        for kind in args.kinds.split(","):
+            folder = OUT / "churn-reference" / behaviour / kind
+            folder.mkdir(parents=True, exist_ok=True)
+            log(f"{behaviour} {kind}: generating {args.patients:,} people, features as of {asof}")
+            subprocess.run([strata, "generate", "--patients", str(args.patients), "--seed", str(args.seed), "--kind", kind,
+                            "--behaviour", behaviour, "--to", cut.isoformat(), "--as-of", asof,
+                            "--horizon-days", str(horizon), "--out", folder / "export", "--truth-out", folder / "truth",
+                            "--force"], check=True, capture_output=True)
+            subprocess.run([strata, "features", folder / "export", "--as-of", asof, "--out", folder / "features", "--force"],
+                           check=True, capture_output=True)
+            run = subprocess.run([python, "-c", EVALUATE, strata, folder, asof, str(horizon)], check=True,
+                                 capture_output=True, text=True)
+            r = json.loads(run.stdout)
+            target = 0.72 <= r["hgb"] <= 0.88 and abs(r["strata"] - r["hgb"]) <= 0.02
+            if behaviour == "realistic":
+                ok = ok and target
+            results.append([behaviour, kind, f"{r['rows']:,}", f"{r['churned']:.1%}", f"{r['hgb']:.3f}", f"{r['strata']:.3f}",
+                            f"{r['strata'] - r['hgb']:+.3f}", f"{r['truth']:.3f}", "met" if target else "missed"])
+            log(f"  folds: HGB {', '.join(f'{a:.3f}' for a in r['hgb_folds'])}; Strata {', '.join(f'{a:.3f}' for a in r['strata_folds'])}")
+    print(f"churn AUC as of {asof} (horizon {horizon} days), patients with a completed visit in the 18 months before, "
+          f"{args.patients:,} people per clinic, seed {args.seed}, 5 stratified folds")
+    table(results, ["behaviour", "kind", "rows", "churned", "HGB", "Strata logistic", "Strata - HGB", "generator truth",
+                    "target"])
+    print("target (realistic): HGB in [0.72, 0.88] and Strata within 0.02 of it -> " + ("PASS" if ok else "FAIL"))
+    return ok
