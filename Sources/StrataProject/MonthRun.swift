@@ -94,20 +94,13 @@ public enum MonthRun {
     /// Wall and CPU seconds since the previous lap, and the process's peak resident memory so far.
     struct StepMeter {
         private var wall = DispatchTime.now().uptimeNanoseconds
-        private var cpu = Self.cpuSeconds()
+        private var cpu = DiscoveryTimings.cpuSeconds()
 
         mutating func lap(_ step: Step) -> MonthSummary.Timing {
-            let (nowWall, nowCPU) = (DispatchTime.now().uptimeNanoseconds, Self.cpuSeconds())
+            let (nowWall, nowCPU) = (DispatchTime.now().uptimeNanoseconds, DiscoveryTimings.cpuSeconds())
             defer { (wall, cpu) = (nowWall, nowCPU) }
             return MonthSummary.Timing(step: step, seconds: Double(nowWall - wall) / 1e9, cpuSeconds: nowCPU - cpu,
                                        peakBytes: Self.peakResidentBytes())
-        }
-
-        /// The CPU seconds of every thread of the process so far.
-        static func cpuSeconds() -> Double {
-            var time = timespec()
-            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-            return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
         }
 
         /// The process's resident high-water mark (`VmHWM` of `/proc/self/status`), nil where there is none.

@@ -70,7 +70,7 @@ struct CampaignClusterTests {
     func makeProject() throws {
         try ProjectFolder.create(at: project)
         for cut in [Self.start, Self.later] {
-            let settings = try GeneratorConfiguration(personCount: 900, seed: 21, kind: .multiSpecialty, to: cut)
+            let settings = try GeneratorConfiguration(personCount: 1_500, seed: 21, kind: .multiSpecialty, to: cut)
             _ = try ClinicGenerator(settings).write(export: export(cut), truth: root.appendingPathComponent("truth-\(cut)"))
         }
         try configure(clusters: [])
