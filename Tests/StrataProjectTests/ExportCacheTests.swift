@@ -250,16 +250,23 @@ struct ExportCacheTests {
 
     // MARK: Use
 
-    /// An entry whose values differ from the files (a birth date moved by a day) shows through a read: the
-    /// cache is what the read returns, not a copy checked and then thrown away.
-    @Test func theEntryIsWhatTheReadReturns() throws {
-        let clinic = try Clinic()
-        defer { clinic.remove() }
+    /// Stores as the clinic's entry its read with the first patient's birth date a day later: a value only the
+    /// entry can give. Returns the entry's key, what was stored and the files' birth date.
+    func storeDoctoredEntry(_ clinic: Clinic) throws -> (key: ExportCache.Key, doctored: ExportReadResult, born: Int32) {
         let key = try clinic.key()
         var doctored = try ExportReader.read(clinic.export)
         let born = doctored.export.patients.birthDate[0]
         doctored.export.patients.birthDate[0] = born + 1
         try clinic.cache.store(doctored, key: key)
+        return (key, doctored, born)
+    }
+
+    /// An entry whose values differ from the files (a birth date moved by a day) shows through a read: the
+    /// cache is what the read returns, not a copy checked and then thrown away.
+    @Test func theEntryIsWhatTheReadReturns() throws {
+        let clinic = try Clinic()
+        defer { clinic.remove() }
+        let (key, _, born) = try storeDoctoredEntry(clinic)
         let read = try clinic.cache.read(clinic.export, key: key, format: nil, mapping: nil, tables: [.patients, .appointments])
         #expect(read.outcome == .hit)
         #expect(read.result.export.patients.birthDate[0] == born + 1)
@@ -270,11 +277,7 @@ struct ExportCacheTests {
     @Test func aPreloadedEntryIsWhatTheReadUsesOnce() throws {
         let clinic = try Clinic()
         defer { clinic.remove() }
-        let key = try clinic.key()
-        var doctored = try ExportReader.read(clinic.export)
-        let born = doctored.export.patients.birthDate[0]
-        doctored.export.patients.birthDate[0] = born + 1
-        try clinic.cache.store(doctored, key: key)
+        let (key, doctored, born) = try storeDoctoredEntry(clinic)
         var cache = clinic.cache
         cache.preloaded = cache.preload(key)
         // The file goes: only the preloaded entry can give the doctored value.
