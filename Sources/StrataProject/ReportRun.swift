@@ -63,8 +63,9 @@ public enum ReportRun {
         let (found, cache) = try exportFolderAndCache(of: run, in: project)
         timings.lap("finding the run's export and loading its cache entry (the segments read beside them)")
         if let folder = found {
-            var source = ExportSource(path: folder.path, configurationFile: project.directory.appendingPathComponent(Project.fileName).path)
-            (source.cache, source.exportFingerprint) = (cache, run.exportFingerprint)
+            // Through the cache with the entry loaded beside the search (nil when the cache is off).
+            var source = project.exportSource(folder, fingerprint: run.exportFingerprint)
+            source.cache = cache
             // The tables the churn model's features need, appointments (lifetime), consents, leads with a
             // conversion model, and patients without their names and addresses (a report never shows them);
             // the rest are read for the checks only.
