@@ -39,7 +39,7 @@ struct MemberCodes {
         if let patients = export?.patients.ids, !ids.isEmpty {
             let parts = ids.count < 50_000 ? 1 : 4 * ProcessInfo.processInfo.activeProcessorCount
             let size = (ids.count + parts - 1) / parts
-            let results = PartResults(count: parts)
+            let results = ThreadSlots<[Int?]>(repeating: [], count: parts)
             let known = found
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let range = min(part * size, ids.count)..<min((part + 1) * size, ids.count)
@@ -58,16 +58,4 @@ struct MemberCodes {
 
     /// Whether `a` comes before `b` in byte order (SQLite's BINARY collation, the order of the store's lists).
     static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
-
-    /// Rows found by each part of the ids, each slot written once by its own thread.
-    private final class PartResults: @unchecked Sendable {
-        private var results: [[Int?]]
-        private let lock = NSLock()
-
-        init(count: Int) { results = Array(repeating: [], count: count) }
-
-        func set(_ part: Int, _ rows: [Int?]) { lock.withLock { results[part] = rows } }
-
-        var all: [[Int?]] { lock.withLock { results } }
-    }
 }

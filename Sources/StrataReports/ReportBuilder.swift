@@ -22,7 +22,7 @@ extension Report {
         guard inputs.minCellSize >= 11 else { throw ReportError.minCellSizeTooSmall(inputs.minCellSize) }
         // The sections read the same inputs and nothing else, so they are built at once, one per core; the
         // report takes them in order, and the first section's error in that order is the one thrown.
-        let results = BuiltSections(count: sections.count)
+        let results = ThreadSlots<Result<ReportSection?, any Error>>(repeating: .success(nil), count: sections.count)
         DispatchQueue.concurrentPerform(iterations: sections.count) { index in
             results.set(index, Result { try sections[index].section(inputs) })
         }
@@ -44,18 +44,6 @@ extension Report {
                         + "Figures from 1 to \(inputs.minCellSize - 1) patients are shown as <\(inputs.minCellSize).",
                       minCellSize: inputs.minCellSize, sections: built)
     }
-}
-
-/// The sections built on several threads, each slot written once by its own.
-private final class BuiltSections: @unchecked Sendable {
-    private var results: [Result<ReportSection?, any Error>]
-    private let lock = NSLock()
-
-    init(count: Int) { results = Array(repeating: .success(nil), count: count) }
-
-    func set(_ index: Int, _ result: Result<ReportSection?, any Error>) { lock.withLock { results[index] = result } }
-
-    var all: [Result<ReportSection?, any Error>] { lock.withLock { results } }
 }
 
 /// Why a report could not be built or written. Messages name parameters, never command-line flags.
