@@ -319,28 +319,30 @@ struct PatientSimulation {
     }
 
     /// A weekday slot (08:00–17:45 UTC, every 15 minutes) on the day of `time` or later, after `time`.
-    /// `realistic` moves a weekend day to a weekday of the next week drawn uniformly (not always Monday), then keeps
-    /// a day with its weekday's weight, and a holiday day with ``RealisticBehaviour/holidayKeepProbability``
-    /// (moving a week on otherwise), so Fridays and holiday months are quieter.
+    /// `realistic` moves a requested weekend day to a weekday of the next week drawn uniformly (not always Monday),
+    /// then keeps a day with its weekday's weight, and a holiday day with ``RealisticBehaviour/holidayKeepProbability``
+    /// (moving a week on otherwise), so Fridays and holiday months are quieter. A day that is passed over (too
+    /// late in it, or not kept) moves to the next working day, so Friday's overflow lands on Monday.
     private mutating func clinicSlot(onOrAfter time: Int64) -> Int64 {
         var day = CivilTime.day(of: time)
         let slot = 8 * Self.hour + Int64(rng.index(40)) * 15 * 60
+        let weekday = CivilTime.weekday(days: day)
+        if realism != nil && (weekday == 6 || weekday == 0) {
+            day += (weekday == 6 ? 2 : 1) + rng.index(5)
+        } else if weekday == 6 { day += 2 } else if weekday == 0 { day += 1 }
         while true {
-            let weekday = CivilTime.weekday(days: day)
-            if realism != nil && (weekday == 6 || weekday == 0) {
-                day += (weekday == 6 ? 2 : 1) + rng.index(5)
-            } else if weekday == 6 { day += 2 } else if weekday == 0 { day += 1 }
             let candidate = Int64(day) * Self.day + slot
-            if candidate > time {
-                guard realism != nil else { return candidate }
-                let holiday = RealisticBehaviour.isHoliday(day: day)
-                let keep = RealisticBehaviour.weekdayWeights[CivilTime.weekday(days: day) - 1]
-                    * (holiday ? RealisticBehaviour.holidayKeepProbability : 1)
-                if rng.bernoulli(keep) { return candidate }
-                day += holiday ? 7 : 1
+            let nextWorkingDay = day + (CivilTime.weekday(days: day) == 5 ? 3 : 1)
+            guard candidate > time else {
+                day = nextWorkingDay
                 continue
             }
-            day += 1
+            guard realism != nil else { return candidate }
+            let holiday = RealisticBehaviour.isHoliday(day: day)
+            let keep = RealisticBehaviour.weekdayWeights[CivilTime.weekday(days: day) - 1]
+                * (holiday ? RealisticBehaviour.holidayKeepProbability : 1)
+            if rng.bernoulli(keep) { return candidate }
+            day = holiday ? day + 7 : nextWorkingDay
         }
     }
 

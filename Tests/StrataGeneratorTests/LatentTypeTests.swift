@@ -4,7 +4,11 @@ import Testing
 import StrataData
 
 /// The latent types must differ in the ways `docs/export-format.md` claims, seen through the export.
-/// One export of 3,000 people (debug build: a few seconds) serves every test here.
+/// One export of 3,000 people (debug build: a few seconds) serves every test here. It is `idealized` on purpose:
+/// the contrasts between types ("Latent types") and "a stopped patient churns surely" are claims about that
+/// process; `realistic` adds clinic-wide no-shows, wide visit intervals and dormant patients who come back
+/// on top of every type, so it dilutes the contrasts and a stopped patient may return. The truth's
+/// calibration is checked on both processes.
 @Suite("latent types and ground truth")
 struct LatentTypeTests {
     struct PatientFacts {
@@ -17,7 +21,8 @@ struct LatentTypeTests {
     }
 
     static let fixture: (export: GeneratedExport, facts: [String: PatientFacts]) = {
-        let export = try! GeneratedExport.make(persons: 3_000, seed: 2024, kind: .primaryCare, workers: 2, chunkSize: 512)
+        let export = try! GeneratedExport.make(persons: 3_000, seed: 2024, kind: .primaryCare, workers: 2, chunkSize: 512,
+                                               behaviour: .idealized)
         // Its files are read into memory: the folder can go at once (a static fixture has no scope to end).
         export.remove()
         let truth = export.truth
@@ -40,6 +45,14 @@ struct LatentTypeTests {
             }
         }
         return (export, facts)
+    }()
+
+    /// The same clinic under the `realistic` process, read into memory likewise.
+    static let realistic: GeneratedExport = {
+        let export = try! GeneratedExport.make(persons: 3_000, seed: 2024, kind: .primaryCare, workers: 2, chunkSize: 512,
+                                               behaviour: .realistic)
+        export.remove()
+        return export
     }()
 
     static func patients(of type: LatentType) -> [PatientFacts] { fixture.facts.values.filter { $0.type == type } }
@@ -112,12 +125,36 @@ struct LatentTypeTests {
         }
     }
 
+    /// `realistic`: a patient who has left for good or died by the as-of date churns surely; a dormant one
+    /// (also `returning_at_as_of` false) may come back, so only the deaths, which the export shows, are checked.
+    @Test func realisticProbabilitiesAreProbabilitiesAndTheDeadChurnSurely() {
+        let truth = Self.realistic.truth, patients = Self.realistic.table(.patients)
+        let asOf = date(GeneratorConfiguration.defaultCut, plusDays: -GeneratorConfiguration.defaultAsOfOffsetDays)
+        var deadByAsOf = Set<String>()
+        for row in patients.rows where !row[patients.column("deceased_at")].isEmpty && row[patients.column("deceased_at")] <= asOf {
+            deadByAsOf.insert(row[patients.column("patient_id")])
+        }
+        #expect(!deadByAsOf.isEmpty)
+        for row in truth.rows {
+            for name in ["churn_probability", "conversion_probability"] {
+                let text = row[truth.column(name)]
+                if let p = Double(text) { #expect((0...1).contains(p)) } else { #expect(text.isEmpty) }
+            }
+            let id = row[truth.column("patient_id")]
+            if deadByAsOf.contains(id) && !row[truth.column("churn_probability")].isEmpty {
+                #expect(row[truth.column("churn_probability")] == "1.000000", "\(id)")
+                #expect(row[truth.column("returning_at_as_of")] == "false", "\(id)")
+            }
+        }
+    }
+
     /// The churn probability is calibrated against the labels the export itself shows: among patients
     /// created by the as-of date T, the mean probability matches the share with no completed appointment in
     /// (T, T + 180 days]. With ~2,000 patients the standard error of that share is about 0.011; tolerance
     /// 0.04. The same holds within the lower and upper halves of the probabilities (tolerance 0.05).
-    @Test func churnProbabilityIsCalibratedOnTheExportsOwnLabels() throws {
-        let export = Self.fixture.export
+    @Test(arguments: [Behaviour.idealized, .realistic])
+    func churnProbabilityIsCalibratedOnTheExportsOwnLabels(behaviour: Behaviour) throws {
+        let export = behaviour == .idealized ? Self.fixture.export : Self.realistic
         let asOf = date(GeneratorConfiguration.defaultCut, plusDays: -GeneratorConfiguration.defaultAsOfOffsetDays)
         let horizonEnd = date(asOf, plusDays: GeneratorConfiguration.defaultHorizonDays)
         let appointments = export.table(.appointments)

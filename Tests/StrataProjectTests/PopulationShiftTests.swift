@@ -75,7 +75,8 @@ struct PopulationShiftTests {
         #expect(abs(PopulationShift.scaled(0.1, oddsBy: 4) - 0.4 / 1.3) < 1e-15)
         var settings = try GeneratorConfiguration(personCount: 10, seed: 1)
         settings.shift = try PopulationShift.parse("younger-arrivals:2024-07-01")
-        #expect(settings.commandLineArguments.suffix(2) == ["--shift", "younger-arrivals:2024-07-01"])
+        // The shift comes after the core options, and the behaviour (realistic, the default, is recorded) last.
+        #expect(settings.commandLineArguments.suffix(4) == ["--shift", "younger-arrivals:2024-07-01", "--behaviour", "realistic"])
     }
 
     /// A project of one clinic seen at the end of 2024 and in mid-2026, a churn champion trained on the first

@@ -4,7 +4,7 @@ import StrataReports
 import StrataSegments
 import Testing
 
-/// Reports of generated clinics (the demo's flow at 200 and 1,000 people: two exports, churn model, clusters,
+/// Reports of generated clinics (the demo's flow at 300 and 1,000 people: two exports, churn model, clusters,
 /// two refreshes; then a conversion and a lifetime model trained on the second export and a third refresh
 /// that applies the lifetime model; the report of that run): no figure comes from 1 to 10 patients, no
 /// suppressed cell can be recomputed from the totals shown, and no patient identifier, name, email, phone or
@@ -59,7 +59,10 @@ struct ReportPrivacyTests {
     static func count(_ text: String) -> Int? { Int(text) }
     static func small(_ n: Int) -> Bool { n > 0 && n < 11 }
 
-    @Test(arguments: [200, 1000])
+    // 300, not 200: in the realistic clinic about three in four patients churn, and at 200 people the second
+    // export's non-churners were too few for even two score groups without a cell of 1 to 10, so the churn
+    // curves (churn_groups) were rightly left out and the test would not see them.
+    @Test(arguments: [300, 1000])
     func noFigureComesFromOneToTenPatients(patients: Int) throws {
         let (project, report) = try Self.demo(patients: patients)
         defer { try? FileManager.default.removeItem(at: project) }

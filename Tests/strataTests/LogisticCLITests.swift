@@ -134,10 +134,13 @@ struct LogisticCLITests {
         #expect(summary["holdout_fit_as_of"] as? String == "2025-01-05")
         let metrics = try #require(summary["metrics"] as? [String: Double])
         let holdoutAUC = try #require(metrics["holdout_auc"]), referenceAUC = try #require(metrics["holdout_reference_auc"])
-        // Issue 6: the out-of-time AUC within 0.02 of the AUC of the generator's own churn probabilities on
-        // the same patients (0.978 against 0.995 when this was written; docs/logistic.md).
-        #expect(referenceAUC > 0.99)
-        #expect(referenceAUC - holdoutAUC <= 0.02, "holdout AUC \(holdoutAUC), generator \(referenceAUC)")
+        // The demo clinic is realistic (issue 23): patients also leave for reasons the export does not show, and
+        // the generator's probabilities know them (and who is dormant), so they are a ceiling the score stays
+        // below (0.864 against 0.936; docs/logistic.md), and the score lands in issue 23's band for what the
+        // export allows (0.72-0.88). Issue 6's "within 0.02 of the generator" holds for the idealized process:
+        // `idealizedChurnScoreIsWithinTwoHundredthsOfTheGenerator`.
+        #expect(referenceAUC > holdoutAUC, "holdout AUC \(holdoutAUC), generator \(referenceAUC)")
+        #expect((0.72...0.88).contains(holdoutAUC), "holdout AUC \(holdoutAUC)")
         #expect((metrics["cv_auc_std"] ?? 1) < 0.02)
         let typed = try JSONDecoder().decode(TrainingSummary.self, from: Data(train.standardOutput.utf8))
         #expect(typed.target == .churn && typed.asOf == "2025-07-04" && typed.horizonDays == 180)
@@ -164,6 +167,28 @@ struct LogisticCLITests {
         let probability = try #require(Double(first[1]))
         #expect(probability >= 0 && probability <= 1)
         #expect(first[2].contains(" risk ("))
+    }
+
+    /// Issue 6: on the idealized process the out-of-time AUC is within 0.02 of the AUC of the generator's own
+    /// churn probabilities on the same patients. The clinic is the demo's (generator.json's arguments) with
+    /// `--behaviour idealized`: the bundled demo clinic before issue 23, byte for byte (0.978 against 0.995).
+    @Test func idealizedChurnScoreIsWithinTwoHundredthsOfTheGenerator() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-idealized-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let generated = try StrataBinary.run(["generate", "--patients", "5000", "--seed", "20251231", "--kind", "primary-care",
+                                              "--from", "2021-01-01", "--to", "2025-12-31", "--as-of", "2025-07-04",
+                                              "--horizon-days", "180", "--behaviour", "idealized",
+                                              "--out", "clinic", "--truth-out", "truth"], in: folder)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        let train = try StrataBinary.run(["train", "churn", "clinic", "--as-of", "2025-12-31", "--reference", "truth/ground_truth.csv",
+                                          "--model-out", "churn.json", "--json"], in: folder)
+        #expect(train.status == 0, "\(train.standardError)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(train.standardOutput.utf8)) as? [String: Any])
+        let metrics = try #require(summary["metrics"] as? [String: Double])
+        let holdoutAUC = try #require(metrics["holdout_auc"]), referenceAUC = try #require(metrics["holdout_reference_auc"])
+        #expect(referenceAUC > 0.99)
+        #expect(referenceAUC - holdoutAUC <= 0.02, "holdout AUC \(holdoutAUC), generator \(referenceAUC)")
     }
 
     @Test func trainConversionThenScoreOpenLeads() throws {

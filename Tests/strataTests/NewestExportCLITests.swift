@@ -80,6 +80,13 @@ struct NewestExportCLITests {
         let score = try StrataBinary.run(["score", "--model", "models/churn.json", "--out", "scores.csv"], in: project)
         #expect(score.status == 0, "\(score.standardError)")
         let scores = try String(contentsOf: project.appendingPathComponent("scores.csv"), encoding: .utf8)
-        #expect(scores.split(separator: "\n").count == Int(patients)! + 1)
+        // Every patient on file and alive on the scoring day (the cut) is scored: the clinic's patients less
+        // those whose death (on or before the cut, the only ones an export shows) is on file.
+        let rows = try String(contentsOf: project.appendingPathComponent("exports/2025-06-30/patients.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let deceased = try #require(rows.first?.firstIndex(of: "deceased_at"))
+        let dead = rows.dropFirst().filter { !$0[deceased].isEmpty }.count
+        #expect(dead > 0)
+        #expect(scores.split(separator: "\n").count == Int(patients)! - dead + 1)
     }
 }
