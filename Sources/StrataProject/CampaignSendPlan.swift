@@ -13,7 +13,7 @@ import StrataSegments
 /// same run already sent this segment's message on this channel), or `channel_routing` (listed on another
 /// of the segment's channels). The split is made before, on the whole audience, so the policy cannot bias it.
 ///
-/// With the policy off (`contact_policy: {enabled: false}`) the whole treatment is sent.
+/// With the policy off (`contact_policy: {enabled: false}`) the whole treatment is sent but its deceased patients.
 struct CampaignSendPlan {
     /// Treatment rows sent, ascending.
     var sent: [Int]
@@ -26,7 +26,15 @@ struct CampaignSendPlan {
     static func make(treatment: [Int], campaign: CampaignDefinition, segment: SegmentDefinition, channel: Channel,
                      run: RunRecord, asOf: Day, project: Project, export: ClinicExport, store: SegmentStore,
                      holdouts: CampaignHoldouts) throws -> CampaignSendPlan {
-        guard project.configuration.contactPolicy.enabled else { return CampaignSendPlan(sent: treatment, notSent: [:]) }
+        guard project.configuration.contactPolicy.enabled else {
+            // Without the policy the whole treatment is sent, but never to a patient with a death on file.
+            let deceasedAt = export.patients.deceasedAt
+            var plan = CampaignSendPlan(sent: [], notSent: [:])
+            for row in treatment {
+                if deceasedAt[row] != ClinicExport.missingDate { plan.notSent[row] = .deceased } else { plan.sent.append(row) }
+            }
+            return plan
+        }
         guard segment.channels.contains(channel.name) else {
             throw CampaignRunError.channelNotInSegment(campaign: campaign.name, channel: campaign.channel,
                                                        segment: segment.name, channels: segment.channels)

@@ -21,6 +21,8 @@ public enum ContactPolicy {
     /// 5. the run's allowance taken by higher-priority segments: ``HeldBack/priority``;
     /// 6. otherwise listed on one channel (``channelRouting`` for the others) or on every one (`channels_mode: all`).
     ///
+    /// With `enabled: false` only rules 1 and 2 apply: every consented channel, but never a deceased patient.
+    ///
     /// - Parameters:
     ///   - sent: messages campaigns recorded as sent that the export may not show yet (see ``CampaignSends``):
     ///     they count as messages already sent, as the export's communications do.
@@ -32,9 +34,19 @@ public enum ContactPolicy {
         try validate(settings, definitions: segments.map(\.definition))
         let candidates = segments.map { Candidates($0, export: export, consents: consents) }
         guard settings.enabled else {
+            // Without the policy the lists are the consented members on every channel, but a patient with a
+            // death on file is never listed: that promise does not depend on the policy.
+            let deceasedAt = export.patients.deceasedAt
             return ContactPlan(segments: zip(segments, candidates).map { segment, candidates in
                 var plan = SegmentPlan(segment.definition, unconstrained: candidates)
-                for (row, mask) in candidates.members { plan.list(row, mask) }
+                let explains = explaining.contains(segment.definition.name)
+                for (row, mask) in candidates.members {
+                    if deceasedAt[row] != ClinicExport.missingDate {
+                        plan.hold(row, .deceased, contacts: mask.nonzeroBitCount, explains)
+                    } else {
+                        plan.list(row, mask)
+                    }
+                }
                 return plan
             })
         }

@@ -180,23 +180,29 @@ struct CampaignPolicyTests {
         #expect(quiet >= sent.count, "lapsed: \(second.segments.first { $0.name == "lapsed" }!.heldBack)")
     }
 
-    /// `contact_policy: {enabled: false}`: the send list is the whole treatment, as before the policy.
-    @Test func aDisabledPolicySendsTheWholeTreatment() throws {
+    /// `contact_policy: {enabled: false}`: the send list is the whole treatment but the deceased, who are never
+    /// contacted, policy or not.
+    @Test func aDisabledPolicySendsTheWholeTreatmentButTheDeceased() throws {
         let clinic = try Self.project(policy: "contact_policy: {enabled: false}\n", persons: 800, seed: 55)
         defer { try? FileManager.default.removeItem(at: clinic.root) }
         _ = try Self.refresh(clinic)
         let summary = try Self.start(clinic)
         let store = try SegmentStore(path: clinic.project.appendingPathComponent("strata.sqlite").path)
         let groups = try store.campaignGroups("winback")
-        #expect(groups.notSent.isEmpty && summary.notSent.total == 0 && summary.sent == summary.treatment)
-        // Today's list exactly: the treatment in export order, built as campaign lists always were.
+        let deadInTreatment = groups.treatment.filter { clinic.deceased[$0] != nil }
+        #expect(!deadInTreatment.isEmpty, "the clinic's deaths must reach the treatment for this test to mean anything")
+        #expect(groups.notSent == Dictionary(uniqueKeysWithValues: deadInTreatment.map { ($0, HeldBackReason.deceased) }))
+        #expect(summary.notSent.total == deadInTreatment.count && summary.notSent.deceased == deadInTreatment.count)
+        #expect(summary.sent == summary.treatment - deadInTreatment.count)
+        // Today's list exactly: the living treatment in export order, built as campaign lists always were.
         let export = try ExportReader.read(clinic.export).export
-        let rows = groups.treatment.map { export.patients.ids.index(of: $0)! }.sorted()
+        let rows = groups.treatment.filter { clinic.deceased[$0] == nil }.map { export.patients.ids.index(of: $0)! }.sorted()
         let expected = ContactList(campaign: "winback", rows: rows, channel: .email, purpose: .marketing, export: export,
                                    consents: ConsentLedger(everythingOnFile: export))
         #expect(try String(contentsOf: URL(fileURLWithPath: summary.list), encoding: .utf8) == expected.csv)
-        // The audience is the run's e-mail list of the segment, whole.
-        #expect(Set(groups.treatment).union(groups.holdout) == (try Self.runList(clinic, run: 1, "lapsed-email.csv")))
+        // The audience is the segment's consented members; the run's e-mail list is its living part.
+        let audience = Set(groups.treatment).union(groups.holdout)
+        #expect(audience.filter { clinic.deceased[$0] == nil } == (try Self.runList(clinic, run: 1, "lapsed-email.csv")))
     }
 
     /// Under the policy a campaign must use one of its segment's channels.
