@@ -122,15 +122,15 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     var horizonInstant: Int64 { Int64(asOfDay + horizonDays + 1) * CivilTime.secondsPerDay - 1 }
     var startInstant: Int64 { Int64(startDay) * CivilTime.secondsPerDay }
 
-    /// The options as `strata generate` arguments (without the output folders). `--behaviour` is written
-    /// for `realistic` only: an export made before the option existed is `idealized`, so a missing option
-    /// reads as `idealized` whatever the default.
+    /// The options as `strata generate` arguments (without the output folders), so that running them again
+    /// makes the same export. `--behaviour` is always written, since the default changed: a record without it
+    /// was made before the option existed, and reads as `idealized`.
     public var commandLineArguments: [String] {
         ["--patients", String(personCount), "--seed", String(seed), "--kind", kind.rawValue,
          "--from", CivilTime.dateString(days: startDay), "--to", CivilTime.dateString(days: cutDay),
          "--as-of", CivilTime.dateString(days: asOfDay), "--horizon-days", String(horizonDays)]
             + (shift.map { ["--shift", $0.argument] } ?? [])
-            + (behaviour == .idealized ? [] : ["--behaviour", behaviour.rawValue])
+            + ["--behaviour", behaviour.rawValue]
     }
 
     /// Whether the `realistic` behaviour runs.

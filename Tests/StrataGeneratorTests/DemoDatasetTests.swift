@@ -20,7 +20,7 @@ struct DemoDatasetTests {
             kind: GeneratorConfiguration.kind(named: try option("--kind")), from: try option("--from"),
             to: try option("--to"), asOf: try option("--as-of"), horizonDays: Int(try option("--horizon-days"))!,
             workers: 2)
-        // generator.json records --behaviour for realistic only (the demo's): without it an export is idealized, whatever the default.
+        // generator.json records --behaviour; one made before the option existed has none and is idealized.
         configuration.behaviour = arguments.contains("--behaviour") ? try Behaviour.named(try option("--behaviour")) : .idealized
         let base = GeneratedExport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: base) }
