@@ -163,13 +163,13 @@ public enum Refresh {
                     try session.audit(action: "model change", user: user,
                                       inputs: previousModels.mapKeys { "model:" + $0 }, outputs: models.versions.mapKeys { "model:" + $0 })
                 }
+                let evaluated = frame
                 let evaluations = segments.map { segment in
                     SegmentEvaluation(name: segment.definition.name, rule: segment.definition.rule, purpose: segment.definition.purpose.rawValue,
-                                      members: Dictionary(uniqueKeysWithValues: segment.rows.map {
-                                          (export.patients.ids[$0], segment.reason(row: $0, in: frame))
-                                      }))
+                                      patientIDs: segment.rows.map { export.patients.ids[$0] },
+                                      reason: { segment.reason(row: segment.rows[$0], in: evaluated) })
                 }
-                timings.lap("membership reasons")
+                timings.lap("member ids")
                 let bySegment = Dictionary(uniqueKeysWithValues: segments.map { ($0.definition.name, $0) })
                 let (run, changes) = try session.record(
                     NewRun(asOf: asOfText, exportFingerprint: exportFingerprint, configurationFingerprint: configurationFingerprint,
