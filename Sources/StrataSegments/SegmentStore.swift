@@ -302,8 +302,8 @@ public struct StoreSession {
             let members = evaluation.patientIDs
             let entering = members.indices.filter { !openPatients.contains(members[$0]) }.sorted { members[$0] < members[$1] }
             let leaving = openPatients.isEmpty ? [] : openPatients.subtracting(members).sorted()
-            for index in entering {
-                try enter.execute(arguments: [evaluation.name, members[index], record.id, evaluation.reason(index)])
+            for (index, reason) in zip(entering, Self.reasons(evaluation, at: entering)) {
+                try enter.execute(arguments: [evaluation.name, members[index], record.id, reason])
             }
             for patient in leaving {
                 try leave.execute(arguments: [record.id, exitReason(evaluation.name, patient), evaluation.name, patient])
@@ -316,6 +316,31 @@ public struct StoreSession {
             [$0.exitedRun.set(to: record.id), $0.exitedReason.set(to: "segment no longer defined")]
         }
         return (record, changes)
+    }
+
+    /// The reasons of the members at `indices` of `evaluation`, in that order, worked out on every core: the
+    /// first run of a new store asks a million of them.
+    static func reasons(_ evaluation: SegmentEvaluation, at indices: [Int]) -> [String] {
+        let chunkSize = 8192, chunkCount = (indices.count + chunkSize - 1) / chunkSize
+        guard chunkCount > 1 else { return indices.map(evaluation.reason) }
+        let chunks = ReasonChunks(count: chunkCount)
+        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+            let part = indices[(chunk * chunkSize)..<min(indices.count, (chunk + 1) * chunkSize)]
+            chunks.set(chunk, part.map(evaluation.reason))
+        }
+        return chunks.all.flatMap { $0 }
+    }
+
+    /// Chunks of reasons computed on several threads, each slot written once.
+    private final class ReasonChunks: @unchecked Sendable {
+        private var chunks: [[String]]
+        private let lock = NSLock()
+
+        init(count: Int) { chunks = Array(repeating: [], count: count) }
+
+        func set(_ index: Int, _ reasons: [String]) { lock.withLock { chunks[index] = reasons } }
+
+        var all: [[String]] { lock.withLock { chunks } }
     }
 
     /// Appends an entry to the audit log, chained to the previous one by hash.
