@@ -72,17 +72,27 @@ public enum Refresh {
                     models loadModels: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() }, strict: Bool = false,
                     lockTimeout: TimeInterval, waiting: (String) -> Void, writer: ListFileWriter,
                     progress: (String) -> Void) throws -> Report {
+        var timings = RefreshTimings()
         let folder = try project.exportFolder(exportPath)
         progress("reading \(folder.lastPathComponent)")
         let exportFingerprint = try Fingerprint.of(folder: folder)
         // Through the export cache, which this read fills for the report and campaign commands that follow.
-        var cached = try project.readExport(folder, fingerprint: exportFingerprint, storingLater: true)
+        let cached = try project.readExport(folder, fingerprint: exportFingerprint, storingLater: true)
         var read = cached.result
+        timings.lap("reading the export (fingerprint, cache or CSVs)")
         // The cross-record checks, as every command runs them (`checks:` in strata.yml).
         let checks = ExportChecks.run(&read.export, policies: project.configuration.checks, strict: strict,
                                       exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
         if let error = checks.error { throw error }
-        cached.warnings += project.storeExport(&cached)
+        timings.lap("cross-record checks")
+        // A read from the CSVs is written to the cache on a thread of its own while the models and the segments
+        // run (writing the entry of a 1M export took 2.6 s); its warnings join the rest below. Every way out of
+        // the refresh waits for it, so a refresh that fails later leaves the entry as whole as before.
+        let storing = BackgroundResult { [cached] in
+            var entry = cached
+            return project.storeExport(&entry)
+        }
+        defer { _ = storing.wait() }
         let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
         let asOfDay: Day
@@ -100,18 +110,22 @@ public enum Refresh {
 
         progress("scoring as of \(asOfText)")
         let models = try loadModels(project.modelsURL)
+        timings.lap("loading the models")
         let scores = try models.scores(export, asOf: asOfDay)
+        timings.lap("scoring (features, churn, lifetime, drift)")
         let clusters = try models.clusterNames(export, asOf: asOfDay)
+        timings.lap("cluster assignment (features, drift)")
 
         progress("evaluating \(project.segments.definitions.count) segments")
         let plan = try FeaturePipeline.plan(export, asOf: asOfDay, spec: project.configuration.features)
         var frame = try SegmentFrame.build(export: export, asOf: asOfDay, schema: FeatureSchema(columns: plan),
                                            scores: scores, clusters: clusters)
         models.explainAbsentFields(in: &frame)
+        timings.lap("segment frame (features)")
         // Without a model its fields still exist, missing for everyone, so rules that read them select nobody.
         // The export's own warnings (negative amounts, a file without its final line end) come first, as
         // every other command that reads an export prints them.
-        var warnings: [String] = cached.warnings + read.warnings.messages + checks.messages
+        var warnings: [String] = cached.warnings + storing.wait() + read.warnings.messages + checks.messages
         if scores["churn_score"] == nil {
             frame.set("churn_score", .number(Array(repeating: nil, count: frame.patientCount)))
             warnings.append("no churn model in \(project.modelsURL.lastPathComponent)/: churn_score is missing for everyone (run `strata train churn`)")
@@ -122,6 +136,7 @@ public enum Refresh {
         }
         let segments = try project.segments.evaluate(frame)
         warnings += segments.flatMap(\.warnings)
+        timings.lap("segment evaluation")
         let configurationFingerprint = try Self.configurationFingerprint(project, models: models, asOf: asOfText)
         var lists = StagedLists(segments: segments, project: project, export: export, asOf: asOfDay, writer: writer)
 
@@ -135,6 +150,7 @@ public enum Refresh {
         try AuditHead.start(store: store)
         Self.removeTemporaries(project)
         lists.holdouts = try CampaignHoldouts(store: store, project: project, asOf: asOfDay)
+        timings.lap("lock, store, holdouts")
 
         enum Outcome { case recorded(RunRecord, [String: SegmentChangeCounts], [ListSummary]), unchanged(RunRecord) }
         var staging: URL?
@@ -153,12 +169,13 @@ public enum Refresh {
                     try session.audit(action: "model change", user: user,
                                       inputs: previousModels.mapKeys { "model:" + $0 }, outputs: models.versions.mapKeys { "model:" + $0 })
                 }
+                let evaluated = frame
                 let evaluations = segments.map { segment in
                     SegmentEvaluation(name: segment.definition.name, rule: segment.definition.rule, purpose: segment.definition.purpose.rawValue,
-                                      members: Dictionary(uniqueKeysWithValues: segment.rows.map {
-                                          (export.patients.ids[$0], segment.reason(row: $0, in: frame))
-                                      }))
+                                      patientIDs: segment.rows.map { export.patients.ids[$0] },
+                                      reason: { segment.reason(row: segment.rows[$0], in: evaluated) })
                 }
+                timings.lap("member ids")
                 let bySegment = Dictionary(uniqueKeysWithValues: segments.map { ($0.definition.name, $0) })
                 let (run, changes) = try session.record(
                     NewRun(asOf: asOfText, exportFingerprint: exportFingerprint, configurationFingerprint: configurationFingerprint,
@@ -168,13 +185,17 @@ public enum Refresh {
                         guard let row = export.patients.ids.index(of: patientID) else { return "patient no longer in the export" }
                         return project.segments.exitReason(bySegment[segment]!, row: row, in: frame)
                     })
+                timings.lap("store: memberships")
                 try RealizedPerformance.keepScores(scores, models: models, export: export, run: run.id, in: session)
+                timings.lap("store: scores")
 
                 let contactPlan = try lists.plan(run: run.id)
                 heldBack = contactPlan.segments.map { ($0.definition.name, $0.held) }
                 try session.recordHeldBack(run: run.id, contactPlan)
+                timings.lap("contact plan, held back")
                 progress("writing lists")
                 let written = try lists.write(run: run.id, plan: contactPlan)
+                timings.lap("writing lists")
                 staging = written.folder
                 TestPause.at("staged")
                 var inputs = ["export": exportFingerprint, "configuration": configurationFingerprint]
@@ -183,6 +204,7 @@ public enum Refresh {
                 outputs["run:\(run.id)"] = try session.runFingerprint(run.id)
                 outputs["scores:\(run.id)"] = try session.scoresFingerprint(run: run.id)
                 try session.audit(action: "refresh", user: user, inputs: inputs, outputs: outputs)
+                timings.lap("run and scores fingerprints, audit")
                 return .recorded(run, changes, written.summaries)
             }
         } catch {
@@ -190,6 +212,7 @@ public enum Refresh {
             if let staging { try? FileManager.default.removeItem(at: staging) }
             throw error
         }
+        timings.lap("commit")
         TestPause.at("committed")
 
         var report: Report
@@ -209,9 +232,12 @@ public enum Refresh {
             report.rebuiltLists = try Self.restoreLists(of: latest, lists: lists, project: project, store: store, user: user)
         }
         TestPause.at("published")
+        timings.lap("publishing lists")
         warnings += Self.recordRealizedPerformance(project, store: store, export: export, exportFingerprint: exportFingerprint,
                                                    lastDay: dates.last, user: user)
+        timings.lap("realized performance")
         try Self.settle(project, store: store)
+        timings.lap("latest link, audit head")
         report.warnings = warnings
         return report
     }
@@ -372,6 +398,25 @@ public struct NoSegmentModels: SegmentModels {
     public var versions: [String: String] { [:] }
     public func scores(_ export: ClinicExport, asOf: Day) throws -> [String: [Double]] { [:] }
     public func clusterNames(_ export: ClinicExport, asOf: Day) throws -> [String]? { nil }
+}
+
+/// Work started on a thread of its own; ``wait()`` returns its result once it is done (as often as asked).
+final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
+    private var value: Value?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () -> Value) {
+        Thread { [self] in
+            value = work()
+            done.signal()
+        }.start()
+    }
+
+    func wait() -> Value {
+        done.wait()
+        defer { done.signal() }
+        return value!
+    }
 }
 
 /// A failed system call's errno, for ``AtomicFile/plainReason(_:)``.

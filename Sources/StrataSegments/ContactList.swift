@@ -115,10 +115,16 @@ public struct ContactList: Sendable, Equatable {
     /// ``defused(_:isPhone:)``) and then quoted where CSV needs it.
     public var csv: String {
         var text = "patient_id,\(addressColumn),first_name,segment\n"
+        let isPhone = addressColumn == "phone", segmentCell = Self.field(Self.defused(segment))
         for row in rows {
-            let cells = [Self.defused(row.patientID), Self.defused(row.address, isPhone: addressColumn == "phone"),
-                         Self.defused(row.firstName), Self.defused(segment)]
-            text += cells.map(Self.field).joined(separator: ",") + "\n"
+            text += Self.field(Self.defused(row.patientID))
+            text += ","
+            text += Self.field(Self.defused(row.address, isPhone: isPhone))
+            text += ","
+            text += Self.field(Self.defused(row.firstName))
+            text += ","
+            text += segmentCell
+            text += "\n"
         }
         return text
     }
@@ -132,6 +138,11 @@ public struct ContactList: Sendable, Equatable {
 
     /// RFC 4180 quoting where a field needs it.
     static func field(_ value: String) -> String {
+        // Plain ASCII without a comma, quote or line end (almost every cell) is checked on its bytes, not its
+        // characters; anything else takes the general test below.
+        if value.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "\"") && !(0x0A...0x0D).contains($0) }) {
+            return value
+        }
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

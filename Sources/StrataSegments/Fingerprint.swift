@@ -42,6 +42,37 @@ public enum Fingerprint {
         return of(Data(summary.utf8))
     }
 
+    /// The fingerprint of a sequence of text fields, each written as `<UTF-8 byte count>:<field>` and separated
+    /// by line ends (so no two different sequences share an encoding), hashed as the fields are appended rather
+    /// than joined first: the same value as ``of(_:)`` over the joined text.
+    struct Fields {
+        private var hasher = SHA256()
+        private var buffer: [UInt8] = []
+        private var isEmpty = true
+
+        mutating func append(_ field: String) {
+            if !isEmpty { buffer.append(UInt8(ascii: "\n")) }
+            isEmpty = false
+            buffer.append(contentsOf: String(field.utf8.count).utf8)
+            buffer.append(UInt8(ascii: ":"))
+            buffer.append(contentsOf: field.utf8)
+            if buffer.count >= 1 << 16 { flush() }
+        }
+
+        private mutating func flush() {
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        /// The hex SHA-256 of everything appended.
+        var fingerprint: String {
+            mutating get {
+                flush()
+                return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            }
+        }
+    }
+
     /// The hashes of files computed on several threads, each slot written once.
     private final class FileHashes: @unchecked Sendable {
         private var results: [Result<String, any Error>]

@@ -64,8 +64,8 @@ extension RuleBinder {
             return try bindPercentile(arguments[0])
         case .conditionOnset:
             let condition = try conditionName(arguments[0])
-            let onsets = frame.onsets.byName[condition]
-            return Bound(type: .date) { i in onsets?[i].map { .date($0) } }
+            let onsets = frame.onsets.onsets(of: condition)
+            return Bound(type: .date) { i in onsets.flatMap { ConditionOnsets.day($0[i]) }.map { .date($0) } }
         }
     }
 
@@ -123,10 +123,10 @@ extension RuleBinder {
         guard case let .text(name, location) = argument else {
             throw fail(argument.location, "'condition_onset' needs a condition code, description or group in quotes, such as \(RuleFunction.conditionOnset.example); found \(argument.location.text(in: rule))")
         }
-        let known = frame.onsets.byName
-        if known[name] != nil { return name }
-        if known[name.lowercased()] != nil { return name.lowercased() }
-        if let suggestion = nearestName(to: name, in: Array(known.keys)) {
+        let known = frame.onsets
+        if known.knows(name) { return name }
+        if known.knows(name.lowercased()) { return name.lowercased() }
+        if let suggestion = nearestName(to: name, in: known.names) {
             throw fail(location, "unknown condition '\(name)'; did you mean '\(suggestion)'?")
         }
         notes.add("condition '\(name)' is neither in the export's conditions nor a condition group, so no patient has it")

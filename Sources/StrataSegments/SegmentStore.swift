@@ -105,18 +105,24 @@ public final class SegmentStore: Sendable {
     /// missing.
     static func fingerprint(ofRun id: Int64, in db: Database) throws -> String? {
         guard let run = try StoredRun.fetchOne(db, key: id) else { return nil }
-        var fields = ["run", String(run.id), run.recordedAt, run.asOf, run.exportFingerprint, run.configurationFingerprint,
-                      run.modelVersions, String(run.patientCount)]
-        let entered = try MembershipRecord.filter { $0.enteredRun == id }.order { [$0.segment, $0.patientID] }.fetchCursor(db)
-        while let membership = try entered.next() {
-            fields += ["entered", membership.segment, membership.patientID, membership.enteredReason]
+        // Length-prefixed, so that no two different sets of rows share an encoding; hashed as the rows come
+        // (the first run of a store enters a million rows: joining them first held 600 MB).
+        var fields = Fingerprint.Fields()
+        for field in [
+            "run", String(run.id), run.recordedAt, run.asOf, run.exportFingerprint, run.configurationFingerprint, run.modelVersions,
+            String(run.patientCount),
+        ] { fields.append(field) }
+        for (label, column) in [("entered", "enteredRun"), ("exited", "exitedRun")] {
+            let reason = label == "entered" ? "enteredReason" : "IFNULL(exitedReason, '')"
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT segment, patientID, \(reason) FROM membership WHERE \(column) = ? ORDER BY segment, patientID
+                """, arguments: [id])
+            while let row = try rows.next() {
+                fields.append(label)
+                for index in 0..<3 { fields.append(row[index] as String) }
+            }
         }
-        let exited = try MembershipRecord.filter { $0.exitedRun == id }.order { [$0.segment, $0.patientID] }.fetchCursor(db)
-        while let membership = try exited.next() {
-            fields += ["exited", membership.segment, membership.patientID, membership.exitedReason ?? ""]
-        }
-        // Length-prefixed, so that no two different sets of rows share an encoding.
-        return Fingerprint.of(Data(fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "\n").utf8))
+        return fields.fingerprint
     }
 
     /// The fingerprint of run `id` as the store holds it now (see ``StoreSession/runFingerprint(_:)``).
@@ -278,26 +284,31 @@ public struct StoreSession {
             configurationFingerprint: run.configurationFingerprint, modelVersions: run.modelVersions, patientCount: run.patientCount
         ).insertAndFetch(db, as: RunRecord.self)
         var changes: [String: SegmentChangeCounts] = [:]
+        // Only the changes are written, each with one prepared statement: a million rows enter on a new store.
+        let enter = try db.cachedStatement(sql: """
+            INSERT INTO membership (segment, patientID, enteredRun, enteredReason, exitedRun, exitedReason) VALUES (?, ?, ?, ?, NULL, NULL)
+            """)
+        let leave = try db.cachedStatement(sql: """
+            UPDATE membership SET exitedRun = ?, exitedReason = ? WHERE segment = ? AND patientID = ? AND exitedRun IS NULL
+            """)
         for evaluation in evaluations {
             // A segment seen before keeps the run it was first evaluated in.
             _ = try SegmentRecord(name: evaluation.name, rule: evaluation.rule, purpose: evaluation.purpose,
                                   firstRun: record.id, lastRun: record.id)
                 .upsertAndFetch(db) { _ in [SegmentRecord.Columns.firstRun.noOverwrite] }
-            let open = try MembershipRecord.all().of(evaluation.name).stillOpen().fetchAll(db)
-            let openPatients = Set(open.map(\.patientID))
-            let entering = evaluation.members.filter { !openPatients.contains($0.key) }.sorted { $0.key < $1.key }
-            let leaving = open.filter { evaluation.members[$0.patientID] == nil }.sorted { $0.patientID < $1.patientID }
-            for (patient, reason) in entering {
-                try MembershipRecord(segment: evaluation.name, patientID: patient, enteredRun: record.id, enteredReason: reason)
-                    .insert(db)
+            // Who is in now: the ids alone (a segment has at most one open interval per patient), not the reasons.
+            let openPatients = try String.fetchSet(db, sql: "SELECT patientID FROM membership WHERE segment = ? AND exitedRun IS NULL",
+                                                   arguments: [evaluation.name])
+            let members = evaluation.patientIDs
+            let entering = members.indices.filter { !openPatients.contains(members[$0]) }.sorted { members[$0] < members[$1] }
+            let leaving = openPatients.isEmpty ? [] : openPatients.subtracting(members).sorted()
+            for (index, reason) in zip(entering, Self.reasons(evaluation, at: entering)) {
+                try enter.execute(arguments: [evaluation.name, members[index], record.id, reason])
             }
-            for var membership in leaving {
-                membership.exitedRun = record.id
-                membership.exitedReason = exitReason(evaluation.name, membership.patientID)
-                try membership.update(db)
+            for patient in leaving {
+                try leave.execute(arguments: [record.id, exitReason(evaluation.name, patient), evaluation.name, patient])
             }
-            changes[evaluation.name] = SegmentChangeCounts(members: evaluation.members.count, entered: entering.count,
-                                                           exited: leaving.count)
+            changes[evaluation.name] = SegmentChangeCounts(members: members.count, entered: entering.count, exited: leaving.count)
         }
         // Segments no longer defined: everyone leaves, once.
         let evaluated = evaluations.map(\.name)
@@ -305,6 +316,31 @@ public struct StoreSession {
             [$0.exitedRun.set(to: record.id), $0.exitedReason.set(to: "segment no longer defined")]
         }
         return (record, changes)
+    }
+
+    /// The reasons of the members at `indices` of `evaluation`, in that order, worked out on every core: the
+    /// first run of a new store asks a million of them.
+    static func reasons(_ evaluation: SegmentEvaluation, at indices: [Int]) -> [String] {
+        let chunkSize = 8192, chunkCount = (indices.count + chunkSize - 1) / chunkSize
+        guard chunkCount > 1 else { return indices.map(evaluation.reason) }
+        let chunks = ReasonChunks(count: chunkCount)
+        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+            let part = indices[(chunk * chunkSize)..<min(indices.count, (chunk + 1) * chunkSize)]
+            chunks.set(chunk, part.map(evaluation.reason))
+        }
+        return chunks.all.flatMap { $0 }
+    }
+
+    /// Chunks of reasons computed on several threads, each slot written once.
+    private final class ReasonChunks: @unchecked Sendable {
+        private var chunks: [[String]]
+        private let lock = NSLock()
+
+        init(count: Int) { chunks = Array(repeating: [], count: count) }
+
+        func set(_ index: Int, _ reasons: [String]) { lock.withLock { chunks[index] = reasons } }
+
+        var all: [[String]] { lock.withLock { chunks } }
     }
 
     /// Appends an entry to the audit log, chained to the previous one by hash.
@@ -340,14 +376,24 @@ public struct SegmentEvaluation: Sendable {
     public var name: String
     public var rule: String
     public var purpose: String
-    /// Patient id → why the patient is in (the values of the fields the rule reads).
-    public var members: [String: String]
+    /// The members' patient ids, each once.
+    public var patientIDs: [String]
+    /// Why the member at an index of ``patientIDs`` is in (the values of the fields the rule reads). Asked only
+    /// for the members who enter: most of a month's members stayed, and their reasons are already stored.
+    public var reason: @Sendable (Int) -> String
 
+    /// Members given as patient id → why the patient is in.
     public init(name: String, rule: String, purpose: String, members: [String: String]) {
+        let ids = Array(members.keys)
+        self.init(name: name, rule: rule, purpose: purpose, patientIDs: ids, reason: { members[ids[$0]]! })
+    }
+
+    public init(name: String, rule: String, purpose: String, patientIDs: [String], reason: @escaping @Sendable (Int) -> String) {
         self.name = name
         self.rule = rule
         self.purpose = purpose
-        self.members = members
+        self.patientIDs = patientIDs
+        self.reason = reason
     }
 }
 
