@@ -64,6 +64,17 @@ struct CampaignCLITests {
     }
 
     /// Patient ids of a list file.
+    /// Patients with a `deceased_at` in the export of `cut` (read by header, independently of Strata).
+    func deceased(_ cut: String) throws -> Set<String> {
+        let lines = try String(contentsOf: exportFolder(cut).appendingPathComponent("patients.csv"), encoding: .utf8).split(separator: "\n")
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
+        guard let column = header.firstIndex(of: "deceased_at") else { return [] }
+        return Set(lines.dropFirst().compactMap { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            return fields.count > column && !fields[column].isEmpty ? String(fields[0]) : nil
+        })
+    }
+
     func listed(_ url: URL) throws -> Set<String> {
         Set(try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) })
     }
@@ -105,14 +116,19 @@ struct CampaignCLITests {
         let started = try strata(["campaign", "start", "winback-test", "--export", exportFolder(first).path, "--json"])
         #expect(started.status == 0, "\(started.standardError)")
         let start = try JSONDecoder().decode(CampaignStartSummary.self, from: Data(started.standardOutput.utf8))
+        // The run's list leaves the deceased out (policy or not); the audience is every consented member, so the
+        // run's list is its living part, and the send list the living treatment.
         let runList = try listed(project.appendingPathComponent("lists/run-0001/patients-seen-email.csv"))
-        #expect(start.audience == runList.count && start.treatment + start.holdout == start.audience)
+        let dead = try deceased(first)
+        #expect(start.treatment + start.holdout == start.audience)
         #expect(abs(Double(start.holdout) / Double(start.audience) - 0.3) < 0.06, "\(start.holdout) of \(start.audience)")
         let store = try SegmentStore(path: project.appendingPathComponent("strata.sqlite").path)
         let groups = try store.campaignGroups("winback-test")
+        let audience = Set(groups.treatment).union(groups.holdout)
+        #expect(audience.count == start.audience && audience.subtracting(dead) == runList)
         let sendList = try listed(URL(fileURLWithPath: start.list))
-        #expect(sendList == Set(groups.treatment) && Set(groups.holdout).isDisjoint(with: sendList))
-        #expect(Set(groups.treatment).union(groups.holdout) == runList)
+        #expect(sendList == Set(groups.treatment).subtracting(dead) && Set(groups.holdout).isDisjoint(with: sendList))
+        #expect(start.notSent.deceased == Set(groups.treatment).intersection(dead).count)
         let again = try strata(["campaign", "start", "winback-test", "--export", exportFolder(first).path])
         #expect(again.status == 1 && again.standardError.contains("was already started"))
 
