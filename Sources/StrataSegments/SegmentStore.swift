@@ -96,6 +96,12 @@ public final class SegmentStore: Sendable {
         registerContactPolicyMigrations(&migrator)
         registerCampaignSendMigrations(&migrator)
         registerCampaignClusterMigrations(&migrator)
+        // `membership_open` (segment, exitedRun) is a prefix of `membership_exited` (segment, exitedRun,
+        // patientID), which answers the same lookups: one b-tree less to fill for every membership row (the
+        // first refresh of a 1M store enters 2 million; about 15% of their insert time and 13% of the file).
+        migrator.registerMigration("v9: membership_open dropped, membership_exited serves its lookups") { db in
+            try db.drop(index: "membership_open")
+        }
         return migrator
     }
 

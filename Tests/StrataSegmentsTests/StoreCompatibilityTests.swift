@@ -97,6 +97,19 @@ struct StoreCompatibilityTests {
         ])
     }
 
+    /// Opening the store drops `membership_open`, whose columns lead `membership_exited`; the lookup of a
+    /// segment's open members (the one every refresh makes per segment) is then served by `membership_exited`.
+    @Test func theRedundantOpenMembershipIndexIsDropped() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try sqlite("print(sorted(r[0] for r in db.execute(\"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'membership' AND sql IS NOT NULL\")))")
+                == "['membership_entered_run', 'membership_exited', 'membership_exited_run', 'membership_open']\n")
+        _ = try SegmentStore(path: storePath)
+        #expect(try sqlite("print(sorted(r[0] for r in db.execute(\"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'membership' AND sql IS NOT NULL\")))")
+                == "['membership_entered_run', 'membership_exited', 'membership_exited_run']\n")
+        let plan = try sqlite("print(' '.join(r[3] for r in db.execute(\"EXPLAIN QUERY PLAN SELECT patientID FROM membership WHERE segment = 'lapsed' AND exitedRun IS NULL\")))")
+        #expect(plan.contains("USING COVERING INDEX membership_exited"), "\(plan)")
+    }
+
     @Test func aNewRunOnAnEarlierStoreIsWrittenAsBefore() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SegmentStore(path: storePath)
