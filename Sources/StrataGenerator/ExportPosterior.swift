@@ -40,6 +40,8 @@ struct ExportPosterior {
     static let cancel = lanes(\.cancelProbability)
     static let intervalFactor = lanes(\.intervalFactor)
     static let spendFactor = lanes(\.spendFactor)
+    /// 1 / spendFactor, 0 in the unused lanes (never a division by their zero).
+    static let inverseSpendFactor = lanes { 1 / $0.spendFactor }
     static let premium = lanes(\.premiumProbability)
     static let engagement = lanes(\.engagement)
     static let bookAtVisit = lanes(\.bookAtVisitProbability)
@@ -249,7 +251,7 @@ struct ExportPosterior {
             let low = Self.spendFactor * 0.9 - priceTolerance, high = Self.spendFactor * 1.15 + priceTolerance
             var fits = Lanes(repeating: 1e-9)
             fits.replace(with: 1, where: (low .<= Lanes(repeating: priceRatio)) .& (Lanes(repeating: priceRatio) .<= high))
-            returning *= fits / Self.spendFactor
+            returning *= fits * Self.inverseSpendFactor
         }
         let atVisit = Self.bookAtVisit * (realism?.bookAtVisitScale ?? 1)
         if let bookedAtVisit {
@@ -351,7 +353,9 @@ struct ExportPosterior {
     private mutating func normalize() {
         let total = (waiting + returning + comingBack + dormant + left).sum()
         guard total > 0, total.isFinite else {
-            // Never expected; the type mix without evidence rather than nothing.
+            // Never expected (a NaN or an outcome the filter rules out entirely is a bug): fail in debug builds,
+            // else fall back to the types without evidence rather than nothing.
+            assertionFailure("the export filter lost all weight: \(returning) \(dormant)")
             clearHidden()
             returning = Self.laneMask / 5
             dormant = Lanes(repeating: 0)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StrataGenerator
 import StrataData
+import StrataRandom
 
 /// The ground truth's `best_achievable_churn_probability`: P(churn | what the export shows by the as-of date),
 /// from the generator's filter over latent type and status (``ExportPosterior``).
@@ -134,6 +135,54 @@ struct BestAchievableTests {
         let share = Double(rows.filter(\.churned).count) / Double(rows.count)
         let standardError = rows.reduce(0) { $0 + $1.best * (1 - $1.best) }.squareRoot() / Double(rows.count)
         #expect(abs(mean - share) <= 4 * standardError + 0.01, "mean \(mean), churned \(share), se \(standardError)")
+    }
+
+    /// The filter is a posterior: over many patients, the mean weight it gives a type (or a status) is the share of
+    /// patients who have it. Patients seen in the 18 months before the as-of date, 4,000 people (about 1,600
+    /// such patients): the difference's standard error is at most sqrt(0.25 / 1,600) = 0.0125, so 0.04 is over
+    /// three of them.
+    @Test(arguments: Behaviour.allCases)
+    func typeAndStatusWeightsMatchTheirShares(behaviour: Behaviour) throws {
+        var configuration = try GeneratorConfiguration(personCount: 4_000, seed: 7, kind: .primaryCare)
+        configuration.behaviour = behaviour
+        let catalog = ClinicCatalog.of(configuration.kind)
+        let asOf = configuration.asOfInstant
+        var share: [String: Double] = [:], weight: [String: Double] = [:]
+        var patients = 0.0
+        for person in 0..<configuration.personCount {
+            var rng = Xoshiro256StarStar(seed: configuration.seed, stream: UInt64(person), purpose: .history)
+            let profile = PersonProfile.draw(index: person, configuration: configuration, catalog: catalog, rng: &rng)
+            guard let createdAt = profile.createdAt, createdAt <= asOf else { continue }
+            var hidden = HiddenLifeEvents.none
+            if configuration.isRealistic {
+                let historyStart = max(createdAt, configuration.startInstant)
+                hidden = HiddenLifeEvents.draw(seed: configuration.seed, person: person, historyStart: historyStart,
+                                               ageYears: (Double(historyStart) / 86_400 - Double(profile.birthDay)) / 365.25,
+                                               sex: profile.sex, rates: configuration.lifeEvents)
+            }
+            var sink = DiscardingSink()
+            var simulation = PatientSimulation(profile: profile, createdAt: createdAt, configuration: configuration, rng: rng,
+                                               hidden: hidden, sink: &sink)
+            simulation.startObserving()
+            simulation.run(until: asOf, into: &sink)
+            let observed = simulation.finishObserving(at: asOf)
+            let posterior = try #require(observed)
+            guard !simulation.isDeceased, let seen = simulation.lastCompletedAt, asOf - seen < 548 * 86_400 else { continue }
+            patients += 1
+            let status = simulation.hasLeft ? "left" : !simulation.isReturning ? "dormant"
+                : simulation.pending.map { $0.bookedAt > asOf } ?? false ? "waiting" : "returning"
+            share[profile.latentType.rawValue, default: 0] += 1
+            share[status, default: 0] += 1
+            for hypothesis in posterior.hypotheses() {
+                weight[hypothesis.type.rawValue, default: 0] += hypothesis.weight
+                weight[hypothesis.status == .comingBack ? "returning" : "\(hypothesis.status)", default: 0] += hypothesis.weight
+            }
+        }
+        #expect(patients > 1_000)
+        for (name, count) in share {
+            #expect(abs(weight[name, default: 0] / patients - count / patients) <= 0.04,
+                    "\(name): weight \(weight[name, default: 0] / patients), share \(count / patients)")
+        }
     }
 
     @Test(arguments: Behaviour.allCases)
