@@ -98,19 +98,22 @@ struct ExportPosterior {
     private var winbackSentInGap = false
     private var priceSeen = false
     let realism: RealisticBehaviour?
+    /// `realistic`: the department's lead-time distribution function on an hourly grid (``leadTable(for:)``).
+    private let leadTable: [Double]
     private let lifeEventRatePerDay: Double
 
     private static let day = Double(CivilTime.secondsPerDay)
     private static let hour = CivilTime.secondsPerHour
 
     /// Starts at `historyStart` with the type mix; `firstBooking` is the initial booking if it is not yet made.
-    init(established: Bool, historyStart: Int64, firstBooking: HiddenBooking?, realism: RealisticBehaviour?,
-         lifeEventRatePerDay: Double) {
+    init(established: Bool, historyStart: Int64, firstBooking: HiddenBooking?, department: Department,
+         realism: RealisticBehaviour?, lifeEventRatePerDay: Double) {
         let prior = Self.prior(established: established)
         waiting = firstBooking == nil ? Lanes(repeating: 0) : prior
         returning = firstBooking == nil ? prior : Lanes(repeating: 0)
         waitingFor = firstBooking
         self.realism = realism
+        leadTable = realism == nil ? [] : Self.leadTable(for: department)
         self.lifeEventRatePerDay = realism == nil ? 0 : lifeEventRatePerDay
         nextCheckAt = historyStart + Int64(ChurnHazard.periodDays) * CivilTime.secondsPerDay
         lastStepAt = historyStart
@@ -159,8 +162,14 @@ struct ExportPosterior {
     /// outreach that was due and not sent.
     mutating func advance(to time: Int64, facts: Facts) {
         guard time > lastStepAt else { return }
+        if waitingFor != nil && waiting.sum() < 1e-12 {
+            // Nothing left to wait for: stop computing its timing.
+            waiting = Lanes(repeating: 0)
+            waitingFor = nil
+            waitingSurvival = Lanes(repeating: 1)
+        }
         if let waitingFor {
-            let survival = Self.survival(of: waitingFor, at: time, realism: realism)
+            let survival = Self.survival(of: waitingFor, at: time, realism: realism, leadTable: leadTable)
             waiting *= Self.ratio(survival, waitingSurvival)
             waitingSurvival = survival
         }
@@ -370,26 +379,56 @@ struct ExportPosterior {
 
     static let returnWindow = 3 * CivilTime.secondsPerDay + CivilTime.secondsPerHour
 
-    /// Normal quantiles at (j + ½)/16, for the interval's log-normal.
-    private static let normalQuantiles: [Double] = (0..<16).map { inverseNormal((Double($0) + 0.5) / 16) }
+    /// The interval's log-normal factors exp(σ z) at the normal quantiles z of (j + ½)/16, per behaviour.
+    private static let realisticSpread = (0..<16).map { exponent(RealisticBehaviour.intervalSigma * inverseNormal((Double($0) + 0.5) / 16)) }
+    private static let idealizedSpread = (0..<16).map { exponent(0.15 * inverseNormal((Double($0) + 0.5) / 16)) }
 
     private static func intervalSigma(_ realism: RealisticBehaviour?) -> Double {
         realism == nil ? 0.15 : RealisticBehaviour.intervalSigma
     }
 
-    /// P(lead time < `days`) of a booking the patient makes (`realistic`: same day or log-normal; `idealized`:
-    /// 2 to `longestDays` days).
-    private static func leadCDF(days: Double, longestDays: Double, realism: RealisticBehaviour?) -> Double {
+    /// The mean delay, in days, from the instant a visit is due to the slot it gets (weekends, quieter days,
+    /// holiday months; measured on the slot rules by simulation: 2.55 days `realistic`, 0.92 `idealized`).
+    private static func slotDelayDays(_ realism: RealisticBehaviour?) -> Double { realism == nil ? 0.92 : 2.55 }
+
+    /// P(lead time < d days) on an hourly grid for d from 0 to the longest lead (`realistic`: same day, 1–7
+    /// hours, with the department's share, else log-normal), one table per department.
+    static func leadTable(for department: Department) -> [Double] {
+        switch department {
+        case .orthodontic: orthodonticLeads
+        case .aesthetic: aestheticLeads
+        case .primaryCare: primaryCareLeads
+        }
+    }
+
+    private static let orthodonticLeads = makeLeadTable(RealisticBehaviour.of(.orthodontic))
+    private static let aestheticLeads = makeLeadTable(RealisticBehaviour.of(.aesthetic))
+    private static let primaryCareLeads = makeLeadTable(RealisticBehaviour.of(.primaryCare))
+
+    private static func makeLeadTable(_ realism: RealisticBehaviour) -> [Double] {
+        (0...Int(RealisticBehaviour.longestLeadDays * 24)).map { hours in
+            let days = Double(hours) / 24
+            guard days > 0 else { return 0 }
+            let sameDay = realism.sameDayShare * min(1, max(0, (days * 24 - 1) / 6))
+            let later = days >= RealisticBehaviour.longestLeadDays ? 1
+                : normalCDF(naturalLog(days / realism.selfBookedLeadMedianDays) / RealisticBehaviour.leadSigma)
+            return sameDay + (1 - realism.sameDayShare) * later
+        }
+    }
+
+    /// P(lead time < `days`) of a booking the patient makes (`realistic`: from `leadTable`, linear between
+    /// hours; `idealized`: uniform from 2 days to `longestDays` days and 8 hours).
+    private static func leadCDF(days: Double, longestDays: Double, leadTable: [Double]) -> Double {
         guard days > 0 else { return 0 }
-        guard let realism else { return min(1, max(0, (days - 2) / max(longestDays - 2 + 1.0 / 3, 1.0 / 3))) }
-        let sameDay = realism.sameDayShare * min(1, max(0, (days * 24 - 1) / 6))
-        let later = days >= RealisticBehaviour.longestLeadDays ? 1
-            : normalCDF(naturalLog(days / realism.selfBookedLeadMedianDays) / RealisticBehaviour.leadSigma)
-        return sameDay + (1 - realism.sameDayShare) * later
+        guard !leadTable.isEmpty else { return min(1, max(0, (days - 2) / max(longestDays - 2 + 1.0 / 3, 1.0 / 3))) }
+        let hours = days * 24
+        guard hours < Double(leadTable.count - 1) else { return 1 }
+        let below = Int(hours), fraction = hours - Double(below)
+        return leadTable[below] + (leadTable[below + 1] - leadTable[below]) * fraction
     }
 
     /// P(the booking is not made by `time`) per type.
-    static func survival(of booking: HiddenBooking, at time: Int64, realism: RealisticBehaviour?) -> Lanes {
+    static func survival(of booking: HiddenBooking, at time: Int64, realism: RealisticBehaviour?, leadTable: [Double]) -> Lanes {
         switch booking {
         case .initial(let from):
             return Lanes(repeating: max(0, 1 - Double(time - from) / (45 * day)))
@@ -399,17 +438,18 @@ struct ExportPosterior {
             guard realism != nil else { return Lanes(repeating: max(0, 1 - days / 3)) }
             return Lanes(repeating: days >= 60 ? 0 : 1 - normalCDF(naturalLog(days / RealisticBehaviour.rebookDelayMedianDays)))
         case .planned(let visit, let intervalDays):
-            let sigma = intervalSigma(realism)
+            let spread = realism == nil ? idealizedSpread : realisticSpread
+            let elapsedDays = Double(time - visit) / day - slotDelayDays(realism)
             var result = Lanes(repeating: 0)
             for lane in 0..<types.count {
                 let median = intervalDays * intervalFactor[lane]
                 var total = 0.0
-                for z in normalQuantiles {
-                    let interval = max(7, median * exponent(sigma * z))
-                    let untilVisit = (Double(visit) + interval * day - Double(time)) / day
-                    total += leadCDF(days: untilVisit, longestDays: min(28, max(2, interval.rounded(.down) - 2)), realism: realism)
+                for factor in spread {
+                    let interval = max(7, median * factor)
+                    total += leadCDF(days: interval - elapsedDays, longestDays: min(28, max(2, interval.rounded(.down) - 2)),
+                                     leadTable: leadTable)
                 }
-                result[lane] = total / Double(normalQuantiles.count)
+                result[lane] = total / Double(spread.count)
             }
             return result
         }
@@ -435,7 +475,7 @@ struct ExportPosterior {
     static func intervalDensity(_ booking: HiddenBooking, scheduledAt: Int64, realism: RealisticBehaviour?) -> Lanes {
         guard case .planned(let visit, let intervalDays) = booking else { return Lanes(repeating: 1) }
         let sigma = intervalSigma(realism)
-        let days = max(1, Double(scheduledAt - visit) / day)
+        let days = max(1, Double(scheduledAt - visit) / day - slotDelayDays(realism))
         var result = Lanes(repeating: 0)
         for lane in 0..<types.count {
             let z = naturalLog(days / (intervalDays * intervalFactor[lane])) / sigma

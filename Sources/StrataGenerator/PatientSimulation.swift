@@ -622,7 +622,7 @@ extension PatientSimulation {
         let firstBookingHidden = pending.map { $0.bookedAt > historyStart } ?? false
         var posterior = ExportPosterior(established: profile.isEstablished, historyStart: historyStart,
                                         firstBooking: firstBookingHidden ? .initial(from: historyStart) : nil,
-                                        realism: realism, lifeEventRatePerDay: lifeEventRates.ratePerDay)
+                                        department: profile.program.department, realism: realism, lifeEventRatePerDay: lifeEventRates.ratePerDay)
         if !firstBookingHidden, let booking = pending { posterior.seenBookedAt = booking.bookedAt }
         observer = posterior
     }
