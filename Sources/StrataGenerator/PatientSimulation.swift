@@ -83,8 +83,14 @@ struct PatientSimulation {
     private var consents: UInt8 = 0
     var noCompletion: NoCompletionWeight?
     /// The ground truth's filter of what the export shows (``ExportPosterior``), fed until the as-of date; it
-    /// only reads the simulation's state and never draws.
-    var observer: ExportPosterior?
+    /// only reads the simulation's state and never draws. Boxed, so that the truth's many copies of a
+    /// simulation (which never observe) stay small.
+    private var observer: ObserverBox?
+
+    final class ObserverBox {
+        var posterior: ExportPosterior
+        init(_ posterior: ExportPosterior) { self.posterior = posterior }
+    }
     var rng: Xoshiro256StarStar
     /// Primary care's care gaps, closed at completed visits; nil in the other departments.
     private var preventive: PreventiveCare?
@@ -256,7 +262,7 @@ struct PatientSimulation {
         default:
             if isReturning && rng.bernoulli(rebookProbability) { rebook(after: time) }
         }
-        if status != .completed { observer?.missed(at: time) }
+        if status != .completed { observer?.posterior.missed(at: time) }
         if pending == nil { scheduleOutreach(after: time) }
     }
 
@@ -513,7 +519,7 @@ struct PatientSimulation {
         }
         if observer != nil, let booking = pending {
             let premium = premiumLikelihood(of: booking)
-            observer?.bookedFromResponse(bookedAt: responded, premium: premium)
+            observer?.posterior.bookedFromResponse(bookedAt: responded, premium: premium)
         }
     }
 
@@ -571,7 +577,7 @@ struct PatientSimulation {
             if let clicked = clickedAt, clicked >= hidden.diesAt { clickedAt = nil }
             if let responded = respondedAt, responded >= hidden.diesAt { respondedAt = nil }
         }
-        observer?.message(campaign, on: channel, factor: (profile.preferredChannel == channel ? 1.35 : 0.85) * ageFactor,
+        observer?.posterior.message(campaign, on: channel, factor: (profile.preferredChannel == channel ? 1.35 : 0.85) * ageFactor,
                           opened: openedAt != nil, clicked: clickedAt != nil, responded: respondedAt != nil)
         sink.communication(sentAt: time, channel: channel, campaign: campaign, openedAt: openedAt,
                            clickedAt: clickedAt, respondedAt: respondedAt)
@@ -624,14 +630,14 @@ extension PatientSimulation {
                                         firstBooking: firstBookingHidden ? .initial(from: historyStart) : nil,
                                         department: profile.program.department, realism: realism, lifeEventRatePerDay: lifeEventRates.ratePerDay)
         if !firstBookingHidden, let booking = pending { posterior.seenBookedAt = booking.bookedAt }
-        observer = posterior
+        observer = ObserverBox(posterior)
     }
 
     /// The filter brought to the end of `time` (the as-of instant); observing stops.
     mutating func finishObserving(at time: Int64) -> ExportPosterior? {
-        guard observer != nil else { return nil }
+        guard let box = observer else { return nil }
         observe(before: time, inclusive: true)
-        var posterior = observer!
+        var posterior = box.posterior
         observer = nil
         posterior.advance(to: time, facts: exportFacts(at: time, bookingsMadeBy: time))
         return posterior
@@ -639,20 +645,20 @@ extension PatientSimulation {
 
     /// Feeds the filter the churn checks and the bookings made before `time` (or at it), in time order.
     fileprivate mutating func observe(before time: Int64, inclusive: Bool) {
-        guard var posterior = observer else { return }
+        guard let box = observer else { return }
         while true {
-            let bookingAt = pending.flatMap { $0.bookedAt != posterior.seenBookedAt ? $0.bookedAt : nil }
-            let checkAt = posterior.nextCheckAt
+            let seenBookedAt = box.posterior.seenBookedAt, checkAt = box.posterior.nextCheckAt
+            let bookingAt = pending.flatMap { $0.bookedAt != seenBookedAt ? $0.bookedAt : nil }
             let next = min(checkAt, bookingAt ?? .max)
             guard inclusive ? next <= time : next < time else { break }
             if let bookingAt, bookingAt <= checkAt, let booking = pending {
-                posterior.bookingMade(bookedAt: bookingAt, scheduledAt: booking.scheduledAt, premium: premiumLikelihood(of: booking),
-                                      facts: exportFacts(at: bookingAt, bookingsMadeBy: bookingAt - 1))
+                let premium = premiumLikelihood(of: booking), facts = exportFacts(at: bookingAt, bookingsMadeBy: bookingAt - 1)
+                box.posterior.bookingMade(bookedAt: bookingAt, scheduledAt: booking.scheduledAt, premium: premium, facts: facts)
             } else {
-                posterior.check(hazards: hazards(at: checkAt), facts: exportFacts(at: checkAt, bookingsMadeBy: checkAt))
+                let hazards = hazards(at: checkAt), facts = exportFacts(at: checkAt, bookingsMadeBy: checkAt)
+                box.posterior.check(hazards: hazards, facts: facts)
             }
         }
-        observer = posterior
     }
 
     /// What the export shows at `time` that the filter's steps need; bookings count as made when made by
@@ -702,7 +708,7 @@ extension PatientSimulation {
             baseline = realism.noShowBaseline * leadFactor
             extraCancel = realism.extraCancellation
         }
-        observer?.appointmentEnded(status, noShowExtra: youngAdultExtra, baselineNoShow: baseline, extraCancel: extraCancel)
+        observer?.posterior.appointmentEnded(status, noShowExtra: youngAdultExtra, baselineNoShow: baseline, extraCancel: extraCancel)
     }
 
     /// A completed visit: its price level, and whether the next visit was booked at it.
@@ -710,7 +716,7 @@ extension PatientSimulation {
         let listPrice = Double(appointment.service.listPriceCents)
         let atVisit = pending.flatMap { $0.bookedAt == time + 50 * 60 ? ($0.scheduledAt, premiumLikelihood(of: $0)) : nil }
         let intervalDays = plan(at: time).intervalDays
-        observer?.visitCompleted(at: time, priceRatio: listPrice > 0 ? Double(appointment.amountCents) / listPrice : 1,
+        observer?.posterior.visitCompleted(at: time, priceRatio: listPrice > 0 ? Double(appointment.amountCents) / listPrice : 1,
                                  priceTolerance: listPrice > 0 ? 50 / listPrice : 10,
                                  intervalDays: intervalDays, bookedAtVisit: atVisit)
     }
