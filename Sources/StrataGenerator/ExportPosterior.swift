@@ -379,9 +379,9 @@ struct ExportPosterior {
 
     static let returnWindow = 3 * CivilTime.secondsPerDay + CivilTime.secondsPerHour
 
-    /// The interval's log-normal factors exp(σ z) at the normal quantiles z of (j + ½)/8, per behaviour.
-    private static let realisticSpread = (0..<8).map { exponent(RealisticBehaviour.intervalSigma * inverseNormal((Double($0) + 0.5) / 8)) }
-    private static let idealizedSpread = (0..<8).map { exponent(0.15 * inverseNormal((Double($0) + 0.5) / 8)) }
+    /// The interval's log-normal factors exp(σ z) at the normal quantiles z of (j + ½)/16, per behaviour.
+    private static let realisticSpread = (0..<16).map { exponent(RealisticBehaviour.intervalSigma * inverseNormal((Double($0) + 0.5) / 16)) }
+    private static let idealizedSpread = (0..<16).map { exponent(0.15 * inverseNormal((Double($0) + 0.5) / 16)) }
 
     private static func intervalSigma(_ realism: RealisticBehaviour?) -> Double {
         realism == nil ? 0.15 : RealisticBehaviour.intervalSigma
