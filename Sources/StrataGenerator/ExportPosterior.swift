@@ -19,10 +19,10 @@ import Foundation
 /// dormant with the hazard computed from the export for each type (`realistic`: and back at 3%), and life
 /// events move weight to `left` at their constant rate. It never draws a random number.
 ///
-/// What it leaves out, all small: the weekend and holiday shift of a slot in the interval's density, the
-/// lead time's dependence on the interval in `idealized`, the exact send time of a recall (which would pin the
-/// type's interval factor), opens after the as-of date, and a return followed by a new stop between two
-/// visits the patient is seen at.
+/// What it approximates or leaves out, all small: the delay from a visit's due date to its slot is taken at its
+/// mean, the interval's log-normal is summed over 16 quantiles; it leaves out the lead time's dependence on the
+/// interval in `idealized`, the exact send time of a recall (which would pin the type's interval factor), opens
+/// after the as-of date, and a return followed by a new stop between two visits the patient is seen at.
 struct ExportPosterior {
     typealias Lanes = SIMD8<Double>
 

@@ -16,6 +16,11 @@ import StrataRandom
 /// drawn on the path instead of branched (the appointments stay forced and weighted); the life event and death
 /// instants are drawn again after T on each path (the simulation's own are its future, which the truth must
 /// not know). A patient who has left for good or died by T has probability 1.
+///
+/// **Best-achievable churn probability.** The same event given only what the export shows by T: the average of
+/// the same paths over the hypotheses of ``ExportPosterior`` about the hidden type and status
+/// (``bestAchievableChurnProbability(from:posterior:at:horizonEnd:rng:)``). It bounds what any model of the
+/// export can reach.
 enum GroundTruth {
     static let header = ["patient_id", "lead_id", "latent_type", "returning_at_as_of", "churn_probability",
                          "conversion_probability", "best_achievable_churn_probability"]
