@@ -14,6 +14,9 @@ public struct ClinicGenerator: Sendable {
 
     /// Persons per chunk (tests use small chunks to exercise many of them).
     let chunkSize: Int
+    /// Whether the ground truth's `best_achievable_churn_probability` is computed (tests turn it off to check
+    /// that it leaves the export unchanged; the column is then empty).
+    var computesBestAchievable = true
     /// Chunks simulated per worker before a batch is handed to the writer.
     static let chunksPerWorkerInBatch = 2
 
@@ -187,11 +190,18 @@ public struct ClinicGenerator: Sendable {
             var simulation = PatientSimulation(profile: profile, createdAt: createdAt, configuration: configuration,
                                                rng: rng, hidden: hidden, sink: &rows)
             if createdAt <= configuration.asOfInstant {
+                if computesBestAchievable { simulation.startObserving() }
                 simulation.run(until: configuration.asOfInstant, into: &rows)
+                let posterior = simulation.finishObserving(at: configuration.asOfInstant)
                 var truthRNG = Xoshiro256StarStar(seed: configuration.seed, stream: UInt64(person), purpose: .groundTruth)
                 truth.returningAtAsOf = simulation.isReturning
                 truth.churnProbability = GroundTruth.churnProbability(
                     from: simulation, at: configuration.asOfInstant, horizonEnd: configuration.horizonInstant, rng: &truthRNG)
+                if let posterior {
+                    truth.bestAchievableChurnProbability = GroundTruth.bestAchievableChurnProbability(
+                        from: simulation, posterior: posterior, at: configuration.asOfInstant,
+                        horizonEnd: configuration.horizonInstant, rng: &truthRNG)
+                }
             }
             simulation.run(until: cut, into: &rows)
             if let booking = simulation.pending, booking.bookedAt <= cut {
@@ -203,6 +213,12 @@ public struct ClinicGenerator: Sendable {
             truth.patientID = id.bytes
         }
         if truth.patientID != nil || truth.leadID != nil { rows.addTruth(truth) }
+    }
+
+    private var bestAchievableDescription: String {
+        guard computesBestAchievable else { return "not computed" }
+        return "given only the export by the as-of date: a forward filter over latent type and status from the process, "
+            + "then the same importance-weighted paths per hypothesis, ceil(\(GroundTruth.replicas) x weight) each, fixed seed"
     }
 
     /// The settings that made the data, for the truth folder (the export itself carries none).
@@ -222,7 +238,8 @@ public struct ClinicGenerator: Sendable {
           "arguments": [\(arguments)],
           "as_of": "\(CivilTime.dateString(days: configuration.asOfDay))",
           "horizon_days": \(configuration.horizonDays),
-        \(realistic)  "churn_probability": "Monte Carlo, \(GroundTruth.replicas) importance-weighted paths per patient, fixed seed"
+        \(realistic)  "churn_probability": "Monte Carlo, \(GroundTruth.replicas) importance-weighted paths per patient, fixed seed",
+          "best_achievable_churn_probability": "\(bestAchievableDescription)"
         }
 
         """

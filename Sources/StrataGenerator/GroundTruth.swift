@@ -16,10 +16,15 @@ import StrataRandom
 /// drawn on the path instead of branched (the appointments stay forced and weighted); the life event and death
 /// instants are drawn again after T on each path (the simulation's own are its future, which the truth must
 /// not know). A patient who has left for good or died by T has probability 1.
+///
+/// **Best-achievable churn probability.** The same event given only what the export shows by T: the average of
+/// the same paths over the hypotheses of ``ExportPosterior`` about the hidden type and status
+/// (``bestAchievableChurnProbability(from:posterior:at:horizonEnd:rng:)``). It bounds what any model of the
+/// export can reach.
 enum GroundTruth {
     static let header = ["patient_id", "lead_id", "latent_type", "returning_at_as_of", "churn_probability",
-                         "conversion_probability"]
-    static let bytesPerRow = 60
+                         "conversion_probability", "best_achievable_churn_probability"]
+    static let bytesPerRow = 69
     /// Monte Carlo paths per patient.
     static let replicas = 16
 
@@ -31,6 +36,8 @@ enum GroundTruth {
         var returningAtAsOf: Bool?
         var churnProbability: Double?
         var conversionProbability: Double?
+        /// P(no completed appointment in the horizon | what the export shows by the as-of date).
+        var bestAchievableChurnProbability: Double?
 
         private static let typeNames = LatentType.allCases.map { Array($0.rawValue.utf8) }
         private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
@@ -46,6 +53,8 @@ enum GroundTruth {
             if let churnProbability { appendProbability(churnProbability, into: &buffer) }
             buffer.comma()
             if let conversionProbability { appendProbability(conversionProbability, into: &buffer) }
+            buffer.comma()
+            if let bestAchievableChurnProbability { appendProbability(bestAchievableChurnProbability, into: &buffer) }
             buffer.newline()
         }
 
@@ -63,17 +72,55 @@ enum GroundTruth {
                                  rng: inout Xoshiro256StarStar) -> Double {
         guard snapshot.mayReturn else { return 1 }
         var total = 0.0
-        var discard = DiscardingSink()
         for _ in 0..<replicas {
             var path = snapshot
             path.rng = rng
-            path.noCompletion = PatientSimulation.NoCompletionWeight()
-            path.redrawHiddenEvents(after: time)
-            path.run(until: horizonEnd, into: &discard)
+            total += noCompletionWeight(of: &path, at: time, horizonEnd: horizonEnd)
             rng = path.rng
-            let weights = path.noCompletion!
-            total += weights.accumulated + weights.weight
         }
         return total / Double(replicas)
+    }
+
+    /// One importance-weighted path from `path`'s state at `time`: P(no completion | its other choices).
+    private static func noCompletionWeight(of path: inout PatientSimulation, at time: Int64, horizonEnd: Int64) -> Double {
+        guard path.mayReturn else { return 1 }
+        var discard = DiscardingSink()
+        path.noCompletion = PatientSimulation.NoCompletionWeight()
+        path.redrawHiddenEvents(after: time)
+        path.run(until: horizonEnd, into: &discard)
+        let weights = path.noCompletion!
+        return weights.accumulated + weights.weight
+    }
+
+    /// Hypotheses lighter than this are left out of the best-achievable probability (the rest renormalized).
+    static let lightestHypothesis = 1e-3
+
+    /// P(no completed appointment in (T, horizonEnd] | what the export shows by T): the average over the
+    /// export filter's hypotheses (type, status) at T (``ExportPosterior``) of the same importance-weighted
+    /// paths as ``churnProbability(from:at:horizonEnd:rng:)``, each path started from a copy of the patient with
+    /// the hypothesis's type and status (``PatientSimulation/hypothesis(type:status:posterior:at:rng:)``).
+    /// A hypothesis of weight w gets ⌈16 w⌉ paths; a patient dead by T (the export shows it), or gone for good,
+    /// has probability 1.
+    static func bestAchievableChurnProbability(from snapshot: PatientSimulation, posterior: ExportPosterior, at time: Int64,
+                                               horizonEnd: Int64, rng: inout Xoshiro256StarStar) -> Double {
+        if snapshot.isDeceased { return 1 }
+        var total = 0.0, covered = 0.0
+        for hypothesis in posterior.hypotheses() where hypothesis.weight >= lightestHypothesis {
+            covered += hypothesis.weight
+            if hypothesis.status == .left {
+                total += hypothesis.weight
+                continue
+            }
+            let paths = max(1, Int((Double(replicas) * hypothesis.weight).rounded(.up)))
+            var sum = 0.0
+            for _ in 0..<paths {
+                var path = snapshot.hypothesis(type: hypothesis.type, status: hypothesis.status, posterior: posterior,
+                                               at: time, rng: rng)
+                sum += noCompletionWeight(of: &path, at: time, horizonEnd: horizonEnd)
+                rng = path.rng
+            }
+            total += hypothesis.weight * sum / Double(paths)
+        }
+        return covered > 0 ? total / covered : 1
     }
 }

@@ -54,7 +54,8 @@ struct PatientSimulation {
     }
 
     let profile: PersonProfile
-    let parameters: BehaviourParameters
+    /// The latent type's parameters (a ground-truth hypothesis may set another type's).
+    private(set) var parameters: BehaviourParameters
     let kind: ClinicKind
     /// The factor on the odds of the churn hazard (``PopulationShift``; 1 without a shift).
     let churnOdds: Double
@@ -81,6 +82,15 @@ struct PatientSimulation {
     /// Bit `channel * 2 + purpose` set while that consent is `opt_in`.
     private var consents: UInt8 = 0
     var noCompletion: NoCompletionWeight?
+    /// The ground truth's filter of what the export shows (``ExportPosterior``), fed until the as-of date; it
+    /// only reads the simulation's state and never draws. Boxed, so that the truth's many copies of a
+    /// simulation (which never observe) stay small.
+    private var observer: ObserverBox?
+
+    final class ObserverBox {
+        var posterior: ExportPosterior
+        init(_ posterior: ExportPosterior) { self.posterior = posterior }
+    }
     var rng: Xoshiro256StarStar
     /// Primary care's care gaps, closed at completed visits; nil in the other departments.
     private var preventive: PreventiveCare?
@@ -176,6 +186,7 @@ struct PatientSimulation {
                 clock = next
             }
             guard next <= limit else { return }
+            if observer != nil { observe(before: next, inclusive: false) }
             switch event {
             case .appointment: resolveAppointment(at: next, sink: &sink)
             case .reminder: sendReminder(at: next, sink: &sink)
@@ -232,6 +243,7 @@ struct PatientSimulation {
         }
         sink.appointment(scheduledAt: appointment.scheduledAt, bookedAt: appointment.bookedAt, status: status,
                          service: appointment.service, provider: profile.provider, amountCents: amount)
+        if observer != nil { observeEnd(of: appointment, status: status) }
         switch status {
         case .completed:
             completedVisits += 1
@@ -242,6 +254,7 @@ struct PatientSimulation {
             recallDueAt = nil
             winbackDueAt = nil
             if isReturning { bookNextVisit(after: time) }
+            if observer != nil { observeCompletedVisit(at: time, appointment: appointment) }
         case .noShow:
             noShowScore = decayed(noShowScore, from: noShowUpdatedAt, to: time, timeConstantDays: ChurnHazard.noShowTimeConstantDays) + 1
             noShowUpdatedAt = time
@@ -249,6 +262,7 @@ struct PatientSimulation {
         default:
             if isReturning && rng.bernoulli(rebookProbability) { rebook(after: time) }
         }
+        if status != .completed { observer?.posterior.missed(at: time) }
         if pending == nil { scheduleOutreach(after: time) }
     }
 
@@ -502,9 +516,13 @@ struct PatientSimulation {
         isReturning = true
         if let realism {
             book(bookedAt: responded, scheduledAt: clinicSlot(onOrAfter: responded + drawLead(medianDays: realism.selfBookedLeadMedianDays)))
-            return
+        } else {
+            book(bookedAt: responded, scheduledAt: clinicSlot(onOrAfter: responded + Int64(rng.integer(in: 2...14)) * Self.day))
         }
-        book(bookedAt: responded, scheduledAt: clinicSlot(onOrAfter: responded + Int64(rng.integer(in: 2...14)) * Self.day))
+        if observer != nil, let booking = pending {
+            let premium = premiumLikelihood(of: booking)
+            observer?.posterior.bookedFromResponse(bookedAt: responded, premium: premium)
+        }
     }
 
     /// The channel for care messages: the preferred one if it carries care consent, else SMS, else email.
@@ -561,6 +579,8 @@ struct PatientSimulation {
             if let clicked = clickedAt, clicked >= hidden.diesAt { clickedAt = nil }
             if let responded = respondedAt, responded >= hidden.diesAt { respondedAt = nil }
         }
+        observer?.posterior.message(campaign, on: channel, factor: (profile.preferredChannel == channel ? 1.35 : 0.85) * ageFactor,
+                          opened: openedAt != nil, clicked: clickedAt != nil, responded: respondedAt != nil)
         sink.communication(sentAt: time, channel: channel, campaign: campaign, openedAt: openedAt,
                            clickedAt: clickedAt, respondedAt: respondedAt)
         let gained = (openedAt != nil ? 1.0 : 0) + (clickedAt != nil ? 2 : 0) + (respondedAt != nil ? 2 : 0)
@@ -598,5 +618,178 @@ struct PatientSimulation {
         let instant = Int64(CivilTime.days(year: candidate / 12, month: candidate % 12 + 1, day: day)) * Self.day
             + Int64(hour) * Self.hour
         return (candidate, instant)
+    }
+}
+
+// MARK: - The ground truth's view of the export
+
+extension PatientSimulation {
+    /// Starts the export filter (``ExportPosterior``) on the state the patient starts with: the type mix, and the
+    /// first booking, made already (new patients) or not yet (the established base books within 45 days).
+    mutating func startObserving() {
+        let firstBookingHidden = pending.map { $0.bookedAt > historyStart } ?? false
+        var posterior = ExportPosterior(established: profile.isEstablished, historyStart: historyStart,
+                                        firstBooking: firstBookingHidden ? .initial(from: historyStart) : nil,
+                                        department: profile.program.department, realism: realism, lifeEventRatePerDay: lifeEventRates.ratePerDay)
+        if !firstBookingHidden, let booking = pending { posterior.seenBookedAt = booking.bookedAt }
+        observer = ObserverBox(posterior)
+    }
+
+    /// The filter brought to the end of `time` (the as-of instant); observing stops.
+    mutating func finishObserving(at time: Int64) -> ExportPosterior? {
+        guard let box = observer else { return nil }
+        observe(before: time, inclusive: true)
+        var posterior = box.posterior
+        observer = nil
+        posterior.advance(to: time, facts: exportFacts(at: time, bookingsMadeBy: time))
+        return posterior
+    }
+
+    /// Feeds the filter the churn checks and the bookings made before `time` (or at it), in time order.
+    fileprivate mutating func observe(before time: Int64, inclusive: Bool) {
+        guard let box = observer else { return }
+        while true {
+            let seenBookedAt = box.posterior.seenBookedAt, checkAt = box.posterior.nextCheckAt
+            let bookingAt = pending.flatMap { $0.bookedAt != seenBookedAt ? $0.bookedAt : nil }
+            let next = min(checkAt, bookingAt ?? .max)
+            guard inclusive ? next <= time : next < time else { break }
+            if let bookingAt, bookingAt <= checkAt, let booking = pending {
+                let premium = premiumLikelihood(of: booking), facts = exportFacts(at: bookingAt, bookingsMadeBy: bookingAt - 1)
+                box.posterior.bookingMade(bookedAt: bookingAt, scheduledAt: booking.scheduledAt, premium: premium, facts: facts)
+            } else {
+                let hazards = hazards(at: checkAt), facts = exportFacts(at: checkAt, bookingsMadeBy: checkAt)
+                box.posterior.check(hazards: hazards, facts: facts)
+            }
+        }
+    }
+
+    /// What the export shows at `time` that the filter's steps need; bookings count as made when made by
+    /// `bookingsMadeBy`.
+    private func exportFacts(at time: Int64, bookingsMadeBy: Int64) -> ExportPosterior.Facts {
+        ExportPosterior.Facts(
+            hasVisibleBooking: pending.map { $0.bookedAt <= bookingsMadeBy } ?? false,
+            anchor: lastCompletedAt ?? historyStart,
+            intervalDays: plan(at: time).intervalDays,
+            canReceiveRecall: careChannel(allowingPhone: true) != nil,
+            canReceiveWinback: granted(.email, .marketing) || granted(.sms, .marketing))
+    }
+
+    /// The 30-day hazard at `time` for every type (lanes in ``ExportPosterior/types`` order), from what the
+    /// export shows: ``hazard(at:)`` with each type's parameters.
+    fileprivate func hazards(at time: Int64) -> SIMD8<Double> {
+        let tenureYears = Double(time - createdAt) / (365.25 * 86_400)
+        let recencyDays = Double(time - (lastCompletedAt ?? historyStart)) / 86_400
+        let intervalDays = plan(at: time).intervalDays
+        let hasBooking = pending.map { $0.bookedAt <= time } ?? false
+        let noShow = decayed(noShowScore, from: noShowUpdatedAt, to: time, timeConstantDays: ChurnHazard.noShowTimeConstantDays)
+        let engagement = decayed(engagementScore, from: engagementUpdatedAt, to: time, timeConstantDays: ChurnHazard.engagementTimeConstantDays)
+        var result = SIMD8<Double>(repeating: 0)
+        for (lane, type) in ExportPosterior.types.enumerated() {
+            let parameters = type.parameters
+            let overdueMonths = max(0, recencyDays - intervalDays * parameters.intervalFactor) / 30
+            result[lane] = PopulationShift.scaled(ChurnHazard.probability(
+                parameters: parameters, tenureYears: tenureYears, overdueMonths: overdueMonths, noShowScore: noShow,
+                engagementScore: engagement, hasBooking: hasBooking), oddsBy: churnOdds)
+        }
+        return result
+    }
+
+    fileprivate func premiumLikelihood(of booking: Appointment) -> SIMD8<Double> {
+        ExportPosterior.premiumLikelihood(drawn: completedVisits >= 2,
+                                          isPremium: booking.service == CareSchedule.premium(program: profile.program))
+    }
+
+    /// The end of an appointment, with the no-show and cancellation levels it had for a returning patient.
+    fileprivate mutating func observeEnd(of appointment: Appointment, status: AppointmentStatus) {
+        let youngAdultExtra = profile.ageAtStart >= 18 && profile.ageAtStart < 30 ? 0.02 : 0
+        var baseline = 0.0, extraCancel = 0.0
+        if let realism {
+            let leadDays = Double(appointment.scheduledAt - appointment.bookedAt) / 86_400
+            let leadFactor = leadDays < 7 ? RealisticBehaviour.sameWeekNoShowFactor
+                : leadDays > 60 ? RealisticBehaviour.longLeadNoShowFactor : 1
+            baseline = realism.noShowBaseline * leadFactor
+            extraCancel = realism.extraCancellation
+        }
+        observer?.posterior.appointmentEnded(status, noShowExtra: youngAdultExtra, baselineNoShow: baseline, extraCancel: extraCancel)
+    }
+
+    /// A completed visit: its price level, and whether the next visit was booked at it.
+    fileprivate mutating func observeCompletedVisit(at time: Int64, appointment: Appointment) {
+        let listPrice = Double(appointment.service.listPriceCents)
+        let atVisit = pending.flatMap { $0.bookedAt == time + 50 * 60 ? ($0.scheduledAt, premiumLikelihood(of: $0)) : nil }
+        let intervalDays = plan(at: time).intervalDays
+        observer?.posterior.visitCompleted(at: time, priceRatio: listPrice > 0 ? Double(appointment.amountCents) / listPrice : 1,
+                                 priceTolerance: listPrice > 0 ? 50 / listPrice : 10,
+                                 intervalDays: intervalDays, bookedAtVisit: atVisit)
+    }
+
+    /// A copy of the patient at `time` as if their type were `type` and their hidden status `status`, for the
+    /// best-achievable probability's paths: a booking not yet made is drawn again from its distribution given
+    /// that it was not made by `time` (with the copy's `rng`, set from `rng`), one made later than `time` by
+    /// the real path is dropped (it is the path's future).
+    func hypothesis(type: LatentType, status: ExportPosterior.Status, posterior: ExportPosterior, at time: Int64,
+                    rng: Xoshiro256StarStar) -> PatientSimulation {
+        var copy = self
+        copy.rng = rng
+        copy.observer = nil
+        copy.parameters = type.parameters
+        copy.hasLeft = false
+        if let booking = copy.pending, booking.bookedAt > time { copy.pending = nil }
+        switch status {
+        case .returning:
+            copy.isReturning = true
+        case .dormant, .left:
+            copy.isReturning = false
+        case .waiting:
+            copy.isReturning = true
+            if copy.pending == nil, let origin = posterior.waitingFor { copy.drawHiddenBooking(origin, after: time) }
+        case .comingBack:
+            copy.isReturning = true
+            if copy.pending == nil, let realism {
+                let windowEnd = max(time + Self.hour, posterior.comingBackAt + ExportPosterior.returnWindow)
+                let bookedAt = time + 1 + Int64(copy.rng.index(Int(windowEnd - time)))
+                copy.book(bookedAt: bookedAt, scheduledAt: copy.clinicSlot(onOrAfter: bookedAt + copy.drawLead(medianDays: realism.selfBookedLeadMedianDays)))
+            }
+        }
+        if copy.pending == nil { copy.scheduleOutreach(after: time) }
+        return copy
+    }
+
+    /// Draws the hidden booking of `origin` again until it is made after `time` (at most 100 tries; then made
+    /// just after `time`).
+    private mutating func drawHiddenBooking(_ origin: ExportPosterior.HiddenBooking, after time: Int64) {
+        for attempt in 0..<100 {
+            var bookedAt: Int64, scheduledAt: Int64
+            switch origin {
+            case .initial(let from):
+                bookedAt = from + Int64(rng.index(45 * 86_400))
+                scheduledAt = clinicSlot(onOrAfter: bookedAt + (realism.map { drawLead(medianDays: $0.selfBookedLeadMedianDays) }
+                                                               ?? Int64(rng.integer(in: 2...30)) * Self.day))
+            case .planned(let visit, let intervalDays):
+                let sigma = realism == nil ? 0.15 : RealisticBehaviour.intervalSigma
+                let interval = max(7, intervalDays * parameters.intervalFactor * rng.logNormalFactor(sigma: sigma))
+                scheduledAt = clinicSlot(onOrAfter: visit + Int64(interval * 86_400))
+                if let realism {
+                    bookedAt = max(visit + Self.hour, scheduledAt - drawLead(medianDays: realism.selfBookedLeadMedianDays))
+                } else {
+                    let leadDays = rng.integer(in: 2...min(28, max(2, Int(interval) - 2)))
+                    bookedAt = max(visit + Self.hour, scheduledAt - Int64(leadDays) * Self.day - Int64(rng.index(8 * 3_600)))
+                }
+            case .rebook(let miss):
+                if let realism {
+                    let delayDays = min(60, RealisticBehaviour.rebookDelayMedianDays * rng.logNormalFactor(sigma: 1))
+                    bookedAt = miss + Self.hour + Int64(delayDays * 86_400)
+                    scheduledAt = clinicSlot(onOrAfter: bookedAt + drawLead(medianDays: realism.selfBookedLeadMedianDays))
+                } else {
+                    bookedAt = miss + Self.hour + Int64(rng.index(3 * 86_400))
+                    scheduledAt = clinicSlot(onOrAfter: bookedAt + Int64(rng.integer(in: 5...30)) * Self.day)
+                }
+            }
+            if bookedAt > time || attempt == 99 {
+                bookedAt = max(bookedAt, time + Self.hour)
+                book(bookedAt: bookedAt, scheduledAt: max(scheduledAt, bookedAt + Self.hour))
+                return
+            }
+        }
     }
 }
