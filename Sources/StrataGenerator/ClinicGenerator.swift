@@ -196,11 +196,12 @@ public struct ClinicGenerator: Sendable {
                 var truthRNG = Xoshiro256StarStar(seed: configuration.seed, stream: UInt64(person), purpose: .groundTruth)
                 truth.returningAtAsOf = simulation.isReturning
                 truth.churnProbability = GroundTruth.churnProbability(
-                    from: simulation, at: configuration.asOfInstant, horizonEnd: configuration.horizonInstant, rng: &truthRNG)
+                    from: simulation, at: configuration.asOfInstant, horizonEnd: configuration.horizonInstant,
+                    replicas: configuration.truthPaths, rng: &truthRNG)
                 if let posterior {
                     truth.bestAchievableChurnProbability = GroundTruth.bestAchievableChurnProbability(
                         from: simulation, posterior: posterior, at: configuration.asOfInstant,
-                        horizonEnd: configuration.horizonInstant, rng: &truthRNG)
+                        horizonEnd: configuration.horizonInstant, replicas: configuration.truthPaths, rng: &truthRNG)
                 }
             }
             simulation.run(until: cut, into: &rows)
@@ -218,7 +219,7 @@ public struct ClinicGenerator: Sendable {
     private var bestAchievableDescription: String {
         guard computesBestAchievable else { return "not computed" }
         return "given only the export by the as-of date: a forward filter over latent type and status from the process, "
-            + "then the same importance-weighted paths per hypothesis, ceil(\(GroundTruth.replicas) x weight) each, fixed seed"
+            + "then the same importance-weighted paths per hypothesis, ceil(\(configuration.truthPaths) x weight) each, fixed seed"
     }
 
     /// The settings that made the data, for the truth folder (the export itself carries none).
@@ -238,7 +239,7 @@ public struct ClinicGenerator: Sendable {
           "arguments": [\(arguments)],
           "as_of": "\(CivilTime.dateString(days: configuration.asOfDay))",
           "horizon_days": \(configuration.horizonDays),
-        \(realistic)  "churn_probability": "Monte Carlo, \(GroundTruth.replicas) importance-weighted paths per patient, fixed seed",
+        \(realistic)  "churn_probability": "Monte Carlo, \(configuration.truthPaths) importance-weighted paths per patient, fixed seed",
           "best_achievable_churn_probability": "\(bestAchievableDescription)"
         }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// The hidden state of a patient at the as-of date given only what the export shows by then: a forward filter
 /// over (latent type, status) that the simulation feeds as its history unfolds, for the ground truth's
-/// `best_achievable_churn_probability` (``GroundTruth/bestAchievableChurnProbability(from:posterior:at:horizonEnd:rng:)``).
+/// `best_achievable_churn_probability` (``GroundTruth/bestAchievableChurnProbability(from:posterior:at:horizonEnd:replicas:rng:)``).
 ///
 /// The state is a joint weight per latent type (one SIMD lane each, lanes 0–4 in ``types`` order) and status:
 /// - `waiting`: returning, with a next booking planned but not yet made (the export shows nothing booked);

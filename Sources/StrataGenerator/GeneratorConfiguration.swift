@@ -39,6 +39,24 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     public var behaviour: Behaviour = .default
     /// The yearly rates of the life events that end a relationship for good; used by `realistic` only.
     public var lifeEvents: LifeEventRates = .default
+    /// Monte Carlo paths per patient behind the ground truth's probabilities (``GroundTruth``). More paths cost
+    /// generation time and bring the estimates, and their AUC, closer to the exact values: at 16 the
+    /// best-achievable column's AUC is about 0.01 below its converged value on the realistic clinic.
+    public private(set) var truthPaths = GroundTruth.defaultReplicas
+    /// ``truthPaths`` unless set.
+    public static let defaultTruthPaths = GroundTruth.defaultReplicas
+    /// The valid numbers of truth paths.
+    public static let truthPathRange = 1...4096
+
+    /// Sets ``truthPaths``.
+    /// - Throws: ``GeneratorError/invalidOption(name:value:expected:)`` outside ``truthPathRange``.
+    public mutating func setTruthPaths(_ paths: Int) throws(GeneratorError) {
+        guard Self.truthPathRange.contains(paths) else {
+            throw .invalidOption(name: "truthPaths", value: String(paths),
+                                 expected: "an integer from \(Self.truthPathRange.lowerBound) to \(Self.truthPathRange.upperBound)")
+        }
+        truthPaths = paths
+    }
 
     /// The attribute columns written with ``writesAttributes``, and how a project declares them.
     public static let attributeColumns: [(name: String, type: String)] = [
@@ -131,6 +149,7 @@ public struct GeneratorConfiguration: Sendable, Equatable {
          "--as-of", CivilTime.dateString(days: asOfDay), "--horizon-days", String(horizonDays)]
             + (shift.map { ["--shift", $0.argument] } ?? [])
             + ["--behaviour", behaviour.rawValue]
+            + (truthPaths == GroundTruth.defaultReplicas ? [] : ["--truth-paths", String(truthPaths)])
     }
 
     /// Whether the `realistic` behaviour runs.

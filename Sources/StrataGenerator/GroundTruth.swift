@@ -19,14 +19,14 @@ import StrataRandom
 ///
 /// **Best-achievable churn probability.** The same event given only what the export shows by T: the average of
 /// the same paths over the hypotheses of ``ExportPosterior`` about the hidden type and status
-/// (``bestAchievableChurnProbability(from:posterior:at:horizonEnd:rng:)``). It bounds what any model of the
+/// (``bestAchievableChurnProbability(from:posterior:at:horizonEnd:replicas:rng:)``). It bounds what any model of the
 /// export can reach.
 enum GroundTruth {
     static let header = ["patient_id", "lead_id", "latent_type", "returning_at_as_of", "churn_probability",
                          "conversion_probability", "best_achievable_churn_probability"]
     static let bytesPerRow = 69
-    /// Monte Carlo paths per patient.
-    static let replicas = 16
+    /// Monte Carlo paths per patient unless `strata generate --truth-paths` says otherwise.
+    static let defaultReplicas = 16
 
     struct Row {
         var patientID: [UInt8]?
@@ -68,7 +68,7 @@ enum GroundTruth {
     }
 
     /// P(no completed appointment in (T, horizonEnd]) from the state at T; see the type's documentation.
-    static func churnProbability(from snapshot: PatientSimulation, at time: Int64, horizonEnd: Int64,
+    static func churnProbability(from snapshot: PatientSimulation, at time: Int64, horizonEnd: Int64, replicas: Int,
                                  rng: inout Xoshiro256StarStar) -> Double {
         guard snapshot.mayReturn else { return 1 }
         var total = 0.0
@@ -97,12 +97,12 @@ enum GroundTruth {
 
     /// P(no completed appointment in (T, horizonEnd] | what the export shows by T): the average over the
     /// export filter's hypotheses (type, status) at T (``ExportPosterior``) of the same importance-weighted
-    /// paths as ``churnProbability(from:at:horizonEnd:rng:)``, each path started from a copy of the patient with
+    /// paths as ``churnProbability(from:at:horizonEnd:replicas:rng:)``, each path started from a copy of the patient with
     /// the hypothesis's type and status (``PatientSimulation/hypothesis(type:status:posterior:at:rng:)``).
-    /// A hypothesis of weight w gets ⌈16 w⌉ paths; a patient dead by T (the export shows it), or gone for good,
+    /// A hypothesis of weight w gets ⌈replicas · w⌉ paths; a patient dead by T (the export shows it), or gone for good,
     /// has probability 1.
     static func bestAchievableChurnProbability(from snapshot: PatientSimulation, posterior: ExportPosterior, at time: Int64,
-                                               horizonEnd: Int64, rng: inout Xoshiro256StarStar) -> Double {
+                                               horizonEnd: Int64, replicas: Int, rng: inout Xoshiro256StarStar) -> Double {
         if snapshot.isDeceased { return 1 }
         var total = 0.0, covered = 0.0
         for hypothesis in posterior.hypotheses() where hypothesis.weight >= lightestHypothesis {

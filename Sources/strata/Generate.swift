@@ -55,6 +55,9 @@ struct Generate: ParsableCommand {
     @Option(help: "The process: idealized (churn nearly written in the history) or realistic (life events, deaths, calibrated no-shows, lead times and seasons); see docs/export-format.md.")
     var behaviour: Behaviour = .default
 
+    @Option(name: .customLong("truth-paths"), help: "Monte Carlo paths per patient behind the ground truth's probabilities (more: slower, closer to exact).")
+    var truthPaths: Int = GeneratorConfiguration.defaultTruthPaths
+
     func validate() throws {
         do {
             _ = try makeConfiguration()
@@ -70,6 +73,7 @@ struct Generate: ParsableCommand {
         configuration.writesAttributes = attributes
         configuration.shift = try shift.map(PopulationShift.parse)
         configuration.behaviour = behaviour
+        try configuration.setTruthPaths(truthPaths)
         return configuration
     }
 

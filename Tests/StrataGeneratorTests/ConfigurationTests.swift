@@ -24,6 +24,34 @@ struct ConfigurationTests {
         }
     }
 
+    /// `--truth-paths` sets the truth's Monte Carlo paths: validated, recorded in generator.json's arguments
+    /// when not the default, and changing only the truth's probabilities, never the export.
+    @Test func truthPathsChangeTheTruthOnlyAndAreRecorded() throws {
+        var configuration = try GeneratorConfiguration(personCount: 300, seed: 3, kind: .primaryCare, workers: 2)
+        #expect(throws: GeneratorError.invalidOption(name: "truthPaths", value: "0", expected: "an integer from 1 to 4096")) {
+            try configuration.setTruthPaths(0)
+        }
+        #expect(!configuration.commandLineArguments.contains("--truth-paths"))
+        let base = GeneratedExport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: base) }
+        func generate(_ name: String, _ settings: GeneratorConfiguration) throws -> GeneratedExport {
+            try ClinicGenerator(settings).write(export: base.appendingPathComponent(name),
+                                                truth: base.appendingPathComponent(name + "-truth"))
+            return try GeneratedExport(folder: base.appendingPathComponent(name), truthFolder: base.appendingPathComponent(name + "-truth"))
+        }
+        let standard = try generate("standard", configuration)
+        try configuration.setTruthPaths(64)
+        #expect(configuration.commandLineArguments.suffix(2) == ["--truth-paths", "64"])
+        let more = try generate("more", configuration)
+        #expect(standard.files == more.files)
+        let (a, b) = (standard.truth, more.truth)
+        #expect(a.values("latent_type") == b.values("latent_type"))
+        #expect(a.values("churn_probability") != b.values("churn_probability"))
+        #expect(a.values("best_achievable_churn_probability") != b.values("best_achievable_churn_probability"))
+        let recorded = String(decoding: more.truthFiles["generator.json"]!, as: UTF8.self)
+        #expect(recorded.contains("\"--truth-paths\", \"64\"") && recorded.contains("Monte Carlo, 64 importance-weighted paths"))
+    }
+
     @Test func unknownKindIsRejectedWithTheKnownOnes() {
         #expect(throws: GeneratorError.invalidOption(name: "kind", value: "dental",
                                                      expected: "one of orthodontic, aesthetic, primary-care, multi-specialty")) {
