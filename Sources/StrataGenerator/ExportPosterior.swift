@@ -311,13 +311,7 @@ struct ExportPosterior {
             } else if clicked {
                 result = Lanes(repeating: 0)
             }
-            let responseBase: Double
-            switch campaign {
-            case .appointmentReminder: responseBase = channel == .email ? 0.25 : 0.55
-            case .recallReminder: responseBase = mayReturn ? 0.30 : 0
-            case .winback: responseBase = mayReturn ? 0.12 : 0
-            case .newsletter, .seasonalOffer: responseBase = 0
-            }
+            let responseBase = PatientSimulation.responseBase(campaign, on: channel, mayReturn: mayReturn)
             let response = pointwiseMin(f * responseBase, Lanes(repeating: 0.95))
             result *= responded ? response : Lanes(repeating: 1) - response
             return result

@@ -543,6 +543,18 @@ struct PatientSimulation {
     /// the type's engagement and 0.3 once the patient has stopped returning.
     ///
     /// - Returns: when the patient responded, or nil.
+    /// The chance of a response to `campaign` on `channel` before the patient's factors: a confirmation of a
+    /// reminder, a booking from a recall or win-back (only by a patient who may still return). The export
+    /// filter (``ExportPosterior``) weighs responses with the same numbers.
+    static func responseBase(_ campaign: Campaign, on channel: Channel, mayReturn: Bool) -> Double {
+        switch campaign {
+        case .appointmentReminder: channel == .email ? 0.25 : 0.55
+        case .recallReminder: mayReturn ? 0.30 : 0
+        case .winback: mayReturn ? 0.12 : 0
+        case .newsletter, .seasonalOffer: 0
+        }
+    }
+
     private mutating func send<Sink: HistorySink>(_ campaign: Campaign, on channel: Channel, at time: Int64,
                                                   sink: inout Sink) -> Int64? {
         let age = profile.ageAtStart + Double(time - historyStart) / (365.25 * 86_400)
@@ -563,13 +575,7 @@ struct PatientSimulation {
         if clickChance > 0 && rng.uniform() < min(0.9, clickChance) {
             clickedAt = (openedAt ?? time) + 5 + Int64(rng.exponential(mean: 15 * 60))
         }
-        let responseBase: Double
-        switch campaign {
-        case .appointmentReminder: responseBase = channel == .email ? 0.25 : 0.55
-        case .recallReminder: responseBase = mayReturn ? 0.30 : 0
-        case .winback: responseBase = mayReturn ? 0.12 : 0
-        case .newsletter, .seasonalOffer: responseBase = 0
-        }
+        let responseBase = Self.responseBase(campaign, on: channel, mayReturn: mayReturn)
         if responseBase > 0 && rng.uniform() < min(0.95, responseBase * factor) {
             respondedAt = time + 60 + Int64(rng.exponential(mean: 3 * 3_600))
         }
