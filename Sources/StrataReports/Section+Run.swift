@@ -35,13 +35,17 @@ public struct RunSection: ReportSectionBuilder {
                                  })], identifier: "chart-run-checks")
             var bar = chart
             bar.missingMark = hidden.mark
-            if results.contains(where: { $0.count > 0 }) {
+            let found = results.filter { $0.count > 0 }
+            // A chart only when it has a bar to draw: every count zero, or the non-zero ones all too small to
+            // show, would make an empty chart, so the table says it instead.
+            if found.contains(where: { !hidden.contains("check|\($0.check.rawValue)") }) {
                 blocks.append(.figure(Figure(svg: try bar.svg(), caption: "Records found per check (policy: fail, drop or keep).",
                                              aggregate: checks)))
             } else {
-                blocks.append(.table(ReportTable(caption: "Records found per check (none)", aggregate: checks)))
+                let caption = found.isEmpty ? "Records found per check (none)"
+                    : "Records found per check (each under \(inputs.minCellSize), so not charted)"
+                blocks.append(.table(ReportTable(caption: caption, aggregate: checks)))
             }
-            let found = results.filter { $0.count > 0 }
             reading.append(found.isEmpty ? "Validation found no data problems."
                            : "Validation found problems in \(found.count) of \(results.count) checks: "
                              + found.map { "\($0.check.phrase) (\(shown("check|\($0.check.rawValue)", $0.count)), \($0.policy.rawValue))" }
