@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "StrataSegments",
             dependencies: [
-                "StrataData", "StrataFeatures",
+                "StrataLinearAlgebra", "StrataData", "StrataFeatures",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "StrataCharts", exclude: ["README.md"]),
         .target(
             name: "StrataReports",
-            dependencies: ["StrataData", "StrataFeatures", "StrataModels", "StrataSegments", "StrataCharts"],
+            dependencies: ["StrataLinearAlgebra", "StrataData", "StrataFeatures", "StrataModels", "StrataSegments", "StrataCharts"],
             exclude: ["README.md"]
         ),
         .executableTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import StrataData
+import StrataLinearAlgebra
 
 /// Segment members as small integers, so that overlaps are counted with arrays instead of sets of strings
 /// (a million memberships per run): a patient on file is their row in the export; a patient who is not
@@ -37,15 +38,11 @@ struct MemberCodes {
             }
         }
         if let patients = export?.patients.ids, !ids.isEmpty {
-            let parts = ids.count < 50_000 ? 1 : 4 * ProcessInfo.processInfo.activeProcessorCount
-            let size = (ids.count + parts - 1) / parts
-            let results = ThreadSlots<[Int?]>(repeating: [], count: parts)
+            let parts = ids.count < 50_000 ? 1 : 4 * Parallel.processorCount
             let known = found
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let range = min(part * size, ids.count)..<min((part + 1) * size, ids.count)
-                results.set(part, range.map { known[$0] ?? patients.index(of: ids[$0]) })
-            }
-            found = results.all.flatMap { $0 }
+            found = Parallel.map(rangesOf: ids.count, workers: parts) { range in
+                range.map { known[$0] ?? patients.index(of: ids[$0]) }
+            }.flatMap { $0 }
         }
         return zip(ids, found).map { id, row in
             if let row { return row }

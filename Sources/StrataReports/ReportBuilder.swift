@@ -1,5 +1,6 @@
 import Foundation
 import StrataCharts
+import StrataLinearAlgebra
 
 /// One section of a report: builds itself from the inputs, or returns nil when its data do not exist.
 ///
@@ -22,12 +23,11 @@ extension Report {
         guard inputs.minCellSize >= 11 else { throw ReportError.minCellSizeTooSmall(inputs.minCellSize) }
         // The sections read the same inputs and nothing else, so they are built at once, one per core; the
         // report takes them in order, and the first section's error in that order is the one thrown.
-        let results = ThreadSlots<Result<ReportSection?, any Error>>(repeating: .success(nil), count: sections.count)
-        DispatchQueue.concurrentPerform(iterations: sections.count) { index in
-            results.set(index, Result { try sections[index].section(inputs) })
+        let results = Parallel.map(rangesOf: sections.count, workers: sections.count) { range in
+            Result { try sections[range.lowerBound].section(inputs) }
         }
         var built: [ReportSection] = []
-        for (builder, result) in zip(sections, results.all) {
+        for (builder, result) in zip(sections, results) {
             do {
                 if let section = try result.get() { built.append(section) }
             } catch let error as ChartError {

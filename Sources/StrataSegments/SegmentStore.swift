@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StrataLinearAlgebra
 
 /// The project's store: one SQLite file holding every refresh run, the membership history of every segment
 /// (when each patient entered and left, and why), and the audit log.
@@ -327,26 +328,9 @@ public struct StoreSession {
     /// The reasons of the members at `indices` of `evaluation`, in that order, worked out on every core: the
     /// first run of a new store asks a million of them.
     static func reasons(_ evaluation: SegmentEvaluation, at indices: [Int]) -> [String] {
-        let chunkSize = 8192, chunkCount = (indices.count + chunkSize - 1) / chunkSize
-        guard chunkCount > 1 else { return indices.map(evaluation.reason) }
-        let chunks = ReasonChunks(count: chunkCount)
-        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-            let part = indices[(chunk * chunkSize)..<min(indices.count, (chunk + 1) * chunkSize)]
-            chunks.set(chunk, part.map(evaluation.reason))
-        }
-        return chunks.all.flatMap { $0 }
-    }
-
-    /// Chunks of reasons computed on several threads, each slot written once.
-    private final class ReasonChunks: @unchecked Sendable {
-        private var chunks: [[String]]
-        private let lock = NSLock()
-
-        init(count: Int) { chunks = Array(repeating: [], count: count) }
-
-        func set(_ index: Int, _ reasons: [String]) { lock.withLock { chunks[index] = reasons } }
-
-        var all: [[String]] { lock.withLock { chunks } }
+        let workers = indices.count < 8192 ? 1 : Parallel.processorCount
+        return Parallel.map(rangesOf: indices.count, workers: workers) { range in indices[range].map(evaluation.reason) }
+            .flatMap { $0 }
     }
 
     /// Appends an entry to the audit log, chained to the previous one by hash.
