@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import StrataData
 import StrataSegments
@@ -93,24 +92,15 @@ public enum MonthRun {
 
     /// Wall and CPU seconds since the previous lap, and the process's peak resident memory so far.
     struct StepMeter {
-        private var wall = DispatchTime.now().uptimeNanoseconds
-        private var cpu = DiscoveryTimings.cpuSeconds()
+        private var stopwatch = Stopwatch()
 
         mutating func lap(_ step: Step) -> MonthSummary.Timing {
-            let (nowWall, nowCPU) = (DispatchTime.now().uptimeNanoseconds, DiscoveryTimings.cpuSeconds())
-            defer { (wall, cpu) = (nowWall, nowCPU) }
-            return MonthSummary.Timing(step: step, seconds: Double(nowWall - wall) / 1e9, cpuSeconds: nowCPU - cpu,
-                                       peakBytes: Self.peakResidentBytes())
+            let (seconds, cpuSeconds) = stopwatch.lap()
+            return MonthSummary.Timing(step: step, seconds: seconds, cpuSeconds: cpuSeconds, peakBytes: Self.peakResidentBytes())
         }
 
         /// The process's resident high-water mark (`VmHWM` of `/proc/self/status`), nil where there is none.
-        static func peakResidentBytes() -> Int64? {
-            guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-                  let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int64($0) })
-            else { return nil }
-            return kilobytes * 1024
-        }
+        static func peakResidentBytes() -> Int64? { DiscoveryTimings.statusKilobytes("VmHWM:").map { $0 * 1024 } }
     }
 }
 

@@ -72,7 +72,7 @@ public enum Refresh {
                     models loadModels: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() }, strict: Bool = false,
                     lockTimeout: TimeInterval, waiting: (String) -> Void, writer: ListFileWriter,
                     progress: (String) -> Void) throws -> Report {
-        var timings = RefreshTimings()
+        var timings = DiscoveryTimings.refresh()
         let folder = try project.exportFolder(exportPath)
         progress("reading \(folder.lastPathComponent)")
         let exportFingerprint = try Fingerprint.of(folder: folder)
@@ -88,11 +88,11 @@ public enum Refresh {
         // A read from the CSVs is written to the cache on a thread of its own while the models and the segments
         // run (writing the entry of a 1M export took 2.6 s); its warnings join the rest below. Every way out of
         // the refresh waits for it, so a refresh that fails later leaves the entry as whole as before.
-        let storing = BackgroundResult { [cached] in
+        let storing = Started { [cached] in
             var entry = cached
             return project.storeExport(&entry)
         }
-        defer { _ = storing.wait() }
+        defer { _ = try? storing.value() }
         let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
         let asOfDay: Day
@@ -125,7 +125,7 @@ public enum Refresh {
         // Without a model its fields still exist, missing for everyone, so rules that read them select nobody.
         // The export's own warnings (negative amounts, a file without its final line end) come first, as
         // every other command that reads an export prints them.
-        var warnings: [String] = cached.warnings + storing.wait() + read.warnings.messages + checks.messages
+        var warnings: [String] = try cached.warnings + storing.value() + read.warnings.messages + checks.messages
         if scores["churn_score"] == nil {
             frame.set("churn_score", .number(Array(repeating: nil, count: frame.patientCount)))
             warnings.append("no churn model in \(project.modelsURL.lastPathComponent)/: churn_score is missing for everyone (run `strata train churn`)")
@@ -398,25 +398,6 @@ public struct NoSegmentModels: SegmentModels {
     public var versions: [String: String] { [:] }
     public func scores(_ export: ClinicExport, asOf: Day) throws -> [String: [Double]] { [:] }
     public func clusterNames(_ export: ClinicExport, asOf: Day) throws -> [String]? { nil }
-}
-
-/// Work started on a thread of its own; ``wait()`` returns its result once it is done (as often as asked).
-final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
-    private var value: Value?
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ work: @escaping @Sendable () -> Value) {
-        Thread { [self] in
-            value = work()
-            done.signal()
-        }.start()
-    }
-
-    func wait() -> Value {
-        done.wait()
-        defer { done.signal() }
-        return value!
-    }
 }
 
 /// A failed system call's errno, for ``AtomicFile/plainReason(_:)``.
