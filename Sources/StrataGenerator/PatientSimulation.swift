@@ -141,16 +141,25 @@ struct PatientSimulation {
         if profile.isEstablished { treatmentStartedAt = createdAt + 21 * Self.day }
         recordInitialConsents(sink: &sink)
 
-        let bookedAt = profile.isEstablished
-            ? historyStart + Int64(self.rng.index(45 * 86_400))
-            : createdAt
-        if let realism {
-            let lead = drawLead(medianDays: profile.isEstablished ? realism.selfBookedLeadMedianDays : realism.firstVisitLeadMedianDays)
-            book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: bookedAt + lead))
+        if profile.isEstablished {
+            let (bookedAt, scheduledAt) = drawEstablishedFirstBooking(from: historyStart)
+            book(bookedAt: bookedAt, scheduledAt: scheduledAt)
             return
         }
-        let earliest = bookedAt + Int64(profile.isEstablished ? self.rng.integer(in: 2...30) : self.rng.integer(in: 1...20)) * Self.day
-        book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: earliest))
+        let bookedAt = createdAt
+        if let realism {
+            book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: bookedAt + drawLead(medianDays: realism.firstVisitLeadMedianDays)))
+            return
+        }
+        book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: bookedAt + Int64(self.rng.integer(in: 1...20)) * Self.day))
+    }
+
+    /// An established patient's first booking: made uniformly in the 45 days after `from`, for a slot a drawn
+    /// lead time later. The export filter's hypotheses draw it again the same way.
+    private mutating func drawEstablishedFirstBooking(from: Int64) -> (bookedAt: Int64, scheduledAt: Int64) {
+        let bookedAt = from + Int64(rng.index(45 * 86_400))
+        let lead = realism.map { drawLead(medianDays: $0.selfBookedLeadMedianDays) } ?? Int64(rng.integer(in: 2...30)) * Self.day
+        return (bookedAt, clinicSlot(onOrAfter: bookedAt + lead))
     }
 
     // MARK: - The event loop
@@ -215,17 +224,11 @@ struct PatientSimulation {
         if !isReturning {
             status = rng.bernoulli(0.65) ? .cancelled : .noShow
         } else {
-            let youngAdultExtra = profile.ageAtStart >= 18 && profile.ageAtStart < 30 ? 0.02 : 0
-            var noShow = parameters.noShowProbability + youngAdultExtra
-            var cancel = parameters.cancelProbability
-            if let realism {
-                // The clinic's own no-show level, higher for visits booked long ahead (Dantas et al. 2018).
-                let leadDays = Double(appointment.scheduledAt - appointment.bookedAt) / 86_400
-                let leadFactor = leadDays < 7 ? RealisticBehaviour.sameWeekNoShowFactor
-                    : leadDays > 60 ? RealisticBehaviour.longLeadNoShowFactor : 1
-                noShow = 1 - (1 - noShow) * (1 - realism.noShowBaseline * leadFactor)
-                cancel += realism.extraCancellation
-            }
+            let levels = missLevels(of: appointment)
+            var noShow = parameters.noShowProbability + levels.youngAdultExtra
+            // The clinic's own no-show level on top of the type's (`realistic` only).
+            if realism != nil { noShow = 1 - (1 - noShow) * (1 - levels.baselineNoShow) }
+            let cancel = parameters.cancelProbability + levels.extraCancel
             if var weights = noCompletion {
                 weights.weight *= noShow + cancel
                 noCompletion = weights
@@ -270,33 +273,44 @@ struct PatientSimulation {
 
     /// Books the visit the care rhythm calls for after a completed visit at `visitTime`.
     private mutating func bookNextVisit(after visitTime: Int64) {
-        let sigma = realism == nil ? 0.15 : RealisticBehaviour.intervalSigma
-        let interval = max(7, expectedIntervalDays(at: visitTime) * rng.logNormalFactor(sigma: sigma))
-        let scheduledAt = clinicSlot(onOrAfter: visitTime + Int64(interval * 86_400))
-        let bookedAt: Int64
-        if rng.bernoulli(parameters.bookAtVisitProbability * (realism?.bookAtVisitScale ?? 1)) {
-            bookedAt = visitTime + 50 * 60
-        } else if let realism {
-            let lead = drawLead(medianDays: realism.selfBookedLeadMedianDays)
-            bookedAt = max(visitTime + Self.hour, scheduledAt - lead)
-        } else {
-            let leadDays = rng.integer(in: 2...min(28, max(2, Int(interval) - 2)))
-            bookedAt = max(visitTime + Self.hour, scheduledAt - Int64(leadDays) * Self.day - Int64(rng.index(8 * 3_600)))
-        }
+        let (interval, scheduledAt) = drawNextSlot(after: visitTime, expectedIntervalDays: expectedIntervalDays(at: visitTime))
+        let bookedAt = rng.bernoulli(parameters.bookAtVisitProbability * (realism?.bookAtVisitScale ?? 1))
+            ? visitTime + 50 * 60
+            : drawSelfBookedAt(visit: visitTime, scheduledAt: scheduledAt, intervalDays: interval)
         book(bookedAt: bookedAt, scheduledAt: scheduledAt)
+    }
+
+    /// The next visit's interval (log-normal around `expectedIntervalDays`, at least 7 days) and its slot.
+    private mutating func drawNextSlot(after visit: Int64, expectedIntervalDays: Double) -> (intervalDays: Double, scheduledAt: Int64) {
+        let sigma = realism == nil ? 0.15 : RealisticBehaviour.intervalSigma
+        let interval = max(7, expectedIntervalDays * rng.logNormalFactor(sigma: sigma))
+        return (interval, clinicSlot(onOrAfter: visit + Int64(interval * 86_400)))
+    }
+
+    /// When a patient who did not book at the visit books the slot `scheduledAt` themselves: a drawn lead
+    /// time before it, and not before an hour after the visit.
+    private mutating func drawSelfBookedAt(visit: Int64, scheduledAt: Int64, intervalDays: Double) -> Int64 {
+        if let realism { return max(visit + Self.hour, scheduledAt - drawLead(medianDays: realism.selfBookedLeadMedianDays)) }
+        let leadDays = rng.integer(in: 2...min(28, max(2, Int(intervalDays) - 2)))
+        return max(visit + Self.hour, scheduledAt - Int64(leadDays) * Self.day - Int64(rng.index(8 * 3_600)))
     }
 
     /// Rebooks after a missed appointment: `realistic` calls back after a log-normal delay (median 3 days) and
     /// takes a slot a drawn lead time later.
     private mutating func rebook(after time: Int64) {
+        let (bookedAt, scheduledAt) = drawRebooking(after: time)
+        book(bookedAt: bookedAt, scheduledAt: scheduledAt)
+    }
+
+    /// The booking that follows a miss at `time`.
+    private mutating func drawRebooking(after time: Int64) -> (bookedAt: Int64, scheduledAt: Int64) {
         if let realism {
             let delayDays = min(60, RealisticBehaviour.rebookDelayMedianDays * rng.logNormalFactor(sigma: 1))
             let bookedAt = time + Self.hour + Int64(delayDays * 86_400)
-            book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: bookedAt + drawLead(medianDays: realism.selfBookedLeadMedianDays)))
-            return
+            return (bookedAt, clinicSlot(onOrAfter: bookedAt + drawLead(medianDays: realism.selfBookedLeadMedianDays)))
         }
         let bookedAt = time + Self.hour + Int64(rng.index(3 * 86_400))
-        book(bookedAt: bookedAt, scheduledAt: clinicSlot(onOrAfter: bookedAt + Int64(rng.integer(in: 5...30)) * Self.day))
+        return (bookedAt, clinicSlot(onOrAfter: bookedAt + Int64(rng.integer(in: 5...30)) * Self.day))
     }
 
     private mutating func book(bookedAt: Int64, scheduledAt: Int64) {
@@ -330,6 +344,19 @@ struct PatientSimulation {
         if winbackDueAt == nil {
             winbackDueAt = max(time + Self.hour, anchor + 300 * Self.day)
         }
+    }
+
+    /// What adds to a returning patient's type-level chances of missing `appointment`: 0.02 of no-show for a
+    /// young adult (18-29), and in `realistic` the clinic's own no-show level, higher for visits booked long
+    /// ahead (Dantas et al. 2018), and its extra cancellations (0 in `idealized`). The export filter
+    /// (``ExportPosterior``) weighs appointment outcomes with the same levels.
+    private func missLevels(of appointment: Appointment) -> (youngAdultExtra: Double, baselineNoShow: Double, extraCancel: Double) {
+        let youngAdultExtra = profile.ageAtStart >= 18 && profile.ageAtStart < 30 ? 0.02 : 0
+        guard let realism else { return (youngAdultExtra, 0, 0) }
+        let leadDays = Double(appointment.scheduledAt - appointment.bookedAt) / 86_400
+        let leadFactor = leadDays < 7 ? RealisticBehaviour.sameWeekNoShowFactor
+            : leadDays > 60 ? RealisticBehaviour.longLeadNoShowFactor : 1
+        return (youngAdultExtra, realism.noShowBaseline * leadFactor, realism.extraCancellation)
     }
 
     /// A weekday slot (08:00–17:45 UTC, every 15 minutes) on the day of `time` or later, after `time`.
@@ -707,16 +734,9 @@ extension PatientSimulation {
 
     /// The end of an appointment, with the no-show and cancellation levels it had for a returning patient.
     fileprivate mutating func observeEnd(of appointment: Appointment, status: AppointmentStatus) {
-        let youngAdultExtra = profile.ageAtStart >= 18 && profile.ageAtStart < 30 ? 0.02 : 0
-        var baseline = 0.0, extraCancel = 0.0
-        if let realism {
-            let leadDays = Double(appointment.scheduledAt - appointment.bookedAt) / 86_400
-            let leadFactor = leadDays < 7 ? RealisticBehaviour.sameWeekNoShowFactor
-                : leadDays > 60 ? RealisticBehaviour.longLeadNoShowFactor : 1
-            baseline = realism.noShowBaseline * leadFactor
-            extraCancel = realism.extraCancellation
-        }
-        observer?.posterior.appointmentEnded(status, noShowExtra: youngAdultExtra, baselineNoShow: baseline, extraCancel: extraCancel)
+        let levels = missLevels(of: appointment)
+        observer?.posterior.appointmentEnded(status, noShowExtra: levels.youngAdultExtra, baselineNoShow: levels.baselineNoShow,
+                                             extraCancel: levels.extraCancel)
     }
 
     /// A completed visit: its price level, and whether the next visit was booked at it.
@@ -768,28 +788,13 @@ extension PatientSimulation {
             var bookedAt: Int64, scheduledAt: Int64
             switch origin {
             case .initial(let from):
-                bookedAt = from + Int64(rng.index(45 * 86_400))
-                scheduledAt = clinicSlot(onOrAfter: bookedAt + (realism.map { drawLead(medianDays: $0.selfBookedLeadMedianDays) }
-                                                               ?? Int64(rng.integer(in: 2...30)) * Self.day))
+                (bookedAt, scheduledAt) = drawEstablishedFirstBooking(from: from)
             case .planned(let visit, let intervalDays):
-                let sigma = realism == nil ? 0.15 : RealisticBehaviour.intervalSigma
-                let interval = max(7, intervalDays * parameters.intervalFactor * rng.logNormalFactor(sigma: sigma))
-                scheduledAt = clinicSlot(onOrAfter: visit + Int64(interval * 86_400))
-                if let realism {
-                    bookedAt = max(visit + Self.hour, scheduledAt - drawLead(medianDays: realism.selfBookedLeadMedianDays))
-                } else {
-                    let leadDays = rng.integer(in: 2...min(28, max(2, Int(interval) - 2)))
-                    bookedAt = max(visit + Self.hour, scheduledAt - Int64(leadDays) * Self.day - Int64(rng.index(8 * 3_600)))
-                }
+                let slot = drawNextSlot(after: visit, expectedIntervalDays: intervalDays * parameters.intervalFactor)
+                scheduledAt = slot.scheduledAt
+                bookedAt = drawSelfBookedAt(visit: visit, scheduledAt: scheduledAt, intervalDays: slot.intervalDays)
             case .rebook(let miss):
-                if let realism {
-                    let delayDays = min(60, RealisticBehaviour.rebookDelayMedianDays * rng.logNormalFactor(sigma: 1))
-                    bookedAt = miss + Self.hour + Int64(delayDays * 86_400)
-                    scheduledAt = clinicSlot(onOrAfter: bookedAt + drawLead(medianDays: realism.selfBookedLeadMedianDays))
-                } else {
-                    bookedAt = miss + Self.hour + Int64(rng.index(3 * 86_400))
-                    scheduledAt = clinicSlot(onOrAfter: bookedAt + Int64(rng.integer(in: 5...30)) * Self.day)
-                }
+                (bookedAt, scheduledAt) = drawRebooking(after: miss)
             }
             if bookedAt > time || attempt == 99 {
                 bookedAt = max(bookedAt, time + Self.hour)
