@@ -1,7 +1,4 @@
 import Foundation
-#if os(Linux)
-import Glibc
-#endif
 
 /// Transparent huge pages for the large arrays a run allocates, on Linux hosts where they are opt-in.
 ///
