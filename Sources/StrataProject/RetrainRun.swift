@@ -120,34 +120,49 @@ public enum RetrainRun {
         let evaluationDay = scoringDay - horizon
         var target = RetrainSummary.Target(target: "churn", champion: champion?.model.id,
                                            window: "features as of \(evaluationDay), labels in \(evaluationDay.window(days: horizon))")
+        let promote = try decide(&target, trained: trained, champion: champion, rule: rule, first: "churn", overlaps: {
+            championOverlaps($0, evaluationDay: evaluationDay, horizon: horizon)
+        }, evaluate: { file in
+            let rows = ChurnTraining.patientsOnFile(export, asOf: evaluationDay)
+            let labels = Labels.churn(export, asOf: evaluationDay, horizonDays: horizon)
+            let features = try FeaturePipeline.apply(file.featureSchema, to: export, asOf: evaluationDay)
+            let probabilities = try file.parameters.model.probabilities(Validation.selectRows(features.matrix, rows))
+            return (rows.count, try Metrics.summary(targets: rows.map { labels[$0] }, probabilities: probabilities))
+        })
+        try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,
+                   configuration: configuration, promote: promote)
+        return target
+    }
+
+    /// The challenger's holdout metrics beside the champion's on a window neither was fitted on, and the decision:
+    /// `overlaps` says why the champion cannot be compared (then it is kept), `evaluate` scores it on the
+    /// window (rows and metrics). Without a champion the challenger (the `first` model of its target) is promoted.
+    /// - Returns: the reason to promote the challenger, or nil to keep the champion.
+    private static func decide(_ target: inout RetrainSummary.Target, trained: TrainingRun.Result,
+                               champion: (model: RegisteredModel, file: URL)?, rule: ModelSettings.PromotionRule, first: String,
+                               overlaps: (ModelFile<LogisticParameters>) -> String?,
+                               evaluate: (ModelFile<LogisticParameters>) throws -> (rows: Int, metrics: Metrics.Summary)) throws -> String? {
         let metrics = trained.summary.metrics
         if let auc = metrics["holdout_auc"], let logLoss = metrics["holdout_log_loss"] {
             target.challenger = .init(auc: auc, logLoss: logLoss)
         }
         target.warnings = trained.warnings
-
         var promote: String?
         if let champion {
             let file = try ModelFile<LogisticParameters>.read(from: champion.file, kind: LogisticParameters.kind)
-            if let reason = Self.championOverlaps(file, evaluationDay: evaluationDay, horizon: horizon) {
+            if let reason = overlaps(file) {
                 target.reason = reason
             } else {
-                let rows = ChurnTraining.patientsOnFile(export, asOf: evaluationDay)
-                let labels = Labels.churn(export, asOf: evaluationDay, horizonDays: horizon)
-                let features = try FeaturePipeline.apply(file.featureSchema, to: export, asOf: evaluationDay)
-                let probabilities = try file.parameters.model.probabilities(Validation.selectRows(features.matrix, rows))
-                let evaluated = try Metrics.summary(targets: rows.map { labels[$0] }, probabilities: probabilities)
-                target.rows = rows.count
+                let (rows, evaluated) = try evaluate(file)
+                target.rows = rows
                 promote = compare(&target, champion: champion.model, evaluated: evaluated, rule: rule, warnings: trained.warnings)
             }
         } else {
-            target.reason = "no churn champion yet: the first model is promoted"
-            promote = "the first churn model"
+            target.reason = "no \(first) champion yet: the first model is promoted"
+            promote = "the first \(first) model"
         }
         target.decision = promote == nil ? .kept : .promoted
-        try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,
-                   configuration: configuration, promote: promote)
-        return target
+        return promote
     }
 
     /// Sets the champion's metrics on the window, decides by `rule` against the challenger's and says why.
@@ -188,34 +203,18 @@ public enum RetrainRun {
                 + (champion == nil ? "" : "; keeping the champion")
             return target
         }
-        let metrics = trained.summary.metrics
-        if let auc = metrics["holdout_auc"], let logLoss = metrics["holdout_log_loss"] {
-            target.challenger = .init(auc: auc, logLoss: logLoss)
-        }
-        target.warnings = trained.warnings
-
-        var promote: String?
-        if let champion {
-            let file = try ModelFile<LogisticParameters>.read(from: champion.file, kind: LogisticParameters.kind)
-            if let reason = Self.conversionChampionOverlaps(file, windowStart: windowStart, window: window) {
-                target.reason = reason
-            } else {
-                // The leads of the challenger's holdout: created in (T − 2N, T − N], their outcomes read through T.
-                let (leads, labels) = Labels.conversion(export, asOf: createdThrough, windowDays: window)
-                let start = windowStart.endTimestamp
-                let evaluation = leads.indices.filter { export.leads.createdAt[leads[$0]] >= start }
-                let rows = evaluation.map { leads[$0] }
-                let x = try LeadFeatures.apply(file.featureSchema, to: export, rows: rows).matrix
-                let probabilities = try file.parameters.model.probabilities(x)
-                let evaluated = try Metrics.summary(targets: evaluation.map { labels[$0] }, probabilities: probabilities)
-                target.rows = rows.count
-                promote = compare(&target, champion: champion.model, evaluated: evaluated, rule: rule, warnings: trained.warnings)
-            }
-        } else {
-            target.reason = "no conversion champion yet: the first model is promoted"
-            promote = "the first conversion model"
-        }
-        target.decision = promote == nil ? .kept : .promoted
+        let promote = try decide(&target, trained: trained, champion: champion, rule: rule, first: "conversion", overlaps: {
+            conversionChampionOverlaps($0, windowStart: windowStart, window: window)
+        }, evaluate: { file in
+            // The leads of the challenger's holdout: created in (T − 2N, T − N], their outcomes read through T.
+            let (leads, labels) = Labels.conversion(export, asOf: createdThrough, windowDays: window)
+            let start = windowStart.endTimestamp
+            let evaluation = leads.indices.filter { export.leads.createdAt[leads[$0]] >= start }
+            let rows = evaluation.map { leads[$0] }
+            let x = try LeadFeatures.apply(file.featureSchema, to: export, rows: rows).matrix
+            let probabilities = try file.parameters.model.probabilities(x)
+            return (rows.count, try Metrics.summary(targets: evaluation.map { labels[$0] }, probabilities: probabilities))
+        })
         try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,
                    configuration: configuration, promote: promote)
         return target
