@@ -13,15 +13,7 @@ struct LifetimeBoundaryTests {
     @Test(arguments: [[0.24, 4.4, 0.08], [1.7, 0.3, 0.5], [0.05, 25, 0.93]])
     func commonDropoutGradientEqualsCentralDifferences(_ parameters: [Double]) {
         let likelihood = BetaGeometricLikelihood(Self.summary, timeScale: 1, workers: 2)
-        let analytic = likelihood.evaluateCommonDropout(parameters).gradient
-        for j in 0..<3 {
-            let h = 1e-6 * parameters[j]
-            var up = parameters, down = parameters
-            up[j] += h; down[j] -= h
-            let numeric = (likelihood.evaluateCommonDropout(up).logLikelihood - likelihood.evaluateCommonDropout(down).logLikelihood) / (2 * h)
-            // As for the four parameters: O(h²) plus rounding ε·|LL|/h.
-            #expect(abs(analytic[j] - numeric) <= 1e-5 * max(1, abs(numeric)), "∂/∂θ[\(j)]")
-        }
+        LifetimePropertyTests.expectGradientEqualsCentralDifferences(parameters, likelihood.evaluateCommonDropout)
     }
 
     @Test(arguments: [[0.24, 4.4, 0.08], [1.7, 0.3, 0.5], [0.8, 6, 0.2]])
