@@ -70,7 +70,8 @@ def auc(score, positive):
 
 out = {"patients": int(len(table)), "churned": float(table.churned.mean()),
        "repeat_share": float((table.frequency > 0).mean()),
-       "r": fit["r"], "alpha": fit["alpha"], "a": fit["a"], "b": fit["b"], "penalizer": fit["penalty"],
+       "r": fit["r"], "alpha": fit["alpha"], "a": fit.get("a"), "b": fit.get("b"),
+       "common_dropout": fit.get("common_dropout"), "penalizer": fit["penalty"],
        "auc_one_minus_p_alive": auc(1 - table.p_alive, table.churned),
        "auc_minus_expected_visits": auc(-table[f"expected_visits_{horizon}d"], table.churned),
        "auc_logistic_churn": auc(table.score, table.churned),
@@ -109,8 +110,10 @@ def main():
         print(f"| {kind} | {r['patients']} | {r['churned']:.1%} | {r['repeat_share']:.1%} | {r['auc_one_minus_p_alive']:.3f} | "
               f"{r['auc_minus_expected_visits']:.3f} | {r['auc_logistic_churn']:.3f} | {r['auc_ground_truth']:.3f} |")
     for kind, r in rows:
-        print(f"{kind}: BG/NBD r {r['r']:.4f}, alpha {r['alpha']:.2f} days, a {r['a']:.4f}, b {r['b']:.4f}, "
-              f"penalizer {r['penalizer']}")
+        # The limit model (a, b -> infinity, one dropout probability for everyone) has common_dropout, no a, b.
+        dropout = (f"a, b -> inf with a/(a + b) = {r['common_dropout']:.4f}" if r.get("common_dropout") is not None
+                   else f"a {r['a']:.4f}, b {r['b']:.4f}")
+        print(f"{kind}: BG/NBD r {r['r']:.4f}, alpha {r['alpha']:.2f} days, {dropout}, penalizer {r['penalizer']}")
 
 
 if __name__ == "__main__":

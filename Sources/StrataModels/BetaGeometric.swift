@@ -11,7 +11,24 @@ import StrataLinearAlgebra
 ///
 /// `fit` maximizes Σ ln L − n·λ_L2·(r² + α² + a² + b²) (lifetimes' penalty on the parameters in rescaled time)
 /// over the log-parameters with L-BFGS and the analytic gradient.
+///
+/// **The boundary.** Where every patient seems to drop out with about the same probability (scheduled care in a
+/// small clinic), plain maximum likelihood has no maximum inside the parameter space: a and b grow without
+/// bound with a/(a + b) settling at some p, and the likelihood climbs towards its value at the limit. That
+/// limit is a model of its own, BG/NBD with Beta(a, b) collapsed onto p: the same dropout probability p after
+/// every visit for everyone, B(a, b + x)/B(a, b) → (1 − p)ˣ and a/(b + x − 1) → p/(1 − p) in L. When an
+/// unpenalized fit ends with a and b both at least ``runOffThreshold`` (or past any finite bound), `fit` also
+/// maximizes the limit's likelihood over (r, α, p) and returns the limit (``BetaGeometricModel/commonDropout``,
+/// with a note in its fit diagnostics) when the likelihood rises towards it
+/// (``BetaGeometricLikelihood/slopeTowardsSpread(_:)`` ≤ 0) and it is at least as likely as where the four
+/// parameters stopped.
 public struct BetaGeometric: Sendable {
+    /// a and b both at least this at the end of an unpenalized fit make `fit` try the limit a, b → ∞. Beta(a, b)
+    /// with a, b ≥ 100 spreads p by a standard deviation below √(1/4 / 201) = 0.036 (far less where a and b ran
+    /// off to 10⁶); which model is returned is the likelihoods' decision, the threshold only spares ordinary
+    /// fits (a and b of a few units or tens) the second fit.
+    public static let runOffThreshold = 100.0
+
     /// The L2 penalty λ_L2 on the parameters, as lifetimes' `penalizer_coef`: the objective is the mean negative
     /// log-likelihood plus λ_L2·Σθ², with time rescaled so the largest T is 10 while fitting.
     public var penalty: Double
@@ -74,15 +91,55 @@ public struct BetaGeometric: Sendable {
             return .init(value: value.isNaN ? .infinity : value, gradient: gradient)
         }
         let fitted = result.parameters.map { Foundation.exp($0) }
-        guard fitted.allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e12 }), result.value.isFinite else {
+        let finite = fitted.allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e12 }) && result.value.isFinite
+        let unscaled = BetaGeometricLikelihood(histories, timeScale: 1, workers: workers)
+        // The four-parameter objective at a, b ~ 10⁷ is only good to about ε·ln Γ(a + b) per term (its ln Γ
+        // differences cancel), so a limit within that of it counts as at least as likely.
+        if penalty == 0, fitted[2] >= Self.runOffThreshold, fitted[3] >= Self.runOffThreshold,
+           let limit = commonDropoutFit(likelihood, minimizer: minimizer, rows: n), limit.slopeTowardsSpread <= 0,
+           !finite || limit.value <= result.value + 4 * Double.ulpOfOne * LifetimeMath.logGamma(fitted[2] + fitted[3]) {
+            var model = BetaGeometricModel(r: limit.parameters[0], alpha: limit.parameters[1] / scale, commonDropout: limit.parameters[2])
+            let stoppedAt = String(format: "%.3g, %.3g with a/(a + b) = %.4f", fitted[2], fitted[3], fitted[2] / (fitted[2] + fitted[3]))
+            model.fit = .init(logLikelihood: unscaled.evaluateCommonDropout([model.r, model.alpha, limit.parameters[2]]).logLikelihood,
+                              iterations: result.iterations + limit.iterations, converged: limit.converged,
+                              seconds: (ContinuousClock.now - clock).seconds,
+                              note: "plain maximum likelihood has no maximum inside the parameter space: a and b grew without "
+                                  + "bound (to \(stoppedAt)), so the model is their limit, the same dropout probability "
+                                  + String(format: "p = %.4f after each visit for every patient", limit.parameters[2]))
+            return model
+        }
+        guard finite else {
             throw .fitFailed(model: "BG/NBD", reason: "parameters ran off to \(fitted) (the data may not show dropout; try a penalty)")
         }
         var model = BetaGeometricModel(r: fitted[0], alpha: fitted[1] / scale, a: fitted[2], b: fitted[3])
-        let unscaled = BetaGeometricLikelihood(histories, timeScale: 1, workers: workers)
         model.fit = .init(logLikelihood: unscaled.evaluate([model.r, model.alpha, model.a, model.b]).logLikelihood,
                           iterations: result.iterations,
                           converged: result.converged, seconds: (ContinuousClock.now - clock).seconds)
         return model
+    }
+
+    /// The limit a, b → ∞ with a/(a + b) = p fitted: the mean negative log-likelihood (rescaled time, no penalty)
+    /// minimized over (ln r, ln α, logit p) from r = α = 1, p = ½.
+    ///
+    /// - Returns: r, α (rescaled), p with the minimum and the iterations, and at that point
+    ///   ``BetaGeometricLikelihood/slopeTowardsSpread(_:)``; nil when r or α runs off or p reaches 0 or 1
+    ///   (another boundary: no dropout, or dropout after the first visit for everyone).
+    func commonDropoutFit(_ likelihood: BetaGeometricLikelihood, minimizer: LifetimeMinimizer, rows n: Double)
+        -> (parameters: [Double], value: Double, iterations: Int, converged: Bool, slopeTowardsSpread: Double)? {
+        let result = minimizer.minimize(from: [0, 0, 0]) { unconstrained in
+            let r = Foundation.exp(unconstrained[0]), alpha = Foundation.exp(unconstrained[1])
+            let p = 1 / (1 + Foundation.exp(-unconstrained[2]))
+            let sums = likelihood.evaluateCommonDropout([r, alpha, p])
+            // d/d ln r = r·∂/∂r, d/d ln α = α·∂/∂α, d/d logit p = p(1 − p)·∂/∂p.
+            let gradient = [-r * sums.gradient[0] / n, -alpha * sums.gradient[1] / n, -p * (1 - p) * sums.gradient[2] / n]
+            let value = -sums.logLikelihood / n
+            return .init(value: value.isNaN ? .infinity : value, gradient: gradient)
+        }
+        let r = Foundation.exp(result.parameters[0]), alpha = Foundation.exp(result.parameters[1])
+        let p = 1 / (1 + Foundation.exp(-result.parameters[2]))
+        guard result.value.isFinite, [r, alpha].allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e12 }),
+              p > 1e-12, p < 1 - 1e-12 else { return nil }
+        return ([r, alpha, p], result.value, result.iterations, result.converged, likelihood.slopeTowardsSpread([r, alpha, p]))
     }
 }
 
@@ -101,9 +158,10 @@ struct BetaGeometricLikelihood: Sendable {
     }
 
     /// Per-history partial sums (each times the history's count): ln L without the x-only terms, ∂/∂r, ∂/∂α,
-    /// Σ w₄ and Σ w₄/(b + x − 1), where w₄ is the share of the "dropped out after the last visit" term in L.
+    /// Σ w₄ and Σ w₄ times a weight per frequency (1/(b + x − 1) for ∂/∂b), where w₄ is the share of the
+    /// "dropped out after the last visit" term in L.
     private struct Partial: Sendable {
-        var logLikelihood = 0.0, dr = 0.0, dAlpha = 0.0, w4 = 0.0, w4OverB = 0.0
+        var logLikelihood = 0.0, dr = 0.0, dAlpha = 0.0, w4 = 0.0, weightedW4 = 0.0
     }
 
     /// The distinct histories, time scaled, with their row counts.
@@ -168,12 +226,78 @@ struct BetaGeometricLikelihood: Sendable {
         self.workers = workers
     }
 
+    /// The sums at (r, α, a, b).
     func evaluate(_ parameters: [Double]) -> Sums {
         let r = parameters[0], alpha = parameters[1], a = parameters[2], b = parameters[3]
         let logA = Foundation.log(a)
         // Terms of x alone, once per distinct frequency.
         let logBx1 = distinctFrequencies.map { $0 > 0 ? Foundation.log(b + $0 - 1) : 0 }
         let invBx1 = distinctFrequencies.map { $0 > 0 ? 1 / (b + $0 - 1) : 0 }
+        let total = historySums(r: r, alpha: alpha, logDropoutOdds: logBx1.map { logA - $0 }, shareWeights: invBx1)
+        let n = Double(rows)
+        let lgR = LifetimeMath.logGamma(r), lgB = LifetimeMath.logGamma(b), lgAB = LifetimeMath.logGamma(a + b)
+        let psiR = LifetimeMath.digamma(r), psiB = LifetimeMath.digamma(b), psiAB = LifetimeMath.digamma(a + b)
+        var sums = Sums()
+        sums.logLikelihood = total.logLikelihood + n * (r * Foundation.log(alpha) + lgAB - lgR - lgB)
+        sums.gradient = [total.dr + n * (Foundation.log(alpha) - psiR), total.dAlpha + n * r / alpha,
+                         total.w4 / a + n * psiAB, -total.weightedW4 + n * (psiAB - psiB)]
+        for (k, x) in distinctFrequencies.enumerated() {
+            let count = frequencyCounts[k]
+            sums.logLikelihood += count * (LifetimeMath.logGamma(r + x) + LifetimeMath.logGamma(b + x) - LifetimeMath.logGamma(a + b + x))
+            let psiABx = LifetimeMath.digamma(a + b + x)
+            sums.gradient[0] += count * LifetimeMath.digamma(r + x)
+            sums.gradient[2] -= count * psiABx
+            sums.gradient[3] += count * (LifetimeMath.digamma(b + x) - psiABx)
+        }
+        return sums
+    }
+
+    /// The sums of the limit a, b → ∞ with a/(a + b) = p at (r, α, p), the gradient's third entry ∂/∂p: in L,
+    /// B(a, b + x)/B(a, b) becomes (1 − p)ˣ and a/(b + x − 1) becomes p/(1 − p), so
+    /// ln L = ln Γ(r + x) − ln Γ(r) + r ln α + x ln(1 − p) + ln(e^A₃ + e^A₄) with A₃ = −(r + x) ln(α + T) and
+    /// A₄ = ln(p/(1 − p)) − (r + x) ln(α + tₓ) for x > 0, and ∂ ln L/∂p = w₄/(p(1 − p)) − x/(1 − p).
+    func evaluateCommonDropout(_ parameters: [Double]) -> Sums {
+        let r = parameters[0], alpha = parameters[1], p = parameters[2]
+        let logOdds = Foundation.log(p) - Foundation.log1p(-p), logStay = Foundation.log1p(-p)
+        let total = historySums(r: r, alpha: alpha, logDropoutOdds: distinctFrequencies.map { _ in logOdds },
+                                shareWeights: distinctFrequencies.map { _ in 0 })
+        let n = Double(rows)
+        var sums = Sums()
+        sums.logLikelihood = total.logLikelihood + n * (r * Foundation.log(alpha) - LifetimeMath.logGamma(r))
+        var visits = 0.0
+        sums.gradient = [total.dr + n * (Foundation.log(alpha) - LifetimeMath.digamma(r)), total.dAlpha + n * r / alpha, 0]
+        for (k, x) in distinctFrequencies.enumerated() {
+            let count = frequencyCounts[k]
+            sums.logLikelihood += count * (LifetimeMath.logGamma(r + x) + x * logStay)
+            sums.gradient[0] += count * LifetimeMath.digamma(r + x)
+            visits += count * x
+        }
+        sums.gradient[2] = total.w4 / (p * (1 - p)) - visits / (1 - p)
+        return sums
+    }
+
+    /// d Σ ln L/dε at ε = 0 along a = p/ε, b = (1 − p)/ε, at the limit's (r, α, p): how the log-likelihood
+    /// changes when the common dropout p gets a little spread (Beta(a, b) of variance p(1 − p)ε + O(ε²)).
+    ///
+    /// Each L is E[(1 − π)ˣ]·A + E[π(1 − π)ˣ⁻¹]·B over π ~ Beta(a, b), and E[g(π)] = g(p) + ½g''(p)·p(1 − p)ε
+    /// + O(ε²); with the shares w₃ + w₄ = 1 of the two terms, d ln L/dε = (x − 1)(x·p − 2w₄)/(2(1 − p)) (0
+    /// for x ≤ 1). At most 0: the likelihood rises towards the limit, which is then a maximum of BG/NBD's
+    /// likelihood at its boundary (r, α and p are at the limit's maximum already).
+    func slopeTowardsSpread(_ parameters: [Double]) -> Double {
+        let r = parameters[0], alpha = parameters[1], p = parameters[2]
+        let logOdds = Foundation.log(p) - Foundation.log1p(-p)
+        // Σ w₄·(x − 1) through the per-frequency weights of the shares.
+        let total = historySums(r: r, alpha: alpha, logDropoutOdds: distinctFrequencies.map { _ in logOdds },
+                                shareWeights: distinctFrequencies.map { $0 - 1 })
+        var pairs = 0.0
+        for (k, x) in distinctFrequencies.enumerated() { pairs += frequencyCounts[k] * x * (x - 1) }
+        return (p * pairs - 2 * total.weightedW4) / (2 * (1 - p))
+    }
+
+    /// Σ over the histories of each one's count times its terms that involve the times: ln(e^A₃ + e^A₄) with
+    /// A₃ = −(r + x) ln(α + T), A₄ = `logDropoutOdds[k]` − (r + x) ln(α + tₓ) for x > 0 (k the history's
+    /// frequency's index), their derivatives in r and α, the shares w₄ of A₄ and Σ w₄·`shareWeights[k]`.
+    private func historySums(r: Double, alpha: Double, logDropoutOdds: [Double], shareWeights: [Double]) -> Partial {
         let frequency = frequency, recency = recency, age = age, count = count, index = frequencyIndex
         let ages = ages, recencies = recencies
         let logAlphaAges = ages.values.map { Foundation.log(alpha + $0) }
@@ -195,7 +319,7 @@ struct BetaGeometricLikelihood: Sendable {
                 let alphaRecency = alpha + recency[i]
                 let logAlphaRecency = recencies.index.isEmpty ? Foundation.log(alphaRecency)
                                                               : logAlphaRecencies[Int(recencies.index[i])]
-                let a4 = logA - logBx1[k] - rx * logAlphaRecency
+                let a4 = logDropoutOdds[k] - rx * logAlphaRecency
                 // ln(e^A3 + e^A4) and the shares w3, w4 without overflow.
                 // The shares w3, w4 are times the history's count c.
                 let w3: Double, w4: Double
@@ -211,31 +335,16 @@ struct BetaGeometricLikelihood: Sendable {
                 p.dr -= w3 * logAlphaT + w4 * logAlphaRecency
                 p.dAlpha -= rx * (w3 / alphaT + w4 / alphaRecency)
                 p.w4 += w4
-                p.w4OverB += w4 * invBx1[k]
+                p.weightedW4 += w4 * shareWeights[k]
             }
             return p
         }
         var total = Partial()
         for p in partials {
             total.logLikelihood += p.logLikelihood; total.dr += p.dr; total.dAlpha += p.dAlpha
-            total.w4 += p.w4; total.w4OverB += p.w4OverB
+            total.w4 += p.w4; total.weightedW4 += p.weightedW4
         }
-        let n = Double(rows)
-        let lgR = LifetimeMath.logGamma(r), lgB = LifetimeMath.logGamma(b), lgAB = LifetimeMath.logGamma(a + b)
-        let psiR = LifetimeMath.digamma(r), psiB = LifetimeMath.digamma(b), psiAB = LifetimeMath.digamma(a + b)
-        var sums = Sums()
-        sums.logLikelihood = total.logLikelihood + n * (r * Foundation.log(alpha) + lgAB - lgR - lgB)
-        sums.gradient = [total.dr + n * (Foundation.log(alpha) - psiR), total.dAlpha + n * r / alpha,
-                         total.w4 / a + n * psiAB, -total.w4OverB + n * (psiAB - psiB)]
-        for (k, x) in distinctFrequencies.enumerated() {
-            let count = frequencyCounts[k]
-            sums.logLikelihood += count * (LifetimeMath.logGamma(r + x) + LifetimeMath.logGamma(b + x) - LifetimeMath.logGamma(a + b + x))
-            let psiABx = LifetimeMath.digamma(a + b + x)
-            sums.gradient[0] += count * LifetimeMath.digamma(r + x)
-            sums.gradient[2] -= count * psiABx
-            sums.gradient[3] += count * (LifetimeMath.digamma(b + x) - psiABx)
-        }
-        return sums
+        return total
     }
 }
 

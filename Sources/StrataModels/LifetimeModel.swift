@@ -48,9 +48,17 @@ public struct LifetimeParameters: Codable, Sendable, Equatable {
 }
 
 extension LifetimeParameters: ModelParameters {
-    /// r, α, a, b (and p, q, γ) finite and > 0, at most 1e12; the penalty finite and ≥ 0.
+    /// r, α, a, b (and p, q, γ) finite and > 0, at most 1e12, or in the limit model (a, b → ∞) its common
+    /// dropout probability strictly between 0 and 1; the penalty finite and ≥ 0.
     public func validate(against schema: FeatureSchema) throws(ModelFileFieldError) {
-        var values = [("visits.r", visits.r), ("visits.alpha", visits.alpha), ("visits.a", visits.a), ("visits.b", visits.b)]
+        var values = [("visits.r", visits.r), ("visits.alpha", visits.alpha)]
+        if let p = visits.commonDropout {
+            guard p > 0, p < 1 else {
+                throw ModelFileFieldError(field: "parameters.visits.common_dropout", problem: "\(p); expected a probability strictly between 0 and 1")
+            }
+        } else {
+            values += [("visits.a", visits.a), ("visits.b", visits.b)]
+        }
         if let spend { values += [("spend.p", spend.p), ("spend.q", spend.q), ("spend.gamma", spend.gamma)] }
         for (name, value) in values where !(value.isFinite && value > 0 && value <= 1e12) {
             throw ModelFileFieldError(field: "parameters.\(name)", problem: "\(value); expected a finite number > 0, at most 1e12")

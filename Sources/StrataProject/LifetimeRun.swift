@@ -179,8 +179,14 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
     public var repeatPatients: Int
     public var r: Double
     public var alpha: Double
-    public var a: Double
-    public var b: Double
+    /// Beta(a, b) of the dropout probability; +∞ in the limit model (``commonDropout``), where `--json` leaves
+    /// them out.
+    public var a: Double { finiteA ?? .infinity }
+    public var b: Double { finiteB ?? .infinity }
+    private var finiteA: Double?, finiteB: Double?
+    /// The limit model's dropout probability, the same for every patient (a, b → ∞ with a/(a + b) = p: plain
+    /// maximum likelihood has no maximum inside the parameter space); nil for finite a and b.
+    public var commonDropout: Double?
     /// Σ ln L of the BG/NBD model over the summary, in its time unit.
     public var logLikelihood: Double
     public var iterations: Int
@@ -209,7 +215,8 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case patients, repeatPatients = "repeat_patients", r, alpha, a, b, logLikelihood = "log_likelihood", iterations, converged
+        case patients, repeatPatients = "repeat_patients", r, alpha, finiteA = "a", finiteB = "b", commonDropout = "common_dropout"
+        case logLikelihood = "log_likelihood", iterations, converged
         case fitSeconds = "fit_seconds", readSeconds = "read_seconds", penalty, timeUnit = "time_unit", p, q, gamma
         case spendPatients = "spend_patients", spendLogLikelihood = "spend_log_likelihood"
         case frequencySpendCorrelation = "frequency_spend_correlation", spendNotFitted = "spend_not_fitted", asOf = "as_of"
@@ -220,7 +227,9 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
         let visits = parameters.visits
         patients = summary.count
         repeatPatients = summary.frequency.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
-        (r, alpha, a, b) = (visits.r, visits.alpha, visits.a, visits.b)
+        (r, alpha) = (visits.r, visits.alpha)
+        commonDropout = visits.commonDropout
+        if commonDropout == nil { (finiteA, finiteB) = (visits.a, visits.b) }
         logLikelihood = visits.fit?.logLikelihood ?? .nan
         iterations = visits.fit?.iterations ?? 0
         converged = visits.fit?.converged ?? false
@@ -228,6 +237,7 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
         penalty = parameters.penalty
         timeUnit = parameters.timeUnit.rawValue
         warnings = converged ? [] : ["BG/NBD did not converge in \(iterations) iterations"]
+        if commonDropout != nil { warnings.append("BG/NBD: " + (visits.fit?.note ?? "the model is the limit a, b → ∞")) }
         if let spend = parameters.spend {
             (p, q, gamma) = (spend.p, spend.q, spend.gamma)
             spendPatients = spend.fit?.patients
@@ -247,8 +257,10 @@ public struct LifetimeFitSummary: Codable, Sendable, Equatable {
 
     /// The report for people.
     public var lines: [String] {
-        var lines = [String(format: "BG/NBD: r %.4f, alpha %.4f, a %.4f, b %.4f; log-likelihood %.4f (%d iterations%@)",
-                            r, alpha, a, b, logLikelihood, iterations, converged ? "" : ", NOT converged")]
+        let dropout = commonDropout.map { String(format: "a and b → ∞ with a/(a + b) = %.4f (the same dropout probability for every patient)", $0) }
+            ?? String(format: "a %.4f, b %.4f", a, b)
+        var lines = [String(format: "BG/NBD: r %.4f, alpha %.4f, %@; log-likelihood %.4f (%d iterations%@)",
+                            r, alpha, dropout, logLikelihood, iterations, converged ? "" : ", NOT converged")]
         if let p, let q, let gamma, let spendPatients {
             lines.append(String(format: "Gamma-Gamma on %d patients with repeat visits: p %.4f, q %.4f, gamma %.4f", spendPatients, p, q, gamma))
             if let frequencySpendCorrelation {

@@ -16,14 +16,21 @@ struct LifetimePropertyTests {
     @Test(arguments: [[0.24, 4.4, 0.79, 2.4], [1.7, 0.3, 3.1, 0.6], [0.05, 25, 0.2, 9]])
     func betaGeometricGradientEqualsCentralDifferences(_ parameters: [Double]) {
         let likelihood = BetaGeometricLikelihood(Self.summary, timeScale: 1, workers: 2)
-        let analytic = likelihood.evaluate(parameters).gradient
-        for j in 0..<4 {
+        Self.expectGradientEqualsCentralDifferences(parameters, likelihood.evaluate)
+    }
+
+    /// Each component of `evaluate`'s gradient at `parameters` against (ln L(θ + h) − ln L(θ − h))/(2h) with
+    /// h = 10⁻⁶·θⱼ.
+    static func expectGradientEqualsCentralDifferences(_ parameters: [Double], _ evaluate: ([Double]) -> BetaGeometricLikelihood.Sums,
+                                                       sourceLocation: SourceLocation = #_sourceLocation) {
+        let analytic = evaluate(parameters).gradient
+        for j in parameters.indices {
             let h = 1e-6 * parameters[j]
             var up = parameters, down = parameters
             up[j] += h; down[j] -= h
-            let numeric = (likelihood.evaluate(up).logLikelihood - likelihood.evaluate(down).logLikelihood) / (2 * h)
+            let numeric = (evaluate(up).logLikelihood - evaluate(down).logLikelihood) / (2 * h)
             // Central differences are exact to O(h²) ≈ 1e-12 relative, plus rounding ε·|LL|/h.
-            #expect(abs(analytic[j] - numeric) <= 1e-5 * max(1, abs(numeric)), "∂/∂θ[\(j)]")
+            #expect(abs(analytic[j] - numeric) <= 1e-5 * max(1, abs(numeric)), "∂/∂θ[\(j)]", sourceLocation: sourceLocation)
         }
     }
 
