@@ -95,14 +95,7 @@ struct CampaignClusterTests {
 
     /// Patients with a completed appointment scheduled on a day in [first, last], read straight from the CSV.
     func visited(from first: String, to last: String) throws -> Set<String> {
-        let text = try String(contentsOf: export(Self.later).appendingPathComponent("appointments.csv"), encoding: .utf8)
-        var patients: Set<String> = []
-        for line in text.split(separator: "\n").dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            let day = String(fields[1].prefix(10))
-            if fields[3] == "completed" && first <= day && day <= last { patients.insert(String(fields[0])) }
-        }
-        return patients
+        try RawExportFacts.completedVisitors(export(Self.later)) { first <= $0 && $0 <= last }
     }
 
     /// Checks each cluster row of `summary` against the six counts made from `clusterOf` (the run's cluster

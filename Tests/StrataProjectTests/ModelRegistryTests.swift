@@ -212,28 +212,9 @@ struct ModelRegistryTests {
         // The same AUC from the raw files: churned = no completed appointment on a day in (asOf, asOf + 180]
         // in the December export's appointments.csv, for the patients still in its patients.csv; the AUC is
         // the share of (churned, stayed) pairs the stored scores rank right, ties counting one half.
-        let later = export("2025-12-31")
-        let patients = Set(try String(contentsOf: later.appendingPathComponent("patients.csv"), encoding: .utf8)
-            .split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) })
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        let end = formatter.string(from: formatter.date(from: asOf)!.addingTimeInterval(180 * 86_400))
-        var visited: Set<String> = []
-        for line in try String(contentsOf: later.appendingPathComponent("appointments.csv"), encoding: .utf8).split(separator: "\n").dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            let day = String(fields[1].prefix(10))
-            if fields[3] == "completed", day > asOf, day <= end { visited.insert(String(fields[0])) }
-        }
-        var churned: [Float] = [], stayed: [Float] = []
-        // A patient the run did not score (a stored NaN: a death on file at the run) is left out.
-        for (id, score) in zip(stored.patientIDs, stored.scores) where patients.contains(id) && score.isFinite {
-            if visited.contains(id) { stayed.append(score) } else { churned.append(score) }
-        }
-        var right = 0.0
-        for c in churned { for s in stayed { right += c > s ? 1 : c == s ? 0.5 : 0 } }
-        let auc = right / Double(churned.count * stayed.count)
-        #expect(abs(realized.auc - auc) < 1e-9, "\(realized.auc) against \(auc)")
-        #expect(realized.rows == churned.count + stayed.count)
+        let expected = try RawExportFacts.handAUC(stored, asOf: asOf, later: export("2025-12-31"))
+        #expect(abs(realized.auc - expected.auc) < 1e-9, "\(realized.auc) against \(expected.auc)")
+        #expect(realized.rows == expected.rows)
         #expect(health.table.contains("scored \(asOf) (run 1"))
         let card = try String(contentsOf: project.appendingPathComponent("models/churn-2025-06-30.md"), encoding: .utf8)
         #expect(card.contains("- scored \(asOf) (run 1, \(realized.rows) patients): AUC"))

@@ -30,31 +30,6 @@ struct RealizedOnRefreshTests {
         _ = try RefreshRun.run(RefreshRun.Configuration(project: project, export: export("2025-06-30"), user: "test"))
     }
 
-    /// The AUC of `stored` from the raw files of `later`: churned = no completed appointment on a day in
-    /// (asOf, asOf + 180] in its appointments.csv, for the patients still in its patients.csv; the share of
-    /// (churned, stayed) pairs the scores rank right, ties counting one half; patients without a score (NaN:
-    /// a death on file at the run) left out. Also the number of patients.
-    static func handAUC(_ stored: RunScores, asOf: String, later: URL) throws -> (auc: Double, rows: Int) {
-        let patients = Set(try String(contentsOf: later.appendingPathComponent("patients.csv"), encoding: .utf8)
-            .split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) })
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        let end = formatter.string(from: formatter.date(from: asOf)!.addingTimeInterval(180 * 86_400))
-        var visited: Set<String> = []
-        for line in try String(contentsOf: later.appendingPathComponent("appointments.csv"), encoding: .utf8).split(separator: "\n").dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            let day = String(fields[1].prefix(10))
-            if fields[3] == "completed", day > asOf, day <= end { visited.insert(String(fields[0])) }
-        }
-        var churned: [Float] = [], stayed: [Float] = []
-        for (id, score) in zip(stored.patientIDs, stored.scores) where patients.contains(id) && !score.isNaN {
-            if visited.contains(id) { stayed.append(score) } else { churned.append(score) }
-        }
-        var right = 0.0
-        for c in churned { for s in stayed { right += c > s ? 1 : c == s ? 0.5 : 0 } }
-        return (right / Double(churned.count * stayed.count), churned.count + stayed.count)
-    }
-
     @Test func aRefreshPastTheHorizonMeasuresAndStoresTheRealizedPerformanceOnce() throws {
         defer { try? FileManager.default.removeItem(at: root) }
         try setUp()
@@ -67,7 +42,7 @@ struct RealizedOnRefreshTests {
         _ = try RefreshRun.run(RefreshRun.Configuration(project: project, export: export("2025-12-31"), user: "test"))
         let realized = try store().realized()
         #expect(realized.count == 1 && realized[0].run == 1 && realized[0].model == 1 && realized[0].asOf == asOf)
-        let expected = try Self.handAUC(stored, asOf: asOf, later: export("2025-12-31"))
+        let expected = try RawExportFacts.handAUC(stored, asOf: asOf, later: export("2025-12-31"))
         #expect(abs(realized[0].auc - expected.auc) < 1e-9, "\(realized[0].auc) against \(expected.auc)")
         #expect(realized[0].rows == expected.rows)
         let card = try String(contentsOf: project.appendingPathComponent("models/churn-june.md"), encoding: .utf8)
@@ -101,7 +76,7 @@ struct RealizedOnRefreshTests {
         let before = try #require(try measured(stored).first)
         for index in stored.scores.indices.filter({ stored.scores[$0].isFinite }).prefix(2) { stored.scores[index] = .nan }
         let after = try #require(try measured(stored).first)
-        let expected = try Self.handAUC(stored, asOf: runs[0].asOf, later: export("2025-12-31"))
+        let expected = try RawExportFacts.handAUC(stored, asOf: runs[0].asOf, later: export("2025-12-31"))
         #expect(after.rows == expected.rows && after.rows == before.rows - 2)
         #expect(abs(after.auc - expected.auc) < 1e-9, "\(after.auc) against \(expected.auc)")
     }
