@@ -1,4 +1,5 @@
 import CStrataBLAS
+import Foundation
 
 /// Whether an operand enters a product as stored or transposed.
 public enum Transpose: Sendable {
@@ -34,11 +35,18 @@ public enum BLAS {
         openblas_set_num_threads(Int32(clamping: count))
     }
 
-    /// Runs `body` with OpenBLAS set to `count` threads, then restores the previous count.
+    /// Runs `body` with OpenBLAS set to at most `count` threads, then restores the count from before.
+    ///
+    /// OpenBLAS's count is one setting for the whole process, so regions opened by several threads at once
+    /// (two models fitted side by side, tests running in parallel) share it: while any region is open, the
+    /// count is the smallest any open region asked for, and the last region to close restores the count that
+    /// was set before the first opened. Without this, a region closing on one thread would hand the full
+    /// count back to workers still inside another region, changing how OpenBLAS splits their calls (and
+    /// with it the last bits of some results) halfway through a fit.
     public static func withThreadCount<R, E: Error>(_ count: Int, _ body: () throws(E) -> R) throws(E) -> R {
-        let previous = threadCount
-        setThreadCount(count)
-        defer { setThreadCount(previous) }
+        precondition(count >= 1, "BLAS thread count must be at least 1, got \(count)")
+        ThreadRegions.shared.open(count)
+        defer { ThreadRegions.shared.close(count) }
         return try body()
     }
 
@@ -197,4 +205,36 @@ public enum BLAS {
 func withContiguous<C: Collection, R>(_ collection: C, _ body: (UnsafeBufferPointer<C.Element>) -> R) -> R {
     if let result = collection.withContiguousStorageIfAvailable(body) { return result }
     return Array(collection).withUnsafeBufferPointer(body)
+}
+
+/// The open ``BLAS/withThreadCount(_:_:)`` regions of the process: how many asked for each count, and the
+/// count to restore when the last closes.
+private final class ThreadRegions: @unchecked Sendable {
+    static let shared = ThreadRegions()
+
+    private let lock = NSLock()
+    private var open: [Int: Int] = [:]  // asked count → regions open with it
+    private var before = 1  // the count set before the first open region
+
+    func open(_ count: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if open.isEmpty { before = BLAS.threadCount }
+        open[count, default: 0] += 1
+        apply()
+    }
+
+    func close(_ count: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        open[count]! -= 1
+        if open[count] == 0 { open[count] = nil }
+        apply()
+    }
+
+    /// Under the lock: the smallest open count, or the one from before when none is open.
+    private func apply() {
+        let count = open.keys.min() ?? before
+        if BLAS.threadCount != count { BLAS.setThreadCount(count) }
+    }
 }

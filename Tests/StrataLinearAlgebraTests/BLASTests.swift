@@ -1,3 +1,4 @@
+import Foundation
 import StrataLinearAlgebra
 import Testing
 
@@ -134,5 +135,26 @@ struct BLASTests {
         let inside = BLAS.withThreadCount(1) { BLAS.threadCount }
         #expect(inside == 1)
         #expect(BLAS.threadCount == before)
+    }
+
+    /// Regions on two threads that overlap: the one closing first must not hand the full count back to the
+    /// other while it is still inside (every region in the process asks for 1, so inside is always 1).
+    @Test func overlappingRegionsKeepTheirCountUntilTheLastCloses() {
+        let opened = DispatchSemaphore(value: 0), firstClosed = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var seenAfterTheOtherClosed = 0
+        BLAS.withThreadCount(1) {
+            Thread {
+                BLAS.withThreadCount(1) {
+                    opened.signal()
+                    firstClosed.wait()
+                    seenAfterTheOtherClosed = BLAS.threadCount
+                }
+                done.signal()
+            }.start()
+            opened.wait()
+        }
+        firstClosed.signal()
+        done.wait()
+        #expect(seenAfterTheOtherClosed == 1)
     }
 }
