@@ -1,4 +1,7 @@
 import Foundation
+#if os(Linux)
+import Glibc
+#endif
 
 /// Transparent huge pages for the large arrays a run allocates, on Linux hosts where they are opt-in.
 ///
