@@ -18,7 +18,6 @@ struct SelfCheck: ParsableCommand {
 
     func run() throws {
         print("OpenBLAS threads: \(BLAS.threadCount)")
-        print(HugePages.summary())
 
         // A product checked against the definition.
         let a = Matrix<Double>([[1, 2, 3], [4, 5, 6]])

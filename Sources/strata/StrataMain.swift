@@ -9,7 +9,6 @@ import StrataProject
 @main
 enum Main {
     static func main() {
-        HugePages.restartWithTunableIfUseful()
         do {
             var command = try Strata.parseAsRoot()
             try command.run()
