@@ -72,8 +72,8 @@ public enum ChurnTraining {
         let horizonDays = configuration.horizonDays, spec = configuration.spec, regression = configuration.regression
         guard StrataLimits.days.contains(horizonDays) else { throw ChurnTrainingError.horizonOutOfRange(days: horizonDays) }
         let featureDay = configuration.scoringDate - horizonDays
-        let (table, rows, x, y) = try labeledRows(export, asOf: featureDay, horizonDays: horizonDays, spec: spec)
-        let fit = try ValidatedFit.fit(regression, x: x, targets: y, schema: table.schema, folds: configuration.folds,
+        let (schema, rows, x, y) = try labeledRows(export, asOf: featureDay, horizonDays: horizonDays, spec: spec)
+        let fit = try ValidatedFit.fit(regression, x: x, targets: y, schema: schema, folds: configuration.folds,
                                        seed: configuration.seed)
         var holdout: Holdout?
         var holdoutUnavailable: String?
@@ -81,7 +81,7 @@ public enum ChurnTraining {
         var earlierFit: (schema: FeatureSchema, model: LogisticModel)?
         do {
             let earlier = try labeledRows(export, asOf: earlierDay, horizonDays: horizonDays, spec: spec)
-            earlierFit = (earlier.table.schema, try regression.fit(earlier.x, targets: earlier.y))
+            earlierFit = (earlier.schema, try regression.fit(earlier.x, targets: earlier.y))
         } catch {
             holdoutUnavailable = "\(error)"
         }
@@ -118,14 +118,16 @@ public enum ChurnTraining {
         return latest == .min ? nil : Day(containing: latest)
     }
 
-    /// Features fitted as of `day` and churn labels in `(day, day + horizon]` for the patients on file.
+    /// Features fitted as of `day` and churn labels in `(day, day + horizon]` for the patients on file: the
+    /// fitted schema and the labelled rows' matrix, not the whole table, whose matrix of every patient (480 MB
+    /// at 1M) would otherwise stay alive beside the rows' copy through the fits.
     static func labeledRows(_ export: ClinicExport, asOf day: Day, horizonDays: Int, spec: FeatureSpec) throws
-        -> (table: FeatureTable, rows: [Int], x: Matrix<Double>, y: [Double]) {
+        -> (schema: FeatureSchema, rows: [Int], x: Matrix<Double>, y: [Double]) {
         let table = try FeaturePipeline.fit(export, asOf: day, spec: spec)
         // Death within the label window is not churn: those patients are left out, not labelled 1.
         let rows = patientsOnFile(export, asOf: day).filter { !Labels.isLeftOutOfChurn(export, $0, asOf: day, horizonDays: horizonDays) }
         let labels = Labels.churn(export, asOf: day, horizonDays: horizonDays)
-        return (table, rows, Validation.selectRows(table.matrix, rows), rows.map { labels[$0] })
+        return (table.schema, rows, Validation.selectRows(table.matrix, rows), rows.map { labels[$0] })
     }
 }
 
