@@ -158,3 +158,20 @@ struct BLASTests {
         #expect(seenAfterTheOtherClosed == 1)
     }
 }
+
+@Suite("heap")
+struct HeapTests {
+    /// Memory freed in the heap's middle (blocks under glibc's mmap threshold) goes back: a 64 MB run of
+    /// 64 KB blocks is allocated, all but the last freed, and the trim reports memory returned.
+    @Test func freedMemoryGoesBackToTheSystem() {
+        var blocks: [UnsafeMutableRawPointer] = (0..<1024).map { _ in
+            let block = malloc(64 * 1024)!
+            memset(block, 1, 64 * 1024)
+            return block
+        }
+        let last = blocks.removeLast()
+        for block in blocks { free(block) }
+        #expect(Heap.releaseFree())
+        free(last)
+    }
+}

@@ -8,6 +8,7 @@
 
 #include "kmeans_bounds.h"
 #include "kmeans_seeding.h"
+#include "heap_memory.h"
 
 #ifdef __cplusplus
 extern "C" {
