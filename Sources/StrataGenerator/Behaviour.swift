@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which process the generator runs (`strata generate --behaviour`, ``GeneratorConfiguration/behaviour``).
 ///
 /// `idealized` is the original process, kept byte for byte: churn is almost written in the visible history.
@@ -25,14 +27,20 @@ public enum Behaviour: String, CaseIterable, Sendable {
 /// Yearly probabilities of the life events that end a patient's relationship with the clinic for good in the
 /// `realistic` behaviour, whatever the patient's history: nothing in the export announces them.
 ///
-/// Defaults: moving away 5% a year (US movers: about 8–9% of people a year, of whom a good part move far
+/// Defaults per department (``defaults(for:)``; `docs/export-format.md`, "Life events", has the reasons):
+/// primary care moves away 5% a year (US movers: about 8–9% of people a year, of whom a good part move far
 /// enough to change clinic), a new insurer or plan that the clinic does not take 3%, a bad experience 2%.
+/// `strata generate --life-events` sets all three for every department (``parse(_:)``).
 public struct LifeEventRates: Sendable, Equatable {
     public let movingAway: Double
     public let newInsurer: Double
     public let badExperience: Double
 
+    /// Primary care's rates (the demo clinic's).
     public static let `default` = try! LifeEventRates(movingAway: 0.05, newInsurer: 0.03, badExperience: 0.02)
+
+    /// The names `--life-events` and `generator.json` use, in order.
+    public static let names = ["moving_away", "new_insurer", "bad_experience"]
 
     /// Checks the rates; each is a yearly probability in [0, 1).
     public init(movingAway: Double, newInsurer: Double, badExperience: Double) throws(GeneratorError) {
@@ -45,6 +53,47 @@ public struct LifeEventRates: Sendable, Equatable {
         self.newInsurer = newInsurer
         self.badExperience = badExperience
     }
+
+    /// Parses `moving_away=P,new_insurer=P,bad_experience=P` (each name once, in any order), with the error the
+    /// CLI shows.
+    public static func parse(_ text: String) throws(GeneratorError) -> LifeEventRates {
+        let expected = "moving_away=P,new_insurer=P,bad_experience=P, each P a yearly probability from 0 to below 1"
+        var values: [String: Double] = [:]
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let pair = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = pair[0].trimmingCharacters(in: .whitespaces)
+            guard pair.count == 2, names.contains(name), values[name] == nil,
+                  let value = Double(pair[1].trimmingCharacters(in: .whitespaces)), value >= 0, value < 1
+            else { throw .invalidOption(name: "lifeEvents", value: text, expected: expected) }
+            values[name] = value
+        }
+        guard let movingAway = values["moving_away"], let newInsurer = values["new_insurer"],
+              let badExperience = values["bad_experience"]
+        else { throw .invalidOption(name: "lifeEvents", value: text, expected: expected) }
+        return try LifeEventRates(movingAway: movingAway, newInsurer: newInsurer, badExperience: badExperience)
+    }
+
+    /// The rates as `--life-events` takes them.
+    public var argument: String {
+        zip(Self.names, [movingAway, newInsurer, badExperience]).map { "\($0)=\($1)" }.joined(separator: ",")
+    }
+
+    /// The rates as `generator.json` records them.
+    var json: String {
+        "{" + zip(Self.names, [movingAway, newInsurer, badExperience]).map { "\"\($0)\": \($1)" }.joined(separator: ", ") + "}"
+    }
+
+    /// The rates of a department when none are asked for (assumptions; `docs/export-format.md`, "Life events").
+    static func defaults(for department: Department) -> LifeEventRates {
+        switch department {
+        case .primaryCare: .default
+        case .orthodontic: orthodonticDefault
+        case .aesthetic: aestheticDefault
+        }
+    }
+
+    static let orthodonticDefault = try! LifeEventRates(movingAway: 0.05, newInsurer: 0.03, badExperience: 0.02)
+    static let aestheticDefault = try! LifeEventRates(movingAway: 0.05, newInsurer: 0.03, badExperience: 0.02)
 
     /// The constant hazard per day of any of the three: each yearly probability p is a rate −ln(1 − p) a year.
     var ratePerDay: Double {
