@@ -27,16 +27,14 @@ public enum Behaviour: String, CaseIterable, Sendable {
 /// Yearly probabilities of the life events that end a patient's relationship with the clinic for good in the
 /// `realistic` behaviour, whatever the patient's history: nothing in the export announces them.
 ///
-/// Defaults per department (``defaults(for:)``; `docs/export-format.md`, "Life events", has the reasons):
-/// primary care moves away 5% a year (US movers: about 8–9% of people a year, of whom a good part move far
+/// Defaults: moving away 5% a year (US movers: about 8–9% of people a year, of whom a good part move far
 /// enough to change clinic), a new insurer or plan that the clinic does not take 3%, a bad experience 2%.
-/// `strata generate --life-events` sets all three for every department (``parse(_:)``).
+/// `strata generate --life-events` sets all three (``parse(_:)``).
 public struct LifeEventRates: Sendable, Equatable {
     public let movingAway: Double
     public let newInsurer: Double
     public let badExperience: Double
 
-    /// Primary care's rates (the demo clinic's).
     public static let `default` = try! LifeEventRates(movingAway: 0.05, newInsurer: 0.03, badExperience: 0.02)
 
     /// The names `--life-events` and `generator.json` use, in order.
@@ -82,18 +80,6 @@ public struct LifeEventRates: Sendable, Equatable {
     var json: String {
         "{" + zip(Self.names, [movingAway, newInsurer, badExperience]).map { "\"\($0)\": \($1)" }.joined(separator: ", ") + "}"
     }
-
-    /// The rates of a department when none are asked for (assumptions; `docs/export-format.md`, "Life events").
-    static func defaults(for department: Department) -> LifeEventRates {
-        switch department {
-        case .primaryCare: .default
-        case .orthodontic: orthodonticDefault
-        case .aesthetic: aestheticDefault
-        }
-    }
-
-    static let orthodonticDefault = try! LifeEventRates(movingAway: 0.05, newInsurer: 0.03, badExperience: 0.02)
-    static let aestheticDefault = try! LifeEventRates(movingAway: 0.05, newInsurer: 0.03, badExperience: 0.02)
 
     /// The constant hazard per day of any of the three: each yearly probability p is a rate −ln(1 − p) a year.
     var ratePerDay: Double {

@@ -101,25 +101,6 @@ enum CareProgram: Int {
 /// department; the multi-specialty practice has primary care and orthodontics.
 enum Department {
     case orthodontic, aesthetic, primaryCare
-
-    /// The departments of a clinic kind.
-    static func all(in kind: ClinicKind) -> [Department] {
-        switch kind {
-        case .orthodontic: [.orthodontic]
-        case .aesthetic: [.aesthetic]
-        case .primaryCare: [.primaryCare]
-        case .multiSpecialty: [.primaryCare, .orthodontic]
-        }
-    }
-
-    /// The department's name in `generator.json`.
-    var name: String {
-        switch self {
-        case .orthodontic: "orthodontic"
-        case .aesthetic: "aesthetic"
-        case .primaryCare: "primary_care"
-        }
-    }
 }
 
 /// Conditions (ICD-10-CM codes) that drive care needs: in primary care they set the visit rhythm; in the

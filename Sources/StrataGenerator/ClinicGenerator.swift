@@ -182,8 +182,7 @@ public struct ClinicGenerator: Sendable {
                 let historyStart = max(createdAt, configuration.startInstant)
                 let age = (Double(historyStart) / 86_400 - Double(profile.birthDay)) / 365.25
                 hidden = HiddenLifeEvents.draw(seed: configuration.seed, person: person, historyStart: historyStart,
-                                               ageYears: age, sex: profile.sex,
-                                               rates: configuration.lifeEventRates(for: profile.program.department))
+                                               ageYears: age, sex: profile.sex, rates: configuration.lifeEvents)
             }
             rows.addPatient(profile, createdAt: createdAt, catalog: catalog,
                             deceasedDay: hidden.diesAt <= cut ? CivilTime.day(of: hidden.diesAt) : nil)
@@ -228,13 +227,8 @@ public struct ClinicGenerator: Sendable {
         let arguments = configuration.commandLineArguments.map { "\"\($0)\"" }.joined(separator: ", ")
         var realistic = ""
         if configuration.isRealistic {
-            let departments = Department.all(in: configuration.kind)
-            let rates = departments.map(configuration.lifeEventRates(for:))
-            // One object when every department has the same rates, else one per department.
-            let recorded = rates.allSatisfy { $0 == rates[0] } ? rates[0].json
-                : "{" + zip(departments, rates).map { "\"\($0.name)\": \($1.json)" }.joined(separator: ", ") + "}"
             realistic = """
-              "life_events_per_year": \(recorded),
+              "life_events_per_year": \(configuration.lifeEvents.json),
 
             """
         }

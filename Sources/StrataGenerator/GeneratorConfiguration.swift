@@ -37,10 +37,9 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     public var shift: PopulationShift?
     /// The process: `idealized` (the original one) or `realistic` (``Behaviour``).
     public var behaviour: Behaviour = .default
-    /// The yearly rates of the life events that end a relationship for good, for every department
-    /// (`--life-events`); nil: each department's defaults (``LifeEventRates/defaults(for:)``). Used by
+    /// The yearly rates of the life events that end a relationship for good (`--life-events`); used by
     /// `realistic` only.
-    public var lifeEvents: LifeEventRates?
+    public var lifeEvents: LifeEventRates = .default
     /// Monte Carlo paths per patient behind the ground truth's probabilities (``GroundTruth``). More paths cost
     /// generation time and bring the estimates, and their AUC, closer to the exact values: at 16 the
     /// best-achievable column's AUC is about 0.01 below its converged value on the realistic clinic.
@@ -151,18 +150,13 @@ public struct GeneratorConfiguration: Sendable, Equatable {
                          "--as-of", CivilTime.dateString(days: asOfDay), "--horizon-days", String(horizonDays)]
         if let shift { arguments += ["--shift", shift.argument] }
         arguments += ["--behaviour", behaviour.rawValue]
-        if let lifeEvents { arguments += ["--life-events", lifeEvents.argument] }
+        if lifeEvents != .default { arguments += ["--life-events", lifeEvents.argument] }
         if truthPaths != GroundTruth.defaultReplicas { arguments += ["--truth-paths", String(truthPaths)] }
         return arguments
     }
 
     /// Whether the `realistic` behaviour runs.
     var isRealistic: Bool { behaviour == .realistic }
-
-    /// The life-event rates of a patient in `department`: ``lifeEvents`` if set, else the department's defaults.
-    func lifeEventRates(for department: Department) -> LifeEventRates {
-        lifeEvents ?? LifeEventRates.defaults(for: department)
-    }
 }
 
 /// Why `strata generate` refused or failed. Nothing is left half-written when one is thrown.

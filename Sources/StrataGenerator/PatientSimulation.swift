@@ -121,7 +121,7 @@ struct PatientSimulation {
                             rng: Xoshiro256StarStar, hidden: HiddenLifeEvents = .none, sink: inout Sink) {
         self.profile = profile
         realism = configuration.isRealistic ? RealisticBehaviour.of(profile.program.department) : nil
-        lifeEventRates = configuration.lifeEventRates(for: profile.program.department)
+        lifeEventRates = configuration.lifeEvents
         self.hidden = hidden
         parameters = profile.latentType.parameters
         kind = configuration.kind

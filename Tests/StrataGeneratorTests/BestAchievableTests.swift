@@ -163,7 +163,7 @@ struct BestAchievableTests {
                 let historyStart = max(createdAt, configuration.startInstant)
                 hidden = HiddenLifeEvents.draw(seed: configuration.seed, person: person, historyStart: historyStart,
                                                ageYears: (Double(historyStart) / 86_400 - Double(profile.birthDay)) / 365.25,
-                                               sex: profile.sex, rates: configuration.lifeEventRates(for: profile.program.department))
+                                               sex: profile.sex, rates: configuration.lifeEvents)
             }
             var sink = DiscardingSink()
             var simulation = PatientSimulation(profile: profile, createdAt: createdAt, configuration: configuration, rng: rng,
