@@ -93,8 +93,8 @@ def main(argv):
     parser.add_argument("--truth-paths", type=int, default=128,
                         help="Monte Carlo paths per patient behind the truth columns: at the generator's default 16 the "
                              "best-achievable AUC is about 0.01 below its converged value (128: within 0.001 of 512)")
-    parser.add_argument("--life-events", help="strata generate --life-events for every kind (default: each kind's own "
-                                              "rates); for trying other rates")
+    parser.add_argument("--life-events", help="strata generate --life-events for every kind, to try other rates "
+                                              "(default: the generator's)")
     args = parser.parse_args(argv)
 
     python = peer_python(["numpy", "pandas", "scikit-learn"])
