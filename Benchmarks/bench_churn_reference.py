@@ -93,6 +93,8 @@ def main(argv):
     parser.add_argument("--truth-paths", type=int, default=128,
                         help="Monte Carlo paths per patient behind the truth columns: at the generator's default 16 the "
                              "best-achievable AUC is about 0.01 below its converged value (128: within 0.001 of 512)")
+    parser.add_argument("--life-events", help="strata generate --life-events for every kind, to try other rates "
+                                              "(default: the generator's)")
     args = parser.parse_args(argv)
 
     python = peer_python(["numpy", "pandas", "scikit-learn"])
@@ -108,7 +110,8 @@ def main(argv):
             subprocess.run([strata, "generate", "--patients", str(args.patients), "--seed", str(args.seed), "--kind", kind,
                             "--behaviour", behaviour, "--to", cut.isoformat(), "--as-of", asof,
                             "--horizon-days", str(horizon), "--truth-paths", str(args.truth_paths),
-                            "--out", folder / "export", "--truth-out", folder / "truth", "--force"], check=True, capture_output=True)
+                            "--out", folder / "export", "--truth-out", folder / "truth", "--force"]
+                           + (["--life-events", args.life_events] if args.life_events else []), check=True, capture_output=True)
             subprocess.run([strata, "features", folder / "export", "--as-of", asof, "--out", folder / "features", "--force"],
                            check=True, capture_output=True)
             run = subprocess.run([python, "-c", EVALUATE, strata, folder, asof, str(horizon)], check=True,
@@ -124,7 +127,8 @@ def main(argv):
                             f"{r['best_mean']:.1%}", f"{r['truth']:.3f}", "met" if target else "missed"])
             log(f"  folds: HGB {', '.join(f'{a:.3f}' for a in r['hgb_folds'])}; Strata {', '.join(f'{a:.3f}' for a in r['strata_folds'])}")
     print(f"churn AUC as of {asof} (horizon {horizon} days), patients with a completed visit in the 18 months before, "
-          f"{args.patients:,} people per clinic, seed {args.seed}, 5 stratified folds, {args.truth_paths} truth paths per patient")
+          f"{args.patients:,} people per clinic, seed {args.seed}, 5 stratified folds, {args.truth_paths} truth paths per patient"
+          + (f", life events {args.life_events}" if args.life_events else ""))
     table(results, ["behaviour", "kind", "rows", "churned", "HGB", "Strata logistic", "Strata - HGB", "best-achievable",
                     "Strata - best", "best mean", "latent truth", "target"])
     print("target (realistic): HGB in [0.72, 0.88] and Strata within 0.02 of it -> " + ("PASS" if ok else "FAIL"))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which process the generator runs (`strata generate --behaviour`, ``GeneratorConfiguration/behaviour``).
 ///
 /// `idealized` is the original process, kept byte for byte: churn is almost written in the visible history.
@@ -27,12 +29,16 @@ public enum Behaviour: String, CaseIterable, Sendable {
 ///
 /// Defaults: moving away 5% a year (US movers: about 8–9% of people a year, of whom a good part move far
 /// enough to change clinic), a new insurer or plan that the clinic does not take 3%, a bad experience 2%.
+/// `strata generate --life-events` sets all three (``parse(_:)``).
 public struct LifeEventRates: Sendable, Equatable {
     public let movingAway: Double
     public let newInsurer: Double
     public let badExperience: Double
 
     public static let `default` = try! LifeEventRates(movingAway: 0.05, newInsurer: 0.03, badExperience: 0.02)
+
+    /// The names `--life-events` and `generator.json` use, in order.
+    public static let names = ["moving_away", "new_insurer", "bad_experience"]
 
     /// Checks the rates; each is a yearly probability in [0, 1).
     public init(movingAway: Double, newInsurer: Double, badExperience: Double) throws(GeneratorError) {
@@ -44,6 +50,35 @@ public struct LifeEventRates: Sendable, Equatable {
         self.movingAway = movingAway
         self.newInsurer = newInsurer
         self.badExperience = badExperience
+    }
+
+    /// Parses `moving_away=P,new_insurer=P,bad_experience=P` (each name once, in any order), with the error the
+    /// CLI shows.
+    public static func parse(_ text: String) throws(GeneratorError) -> LifeEventRates {
+        let expected = "moving_away=P,new_insurer=P,bad_experience=P, each P a yearly probability from 0 to below 1"
+        var values: [String: Double] = [:]
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let pair = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = pair[0].trimmingCharacters(in: .whitespaces)
+            guard pair.count == 2, names.contains(name), values[name] == nil,
+                  let value = Double(pair[1].trimmingCharacters(in: .whitespaces)), value >= 0, value < 1
+            else { throw .invalidOption(name: "lifeEvents", value: text, expected: expected) }
+            values[name] = value
+        }
+        guard let movingAway = values["moving_away"], let newInsurer = values["new_insurer"],
+              let badExperience = values["bad_experience"]
+        else { throw .invalidOption(name: "lifeEvents", value: text, expected: expected) }
+        return try LifeEventRates(movingAway: movingAway, newInsurer: newInsurer, badExperience: badExperience)
+    }
+
+    /// The rates as `--life-events` takes them.
+    public var argument: String {
+        zip(Self.names, [movingAway, newInsurer, badExperience]).map { "\($0)=\($1)" }.joined(separator: ",")
+    }
+
+    /// The rates as `generator.json` records them.
+    var json: String {
+        "{" + zip(Self.names, [movingAway, newInsurer, badExperience]).map { "\"\($0)\": \($1)" }.joined(separator: ", ") + "}"
     }
 
     /// The constant hazard per day of any of the three: each yearly probability p is a rate −ln(1 − p) a year.

@@ -227,9 +227,8 @@ public struct ClinicGenerator: Sendable {
         let arguments = configuration.commandLineArguments.map { "\"\($0)\"" }.joined(separator: ", ")
         var realistic = ""
         if configuration.isRealistic {
-            let rates = configuration.lifeEvents
             realistic = """
-              "life_events_per_year": {"moving_away": \(rates.movingAway), "new_insurer": \(rates.newInsurer), "bad_experience": \(rates.badExperience)},
+              "life_events_per_year": \(configuration.lifeEvents.json),
 
             """
         }

@@ -37,7 +37,8 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     public var shift: PopulationShift?
     /// The process: `idealized` (the original one) or `realistic` (``Behaviour``).
     public var behaviour: Behaviour = .default
-    /// The yearly rates of the life events that end a relationship for good; used by `realistic` only.
+    /// The yearly rates of the life events that end a relationship for good (`--life-events`); used by
+    /// `realistic` only.
     public var lifeEvents: LifeEventRates = .default
     /// Monte Carlo paths per patient behind the ground truth's probabilities (``GroundTruth``). More paths cost
     /// generation time and bring the estimates, and their AUC, closer to the exact values: at 16 the
@@ -144,12 +145,14 @@ public struct GeneratorConfiguration: Sendable, Equatable {
     /// makes the same export. `--behaviour` is always written, since the default changed: a record without it
     /// was made before the option existed, and reads as `idealized`.
     public var commandLineArguments: [String] {
-        ["--patients", String(personCount), "--seed", String(seed), "--kind", kind.rawValue,
-         "--from", CivilTime.dateString(days: startDay), "--to", CivilTime.dateString(days: cutDay),
-         "--as-of", CivilTime.dateString(days: asOfDay), "--horizon-days", String(horizonDays)]
-            + (shift.map { ["--shift", $0.argument] } ?? [])
-            + ["--behaviour", behaviour.rawValue]
-            + (truthPaths == GroundTruth.defaultReplicas ? [] : ["--truth-paths", String(truthPaths)])
+        var arguments = ["--patients", String(personCount), "--seed", String(seed), "--kind", kind.rawValue,
+                         "--from", CivilTime.dateString(days: startDay), "--to", CivilTime.dateString(days: cutDay),
+                         "--as-of", CivilTime.dateString(days: asOfDay), "--horizon-days", String(horizonDays)]
+        if let shift { arguments += ["--shift", shift.argument] }
+        arguments += ["--behaviour", behaviour.rawValue]
+        if lifeEvents != .default { arguments += ["--life-events", lifeEvents.argument] }
+        if truthPaths != GroundTruth.defaultReplicas { arguments += ["--truth-paths", String(truthPaths)] }
+        return arguments
     }
 
     /// Whether the `realistic` behaviour runs.

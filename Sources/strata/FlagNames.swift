@@ -4,7 +4,8 @@ enum FlagNames {
     static let flags = ["asOf": "--as-of", "maxBadRows": "--max-bad-rows", "format": "--format", "replacing": "--force",
                         "personCount": "--patients", "from": "--from", "to": "--to", "horizonDays": "--horizon-days",
                         "workers": "--workers", "kind": "--kind", "truth": "--truth-out", "shift": "--shift",
-                        "partitions": "--partitions", "truthPaths": "--truth-paths"]
+                        "partitions": "--partitions", "truthPaths": "--truth-paths",
+                        "lifeEvents": "--life-events"]
 
     /// The flag that sets `parameter`; a name without a flag as it is.
     static func flag(_ parameter: String) -> String { flags[parameter] ?? parameter }

@@ -55,6 +55,9 @@ struct Generate: ParsableCommand {
     @Option(help: "The process: idealized (churn nearly written in the history) or realistic (life events, deaths, calibrated no-shows, lead times and seasons); see docs/export-format.md.")
     var behaviour: Behaviour = .default
 
+    @Option(name: .customLong("life-events"), help: "Yearly probabilities of the unobserved reasons to leave (realistic behaviour): moving_away=P,new_insurer=P,bad_experience=P (default: moving_away=0.05,new_insurer=0.03,bad_experience=0.02; see docs/export-format.md).")
+    var lifeEvents: String?
+
     @Option(name: .customLong("truth-paths"), help: "Monte Carlo paths per patient behind the ground truth's probabilities (more: slower, closer to exact).")
     var truthPaths: Int = GeneratorConfiguration.defaultTruthPaths
 
@@ -73,6 +76,7 @@ struct Generate: ParsableCommand {
         configuration.writesAttributes = attributes
         configuration.shift = try shift.map(PopulationShift.parse)
         configuration.behaviour = behaviour
+        if let lifeEvents { configuration.lifeEvents = try LifeEventRates.parse(lifeEvents) }
         try configuration.setTruthPaths(truthPaths)
         return configuration
     }

@@ -29,10 +29,11 @@ struct GeneratedExport {
     static func make(persons: Int, seed: UInt64 = 7, kind: ClinicKind = .orthodontic,
                      from: String = GeneratorConfiguration.defaultStart, to: String = GeneratorConfiguration.defaultCut,
                      asOf: String? = nil, workers: Int = 2, chunkSize: Int = 97,
-                     behaviour: Behaviour = .default) throws -> GeneratedExport {
+                     behaviour: Behaviour = .default, lifeEvents: LifeEventRates = .default) throws -> GeneratedExport {
         var configuration = try GeneratorConfiguration(personCount: persons, seed: seed, kind: kind, from: from, to: to,
                                                        asOf: asOf, workers: workers)
         configuration.behaviour = behaviour
+        configuration.lifeEvents = lifeEvents
         let base = temporaryFolder()
         let folder = base.appendingPathComponent("export"), truth = base.appendingPathComponent("export-truth")
         try ClinicGenerator(configuration, chunkSize: chunkSize).write(export: folder, truth: truth)

@@ -55,6 +55,43 @@ struct RealismTests {
         #expect(throws: GeneratorError.self) { try LifeEventRates(movingAway: 1, newInsurer: 0, badExperience: 0) }
     }
 
+    @Test func lifeEventRatesParseAndAreRecorded() throws {
+        let rates = try LifeEventRates.parse("bad_experience=0.1, moving_away=0.05,new_insurer=0")
+        #expect(rates == (try LifeEventRates(movingAway: 0.05, newInsurer: 0, badExperience: 0.1)))
+        #expect(rates.argument == "moving_away=0.05,new_insurer=0.0,bad_experience=0.1")
+        #expect(try LifeEventRates.parse(rates.argument) == rates)
+        let expected = "moving_away=P,new_insurer=P,bad_experience=P, each P a yearly probability from 0 to below 1"
+        for text in ["", "moving_away=0.05,new_insurer=0.03", "moving_away=0.05,new_insurer=0.03,bad_experience=1",
+                     "moving_away=0.05,new_insurer=0.03,bad_experience=-0.1", "moving_away=0.05,new_insurer=0.03,bad_experience=x",
+                     "moving_away=0.05,new_insurer=0.03,bad_experience=0.02,moving_away=0.05",
+                     "moving_away=0.05,new_insurer=0.03,divorce=0.02", "moving_away=0.05,new_insurer=0.03,bad_experience",
+                     "moving_away=0.05,new_insurer=0.03,bad_experience=nan"] {
+            #expect(throws: GeneratorError.invalidOption(name: "lifeEvents", value: text, expected: expected)) {
+                try LifeEventRates.parse(text)
+            }
+        }
+        // Rates other than the defaults are replayable arguments.
+        var configuration = try GeneratorConfiguration(personCount: 10, seed: 1, kind: .multiSpecialty)
+        #expect(!configuration.commandLineArguments.contains("--life-events"))
+        configuration.lifeEvents = rates
+        #expect(configuration.commandLineArguments.suffix(4)
+                == ["--behaviour", "realistic", "--life-events", "moving_away=0.05,new_insurer=0.0,bad_experience=0.1"])
+        let export = try GeneratedExport.make(persons: 50, seed: 5, kind: .multiSpecialty, behaviour: .realistic, lifeEvents: rates)
+        defer { export.remove() }
+        let settings = String(decoding: export.truthFiles[ClinicGenerator.settingsFileName]!, as: UTF8.self)
+        #expect(settings.contains("\"--life-events\", \"moving_away=0.05,new_insurer=0.0,bad_experience=0.1\""))
+        #expect(settings.contains("\"life_events_per_year\": {\"moving_away\": 0.05, \"new_insurer\": 0.0, \"bad_experience\": 0.1}"))
+        // Asking for the defaults changes nothing; other rates change the history.
+        let own = try GeneratedExport.make(persons: 300, seed: 5, kind: .aesthetic, behaviour: .realistic)
+        let same = try GeneratedExport.make(persons: 300, seed: 5, kind: .aesthetic, behaviour: .realistic,
+                                            lifeEvents: try LifeEventRates.parse("moving_away=0.05,new_insurer=0.03,bad_experience=0.02"))
+        let other = try GeneratedExport.make(persons: 300, seed: 5, kind: .aesthetic, behaviour: .realistic, lifeEvents: rates)
+        defer { own.remove(); same.remove(); other.remove() }
+        #expect(own.files == same.files)
+        #expect(own.truthFiles == same.truthFiles)
+        #expect(own.files["appointments.csv"] != other.files["appointments.csv"])
+    }
+
     @Test func workerCountDoesNotChangeTheBytes() throws {
         let one = try GeneratedExport.make(persons: 400, seed: 5, kind: .multiSpecialty, workers: 1, chunkSize: 400, behaviour: .realistic)
         let three = try GeneratedExport.make(persons: 400, seed: 5, kind: .multiSpecialty, workers: 3, chunkSize: 37, behaviour: .realistic)

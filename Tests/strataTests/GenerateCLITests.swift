@@ -22,11 +22,24 @@ struct GenerateCLITests {
         #expect(try Data(contentsOf: out.appendingPathComponent("patients.csv")) == before)
     }
 
+    @Test func lifeEventRatesAreRecordedForReplay() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("export"), truth = directory.appendingPathComponent("truth")
+        let result = try StrataBinary.run(["generate", "--patients", "30", "--seed", "1", "--kind", "aesthetic", "--out", out.path,
+                                           "--truth-out", truth.path, "--life-events", "new_insurer=0,moving_away=0.1,bad_experience=0.2"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let settings = try String(contentsOf: truth.appendingPathComponent("generator.json"), encoding: .utf8)
+        #expect(settings.contains("\"--life-events\", \"moving_away=0.1,new_insurer=0.0,bad_experience=0.2\""), "\(settings)")
+        #expect(settings.contains("\"life_events_per_year\": {\"moving_away\": 0.1, \"new_insurer\": 0.0, \"bad_experience\": 0.2}"))
+    }
+
     @Test(arguments: [
         ["--patients", "0", "--seed", "1"],
         ["--patients", "10", "--seed", "1", "--from", "2024-01-01", "--to", "2023-01-01"],
         ["--patients", "10", "--seed", "1", "--kind", "veterinary"],
         ["--patients", "10", "--seed", "1", "--to", "2023-02-29"],
+        ["--patients", "10", "--seed", "1", "--life-events", "moving_away=0.05,new_insurer=0.03"],
+        ["--patients", "10", "--seed", "1", "--life-events", "moving_away=0.05,new_insurer=0.03,bad_experience=1"],
     ])
     func badOptionsExit64AndWriteNothing(_ arguments: [String]) throws {
         defer { try? FileManager.default.removeItem(at: directory) }
