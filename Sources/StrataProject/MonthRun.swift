@@ -1,5 +1,6 @@
 import Foundation
 import StrataData
+import StrataLinearAlgebra
 import StrataSegments
 
 /// `strata month`: the month a clinic runs on its newest export, in one command: validate, retrain (a first
@@ -52,6 +53,9 @@ public enum MonthRun {
         var timings: [MonthSummary.Timing] = []
         func step<T>(_ step: Step, _ body: () throws -> T) throws -> T {
             progress(step.rawValue)
+            // What the steps before freed goes back to the system before this one allocates: glibc would keep
+            // it for this step's arrays, which rarely fit its holes, and the month's peak would be the sum.
+            Heap.releaseFree()
             do {
                 let value = try body()
                 timings.append(meter.lap(step))
