@@ -25,9 +25,9 @@ extension SegmentFrame {
         var frame = SegmentFrame(patientCount: count, asOf: asOf)
         let cutoff = asOf.endTimestamp
 
-        frame.set("age", .number((0..<count).map { i in
-            patients.birthDate[i] == ClinicExport.missingDate ? nil : Double(CivilDate.wholeYears(from: patients.birthDate[i], to: asOf.daysSince1970))
-        }))
+        frame.set("age", .number(Numbers(missingAsNaN: patients.birthDate.map { birth in
+            birth == ClinicExport.missingDate ? .nan : Double(CivilDate.wholeYears(from: birth, to: asOf.daysSince1970))
+        })))
         frame.set("birth_date", .date(patients.birthDate.map { $0 == ClinicExport.missingDate ? nil : Int($0) }))
         frame.set("sex", .text(patients.sex.map(\.name)))
         frame.set("postal_code", .text((0..<count).map { patients.postalCode[$0] }))
@@ -56,7 +56,7 @@ extension SegmentFrame {
                 nextAppointment[patient] = min(nextAppointment[patient] ?? day, day)
             }
         }
-        frame.set("completed_visits", .number(completed.map(Double.init)))
+        frame.set("completed_visits", .number(Numbers(missingAsNaN: completed.map(Double.init))))
         frame.set("first_visit", .date(firstVisit))
         frame.set("last_visit", .date(lastVisit))
         frame.set("next_appointment", .date(nextAppointment))
@@ -111,7 +111,7 @@ extension SegmentFrame {
         for (name, values) in patients.extra.sorted(by: { $0.key < $1.key }) where frame.columns[name] == nil {
             switch values {
             case .text(let column): frame.set(name, .text((0..<count).map { column[$0] }))
-            case .number(let numbers): frame.set(name, .number(numbers.map { $0.isNaN ? nil : $0 }))
+            case .number(let numbers): frame.set(name, .number(Numbers(missingAsNaN: numbers)))  // NaN: empty
             case .flag(let flags): frame.set(name, .flag(flags))
             }
         }
@@ -121,14 +121,11 @@ extension SegmentFrame {
             let definitions = try FeatureDefinition.definitions(of: schema)
             let raw = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions)
             for (column, definition) in schema.columns.enumerated() where frame.columns[definition.name] == nil {
-                let values = (0..<count).map { row -> Double? in
-                    let value = raw[row, column]
-                    return value.isNaN ? nil : value
-                }
-                frame.set(definition.name, .number(values))
+                let values = (0..<count).map { row in raw[row, column] }  // NaN: missing
+                frame.set(definition.name, .number(Numbers(missingAsNaN: values)))
                 if definition.family == "conditions", definition.name.hasPrefix("condition.") {
                     let group = String(definition.name.dropFirst("condition.".count))
-                    for row in 0..<count where (values[row] ?? 0) >= 1 { conditions[row].insert(group) }
+                    for row in 0..<count where values[row] >= 1 { conditions[row].insert(group) }  // false for NaN
                 }
             }
         }
@@ -136,7 +133,7 @@ extension SegmentFrame {
 
         for (name, values) in scores {
             precondition(values.count == count, "score \(name) has \(values.count) values for \(count) patients")
-            frame.set(name, .number(values.map { $0.isNaN ? nil : $0 }))
+            frame.set(name, .number(Numbers(missingAsNaN: values)))  // NaN: no score
         }
         if let clusters {
             precondition(clusters.count == count, "\(clusters.count) cluster names for \(count) patients")

@@ -8,7 +8,8 @@ import StrataData
 public struct SegmentFrame: Sendable {
     /// One field's values for every patient.
     public enum Column: Sendable, Equatable {
-        case number([Double?])
+        /// Numbers, stored with NaN for missing; `.number([1, nil])` builds one from optionals.
+        case number(Numbers)
         case text([String?])
         /// Days since 1970-01-01.
         case date([Int?])
