@@ -1,0 +1,63 @@
+/// Who enters and who leaves a segment in a run: its members now against its open members in the store, found
+/// by one merge of the two lists in the byte order of their UTF-8 (SQLite's `BINARY` collation, the order of
+/// the `membership_exited` index), instead of a set of two million id strings hashed on every run.
+///
+/// Ids are compared as bytes, as SQLite and the export's id table tell patients apart. (Swift's `==` on
+/// strings is canonical equivalence, under which two byte-different spellings of an accented id would be one
+/// patient; the store keeps them as two.)
+struct MembershipChanges: Equatable {
+    /// Positions in the members of those who enter, in the order their rows are inserted: ascending id
+    /// (Swift's `<`, as the store always inserted them).
+    var entering: [Int]
+    /// The open members who are no longer members, ascending (Swift's `<`).
+    var leaving: [String]
+}
+
+extension MembershipChanges {
+    /// - Parameters:
+    ///   - members: the members now, each once, in any order (one pass checks whether they are in byte order
+    ///     already, as a refresh gives them; otherwise their positions are sorted).
+    ///   - nextOpen: the open members, ascending in byte order, then nil. An id repeated (two open intervals of
+    ///     one patient, which the store never writes) counts once.
+    init(members: [String], nextOpen: () throws -> String?) rethrows {
+        let order = Self.byteOrder(members)
+        var entering: [Int] = [], leaving: [String] = []
+        var next = 0
+        var previous: String?
+        while let open = try nextOpen() {
+            if let previous, Self.compare(previous, open) == 0 { continue }
+            previous = open
+            while next < order.count, Self.compare(members[order[next]], open) < 0 {
+                entering.append(order[next])
+                next += 1
+            }
+            if next < order.count, Self.compare(members[order[next]], open) == 0 {
+                next += 1  // stays
+            } else {
+                leaving.append(open)
+            }
+        }
+        entering += order[next...]
+        self.entering = entering.sorted { members[$0] < members[$1] }
+        self.leaving = leaving.sorted()
+    }
+
+    /// The positions of `ids` in ascending byte order: `0..<n` when they are so already (one pass).
+    static func byteOrder(_ ids: [String]) -> [Int] {
+        if ids.indices.dropFirst().allSatisfy({ compare(ids[$0 - 1], ids[$0]) < 0 }) { return Array(ids.indices) }
+        return ids.indices.sorted { compare(ids[$0], ids[$1]) < 0 }
+    }
+
+    /// -1, 0 or 1 as `a`'s UTF-8 bytes are before, equal to or after `b`'s (a prefix comes first).
+    static func compare(_ a: String, _ b: String) -> Int {
+        var left = a.utf8.makeIterator(), right = b.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case let (x?, y?): if x != y { return x < y ? -1 : 1 }
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            }
+        }
+    }
+}
