@@ -42,10 +42,24 @@ extension MembershipChanges {
         self.leaving = leaving.sorted()
     }
 
-    /// The positions of `ids` in ascending byte order: `0..<n` when they are so already (one pass).
+    /// The positions of `ids` in ascending byte order: `0..<n` when they are so already (one pass); otherwise
+    /// sorted by their first 8 bytes as one number, the rest compared only on a tie.
     static func byteOrder(_ ids: [String]) -> [Int] {
         if ids.indices.dropFirst().allSatisfy({ compare(ids[$0 - 1], ids[$0]) < 0 }) { return Array(ids.indices) }
-        return ids.indices.sorted { compare(ids[$0], ids[$1]) < 0 }
+        let keys = ids.map(prefixKey)
+        return ids.indices.sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : compare(ids[$0], ids[$1]) < 0 }
+    }
+
+    /// The first 8 bytes of `id`'s UTF-8 as a big-endian number, zeros past its end: two ids whose keys differ
+    /// are in the order of their keys (a shorter id's zeros sort before any byte but zero, and a tie is
+    /// compared in full).
+    static func prefixKey(_ id: String) -> UInt64 {
+        var key: UInt64 = 0, count = 0
+        for byte in id.utf8.prefix(8) {
+            key = key << 8 | UInt64(byte)
+            count += 1
+        }
+        return count == 0 ? 0 : key << (8 * (8 - count))
     }
 
     /// -1, 0 or 1 as `a`'s UTF-8 bytes are before, equal to or after `b`'s (a prefix comes first).

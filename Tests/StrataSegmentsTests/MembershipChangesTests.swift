@@ -41,6 +41,18 @@ struct MembershipChangesTests {
         #expect(MembershipChanges.byteOrder(["P1", "P10", "P2"]) == [0, 1, 2])
     }
 
+    @Test func unsortedIdsLongerThanTheirSortKeyAreOrderedAsBytes() {
+        // Ids sharing their first 8 bytes (the sort key) are told apart by the rest; "P1" before "P1\0" and
+        // "P1\u{1}", a shorter id before its extensions.
+        var generator = SplitMix(seed: 5)
+        let ids = (0..<300).map { _ in "clinic-\(["a", "b"][Int(generator.next() % 2)])-\(generator.next() % 500)" } + ["P1", "P1\u{1}", "P1\0", "P", ""]
+        let unique = Set(ids).sorted().shuffled(using: &generator)
+        let order = MembershipChanges.byteOrder(unique).map { unique[$0] }
+        #expect(order == unique.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(order.prefix(5) == ["", "P", "P1", "P1\0", "P1\u{1}"])
+        #expect(MembershipChanges.prefixKey("P1") < MembershipChanges.prefixKey("P1a") && MembershipChanges.prefixKey("") == 0)
+    }
+
     @Test func anOpenIdRepeatedCountsOnce() {
         #expect(changes(["P2"], open: ["P1", "P1", "P2", "P2"]) == MembershipChanges(entering: [], leaving: ["P1"]))
     }
