@@ -25,13 +25,20 @@ extension MembershipChanges {
         var next = 0
         var previous: String?
         while let open = try nextOpen() {
-            if let previous, Self.compare(previous, open) == 0 { continue }
+            // `==` first: false at once for two different ids, true for byte-equal ones (and canonical equivalents).
+            if let previous, previous == open, Self.compare(previous, open) == 0 { continue }
             previous = open
-            while next < order.count, Self.compare(members[order[next]], open) < 0 {
+            // Members before `open` were not open: they enter. The next one stays when it is `open`, or else
+            // `open` leaves.
+            var relation = 1  // of the next member to `open`; 1 when no member is left
+            while next < order.count {
+                relation = Self.compare(members[order[next]], open)
+                guard relation < 0 else { break }
                 entering.append(order[next])
                 next += 1
+                relation = 1
             }
-            if next < order.count, Self.compare(members[order[next]], open) == 0 {
+            if relation == 0 {
                 next += 1  // stays
             } else {
                 leaving.append(open)
@@ -64,14 +71,10 @@ extension MembershipChanges {
 
     /// -1, 0 or 1 as `a`'s UTF-8 bytes are before, equal to or after `b`'s (a prefix comes first).
     static func compare(_ a: String, _ b: String) -> Int {
-        var left = a.utf8.makeIterator(), right = b.utf8.makeIterator()
-        while true {
-            switch (left.next(), right.next()) {
-            case let (x?, y?): if x != y { return x < y ? -1 : 1 }
-            case (nil, nil): return 0
-            case (nil, _): return -1
-            case (_, nil): return 1
-            }
+        let left = a.utf8.span, right = b.utf8.span
+        for index in 0..<min(left.count, right.count) where left[index] != right[index] {
+            return left[index] < right[index] ? -1 : 1
         }
+        return left.count == right.count ? 0 : (left.count < right.count ? -1 : 1)
     }
 }
