@@ -87,12 +87,14 @@ extension SegmentFrame {
             let table = export.conditions
             var onsets = ConditionOnsets()
             var groupsOfCode: [String: [String]] = [:]
-            for definition in schema?.columns ?? [] where definition.family == "conditions" && definition.name.hasPrefix("condition.") {
-                let group = String(definition.name.dropFirst("condition.".count))
-                onsets.declare(group, patientCount: count)
-                for code in definition.levels ?? [] { groupsOfCode[code, default: []].append(group) }
+            if selection.conditionOnsets {  // 4 bytes a patient for each name
+                for definition in schema?.columns ?? [] where definition.family == "conditions" && definition.name.hasPrefix("condition.") {
+                    let group = String(definition.name.dropFirst("condition.".count))
+                    onsets.declare(group, patientCount: count)
+                    for code in definition.levels ?? [] { groupsOfCode[code, default: []].append(group) }
+                }
+                for name in table.code.levels + table.description.levels.map({ $0.lowercased() }) { onsets.declare(name, patientCount: count) }
             }
-            for name in table.code.levels + table.description.levels.map({ $0.lowercased() }) { onsets.declare(name, patientCount: count) }
             for row in 0..<table.count where table.onsetDate[row] == ClinicExport.missingDate || table.onsetDate[row] <= asOf.daysSince1970 {
                 let patient = Int(table.patient[row])
                 let onset = table.onsetDate[row] == ClinicExport.missingDate ? nil : Int(table.onsetDate[row])

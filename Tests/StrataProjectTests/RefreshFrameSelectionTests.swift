@@ -56,17 +56,18 @@ struct RefreshFrameSelectionTests {
         for name in selected.columns.keys { #expect(selected.columns[name] == whole.columns[name], "\(name)") }
         #expect(selected.visits == whole.visits && selected.onsets == whole.onsets)
 
-        let onWhole = try catalog.evaluate(whole), onSelected = try catalog.evaluate(selected)
-        for (a, b) in zip(onWhole, onSelected) {
-            let name = a.definition.name
-            #expect(a.rows == b.rows, "\(name)")
-            #expect(a.rows.map { a.reason(row: $0, in: whole) } == b.rows.map { b.reason(row: $0, in: selected) }, "\(name)")
-            let others = (0..<n).filter { !a.rows.contains($0) }.prefix(50)
-            #expect(others.map { catalog.exitReason(a, row: $0, in: whole) } == others.map { catalog.exitReason(b, row: $0, in: selected) },
-                    "\(name)")
-        }
+        let onWhole = try expectSameSegments(catalog, whole: whole, selected: selected)
         #expect(onWhole.contains { $0.definition.name == "no-spend" && !$0.rows.isEmpty })
         #expect(onWhole.contains { $0.definition.name == "diabetic-since" && !$0.rows.isEmpty })
+
+        // The template's segments alone read `conditions` but call no `condition_onset`: no onsets are built.
+        let template = try SegmentCatalog(configuration: ProjectConfiguration.parse(ProjectTemplate.text).segments)
+        #expect(template.frameSelection.visitHistory && !template.frameSelection.conditionOnsets)
+        let forTemplate = try SegmentFrame.build(export: export, asOf: asOf, schema: schema, scores: scores, clusters: clusters,
+                                                 selection: template.frameSelection)
+        #expect(forTemplate.onsets == ConditionOnsets() && forTemplate.columns["conditions"] == whole.columns["conditions"])
+        let onTemplate = try expectSameSegments(template, whole: whole, selected: forTemplate)
+        #expect(onTemplate.contains { $0.definition.name == "diabetes-follow-up-due" && !$0.rows.isEmpty })
 
         // A misspelt field that the selected frame did not build is suggested as on the whole frame.
         for rule in ["visits_90 > 1", "lead_sourc = 'x'"] {
@@ -75,5 +76,20 @@ struct RefreshFrameSelectionTests {
             }
             #expect(errors[0] == errors[1] && errors[0].contains("did you mean"), "\(errors)")
         }
+    }
+
+    /// Expects `catalog`'s segments to have the same members, reasons and exit reasons (of 50 non-members each)
+    /// on both frames; returns them as on `whole`.
+    func expectSameSegments(_ catalog: SegmentCatalog, whole: SegmentFrame, selected: SegmentFrame) throws -> [SegmentMembers] {
+        let onWhole = try catalog.evaluate(whole), onSelected = try catalog.evaluate(selected)
+        for (a, b) in zip(onWhole, onSelected) {
+            let name = a.definition.name
+            #expect(a.rows == b.rows, "\(name)")
+            #expect(a.rows.map { a.reason(row: $0, in: whole) } == b.rows.map { b.reason(row: $0, in: selected) }, "\(name)")
+            let others = (0..<whole.patientCount).filter { !a.rows.contains($0) }.prefix(50)
+            #expect(others.map { catalog.exitReason(a, row: $0, in: whole) } == others.map { catalog.exitReason(b, row: $0, in: selected) },
+                    "\(name)")
+        }
+        return onWhole
     }
 }
