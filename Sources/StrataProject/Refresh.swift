@@ -118,8 +118,9 @@ public enum Refresh {
 
         progress("evaluating \(project.segments.definitions.count) segments")
         let plan = try FeaturePipeline.plan(export, asOf: asOfDay, spec: project.configuration.features)
+        // Only what the segments' rules read: at 1M patients the whole frame was 1.4 GB.
         var frame = try SegmentFrame.build(export: export, asOf: asOfDay, schema: FeatureSchema(columns: plan),
-                                           scores: scores, clusters: clusters)
+                                           scores: scores, clusters: clusters, selection: project.segments.frameSelection)
         models.explainAbsentFields(in: &frame)
         timings.lap("segment frame (features)")
         // Without a model its fields still exist, missing for everyone, so rules that read them select nobody.

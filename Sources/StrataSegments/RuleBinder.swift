@@ -153,8 +153,9 @@ struct RuleBinder {
 
     private func bindField(_ name: String, _ location: RuleSourceLocation) throws(RuleError) -> Bound {
         guard let column = frame.columns[name] else {
+            precondition(!frame.unbuiltFields.contains(name), "field '\(name)' was not built: the frame was built for rules that do not read it")
             if let reason = frame.absenceReason(name) { throw fail(location, "no field '\(name)': \(reason)") }
-            let suggestion = nearestName(to: name, in: Array(frame.columns.keys))
+            let suggestion = nearestName(to: name, in: Array(frame.columns.keys) + frame.unbuiltFields)
             throw fail(location, "unknown field '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
         }
         switch column {

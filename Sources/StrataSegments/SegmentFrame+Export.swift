@@ -18,131 +18,181 @@ extension SegmentFrame {
     ///
     /// Only events at or before the end of day `asOf` count (``Day/endTimestamp``), except
     /// `next_appointment`, which is the earliest appointment booked by then and scheduled after it.
+    ///
+    /// With a `selection` (the rules' ``SegmentCatalog/frameSelection``), only the fields it names are built,
+    /// and the visit history and condition onsets only when the rules call their functions: the rest is named in
+    /// ``unbuiltFields``. Scores are always in (they are kept without a copy).
     public static func build(export: ClinicExport, asOf: Day, schema: FeatureSchema?, scores: [String: [Double]] = [:],
-                             clusters: [String]? = nil) throws -> SegmentFrame {
+                             clusters: [String]? = nil, selection: Selection = .everything) throws -> SegmentFrame {
         let patients = export.patients
         let count = patients.count
         var frame = SegmentFrame(patientCount: count, asOf: asOf)
         let cutoff = asOf.endTimestamp
+        /// Sets field `name` to `column()` when the selection has it; otherwise records it as unbuilt.
+        func add(_ name: String, _ column: () -> Column) {
+            if selection.includes(name) { frame.set(name, column()) } else { frame.skip(name) }
+        }
 
-        frame.set("age", .number((0..<count).map { i in
-            patients.birthDate[i] == ClinicExport.missingDate ? nil : Double(CivilDate.wholeYears(from: patients.birthDate[i], to: asOf.daysSince1970))
-        }))
-        frame.set("birth_date", .date(patients.birthDate.map { $0 == ClinicExport.missingDate ? nil : Int($0) }))
-        frame.set("sex", .text(patients.sex.map(\.name)))
-        frame.set("postal_code", .text((0..<count).map { patients.postalCode[$0] }))
-        frame.set("preferred_channel", .text(patients.preferredChannel.map { $0?.name }))
-        frame.set("lead_source", .text((0..<count).map { patients.source[$0] }))
+        add("age") {
+            .number(Numbers(missingAsNaN: patients.birthDate.map { birth in
+                birth == ClinicExport.missingDate ? .nan : Double(CivilDate.wholeYears(from: birth, to: asOf.daysSince1970))
+            }))
+        }
+        add("birth_date") { .date(patients.birthDate.map { $0 == ClinicExport.missingDate ? nil : Int($0) }) }
+        add("sex") { .text(patients.sex.map(\.name)) }
+        add("postal_code") { .text((0..<count).map { patients.postalCode[$0] }) }
+        add("preferred_channel") { .text(patients.preferredChannel.map { $0?.name }) }
+        add("lead_source") { .text((0..<count).map { patients.source[$0] }) }
 
         // Visits and the next booked appointment, in one pass.
-        var completed = [Int](repeating: 0, count: count)
-        var firstVisit = [Int?](repeating: nil, count: count), lastVisit = [Int?](repeating: nil, count: count)
-        var nextAppointment = [Int?](repeating: nil, count: count)
-        var services = [Set<Int32>](repeating: [], count: count)
-        var visitCounts = [Int](repeating: 0, count: count + 1)
-        let appointments = export.appointments
-        for row in 0..<appointments.count {
-            let patient = Int(appointments.patient[row])
-            let scheduled = appointments.scheduledAt[row]
-            let day = Int(CivilDate.day(ofTimestamp: scheduled))
-            if scheduled < cutoff, appointments.status[row] == .completed {
-                completed[patient] += 1
-                firstVisit[patient] = min(firstVisit[patient] ?? day, day)
-                lastVisit[patient] = max(lastVisit[patient] ?? day, day)
-                services[patient].insert(appointments.service.codes[row])
-                if appointments.service.codes[row] >= 0 { visitCounts[patient + 1] += 1 }
-            } else if scheduled >= cutoff, appointments.bookedAt[row] < cutoff,
-                      appointments.status[row] != .cancelled {
-                nextAppointment[patient] = min(nextAppointment[patient] ?? day, day)
+        let visitFields = ["completed_visits", "first_visit", "last_visit", "next_appointment", "services"]
+        if selection.visitHistory || visitFields.contains(where: selection.includes) {
+            let wantsServices = selection.includes("services")
+            var completed = [Int](repeating: 0, count: count)
+            var firstVisit = [Int?](repeating: nil, count: count), lastVisit = [Int?](repeating: nil, count: count)
+            var nextAppointment = [Int?](repeating: nil, count: count)
+            var services = [Set<Int32>](repeating: [], count: wantsServices ? count : 0)
+            var visitCounts = [Int](repeating: 0, count: count + 1)
+            let appointments = export.appointments
+            for row in 0..<appointments.count {
+                let patient = Int(appointments.patient[row])
+                let scheduled = appointments.scheduledAt[row]
+                let day = Int(CivilDate.day(ofTimestamp: scheduled))
+                if scheduled < cutoff, appointments.status[row] == .completed {
+                    completed[patient] += 1
+                    firstVisit[patient] = min(firstVisit[patient] ?? day, day)
+                    lastVisit[patient] = max(lastVisit[patient] ?? day, day)
+                    if wantsServices { services[patient].insert(appointments.service.codes[row]) }
+                    if appointments.service.codes[row] >= 0 { visitCounts[patient + 1] += 1 }
+                } else if scheduled >= cutoff, appointments.bookedAt[row] < cutoff,
+                          appointments.status[row] != .cancelled {
+                    nextAppointment[patient] = min(nextAppointment[patient] ?? day, day)
+                }
             }
+            add("completed_visits") { .number(Numbers(missingAsNaN: completed.map(Double.init))) }
+            add("first_visit") { .date(firstVisit) }
+            add("last_visit") { .date(lastVisit) }
+            add("next_appointment") { .date(nextAppointment) }
+            let serviceNames = appointments.service.levels
+            add("services") { .list(services.map { $0.filter { $0 >= 0 }.map { serviceNames[Int($0)] }.sorted() }) }
+            if selection.visitHistory { frame.setVisits(visitHistory(appointments, cutoff: cutoff, offsetsFromCounts: visitCounts)) }
+        } else {
+            visitFields.forEach { frame.skip($0) }
         }
-        frame.set("completed_visits", .number(completed.map(Double.init)))
-        frame.set("first_visit", .date(firstVisit))
-        frame.set("last_visit", .date(lastVisit))
-        frame.set("next_appointment", .date(nextAppointment))
-        let serviceNames = appointments.service.levels
-        frame.set("services", .list(services.map { $0.filter { $0 >= 0 }.map { serviceNames[Int($0)] }.sorted() }))
-        frame.setVisits(visitHistory(appointments, cutoff: cutoff, offsetsFromCounts: visitCounts))
 
         // Conditions known by then (no onset date counts as known).
-        var conditions = [Set<String>](repeating: [], count: count)
-        let table = export.conditions
-        var onsets = ConditionOnsets()
-        var groupsOfCode: [String: [String]] = [:]
-        for definition in schema?.columns ?? [] where definition.family == "conditions" && definition.name.hasPrefix("condition.") {
-            let group = String(definition.name.dropFirst("condition.".count))
-            onsets.declare(group, patientCount: count)
-            for code in definition.levels ?? [] { groupsOfCode[code, default: []].append(group) }
-        }
-        for name in table.code.levels + table.description.levels.map({ $0.lowercased() }) { onsets.declare(name, patientCount: count) }
-        for row in 0..<table.count where table.onsetDate[row] == ClinicExport.missingDate || table.onsetDate[row] <= asOf.daysSince1970 {
-            let patient = Int(table.patient[row])
-            let onset = table.onsetDate[row] == ClinicExport.missingDate ? nil : Int(table.onsetDate[row])
-            var names: [String] = []
-            if let code = table.code[row] {
-                conditions[patient].insert(code)
-                names.append(code)
-                names += groupsOfCode[code] ?? []
+        let wantsConditions = selection.includes("conditions")
+        var conditions = [Set<String>](repeating: [], count: wantsConditions ? count : 0)
+        if wantsConditions || selection.conditionOnsets {
+            let table = export.conditions
+            var onsets = ConditionOnsets()
+            var groupsOfCode: [String: [String]] = [:]
+            if selection.conditionOnsets {  // 4 bytes a patient for each name
+                for definition in schema?.columns ?? [] where definition.family == "conditions" && definition.name.hasPrefix("condition.") {
+                    let group = String(definition.name.dropFirst("condition.".count))
+                    onsets.declare(group, patientCount: count)
+                    for code in definition.levels ?? [] { groupsOfCode[code, default: []].append(group) }
+                }
+                for name in table.code.levels + table.description.levels.map({ $0.lowercased() }) { onsets.declare(name, patientCount: count) }
             }
-            if let description = table.description[row] {
-                conditions[patient].insert(description.lowercased())
-                names.append(description.lowercased())
+            for row in 0..<table.count where table.onsetDate[row] == ClinicExport.missingDate || table.onsetDate[row] <= asOf.daysSince1970 {
+                let patient = Int(table.patient[row])
+                let onset = table.onsetDate[row] == ClinicExport.missingDate ? nil : Int(table.onsetDate[row])
+                var names: [String] = []
+                if let code = table.code[row] {
+                    if wantsConditions { conditions[patient].insert(code) }
+                    names.append(code)
+                    names += groupsOfCode[code] ?? []
+                }
+                if let description = table.description[row] {
+                    if wantsConditions { conditions[patient].insert(description.lowercased()) }
+                    names.append(description.lowercased())
+                }
+                if selection.conditionOnsets {
+                    for name in names { onsets.record(name, patient: patient, day: onset, patientCount: count) }
+                }
             }
-            for name in names { onsets.record(name, patient: patient, day: onset, patientCount: count) }
+            if selection.conditionOnsets { frame.onsets = onsets }
         }
-        frame.onsets = onsets
 
         // The newest lead created by then.
-        var leadInterest = [String?](repeating: nil, count: count), leadChannel = [String?](repeating: nil, count: count)
-        var leadTime = [Int64](repeating: .min, count: count)
-        let leads = export.leads
-        for row in 0..<leads.count where leads.patient[row] >= 0 && leads.createdAt[row] < cutoff {
-            let patient = Int(leads.patient[row])
-            guard leads.createdAt[row] >= leadTime[patient] else { continue }
-            leadTime[patient] = leads.createdAt[row]
-            leadInterest[patient] = leads.interest[row]
-            leadChannel[patient] = leads.source[row]
+        if selection.includes("lead_interest") || selection.includes("lead_channel") {
+            var leadInterest = [String?](repeating: nil, count: count), leadChannel = [String?](repeating: nil, count: count)
+            var leadTime = [Int64](repeating: .min, count: count)
+            let leads = export.leads
+            for row in 0..<leads.count where leads.patient[row] >= 0 && leads.createdAt[row] < cutoff {
+                let patient = Int(leads.patient[row])
+                guard leads.createdAt[row] >= leadTime[patient] else { continue }
+                leadTime[patient] = leads.createdAt[row]
+                leadInterest[patient] = leads.interest[row]
+                leadChannel[patient] = leads.source[row]
+            }
+            add("lead_interest") { .text(leadInterest) }
+            add("lead_channel") { .text(leadChannel) }
+        } else {
+            ["lead_interest", "lead_channel"].forEach { frame.skip($0) }
         }
-        frame.set("lead_interest", .text(leadInterest))
-        frame.set("lead_channel", .text(leadChannel))
 
         // Declared attributes (`attributes` in strata.yml), typed as declared: `insurance = 'medicaid'`,
         // `household_size >= 4`, `chronic_condition`. The fields above keep their names.
-        for (name, values) in patients.extra.sorted(by: { $0.key < $1.key }) where frame.columns[name] == nil {
+        for (name, values) in patients.extra.sorted(by: { $0.key < $1.key }) where !frame.hasField(name) {
             switch values {
-            case .text(let column): frame.set(name, .text((0..<count).map { column[$0] }))
-            case .number(let numbers): frame.set(name, .number(numbers.map { $0.isNaN ? nil : $0 }))
-            case .flag(let flags): frame.set(name, .flag(flags))
+            case .text(let column): add(name) { .text((0..<count).map { column[$0] }) }
+            case .number(let numbers): add(name) { .number(Numbers(missingAsNaN: numbers)) }  // NaN: empty
+            case .flag(let flags): add(name) { .flag(flags) }
             }
         }
 
-        // Feature columns, raw.
+        // Feature columns, raw: those selected, and the condition groups when `conditions` is.
         if let schema {
-            let definitions = try FeatureDefinition.definitions(of: schema)
-            let raw = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions)
-            for (column, definition) in schema.columns.enumerated() where frame.columns[definition.name] == nil {
-                let values = (0..<count).map { row -> Double? in
-                    let value = raw[row, column]
-                    return value.isNaN ? nil : value
-                }
-                frame.set(definition.name, .number(values))
-                if definition.family == "conditions", definition.name.hasPrefix("condition.") {
-                    let group = String(definition.name.dropFirst("condition.".count))
-                    for row in 0..<count where (values[row] ?? 0) >= 1 { conditions[row].insert(group) }
-                }
-            }
+            try addFeatures(schema, export: export, asOf: asOf, selection: selection, to: &frame, conditions: &conditions)
         }
-        frame.set("conditions", .list(conditions.map { $0.sorted() }))
+        add("conditions") { .list(conditions.map { $0.sorted() }) }
 
         for (name, values) in scores {
             precondition(values.count == count, "score \(name) has \(values.count) values for \(count) patients")
-            frame.set(name, .number(values.map { $0.isNaN ? nil : $0 }))
+            frame.set(name, .number(Numbers(missingAsNaN: values)))  // NaN: no score
         }
         if let clusters {
             precondition(clusters.count == count, "\(clusters.count) cluster names for \(count) patients")
-            frame.set("cluster", .text(clusters))
+            add("cluster") { .text(clusters) }
         }
         return frame
+    }
+
+    /// The columns of `schema` that `frame` has no field of yet, by name, with their raw values (NaN is
+    /// missing): those `selection` includes are set, the others recorded as unbuilt; only the selected ones, the
+    /// columns their missing indicators read and, when `conditions` is selected, the condition groups (whose
+    /// names it lists for every patient with the group) are computed.
+    private static func addFeatures(_ schema: FeatureSchema, export: ClinicExport, asOf: Day, selection: Selection,
+                                    to frame: inout SegmentFrame, conditions: inout [Set<String>]) throws {
+        let definitions = try FeatureDefinition.definitions(of: schema)
+        let wantsConditions = selection.includes("conditions")
+        var fields: [Int] = [], groups: [(column: Int, group: String)] = []
+        for (column, definition) in schema.columns.enumerated() where !frame.hasField(definition.name) {
+            if selection.includes(definition.name) { fields.append(column) } else { frame.skip(definition.name) }
+            if wantsConditions, definition.family == "conditions", definition.name.hasPrefix("condition.") {
+                groups.append((column, String(definition.name.dropFirst("condition.".count))))
+            }
+        }
+        var computed = Set(fields + groups.map(\.column))
+        for column in computed { if case let .missingIndicator(of: base) = definitions[column] { computed.insert(base) } }
+        guard !computed.isEmpty else { return }
+        // The computed columns in schema order, an indicator pointing at its column's new place.
+        let columns = computed.sorted()
+        let place = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
+        let subset = columns.map { column -> FeatureDefinition in
+            if case let .missingIndicator(of: base) = definitions[column] { return .missingIndicator(of: place[base]!) }
+            return definitions[column]
+        }
+        let raw = FeatureExtractor.rawValues(export, asOf: asOf, definitions: subset)
+        let count = frame.patientCount
+        func values(_ column: Int) -> [Double] { (0..<count).map { row in raw[row, place[column]!] } }
+        for column in fields { frame.set(schema.columns[column].name, .number(Numbers(missingAsNaN: values(column)))) }
+        for (column, group) in groups {
+            let flags = values(column)
+            for row in 0..<count where flags[row] >= 1 { conditions[row].insert(group) }  // false for NaN
+        }
     }
 
     /// The completed visits (at or before `cutoff`) with a service, grouped by patient in day order;

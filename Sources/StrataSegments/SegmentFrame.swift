@@ -5,10 +5,14 @@ import StrataData
 ///
 /// A `nil` entry is a missing value (no visit yet, no score). Lists (services, conditions, interests) are
 /// never missing: an empty list means none.
+///
+/// A frame built for some rules (``build(export:asOf:schema:scores:clusters:selection:)`` with their
+/// ``Selection``) holds only the fields they read; the others are named in ``unbuiltFields``.
 public struct SegmentFrame: Sendable {
     /// One field's values for every patient.
     public enum Column: Sendable, Equatable {
-        case number([Double?])
+        /// Numbers, stored with NaN for missing; `.number([1, nil])` builds one from optionals.
+        case number(Numbers)
         case text([String?])
         /// Days since 1970-01-01.
         case date([Int?])
@@ -49,6 +53,9 @@ public struct SegmentFrame: Sendable {
     /// Why fields a rule may name are not in the frame, for an error clearer than "unknown field": the
     /// lifetime model's `clv_<N>d` when it has no spend model, say.
     public private(set) var absentFields: [AbsentField] = []
+    /// Fields the frame has but did not build, because the rules it was built for do not read them: named
+    /// for the suggestion when a rule misspells a field, never evaluated.
+    public private(set) var unbuiltFields: Set<String> = []
 
     /// Fields that are not in the frame for a reason, recognised by their name.
     public struct AbsentField: Sendable {
@@ -79,6 +86,17 @@ public struct SegmentFrame: Sendable {
     public mutating func set(_ name: String, _ column: Column) {
         precondition(column.count == patientCount, "field \(name) has \(column.count) values for \(patientCount) patients")
         columns[name] = column
+        unbuiltFields.remove(name)
+    }
+
+    /// Records that the frame has a field `name` it did not build (see ``unbuiltFields``).
+    mutating func skip(_ name: String) {
+        if columns[name] == nil { unbuiltFields.insert(name) }
+    }
+
+    /// Whether the frame has a field `name`, built or not.
+    func hasField(_ name: String) -> Bool {
+        columns[name] != nil || unbuiltFields.contains(name)
     }
 
     /// Records why fields matching `absent` are not in the frame; a rule naming one gets that reason.
@@ -88,7 +106,7 @@ public struct SegmentFrame: Sendable {
 
     /// The reason a field `name` that the frame does not have is absent, when one was recorded.
     func absenceReason(_ name: String) -> String? {
-        guard columns[name] == nil else { return nil }
+        guard !hasField(name) else { return nil }
         return absentFields.first { $0.matches(name) }?.reason
     }
 

@@ -303,12 +303,14 @@ public struct StoreSession {
             _ = try SegmentRecord(name: evaluation.name, rule: evaluation.rule, purpose: evaluation.purpose,
                                   firstRun: record.id, lastRun: record.id)
                 .upsertAndFetch(db) { _ in [SegmentRecord.Columns.firstRun.noOverwrite] }
-            // Who is in now: the ids alone (a segment has at most one open interval per patient), not the reasons.
-            let openPatients = try String.fetchSet(db, sql: "SELECT patientID FROM membership WHERE segment = ? AND exitedRun IS NULL",
-                                                   arguments: [evaluation.name])
+            // Who was in: the ids alone, not the reasons, in the byte order of the `membership_exited` index
+            // (segment, exitedRun, patientID), merged with the members now.
+            let openPatients = try String.fetchCursor(db, sql: """
+                SELECT patientID FROM membership WHERE segment = ? AND exitedRun IS NULL ORDER BY patientID
+                """, arguments: [evaluation.name])
             let members = evaluation.patientIDs
-            let entering = members.indices.filter { !openPatients.contains(members[$0]) }.sorted { members[$0] < members[$1] }
-            let leaving = openPatients.isEmpty ? [] : openPatients.subtracting(members).sorted()
+            let merged = try MembershipChanges(members: members, nextOpen: openPatients.next)
+            let (entering, leaving) = (merged.entering, merged.leaving)
             for (index, reason) in zip(entering, Self.reasons(evaluation, at: entering)) {
                 try enter.execute(arguments: [evaluation.name, members[index], record.id, reason])
             }
