@@ -149,21 +149,29 @@ indirect enum RuleExpression: Equatable, Sendable {
         var found: [(String, RuleExpression)] = []
         var seen: Set<String> = []
         func visit(_ e: RuleExpression) {
-            switch e {
-            case .call:
-                let text = e.location.text(in: rule, limit: 200)
-                if seen.insert(text).inserted { found.append((text, e)) }
-            case let .list(items, _), let .and(items, _), let .or(items, _): items.forEach(visit)
-            case let .sum(first, terms, _): visit(first); terms.forEach { visit($0.operand) }
-            case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _):
-                visit(a); visit(b)
-            case let .between(a, b, c, _): visit(a); visit(b); visit(c)
-            case let .missing(a, _, _), let .not(a, _), let .rank(a, _, _, _, _): visit(a)
-            case .field, .number, .duration, .date, .text, .flag, .asOf: break
+            guard case .call = e else {
+                e.children.forEach(visit)
+                return
             }
+            let text = e.location.text(in: rule, limit: 200)
+            if seen.insert(text).inserted { found.append((text, e)) }
         }
         visit(self)
         return found
+    }
+
+    /// The expressions directly inside this one, in order of appearance (a call's arguments, a list's items,
+    /// a comparison's two sides, ...); none for a field or a literal.
+    var children: [RuleExpression] {
+        switch self {
+        case let .call(_, arguments, _): arguments
+        case let .list(items, _), let .and(items, _), let .or(items, _): items
+        case let .sum(first, terms, _): [first] + terms.map(\.operand)
+        case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _): [a, b]
+        case let .between(a, b, c, _): [a, b, c]
+        case let .missing(a, _, _), let .not(a, _), let .rank(a, _, _, _, _): [a]
+        case .field, .number, .duration, .date, .text, .flag, .asOf: []
+        }
     }
 
     /// Whether the expression reads nothing of a patient (no field, no function): the same for everyone.

@@ -54,18 +54,8 @@ extension RuleExpression {
     var functionsCalled: Set<RuleFunction> {
         var found: Set<RuleFunction> = []
         func visit(_ e: RuleExpression) {
-            switch e {
-            case let .call(name, arguments, _):
-                if let function = RuleFunction(rawValue: name) { found.insert(function) }
-                arguments.forEach(visit)
-            case let .list(items, _), let .and(items, _), let .or(items, _): items.forEach(visit)
-            case let .sum(first, terms, _): visit(first); terms.forEach { visit($0.operand) }
-            case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _):
-                visit(a); visit(b)
-            case let .between(a, b, c, _): visit(a); visit(b); visit(c)
-            case let .missing(a, _, _), let .not(a, _), let .rank(a, _, _, _, _): visit(a)
-            case .field, .number, .duration, .date, .text, .flag, .asOf: break
-            }
+            if case let .call(name, _, _) = e, let function = RuleFunction(rawValue: name) { found.insert(function) }
+            e.children.forEach(visit)
         }
         visit(self)
         return found

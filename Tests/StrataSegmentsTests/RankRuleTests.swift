@@ -2,18 +2,6 @@ import StrataData
 import StrataSegments
 import Testing
 
-/// A small seeded generator (SplitMix64), so the property tests see the same frames on every run.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A frame whose `x` holds `values` (nil: missing).
 private func frame(_ values: [Double?]) -> SegmentFrame {
     var frame = SegmentFrame(patientCount: values.count, asOf: Day(year: 2025, month: 6, day: 30)!)
