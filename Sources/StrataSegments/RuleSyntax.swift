@@ -129,16 +129,8 @@ indirect enum RuleExpression: Equatable, Sendable {
         var names: [String] = []
         var seen: Set<String> = []
         func visit(_ e: RuleExpression) {
-            switch e {
-            case let .field(name, _): if seen.insert(name).inserted { names.append(name) }
-            case let .list(items, _), let .call(_, items, _), let .and(items, _), let .or(items, _): items.forEach(visit)
-            case let .sum(first, terms, _): visit(first); terms.forEach { visit($0.operand) }
-            case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _):
-                visit(a); visit(b)
-            case let .between(a, b, c, _): visit(a); visit(b); visit(c)
-            case let .missing(a, _, _), let .not(a, _), let .rank(a, _, _, _, _): visit(a)
-            case .number, .duration, .date, .text, .flag, .asOf: break
-            }
+            if case let .field(name, _) = e, seen.insert(name).inserted { names.append(name) }
+            e.children.forEach(visit)
         }
         visit(self)
         return names
@@ -178,12 +170,7 @@ indirect enum RuleExpression: Equatable, Sendable {
     var isConstant: Bool {
         switch self {
         case .field, .call: false
-        case .number, .duration, .date, .text, .flag, .asOf: true
-        case let .list(items, _), let .and(items, _), let .or(items, _): items.allSatisfy(\.isConstant)
-        case let .sum(first, terms, _): first.isConstant && terms.allSatisfy(\.operand.isConstant)
-        case let .comparison(_, a, b, _), let .membership(a, b, _, _), let .contains(a, b, _): a.isConstant && b.isConstant
-        case let .between(a, b, c, _): a.isConstant && b.isConstant && c.isConstant
-        case let .missing(a, _, _), let .not(a, _), let .rank(a, _, _, _, _): a.isConstant
+        default: children.allSatisfy(\.isConstant)
         }
     }
 }
