@@ -78,9 +78,6 @@ public struct ConditionOnsets: Sendable, Equatable {
 
     public init() {}
 
-    /// Name → onset day per patient.
-    public var byName: [String: [Int?]] { days.mapValues { $0.map(Self.day) } }
-
     /// The names known.
     var names: [String] { Array(days.keys) }
 
