@@ -141,6 +141,9 @@ public struct Patients: Sendable {
 
     public var count: Int { ids.count }
 
+    /// Whether patient `index` has a death on file, whatever its date: never scored, trained on, listed or sent to.
+    public func hasDeathOnFile(_ index: Int) -> Bool { deceasedAt[index] != ClinicExport.missingDate }
+
     /// Whether patient `index` had died on or before `day` (days since 1970-01-01).
     public func isDeceased(_ index: Int, on day: Int32) -> Bool {
         let death = deceasedAt[index]

@@ -28,10 +28,9 @@ struct CampaignSendPlan {
                      holdouts: CampaignHoldouts) throws -> CampaignSendPlan {
         guard project.configuration.contactPolicy.enabled else {
             // Without the policy the whole treatment is sent, but never to a patient with a death on file.
-            let deceasedAt = export.patients.deceasedAt
             var plan = CampaignSendPlan(sent: [], notSent: [:])
             for row in treatment {
-                if deceasedAt[row] != ClinicExport.missingDate { plan.notSent[row] = .deceased } else { plan.sent.append(row) }
+                if export.patients.hasDeathOnFile(row) { plan.notSent[row] = .deceased } else { plan.sent.append(row) }
             }
             return plan
         }

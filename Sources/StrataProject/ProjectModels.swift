@@ -76,7 +76,7 @@ public struct ProjectModels: SegmentModels, Sendable {
         var scores = try churn.parameters.model.probabilities(features.matrix)
         recordDrift(.churn, reference: churn.drift, trainedAsOf: churn.training["as_of"], x: features.matrix, scores: scores, asOf: asOf)
         // Deceased patients are never scored (missing for rules): any death on file, as for lists.
-        for row in scores.indices where export.patients.deceasedAt[row] != ClinicExport.missingDate { scores[row] = .nan }
+        for row in scores.indices where export.patients.hasDeathOnFile(row) { scores[row] = .nan }
         return ["churn_score": scores]
     }
 

@@ -194,7 +194,7 @@ public enum TrainingRun {
         for row in 0..<values.count {
             guard let value = values.text(row) else { continue }
             // A death on file is not churn: deceased patients are left out of churn training.
-            if target == .churn, export.patients.deceasedAt[row] != ClinicExport.missingDate { continue }
+            if target == .churn, export.patients.hasDeathOnFile(row) { continue }
             rows.append(row)
             targets.append(value == outcome.positive ? 1 : 0)
         }

@@ -36,12 +36,11 @@ public enum ContactPolicy {
         guard settings.enabled else {
             // Without the policy the lists are the consented members on every channel, but a patient with a
             // death on file is never listed: that promise does not depend on the policy.
-            let deceasedAt = export.patients.deceasedAt
             return ContactPlan(segments: zip(segments, candidates).map { segment, candidates in
                 var plan = SegmentPlan(segment.definition, unconstrained: candidates)
                 let explains = explaining.contains(segment.definition.name)
                 for (row, mask) in candidates.members {
-                    if deceasedAt[row] != ClinicExport.missingDate {
+                    if export.patients.hasDeathOnFile(row) {
                         plan.hold(row, .deceased, contacts: mask.nonzeroBitCount, explains)
                     } else {
                         plan.list(row, mask)
