@@ -6,7 +6,12 @@ import Foundation
 public enum Fingerprint {
     /// Hex SHA-256 of `data`.
     public static func of(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: data))
+    }
+
+    /// A digest as lowercase hex, two digits a byte.
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Hex SHA-256 of a file's bytes. The file is mapped rather than read: hashing an export's gigabyte of
@@ -68,7 +73,7 @@ public enum Fingerprint {
         var fingerprint: String {
             mutating get {
                 flush()
-                return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+                return Fingerprint.hex(hasher.finalize())
             }
         }
     }
