@@ -67,7 +67,7 @@ public enum MonthRun {
 
         // The export read by the first step is let go once the retrain is done: refresh and report load the
         // cache entry themselves, and holding both copies would add the export's size to the month's peak.
-        let (folder, warnings, retrain) = try { () throws -> (URL, [String], RetrainSummary) in
+        let (folder, fingerprint, warnings, retrain) = try { () throws -> (URL, String, [String], RetrainSummary) in
             let (source, fingerprint) = try step(.validate) { () throws -> (ExportSource.Loaded, String) in
                 let folder = try project.exportFolder(configuration.export?.path)
                 let fingerprint = try Fingerprint.of(folder: folder)
@@ -79,15 +79,23 @@ public enum MonthRun {
                                                             clusterCounts: configuration.clusterCounts),
                                    project: project, source: source, fingerprint: fingerprint, progress: progress)
             }
-            return (source.folder, source.warnings, retrain)
+            return (source.folder, fingerprint, source.warnings, retrain)
         }()
+        // Refresh and report take the validation's fingerprint instead of hashing the export again (two passes of
+        // SHA-256 over it); with the cache on they read the entry stored under that fingerprint, so what they
+        // read is what was hashed. With it off they read the files again, and hash them again too.
+        let hashed = project.exportCache == nil ? nil : fingerprint
         let refresh = try step(.refresh) {
-            try RefreshRun.run(RefreshRun.Configuration(project: project.directory, export: folder, user: configuration.user,
-                                                        lockTimeout: configuration.lockTimeout), progress: progress)
+            var refresh = RefreshRun.Configuration(project: project.directory, export: folder, user: configuration.user,
+                                                   lockTimeout: configuration.lockTimeout)
+            refresh.exportFingerprint = hashed
+            return try RefreshRun.run(refresh, progress: progress)
         }
         let report = configuration.report
             ? try step(.report) {
-                try ReportRun.run(ReportRun.Configuration(project: project.directory, run: refresh.run, user: configuration.user))
+                var report = ReportRun.Configuration(project: project.directory, run: refresh.run, user: configuration.user)
+                report.hashedExport = hashed.map { (folder, $0) }
+                return try ReportRun.run(report)
             }
             : nil
         return MonthSummary(export: folder.lastPathComponent, steps: timings, retrain: retrain, refresh: refresh,

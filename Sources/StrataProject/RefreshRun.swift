@@ -19,6 +19,9 @@ public enum RefreshRun {
         public var lockTimeout: TimeInterval
         /// Every cross-record check fails, whatever the `checks:` policies of `strata.yml` say.
         public var strict = false
+        /// The export's fingerprint, when the caller has just hashed the folder and its read is in the export
+        /// cache (`strata month`); nil: the refresh hashes the folder itself.
+        var exportFingerprint: String?
 
         public init(project: URL, export: URL? = nil, asOf: Day? = nil, user: String, lockTimeout: TimeInterval = 600,
                     strict: Bool = false) {
@@ -52,8 +55,8 @@ public enum RefreshRun {
                                          applied = try ProjectModels(project: project)
                                          return try LifetimeSegmentModels(applied!, directory: directory)
                                      },
-                                     strict: configuration.strict, lockTimeout: configuration.lockTimeout,
-                                     waiting: waiting, progress: progress)
+                                     strict: configuration.strict, exportFingerprint: configuration.exportFingerprint,
+                                     lockTimeout: configuration.lockTimeout, waiting: waiting, writer: .atomic, progress: progress)
         var summary = RefreshSummary(report)
         summary.warnings += applied?.driftLog.recorded.flatMap(\.warnings) ?? []
         return summary

@@ -8,15 +8,18 @@ extension ReportRun {
     /// with the entry for the run's export loaded (``ExportCache/preload(_:)``): the entry is keyed by the
     /// fingerprint the run recorded, so it can be loaded while the folders are still being hashed, and the
     /// read of the export that follows takes it. The cache is nil when it is off; its entry is dropped with
-    /// it when the folder is not found.
-    static func exportFolderAndCache(of run: RunRecord, in project: Project) throws -> (folder: URL?, cache: ExportCache?) {
-        guard var cache = project.exportCache else { return (try exportFolder(of: run, in: project), nil) }
+    /// it when the folder is not found. A `hashed` folder whose fingerprint is the run's is taken as it is.
+    static func exportFolderAndCache(of run: RunRecord, in project: Project,
+                                     hashed: (folder: URL, fingerprint: String)? = nil) throws -> (folder: URL?, cache: ExportCache?) {
+        let known = hashed.flatMap { $0.fingerprint == run.exportFingerprint ? $0.folder : nil }
+        func exportFolder() throws -> URL? { try known ?? Self.exportFolder(of: run, in: project) }
+        guard var cache = project.exportCache else { return (try exportFolder(), nil) }
         // The key `ExportSource.read` makes from the same project file (no format or extra columns of its own).
         let configuration = project.configuration
         let key = ExportCache.Key(exportFingerprint: run.exportFingerprint, format: configuration.exports?.format,
                                   mapping: configuration.mapping, extraColumns: configuration.features.extraColumns)
         let entries = cache
-        let (folder, preloaded) = try sideBySide({ try exportFolder(of: run, in: project) }, beside: { entries.preload(key) })
+        let (folder, preloaded) = try sideBySide({ try exportFolder() }, beside: { entries.preload(key) })
         cache.preloaded = preloaded
         return (folder, cache)
     }

@@ -23,6 +23,9 @@ public enum ReportRun {
         public var reportsFolder: URL?
         /// Who runs it, for the audit log.
         public var user: String
+        /// An export folder and its fingerprint, when the caller has just hashed it (`strata month`): the run's
+        /// export when the fingerprints match, without hashing the project's exports to find it.
+        var hashedExport: (folder: URL, fingerprint: String)?
 
         public init(project: URL, run: Int64? = nil, reportsFolder: URL? = nil, user: String) {
             self.project = project
@@ -60,7 +63,7 @@ public enum ReportRun {
         defer { _ = try? segmentsRead.value() }
         // The run's export, when it is still among the project's exports.
         var loaded: ExportSource.Loaded?
-        let (found, cache) = try exportFolderAndCache(of: run, in: project)
+        let (found, cache) = try exportFolderAndCache(of: run, in: project, hashed: configuration.hashedExport)
         timings.lap("finding the run's export and loading its cache entry (the segments read beside them)")
         if let folder = found {
             // Through the cache with the entry loaded beside the search (nil when the cache is off).
