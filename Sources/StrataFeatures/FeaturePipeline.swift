@@ -329,53 +329,11 @@ public enum FeaturePipeline {
         case .max: return present.max()!
         default:
             let middle = present.count / 2
-            let upper = selectElement(&present, rank: middle)
+            let upper = OrderStatistics.select(&present, rank: middle)
             guard present.count % 2 == 0 else { return upper }
             // After selection everything before `middle` is at most `upper`: the lower middle is their maximum.
             return (present[..<middle].max()! + upper) / 2
         }
-    }
-
-    /// Reorders `values` so `values[rank]` is the value a full sort would put there, with nothing larger
-    /// before it and nothing smaller after it (quickselect, median-of-three pivots); returns that value.
-    /// Falls back to sorting the remaining range when partitions keep coming out lopsided.
-    ///
-    /// - Complexity: O(n) expected; O(n log n) at worst.
-    static func selectElement(_ values: inout [Double], rank: Int) -> Double {
-        var low = 0, high = values.count - 1
-        var budget = 64
-        while high > low {
-            if budget == 0 {
-                values[low...high].sort()
-                return values[rank]
-            }
-            budget -= 1
-            let mid = low + (high - low) / 2
-            // Median of three as the pivot.
-            if values[mid] < values[low] { values.swapAt(mid, low) }
-            if values[high] < values[low] { values.swapAt(high, low) }
-            if values[high] < values[mid] { values.swapAt(high, mid) }
-            let pivot = values[mid]
-            // Hoare partition: afterwards values[low...j] <= pivot <= values[i...high], j < i.
-            var i = low, j = high
-            while i <= j {
-                while values[i] < pivot { i += 1 }
-                while values[j] > pivot { j -= 1 }
-                if i <= j {
-                    values.swapAt(i, j)
-                    i += 1
-                    j -= 1
-                }
-            }
-            if rank <= j {
-                high = j
-            } else if rank >= i {
-                low = i
-            } else {
-                return values[rank]  // between the two parts: equal to the pivot
-            }
-        }
-        return values[rank]
     }
 
     private static func parsedTransforms(_ columns: [FeatureSchema.Column]) throws(FeatureDefinitionError) -> [[ColumnTransform]] {

@@ -17,7 +17,7 @@ struct MedianSelectionTests {
             let sorted = values.sorted()
             let rank = Int(generator.next() % UInt64(count))
             var work = values
-            let selected = FeaturePipeline.selectElement(&work, rank: rank)
+            let selected = OrderStatistics.select(&work, rank: rank)
             #expect(selected == sorted[rank])
             #expect(work.sorted() == sorted)
             #expect(work[..<rank].allSatisfy { $0 <= selected } && work[rank...].allSatisfy { $0 >= selected })

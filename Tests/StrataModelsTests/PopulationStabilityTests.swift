@@ -45,6 +45,27 @@ struct PopulationStabilityTests {
         #expect(constant.edges.isEmpty && PopulationStability.index(constant, values: [1, 2, 3]) == 0)
     }
 
+    @Test func cutPointsAreTheLowerQuantilesOfTheSortedFiniteValues() {
+        // The definition the reference documents, computed by sorting: cut points at sorted[(n - 1)·k / bins],
+        // repeats merged, none at the maximum, non-finite values left out; columns with many ties and without.
+        var generator = Xoshiro256StarStar(seed: 19)
+        for trial in 0..<60 {
+            let count = 1 + Int(generator.next() % 2_000), bins = 1 + Int(generator.next() % 12)
+            var values = (0..<count).map { _ in Double(generator.next() % (trial % 2 == 0 ? 4 : 500)) }
+            values[0] = .nan
+            if count > 2 { values[1] = .infinity }
+            let sorted = values.filter(\.isFinite).sorted()
+            var expected: [Double] = []
+            for k in 1..<bins where !sorted.isEmpty {
+                let cut = sorted[(sorted.count - 1) * k / bins]
+                if cut < sorted[sorted.count - 1], expected.last != cut { expected.append(cut) }
+            }
+            let reference = PopulationStability.reference(name: "x", values: values, bins: bins)
+            #expect(reference.edges == expected, "trial \(trial)")
+            #expect(reference.shares == (sorted.isEmpty ? [1] : PopulationStability.shares(of: sorted, edges: expected)))
+        }
+    }
+
     @Test func columnSharesInOnePassEqualTheSharesOfEachColumn() {
         // Every column against its own cut points, as `Drift.measure` bins a refresh's inputs: values on a cut
         // point, below the first and above the last, NaN and infinities (left out), a column without cut points
