@@ -102,9 +102,12 @@ struct BLASTests {
             #expect(Reference.maxDifference(y, zip(x, y0).map { -3 * $0.0 + $0.1 }) <= S.testTolerance, "axpy \(count)")
             let norm = try BLAS.nrm2(x)
             #expect(abs(norm - x.reduce(0) { $0 + $1 * $1 }.squareRoot()) <= S.testTolerance, "nrm2 \(count)")
-            // Slices are read in place.
+            // Slices are read in place. Not bit for bit: the SSE2 dot kernel OpenBLAS 0.3.21 falls back to on a
+            // CPU it does not know (Prescott, on a Xeon of model 207) sums in an order that depends on the
+            // address's alignment, and a slice one element in starts 8 bytes off its copy's.
             if count > 2 {
-                #expect(try BLAS.dot(x[1...], y0[1...]) == BLAS.dot(Array(x[1...]), Array(y0[1...])))
+                let inPlace = try BLAS.dot(x[1...], y0[1...]), copied = try BLAS.dot(Array(x[1...]), Array(y0[1...]))
+                #expect(abs(inPlace - copied) <= S.testTolerance, "dot of a slice \(count)")
             }
         }
         // nrm2 does not overflow where the naive sum of squares would.
