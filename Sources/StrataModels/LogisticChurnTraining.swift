@@ -86,8 +86,8 @@ public enum ChurnTraining {
             holdoutUnavailable = "\(error)"
         }
         if let earlierFit {
-            let evaluation = try FeaturePipeline.apply(earlierFit.schema, to: export, asOf: featureDay)
-            let evaluationX = Validation.selectRows(evaluation.matrix, rows)
+            // Only the labelled rows are computed (each equals its row of the whole table).
+            let evaluationX = try FeaturePipeline.apply(earlierFit.schema, to: export, asOf: featureDay, rows: rows).matrix
             let probabilities = try earlierFit.model.probabilities(evaluationX)
             holdout = Holdout(fitAsOf: earlierDay, evaluationAsOf: featureDay, patientRows: rows, targets: y,
                               probabilities: probabilities,

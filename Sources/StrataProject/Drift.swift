@@ -67,7 +67,7 @@ public enum Drift {
     public static func churnReference(_ export: ClinicExport, schema: FeatureSchema, model: LogisticModel, asOf: Day) throws
         -> DriftReference {
         let rows = ChurnTraining.patientsOnFile(export, asOf: asOf)
-        let x = Validation.selectRows(try FeaturePipeline.apply(schema, to: export, asOf: asOf).matrix, rows)
+        let x = try FeaturePipeline.apply(schema, to: export, asOf: asOf, rows: rows).matrix
         return reference(x, schema: schema, scores: try model.probabilities(x), asOf: asOf)
     }
 

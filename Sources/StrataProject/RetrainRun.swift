@@ -125,8 +125,8 @@ public enum RetrainRun {
         }, evaluate: { file in
             let rows = ChurnTraining.patientsOnFile(export, asOf: evaluationDay)
             let labels = Labels.churn(export, asOf: evaluationDay, horizonDays: horizon)
-            let features = try FeaturePipeline.apply(file.featureSchema, to: export, asOf: evaluationDay)
-            let probabilities = try file.parameters.model.probabilities(Validation.selectRows(features.matrix, rows))
+            let features = try FeaturePipeline.apply(file.featureSchema, to: export, asOf: evaluationDay, rows: rows)
+            let probabilities = try file.parameters.model.probabilities(features.matrix)
             return (rows.count, try Metrics.summary(targets: rows.map { labels[$0] }, probabilities: probabilities))
         })
         try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,

@@ -80,7 +80,7 @@ public enum ScoringRun {
         let x: Matrix<Double>
         switch population {
         case .openLeads: x = try LeadFeatures.apply(file.featureSchema, to: export, rows: rows).matrix
-        case .patients: x = Validation.selectRows(try FeaturePipeline.apply(file.featureSchema, to: export, asOf: day).matrix, rows)
+        case .patients: x = try FeaturePipeline.apply(file.featureSchema, to: export, asOf: day, rows: rows).matrix
         }
         let fitted = file.parameters.model
         let probabilities = try fitted.probabilities(x)
