@@ -110,7 +110,7 @@ struct RealisticBehaviour {
     /// Log-normal σ of the visit interval around the care rhythm (0.15 in `idealized`).
     static let intervalSigma = 0.65
     /// A patient whose hazard stopped them is dormant and comes back with this probability at every 30-day check.
-    static let dormantReturnProbability = 0.03
+    static let dormantReturnProbability = 0.06
     /// After a miss: the probability of rebooking, and the median days until the patient calls back.
     static let rebookProbability = 0.7
     static let rebookDelayMedianDays = 3.0

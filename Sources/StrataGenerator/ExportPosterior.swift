@@ -8,7 +8,7 @@ import Foundation
 /// - `waiting`: returning, with a next booking planned but not yet made (the export shows nothing booked);
 /// - `returning`: returning with nothing hidden (a visible booking, or nothing planned after a miss);
 /// - `comingBack`: `realistic`, came back at the last check and books within three days;
-/// - `dormant`: stopped by the hazard (`realistic`: may come back at 3% a check; `idealized`: for good);
+/// - `dormant`: stopped by the hazard (`realistic`: may come back at 6% a check; `idealized`: for good);
 /// - `left`: `realistic`, a life event ended the relationship.
 ///
 /// It starts from the type mix (the established base's or the arrivals'), and every observable outcome
@@ -16,7 +16,7 @@ import Foundation
 /// next visit at the visit, the visit interval and the moment a booking is made, premium choices, the price
 /// level (the high-value type's spend factor), opens, clicks and responses, recalls and win-backs sent (they go
 /// out only with nothing booked) or not sent when due. Every 30-day check moves weight from returning to
-/// dormant with the hazard computed from the export for each type (`realistic`: and back at 3%), and life
+/// dormant with the hazard computed from the export for each type (`realistic`: and back at 6%), and life
 /// events move weight to `left` at their constant rate. It never draws a random number.
 ///
 /// What it approximates or leaves out, all small: the delay from a visit's due date to its slot is taken at its

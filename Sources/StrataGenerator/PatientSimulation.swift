@@ -33,7 +33,7 @@ struct DiscardingSink: HistorySink {
 /// response to a recall or win-back message books a visit.
 ///
 /// The `realistic` behaviour (``RealisticBehaviour``; nil ``realism`` in `idealized`, whose draws are left
-/// exactly as they were) changes the process: a stopped patient is dormant and comes back at 3% per check;
+/// exactly as they were) changes the process: a stopped patient is dormant and comes back at 6% per check;
 /// life events and death (``HiddenLifeEvents``) end the relationship at instants drawn apart; no-shows,
 /// cancellations, lead times, booking at the visit, visit intervals and slots follow the department's
 /// calibration. After a death nothing happens but the end (`cancelled`) of an appointment booked before it.
