@@ -78,7 +78,7 @@ struct CampaignPolicyTests {
     }
 
     @Test func theSendListKeepsThePolicyAndTheCountsAddUp() throws {
-        let clinic = try Self.project()
+        let clinic = try Self.project(persons: 2_000)
         defer { try? FileManager.default.removeItem(at: clinic.root) }
         _ = try Self.refresh(clinic)
         let summary = try Self.start(clinic)
@@ -157,7 +157,7 @@ struct CampaignPolicyTests {
     /// A refresh after the start counts the campaign's sends as messages sent on its day: within the quiet
     /// period after a message, no one sent the campaign is on any marketing list; care lists are unaffected.
     @Test func laterRefreshesCountTheCampaignsSends() throws {
-        let clinic = try Self.project(persons: 800, seed: 54)
+        let clinic = try Self.project(persons: 1_200, seed: 54)
         defer { try? FileManager.default.removeItem(at: clinic.root) }
         _ = try Self.refresh(clinic)
         _ = try Self.start(clinic)

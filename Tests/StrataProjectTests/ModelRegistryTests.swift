@@ -149,8 +149,8 @@ struct ModelRegistryTests {
         let rows = ChurnTraining.patientsOnFile(loaded.export, asOf: evaluationDay)
         #expect(churn.rows == rows.count)
 
-        // Now, on the newest export (T = 2026-07-30, its last event day: nothing happened on Friday 31 July in
-        // this clinic; E = T - 180 = 2026-01-31, after model 2's labels), a deliberately worse challenger against
+        // Now, on the newest export (T = 2026-07-31, its last event day; E = T - 180 = 2026-02-01, after model 2's
+        // labels), a deliberately worse challenger against
         // the good champion: kept, registered as a candidate.
         var worse = RetrainRun.Configuration(project: project, user: "test")
         worse.regression = Self.constant
@@ -158,13 +158,13 @@ struct ModelRegistryTests {
         // Model 3 is the first retrain's conversion challenger.
         #expect(kept.targets[0].decision == .kept && kept.targets[0].champion == 2 && kept.targets[0].challengerModel == 4)
         #expect(kept.targets[0].reason.hasSuffix("the challenger is worse"), "\(kept.targets[0].reason)")
-        #expect(kept.targets[0].window.hasPrefix("features as of 2026-01-31"))
+        #expect(kept.targets[0].window.hasPrefix("features as of 2026-02-01"))
         #expect(try churnModels().map(\.status) == [.retired, .champion, .candidate])
         // Both retrains wrote their comparison of each target (churn, conversion) to the audit log, which stays intact.
         #expect(try store().auditEntries().filter { $0.action == "retrain" }.count == 4)
         #expect(try AuditVerification.check(store: store(), listsFolder: project.appendingPathComponent("lists")).isIntact)
         // Each challenger has its own file, named by its export's last event day.
-        #expect(try churnModels().map(\.file) == ["churn-2025-06-30.json", "churn-2025-12-31.json", "churn-2026-07-30.json"])
+        #expect(try churnModels().map(\.file) == ["churn-2025-06-30.json", "churn-2025-12-31.json", "churn-2026-07-31.json"])
     }
 
     @Test func aChampionWhoseLabelsReachIntoTheWindowIsKept() throws {
