@@ -18,6 +18,11 @@ struct SelfCheck: ParsableCommand {
 
     func run() throws {
         print("OpenBLAS threads: \(BLAS.threadCount)")
+        if let fallback = ProcessInfo.processInfo.environment[BLASCore.fallbackVariable] {
+            print("OpenBLAS core: \(BLASCore.name) (OpenBLAS chose \(fallback) for this CPU, which it does not know)")
+        } else {
+            print("OpenBLAS core: \(BLASCore.name)")
+        }
 
         // A product checked against the definition.
         let a = Matrix<Double>([[1, 2, 3], [4, 5, 6]])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StrataData
+import StrataLinearAlgebra
 import StrataProject
 
 /// The entry point: parses, runs, and reports every failure one way (see `docs/cli.md`, "Errors and exit
@@ -9,6 +10,8 @@ import StrataProject
 @main
 enum Main {
     static func main() {
+        // On a CPU newer than Debian's OpenBLAS, restart once on the kernels the CPU supports (BLASCore).
+        BLASCore.runOnTheKernelsThisCPUSupports()
         do {
             var command = try Strata.parseAsRoot()
             try command.run()

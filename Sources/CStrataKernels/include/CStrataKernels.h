@@ -9,6 +9,7 @@
 #include "kmeans_bounds.h"
 #include "kmeans_seeding.h"
 #include "heap_memory.h"
+#include "cpu_features.h"
 
 #ifdef __cplusplus
 extern "C" {
