@@ -3,6 +3,26 @@ import Testing
 
 @Suite("Order statistics by selection")
 struct OrderStatisticsTests {
+    @Test func selectionGivesTheSortedElementAtEveryRank() {
+        // Property: for arrays with many ties, sorted runs and random values, the selected element equals the
+        // sorted array's, with nothing larger before it and nothing smaller after it.
+        var generator = SplitMix64(seed: 11)
+        for trial in 0..<300 {
+            let count = 1 + Int(generator.next() % 200)
+            let distinct = 1 + generator.next() % 20
+            var values = (0..<count).map { _ in Double(generator.next() % distinct) * 0.5 }
+            if trial % 3 == 0 { values.sort() }
+            if trial % 3 == 1 { values.sort(by: >) }
+            let sorted = values.sorted()
+            let rank = Int(generator.next() % UInt64(count))
+            var work = values
+            let selected = OrderStatistics.select(&work, rank: rank)
+            #expect(selected == sorted[rank])
+            #expect(work.sorted() == sorted)
+            #expect(work[..<rank].allSatisfy { $0 <= selected } && work[rank...].allSatisfy { $0 >= selected })
+        }
+    }
+
     @Test func manyRanksAtOnceGiveTheSortedElementsAtThoseRanks() {
         // Property: for arrays with many ties, sorted and reversed runs and random values, the values selected
         // at any ascending ranks (repeats included) are the sorted array's at those ranks, and the array keeps
