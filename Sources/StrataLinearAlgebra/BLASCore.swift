@@ -10,7 +10,7 @@ import Glibc
 /// Debian's OpenBLAS (0.3.21) picks its kernels when it is loaded, from the CPU's family and model. A CPU newer
 /// than the library gets its oldest x86-64 set, `Prescott` (SSE3): on a Xeon of model 207 (AVX-512) that makes a
 /// `dgemm` about 1.5 times slower and a `dsyrk` twice as slow as the `SkylakeX` set the CPU can run, and the
-/// churn fit of `strata month` on 1,000,000 people takes 6 CPU seconds more (45.6 against 39.2). OpenBLAS reads
+/// retrain step of `strata month` on 1,000,000 people takes 6 CPU seconds more (45.6 against 39.2). OpenBLAS reads
 /// `OPENBLAS_CORETYPE` only while loading, so the fix is a restart: ``runOnTheKernelsThisCPUSupports()``.
 public enum BLASCore {
     /// The name of the kernel set OpenBLAS chose ("Haswell", "SkylakeX", "Prescott", ...).
