@@ -21,8 +21,7 @@ int strata_kernels_use_avx2(void) {
 #if STRATA_KERNELS_X86
     int value = __atomic_load_n(&detected, __ATOMIC_RELAXED);
     if (value < 0) {
-        __builtin_cpu_init();
-        value = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+        value = strata_cpu_vector_level() >= 1 ? 1 : 0;
         __atomic_store_n(&detected, value, __ATOMIC_RELAXED);
     }
     return value;

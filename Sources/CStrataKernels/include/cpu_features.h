@@ -6,8 +6,9 @@
 extern "C" {
 #endif
 
-/// 2 when the CPU (and the OS) supports AVX-512 F, CD, BW, DQ and VL (what OpenBLAS's SkylakeX kernels use),
-/// 1 when it supports AVX2 and FMA (its Haswell kernels), 0 otherwise or off x86-64.
+/// 1 when the CPU (and the OS) supports AVX2 and FMA (what the fused k-means kernels and OpenBLAS's Haswell
+/// kernels use), 2 when it also supports AVX-512 F, CD, BW, DQ and VL (OpenBLAS's SkylakeX kernels), 0 otherwise
+/// or off x86. Every run-time CPU check of the package is this one.
 int strata_cpu_vector_level(void);
 
 #ifdef __cplusplus
