@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "StrataLinearAlgebra", "StrataData", "StrataFeatures",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["README.md"]

@@ -174,9 +174,9 @@ public enum Refresh {
                 }
                 let evaluated = frame
                 let evaluations = segments.map { segment in
-                    SegmentEvaluation(name: segment.definition.name, rule: segment.definition.rule, purpose: segment.definition.purpose.rawValue,
-                                      patientIDs: segment.rows.map { export.patients.ids[$0] },
-                                      reason: { segment.reason(row: segment.rows[$0], in: evaluated) })
+                    let reason = segment.reasons(in: evaluated), rows = segment.rows
+                    return SegmentEvaluation(name: segment.definition.name, rule: segment.definition.rule, purpose: segment.definition.purpose.rawValue,
+                                             patientIDs: rows.map { export.patients.ids[$0] }, reason: { reason(rows[$0]) })
                 }
                 timings.lap("member ids")
                 let bySegment = Dictionary(uniqueKeysWithValues: segments.map { ($0.definition.name, $0) })

@@ -1,0 +1,103 @@
+import GRDB
+import GRDBSQLite
+
+/// Enters membership rows in bulk: many rows to one `INSERT` statement, bound through SQLite's C API from one
+/// buffer of bytes.
+///
+/// The first refresh of a new store enters every member of every segment: 2.1 million rows for 1,000,000
+/// people. One GRDB `execute(arguments:)` a row spent as much time boxing the arguments and opening and
+/// closing the statement's cursors on the table and its four b-trees as SQLite spent inserting (16 s for
+/// those 2.1 million rows in the month benchmark). A statement of 64 rows opens its cursors once for 64
+/// rows, and binding pointers into one buffer (`SQLITE_STATIC`) copies each id and reason once. Measured
+/// on the same rows and schema in Python's sqlite3: 10.1 s a row at a time, 5.9 s 64 rows at a time.
+struct MembershipInserter {
+    /// Rows in one statement: 4 parameters a row, far below SQLite's 32,766 (and 999 before 3.32).
+    static let rowsPerStatement = 64
+
+    private let db: Database
+    private let full: Statement
+    /// `nil` until a remainder shorter than ``rowsPerStatement`` needs it; remade when its length changes.
+    private var partial: (rows: Int, statement: Statement)?
+
+    init(_ db: Database) throws {
+        self.db = db
+        full = try db.makeStatement(sql: Self.sql(rows: Self.rowsPerStatement))
+    }
+
+    private static func sql(rows: Int) -> String {
+        "INSERT INTO membership (segment, patientID, enteredRun, enteredReason, exitedRun, exitedReason) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, NULL, NULL)", count: rows).joined(separator: ", ")
+    }
+
+    /// Inserts, in order, an open row in `segment` entered at `run` for each of `patients` with its reason.
+    mutating func enter(segment: String, patients: [String], reasons: [String], run: Int64) throws {
+        precondition(patients.count == reasons.count)
+        let segmentBytes = Array(segment.utf8)
+        var bytes: [UInt8] = []
+        var spans: [(patient: Range<Int>, reason: Range<Int>)] = []
+        spans.reserveCapacity(Self.rowsPerStatement)
+        var start = 0
+        while start < patients.count {
+            let end = min(start + Self.rowsPerStatement, patients.count)
+            bytes.removeAll(keepingCapacity: true)
+            spans.removeAll(keepingCapacity: true)
+            for row in start..<end {
+                let patientStart = bytes.count
+                bytes.append(contentsOf: patients[row].utf8)
+                let reasonStart = bytes.count
+                bytes.append(contentsOf: reasons[row].utf8)
+                spans.append((patientStart..<reasonStart, reasonStart..<bytes.count))
+            }
+            let statement = try statement(rows: end - start)
+            try segmentBytes.withUnsafeBufferPointer { segmentBuffer in
+                try bytes.withUnsafeBufferPointer { buffer in
+                    try execute(statement, segment: segmentBuffer, bytes: buffer, spans: spans, run: run)
+                }
+            }
+            start = end
+        }
+    }
+
+    private mutating func statement(rows: Int) throws -> Statement {
+        if rows == Self.rowsPerStatement { return full }
+        if let partial, partial.rows == rows { return partial.statement }
+        let statement = try db.makeStatement(sql: Self.sql(rows: rows))
+        partial = (rows, statement)
+        return statement
+    }
+
+    /// Binds every row's four values (the texts by pointer: `bytes` outlives the step), steps once, and
+    /// clears the bindings so that no pointer outlives this call.
+    private func execute(
+        _ statement: Statement, segment: UnsafeBufferPointer<UInt8>, bytes: UnsafeBufferPointer<UInt8>,
+        spans: [(patient: Range<Int>, reason: Range<Int>)], run: Int64
+    ) throws {
+        let handle = statement.sqliteStatement
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        var code = SQLITE_OK
+        func text(_ index: Int32, _ base: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+            guard code == SQLITE_OK else { return }
+            // A zero-length text still needs a non-null pointer, or SQLite binds NULL.
+            let pointer = base.baseAddress.map { UnsafeRawPointer($0 + range.lowerBound) } ?? UnsafeRawPointer(bitPattern: 1)!
+            code = sqlite3_bind_text(handle, index, pointer.assumingMemoryBound(to: CChar.self), Int32(range.count), nil)
+        }
+        var parameter: Int32 = 1
+        for span in spans {
+            text(parameter, segment, 0..<segment.count)
+            text(parameter + 1, bytes, span.patient)
+            if code == SQLITE_OK { code = sqlite3_bind_int64(handle, parameter + 2, run) }
+            text(parameter + 3, bytes, span.reason)
+            parameter += 4
+        }
+        if code == SQLITE_OK {
+            code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+        }
+        throw DatabaseError(
+            resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+            sql: statement.sql)
+    }
+}

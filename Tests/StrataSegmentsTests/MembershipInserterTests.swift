@@ -1,0 +1,96 @@
+import Foundation
+import StrataData
+@testable import StrataSegments
+import Testing
+
+/// The bulk insert of entering members (64 rows to a statement, texts bound from one buffer) stores exactly
+/// the rows and reasons given, around and across the statement's size, for any text.
+@Suite("Store: bulk membership insert")
+final class MembershipInserterTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-inserter-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    @Test func everyRowAndReasonIsStoredAroundAndAcrossTheStatementSize() throws {
+        let store = try SegmentStore(path: directory.appendingPathComponent("bulk.sqlite").path)
+        // Odd texts first: accents, an emoji, quotes, a comma, an empty reason, a NUL-free long one.
+        let odd: [(String, String)] = [
+            ("Pé-1", "sex=female, age=52"), ("😀", ""), ("O'Brien \"7\"", "note='a, b'"), ("P0", String(repeating: "x", count: 5_000)),
+        ]
+        let sizes = [0, 1, 63, 64, 65, 130, 1_000]
+        var expected: [String: [MembershipChange]] = [:]
+        let evaluations = sizes.enumerated().map { segment, size in
+            var rows = (0..<size).map { ("P\(segment)-\(($0 * 37) % max(size, 1))-\($0)", "visits=\($0 % 5), segment=\(segment)") }
+            if size == 130 { rows += odd }
+            let reasons = Dictionary(uniqueKeysWithValues: rows)
+            expected["s\(segment)"] = rows.map { MembershipChange(patientID: $0.0, reason: $0.1) }.sorted { $0.patientID < $1.patientID }
+            return SegmentEvaluation(name: "s\(segment)", rule: "r", purpose: "care", members: reasons)
+        }
+        _ = try store.exclusively { session in
+            try session.record(NewRun(asOf: "2024-01-31", exportFingerprint: "e", configurationFingerprint: "c", patientCount: 1_500),
+                               evaluations: evaluations, exitReason: { _, _ in "left" })
+        }
+        for (name, rows) in expected {
+            let diff = try store.diff(of: name, in: 1)
+            #expect(diff.entered == rows, "segment \(name)")
+            #expect(diff.exited.isEmpty && diff.stayed.isEmpty)
+            #expect(try store.members(of: name).sorted() == rows.map(\.patientID).sorted())
+        }
+        #expect(try store.integrityCheck())
+    }
+
+    @Test func aFailedInsertLeavesTheStoreAsItWas() throws {
+        let store = try SegmentStore(path: directory.appendingPathComponent("failed.sqlite").path)
+        let members = (0..<200).map { "P\($0)" }
+        let first = SegmentEvaluation(name: "s", rule: "r", purpose: "care", patientIDs: members, reason: { "r\($0)" })
+        _ = try store.exclusively { session in
+            try session.record(NewRun(asOf: "2024-01-31", exportFingerprint: "e", configurationFingerprint: "c", patientCount: 200),
+                               evaluations: [first], exitReason: { _, _ in "left" })
+        }
+        // A new segment whose 150th member repeats the 10th: SQLite refuses the third statement's rows (the
+        // (segment, patient, run) key), after two statements of 64 rows went in.
+        let repeated = (0..<200).map { $0 == 149 ? "Q009" : String(format: "Q%03d", $0) }
+        #expect(throws: (any Error).self) {
+            try store.exclusively { session in
+                try session.record(NewRun(asOf: "2024-02-29", exportFingerprint: "e2", configurationFingerprint: "c", patientCount: 200),
+                                   evaluations: [
+                                       SegmentEvaluation(name: "s", rule: "r", purpose: "care", patientIDs: Array(members.prefix(100)),
+                                                         reason: { "r\($0)" }),
+                                       SegmentEvaluation(name: "t", rule: "r", purpose: "care", patientIDs: repeated, reason: { "r\($0)" }),
+                                   ],
+                                   exitReason: { _, _ in "left" })
+            }
+        }
+        #expect(try store.runs().map(\.id) == [1])
+        #expect(try store.segmentNames() == ["s"])
+        #expect(try store.members(of: "s").count == 200)
+    }
+}
+
+/// Reasons give numbers as Foundation's `%.3g` did, through the C library's formatting.
+@Suite("Reasons: number formatting")
+struct ReasonNumberTests {
+    @Test func threeSignificantDigitsMatchFoundationsFormat() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [0.5, -0.5, 0.0001234, 1e-300, 1e300, 123_456.789, -9.995, 0.00999, .infinity, -.infinity, .nan, 1e15 + 0.5]
+        values += (0..<2_000).map { _ in Double.random(in: -1e6...1e6, using: &generator) / Double(Int.random(in: 1...100_000, using: &generator)) }
+        for value in values {
+            #expect(SegmentFrame.threeSignificantDigits(value) == String(format: "%.3g", value), "\(value)")
+        }
+    }
+
+    @Test func describedRowsAreTheFieldsInOrder() {
+        var frame = SegmentFrame(patientCount: 2, asOf: Day(daysSince1970: 0))
+        frame.set("score", .number([0.71234, nil]))
+        frame.set("visits", .number([3, 12]))
+        frame.set("sex", .text(["female", nil]))
+        #expect(frame.describe(row: 0, fields: ["visits", "score", "sex"]) == "visits=3, score=0.712, sex=female")
+        #expect(frame.describe(row: 1, fields: ["visits", "score", "sex", "nowhere"]) == "visits=12, score=missing, sex=missing, nowhere=missing")
+        #expect(frame.describe(row: 1, fields: []) == "")
+    }
+}
