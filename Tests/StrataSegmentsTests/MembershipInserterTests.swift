@@ -44,6 +44,33 @@ final class MembershipInserterTests {
         #expect(try store.integrityCheck())
     }
 
+    /// The run fingerprint reads a run's rows by the run's index and a sort when they are few, by a walk of
+    /// the primary key when they are many: the same rows, the same order, the same fingerprint.
+    @Test func theRunFingerprintIsTheSameByEitherPlan() throws {
+        let store = try SegmentStore(path: directory.appendingPathComponent("plans.sqlite").path)
+        func record(_ asOf: String, _ evaluations: [SegmentEvaluation]) throws {
+            _ = try store.exclusively { session in
+                try session.record(NewRun(asOf: asOf, exportFingerprint: asOf, configurationFingerprint: "c", patientCount: 2_000),
+                                   evaluations: evaluations, exitReason: { segment, id in "left \(segment) \(id)" })
+            }
+        }
+        let ids = (0..<100).map { "P\(($0 * 7) % 100)é" }
+        try record("2024-01-31", [SegmentEvaluation(name: "b", rule: "r", purpose: "care", patientIDs: ids, reason: { "why \($0)" }),
+                                  SegmentEvaluation(name: "a", rule: "r", purpose: "care", patientIDs: Array(ids.prefix(30)), reason: { "a\($0)" })])
+        // Run 1 is all of the table: the walk. Run 2 closes 40 of its rows and opens 1,000 elsewhere.
+        let first = try #require(try store.runFingerprint(1))
+        try record("2024-02-29", [SegmentEvaluation(name: "b", rule: "r", purpose: "care", patientIDs: Array(ids.prefix(60)), reason: { "why \($0)" }),
+                                  SegmentEvaluation(name: "c", rule: "r", purpose: "care", patientIDs: (0..<1_000).map { "Q\($0)" }, reason: { "c\($0)" })])
+        // Now run 1's 130 rows are a tenth of the table: the index and a sort.
+        #expect(try store.runFingerprint(1) == first)
+        let second = try #require(try store.runFingerprint(2))
+        // Closing the rest of the table makes run 3's exits most of it: the walk for its exited rows.
+        try record("2024-03-31", [])
+        #expect(try store.runFingerprint(2) == second)
+        #expect(try store.runFingerprint(3) != nil)
+        #expect(try store.integrityCheck())
+    }
+
     @Test func aFailedInsertLeavesTheStoreAsItWas() throws {
         let store = try SegmentStore(path: directory.appendingPathComponent("failed.sqlite").path)
         let members = (0..<200).map { "P\($0)" }

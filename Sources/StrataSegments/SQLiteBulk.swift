@@ -101,3 +101,32 @@ struct MembershipInserter {
             sql: statement.sql)
     }
 }
+
+extension Statement {
+    /// Steps the statement with one integer argument and gives each row's handle to `body`, which reads the
+    /// columns it needs with `sqlite3_column_*` (valid until the next step): no `Row` and no `String` a
+    /// value, for the run fingerprint's two million rows.
+    func forEachRawRow(binding argument: Int64, _ body: (OpaquePointer) throws -> Void) throws {
+        let handle = sqliteStatement
+        sqlite3_reset(handle)
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        var code = sqlite3_bind_int64(handle, 1, argument)
+        while code == SQLITE_OK || code == SQLITE_ROW {
+            code = sqlite3_step(handle)
+            if code == SQLITE_ROW { try body(handle) }
+        }
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))),
+                                sql: sql)
+        }
+    }
+}
+
+/// The bytes of text column `index` of the current row (empty for NULL).
+func columnBytes(_ row: OpaquePointer, _ index: Int32) -> UnsafeRawBufferPointer {
+    let text = sqlite3_column_text(row, index)
+    return UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(row, index)))
+}
