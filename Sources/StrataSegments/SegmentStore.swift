@@ -293,10 +293,24 @@ public struct StoreSession {
     public func record(
         _ run: NewRun, evaluations: [SegmentEvaluation], exitReason: (String, String) -> String
     ) throws -> (run: RunRecord, changes: [String: SegmentChangeCounts]) {
-        let record = try RunInsertion(
+        let record = try insertRun(run)
+        return (record, try recordMemberships(of: record, evaluations: evaluations, exitReason: exitReason))
+    }
+
+    /// The first half of ``record(_:evaluations:exitReason:)``: the run's own row, whose number the caller
+    /// may use (to write the run's lists) while ``recordMemberships(of:evaluations:exitReason:)`` runs.
+    public func insertRun(_ run: NewRun) throws -> RunRecord {
+        try RunInsertion(
             recordedAt: ISO8601DateFormatter().string(from: Date()), asOf: run.asOf, exportFingerprint: run.exportFingerprint,
             configurationFingerprint: run.configurationFingerprint, modelVersions: run.modelVersions, patientCount: run.patientCount
         ).insertAndFetch(db, as: RunRecord.self)
+    }
+
+    /// The second half of ``record(_:evaluations:exitReason:)``: every segment's membership after `record`,
+    /// the run just inserted. Returns, per segment, the counts of the change.
+    public func recordMemberships(
+        of record: RunRecord, evaluations: [SegmentEvaluation], exitReason: (String, String) -> String
+    ) throws -> [String: SegmentChangeCounts] {
         var changes: [String: SegmentChangeCounts] = [:]
         // Only the changes are written: the entering rows in bulk (two million on a new store of a million
         // people), the leaving ones with one prepared statement.
@@ -329,7 +343,7 @@ public struct StoreSession {
         try MembershipRecord.all().stillOpen().filter { !evaluated.contains($0.segment) }.updateAll(db) {
             [$0.exitedRun.set(to: record.id), $0.exitedReason.set(to: "segment no longer defined")]
         }
-        return (record, changes)
+        return changes
     }
 
     /// The reasons of the members at `indices` of `evaluation`, in that order, worked out on every core: the
