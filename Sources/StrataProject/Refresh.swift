@@ -179,7 +179,9 @@ public enum Refresh {
                                              patientIDs: rows.map { export.patients.ids[$0] }, reason: { reason(rows[$0]) })
                 }
                 timings.lap("member ids")
-                let bySegment = Dictionary(uniqueKeysWithValues: segments.map { ($0.definition.name, $0) })
+                let exitReasons = Dictionary(uniqueKeysWithValues: segments.map {
+                    ($0.definition.name, project.segments.exitReasons($0, in: frame))
+                })
                 let run = try session.insertRun(
                     NewRun(asOf: asOfText, exportFingerprint: exportFingerprint, configurationFingerprint: configurationFingerprint,
                            modelVersions: models.versions, patientCount: export.patients.count))
@@ -194,7 +196,7 @@ public enum Refresh {
                 do {
                     changes = try session.recordMemberships(of: run, evaluations: evaluations, exitReason: { segment, patientID in
                         guard let row = export.patients.ids.index(of: patientID) else { return "patient no longer in the export" }
-                        return project.segments.exitReason(bySegment[segment]!, row: row, in: frame)
+                        return exitReasons[segment]!(row)
                     })
                     timings.lap("store: memberships")
                     try RealizedPerformance.keepScores(scores, models: models, export: export, run: run.id, in: session)

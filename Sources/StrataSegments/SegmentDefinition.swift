@@ -207,10 +207,18 @@ public struct SegmentCatalog: Sendable {
 
     /// Why `row` is not in `segment` (for patients who leave it): the rule's field values, or the exclusion.
     public func exitReason(_ segment: SegmentMembers, row: Int, in frame: SegmentFrame) -> String {
-        if let (excluded, _) = segment.exclusions.first(where: { $0.1.matches(row) }) {
-            return "excluded by segment '\(excluded)'"
+        exitReasons(segment, in: frame)(row)
+    }
+
+    /// ``exitReason(_:row:in:)`` for many rows of one segment, its fields' columns looked up once.
+    public func exitReasons(_ segment: SegmentMembers, in frame: SegmentFrame) -> @Sendable (Int) -> String {
+        let reason = segment.reasons(in: frame), exclusions = segment.exclusions
+        return { row in
+            if let (excluded, _) = exclusions.first(where: { $0.1.matches(row) }) {
+                return "excluded by segment '\(excluded)'"
+            }
+            return "rule no longer holds: " + reason(row)
         }
-        return "rule no longer holds: " + segment.reason(row: row, in: frame)
     }
 }
 

@@ -42,6 +42,22 @@ final class MembershipInserterTests {
             #expect(try store.members(of: name).sorted() == rows.map(\.patientID).sorted())
         }
         #expect(try store.integrityCheck())
+
+        // A second run in which segment s5 (130 rows and the odd texts) keeps its first 100 rows: the rest
+        // leave with their reasons, the odd texts among them; everyone of s6 leaves.
+        let kept = expected["s5"]!.prefix(100).map(\.patientID)
+        _ = try store.exclusively { session in
+            try session.record(NewRun(asOf: "2024-02-29", exportFingerprint: "e2", configurationFingerprint: "c", patientCount: 1_500),
+                               evaluations: [SegmentEvaluation(name: "s5", rule: "r", purpose: "care", patientIDs: kept, reason: { "r\($0)" }),
+                                             SegmentEvaluation(name: "s6", rule: "r", purpose: "care", patientIDs: [], reason: { "r\($0)" })],
+                               exitReason: { segment, id in id == "😀" ? "" : "left \(segment) '\(id)', bye" })
+        }
+        let leftS5 = expected["s5"]!.dropFirst(100).map { MembershipChange(patientID: $0.patientID, reason: $0.patientID == "😀" ? "" : "left s5 '\($0.patientID)', bye") }
+        #expect(try store.diff(of: "s5", in: 2).exited == leftS5)
+        #expect(try store.diff(of: "s6", in: 2).exited.count == 1_000)
+        #expect(try store.members(of: "s5").sorted() == kept.sorted())
+        #expect(try store.members(of: "s6").isEmpty)
+        #expect(try store.integrityCheck())
     }
 
     /// The run fingerprint reads a run's rows by the run's index and a sort when they are few, by a walk of
