@@ -42,6 +42,9 @@ public struct ExportSource: Sendable {
         /// How the export cache served the read (`.notStored` without a cache), and its own warnings.
         public var cacheOutcome: ExportCache.Outcome = .notStored("no export cache")
         public var cacheWarnings: [String] = []
+        /// A read not yet written to the export cache, when ``ExportSource/read(tables:unusedTextColumns:extraColumns:failingOnChecks:storingCacheLater:)``
+        /// was asked to leave it to the caller (``Project/storeExport(_:)`` writes it).
+        var unstoredCacheEntry: ExportCache.Read?
         public var export: ClinicExport { result.export }
         /// What the commands print as warnings: the export cache's, the values kept with a warning, then the
         /// checks that dropped or kept records.
@@ -73,11 +76,15 @@ public struct ExportSource: Sendable {
     ///
     /// The project's attributes are read, and `extraColumns` besides (a given outcome).
     ///
-    /// - Parameter failingOnChecks: throw ``ExportCheckError`` when a check with the `fail` policy finds
-    ///   records (what every command but `validate`, which reports them, wants).
+    /// - Parameters:
+    ///   - failingOnChecks: throw ``ExportCheckError`` when a check with the `fail` policy finds records (what
+    ///     every command but `validate`, which reports them, wants).
+    ///   - storingCacheLater: a read from the files is not written to the export cache here but left in
+    ///     ``Loaded/unstoredCacheEntry`` for the caller to write when it suits it.
     public func read(tables: ((ProjectConfiguration) -> Set<CanonicalTable>)? = nil,
                      unusedTextColumns: ((ProjectConfiguration) -> [CanonicalTable: Set<String>])? = nil,
-                     extraColumns: [CanonicalTable: [ExtraColumn]] = [:], failingOnChecks: Bool = true) throws -> Loaded {
+                     extraColumns: [CanonicalTable: [ExtraColumn]] = [:], failingOnChecks: Bool = true,
+                     storingCacheLater: Bool = false) throws -> Loaded {
         let configuration = try configuration()
         let url = try folder(configuration)
         let kept = tables?(configuration) ?? Set(CanonicalTable.allCases)
@@ -90,9 +97,9 @@ public struct ExportSource: Sendable {
         let checks = ExportChecks.run(&result.export, policies: configuration.checks, strict: strict,
                                       exportDay: ExportChecks.exportDay(folderName: url.lastPathComponent))
         if failingOnChecks, let error = checks.error { throw error }
-        cached.warnings += cache?.store(&cached) ?? []
+        if !storingCacheLater { cached.warnings += cache?.store(&cached) ?? [] }
         for table in CanonicalTable.allCases where !kept.contains(table) { result.export.emptyTable(table) }
         return Loaded(result: result, configuration: configuration, folder: url, checks: checks, cacheOutcome: cached.outcome,
-                      cacheWarnings: cached.warnings)
+                      cacheWarnings: cached.warnings, unstoredCacheEntry: storingCacheLater ? cached : nil)
     }
 }

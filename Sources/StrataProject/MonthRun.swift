@@ -71,15 +71,25 @@ public enum MonthRun {
             let (source, fingerprint) = try step(.validate) { () throws -> (ExportSource.Loaded, String) in
                 let folder = try project.exportFolder(configuration.export?.path)
                 let fingerprint = try Fingerprint.of(folder: folder)
-                return (try project.exportSource(folder, fingerprint: fingerprint).read(), fingerprint)
+                return (try project.exportSource(folder, fingerprint: fingerprint).read(storingCacheLater: true), fingerprint)
             }
+            // A read from the files goes into the export cache on a thread of its own while retrain runs
+            // (2.6 s of writing at 1M, streamed through a small buffer); refresh reads that entry, so every
+            // way out of here waits for it.
+            let storing = Started { [pending = source.unstoredCacheEntry] in
+                guard var entry = pending else { return [String]() }
+                return project.storeExport(&entry)
+            }
+            defer { _ = try? storing.value() }
             let retrain = try step(.retrain) {
                 try RetrainRun.run(RetrainRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
                                                             seed: configuration.seed, discoveringFirstClusters: true,
                                                             clusterCounts: configuration.clusterCounts),
                                    project: project, source: source, fingerprint: fingerprint, progress: progress)
             }
-            return (source.folder, fingerprint, source.warnings, retrain)
+            // The warnings in the order `Loaded.warnings` gives them, the cache's own (reading, then storing) first.
+            let warnings = source.cacheWarnings + (try storing.value()) + source.result.warnings.messages + source.checks.messages
+            return (source.folder, fingerprint, warnings, retrain)
         }()
         // Refresh and report take the validation's fingerprint instead of hashing the export again (two passes of
         // SHA-256 over it); with the cache on they read the entry stored under that fingerprint, so what they

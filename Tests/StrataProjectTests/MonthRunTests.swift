@@ -50,6 +50,10 @@ final class MonthRunTests {
         #expect(month.steps.map(\.step) == [.validate, .retrain, .refresh, .report])
         #expect(month.retrain.targets.map(\.target) == ["churn", "conversion", "clusters"])
         #expect(month.retrain.targets.allSatisfy { $0.decision == .promoted }, "\(month.retrain.targets.map(\.reason))")
+        // The validate step's read went into the export cache (written beside the retrain), once.
+        let cached = try FileManager.default.contentsOfDirectory(atPath: monthProject.appendingPathComponent("cache/exports").path)
+        #expect(cached.filter { $0.hasSuffix(".exportcache") }.count == 1, "\(cached)")
+        #expect(!month.warnings.contains { $0.contains("export cache") }, "\(month.warnings)")
 
         // The same month, step by step, as a user would type it: train churn and conversion and discover
         // clusters as of the export's last event day, refresh, report.
