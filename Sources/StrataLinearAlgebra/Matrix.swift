@@ -91,8 +91,13 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
         var storage = elements
         // Dropping this matrix's reference leaves `storage` unique, so the moves below do not copy it.
         self = Matrix(rows: 0, columns: width)
-        for (kept, row) in indices.enumerated() where kept != row {
-            for j in 0..<width { storage[kept * width + j] = storage[row * width + j] }
+        storage.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            // Rows only move down (kept ≤ row), so copying forward never reads an element already overwritten.
+            for (kept, row) in indices.enumerated() where kept != row {
+                let target = base + kept * width, source = base + row * width
+                for j in 0..<width { target[j] = source[j] }
+            }
         }
         storage.removeLast(storage.count - indices.count * width)
         self = Matrix(rows: indices.count, columns: width, elements: storage)
