@@ -38,11 +38,17 @@ package enum LogisticKernel {
         package var columnSums: [Double] = []
     }
 
-    /// One pass over all rows of `x`.
+    /// One pass over all rows of `x`, or over the rows `selection` lists.
+    ///
+    /// With a selection, each chunk of selected rows is first copied into a chunk-sized buffer, so the BLAS
+    /// calls see the same rows in the same chunks as on a matrix of those rows copied in order, and the sums
+    /// are bit for bit the same, without a copy of the selected rows' matrix (cross-validation folds,
+    /// subsamples).
     ///
     /// - Parameters:
-    ///   - x: the `n×d` design matrix.
-    ///   - targets: `n` labels in {0, 1}.
+    ///   - x: the design matrix, `d` columns.
+    ///   - selection: the rows of `x` to use, in order (`n` of them), or `nil` for all `n = x.rows` rows.
+    ///   - targets: `n` labels in {0, 1}, one per used row.
     ///   - weights: `n` non-negative sample weights, or `nil` for all ones.
     ///   - coefficients: `d` coefficients `w`.
     ///   - intercept: `b`.
@@ -51,13 +57,17 @@ package enum LogisticKernel {
     ///   - columnSums: also sum the columns (in the same pass, from the chunk in cache).
     /// - Complexity: O(n·d) for loss and gradient, O(n·d²) with the Hessian; one read of `x`.
     package static func evaluate(
-        _ x: Matrix<Double>, targets: [Double], weights: [Double]?, coefficients: [Double], intercept: Double,
-        order: Order, workers: Int, columnSums: Bool = false
+        _ x: Matrix<Double>, selection: [Int]? = nil, targets: [Double], weights: [Double]?, coefficients: [Double],
+        intercept: Double, order: Order, workers: Int, columnSums: Bool = false
     ) throws(LinearAlgebraError) -> Evaluation {
-        let (n, d) = (x.rows, x.columns)
+        let (n, d) = (selection?.count ?? x.rows, x.columns)
         guard targets.count == n, weights.map({ $0.count == n }) ?? true, coefficients.count == d else {
             throw .dimensionMismatch(operation: "LogisticKernel.evaluate", detail:
-                "x is \(n)x\(d), targets \(targets.count), weights \(weights?.count ?? n), coefficients \(coefficients.count)")
+                "x is \(x.rows)x\(d) with \(n) rows used, targets \(targets.count), weights \(weights?.count ?? n), "
+                + "coefficients \(coefficients.count)")
+        }
+        if let selection, let bad = selection.first(where: { !(0..<x.rows).contains($0) }) {
+            throw .dimensionMismatch(operation: "LogisticKernel.evaluate", detail: "selected row \(bad) of x's \(x.rows)")
         }
         _ = try blasInt(n, "LogisticKernel.evaluate")
         _ = try blasInt(d + 1, "LogisticKernel.evaluate")
@@ -67,7 +77,7 @@ package enum LogisticKernel {
         let ranges = n >= 4 * workers * chunkRows ? 4 * workers : workers
         let partials: [Evaluation] = BLAS.withThreadCount(1) {
             Parallel.map(rangesOf: n, workers: ranges) { range in
-                evaluateRows(range, x: x, targets: targets, weights: weights, coefficients: coefficients,
+                evaluateRows(range, x: x, selection: selection, targets: targets, weights: weights, coefficients: coefficients,
                              intercept: intercept, order: order, chunkRows: chunkRows,
                              columnSums: columnSums && order >= .gradient)
             }
@@ -99,10 +109,10 @@ package enum LogisticKernel {
         return z
     }
 
-    /// The sums over `range` of rows, chunk by chunk; only the lower triangle of the Hessian is written.
+    /// The sums over `range` of the used rows, chunk by chunk; only the lower triangle of the Hessian is written.
     private static func evaluateRows(
-        _ range: Range<Int>, x: Matrix<Double>, targets: [Double], weights: [Double]?, coefficients: [Double],
-        intercept: Double, order: Order, chunkRows: Int, columnSums: Bool
+        _ range: Range<Int>, x: Matrix<Double>, selection: [Int]?, targets: [Double], weights: [Double]?,
+        coefficients: [Double], intercept: Double, order: Order, chunkRows: Int, columnSums: Bool
     ) -> Evaluation {
         let d = x.columns, width = d + 1
         var loss = 0.0
@@ -114,6 +124,8 @@ package enum LogisticKernel {
         var residuals = Array(repeating: 0.0, count: order >= .gradient ? chunkRows : 0)
         var rootCurvature = Array(repeating: 0.0, count: order >= .hessian ? chunkRows : 0)
         var scaledRows = Array(repeating: 0.0, count: order >= .hessian ? chunkRows * width : 0)
+        var gatheredRows = Array(repeating: 0.0, count: selection == nil ? 0 : chunkRows * d + 1)
+        let usedRows = selection ?? []
         let unitWeights = weights == nil ? [1.0] : []
         let rowWeights = weights ?? unitWeights
         let weightStride = weights == nil ? 0 : 1
@@ -129,10 +141,25 @@ package enum LogisticKernel {
         hessian.withUnsafeMutableBufferPointer { h in
         rootCurvature.withUnsafeMutableBufferPointer { rootH in
         scaledRows.withUnsafeMutableBufferPointer { scaled in
+        gatheredRows.withUnsafeMutableBufferPointer { gathered in
+        usedRows.withUnsafeBufferPointer { used in
             var start = range.lowerBound
             while start < range.upperBound {
                 let rows = Swift.min(chunkRows, range.upperBound - start)
-                let chunk = xBuffer.baseAddress! + start * d
+                let chunk: UnsafePointer<Double>
+                if selection == nil || d == 0 {
+                    chunk = xBuffer.baseAddress! + start * d
+                } else {
+                    // OpenBLAS's kernels take different paths (and sum in a different order) for data that is
+                    // only 8-byte aligned: the gathered chunk keeps the 16-byte alignment the chunk of a
+                    // copied matrix would have (array storage is 16-byte aligned, the chunk starts
+                    // `start·d` elements in), so the sums keep their bits.
+                    let target = gathered.baseAddress! + (start * d) % 2
+                    for i in 0..<rows {
+                        (target + i * d).update(from: xBuffer.baseAddress! + used[start + i] * d, count: d)
+                    }
+                    chunk = UnsafePointer(target)
+                }
                 // z = X_chunk · w (+ b below)
                 if d > 0 {
                     cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(d), 1, chunk, Int32(d),
@@ -204,7 +231,7 @@ package enum LogisticKernel {
                 }
                 start += rows
             }
-        }}}}}}}}}}}}
+        }}}}}}}}}}}}}}
         return Evaluation(loss: loss, gradient: gradient,
                           hessian: order >= .hessian ? Matrix(rows: width, columns: width, elements: hessian) : nil,
                           columnSums: sums)

@@ -77,6 +77,31 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
     public func column(_ j: Int) -> [Scalar] {
         (0..<rows).map { elements[$0 * columns + j] }
     }
+
+    /// Keeps only the rows `indices` (strictly increasing), in order, moving each down in place: no second
+    /// matrix is allocated when the storage is not shared, so selecting most rows of a large matrix does
+    /// not hold two copies at once. The storage keeps its capacity.
+    ///
+    /// - Complexity: O(`indices.count · columns`).
+    public mutating func keepRows(_ indices: [Int]) {
+        precondition(zip(indices, indices.dropFirst()).allSatisfy { $0 < $1 }, "keepRows needs strictly increasing rows")
+        precondition(indices.first.map { $0 >= 0 } ?? true && indices.last.map { $0 < rows } ?? true,
+                     "keepRows: a row is outside 0..<\(rows)")
+        let width = columns
+        var storage = elements
+        // Dropping this matrix's reference leaves `storage` unique, so the moves below do not copy it.
+        self = Matrix(rows: 0, columns: width)
+        storage.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            // Rows only move down (kept ≤ row), so copying forward never reads an element already overwritten.
+            for (kept, row) in indices.enumerated() where kept != row {
+                let target = base + kept * width, source = base + row * width
+                for j in 0..<width { target[j] = source[j] }
+            }
+        }
+        storage.removeLast(storage.count - indices.count * width)
+        self = Matrix(rows: indices.count, columns: width, elements: storage)
+    }
 }
 
 extension Matrix: DenseMatrix {

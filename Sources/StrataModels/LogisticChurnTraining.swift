@@ -119,15 +119,19 @@ public enum ChurnTraining {
     }
 
     /// Features fitted as of `day` and churn labels in `(day, day + horizon]` for the patients on file: the
-    /// fitted schema and the labelled rows' matrix, not the whole table, whose matrix of every patient (480 MB
-    /// at 1M) would otherwise stay alive beside the rows' copy through the fits.
+    /// fitted schema and the labelled rows' matrix, not the whole table. The labelled rows are moved down in
+    /// the table's own matrix (``Matrix/keepRows(_:)``) rather than copied out of it, so the matrix of every
+    /// patient (528 MB at 1M) and a copy of most of its rows are never alive together.
     static func labeledRows(_ export: ClinicExport, asOf day: Day, horizonDays: Int, spec: FeatureSpec) throws
         -> (schema: FeatureSchema, rows: [Int], x: Matrix<Double>, y: [Double]) {
         let table = try FeaturePipeline.fit(export, asOf: day, spec: spec)
+        let schema = table.schema
+        var x = (consume table).matrix
         // Death within the label window is not churn: those patients are left out, not labelled 1.
         let rows = patientsOnFile(export, asOf: day).filter { !Labels.isLeftOutOfChurn(export, $0, asOf: day, horizonDays: horizonDays) }
         let labels = Labels.churn(export, asOf: day, horizonDays: horizonDays)
-        return (table.schema, rows, Validation.selectRows(table.matrix, rows), rows.map { labels[$0] })
+        x.keepRows(rows)
+        return (schema, rows, x, rows.map { labels[$0] })
     }
 }
 

@@ -28,8 +28,8 @@ enum NewtonSolver {
         var modelHessian: Matrix<Double>?
         // Plain Newton forms H every pass; the chord phase only when progress stalls.
         var plainNewton = true
-        let stride = Swift.min(16, objective.x.rows / (20 * width * width))
-        if objective.x.rows >= subsamplingMinimumRows, stride >= 4, let sample = objective.subsample(stride: stride) {
+        let stride = Swift.min(16, objective.rowCount / (20 * width * width))
+        if objective.rowCount >= subsamplingMinimumRows, stride >= 4, let sample = objective.subsample(stride: stride) {
             var sampleConfiguration = configuration
             // The sample's optimum is only within sampling error (~1/√m, a few 1e-3 here) of the full one: a
             // tighter sample fit would not give a better start.

@@ -10,6 +10,10 @@ import StrataLinearAlgebra
 /// term is handled by the proximal solver.
 final class LogisticObjective: @unchecked Sendable {
     let x: Matrix<Double>
+    /// The rows of `x` the objective sums over, in order, or `nil` for all: folds and subsamples select rows
+    /// instead of copying them.
+    let selection: [Int]?
+    /// One target (and weight) per used row.
     let targets: [Double]
     let weights: [Double]?
     let l2Strength: Double
@@ -23,41 +27,44 @@ final class LogisticObjective: @unchecked Sendable {
     /// The column sums of `X`, from the first pass that computed a gradient (for the feature means).
     private(set) var columnSums: [Double]?
 
-    convenience init(x: Matrix<Double>, targets: [Double], weights: [Double]?, configuration: LogisticRegression.Configuration) {
+    convenience init(x: Matrix<Double>, selection: [Int]? = nil, targets: [Double], weights: [Double]?,
+                     configuration: LogisticRegression.Configuration) {
         let strengths = configuration.penaltyStrengths
-        self.init(x: x, targets: targets, weights: weights, l2Strength: strengths.l2, l1Strength: strengths.l1,
-                  workers: configuration.workers)
+        self.init(x: x, selection: selection, targets: targets, weights: weights, l2Strength: strengths.l2,
+                  l1Strength: strengths.l1, workers: configuration.workers)
     }
 
-    init(x: Matrix<Double>, targets: [Double], weights: [Double]?, l2Strength: Double, l1Strength: Double, workers: Int) {
+    init(x: Matrix<Double>, selection: [Int]? = nil, targets: [Double], weights: [Double]?, l2Strength: Double,
+         l1Strength: Double, workers: Int) {
         self.x = x
+        self.selection = selection
         self.targets = targets
         self.weights = weights
         self.l2Strength = l2Strength
         self.l1Strength = l1Strength
-        weightSum = weights?.reduce(0, +) ?? Double(x.rows)
+        weightSum = weights?.reduce(0, +) ?? Double(selection?.count ?? x.rows)
         self.workers = workers
     }
 
-    /// Every `stride`-th row (from row 0) as an objective whose penalty is scaled by its share of the total
-    /// weight, so its minimizer estimates this one's: `Σ_sub sᵢℓᵢ + (S_sub/S)·penalty ≈ (S_sub/S)·f`.
-    /// Its Hessian times `S/S_sub` estimates this objective's Hessian.
+    /// Every `stride`-th used row (from the first) as an objective whose penalty is scaled by its share of the
+    /// total weight, so its minimizer estimates this one's: `Σ_sub sᵢℓᵢ + (S_sub/S)·penalty ≈ (S_sub/S)·f`.
+    /// Its Hessian times `S/S_sub` estimates this objective's Hessian. The sample selects rows of the same `x`.
     /// - Returns: `nil` when the sample misses a class or all its weight.
     func subsample(stride: Int) -> LogisticObjective? {
-        let rows = Swift.stride(from: 0, to: x.rows, by: stride).map { $0 }
-        var elements: [Double] = []
-        elements.reserveCapacity(rows.count * x.columns)
-        for row in rows { elements.append(contentsOf: x.row(row)) }
+        let rows = Array(Swift.stride(from: 0, to: rowCount, by: stride))
         let sampleTargets = rows.map { targets[$0] }
         let sampleWeights = weights.map { w in rows.map { w[$0] } }
         let sampleWeightSum = sampleWeights?.reduce(0, +) ?? Double(rows.count)
         let positives = sampleTargets.reduce(0, +)
         guard sampleWeightSum > 0, positives > 0, positives < Double(rows.count) else { return nil }
         let share = sampleWeightSum / weightSum
-        return LogisticObjective(x: Matrix(rows: rows.count, columns: x.columns, elements: elements),
+        return LogisticObjective(x: x, selection: selection.map { used in rows.map { used[$0] } } ?? rows,
                                  targets: sampleTargets, weights: sampleWeights, l2Strength: l2Strength * share,
                                  l1Strength: l1Strength * share, workers: workers)
     }
+
+    /// The number of used rows (samples).
+    var rowCount: Int { selection?.count ?? x.rows }
 
     var featureCount: Int { x.columns }
 
@@ -69,7 +76,7 @@ final class LogisticObjective: @unchecked Sendable {
         let wantsColumnSums = columnSums == nil && order >= .gradient
         do {
             evaluation = try LogisticKernel.evaluate(
-                x, targets: targets, weights: weights, coefficients: Array(parameters[0..<d]),
+                x, selection: selection, targets: targets, weights: weights, coefficients: Array(parameters[0..<d]),
                 intercept: parameters[d], order: order, workers: workers, columnSums: wantsColumnSums)
         } catch { throw .linearAlgebra(error) }
         if wantsColumnSums { columnSums = evaluation.columnSums }

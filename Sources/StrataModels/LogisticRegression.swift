@@ -130,11 +130,27 @@ public struct LogisticRegression: Sendable {
     ///   row-count mismatch, targets not 0/1, negative weights).
     /// - Complexity: per Newton iteration one pass over `X`, O(n·d²); per L-BFGS step O(n·d).
     public func fit(_ x: Matrix<Double>, targets: [Double], sampleWeights: [Double]? = nil) throws(LogisticError) -> LogisticModel {
+        try fit(x, selection: nil, targets: targets, sampleWeights: sampleWeights)
+    }
+
+    /// Fits the model on the rows `selection` of `x` (in that order), as ``fit(_:targets:sampleWeights:)``
+    /// would on those rows copied into a matrix, bit for bit, without the copy: cross-validation fits its folds
+    /// this way.
+    ///
+    /// - Parameters:
+    ///   - selection: row indices into `x`, or `nil` for every row.
+    ///   - targets: one label per selected row.
+    ///   - sampleWeights: one weight per selected row, or `nil` for all ones.
+    package func fit(_ x: Matrix<Double>, selection: [Int]?, targets: [Double],
+                     sampleWeights: [Double]? = nil) throws(LogisticError) -> LogisticModel {
         try configuration.validate()
         let start = DispatchTime.now().uptimeNanoseconds
-        let weights = try Self.effectiveWeights(x: x, targets: targets, sampleWeights: sampleWeights,
+        let rowCount = selection?.count ?? x.rows
+        precondition(selection?.allSatisfy { (0..<x.rows).contains($0) } ?? true, "a selected row is outside x's \(x.rows) rows")
+        let weights = try Self.effectiveWeights(rows: rowCount, targets: targets, sampleWeights: sampleWeights,
                                                 classWeight: configuration.classWeight)
-        let objective = LogisticObjective(x: x, targets: targets, weights: weights, configuration: configuration)
+        let objective = LogisticObjective(x: x, selection: selection, targets: targets, weights: weights,
+                                          configuration: configuration)
         let solver = configuration.resolvedSolver(featureCount: x.columns)
         var solution: LogisticSolution
         do {
@@ -146,7 +162,8 @@ public struct LogisticRegression: Sendable {
         } catch .numericalOverflow(let detail) {
             // A NaN or infinity anywhere in X makes every pass non-finite (0·∞ and 0·NaN are NaN), so finite
             // passes prove finite input and the scan runs only here, to name the offending element.
-            if let bad = LogisticKernel.firstNonFinite(x, workers: configuration.workers) {
+            let used = selection.map { Validation.selectRows(x, $0) } ?? x
+            if let bad = LogisticKernel.firstNonFinite(used, workers: configuration.workers) {
                 throw .nonFiniteInput(row: bad.row, column: bad.column, value: bad.value)
             }
             throw .numericalOverflow(detail: detail)
@@ -159,7 +176,11 @@ public struct LogisticRegression: Sendable {
         }
         let d = x.columns
         let means: [Double]
-        if let sums = objective.columnSums { means = sums.map { $0 / Double(x.rows) } } else { means = try Self.columnMeans(x) }
+        if let sums = objective.columnSums {
+            means = sums.map { $0 / Double(rowCount) }
+        } else {
+            means = try Self.columnMeans(selection.map { Validation.selectRows(x, $0) } ?? x)
+        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let report = LogisticModel.FitReport(
             solver: solver, iterations: solution.iterations, converged: solution.converged,
@@ -172,13 +193,13 @@ public struct LogisticRegression: Sendable {
 
     /// Sample weights times class weights, checked; `nil` when every weight is one.
     static func effectiveWeights(
-        x: Matrix<Double>, targets: [Double], sampleWeights: [Double]?, classWeight: ClassWeight
+        rows: Int, targets: [Double], sampleWeights: [Double]?, classWeight: ClassWeight
     ) throws(LogisticError) -> [Double]? {
-        guard x.rows > 0 else { throw .noRows }
-        guard targets.count == x.rows else { throw .rowCountMismatch(rows: x.rows, other: "the target", count: targets.count) }
+        guard rows > 0 else { throw .noRows }
+        guard targets.count == rows else { throw .rowCountMismatch(rows: rows, other: "the target", count: targets.count) }
         if let sampleWeights {
-            guard sampleWeights.count == x.rows else {
-                throw .rowCountMismatch(rows: x.rows, other: "the sample weights", count: sampleWeights.count)
+            guard sampleWeights.count == rows else {
+                throw .rowCountMismatch(rows: rows, other: "the sample weights", count: sampleWeights.count)
             }
             if let bad = sampleWeights.firstIndex(where: { !($0 >= 0) || !$0.isFinite }) {
                 throw .invalidSampleWeight(index: bad, value: sampleWeights[bad])

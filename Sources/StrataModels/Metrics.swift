@@ -11,7 +11,11 @@ public enum Metrics {
     /// - Throws: ``MetricsError`` for bad input, or when one class is missing (AUC is undefined).
     /// - Complexity: O(n log n).
     public static func rocAUC(targets: [Double], scores: [Double], weights: [Double]? = nil) throws(MetricsError) -> Double {
-        let curve = try BinaryCurve(targets: targets, scores: scores, weights: weights)
+        try rocAUC(BinaryCurve(targets: targets, scores: scores, weights: weights))
+    }
+
+    /// The area under `curve`'s ROC (trapezoids between its points).
+    static func rocAUC(_ curve: BinaryCurve) throws(MetricsError) -> Double {
         guard curve.totalPositive > 0, curve.totalNegative > 0 else { throw .oneClass(metric: "ROC AUC") }
         var area = 0.0
         var previous = (fpr: 0.0, tpr: 0.0)
@@ -27,7 +31,11 @@ public enum Metrics {
     /// a step function without interpolation, as `average_precision_score`.
     /// - Throws: ``MetricsError``, or ``MetricsError/oneClass(metric:)`` without positives.
     public static func averagePrecision(targets: [Double], scores: [Double], weights: [Double]? = nil) throws(MetricsError) -> Double {
-        let curve = try BinaryCurve(targets: targets, scores: scores, weights: weights)
+        try averagePrecision(BinaryCurve(targets: targets, scores: scores, weights: weights))
+    }
+
+    /// `Σ (Rₙ − Rₙ₋₁)·Pₙ` over `curve`'s points.
+    static func averagePrecision(_ curve: BinaryCurve) throws(MetricsError) -> Double {
         guard curve.totalPositive > 0 else { throw .oneClass(metric: "average precision") }
         var sum = 0.0, previousRecall = 0.0
         for point in curve.points {
@@ -64,9 +72,11 @@ public enum Metrics {
 
     /// ROC AUC, average precision, log loss and Brier score of one set of scored rows.
     public static func summary(targets: [Double], probabilities: [Double], weights: [Double]? = nil) throws(MetricsError) -> Summary {
-        Summary(
-            auc: try rocAUC(targets: targets, scores: probabilities, weights: weights),
-            averagePrecision: try averagePrecision(targets: targets, scores: probabilities, weights: weights),
+        // One ranking serves both curves' metrics: sorting the scores is most of their cost.
+        let curve = try BinaryCurve(targets: targets, scores: probabilities, weights: weights)
+        return Summary(
+            auc: try rocAUC(curve),
+            averagePrecision: try averagePrecision(curve),
             logLoss: try logLoss(targets: targets, probabilities: probabilities, weights: weights),
             brier: try brierScore(targets: targets, probabilities: probabilities, weights: weights))
     }

@@ -169,7 +169,12 @@ extension Metrics {
     }
 
     /// Row indices by score, highest first, equal scores in input order.
+    ///
+    /// The sort moves (score, index) pairs, so its comparisons read the scores beside the indices instead of
+    /// looking each up at random; the comparisons are the same, and so is the order.
     static func rankedByScore(_ scores: [Double]) -> [Int] {
-        scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+        var ranked = scores.enumerated().map { (score: $0.element, index: $0.offset) }
+        ranked.sort { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }
+        return ranked.map(\.index)
     }
 }

@@ -6,6 +6,25 @@ import Testing
 struct MetricsTests {
     static let golden = LogisticGolden.shared.metrics
 
+    /// The summary ranks the scores once for both curves: the same bits as each metric ranking them itself.
+    @Test func summarySharesOneRankingWithTheSameBits() throws {
+        var generator = LogisticTestGenerator(seed: 8)
+        // Scores on a coarse grid, so many tie.
+        let scores = (0..<2_000).map { _ in Double(Int.random(in: 0...40, using: &generator)) / 40 }
+        let targets = scores.map { Double.random(in: 0..<1, using: &generator) < $0 ? 1.0 : 0.0 }
+        for weights in [nil, scores.indices.map { 0.5 + Double($0 % 5) }] as [[Double]?] {
+            let summary = try Metrics.summary(targets: targets, probabilities: scores, weights: weights)
+            #expect(summary.auc.bitPattern == (try Metrics.rocAUC(targets: targets, scores: scores, weights: weights)).bitPattern)
+            #expect(summary.averagePrecision.bitPattern
+                    == (try Metrics.averagePrecision(targets: targets, scores: scores, weights: weights)).bitPattern)
+        }
+        let ranked = Metrics.rankedByScore(scores)
+        #expect(ranked == scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) })
+        #expect(throws: MetricsError.oneClass(metric: "ROC AUC")) {
+            try Metrics.summary(targets: [1, 1], probabilities: [0.2, 0.7])
+        }
+    }
+
     @Test func matchScikitLearnOnTiedScoresWithin1e12() throws {
         let g = Self.golden
         #expect(Swift.abs(try Metrics.rocAUC(targets: g.targets, scores: g.scores) - g.roc_auc) <= 1e-12)
