@@ -147,6 +147,8 @@ public struct LogisticRegression: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let rowCount = selection?.count ?? x.rows
         precondition(selection?.allSatisfy { (0..<x.rows).contains($0) } ?? true, "a selected row is outside x's \(x.rows) rows")
+        // The used rows as a matrix of their own, only for the paths below that need one (rare).
+        func usedRows() -> Matrix<Double> { selection.map { Validation.selectRows(x, $0) } ?? x }
         let weights = try Self.effectiveWeights(rows: rowCount, targets: targets, sampleWeights: sampleWeights,
                                                 classWeight: configuration.classWeight)
         let objective = LogisticObjective(x: x, selection: selection, targets: targets, weights: weights,
@@ -162,8 +164,7 @@ public struct LogisticRegression: Sendable {
         } catch .numericalOverflow(let detail) {
             // A NaN or infinity anywhere in X makes every pass non-finite (0·∞ and 0·NaN are NaN), so finite
             // passes prove finite input and the scan runs only here, to name the offending element.
-            let used = selection.map { Validation.selectRows(x, $0) } ?? x
-            if let bad = LogisticKernel.firstNonFinite(used, workers: configuration.workers) {
+            if let bad = LogisticKernel.firstNonFinite(usedRows(), workers: configuration.workers) {
                 throw .nonFiniteInput(row: bad.row, column: bad.column, value: bad.value)
             }
             throw .numericalOverflow(detail: detail)
@@ -179,7 +180,7 @@ public struct LogisticRegression: Sendable {
         if let sums = objective.columnSums {
             means = sums.map { $0 / Double(rowCount) }
         } else {
-            means = try Self.columnMeans(selection.map { Validation.selectRows(x, $0) } ?? x)
+            means = try Self.columnMeans(usedRows())
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let report = LogisticModel.FitReport(

@@ -119,10 +119,7 @@ public enum Validation {
             let model = try regression.fit(x, selection: split.trainingRows, targets: split.trainingRows.map { targets[$0] },
                                            sampleWeights: sampleWeights.map { w in split.trainingRows.map { w[$0] } })
             let evaluationTargets = split.evaluationRows.map { targets[$0] }
-            evaluationElements.removeAll(keepingCapacity: true)
-            for row in split.evaluationRows { evaluationElements.append(contentsOf: x.row(row)) }
-            let probabilities = try model.probabilities(
-                Matrix(rows: split.evaluationRows.count, columns: x.columns, elements: evaluationElements))
+            let probabilities = try model.probabilities(selectRows(x, split.evaluationRows, reusing: &evaluationElements))
             results.append(try Metrics.summary(targets: evaluationTargets, probabilities: probabilities,
                                                weights: sampleWeights.map { w in split.evaluationRows.map { w[$0] } }))
         }
@@ -168,6 +165,13 @@ public enum Validation {
     package static func selectRows(_ x: Matrix<Double>, _ indices: [Int]) -> Matrix<Double> {
         var elements: [Double] = []
         elements.reserveCapacity(indices.count * x.columns)
+        return selectRows(x, indices, reusing: &elements)
+    }
+
+    /// ``selectRows(_:_:)`` into the storage of `elements`, which keeps its capacity for the next call once the
+    /// returned matrix is gone (cross-validation's folds).
+    static func selectRows(_ x: Matrix<Double>, _ indices: [Int], reusing elements: inout [Double]) -> Matrix<Double> {
+        elements.removeAll(keepingCapacity: true)
         for row in indices { elements.append(contentsOf: x.row(row)) }
         return Matrix(rows: indices.count, columns: x.columns, elements: elements)
     }

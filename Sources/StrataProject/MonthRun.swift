@@ -68,7 +68,7 @@ public enum MonthRun {
         // The export read by the first step is let go once the retrain is done: refresh and report load the
         // cache entry themselves, and holding both copies would add the export's size to the month's peak.
         let (folder, fingerprint, warnings, retrain) = try { () throws -> (URL, String, [String], RetrainSummary) in
-            let (source, fingerprint) = try step(.validate) { () throws -> (ExportSource.Loaded, String) in
+            var (source, fingerprint) = try step(.validate) { () throws -> (ExportSource.Loaded, String) in
                 let folder = try project.exportFolder(configuration.export?.path)
                 let fingerprint = try Fingerprint.of(folder: folder)
                 return (try project.exportSource(folder, fingerprint: fingerprint).read(storingCacheLater: true), fingerprint)
@@ -87,9 +87,9 @@ public enum MonthRun {
                                                             clusterCounts: configuration.clusterCounts),
                                    project: project, source: source, fingerprint: fingerprint, progress: progress)
             }
-            // The warnings in the order `Loaded.warnings` gives them, the cache's own (reading, then storing) first.
-            let warnings = source.cacheWarnings + (try storing.value()) + source.result.warnings.messages + source.checks.messages
-            return (source.folder, fingerprint, warnings, retrain)
+            // The cache's warnings from storing follow its warnings from reading, as when the read stores itself.
+            source.cacheWarnings += try storing.value()
+            return (source.folder, fingerprint, source.warnings, retrain)
         }()
         // Refresh and report take the validation's fingerprint instead of hashing the export again (two passes of
         // SHA-256 over it); with the cache on they read the entry stored under that fingerprint, so what they

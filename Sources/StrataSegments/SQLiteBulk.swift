@@ -73,10 +73,7 @@ struct MembershipInserter {
         spans: [(patient: Range<Int>, reason: Range<Int>)], run: Int64
     ) throws {
         let handle = statement.sqliteStatement
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
+        defer { reset(handle) }
         var code = SQLITE_OK
         func text(_ index: Int32, _ base: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
             guard code == SQLITE_OK else { return }
@@ -114,10 +111,7 @@ struct MembershipCloser {
                 var (patient, reason) = (patient, reason)
                 try patient.withUTF8 { patientBytes in
                     try reason.withUTF8 { reasonBytes in
-                        defer {
-                            sqlite3_reset(handle)
-                            sqlite3_clear_bindings(handle)
-                        }
+                        defer { reset(handle) }
                         var code = sqlite3_bind_int64(handle, 1, run)
                         for (index, text) in [(Int32(2), reasonBytes), (3, segmentBytes), (4, patientBytes)] where code == SQLITE_OK {
                             code = bindText(handle, index, text)
@@ -137,6 +131,12 @@ private func bindText(_ handle: OpaquePointer, _ index: Int32, _ text: UnsafeBuf
     return sqlite3_bind_text(handle, index, pointer.assumingMemoryBound(to: CChar.self), Int32(text.count), nil)
 }
 
+/// Resets a statement and clears its bindings, so that no bound pointer outlives the call that bound it.
+private func reset(_ handle: OpaquePointer) {
+    sqlite3_reset(handle)
+    sqlite3_clear_bindings(handle)
+}
+
 /// Steps a statement that returns no rows once its bindings succeeded (`code`), or throws SQLite's error.
 private func step(_ statement: Statement, _ code: Int32) throws {
     var code = code
@@ -144,8 +144,13 @@ private func step(_ statement: Statement, _ code: Int32) throws {
         code = sqlite3_step(statement.sqliteStatement)
         if code == SQLITE_DONE { return }
     }
-    throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                        message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement.sqliteStatement))), sql: statement.sql)
+    throw sqliteError(statement, code)
+}
+
+/// SQLite's result `code` for `statement`, with the connection's message, as GRDB throws it.
+private func sqliteError(_ statement: Statement, _ code: Int32) -> DatabaseError {
+    DatabaseError(resultCode: ResultCode(rawValue: code),
+                  message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement.sqliteStatement))), sql: statement.sql)
 }
 
 extension Statement {
@@ -155,19 +160,13 @@ extension Statement {
     func forEachRawRow(binding argument: Int64, _ body: (OpaquePointer) throws -> Void) throws {
         let handle = sqliteStatement
         sqlite3_reset(handle)
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
+        defer { reset(handle) }
         var code = sqlite3_bind_int64(handle, 1, argument)
         while code == SQLITE_OK || code == SQLITE_ROW {
             code = sqlite3_step(handle)
             if code == SQLITE_ROW { try body(handle) }
         }
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))),
-                                sql: sql)
-        }
+        guard code == SQLITE_DONE else { throw sqliteError(self, code) }
     }
 }
 
