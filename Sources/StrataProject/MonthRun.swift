@@ -65,51 +65,50 @@ public enum MonthRun {
             }
         }
 
-        // The export read by the first step is let go once the retrain is done: refresh and report load the
-        // cache entry themselves, and holding both copies would add the export's size to the month's peak.
-        let (folder, fingerprint, warnings, retrain) = try { () throws -> (URL, String, [String], RetrainSummary) in
-            var (source, fingerprint) = try step(.validate) { () throws -> (ExportSource.Loaded, String) in
-                let folder = try project.exportFolder(configuration.export?.path)
-                let fingerprint = try Fingerprint.of(folder: folder)
-                return (try project.exportSource(folder, fingerprint: fingerprint).read(storingCacheLater: true), fingerprint)
-            }
-            // A read from the files goes into the export cache on a thread of its own while retrain runs
-            // (2.6 s of writing at 1M, streamed through a small buffer); refresh reads that entry, so every
-            // way out of here waits for it.
-            let storing = Started { [pending = source.unstoredCacheEntry] in
-                guard var entry = pending else { return [String]() }
-                return project.storeExport(&entry)
-            }
-            defer { _ = try? storing.value() }
-            let retrain = try step(.retrain) {
-                try RetrainRun.run(RetrainRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
-                                                            seed: configuration.seed, discoveringFirstClusters: true,
-                                                            clusterCounts: configuration.clusterCounts),
-                                   project: project, source: source, fingerprint: fingerprint, progress: progress)
-            }
-            // The cache's warnings from storing follow its warnings from reading, as when the read stores itself.
-            source.cacheWarnings += try storing.value()
-            return (source.folder, fingerprint, source.warnings, retrain)
-        }()
-        // Refresh and report take the validation's fingerprint instead of hashing the export again (two passes of
-        // SHA-256 over it); with the cache on they read the entry stored under that fingerprint, so what they
-        // read is what was hashed. With it off they read the files again, and hash them again too.
-        let hashed = project.exportCache == nil ? nil : fingerprint
+        // The export is read and checked once, by the first step, and the steps after it take that read: retrain
+        // works on it, and refresh and report take it as it is instead of loading the cache entry and checking it
+        // again (2.6 s at 1M). It is the export a refresh would hold anyway, so the month's peak stays the same.
+        var (source, fingerprint) = try step(.validate) { () throws -> (ExportSource.Loaded, String) in
+            let folder = try project.exportFolder(configuration.export?.path)
+            let fingerprint = try Fingerprint.of(folder: folder)
+            return (try project.exportSource(folder, fingerprint: fingerprint).read(storingCacheLater: true), fingerprint)
+        }
+        // A read from the files goes into the export cache on a thread of its own while retrain runs (2.6 s of
+        // writing at 1M, streamed through a small buffer), for the commands run after the month; every way out
+        // of here waits for it.
+        let storing = Started { [pending = source.unstoredCacheEntry] in
+            guard var entry = pending else { return [String]() }
+            return project.storeExport(&entry)
+        }
+        defer { _ = try? storing.value() }
+        source.unstoredCacheEntry = nil
+        let retrain = try step(.retrain) {
+            try RetrainRun.run(RetrainRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
+                                                        seed: configuration.seed, discoveringFirstClusters: true,
+                                                        clusterCounts: configuration.clusterCounts),
+                               project: project, source: source, fingerprint: fingerprint, progress: progress)
+        }
+        // The cache's warnings from storing follow its warnings from reading, as when the read stores itself.
+        source.cacheWarnings += try storing.value()
+        let folder = source.folder
+        // Refresh and report take the validation's fingerprint and read: what they work on is what was hashed.
         let refresh = try step(.refresh) {
             var refresh = RefreshRun.Configuration(project: project.directory, export: folder, user: configuration.user,
                                                    lockTimeout: configuration.lockTimeout)
-            refresh.exportFingerprint = hashed
+            refresh.exportFingerprint = fingerprint
+            refresh.checked = Refresh.CheckedExport(result: source.result, checks: source.checks)
             return try RefreshRun.run(refresh, progress: progress)
         }
         let report = configuration.report
             ? try step(.report) {
                 var report = ReportRun.Configuration(project: project.directory, run: refresh.run, user: configuration.user)
-                report.hashedExport = hashed.map { (folder, $0) }
+                report.hashedExport = (folder, fingerprint)
+                report.loadedExport = source
                 return try ReportRun.run(report)
             }
             : nil
         return MonthSummary(export: folder.lastPathComponent, steps: timings, retrain: retrain, refresh: refresh,
-                            report: report, warnings: warnings)
+                            report: report, warnings: source.warnings)
     }
 
     /// Wall and CPU seconds since the previous lap, and the process's peak resident memory so far.

@@ -70,7 +70,7 @@ public enum Refresh {
 
     static func run(_ project: Project, exportPath: String?, asOf: Day?, user: String,
                     models loadModels: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() }, strict: Bool = false,
-                    exportFingerprint knownFingerprint: String? = nil,
+                    exportFingerprint knownFingerprint: String? = nil, checked: CheckedExport? = nil,
                     lockTimeout: TimeInterval, waiting: (String) -> Void, writer: ListFileWriter,
                     progress: (String) -> Void) throws -> Report {
         var timings = DiscoveryTimings.refresh()
@@ -78,23 +78,11 @@ public enum Refresh {
         progress("reading \(folder.lastPathComponent)")
         // A pass of SHA-256 over the whole export (0.8 s CPU at 1M), skipped when the caller has just made it.
         let exportFingerprint = try knownFingerprint ?? Fingerprint.of(folder: folder)
-        // Through the export cache, which this read fills for the report and campaign commands that follow.
-        let cached = try project.readExport(folder, fingerprint: exportFingerprint, storingLater: true)
-        var read = cached.result
-        timings.lap("reading the export (fingerprint, cache or CSVs)")
-        // The cross-record checks, as every command runs them (`checks:` in strata.yml).
-        let checks = ExportChecks.run(&read.export, policies: project.configuration.checks, strict: strict,
-                                      exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
-        if let error = checks.error { throw error }
-        timings.lap("cross-record checks")
-        // A read from the CSVs is written to the cache on a thread of its own while the models and the segments
-        // run (writing the entry of a 1M export took 2.6 s); its warnings join the rest below. Every way out of
-        // the refresh waits for it, so a refresh that fails later leaves the entry as whole as before.
-        let storing = Started { [cached] in
-            var entry = cached
-            return project.storeExport(&entry)
-        }
-        defer { _ = try? storing.value() }
+        let (read, checks, cacheWarnings) = try checked.map { ($0.result, $0.checks, Started { [String]() }) }
+            ?? readAndCheck(folder, fingerprint: exportFingerprint, project: project, strict: strict, timings: &timings)
+        // Every way out of the refresh waits for the cache entry being stored, so a refresh that fails later
+        // leaves the entry as whole as before.
+        defer { _ = try? cacheWarnings.value() }
         let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
         let asOfDay: Day
@@ -128,7 +116,7 @@ public enum Refresh {
         // Without a model its fields still exist, missing for everyone, so rules that read them select nobody.
         // The export's own warnings (negative amounts, a file without its final line end) come first, as
         // every other command that reads an export prints them.
-        var warnings: [String] = try cached.warnings + storing.value() + read.warnings.messages + checks.messages
+        var warnings: [String] = try cacheWarnings.value() + read.warnings.messages + checks.messages
         if scores["churn_score"] == nil {
             frame.set("churn_score", .number(Array(repeating: nil, count: frame.patientCount)))
             warnings.append("no churn model in \(project.modelsURL.lastPathComponent)/: churn_score is missing for everyone (run `strata train churn`)")
@@ -254,6 +242,37 @@ public enum Refresh {
         timings.lap("latest link, audit head")
         report.warnings = warnings
         return report
+    }
+
+    /// An export read and checked with the project's `checks:` policies by the caller (`strata month`'s
+    /// validate step), which the refresh takes as it is instead of reading and checking it again.
+    struct CheckedExport: Sendable {
+        /// The read, after the checks' drops.
+        var result: ExportReadResult
+        var checks: ExportCheckReport
+    }
+
+    /// Reads the export through the cache, which this read fills for the report and campaign commands that
+    /// follow, and runs the cross-record checks as every command does (`checks:` in strata.yml).
+    ///
+    /// A read from the CSVs is written to the cache on a thread of its own while the models and the segments run
+    /// (writing the entry of a 1M export took 2.6 s): the third value gives the cache's warnings, reading's
+    /// then storing's, once it is done.
+    private static func readAndCheck(_ folder: URL, fingerprint: String, project: Project, strict: Bool,
+                                     timings: inout DiscoveryTimings) throws
+        -> (read: ExportReadResult, checks: ExportCheckReport, cacheWarnings: Started<[String]>) {
+        let cached = try project.readExport(folder, fingerprint: fingerprint, storingLater: true)
+        var read = cached.result
+        timings.lap("reading the export (fingerprint, cache or CSVs)")
+        let checks = ExportChecks.run(&read.export, policies: project.configuration.checks, strict: strict,
+                                      exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))
+        if let error = checks.error { throw error }
+        timings.lap("cross-record checks")
+        let storing = Started { [cached] in
+            var entry = cached
+            return entry.warnings + project.storeExport(&entry)
+        }
+        return (read, checks, storing)
     }
 
     static func runFolder(_ project: Project, _ run: Int64) -> URL {

@@ -22,6 +22,9 @@ public enum RefreshRun {
         /// The export's fingerprint, when the caller has just hashed the folder and its read is in the export
         /// cache (`strata month`); nil: the refresh hashes the folder itself.
         var exportFingerprint: String?
+        /// The export read and checked by the caller from the folder of ``exportFingerprint`` (`strata month`'s
+        /// validate step); nil: the refresh reads and checks it itself.
+        var checked: Refresh.CheckedExport?
 
         public init(project: URL, export: URL? = nil, asOf: Day? = nil, user: String, lockTimeout: TimeInterval = 600,
                     strict: Bool = false) {
@@ -56,6 +59,7 @@ public enum RefreshRun {
                                          return try LifetimeSegmentModels(applied!, directory: directory)
                                      },
                                      strict: configuration.strict, exportFingerprint: configuration.exportFingerprint,
+                                     checked: configuration.checked,
                                      lockTimeout: configuration.lockTimeout, waiting: waiting, writer: .atomic, progress: progress)
         var summary = RefreshSummary(report)
         summary.warnings += applied?.driftLog.recorded.flatMap(\.warnings) ?? []

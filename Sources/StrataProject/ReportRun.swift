@@ -26,6 +26,9 @@ public enum ReportRun {
         /// An export folder and its fingerprint, when the caller has just hashed it (`strata month`): the run's
         /// export when the fingerprints match, without hashing the project's exports to find it.
         var hashedExport: (folder: URL, fingerprint: String)?
+        /// The export as the caller read and checked it (`strata month`'s validate step) from the folder of
+        /// ``hashedExport``: taken as the run's export when the fingerprints match, instead of reading it again.
+        var loadedExport: ExportSource.Loaded?
 
         public init(project: URL, run: Int64? = nil, reportsFolder: URL? = nil, user: String) {
             self.project = project
@@ -63,20 +66,26 @@ public enum ReportRun {
         defer { _ = try? segmentsRead.value() }
         // The run's export, when it is still among the project's exports.
         var loaded: ExportSource.Loaded?
-        let (found, cache) = try exportFolderAndCache(of: run, in: project, hashed: configuration.hashedExport)
-        timings.lap("finding the run's export and loading its cache entry (the segments read beside them)")
-        if let folder = found {
-            // Through the cache with the entry loaded beside the search (nil when the cache is off).
-            var source = project.exportSource(folder, fingerprint: run.exportFingerprint)
-            source.cache = cache
-            // The tables the churn model's features need, appointments (lifetime), consents, leads with a
-            // conversion model, and patients without their names and addresses (a report never shows them);
-            // the rest are read for the checks only.
-            let shown: Set<CanonicalTable> = conversion == nil ? [.patients, .appointments, .consents] : [.patients, .appointments, .consents, .leads]
-            loaded = try source.read(tables: { $0.features.tablesNeeded.union(shown) },
-                                     unusedTextColumns: { _ in [.patients: ["first_name", "postal_code", "email", "phone"]] },
-                                     failingOnChecks: false)
-            timings.lap("loading and checking the export (the segments read beside it)")
+        if let given = configuration.loadedExport, let hashed = configuration.hashedExport,
+           hashed.fingerprint == run.exportFingerprint, given.folder == hashed.folder {
+            loaded = given
+            timings.lap("the export as the caller read and checked it")
+        } else {
+            let (found, cache) = try exportFolderAndCache(of: run, in: project, hashed: configuration.hashedExport)
+            timings.lap("finding the run's export and loading its cache entry (the segments read beside them)")
+            if let folder = found {
+                // Through the cache with the entry loaded beside the search (nil when the cache is off).
+                var source = project.exportSource(folder, fingerprint: run.exportFingerprint)
+                source.cache = cache
+                // The tables the churn model's features need, appointments (lifetime), consents, leads with a
+                // conversion model, and patients without their names and addresses (a report never shows them);
+                // the rest are read for the checks only.
+                let shown: Set<CanonicalTable> = conversion == nil ? [.patients, .appointments, .consents] : [.patients, .appointments, .consents, .leads]
+                loaded = try source.read(tables: { $0.features.tablesNeeded.union(shown) },
+                                         unusedTextColumns: { _ in [.patients: ["first_name", "postal_code", "email", "phone"]] },
+                                         failingOnChecks: false)
+                timings.lap("loading and checking the export (the segments read beside it)")
+            }
         }
 
         var scores: [ScoreInput] = []

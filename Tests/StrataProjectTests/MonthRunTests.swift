@@ -78,6 +78,9 @@ final class MonthRunTests {
         }
         #expect(month.refresh.segments == refresh.segments)
         #expect(month.refresh.lists == refresh.lists)
+        // The refresh took the validate step's read and checks instead of reading and checking again: the same
+        // warnings, in the same order.
+        #expect(month.refresh.warnings == refresh.warnings)
         let monthLists = try files(monthProject.appendingPathComponent("lists/run-0001"))
         let stepLists = try files(project.appendingPathComponent("lists/run-0001"))
         #expect(!monthLists.isEmpty && monthLists == stepLists)
@@ -87,6 +90,11 @@ final class MonthRunTests {
         let monthAggregates = try files(monthProject.appendingPathComponent(aggregates))
         let stepAggregates = try files(project.appendingPathComponent(aggregates))
         #expect(!monthAggregates.isEmpty && monthAggregates == stepAggregates)
+        // The report took the month's read of the export (every table) where `strata report` reads only what it
+        // shows: the same sections and the same page.
+        #expect(monthReport.sections == report.sections && monthReport.export == report.export)
+        let page = "reports/run-\(report.run)/report.html"
+        #expect(try Data(contentsOf: monthProject.appendingPathComponent(page)) == Data(contentsOf: project.appendingPathComponent(page)))
         let store = try SegmentStore(path: monthProject.appendingPathComponent("strata.sqlite").path)
         #expect(try store.registeredModels().map(\.status) == [.champion, .champion, .champion])
         #expect(try AuditVerification.check(store: store, listsFolder: monthProject.appendingPathComponent("lists")).isIntact)
