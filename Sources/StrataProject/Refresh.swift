@@ -180,9 +180,9 @@ public enum Refresh {
                     let plan = try lists.plan(run: run.id)
                     return (plan: plan, written: try lists.write(run: run.id, plan: plan))
                 }
-                let changes: [String: SegmentChangeCounts]
+                let (changes, runFingerprint): ([String: SegmentChangeCounts], String)
                 do {
-                    changes = try session.recordMemberships(of: run, evaluations: evaluations, exitReason: { segment, patientID in
+                    (changes, runFingerprint) = try session.recordMemberships(of: run, evaluations: evaluations, exitReason: { segment, patientID in
                         guard let row = export.patients.ids.index(of: patientID) else { return "patient no longer in the export" }
                         return exitReasons[segment]!(row)
                     })
@@ -203,7 +203,13 @@ public enum Refresh {
                 var inputs = ["export": exportFingerprint, "configuration": configurationFingerprint]
                 for (name, version) in models.versions { inputs["model:" + name] = version }
                 var outputs = written.fingerprints
-                outputs["run:\(run.id)"] = try session.runFingerprint(run.id)
+                outputs["run:\(run.id)"] = runFingerprint
+                #if DEBUG
+                // Worked out from the rows as written; what the store holds must give the same (`audit verify`
+                // reads it back). Every refresh in the tests checks it.
+                let stored = try session.runFingerprint(run.id)
+                precondition(stored == runFingerprint, "run \(run.id)'s fingerprint differs from its rows'")
+                #endif
                 outputs["scores:\(run.id)"] = try session.scoresFingerprint(run: run.id)
                 try session.audit(action: "refresh", user: user, inputs: inputs, outputs: outputs)
                 timings.lap("run and scores fingerprints, audit")

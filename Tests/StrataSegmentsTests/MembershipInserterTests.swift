@@ -87,6 +87,29 @@ final class MembershipInserterTests {
         #expect(try store.integrityCheck())
     }
 
+    /// The fingerprint `recordMemberships` works out from the rows it writes is the one read back from the store:
+    /// a first run, a run that closes and opens rows in segments given in no particular order (ids in an order
+    /// Swift's `<` and the bytes disagree on: a decomposed and a precomposed é), and a run that drops a segment.
+    @Test func theFingerprintOfTheRowsWrittenIsTheOneReadBack() throws {
+        let store = try SegmentStore(path: directory.appendingPathComponent("written.sqlite").path)
+        func record(_ asOf: String, _ evaluations: [SegmentEvaluation]) throws {
+            let (id, written) = try store.exclusively { session in
+                let run = try session.insertRun(NewRun(asOf: asOf, exportFingerprint: asOf, configurationFingerprint: "c", patientCount: 500))
+                let recorded = try session.recordMemberships(of: run, evaluations: evaluations, exitReason: { segment, id in "left \(segment) \(id)" })
+                return (run.id, recorded.runFingerprint)
+            }
+            #expect(try store.runFingerprint(id) == written, "run \(id)")
+        }
+        let ids = (0..<300).map { $0 % 3 == 0 ? "Pe\u{301}\($0)" : $0 % 3 == 1 ? "P\u{e9}\($0)" : "P\(($0 * 7) % 300)" }
+        try record("2024-01-31", [SegmentEvaluation(name: "zeta", rule: "r", purpose: "care", patientIDs: ids, reason: { "why \($0)" }),
+                                  SegmentEvaluation(name: "Alpha", rule: "r", purpose: "care", patientIDs: Array(ids.prefix(90)), reason: { "a\($0)" }),
+                                  SegmentEvaluation(name: "gone", rule: "r", purpose: "care", patientIDs: Array(ids.suffix(20)), reason: { "g\($0)" })])
+        try record("2024-02-29", [SegmentEvaluation(name: "zeta", rule: "r", purpose: "care", patientIDs: Array(ids.shuffled().prefix(200)),
+                                                    reason: { "now \($0)" }),
+                                  SegmentEvaluation(name: "Alpha", rule: "r", purpose: "care", patientIDs: Array(ids.suffix(90)), reason: { "b\($0)" })])
+        try record("2024-03-31", [])
+    }
+
     @Test func aFailedInsertLeavesTheStoreAsItWas() throws {
         let store = try SegmentStore(path: directory.appendingPathComponent("failed.sqlite").path)
         let members = (0..<200).map { "P\($0)" }
