@@ -1,6 +1,7 @@
 import Foundation
 import StrataData
 import StrataFeatures
+import StrataLinearAlgebra
 
 /// Why a segment is used: care messages (reminders, follow-ups) or marketing. Lists for each purpose need a
 /// consent recorded for that purpose.
@@ -175,34 +176,46 @@ public struct SegmentCatalog: Sendable {
     ///   fields its rule reads.
     /// - Throws: ``SegmentDefinitionError`` when a rule names a field the frame lacks or mixes types.
     public func evaluate(_ frame: SegmentFrame) throws(SegmentDefinitionError) -> [SegmentMembers] {
-        var bound: [String: BoundSegmentRule] = [:]
-        var calls: [String: [(text: String, evaluate: @Sendable (Int) -> RuleValue?)]] = [:]
-        for definition in definitions {
-            do {
-                bound[definition.name] = try rules[definition.name]!.bind(to: frame)
-                calls[definition.name] = try rules[definition.name]!.boundCalls(to: frame)
-            } catch {
-                throw SegmentDefinitionError(segment: definition.name, message: "rule: \(error.description)")
-            }
-        }
-        return definitions.map { definition in
-            let rule = bound[definition.name]!
-            let exclusions = definition.exclude.map { ($0, bound[$0]!) }
-            var members: [Int] = []
-            var excluded = [Int](repeating: 0, count: exclusions.count)
-            for row in 0..<frame.patientCount where rule.matches(row) {
-                var isExcluded = false
-                for (k, exclusion) in exclusions.enumerated() where exclusion.1.matches(row) {
-                    excluded[k] += 1
-                    isExcluded = true
+        typealias Calls = [(text: String, evaluate: @Sendable (Int) -> RuleValue?)]
+        // Binding (ranks sort a million values) and then the scans, one task per segment on every core, each
+        // reading the frame and the bound rules only: 14 segments at 1M took 1.0 s one after another. The first
+        // segment in definition order whose rule does not bind is the error.
+        let binding = Parallel.map(rangesOf: definitions.count, workers: definitions.count) { [definitions, rules] segments in
+            segments.map { index -> Result<(BoundSegmentRule, Calls), SegmentDefinitionError> in
+                let definition = definitions[index]
+                do throws(RuleError) {
+                    return .success((try rules[definition.name]!.bind(to: frame), try rules[definition.name]!.boundCalls(to: frame)))
+                } catch {
+                    return .failure(SegmentDefinitionError(segment: definition.name, message: "rule: \(error.description)"))
                 }
-                if !isExcluded { members.append(row) }
             }
-            return SegmentMembers(definition: definition, rows: members, fieldNames: rules[definition.name]!.fieldNames,
-                                  calls: calls[definition.name]!, exclusions: exclusions,
-                                  excluded: zip(definition.exclude, excluded).map { SegmentMembers.Exclusion(segment: $0, patients: $1) },
-                                  warnings: rule.notes.map { "segment '\(definition.name)': \($0)" })
+        }.flatMap { $0 }
+        var bound: [String: BoundSegmentRule] = [:]
+        var calls: [String: Calls] = [:]
+        for (definition, result) in zip(definitions, binding) {
+            (bound[definition.name], calls[definition.name]) = try result.get()
         }
+        return Parallel.map(rangesOf: definitions.count, workers: definitions.count) { [definitions, rules, bound, calls] segments in
+            segments.map { index in
+                let definition = definitions[index]
+                let rule = bound[definition.name]!
+                let exclusions = definition.exclude.map { ($0, bound[$0]!) }
+                var members: [Int] = []
+                var excluded = [Int](repeating: 0, count: exclusions.count)
+                for row in 0..<frame.patientCount where rule.matches(row) {
+                    var isExcluded = false
+                    for (k, exclusion) in exclusions.enumerated() where exclusion.1.matches(row) {
+                        excluded[k] += 1
+                        isExcluded = true
+                    }
+                    if !isExcluded { members.append(row) }
+                }
+                return SegmentMembers(definition: definition, rows: members, fieldNames: rules[definition.name]!.fieldNames,
+                                      calls: calls[definition.name]!, exclusions: exclusions,
+                                      excluded: zip(definition.exclude, excluded).map { SegmentMembers.Exclusion(segment: $0, patients: $1) },
+                                      warnings: rule.notes.map { "segment '\(definition.name)': \($0)" })
+            }
+        }.flatMap { $0 }
     }
 
     /// Why `row` is not in `segment` (for patients who leave it): the rule's field values, or the exclusion.
