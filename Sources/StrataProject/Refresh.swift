@@ -71,6 +71,7 @@ public enum Refresh {
     static func run(_ project: Project, exportPath: String?, asOf: Day?, user: String,
                     models loadModels: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() }, strict: Bool = false,
                     exportFingerprint knownFingerprint: String? = nil, checked: CheckedExport? = nil,
+                    checkpointsAfterCommits: Bool = true,
                     lockTimeout: TimeInterval, waiting: (String) -> Void, writer: ListFileWriter,
                     progress: (String) -> Void) throws -> Report {
         var timings = DiscoveryTimings.refresh()
@@ -137,7 +138,7 @@ public enum Refresh {
         let lock = try RefreshLock(path: project.storeURL.path + ".lock", timeout: lockTimeout, waiting: waiting)
         defer { withExtendedLifetime(lock) {} }
         TestPause.at("locked")
-        let store = try SegmentStore(path: project.storeURL.path)
+        let store = try SegmentStore(path: project.storeURL.path, checkpointsAfterCommits: checkpointsAfterCommits)
         try AuditHead.start(store: store)
         Self.removeTemporaries(project)
         lists.holdouts = try CampaignHoldouts(store: store, project: project, asOf: asOfDay)

@@ -25,6 +25,10 @@ public enum RefreshRun {
         /// The export read and checked by the caller from the folder of ``exportFingerprint`` (`strata month`'s
         /// validate step); nil: the refresh reads and checks it itself.
         var checked: Refresh.CheckedExport?
+        /// Whether the refresh's commit copies the store's write-ahead log into its file (see
+        /// ``SegmentStore/init(path:busyTimeout:checkpointsAfterCommits:)``); `strata month` leaves it to a
+        /// checkpoint beside the report.
+        var checkpointsAfterCommits = true
 
         public init(project: URL, export: URL? = nil, asOf: Day? = nil, user: String, lockTimeout: TimeInterval = 600,
                     strict: Bool = false) {
@@ -59,7 +63,7 @@ public enum RefreshRun {
                                          return try LifetimeSegmentModels(applied!, directory: directory)
                                      },
                                      strict: configuration.strict, exportFingerprint: configuration.exportFingerprint,
-                                     checked: configuration.checked,
+                                     checked: configuration.checked, checkpointsAfterCommits: configuration.checkpointsAfterCommits,
                                      lockTimeout: configuration.lockTimeout, waiting: waiting, writer: .atomic, progress: progress)
         var summary = RefreshSummary(report)
         summary.warnings += applied?.driftLog.recorded.flatMap(\.warnings) ?? []

@@ -110,6 +110,34 @@ final class MembershipInserterTests {
         try record("2024-03-31", [])
     }
 
+    /// A store opened without checkpoints after commits leaves a large run in the write-ahead log until
+    /// `checkpoint()` copies it into the file; the default copies it at the commit.
+    @Test func aStoreLeavesTheLogToCheckpointWhenAsked() throws {
+        func fileSize(_ path: String) throws -> Int {
+            try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        }
+        let members = (0..<60_000).map { String(format: "P%06d", $0) }
+        var sizes: [Bool: (afterCommit: Int, afterCheckpoint: Int)] = [:]
+        for checkpoints in [true, false] {
+            let path = directory.appendingPathComponent("checkpoint-\(checkpoints).sqlite").path
+            let store = try SegmentStore(path: path, checkpointsAfterCommits: checkpoints)
+            _ = try store.exclusively { session in
+                try session.record(NewRun(asOf: "2024-01-31", exportFingerprint: "e", configurationFingerprint: "c", patientCount: 60_000),
+                                   evaluations: [SegmentEvaluation(name: "s", rule: "r", purpose: "care", patientIDs: members,
+                                                                   reason: { "a reason of some length for patient \($0)" })],
+                                   exitReason: { _, _ in "left" })
+            }
+            let afterCommit = try fileSize(path)
+            try store.checkpoint()
+            sizes[checkpoints] = (afterCommit, try fileSize(path))
+            #expect(try store.members(of: "s").count == 60_000)
+        }
+        let (checked, deferred) = (try #require(sizes[true]), try #require(sizes[false]))
+        // Some 1,500 pages: the commit copied them into the file, or left them in the log until the checkpoint.
+        #expect(checked.afterCommit > 4_000_000 && checked.afterCheckpoint == checked.afterCommit)
+        #expect(deferred.afterCommit < 1_000_000 && deferred.afterCheckpoint >= checked.afterCommit)
+    }
+
     @Test func aFailedInsertLeavesTheStoreAsItWas() throws {
         let store = try SegmentStore(path: directory.appendingPathComponent("failed.sqlite").path)
         let members = (0..<200).map { "P\($0)" }
