@@ -1,6 +1,7 @@
 import Foundation
 import StrataData
 import StrataFeatures
+import StrataLinearAlgebra
 import StrataSegments
 
 /// `strata refresh`: the newest export through features, the current models and every segment, into the

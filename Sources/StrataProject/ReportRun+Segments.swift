@@ -1,4 +1,5 @@
 import Foundation
+import StrataLinearAlgebra
 import StrataReports
 import StrataSegments
 

@@ -1,6 +1,7 @@
 import Foundation
 import StrataData
 import StrataFeatures
+import StrataLinearAlgebra
 import StrataModels
 import StrataReports
 import StrataSegments
