@@ -148,16 +148,22 @@ extension SegmentFrame {
             try addFeatures(schema, export: export, asOf: asOf, selection: selection, to: &frame, conditions: &conditions)
         }
         add("conditions") { .list(conditions.map { $0.sorted() }) }
+        frame.attach(scores: scores, clusters: clusters, selection: selection)
+        return frame
+    }
 
+    /// Sets each of `scores` (NaN: no score) and, when given and `selection` includes it, `cluster`: the last
+    /// fields ``build(export:asOf:schema:scores:clusters:selection:)`` sets, for a frame built without them while
+    /// the models scored (a refresh builds both side by side).
+    public mutating func attach(scores: [String: [Double]], clusters: [String]?, selection: Selection = .everything) {
         for (name, values) in scores {
-            precondition(values.count == count, "score \(name) has \(values.count) values for \(count) patients")
-            frame.set(name, .number(Numbers(missingAsNaN: values)))  // NaN: no score
+            precondition(values.count == patientCount, "score \(name) has \(values.count) values for \(patientCount) patients")
+            set(name, .number(Numbers(missingAsNaN: values)))
         }
         if let clusters {
-            precondition(clusters.count == count, "\(clusters.count) cluster names for \(count) patients")
-            add("cluster") { .text(clusters) }
+            precondition(clusters.count == patientCount, "\(clusters.count) cluster names for \(patientCount) patients")
+            if selection.includes("cluster") { set("cluster", .text(clusters)) } else { skip("cluster") }
         }
-        return frame
     }
 
     /// The columns of `schema` that `frame` has no field of yet, by name, with their raw values (NaN is
