@@ -93,7 +93,10 @@ public enum ChurnTraining {
             holdoutUnavailable = "\(error)"
         }
         if let earlierFit {
-            // Only the labelled rows are computed (each equals its row of the whole table).
+            // Only the labelled rows are computed (each equals its row of the whole table). The fit's raw values
+            // as of the same day are not reused: the earlier schema's definitions differ where they are fitted on
+            // their day (attendance's population prior, the categories kept), the fit transforms its raw matrix in
+            // place, and keeping a copy beside this matrix would add some 400 MB at 1M.
             let evaluationX = try FeaturePipeline.apply(earlierFit.schema, to: export, asOf: featureDay, rows: rows).matrix
             let probabilities = try earlierFit.model.probabilities(evaluationX)
             holdout = Holdout(fitAsOf: earlierDay, evaluationAsOf: featureDay, patientRows: rows, targets: y,
