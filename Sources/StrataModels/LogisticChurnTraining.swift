@@ -65,16 +65,23 @@ public enum ChurnTraining {
     }
 
     /// Fits the churn model for scoring at `configuration.scoringDate`.
+    /// - Parameter readRowsOnFile: called once the model is fitted, with the features (in the fit's schema) of
+    ///   the patients on file at the feature date (``patientsOnFile(_:asOf:)``) in patient order, the fit and the
+    ///   feature date: the training population, as a drift reference describes it. The matrix is the fit's own
+    ///   rows with the few patients left out of churn (a death within the label window) put back in place, so
+    ///   nothing is computed again; each row equals that patient's row of the whole table. Nil: nothing is put
+    ///   back.
     /// - Throws: ``ChurnTrainingError`` for a horizon outside ``StrataLimits/days``, ``LogisticError`` (e.g. one
-    ///   class: nobody churned), feature errors, ``ValidationError``. A holdout that cannot be made is not an
-    ///   error: the result has no holdout and says why in ``Result/holdoutUnavailable``.
-    public static func train(_ export: ClinicExport, _ configuration: Configuration) throws -> Result {
+    ///   class: nobody churned), feature errors, ``ValidationError``, and what `readRowsOnFile` throws. A holdout
+    ///   that cannot be made is not an error: the result has no holdout and says why in
+    ///   ``Result/holdoutUnavailable``.
+    public static func train(_ export: ClinicExport, _ configuration: Configuration,
+                             readRowsOnFile: ((_ x: Matrix<Double>, _ fit: ValidatedFit, _ asOf: Day) throws -> Void)? = nil)
+        throws -> Result {
         let horizonDays = configuration.horizonDays, spec = configuration.spec, regression = configuration.regression
         guard StrataLimits.days.contains(horizonDays) else { throw ChurnTrainingError.horizonOutOfRange(days: horizonDays) }
         let featureDay = configuration.scoringDate - horizonDays
-        let (schema, rows, x, y) = try labeledRows(export, asOf: featureDay, horizonDays: horizonDays, spec: spec)
-        let fit = try ValidatedFit.fit(regression, x: x, targets: y, schema: schema, folds: configuration.folds,
-                                       seed: configuration.seed)
+        let (fit, rows, y) = try fitted(export, asOf: featureDay, configuration, readRowsOnFile: readRowsOnFile)
         var holdout: Holdout?
         var holdoutUnavailable: String?
         let earlierDay = featureDay - horizonDays
@@ -86,7 +93,10 @@ public enum ChurnTraining {
             holdoutUnavailable = "\(error)"
         }
         if let earlierFit {
-            // Only the labelled rows are computed (each equals its row of the whole table).
+            // Only the labelled rows are computed (each equals its row of the whole table). The fit's raw values
+            // as of the same day are not reused: the earlier schema's definitions differ where they are fitted on
+            // their day (attendance's population prior, the categories kept), the fit transforms its raw matrix in
+            // place, and keeping a copy beside this matrix would add some 400 MB at 1M.
             let evaluationX = try FeaturePipeline.apply(earlierFit.schema, to: export, asOf: featureDay, rows: rows).matrix
             let probabilities = try earlierFit.model.probabilities(evaluationX)
             holdout = Holdout(fitAsOf: earlierDay, evaluationAsOf: featureDay, patientRows: rows, targets: y,
@@ -95,6 +105,23 @@ public enum ChurnTraining {
         }
         return Result(fit: fit, featuresAsOf: featureDay, labelsThrough: configuration.scoringDate, horizonDays: horizonDays,
                       holdout: holdout, holdoutUnavailable: holdoutUnavailable)
+    }
+
+    /// The validated fit on the labelled rows as of `day`, then `readRowsOnFile` with the rows on file. The
+    /// matrix lives only in this call: it is gone before the holdout computes a table of its own.
+    private static func fitted(_ export: ClinicExport, asOf day: Day, _ configuration: Configuration,
+                               readRowsOnFile: ((Matrix<Double>, ValidatedFit, Day) throws -> Void)?) throws
+        -> (fit: ValidatedFit, rows: [Int], y: [Double]) {
+        let (schema, rows, labeledX, y, leftOut) = try labeledRows(export, asOf: day, horizonDays: configuration.horizonDays,
+                                                                   spec: configuration.spec, keepingLeftOut: readRowsOnFile != nil)
+        var x = consume labeledX
+        let fit = try ValidatedFit.fit(configuration.regression, x: x, targets: y, schema: schema, folds: configuration.folds,
+                                       seed: configuration.seed)
+        if let readRowsOnFile {
+            x.insertRows(leftOut.x, at: leftOut.rows, among: rows)
+            try readRowsOnFile(x, fit, day)
+        }
+        return (fit, rows, y)
     }
 
     /// The patients on file at the end of `day` (created at or before it) and alive then (no `deceased_at`
@@ -122,16 +149,62 @@ public enum ChurnTraining {
     /// fitted schema and the labelled rows' matrix, not the whole table. The labelled rows are moved down in
     /// the table's own matrix (``Matrix/keepRows(_:)``) rather than copied out of it, so the matrix of every
     /// patient (528 MB at 1M) and a copy of most of its rows are never alive together.
-    static func labeledRows(_ export: ClinicExport, asOf day: Day, horizonDays: Int, spec: FeatureSpec) throws
-        -> (schema: FeatureSchema, rows: [Int], x: Matrix<Double>, y: [Double]) {
+    /// - Parameter keepingLeftOut: also copy out the rows of the patients on file left out of churn (a death
+    ///   within the label window; few), with their patient indices; else `leftOut` is empty.
+    static func labeledRows(_ export: ClinicExport, asOf day: Day, horizonDays: Int, spec: FeatureSpec,
+                            keepingLeftOut: Bool = false) throws
+        -> (schema: FeatureSchema, rows: [Int], x: Matrix<Double>, y: [Double], leftOut: (rows: [Int], x: Matrix<Double>)) {
         let table = try FeaturePipeline.fit(export, asOf: day, spec: spec)
         let schema = table.schema
         var x = (consume table).matrix
         // Death within the label window is not churn: those patients are left out, not labelled 1.
-        let rows = patientsOnFile(export, asOf: day).filter { !Labels.isLeftOutOfChurn(export, $0, asOf: day, horizonDays: horizonDays) }
+        var rows: [Int] = [], leftOutRows: [Int] = []
+        for row in patientsOnFile(export, asOf: day) {
+            if Labels.isLeftOutOfChurn(export, row, asOf: day, horizonDays: horizonDays) {
+                leftOutRows.append(row)
+            } else {
+                rows.append(row)
+            }
+        }
+        let leftOut = keepingLeftOut ? (leftOutRows, Validation.selectRows(x, leftOutRows))
+                                     : ([], Matrix<Double>(rows: 0, columns: x.columns))
         let labels = Labels.churn(export, asOf: day, horizonDays: horizonDays)
         x.keepRows(rows)
-        return (schema, rows, x, rows.map { labels[$0] })
+        return (schema, rows, x, rows.map { labels[$0] }, leftOut)
+    }
+}
+
+extension Matrix<Double> {
+    /// Puts `inserted`'s rows back among this matrix's, in place: with this matrix's rows those of the patients
+    /// `rows` and `inserted`'s those of `insertedRows` (both strictly increasing, disjoint), the result's rows
+    /// are those of the merged, increasing patient list. The storage grows within its capacity when
+    /// ``keepRows(_:)`` left room (no second matrix), and rows only move up, from the last one down.
+    /// - Complexity: O((`rows.count` + `insertedRows.count`) · `columns`) moves at most.
+    mutating func insertRows(_ inserted: Matrix<Double>, at insertedRows: [Int], among rows: [Int]) {
+        precondition(inserted.rows == insertedRows.count && self.rows == rows.count && inserted.columns == columns,
+                     "insertRows: \(inserted.rows) rows for \(insertedRows.count) places into \(self.rows) rows for \(rows.count)")
+        guard !insertedRows.isEmpty else { return }
+        let width = columns, total = rows.count + insertedRows.count
+        var storage = elements
+        // Dropping this matrix's reference leaves `storage` unique, so growing and moving do not copy it.
+        self = Matrix(rows: 0, columns: width)
+        storage.append(contentsOf: repeatElement(0, count: insertedRows.count * width))
+        var kept = rows.count - 1, put = insertedRows.count - 1
+        for target in stride(from: total - 1, through: 0, by: -1) {
+            // Once every inserted row is placed, the remaining rows are already where they belong.
+            guard put >= 0 else { break }
+            let targetStart = target * width
+            if kept < 0 || insertedRows[put] > rows[kept] {
+                let sourceStart = put * width
+                for j in 0..<width { storage[targetStart + j] = inserted.elements[sourceStart + j] }
+                put -= 1
+            } else {
+                let sourceStart = kept * width
+                for j in 0..<width { storage[targetStart + j] = storage[sourceStart + j] }
+                kept -= 1
+            }
+        }
+        self = Matrix(rows: total, columns: width, elements: storage)
     }
 }
 

@@ -86,6 +86,11 @@ public enum RetrainRun {
 
         var summary = RetrainSummary(export: folder.lastPathComponent, dryRun: configuration.dryRun, targets: [],
                                      warnings: source.warnings)
+        // One target after another, not the cluster discovery beside churn and conversion: OpenBLAS's thread
+        // count is one setting for the process and k-means holds it at 1 while it runs, so the scores' gemv
+        // calls outside such a region (probabilities for metrics, folds, holdout, drift) would run with 1 or 2
+        // threads by timing, and their last bits depend on it (the churn file's drift edges changed at 1M).
+        // Side by side also peaked at 1.95 GB in `strata month` (1.72 GB one after another).
         progress("fitting the churn challenger")
         summary.targets.append(try churn(configuration, project: project, source: source, fingerprint: fingerprint,
                                          champion: champions[.churn], rule: rule, staging: staging))

@@ -1,5 +1,7 @@
 import Foundation
 import StrataData
+import StrataFeatures
+import StrataLinearAlgebra
 import StrataGenerator
 import StrataRandom
 @testable import StrataModels
@@ -89,6 +91,42 @@ struct DeceasedWorkflowTests {
         let ids = Set(rows.map { loaded.export.patients.ids[$0] })
         #expect(ids == expected)
         #expect(ids.isDisjoint(with: clinic.deceased.filter { $0.value <= windowEnd }.keys))
+    }
+
+    /// Training builds the drift reference from the fit's own rows with the dead of the label window put back,
+    /// not by computing the features again: the rows, the reference and the model file are what computing
+    /// them gives, to the bit.
+    @Test func driftReferenceFromTheFitsRowsEqualsTheRecomputedOne() throws {
+        let clinic = try Clinic(persons: 1_200, seed: 43)
+        defer { try? FileManager.default.removeItem(at: clinic.root) }
+        let source = ExportSource(path: clinic.export.path, configurationFile: clinic.configurationFile.path)
+        let loaded = try source.read()
+        let export = loaded.export
+        let scoringDay = try #require(ChurnTraining.lastEventDay(export))
+        var handed: (x: Matrix<Double>, asOf: Day)?
+        let trained = try ChurnTraining.train(export, ChurnTraining.Configuration(
+            scoringDate: scoringDay, horizonDays: 180, spec: loaded.configuration.features, regression: LogisticRegression(),
+            folds: 3, seed: 0)) { x, _, asOf in handed = (x, asOf) }
+        let (x, asOf) = try #require(handed)
+        #expect(asOf == trained.featuresAsOf)
+        let onFile = ChurnTraining.patientsOnFile(export, asOf: asOf)
+        #expect(onFile.count - trained.fit.rows >= 10, "the test needs dead patients among those on file")
+        let recomputed = try FeaturePipeline.apply(trained.fit.schema, to: export, asOf: asOf, rows: onFile).matrix
+        #expect(x.rows == onFile.count && x.columns == recomputed.columns)
+        #expect(x.elements.map(\.bitPattern) == recomputed.elements.map(\.bitPattern))
+        #expect(try trained.fit.model.probabilities(x).map(\.bitPattern)
+                == trained.fit.model.probabilities(recomputed).map(\.bitPattern))
+
+        let modelFile = clinic.root.appendingPathComponent("churn.json")
+        _ = try TrainingRun.run(TrainingRun.Configuration(target: .churn, scoringDay: scoringDay, horizonDays: 180,
+                                                          modelFile: modelFile), on: loaded)
+        let written = try ModelFile<LogisticParameters>.read(from: modelFile, kind: LogisticParameters.kind)
+        let expected = try Drift.churnReference(export, schema: written.featureSchema, model: written.parameters.model, asOf: asOf)
+        let drift = try #require(written.drift)
+        #expect(drift == expected)
+        #expect(drift.rows == onFile.count)
+        #expect(drift.inputs.flatMap(\.edges).map(\.bitPattern) == expected.inputs.flatMap(\.edges).map(\.bitPattern))
+        #expect(drift.score?.edges.map(\.bitPattern) == expected.score?.edges.map(\.bitPattern))
     }
 
     @Test func noDeceasedPatientIsScoredOrListed() throws {
