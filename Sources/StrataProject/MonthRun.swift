@@ -73,23 +73,21 @@ public enum MonthRun {
             let fingerprint = try Fingerprint.of(folder: folder)
             return (try project.exportSource(folder, fingerprint: fingerprint).read(storingCacheLater: true), fingerprint)
         }
-        // A read from the files goes into the export cache on a thread of its own while retrain runs (2.6 s of
-        // writing at 1M, streamed through a small buffer), for the commands run after the month; every way out
-        // of here waits for it.
-        let storing = Started { [pending = source.unstoredCacheEntry] in
-            guard var entry = pending else { return [String]() }
-            return project.storeExport(&entry)
-        }
-        defer { _ = try? storing.value() }
-        source.unstoredCacheEntry = nil
         let retrain = try step(.retrain) {
             try RetrainRun.run(RetrainRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
                                                         seed: configuration.seed, discoveringFirstClusters: true,
                                                         clusterCounts: configuration.clusterCounts),
                                project: project, source: source, fingerprint: fingerprint, progress: progress)
         }
-        // The cache's warnings from storing follow its warnings from reading, as when the read stores itself.
-        source.cacheWarnings += try storing.value()
+        // A read from the files goes into the export cache, for the commands run after the month, on a thread of
+        // its own during the refresh (2.6 s of writing at 1M, streamed through a small buffer): most of the
+        // refresh is SQLite on one core, where retrain keeps both busy. Every way out of here waits for it.
+        let storing = Started { [pending = source.unstoredCacheEntry] in
+            guard var entry = pending else { return [String]() }
+            return project.storeExport(&entry)
+        }
+        defer { _ = try? storing.value() }
+        source.unstoredCacheEntry = nil
         let folder = source.folder
         // The refresh's write-ahead log is copied into the store's file beside the report rather than by the
         // refresh's commit (400 MB and 1.2 s for a new store's first run at 1M), through this connection: held
@@ -102,7 +100,10 @@ public enum MonthRun {
             refresh.exportFingerprint = fingerprint
             refresh.checked = Refresh.CheckedExport(result: source.result, checks: source.checks)
             refresh.checkpointsAfterCommits = false
-            return try RefreshRun.run(refresh, progress: progress)
+            let summary = try RefreshRun.run(refresh, progress: progress)
+            // The cache's warnings from storing follow its warnings from reading, as when the read stores itself.
+            source.cacheWarnings += try storing.value()
+            return summary
         }
         // A checkpoint that fails changes nothing: the log keeps the runs, and closing the store copies it.
         let checkpointing = Started { [store] in try? store.checkpoint() }
