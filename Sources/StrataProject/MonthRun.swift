@@ -89,12 +89,12 @@ public enum MonthRun {
         defer { _ = try? storing.value() }
         source.unstoredCacheEntry = nil
         let folder = source.folder
-        // The refresh's write-ahead log is copied into the store's file beside the report rather than by the
-        // refresh's commit (400 MB and 1.2 s for a new store's first run at 1M), through this connection: held
-        // open across the refresh, it keeps the refresh's closing from being the last one, which would copy it.
-        let store = try SegmentStore(path: project.storeURL.path)
         // Refresh and report take the validation's fingerprint and read: what they work on is what was hashed.
-        let refresh = try step(.refresh) {
+        let (refresh, store) = try step(.refresh) { () throws -> (RefreshSummary, SegmentStore) in
+            // The refresh's write-ahead log is copied into the store's file beside the report rather than by the
+            // refresh's commit (400 MB and 1.2 s for a new store's first run at 1M), through this connection:
+            // held open across the refresh, it keeps the refresh's closing from being the last, which would copy it.
+            let store = try SegmentStore(path: project.storeURL.path)
             var refresh = RefreshRun.Configuration(project: project.directory, export: folder, user: configuration.user,
                                                    lockTimeout: configuration.lockTimeout)
             refresh.exportFingerprint = fingerprint
@@ -103,7 +103,7 @@ public enum MonthRun {
             let summary = try RefreshRun.run(refresh, progress: progress)
             // The cache's warnings from storing follow its warnings from reading, as when the read stores itself.
             source.cacheWarnings += try storing.value()
-            return summary
+            return (summary, store)
         }
         // A checkpoint that fails changes nothing: the log keeps the runs, and closing the store copies it.
         let checkpointing = Started { [store] in try? store.checkpoint() }
