@@ -63,21 +63,13 @@ public enum Drift {
     }
 
     /// The reference of a churn model's training rows: the patients on file at `asOf`, their features in
-    /// `schema` as of then, and the model's scores of them. Training reads the rows it already has instead
-    /// (``churnReference(rowsOnFile:model:schema:asOf:)``); this computes them.
+    /// `schema` as of then, and the model's scores of them. Training builds it from the rows it already has
+    /// (`TrainingRun`); this computes them.
     public static func churnReference(_ export: ClinicExport, schema: FeatureSchema, model: LogisticModel, asOf: Day) throws
         -> DriftReference {
         let rows = ChurnTraining.patientsOnFile(export, asOf: asOf)
         let x = try FeaturePipeline.apply(schema, to: export, asOf: asOf, rows: rows).matrix
-        return try churnReference(rowsOnFile: x, model: model, schema: schema, asOf: asOf)
-    }
-
-    /// The reference of a churn model's training rows from their features `rowsOnFile` (the patients on file
-    /// at `asOf` in patient order, in `schema`, as ``ChurnTraining/train(_:_:readRowsOnFile:)`` hands them) and
-    /// the model's scores of them.
-    public static func churnReference(rowsOnFile x: Matrix<Double>, model: LogisticModel, schema: FeatureSchema, asOf: Day)
-        throws -> DriftReference {
-        reference(x, schema: schema, scores: try model.probabilities(x), asOf: asOf)
+        return reference(x, schema: schema, scores: try model.probabilities(x), asOf: asOf)
     }
 
     /// The indexes of the current rows `x` (in the model's schema) and `scores` against `reference`. Every

@@ -73,11 +73,15 @@ public enum MonthRun {
             let fingerprint = try Fingerprint.of(folder: folder)
             return (try project.exportSource(folder, fingerprint: fingerprint).read(storingCacheLater: true), fingerprint)
         }
+        // A promoted churn model's scores of the patients on file at its feature date, which training computed
+        // for the drift reference, are the report's churn curves when the refresh's date is the training's.
+        var churnScores: ChurnScoresOnFile?
         let retrain = try step(.retrain) {
             try RetrainRun.run(RetrainRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
                                                         seed: configuration.seed, discoveringFirstClusters: true,
                                                         clusterCounts: configuration.clusterCounts),
-                               project: project, source: source, fingerprint: fingerprint, progress: progress)
+                               project: project, source: source, fingerprint: fingerprint, progress: progress,
+                               churnScores: &churnScores)
         }
         // A read from the files goes into the export cache, for the commands run after the month, on a thread of
         // its own during the refresh (2.6 s of writing at 1M, streamed through a small buffer): most of the
@@ -113,6 +117,7 @@ public enum MonthRun {
                 var report = ReportRun.Configuration(project: project.directory, run: refresh.run, user: configuration.user)
                 report.hashedExport = (folder, fingerprint)
                 report.loadedExport = source
+                report.churnScoresOnFile = churnScores
                 return try ReportRun.run(report)
             }
             : nil

@@ -30,6 +30,9 @@ public enum ReportRun {
         /// The export as the caller read and checked it (`strata month`'s validate step) from the folder of
         /// ``hashedExport``: taken as the run's export when the fingerprints match, instead of reading it again.
         var loadedExport: ExportSource.Loaded?
+        /// A churn model's scores of the patients on file that training computed (`strata month`'s retrain):
+        /// taken for the churn curves when they are the report's model's on its window.
+        var churnScoresOnFile: ChurnScoresOnFile?
 
         public init(project: URL, run: Int64? = nil, reportsFolder: URL? = nil, user: String) {
             self.project = project
@@ -95,7 +98,7 @@ public enum ReportRun {
             if let churn = models.churn {
                 let name = models.versions.keys.first { $0.hasPrefix("churn-") } ?? "churn model"
                 scores.append(try churnScores(churn, name: name, fingerprint: models.versions[name], export: export, run: run, runs: runs,
-                                              asOf: asOf, store: store, project: project))
+                                              asOf: asOf, store: store, project: project, known: configuration.churnScoresOnFile))
                 timings.lap("churn scores")
             }
             if let conversion, let evaluated = try conversionEvaluation(conversion.file, name: conversion.name, export: export, asOf: asOf) {

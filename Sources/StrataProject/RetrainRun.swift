@@ -68,14 +68,17 @@ public enum RetrainRun {
         // Every model of this retrain records the export's fingerprint: hashed once here, not by each fit and
         // registration (each is a pass of SHA-256 over the whole export); the export cache is keyed by it.
         let fingerprint = try Fingerprint.of(folder: folder)
+        var churnScores: ChurnScoresOnFile?
         return try run(configuration, project: project, source: try project.exportSource(folder, fingerprint: fingerprint).read(),
-                       fingerprint: fingerprint, progress: progress)
+                       fingerprint: fingerprint, progress: progress, churnScores: &churnScores)
     }
 
     /// Retrains on an export already read (`source`, whose folder's fingerprint is `fingerprint`), as
     /// `strata month` does after its validation step.
+    /// - Parameter churnScores: set to the churn challenger's scores of the patients on file at its feature date
+    ///   when it is promoted (named by its file in the models folder), for a report on that window.
     static func run(_ configuration: Configuration, project: Project, source: ExportSource.Loaded, fingerprint: String,
-                    progress: (String) -> Void) throws -> RetrainSummary {
+                    progress: (String) -> Void, churnScores: inout ChurnScoresOnFile?) throws -> RetrainSummary {
         let rule = try project.configuration.modelSettings().promoteWhen
         let folder = source.folder
         // Champions are checked before anything is fitted: a changed champion stops the retrain too.
@@ -93,7 +96,7 @@ public enum RetrainRun {
         // Side by side also peaked at 1.95 GB in `strata month` (1.72 GB one after another).
         progress("fitting the churn challenger")
         summary.targets.append(try churn(configuration, project: project, source: source, fingerprint: fingerprint,
-                                         champion: champions[.churn], rule: rule, staging: staging))
+                                         champion: champions[.churn], rule: rule, staging: staging, scoresOnFile: &churnScores))
         if source.export.leads.count > 0 {
             progress("fitting the conversion challenger")
             summary.targets.append(try conversion(configuration, project: project, source: source, fingerprint: fingerprint,
@@ -113,7 +116,7 @@ public enum RetrainRun {
 
     private static func churn(_ configuration: Configuration, project: Project, source: ExportSource.Loaded, fingerprint: String,
                               champion: (model: RegisteredModel, file: URL)?, rule: ModelSettings.PromotionRule,
-                              staging: URL) throws -> RetrainSummary.Target {
+                              staging: URL, scoresOnFile: inout ChurnScoresOnFile?) throws -> RetrainSummary.Target {
         let export = source.export
         guard let scoringDay = ChurnTraining.lastEventDay(export) else { throw WorkflowError.noEvents(parameter: "export") }
         let horizon = project.configuration.labels.churnHorizonDays
@@ -136,6 +139,10 @@ public enum RetrainRun {
         })
         try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,
                    configuration: configuration, promote: promote)
+        if target.decision == .promoted, !configuration.dryRun, let name = target.challengerFile, var scores = trained.scoresOnFile {
+            scores.model = (name, try Fingerprint.of(file: project.modelsURL.appendingPathComponent(name)))
+            scoresOnFile = scores
+        }
         return target
     }
 

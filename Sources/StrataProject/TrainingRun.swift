@@ -88,6 +88,9 @@ public enum TrainingRun {
         public var warnings: [String]
         /// The report for people, line by line.
         public var lines: [String]
+        /// A churn model's scores of the patients on file at its feature date, computed for the drift reference
+        /// (nil for conversion and for a given outcome).
+        var scoresOnFile: ChurnScoresOnFile?
     }
 
     /// Trains on `source`'s export, writes the model file and returns the report.
@@ -116,13 +119,15 @@ public enum TrainingRun {
     private static func churn(_ export: ClinicExport, scoringDay: Day, _ configuration: Configuration,
                               project: ProjectConfiguration, fingerprint: String) throws -> TrainingReport {
         let horizon = configuration.horizonDays ?? project.labels.churnHorizonDays
-        var drift: DriftReference?
+        var drift: DriftReference?, scoresOnFile: ChurnScoresOnFile?
         let trained = try ChurnTraining.train(export, ChurnTraining.Configuration(
             scoringDate: scoringDay, horizonDays: horizon, spec: project.features, regression: configuration.regression,
             folds: configuration.folds, seed: configuration.seed)) { rowsOnFile, fit, featuresAsOf in
             // From the fit's own rows while they are at hand: computing the features again was a tenth of a
-            // million-patient retrain.
-            drift = try Drift.churnReference(rowsOnFile: rowsOnFile, model: fit.model, schema: fit.schema, asOf: featuresAsOf)
+            // million-patient retrain. The scores are kept for a report on the same window (`strata month`).
+            let scores = try fit.model.probabilities(rowsOnFile)
+            drift = Drift.reference(rowsOnFile, schema: fit.schema, scores: scores, asOf: featuresAsOf)
+            scoresOnFile = ChurnScoresOnFile(asOf: featuresAsOf, probabilities: scores)
         }
         let fit = trained.fit
         let asOf = trained.featuresAsOf.description, through = trained.labelsThrough.description
@@ -133,6 +138,7 @@ public enum TrainingRun {
             holdoutLine: "the export does not reach two horizons back with both outcomes")
         report.summary.horizonDays = horizon
         report.drift = drift
+        report.scoresOnFile = scoresOnFile
         if let reason = trained.holdoutUnavailable { report.warnings.append("no out-of-time holdout: \(reason)") }
         if let holdout = trained.holdout {
             report.summary.holdoutFitAsOf = holdout.fitAsOf.description
@@ -283,7 +289,7 @@ public enum TrainingRun {
         if let auc = report.referenceAUC { lines.append(String(format: "reference probabilities on the holdout: AUC %.4f", auc)) }
         lines.append("model written to \(output.path)")
         if let registered { lines.append("registered as model \(registered.id) (\(registered.status.rawValue))") }
-        return Result(summary: summary, modelFile: output, warnings: summary.warnings, lines: lines)
+        return Result(summary: summary, modelFile: output, warnings: summary.warnings, lines: lines, scoresOnFile: report.scoresOnFile)
     }
 }
 
@@ -345,6 +351,8 @@ private struct TrainingReport {
     var warnings: [String] = []
     /// The training rows' distributions, for drift (churn from visits only).
     var drift: DriftReference?
+    /// The model's scores of the patients on file at the feature date (churn from visits only).
+    var scoresOnFile: ChurnScoresOnFile?
 
     init(target: TrainingRun.Target, fit: ValidatedFit, holdoutMetrics: Metrics.Summary?, asOf: String, labelsThrough: String,
          training: [String: String], headline: String, holdoutLine: String) {

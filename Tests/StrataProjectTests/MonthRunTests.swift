@@ -100,6 +100,36 @@ final class MonthRunTests {
         #expect(try AuditVerification.check(store: store, listsFolder: monthProject.appendingPathComponent("lists")).isIntact)
     }
 
+    /// The churn scores training computes for the drift reference are, bit for bit, those the report computes
+    /// from the model file on the same window: `strata month`'s report takes them, and the month above still
+    /// equals `strata report`.
+    @Test func trainingsScoresOnFileAreTheReportsOnTheSameWindow() throws {
+        let (project, export) = try project("scores")
+        let opened = try Project(directory: project)
+        let source = try ExportSource(path: export.path, configurationFile: project.appendingPathComponent("strata.yml").path).read()
+        let day = try #require(ChurnTraining.lastEventDay(source.export))
+        let file = project.appendingPathComponent("models/churn-\(day).json")
+        let trained = try TrainingRun.run(TrainingRun.Configuration(target: .churn, modelFile: file), on: source)
+        let known = try #require(trained.scoresOnFile)
+        let model = try ModelFile<LogisticParameters>.read(from: file, kind: LogisticParameters.kind)
+        let horizon = opened.configuration.labels.churnHorizonDays
+        #expect(known.asOf == day - horizon)
+        let computed = try ReportRun.churnEvaluation(model, name: file.lastPathComponent, export: source.export, asOf: day, project: opened)
+        #expect(computed.probabilities.count == known.probabilities.count && !computed.probabilities.isEmpty)
+        #expect(computed.probabilities.map(\.bitPattern) == known.probabilities.map(\.bitPattern))
+        // Taken only for their own window: given another day's, the report computes its own.
+        var elsewhere = known
+        elsewhere.asOf = known.asOf - 1
+        elsewhere.probabilities = known.probabilities.map { _ in 0.5 }
+        let taken = try ReportRun.churnEvaluation(model, name: file.lastPathComponent, export: source.export, asOf: day, project: opened,
+                                                  known: elsewhere)
+        #expect(taken.probabilities.map(\.bitPattern) == computed.probabilities.map(\.bitPattern))
+        elsewhere.asOf = known.asOf
+        let given = try ReportRun.churnEvaluation(model, name: file.lastPathComponent, export: source.export, asOf: day, project: opened,
+                                                  known: elsewhere)
+        #expect(given.probabilities.allSatisfy { $0 == 0.5 })
+    }
+
     @Test func aFailingStepNamesItselfAndLeavesTheProjectAsItWas() throws {
         let (project, export) = try project("broken")
         // A visit on a day that does not exist: validation stops the month before anything is written.
