@@ -34,6 +34,9 @@ public enum Refresh {
         public var rebuiltLists = false
         /// Per segment, in definition order: the contacts the contact policy held back, by reason.
         public var heldBack: [(name: String, held: HeldBack)] = []
+        /// With `keepingMembers`, each segment recorded in the run: its members' ids in byte order, as the store
+        /// holds them open after the run (`strata month`'s report takes them instead of reading them back).
+        var members: [String: [String]] = [:]
     }
 
     /// One list written.
@@ -72,7 +75,7 @@ public enum Refresh {
     static func run(_ project: Project, exportPath: String?, asOf: Day?, user: String,
                     models loadModels: (URL) throws -> any SegmentModels = { _ in NoSegmentModels() }, strict: Bool = false,
                     exportFingerprint knownFingerprint: String? = nil, checked: CheckedExport? = nil,
-                    checkpointsAfterCommits: Bool = true,
+                    checkpointsAfterCommits: Bool = true, keepingMembers: Bool = false,
                     lockTimeout: TimeInterval, waiting: (String) -> Void, writer: ListFileWriter,
                     progress: (String) -> Void) throws -> Report {
         var timings = DiscoveryTimings.refresh()
@@ -245,6 +248,11 @@ public enum Refresh {
                             lists: summaries, listsFolder: Self.runFolder(project, run.id))
             report.exclusions = segments.filter { !$0.excluded.isEmpty }.map { ($0.definition.name, $0.excluded) }
             report.heldBack = heldBack
+            if keepingMembers {
+                report.members = Dictionary(uniqueKeysWithValues: segments.map { segment in
+                    (segment.definition.name, segment.rows.map { export.patients.ids[$0] }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+                })
+            }
         case let .unchanged(latest):
             report = Report(run: latest, unchanged: true, exportFolder: folder, asOf: asOfText, segments: [],
                             lists: [], listsFolder: Self.runFolder(project, latest.id))

@@ -47,6 +47,14 @@ public enum RefreshRun {
     ///   - progress: called with a short line per step.
     public static func run(_ configuration: Configuration, waiting: (String) -> Void = { _ in },
                            progress: (String) -> Void = { _ in }) throws -> RefreshSummary {
+        var members: [String: [String]]?
+        return try run(configuration, waiting: waiting, progress: progress, keepingMembers: &members)
+    }
+
+    /// ``run(_:waiting:progress:)``, setting `keepingMembers` (when not nil) to each segment recorded in the run
+    /// with its members' ids in byte order (``Refresh/Report/members``).
+    static func run(_ configuration: Configuration, waiting: (String) -> Void = { _ in }, progress: (String) -> Void = { _ in },
+                    keepingMembers members: inout [String: [String]]?) throws -> RefreshSummary {
         let project = try Project(directory: configuration.project)
         var exportPath: String?
         if let export = configuration.export {
@@ -64,7 +72,9 @@ public enum RefreshRun {
                                      },
                                      strict: configuration.strict, exportFingerprint: configuration.exportFingerprint,
                                      checked: configuration.checked, checkpointsAfterCommits: configuration.checkpointsAfterCommits,
+                                     keepingMembers: members != nil,
                                      lockTimeout: configuration.lockTimeout, waiting: waiting, writer: .atomic, progress: progress)
+        if members != nil { members = report.members }
         var summary = RefreshSummary(report)
         summary.warnings += applied?.driftLog.recorded.flatMap(\.warnings) ?? []
         return summary

@@ -8,8 +8,10 @@ import StrataSegments
 /// strings, one row per member and run).
 extension ReportRun {
     /// Each segment of the project's catalog that the store evaluated in `run`: its history up to the run, its
-    /// members after the run and after `previous`.
-    static func segmentSnapshots(_ project: Project, store: SegmentStore, run: RunRecord, previous: RunRecord?) throws -> [SegmentSnapshot] {
+    /// members after the run and after `previous`. `membersAfterRun` are the members after `run` as its refresh
+    /// recorded them (ids in byte order, by segment), taken instead of reading them back.
+    static func segmentSnapshots(_ project: Project, store: SegmentStore, run: RunRecord, previous: RunRecord?,
+                                 membersAfterRun: [String: [String]]? = nil) throws -> [SegmentSnapshot] {
         var segments: [SegmentSnapshot] = []
         for definition in project.segments.definitions {
             let history: [SegmentHistoryEntry]
@@ -17,7 +19,8 @@ extension ReportRun {
             guard history.contains(where: { $0.run == run.id }) else { continue }
             segments.append(SegmentSnapshot(
                 name: definition.name, purpose: definition.purpose, channels: definition.channels,
-                history: history.filter { $0.run <= run.id }, members: try store.members(of: definition.name, after: run.id),
+                history: history.filter { $0.run <= run.id },
+                members: try membersAfterRun?[definition.name] ?? store.members(of: definition.name, after: run.id),
                 previousMembers: try previous.map { try store.members(of: definition.name, after: $0.id) }))
         }
         return segments

@@ -33,6 +33,9 @@ public enum ReportRun {
         /// A churn model's scores of the patients on file that training computed (`strata month`'s retrain):
         /// taken for the churn curves when they are the report's model's on its window.
         var churnScoresOnFile: ChurnScoresOnFile?
+        /// The members after ``run`` of each segment its refresh recorded (ids in byte order), as the refresh kept
+        /// them (`strata month`): taken instead of reading two million ids back from the store.
+        var membersAfterRun: [String: [String]]?
 
         public init(project: URL, run: Int64? = nil, reportsFolder: URL? = nil, user: String) {
             self.project = project
@@ -66,7 +69,8 @@ public enum ReportRun {
 
         // The segments are read from the store on a thread of their own (`ReportRun+Segments.swift`) while the
         // export is loaded and the churn window scored: nothing before the sections needs them.
-        let segmentsRead = Started { try segmentSnapshots(project, store: store, run: run, previous: previous) }
+        let known = configuration.run == run.id ? configuration.membersAfterRun : nil
+        let segmentsRead = Started { try segmentSnapshots(project, store: store, run: run, previous: previous, membersAfterRun: known) }
         defer { _ = try? segmentsRead.value() }
         // The run's export, when it is still among the project's exports.
         var loaded: ExportSource.Loaded?
