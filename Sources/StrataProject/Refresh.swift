@@ -83,11 +83,12 @@ public enum Refresh {
         progress("reading \(folder.lastPathComponent)")
         // A pass of SHA-256 over the whole export (0.8 s CPU at 1M), skipped when the caller has just made it.
         let exportFingerprint = try knownFingerprint ?? Fingerprint.of(folder: folder)
-        let (read, checks, cacheWarnings) = try checked.map { ($0.result, $0.checks, Started { [String]() }) }
+        let (read, checks, cacheWarnings): (ExportReadResult, ExportCheckReport, Started<[String]>?) =
+            try checked.map { ($0.result, $0.checks, nil) }
             ?? readAndCheck(folder, fingerprint: exportFingerprint, project: project, strict: strict, timings: &timings)
         // Every way out of the refresh waits for the cache entry being stored, so a refresh that fails later
         // leaves the entry as whole as before.
-        defer { _ = try? cacheWarnings.value() }
+        defer { _ = try? cacheWarnings?.value() }
         let export = read.export
         guard let dates = ExportDates(export) else { throw RefreshError.emptyExport(folder.path) }
         let asOfDay: Day
@@ -130,7 +131,7 @@ public enum Refresh {
         // Without a model its fields still exist, missing for everyone, so rules that read them select nobody.
         // The export's own warnings (negative amounts, a file without its final line end) come first, as
         // every other command that reads an export prints them.
-        var warnings: [String] = try cacheWarnings.value() + read.warnings.messages + checks.messages
+        var warnings: [String] = try (cacheWarnings?.value() ?? []) + read.warnings.messages + checks.messages
         if scores["churn_score"] == nil {
             frame.set("churn_score", .number(Array(repeating: nil, count: frame.patientCount)))
             warnings.append("no churn model in \(project.modelsURL.lastPathComponent)/: churn_score is missing for everyone (run `strata train churn`)")
@@ -158,6 +159,8 @@ public enum Refresh {
         timings.lap("lock, store, holdouts")
 
         enum Outcome { case recorded(RunRecord, [String: SegmentChangeCounts], [ListSummary]), unchanged(RunRecord) }
+        // Each recorded segment's members' ids, as the store took them (kept with `keepingMembers`).
+        var recordedIDs: [(segment: String, ids: [String])] = []
         var staging: URL?
         var heldBack: [(name: String, held: HeldBack)] = []
         let outcome: Outcome
@@ -227,6 +230,7 @@ public enum Refresh {
                 outputs["scores:\(run.id)"] = try session.scoresFingerprint(run: run.id)
                 try session.audit(action: "refresh", user: user, inputs: inputs, outputs: outputs)
                 timings.lap("run and scores fingerprints, audit")
+                if keepingMembers { recordedIDs = evaluations.map { ($0.name, $0.patientIDs) } }
                 return .recorded(run, changes, written.summaries)
             }
         } catch {
@@ -248,11 +252,9 @@ public enum Refresh {
                             lists: summaries, listsFolder: Self.runFolder(project, run.id))
             report.exclusions = segments.filter { !$0.excluded.isEmpty }.map { ($0.definition.name, $0.excluded) }
             report.heldBack = heldBack
-            if keepingMembers {
-                report.members = Dictionary(uniqueKeysWithValues: segments.map { segment in
-                    (segment.definition.name, segment.rows.map { export.patients.ids[$0] }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
-                })
-            }
+            report.members = Dictionary(uniqueKeysWithValues: recordedIDs.map { recorded in
+                (recorded.segment, recorded.ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+            })
         case let .unchanged(latest):
             report = Report(run: latest, unchanged: true, exportFolder: folder, asOf: asOfText, segments: [],
                             lists: [], listsFolder: Self.runFolder(project, latest.id))
@@ -285,7 +287,7 @@ public enum Refresh {
     /// then storing's, once it is done.
     private static func readAndCheck(_ folder: URL, fingerprint: String, project: Project, strict: Bool,
                                      timings: inout DiscoveryTimings) throws
-        -> (read: ExportReadResult, checks: ExportCheckReport, cacheWarnings: Started<[String]>) {
+        -> (read: ExportReadResult, checks: ExportCheckReport, cacheWarnings: Started<[String]>?) {
         let cached = try project.readExport(folder, fingerprint: fingerprint, storingLater: true)
         var read = cached.result
         timings.lap("reading the export (fingerprint, cache or CSVs)")

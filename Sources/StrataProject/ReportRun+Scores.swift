@@ -50,8 +50,9 @@ extension ReportRun {
                                   positives: "patients who lapsed (no completed visit in the horizon)")
             }
         }
-        let scored = known.flatMap { known in known.model.map { $0 == (name, fingerprint) } == true ? known : nil }
-        return try churnEvaluation(model, name: name, export: export, asOf: asOf, project: project, known: scored)
+        // Training's scores only when they are this very model file's.
+        let own = known?.model.map { $0.name == name && $0.fingerprint == fingerprint } == true ? known : nil
+        return try churnEvaluation(model, name: name, export: export, asOf: asOf, project: project, known: own)
     }
 
     /// The churn model applied where outcomes are known: features as of `asOf − horizon` for the patients on

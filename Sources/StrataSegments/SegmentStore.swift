@@ -358,10 +358,6 @@ public struct StoreSession {
                                   firstRun: record.id, lastRun: record.id)
                 .upsertAndFetch(db) { _ in [SegmentRecord.Columns.firstRun.noOverwrite] }
         }
-        // Segments in the byte order of their names, each one's members in that of their ids: the rows come in
-        // the order of the primary key (segment, patientID, enteredRun) and of `membership_exited`, so SQLite
-        // appends to both b-trees instead of splitting pages in their middle (a new store's two million rows:
-        // 8.3 s to 6.6 s in Python's sqlite3 on the same rows and schema).
         // The members' reasons of the next segment are worked out on other threads while SQLite takes this
         // one's rows here (0.9 s of this thread for a new store's two million rows at 1M).
         struct Pending {
@@ -384,6 +380,10 @@ public struct StoreSession {
         }
         var pending: Pending?
         defer { _ = try? pending?.reasons.value() }
+        // Segments in the byte order of their names, each one's members in that of their ids: the rows come in
+        // the order of the primary key (segment, patientID, enteredRun) and of `membership_exited`, so SQLite
+        // appends to both b-trees instead of splitting pages in their middle (a new store's two million rows:
+        // 8.3 s to 6.6 s in Python's sqlite3 on the same rows and schema).
         for evaluation in evaluations.sorted(by: { MembershipChanges.compare($0.name, $1.name) < 0 }) {
             // Who was in: the ids alone, not the reasons, in the byte order of the `membership_exited` index
             // (segment, exitedRun, patientID), merged with the members now.
