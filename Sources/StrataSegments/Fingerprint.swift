@@ -64,10 +64,40 @@ public enum Fingerprint {
         mutating func append(bytes field: UnsafeRawBufferPointer) {
             if !isEmpty { buffer.append(UInt8(ascii: "\n")) }
             isEmpty = false
-            buffer.append(contentsOf: String(field.count).utf8)
+            Self.appendCount(field.count, to: &buffer)
             buffer.append(UInt8(ascii: ":"))
             buffer.append(contentsOf: field)
             if buffer.count >= 1 << 16 { flush() }
+        }
+
+        /// Appends fields another thread encoded with ``encode(_:into:)``: as if each had been appended here, after
+        /// at least one field appended the usual way (so that each starts with its line end).
+        mutating func append(encoded: UnsafeRawBufferPointer) {
+            precondition(!isEmpty, "encoded fields continue a sequence that has a first field")
+            flush()
+            hasher.update(bufferPointer: encoded)
+        }
+
+        /// Writes `field` to `bytes` as ``append(bytes:)`` writes any field but the first: a line end, its byte
+        /// count, a colon and its bytes.
+        static func encode(_ field: UnsafeRawBufferPointer, into bytes: inout [UInt8]) {
+            bytes.append(UInt8(ascii: "\n"))
+            appendCount(field.count, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(contentsOf: field)
+        }
+
+        /// `count` in decimal digits, as `String(count)` spells it, without making the string.
+        private static func appendCount(_ count: Int, to bytes: inout [UInt8]) {
+            precondition(count >= 0)
+            var divisor = 1
+            while divisor <= count / 10 { divisor *= 10 }
+            var rest = count
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
         }
 
         private mutating func flush() {

@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import StrataLinearAlgebra
 
 /// Enters membership rows in bulk: many rows to one `INSERT` statement, bound through SQLite's C API from one
 /// buffer of bytes.
@@ -29,32 +30,21 @@ struct MembershipInserter {
             + Array(repeating: "(?, ?, ?, ?, NULL, NULL)", count: rows).joined(separator: ", ")
     }
 
-    /// Inserts, in order, an open row in `segment` entered at `run` for each of `patients` with its reason.
-    mutating func enter(segment: String, patients: [String], reasons: [String], run: Int64) throws {
-        precondition(patients.count == reasons.count)
+    /// Inserts, in order, an open row in `segment` entered at `run` for each of `rows`.
+    mutating func enter(segment: String, rows: EnteringRows, run: Int64) throws {
         let segmentBytes = Array(segment.utf8)
-        var bytes: [UInt8] = []
-        var spans: [(patient: Range<Int>, reason: Range<Int>)] = []
-        spans.reserveCapacity(Self.rowsPerStatement)
-        var start = 0
-        while start < patients.count {
-            let end = min(start + Self.rowsPerStatement, patients.count)
-            bytes.removeAll(keepingCapacity: true)
-            spans.removeAll(keepingCapacity: true)
-            for row in start..<end {
-                let patientStart = bytes.count
-                bytes.append(contentsOf: patients[row].utf8)
-                let reasonStart = bytes.count
-                bytes.append(contentsOf: reasons[row].utf8)
-                spans.append((patientStart..<reasonStart, reasonStart..<bytes.count))
-            }
-            let statement = try statement(rows: end - start)
-            try segmentBytes.withUnsafeBufferPointer { segmentBuffer in
-                try bytes.withUnsafeBufferPointer { buffer in
-                    try execute(statement, segment: segmentBuffer, bytes: buffer, spans: spans, run: run)
+        for part in rows.parts {
+            var start = 0
+            while start < part.spans.count {
+                let end = min(start + Self.rowsPerStatement, part.spans.count)
+                let statement = try statement(rows: end - start)
+                try segmentBytes.withUnsafeBufferPointer { segmentBuffer in
+                    try part.bytes.withUnsafeBufferPointer { buffer in
+                        try execute(statement, segment: segmentBuffer, bytes: buffer, spans: part.spans[start..<end], run: run)
+                    }
                 }
+                start = end
             }
-            start = end
         }
     }
 
@@ -70,7 +60,7 @@ struct MembershipInserter {
     /// clears the bindings so that no pointer outlives this call.
     private func execute(
         _ statement: Statement, segment: UnsafeBufferPointer<UInt8>, bytes: UnsafeBufferPointer<UInt8>,
-        spans: [(patient: Range<Int>, reason: Range<Int>)], run: Int64
+        spans: ArraySlice<(patient: Range<Int>, reason: Range<Int>)>, run: Int64
     ) throws {
         let handle = statement.sqliteStatement
         defer { reset(handle) }
@@ -88,6 +78,79 @@ struct MembershipInserter {
             parameter += 4
         }
         try step(statement, code)
+    }
+}
+
+/// A segment's entering rows as the store's thread binds and hashes them, prepared on other threads: each row's
+/// fields as the run fingerprint encodes them (``Fingerprint/Fields/encode(_:into:)``: "entered", the segment,
+/// the patient's id, the reason), the id and the reason bound to the `INSERT` straight from those bytes.
+///
+/// For a new store's first run at 1M the store's thread spent 2 of its 8 s copying ids and reasons into
+/// buffers and encoding the fingerprint's 8 million fields while the other core waited.
+struct EnteringRows: Sendable {
+    /// Rows in insertion order, in consecutive parts (one per thread that encoded them).
+    struct Part: Sendable {
+        var bytes: [UInt8] = []
+        /// Where each row's id and reason are in `bytes`.
+        var spans: [(patient: Range<Int>, reason: Range<Int>)] = []
+
+        /// Encodes `field` and returns where its own bytes are.
+        mutating func append(field: String) -> Range<Int> {
+            var field = field
+            return field.withUTF8 { utf8 in
+                Fingerprint.Fields.encode(UnsafeRawBufferPointer(utf8), into: &bytes)
+                return bytes.count - utf8.count..<bytes.count
+            }
+        }
+    }
+
+    var parts: [Part]
+    /// The rows' fields for the fingerprint in the byte order of the ids, when that is not their insertion order
+    /// (Swift's `<`; the two differ only for ids beyond ASCII); nil when the parts are in that order.
+    var reordered: [UInt8]?
+
+    var count: Int { parts.reduce(0) { $0 + $1.spans.count } }
+
+    /// The fingerprint's fields of every row, in the byte order of the ids.
+    func withFingerprintFields(_ body: (UnsafeRawBufferPointer) -> Void) {
+        if let reordered { return reordered.withUnsafeBytes(body) }
+        for part in parts { part.bytes.withUnsafeBytes(body) }
+    }
+}
+
+extension EnteringRows {
+    /// The rows of the members of `evaluation` at `indices` (insertion order), their reasons worked out and
+    /// their fields encoded on every core: the first run of a new store enters a million in one segment.
+    init(_ evaluation: SegmentEvaluation, at indices: [Int]) {
+        let prefix = ["entered", evaluation.name].reduce(into: [UInt8]()) { prefix, field in
+            var field = field
+            field.withUTF8 { Fingerprint.Fields.encode(UnsafeRawBufferPointer($0), into: &prefix) }
+        }
+        let workers = indices.count < 8192 ? 1 : Parallel.processorCount
+        parts = Parallel.map(rangesOf: indices.count, workers: workers) { range in
+            var part = Part()
+            part.spans.reserveCapacity(range.count)
+            for index in indices[range] {
+                part.bytes.append(contentsOf: prefix)
+                let patient = part.append(field: evaluation.patientIDs[index])
+                part.spans.append((patient, part.append(field: evaluation.reason(index))))
+            }
+            return part
+        }
+        let ids = evaluation.patientIDs
+        let inByteOrder = indices.indices.dropFirst().allSatisfy { MembershipChanges.compare(ids[indices[$0 - 1]], ids[indices[$0]]) < 0 }
+        guard !inByteOrder else { return }
+        let rows = parts.flatMap { part in part.spans.map { (part.bytes, $0) } }
+        var reordered: [UInt8] = []
+        for row in MembershipChanges.byteOrder(indices.map { ids[$0] }) {
+            let (bytes, span) = rows[row]
+            reordered.append(contentsOf: prefix)
+            bytes.withUnsafeBytes { bytes in
+                Fingerprint.Fields.encode(UnsafeRawBufferPointer(rebasing: bytes[span.patient]), into: &reordered)
+                Fingerprint.Fields.encode(UnsafeRawBufferPointer(rebasing: bytes[span.reason]), into: &reordered)
+            }
+        }
+        self.reordered = reordered
     }
 }
 

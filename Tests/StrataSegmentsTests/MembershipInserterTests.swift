@@ -110,6 +110,30 @@ final class MembershipInserterTests {
         try record("2024-03-31", [])
     }
 
+    /// `membership_exited_run` holds the closed rows alone (every row a refresh enters is open), and still
+    /// serves the lookups by the run that closed them.
+    @Test func onlyClosedRowsAreIndexedByTheRunThatClosedThem() throws {
+        let store = try SegmentStore(path: directory.appendingPathComponent("closed.sqlite").path)
+        for (asOf, members) in [("2024-01-31", ["P1", "P2", "P3"]), ("2024-02-29", ["P2"])] {
+            _ = try store.exclusively { session in
+                try session.record(NewRun(asOf: asOf, exportFingerprint: asOf, configurationFingerprint: "c", patientCount: 3),
+                                   evaluations: [SegmentEvaluation(name: "s", rule: "r", purpose: "care", patientIDs: members, reason: { "r\($0)" })],
+                                   exitReason: { _, _ in "left" })
+            }
+        }
+        try store.read { db in
+            let indexed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership INDEXED BY membership_exited_run WHERE exitedRun > 0")
+            #expect(indexed == 2)
+            // `INDEXED BY` fails the statement when the index cannot answer it.
+            let closedInRun2 = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership INDEXED BY membership_exited_run WHERE exitedRun = ?",
+                                                arguments: [2])
+            #expect(closedInRun2 == 2)
+            let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'membership_exited_run'")
+            #expect(sql?.contains("WHERE") == true, "\(sql ?? "no index")")
+        }
+        #expect(try store.diff(of: "s", in: 2).exited.map(\.patientID) == ["P1", "P3"])
+    }
+
     /// A store opened without checkpoints after commits leaves a large run in the write-ahead log until
     /// `checkpoint()` copies it into the file; the default copies it at the commit.
     @Test func aStoreLeavesTheLogToCheckpointWhenAsked() throws {
