@@ -21,15 +21,17 @@ enum DiscoveryFeatures {
     }
 
     /// The fitted feature table of the `families` columns (see ``table(_:asOf:spec:families:)``) and, when
-    /// `driftReference` is true, the model file's drift reference of its schema.
+    /// `driftReference` is true, the model file's drift reference of its schema and (when `keepingApplied`) the
+    /// matrix it describes: the schema applied, bit for bit what a refresh as of `asOf` computes.
     ///
     /// The reference holds the schema applied as a refresh applies it (``FeaturePipeline/apply(_:to:asOf:workers:)``),
     /// not the table's matrix: that matrix is standardized then weighted, one rounding more than the schema's
     /// single scale, and a value most patients share (a count of 0) sits on a bin edge, so one ulp would move
     /// nearly everyone to the next bin on the same export. Both come from one feature pass: the columns after
     /// fill and transforms are kept until each is scaled both ways, bit for bit what the two paths compute.
-    static func fitted(_ export: ClinicExport, asOf: Day, spec: FeatureSpec, families: [String], driftReference: Bool)
-        throws -> (table: FeatureTable, driftReference: DriftReference?) {
+    static func fitted(_ export: ClinicExport, asOf: Day, spec: FeatureSpec, families: [String], driftReference: Bool,
+                       keepingApplied: Bool = false)
+        throws -> (table: FeatureTable, driftReference: DriftReference?, applied: Matrix<Double>?) {
         let chosen = Set(families)
         var restricted = try discoverySpec(export, asOf: asOf, spec: spec, families: chosen)
         let standardizing = restricted.standardize
@@ -72,7 +74,7 @@ enum DiscoveryFeatures {
             columns[index].scale! /= weights[index]
         }
         let schema = FeatureSchema(columns: columns)
-        var reference: DriftReference?
+        var reference: DriftReference?, applied: Matrix<Double>?
         if driftReference {
             // As `FeaturePipeline.apply` standardizes with the schema's (weighted) scales.
             if standardizing {
@@ -83,12 +85,13 @@ enum DiscoveryFeatures {
                     }
                 }
             }
-            reference = Drift.reference(Matrix(rows: rows, columns: width, elements: transformed), schema: schema,
-                                        scores: nil, asOf: asOf)
+            let matrix = Matrix(rows: rows, columns: width, elements: transformed)
+            reference = Drift.reference(matrix, schema: schema, scores: nil, asOf: asOf)
+            if keepingApplied { applied = matrix }
         }
         let table = FeatureTable(patientIDs: unscaled.patientIDs, matrix: Matrix(rows: rows, columns: width, elements: elements),
                                  schema: schema)
-        return (table, reference)
+        return (table, reference, applied)
     }
 
     /// The one visit-count window discovery uses: everything on file (the longest window a spec accepts).

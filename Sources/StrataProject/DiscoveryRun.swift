@@ -61,11 +61,20 @@ public enum DiscoveryRun {
     /// selection sample, choosing k, the previous k's check, a forced k's stability and the final fit, so that
     /// none depends on how much another stage drew (e.g. on how many ks had their stability measured).
     public static func run(_ configuration: Configuration, on source: ExportSource.Loaded) throws -> DiscoverySummary {
+        try run(configuration, on: source, keepingFeatures: nil)
+    }
+
+    /// ``run(_:on:)``, giving `keepingFeatures` every patient's features in the model file's schema, bit for bit
+    /// what a refresh as of the same day applies the model to, once the file is written.
+    static func run(_ configuration: Configuration, on source: ExportSource.Loaded,
+                    keepingFeatures: ((Matrix<Double>) -> Void)?) throws -> DiscoverySummary {
         let settings = source.configuration
         var timings = DiscoveryTimings()
-        var (table, driftReference) = try DiscoveryFeatures.fitted(
+        // The schema applied (not the clustered matrix, which is weighted after standardizing: one rounding more),
+        // for `keepingFeatures`.
+        var (table, driftReference, applied) = try DiscoveryFeatures.fitted(
             source.export, asOf: configuration.asOf, spec: settings.features, families: settings.discover.families,
-            driftReference: configuration.modelFile != nil)
+            driftReference: configuration.modelFile != nil, keepingApplied: keepingFeatures != nil)
         table.schema = DiscoveryFeatures.labeled(table.schema)
         timings.lap("features")
         let previous = try configuration.previousModel.map { url throws -> PreviousModel in
@@ -78,6 +87,7 @@ public enum DiscoveryRun {
             if standardizationKept == true {
                 // The previous schema applied to this export, as a refresh applies it (and so its drift reference).
                 table = FeatureTable(patientIDs: table.patientIDs, matrix: previous.x, schema: previous.file.featureSchema)
+                applied = keepingFeatures == nil ? nil : previous.x
                 if driftReference != nil {
                     driftReference = Drift.reference(previous.x, schema: table.schema, scores: nil, asOf: configuration.asOf)
                 }
@@ -198,6 +208,7 @@ public enum DiscoveryRun {
             try ModelRegistry.registerIfInProject(modelFile, exportFolder: source.folder)
         }
         timings.lap("names, ids and model file")
+        if let applied, configuration.modelFile != nil { keepingFeatures?(applied) }
         return DiscoverySummary(
             k: model.clusterCount, stability: stability, inertia: model.inertia, asOf: asOf, patients: x.rows,
             families: families, clusters: clusters, recommendedK: selection?.recommendedClusterCount,

@@ -76,12 +76,16 @@ public enum MonthRun {
         // A promoted churn model's scores of the patients on file at its feature date, which training computed
         // for the drift reference, are the report's churn curves when the refresh's date is the training's.
         var churnScores: ChurnScoresOnFile?
+        // The cluster model's features of every patient as of the export's last day, which discovery computed,
+        // are what the refresh (of that day) assigns clusters from.
+        var clusterFeatures: ClusterFeaturesOnFile?
         let retrain = try step(.retrain) {
-            try RetrainRun.run(RetrainRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
-                                                        seed: configuration.seed, discoveringFirstClusters: true,
-                                                        clusterCounts: configuration.clusterCounts),
-                               project: project, source: source, fingerprint: fingerprint, progress: progress,
-                               churnScores: &churnScores)
+            var retrain = RetrainRun.Configuration(project: project.directory, export: source.folder, user: configuration.user,
+                                                   seed: configuration.seed, discoveringFirstClusters: true,
+                                                   clusterCounts: configuration.clusterCounts)
+            retrain.keepsClusterFeatures = true
+            return try RetrainRun.run(retrain, project: project, source: source, fingerprint: fingerprint, progress: progress,
+                                      churnScores: &churnScores, clusterFeatures: &clusterFeatures)
         }
         // A read from the files goes into the export cache, for the commands run after the month, on a thread of
         // its own during the refresh (2.6 s of writing at 1M, streamed through a small buffer): most of the
@@ -107,6 +111,7 @@ public enum MonthRun {
             refresh.exportFingerprint = fingerprint
             refresh.checked = Refresh.CheckedExport(result: source.result, checks: source.checks)
             refresh.checkpointsAfterCommits = false
+            refresh.clusterFeatures = clusterFeatures
             let summary = try RefreshRun.run(refresh, progress: progress, keepingMembers: &members)
             // The cache's warnings from storing follow its warnings from reading, as when the read stores itself.
             source.cacheWarnings += try storing.value()

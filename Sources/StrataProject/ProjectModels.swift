@@ -20,6 +20,11 @@ public struct ProjectModels: SegmentModels, Sendable {
     /// The drift each model measured while scoring (see ``Drift``), for the refresh's warnings.
     let driftLog = DriftLog()
     private var files: [ModelRegistry.Target: String] = [:]
+    /// The cluster model's features as discovery computed them (`strata month`), used when they are this
+    /// model's as of the day asked.
+    var clusterFeaturesOnFile: ClusterFeaturesOnFile?
+
+    public var clusterFeaturesAtHand: Bool { clusterFeaturesOnFile?.isHeld == true }
 
     /// The key under which a run's model versions record the champion applied for `target`.
     public static func registryKey(_ target: ModelRegistry.Target) -> String { "registry:" + target.rawValue }
@@ -83,10 +88,21 @@ public struct ProjectModels: SegmentModels, Sendable {
     /// The cluster name of each patient, or nil without a cluster model.
     public func clusterNames(_ export: ClinicExport, asOf: Day) throws -> [String]? {
         guard let clusters else { return nil }
-        let features = try FeaturePipeline.apply(clusters.featureSchema, to: export, asOf: asOf)
-        recordDrift(.clusters, reference: clusters.drift, trainedAsOf: clusters.training["as_of"], x: features.matrix, scores: nil,
-                    asOf: asOf)
-        let labels = try clusters.parameters.model(as: Double.self).predict(features.matrix)
+        let file = files[.clusters] ?? ""
+        let x: Matrix<Double>
+        if let known = clusterFeaturesOnFile?.take(name: file, fingerprint: versions[file] ?? "", asOf: asOf, rows: export.patients.count) {
+            x = known
+            #if DEBUG
+            // What discovery handed over must be what applying the model's schema gives; every month test checks it.
+            let applied = try FeaturePipeline.apply(clusters.featureSchema, to: export, asOf: asOf).matrix
+            precondition(applied.columns == x.columns && applied.elements.map(\.bitPattern) == x.elements.map(\.bitPattern),
+                         "discovery's features differ from the cluster model's schema applied as of \(asOf)")
+            #endif
+        } else {
+            x = try FeaturePipeline.apply(clusters.featureSchema, to: export, asOf: asOf).matrix
+        }
+        recordDrift(.clusters, reference: clusters.drift, trainedAsOf: clusters.training["as_of"], x: x, scores: nil, asOf: asOf)
+        let labels = try clusters.parameters.model(as: Double.self).predict(x)
         let names = Self.names(of: clusters)
         return labels.map { names[$0] }
     }

@@ -97,6 +97,8 @@ public struct LifetimeSegmentModels: SegmentModels {
         return scores
     }
 
+    public var clusterFeaturesAtHand: Bool { base.clusterFeaturesAtHand }
+
     public func clusterNames(_ export: ClinicExport, asOf: Day) throws -> [String]? {
         try base.clusterNames(export, asOf: asOf)
     }

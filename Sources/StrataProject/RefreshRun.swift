@@ -29,6 +29,9 @@ public enum RefreshRun {
         /// ``SegmentStore/init(path:busyTimeout:checkpointsAfterCommits:)``); `strata month` leaves it to a
         /// checkpoint beside the report.
         var checkpointsAfterCommits = true
+        /// The cluster model's features as discovery computed them (`strata month`), taken when they are those
+        /// of the model and day this refresh applies.
+        var clusterFeatures: ClusterFeaturesOnFile?
 
         public init(project: URL, export: URL? = nil, asOf: Day? = nil, user: String, lockTimeout: TimeInterval = 600,
                     strict: Bool = false) {
@@ -68,6 +71,7 @@ public enum RefreshRun {
         let report = try Refresh.run(project, exportPath: exportPath, asOf: configuration.asOf, user: configuration.user,
                                      models: { directory in
                                          applied = try ProjectModels(project: project)
+                                         applied!.clusterFeaturesOnFile = configuration.clusterFeatures
                                          return try LifetimeSegmentModels(applied!, directory: directory)
                                      },
                                      strict: configuration.strict, exportFingerprint: configuration.exportFingerprint,

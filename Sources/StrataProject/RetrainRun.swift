@@ -1,6 +1,7 @@
 import Foundation
 import StrataData
 import StrataFeatures
+import StrataLinearAlgebra
 import StrataModels
 import StrataSegments
 
@@ -44,6 +45,9 @@ public enum RetrainRun {
         public var discoveringFirstClusters: Bool
         /// The numbers of clusters the cluster fit chooses from (as `strata discover --k`).
         public var clusterCounts: ClosedRange<Int>
+        /// Keep the promoted cluster model's features of every patient for a refresh of the same day (`strata
+        /// month`; 264 MB at 1M until the refresh takes them).
+        var keepsClusterFeatures = false
 
         public init(project: URL, export: URL? = nil, dryRun: Bool = false, user: String,
                     regression: LogisticRegression = LogisticRegression(), folds: Int = 5, seed: UInt64 = 0,
@@ -69,16 +73,21 @@ public enum RetrainRun {
         // registration (each is a pass of SHA-256 over the whole export); the export cache is keyed by it.
         let fingerprint = try Fingerprint.of(folder: folder)
         var churnScores: ChurnScoresOnFile?
+        var clusterFeatures: ClusterFeaturesOnFile?
         return try run(configuration, project: project, source: try project.exportSource(folder, fingerprint: fingerprint).read(),
-                       fingerprint: fingerprint, progress: progress, churnScores: &churnScores)
+                       fingerprint: fingerprint, progress: progress, churnScores: &churnScores, clusterFeatures: &clusterFeatures)
     }
 
     /// Retrains on an export already read (`source`, whose folder's fingerprint is `fingerprint`), as
     /// `strata month` does after its validation step.
-    /// - Parameter churnScores: set to the churn challenger's scores of the patients on file at its feature date
-    ///   when it is promoted (named by its file in the models folder), for a report on that window.
+    /// - Parameters:
+    ///   - churnScores: set to the churn challenger's scores of the patients on file at its feature date when it
+    ///     is promoted (named by its file in the models folder), for a report on that window.
+    ///   - clusterFeatures: set, when the configuration ``Configuration/keepsClusterFeatures``, to the promoted
+    ///     cluster model's features of every patient as of its day (named by its file), for a refresh of that day.
     static func run(_ configuration: Configuration, project: Project, source: ExportSource.Loaded, fingerprint: String,
-                    progress: (String) -> Void, churnScores: inout ChurnScoresOnFile?) throws -> RetrainSummary {
+                    progress: (String) -> Void, churnScores: inout ChurnScoresOnFile?,
+                    clusterFeatures: inout ClusterFeaturesOnFile?) throws -> RetrainSummary {
         let rule = try project.configuration.modelSettings().promoteWhen
         let folder = source.folder
         // Champions are checked before anything is fitted: a changed champion stops the retrain too.
@@ -105,11 +114,11 @@ public enum RetrainRun {
         if let champion = champions[.clusters] {
             progress("refitting the clusters")
             summary.targets.append(try clusters(configuration, project: project, source: source, fingerprint: fingerprint,
-                                                champion: champion, staging: staging))
+                                                champion: champion, staging: staging, features: &clusterFeatures))
         } else if configuration.discoveringFirstClusters {
             progress("discovering the first clusters")
             summary.targets.append(try clusters(configuration, project: project, source: source, fingerprint: fingerprint,
-                                                champion: nil, staging: staging))
+                                                champion: nil, staging: staging, features: &clusterFeatures))
         }
         return summary
     }
@@ -268,12 +277,14 @@ public enum RetrainRun {
     }
 
     private static func clusters(_ configuration: Configuration, project: Project, source: ExportSource.Loaded, fingerprint: String,
-                                 champion: (model: RegisteredModel, file: URL)?, staging: URL) throws -> RetrainSummary.Target {
+                                 champion: (model: RegisteredModel, file: URL)?, staging: URL,
+                                 features: inout ClusterFeaturesOnFile?) throws -> RetrainSummary.Target {
         guard let asOf = ChurnTraining.lastEventDay(source.export) else { throw WorkflowError.noEvents(parameter: "export") }
         let stagedFile = staging.appendingPathComponent("clusters-\(asOf.description).json")
+        var kept: Matrix<Double>?
         let discovery = try DiscoveryRun.run(DiscoveryRun.Configuration(
             asOf: asOf, clusterCounts: configuration.clusterCounts, seed: configuration.seed, previousModel: champion?.file,
-            modelFile: stagedFile), on: source)
+            modelFile: stagedFile), on: source, keepingFeatures: configuration.keepsClusterFeatures ? { kept = $0 } : nil)
         var target = RetrainSummary.Target(target: "clusters", champion: champion?.model.id, window: "as of \(asOf)")
         let promote: String
         if let champion {
@@ -288,6 +299,11 @@ public enum RetrainRun {
         target.decision = .promoted
         try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,
                    configuration: configuration, promote: promote)
+        if let kept, !configuration.dryRun, let name = target.challengerFile {
+            let held = ClusterFeaturesOnFile(asOf: asOf, x: kept)
+            held.belong(to: name, fingerprint: try Fingerprint.of(file: project.modelsURL.appendingPathComponent(name)))
+            features = held
+        }
         return target
     }
 

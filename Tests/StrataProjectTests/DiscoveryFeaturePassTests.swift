@@ -33,7 +33,7 @@ struct DiscoveryFeaturePassTests {
         var spec = loaded.configuration.features
         spec.standardize = standardize
         let families = loaded.configuration.discover.families
-        let (table, reference) = try DiscoveryFeatures.fitted(loaded.export, asOf: asOf, spec: spec, families: families,
+        let (table, reference, _) = try DiscoveryFeatures.fitted(loaded.export, asOf: asOf, spec: spec, families: families,
                                                               driftReference: true)
 
         // Before: the fit standardized every planned column, the discovery families' columns were kept and
