@@ -353,26 +353,24 @@ public enum FeaturePipeline {
 
     /// Fills missing values (the column's `fill`, else 0) and applies each column's transforms in order.
     ///
-    /// In place, on one core: a parallel version would need a second copy of the matrix, and this pass is a
-    /// small part of the run next to reading the export.
+    /// In place, the rows split across `workers`: on one core this was 0.3 s of every feature pass at 1M (the
+    /// `log1p`s), with the other core idle.
     static func transform(_ values: inout Matrix<Double>, columns: [FeatureSchema.Column], transforms: [[ColumnTransform]],
                           workers: Int) {
         let width = values.columns
         let fills = columns.map { $0.fill ?? 0 }
         let active = (0..<width).filter { !transforms[$0].isEmpty || columns[$0].missing != nil || columns[$0].fill != nil }
         guard !active.isEmpty else { return }
-        let rows = values.rows
-        var elements = values.elements
-        values = Matrix(rows: 0, columns: 0)  // release the matrix's reference: `elements` is now unique
-        for row in 0..<rows {
-            for column in active {
-                var x = elements[row * width + column]
-                if x.isNaN { x = fills[column] }
-                for transform in transforms[column] { x = transform.apply(x) }
-                elements[row * width + column] = x
+        values.updateRows(workers: elementwiseWorkers(values.rows, workers)) { range, elements in
+            for row in 0..<range.count {
+                for column in active {
+                    var x = elements[row * width + column]
+                    if x.isNaN { x = fills[column] }
+                    for transform in transforms[column] { x = transform.apply(x) }
+                    elements[row * width + column] = x
+                }
             }
         }
-        values = Matrix(rows: rows, columns: width, elements: elements)
     }
 
     /// Per-column mean and population standard deviation (1 for constant columns), computed in two passes: the
@@ -412,14 +410,18 @@ public enum FeaturePipeline {
         let centers = columns.map { $0.center ?? 0 }
         let scales = columns.map { $0.scale ?? 1 }
         guard columns.contains(where: { $0.center != nil && $0.scale != nil }) else { return }
-        let rows = values.rows
-        var elements = values.elements
-        values = Matrix(rows: 0, columns: 0)  // release the matrix's reference: `elements` is now unique
-        for row in 0..<rows {
-            for column in 0..<width {
-                elements[row * width + column] = (elements[row * width + column] - centers[column]) / scales[column]
+        values.updateRows(workers: elementwiseWorkers(values.rows, workers)) { range, elements in
+            for row in 0..<range.count {
+                for column in 0..<width {
+                    elements[row * width + column] = (elements[row * width + column] - centers[column]) / scales[column]
+                }
             }
         }
-        values = Matrix(rows: rows, columns: width, elements: elements)
+    }
+
+    /// Workers for a pass that changes each element on its own (same result however the rows are split): one
+    /// below a few thousand rows, where starting threads costs more than the pass.
+    static func elementwiseWorkers(_ rows: Int, _ workers: Int) -> Int {
+        rows < 4096 ? 1 : workers
     }
 }

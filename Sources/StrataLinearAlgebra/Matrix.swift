@@ -104,6 +104,31 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
     }
 }
 
+extension Matrix {
+    /// Calls `body` on contiguous ranges of rows, up to `workers` at once, each with those rows' elements
+    /// (row-major, `columns` a row, the range's first row first) to change in place: no second copy of the
+    /// matrix. A call must touch only the elements it is given.
+    public mutating func updateRows(workers: Int = Parallel.processorCount,
+                                    _ body: @Sendable (_ rows: Range<Int>, _ elements: UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        let (rowCount, width) = (rows, columns)
+        var storage = elements
+        // Dropping this matrix's reference leaves `storage` unique, so writing through it does not copy it.
+        self = Matrix(rows: 0, columns: width)
+        storage.withUnsafeMutableBufferPointer { buffer in
+            let base = RowsStart(pointer: buffer.baseAddress)
+            Parallel.forEach(rangesOf: rowCount, workers: workers) { range in
+                body(range, UnsafeMutableBufferPointer(start: base.pointer.map { $0 + range.lowerBound * width }, count: range.count * width))
+            }
+        }
+        self = Matrix(rows: rowCount, columns: width, elements: storage)
+    }
+}
+
+/// The start of a matrix's storage, shared by tasks that each write their own rows.
+private struct RowsStart<Scalar>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Scalar>?
+}
+
 extension Matrix: DenseMatrix {
     public var contiguousElements: ArraySlice<Scalar> { elements[...] }
 }
