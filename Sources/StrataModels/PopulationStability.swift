@@ -56,19 +56,53 @@ public enum PopulationStability {
     /// The reference of `values` (non-finite values are left out): cut points at the `k/bins` quantiles,
     /// `k = 1 ... bins − 1` (the lower of the two middle values, `numpy.quantile(..., method="lower")`), repeated
     /// cut points merged.
-    /// - Complexity: O(n log bins) expected: the cut points are selected (``OrderStatistics``), not sorted for;
-    ///   a churn fit's reference sorted forty columns of a million values.
+    /// - Complexity: O(n) expected: the cut points are selected (``OrderStatistics/FiniteValues``), not sorted
+    ///   for; a churn fit's reference sorted forty columns of a million values.
     public static func reference(name: String, values: [Double], bins: Int = 10) -> Reference {
+        reference(name: name, finite: OrderStatistics.FiniteValues(values), bins: bins)
+    }
+
+    /// The reference of each column of `x`, named by `names` (one per column): what
+    /// ``reference(name:values:bins:)`` gives for `x.column(j)`, with the columns read a few at a time in one
+    /// pass over their rows instead of copied out one by one, the groups spread over `workers`.
+    public static func references(_ x: Matrix<Double>, names: [String], bins: Int = 10,
+                                  workers: Int = Parallel.processorCount) -> [Reference] {
+        precondition(names.count == x.columns, "\(names.count) names for a matrix of \(x.columns) columns")
+        // Four columns (32 bytes of a row) a task: more columns a pass keep more of each cache line read
+        // but leave the last tasks unbalanced and hold more keys at once.
+        let groups = Parallel.partition(names.count, into: Swift.max(1, (names.count + groupWidth - 1) / groupWidth))
+        return Parallel.map(rangesOf: groups.count, workers: Swift.min(workers, groups.count)) { tasks in
+            tasks.flatMap { task in
+                zip(groups[task], OrderStatistics.FiniteValues.columns(of: x, groups[task])).map { column, finite in
+                    reference(name: names[column], finite: finite, bins: bins)
+                }
+            }
+        }.flatMap { $0 }
+    }
+
+    /// Columns a task of ``references(_:names:bins:workers:)`` reads together.
+    static let groupWidth = 4
+
+    /// The reference of `finite`: the cut points are selected with the number of values at or below each,
+    /// and a bin's count is the difference of its two cut points' counts, so no second pass bins the values.
+    static func reference(name: String, finite: OrderStatistics.FiniteValues, bins: Int) -> Reference {
         precondition(bins >= 1, "bins must be >= 1, got \(bins)")
-        var finite = values.filter(\.isFinite)
-        guard let maximum = finite.max() else { return Reference(name: name, edges: [], shares: [1]) }
+        guard let maximum = finite.maximum else { return Reference(name: name, edges: [], shares: [1]) }
         let positions = (1..<max(bins, 1)).map { (finite.count - 1) * $0 / bins }
-        var edges: [Double] = []
-        for cut in OrderStatistics.select(&finite, ranks: positions) {
+        var edges: [Double] = [], atOrBelow: [Int] = []
+        for cut in finite.select(ranks: positions) {
             // A cut at the maximum would leave the last bin empty in the reference.
-            if cut < maximum, edges.last != cut { edges.append(cut) }
+            if cut.value < maximum, edges.last != cut.value {
+                edges.append(cut.value)
+                atOrBelow.append(cut.atOrBelow)
+            }
         }
-        return Reference(name: name, edges: edges, shares: shares(of: finite, edges: edges))
+        var shares: [Double] = [], previous = 0
+        for count in atOrBelow + [finite.count] {
+            shares.append(Double(count - previous) / Double(finite.count))
+            previous = count
+        }
+        return Reference(name: name, edges: edges, shares: shares)
     }
 
     /// The share of `values` (finite ones) in each bin of `edges`.

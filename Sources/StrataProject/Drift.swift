@@ -51,15 +51,12 @@ public enum Drift {
 
     /// The reference of the training rows `x` (columns named by `schema`) and of their `scores`.
     ///
-    /// One task per column, each copied out with ``column(_:_:)`` and sorted on its own: with the generic
-    /// `Matrix.column` and one column after another this was a fifth of a million-patient `strata discover`.
+    /// The columns are read a few at a time in one pass over their rows (``PopulationStability/references(_:names:bins:workers:)``):
+    /// copied out one by one, each copy read the whole matrix, and with the cut points quickselected and
+    /// the values binned again this was 2.3 s of a 770,000 × 66 churn reference.
     public static func reference(_ x: Matrix<Double>, schema: FeatureSchema, scores: [Double]?, asOf: Day) -> DriftReference {
-        let names = schema.names
-        let inputs = Parallel.map(rangesOf: names.count, workers: max(names.count, 1)) { columns in
-            columns.map { PopulationStability.reference(name: names[$0], values: Self.column(x, $0)) }
-        }.flatMap { $0 }
-        return DriftReference(asOf: asOf.description, rows: x.rows, inputs: inputs,
-                              score: scores.map { PopulationStability.reference(name: "score", values: $0) })
+        DriftReference(asOf: asOf.description, rows: x.rows, inputs: PopulationStability.references(x, names: schema.names),
+                       score: scores.map { PopulationStability.reference(name: "score", values: $0) })
     }
 
     /// The reference of a churn model's training rows: the patients on file at `asOf`, their features in
@@ -83,13 +80,6 @@ public enum Drift {
         var score: Entry?
         if let stored = reference.score, let scores { score = entry(stored, psi: PopulationStability.index(stored, values: scores)) }
         return (inputs, score)
-    }
-
-    /// Column `j` of `x`, copied here rather than by `Matrix.column`, which is generic across the module
-    /// boundary and slow at a million rows.
-    static func column(_ x: Matrix<Double>, _ j: Int) -> [Double] {
-        let elements = x.elements, width = x.columns
-        return (0..<x.rows).map { elements[$0 * width + j] }
     }
 
     static func entry(_ reference: PopulationStability.Reference, psi: Double) -> Entry {
