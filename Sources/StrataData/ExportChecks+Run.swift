@@ -1,4 +1,5 @@
 import Foundation
+import StrataLinearAlgebra
 
 /// Runs the cross-record checks (``ExportCheck``) on an export and applies their policies.
 public enum ExportChecks {
@@ -18,15 +19,25 @@ public enum ExportChecks {
     public static func run(_ export: inout ClinicExport, policies: ExportCheckPolicies = .init(), strict: Bool = false,
                            exportDay: Day? = nil, today: Day = .today) -> ExportCheckReport {
         let ageDay = exportDay ?? lastRecordDay(export) ?? today
+        let identified = export.origins.identifiedTables.contains(.appointments)
+        // The duplicates' sorts are most of the checks' time (0.4 of 0.6 s at 1M): they run on a thread of their
+        // own beside the other checks, and what they find joins the rest (each check keeps its own rows).
+        let duplicates = identified ? nil : Started { [export] in
+            var found = Findings(export: export)
+            found.duplicateAppointments()
+            return found
+        }
         var findings = Findings(export: export)
         findings.bookedAfterScheduled()
         findings.visitsBeforeBirth()
         findings.birthDatesInFuture(today: today)
         findings.agesOutOfRange(on: ageDay)
-        let identified = export.origins.identifiedTables.contains(.appointments)
-        if !identified { findings.duplicateAppointments() }
         if let exportDay { findings.eventsAfter(exportDay) }
         findings.patientsWithoutEvents()
+        if let duplicates, let found = try? duplicates.value() {
+            findings.rows[.duplicateAppointments] = found.rows[.duplicateAppointments]
+            findings.notes[.duplicateAppointments] = found.notes[.duplicateAppointments]
+        }
 
         var drops = Drops(export: export)
         let policyOf = { (check: ExportCheck) in policies.policy(for: check, strict: strict) }
