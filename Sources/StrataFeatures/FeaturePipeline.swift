@@ -421,7 +421,7 @@ public enum FeaturePipeline {
 
     /// Workers for a pass that changes each element on its own (same result however the rows are split): one
     /// below a few thousand rows, where starting threads costs more than the pass.
-    static func elementwiseWorkers(_ rows: Int, _ workers: Int) -> Int {
+    package static func elementwiseWorkers(_ rows: Int, _ workers: Int) -> Int {
         rows < 4096 ? 1 : workers
     }
 }
