@@ -135,7 +135,7 @@ public enum Refresh {
         var frame = try framing.value()
         frame.attach(scores: scores, clusters: clusters, selection: selection)
         models.explainAbsentFields(in: &frame)
-        timings.lap("segment frame (features), beside the clusters")
+        timings.lap(assignedEarly == nil ? "segment frame (features), beside the clusters" : "segment frame (features)")
         // Without a model its fields still exist, missing for everyone, so rules that read them select nobody.
         // The export's own warnings (negative amounts, a file without its final line end) come first, as
         // every other command that reads an export prints them.
