@@ -374,19 +374,37 @@ package enum KMeansKernels {
     /// For every row `i` and cluster `c`, `Σ_{j: label j = c} ‖xᵢ − xⱼ‖` (row-major `n×k`, `Double`).
     ///
     /// Distances come from GEMM blocks `‖xᵢ‖² − 2 xᵢ·xⱼ + ‖xⱼ‖²`, clipped at zero, with the diagonal set to
-    /// exactly zero, then square-rooted, as scikit-learn's `pairwise_distances`.
-    /// - Complexity: O(n²·d) in GEMM, O(n²) square roots; memory O(n·k) plus one block per worker.
+    /// exactly zero, then square-rooted, as scikit-learn's `pairwise_distances`. The rows are first grouped by
+    /// cluster, so that a row's distances to one cluster are one contiguous run, summed in four independent
+    /// lanes: adding each distance into its label's slot made every add wait on the one before through memory
+    /// (the silhouettes of choosing k at 1M, nine ks on 10,000 rows: 2.0 s of CPU).
+    /// - Complexity: O(n²·d) in GEMM, O(n²) square roots; memory O(n·(k + d)) plus one block per worker.
     static func _clusterDistanceSums<S: BLASScalar>(
         _ x: Matrix<S>, labels: [Int], clusterCount k: Int, workers: Int
     ) -> [Double] {
         let (n, d) = (x.rows, x.columns)
         precondition(labels.count == n && labels.allSatisfy { (0..<k).contains($0) }, "clusterDistanceSums: labels")
-        let norms = rowSquaredNorms(x, workers: 1)
+        // Cluster c's rows at positions starts[c]..<starts[c + 1] of `grouped`, in row order; `rowAt[p]` is the
+        // row at position p.
+        var counts = [Int](repeating: 0, count: k + 1)
+        for label in labels { counts[label + 1] += 1 }
+        for cluster in 0..<k { counts[cluster + 1] += counts[cluster] }
+        let starts = counts
+        var rowAt = [Int](repeating: 0, count: n), next = starts
+        for (row, label) in labels.enumerated() {
+            rowAt[next[label]] = row
+            next[label] += 1
+        }
+        var elements = [S]()
+        elements.reserveCapacity(n * d)
+        for row in rowAt { elements.append(contentsOf: x.elements[(row * d)..<((row + 1) * d)]) }
+        let grouped = Matrix(rows: n, columns: d, elements: elements)
+        let norms = rowSquaredNorms(grouped, workers: 1)
         let chunk = Swift.max(1, Swift.min(256, (1 << 20) / Swift.max(n, 1)))
         let parts = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> [Double] in
             var sums = [Double](repeating: 0, count: range.count * k)
             var block = [S](repeating: 0, count: chunk * n)
-            x.elements.withUnsafeBufferPointer { px in
+            grouped.elements.withUnsafeBufferPointer { px in
             block.withUnsafeMutableBufferPointer { pb in
                 var start = range.lowerBound
                 while start < range.upperBound {
@@ -394,11 +412,25 @@ package enum KMeansKernels {
                     S._gemm(CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), -2, px.baseAddress! + start * d,
                             Int32(d), px.baseAddress, Int32(d), 0, pb.baseAddress, Int32(n))
                     for r in 0..<rows {
-                        let i = start + r, out = (i - range.lowerBound) * k
+                        let i = start + r, out = (i - range.lowerBound) * k, normI = norms[i]
                         let distances = pb.baseAddress! + r * n
-                        for j in 0..<n where j != i {
-                            let squared = Swift.max(distances[j] + norms[i] + norms[j], 0)
-                            sums[out + labels[j]] += Double(squared.squareRoot())
+                        distances[i] = -S.infinity  // the row itself: clipped to a distance of 0
+                        for cluster in 0..<k {
+                            var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+                            var j = starts[cluster]
+                            let end = starts[cluster + 1]
+                            while j &+ 4 <= end {
+                                s0 += Double(Swift.max(distances[j] + normI + norms[j], 0).squareRoot())
+                                s1 += Double(Swift.max(distances[j &+ 1] + normI + norms[j &+ 1], 0).squareRoot())
+                                s2 += Double(Swift.max(distances[j &+ 2] + normI + norms[j &+ 2], 0).squareRoot())
+                                s3 += Double(Swift.max(distances[j &+ 3] + normI + norms[j &+ 3], 0).squareRoot())
+                                j &+= 4
+                            }
+                            while j < end {
+                                s0 += Double(Swift.max(distances[j] + normI + norms[j], 0).squareRoot())
+                                j &+= 1
+                            }
+                            sums[out + cluster] = (s0 + s1) + (s2 + s3)
                         }
                     }
                     start += rows
@@ -406,7 +438,17 @@ package enum KMeansKernels {
             }}
             return sums
         }
-        return Array(parts.joined())
+        // Back from grouped positions to rows.
+        var sums = [Double](repeating: 0, count: n * k)
+        var position = 0
+        for part in parts {
+            for offset in stride(from: 0, to: part.count, by: Swift.max(k, 1)) {
+                let row = rowAt[position]
+                for cluster in 0..<k { sums[row * k + cluster] = part[offset + cluster] }
+                position += 1
+            }
+        }
+        return sums
     }
 
     /// For each column `r` of a `centers×rows` block holding `‖c‖² − 2 x·c`, the first row `j` minimizing
