@@ -243,26 +243,31 @@ public final class SegmentStore: Sendable {
     }
 
     /// Per run: how many patients were in `segment`, and how many entered and left.
+    ///
+    /// One pass over the segment's rows, counted by the runs that opened and closed them, gives every run's
+    /// figures: three counting subqueries a run scanned the segment's rows three times a run (a report at 1M
+    /// waited 0.6 s for its thirteen segments' first run).
     public func history(of segment: String) throws -> [SegmentHistoryEntry] {
-        /// One row of the query below, named by its result columns.
-        struct Line: Decodable, FetchableRecord {
-            var run: Int64
-            var asOf: String
-            var members: Int
-            var entered: Int
-            var exited: Int
+        /// Rows opened by `enteredRun` and closed by `exitedRun` (nil: still open).
+        struct Interval: Decodable, FetchableRecord {
+            var enteredRun: Int64
+            var exitedRun: Int64?
+            var rows: Int
         }
         return try read { db in
             guard try SegmentRecord.exists(db, key: segment) else { throw StoreError.unknownSegment(segment) }
-            return try Line.fetchAll(db, sql: """
-                SELECT run.id AS run, run.asOf AS asOf,
-                  (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.enteredRun <= run.id
-                     AND (m.exitedRun IS NULL OR m.exitedRun > run.id)) AS members,
-                  (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.enteredRun = run.id) AS entered,
-                  (SELECT COUNT(*) FROM membership m WHERE m.segment = :s AND m.exitedRun = run.id) AS exited
-                FROM run ORDER BY run.id
-                """, arguments: ["s": segment]).map {
-                SegmentHistoryEntry(run: $0.run, asOf: $0.asOf, members: $0.members, entered: $0.entered, exited: $0.exited)
+            let intervals = try Interval.fetchAll(db, sql: """
+                SELECT enteredRun, exitedRun, COUNT(*) AS rows FROM membership WHERE segment = ? GROUP BY enteredRun, exitedRun
+                """, arguments: [segment])
+            return try Row.fetchAll(db, sql: "SELECT id, asOf FROM run ORDER BY id").map { row in
+                let run: Int64 = row["id"]
+                var entry = SegmentHistoryEntry(run: run, asOf: row["asOf"], members: 0, entered: 0, exited: 0)
+                for interval in intervals {
+                    if interval.enteredRun <= run, interval.exitedRun.map({ $0 > run }) ?? true { entry.members += interval.rows }
+                    if interval.enteredRun == run { entry.entered += interval.rows }
+                    if interval.exitedRun == run { entry.exited += interval.rows }
+                }
+                return entry
             }
         }
     }
