@@ -7,20 +7,15 @@ import StrataLinearAlgebra
 /// (1.3 s of features at 1M). Taken once: whoever takes the matrix (264 MB at 1M) holds the only copy.
 final class ClusterFeaturesOnFile: @unchecked Sendable {
     let asOf: Day
+    /// The model file (its name in the models folder and ``Fingerprint``) they are the inputs of.
+    let model: (name: String, fingerprint: String)
     private let lock = NSLock()
     private var x: Matrix<Double>?
-    /// The model file (its name in the models folder and ``Fingerprint``) they are the inputs of; nil until the
-    /// file is in the project.
-    private var model: (name: String, fingerprint: String)?
 
-    init(asOf: Day, x: Matrix<Double>) {
+    init(asOf: Day, x: Matrix<Double>, model: (name: String, fingerprint: String)) {
         self.asOf = asOf
         self.x = x
-    }
-
-    /// Names the model file the features belong to, once it is in the project.
-    func belong(to name: String, fingerprint: String) {
-        lock.withLock { model = (name, fingerprint) }
+        self.model = model
     }
 
     /// Whether the features are still here to be taken.
@@ -31,7 +26,7 @@ final class ClusterFeaturesOnFile: @unchecked Sendable {
     func take(name: String, fingerprint: String, asOf: Day, rows: Int) -> Matrix<Double>? {
         lock.withLock {
             defer { x = nil }
-            guard let x, let model, model.name == name, model.fingerprint == fingerprint, self.asOf == asOf, x.rows == rows else {
+            guard let x, model.name == name, model.fingerprint == fingerprint, self.asOf == asOf, x.rows == rows else {
                 return nil
             }
             return x

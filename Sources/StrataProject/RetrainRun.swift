@@ -300,9 +300,8 @@ public enum RetrainRun {
         try finish(&target, staged: stagedFile, project: project, source: source, fingerprint: fingerprint,
                    configuration: configuration, promote: promote)
         if let kept, !configuration.dryRun, let name = target.challengerFile {
-            let held = ClusterFeaturesOnFile(asOf: asOf, x: kept)
-            held.belong(to: name, fingerprint: try Fingerprint.of(file: project.modelsURL.appendingPathComponent(name)))
-            features = held
+            features = ClusterFeaturesOnFile(asOf: asOf, x: kept,
+                                             model: (name, try Fingerprint.of(file: project.modelsURL.appendingPathComponent(name))))
         }
         return target
     }

@@ -11,9 +11,7 @@ struct ClusterFeaturesOnFileTests {
     let x = Matrix<Double>(rows: 3, columns: 2, elements: [1, 2, 3, 4, 5, 6])
 
     func held() -> ClusterFeaturesOnFile {
-        let held = ClusterFeaturesOnFile(asOf: day, x: x)
-        held.belong(to: "clusters-2025-06-30.json", fingerprint: "f")
-        return held
+        ClusterFeaturesOnFile(asOf: day, x: x, model: ("clusters-2025-06-30.json", "f"))
     }
 
     @Test func theyAreTakenOnceForTheirOwnFileDayAndPatients() throws {
@@ -32,8 +30,5 @@ struct ClusterFeaturesOnFileTests {
             #expect(features.take(name: name, fingerprint: fingerprint, asOf: asOf, rows: rows) == nil)
             #expect(!features.isHeld)
         }
-        // Not yet named by a file in the project: never taken.
-        let unnamed = ClusterFeaturesOnFile(asOf: day, x: x)
-        #expect(unnamed.take(name: "clusters-2025-06-30.json", fingerprint: "f", asOf: day, rows: 3) == nil)
     }
 }
