@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "CStrataKernels", exclude: ["README.md"]),
         .target(name: "StrataRandom", exclude: ["README.md"]),
         .target(name: "StrataLinearAlgebra", dependencies: ["CStrataBLAS", "CStrataKernels", "StrataRandom"], exclude: ["README.md"]),
-        .target(name: "StrataData", dependencies: ["StrataLinearAlgebra", "CStrataZlib"], exclude: ["README.md"]),
+        .target(name: "StrataData", dependencies: ["StrataLinearAlgebra", "CStrataZlib", "CStrataKernels"], exclude: ["README.md"]),
         .target(name: "StrataFeatures", dependencies: ["StrataData", "StrataLinearAlgebra", "Yams"], exclude: ["README.md"]),
         .target(name: "StrataModels", dependencies: ["StrataLinearAlgebra", "StrataFeatures"], exclude: ["README.md"]),
         .target(name: "StrataGenerator", dependencies: ["StrataData", "StrataRandom"], exclude: ["README.md"]),

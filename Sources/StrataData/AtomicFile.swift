@@ -1,3 +1,4 @@
+import CStrataKernels
 import Foundation
 
 /// Writes a file so that readers see either the old contents or the complete new ones, never a part.
@@ -11,18 +12,44 @@ public enum AtomicFile {
     /// - Parameter permissions: POSIX permissions for the new file, e.g. `0o600` for owner-only. They are set
     ///   exactly, whatever the process's umask; the temporary file has them from its creation on.
     public static func write(to url: URL, permissions: Int? = nil, _ body: (FileHandle) throws -> Void) throws {
+        try write(to: url, permissions: permissions, unbuffered: false) { descriptor in
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
+            try body(handle)
+            try handle.synchronize()
+        }
+    }
+
+    /// Writes as ``write(to:permissions:_:)`` does, around the page cache where the file system allows it
+    /// (`O_DIRECT`; elsewhere through it): for a large file written once and read by a later command, whose
+    /// copy into fresh page-cache pages costs more CPU than the bytes it writes (the export cache: 0.9 GB and
+    /// 3 s of CPU at a million patients on these machines, against 0.1 s direct).
+    package static func writeUnbuffered(to url: URL, permissions: Int? = nil, _ body: (UnbufferedFileWriter) throws -> Void) throws {
+        try write(to: url, permissions: permissions, unbuffered: true) { descriptor in
+            let writer = try UnbufferedFileWriter(descriptor: descriptor)
+            try body(writer)
+            try writer.finish()
+            guard fsync(descriptor) == 0 else { throw UnbufferedFileWriter.failure() }
+        }
+    }
+
+    /// The temporary file, `body` writing (and flushing) through its descriptor, the permissions, the rename.
+    private static func write(to url: URL, permissions: Int?, unbuffered: Bool, _ body: (Int32) throws -> Void) throws {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         // With permissions given: owner-only until the body has run, so that no one else can open it meanwhile.
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions == nil ? 0o666 : 0o600)
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: mode_t = permissions == nil ? 0o666 : 0o600
+        var descriptor = unbuffered ? strata_open_unbuffered(temporary.path, flags, UInt32(mode)) : -1
+        if unbuffered, descriptor < 0, errno == EINVAL {
+            // A file system without direct I/O (tmpfs) refuses it after creating the file: an ordinary one instead.
+            unlink(temporary.path)
+        }
+        if descriptor < 0 { descriptor = open(temporary.path, flags, mode) }
         guard descriptor >= 0 else {
             throw MatrixFileError.unwritable(path: url.path, reason: "cannot create a file in \(directory.path): \(String(cString: strerror(errno)))")
         }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
         do {
             do {
-                try body(handle)
-                try handle.synchronize()
+                try body(descriptor)
             } catch {
                 close(descriptor)
                 throw error

@@ -23,9 +23,9 @@ enum ExportCacheFormat {
     static let trailerMagic: [UInt8] = Array("XCEND".utf8) + [0, 0, 0]
     static let trailerSize = 8 + 4 + 8
 
-    /// Writes `result` (a read without skipped rows or left-out rows) under `key` through `handle`.
-    static func write(_ result: ExportReadResult, key: String, to handle: FileHandle) throws {
-        var writer = CacheFileWriter(handle: handle)
+    /// Writes `result` (a read without skipped rows or left-out rows) under `key` through `file`.
+    static func write(_ result: ExportReadResult, key: String, to file: UnbufferedFileWriter) throws {
+        var writer = CacheFileWriter(file: file)
         try writer.bytes(magic)
         try writer.integer(ExportCache.formatVersion)
         try writer.string(key)
@@ -84,13 +84,13 @@ enum ExportCacheFormatError: Error, Equatable, CustomStringConvertible {
 
 /// Writes through a 1 MiB buffer, keeping the CRC-32 of everything written.
 private struct CacheFileWriter {
-    let handle: FileHandle
+    let file: UnbufferedFileWriter
     var buffer: [UInt8] = []
     private(set) var written = 0
     private(set) var crc: UInt32 = 0
 
-    init(handle: FileHandle) {
-        self.handle = handle
+    init(file: UnbufferedFileWriter) {
+        self.file = file
         buffer.reserveCapacity(1 << 20)
     }
 
@@ -109,7 +109,7 @@ private struct CacheFileWriter {
     private mutating func raw<T: BitwiseCopyable>(_ elements: [T]) throws {
         try elements.withUnsafeBytes { bytes in
             crc = CacheChecksum.update(crc, bytes)
-            try handle.write(contentsOf: bytes)
+            try file.write(bytes)
         }
         written += elements.count * MemoryLayout<T>.stride
     }

@@ -1,5 +1,5 @@
 // Fused k-means kernels with an AVX2/FMA path chosen at run time and a portable fallback.
-// Not an API: only StrataLinearAlgebra imports this module (see README.md beside it).
+// Not an API: only StrataLinearAlgebra (and StrataData, for direct writes) imports this module (see README.md beside it).
 #ifndef STRATA_C_KERNELS_H
 #define STRATA_C_KERNELS_H
 
@@ -9,6 +9,7 @@
 #include "kmeans_bounds.h"
 #include "kmeans_seeding.h"
 #include "heap_memory.h"
+#include "unbuffered_file.h"
 #include "cpu_features.h"
 
 #ifdef __cplusplus
