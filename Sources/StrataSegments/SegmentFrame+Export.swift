@@ -1,5 +1,6 @@
 import StrataData
 import StrataFeatures
+import StrataLinearAlgebra
 
 extension SegmentFrame {
     /// The fields rules read, for every patient of `export`, as of day `asOf`:
@@ -44,41 +45,20 @@ extension SegmentFrame {
         add("preferred_channel") { .text(patients.preferredChannel.map { $0?.name }) }
         add("lead_source") { .text((0..<count).map { patients.source[$0] }) }
 
-        // Visits and the next booked appointment, in one pass.
+        // Visits and the next booked appointment, in one pass on a thread of its own while the conditions, leads
+        // and features are computed (0.7 s of a million-patient refresh). Its fields exist from here on (later
+        // fields of the same name give way to them); they are built, where selected, once the pass is done.
         let visitFields = ["completed_visits", "first_visit", "last_visit", "next_appointment", "services"]
+        let visiting: Started<VisitColumns>?
         if selection.visitHistory || visitFields.contains(where: selection.includes) {
-            let wantsServices = selection.includes("services")
-            var completed = [Int](repeating: 0, count: count)
-            var firstVisit = [Int?](repeating: nil, count: count), lastVisit = [Int?](repeating: nil, count: count)
-            var nextAppointment = [Int?](repeating: nil, count: count)
-            var services = [Set<Int32>](repeating: [], count: wantsServices ? count : 0)
-            var visitCounts = [Int](repeating: 0, count: count + 1)
-            let appointments = export.appointments
-            for row in 0..<appointments.count {
-                let patient = Int(appointments.patient[row])
-                let scheduled = appointments.scheduledAt[row]
-                let day = Int(CivilDate.day(ofTimestamp: scheduled))
-                if scheduled < cutoff, appointments.status[row] == .completed {
-                    completed[patient] += 1
-                    firstVisit[patient] = min(firstVisit[patient] ?? day, day)
-                    lastVisit[patient] = max(lastVisit[patient] ?? day, day)
-                    if wantsServices { services[patient].insert(appointments.service.codes[row]) }
-                    if appointments.service.codes[row] >= 0 { visitCounts[patient + 1] += 1 }
-                } else if scheduled >= cutoff, appointments.bookedAt[row] < cutoff,
-                          appointments.status[row] != .cancelled {
-                    nextAppointment[patient] = min(nextAppointment[patient] ?? day, day)
-                }
+            let wantsServices = selection.includes("services"), wantsHistory = selection.visitHistory
+            visiting = Started { [appointments = export.appointments] in
+                visitColumns(appointments, cutoff: cutoff, patientCount: count, services: wantsServices, history: wantsHistory)
             }
-            add("completed_visits") { .number(Numbers(missingAsNaN: completed.map(Double.init))) }
-            add("first_visit") { .date(firstVisit) }
-            add("last_visit") { .date(lastVisit) }
-            add("next_appointment") { .date(nextAppointment) }
-            let serviceNames = appointments.service.levels
-            add("services") { .list(services.map { $0.filter { $0 >= 0 }.map { serviceNames[Int($0)] }.sorted() }) }
-            if selection.visitHistory { frame.setVisits(visitHistory(appointments, cutoff: cutoff, offsetsFromCounts: visitCounts)) }
         } else {
-            visitFields.forEach { frame.skip($0) }
+            visiting = nil
         }
+        visitFields.forEach { frame.skip($0) }
 
         // Conditions known by then (no onset date counts as known).
         let wantsConditions = selection.includes("conditions")
@@ -147,9 +127,77 @@ extension SegmentFrame {
         if let schema {
             try addFeatures(schema, export: export, asOf: asOf, selection: selection, to: &frame, conditions: &conditions)
         }
+        if let visits = try visiting?.value() {
+            add("completed_visits") { .number(Numbers(missingAsNaN: visits.completed.map(Double.init))) }
+            add("first_visit") { .date(visits.firstVisit) }
+            add("last_visit") { .date(visits.lastVisit) }
+            add("next_appointment") { .date(visits.nextAppointment) }
+            add("services") { .list(visits.services) }
+            if let history = visits.history { frame.setVisits(history) }
+        }
         add("conditions") { .list(conditions.map { $0.sorted() }) }
         frame.attach(scores: scores, clusters: clusters, selection: selection)
         return frame
+    }
+
+    /// The visit fields of every patient, from one pass over the appointments.
+    private struct VisitColumns: Sendable {
+        var completed: [Int]
+        var firstVisit: [Int?]
+        var lastVisit: [Int?]
+        var nextAppointment: [Int?]
+        /// Each patient's completed services by name, sorted; empty unless asked for.
+        var services: [[String]]
+        var history: VisitHistory?
+    }
+
+    /// Completed visits at or before `cutoff` (count, first and last day, services) and the earliest appointment
+    /// booked by then and scheduled after it, for each of `patientCount` patients; with `history`, the visits
+    /// by service (``VisitHistory``).
+    private static func visitColumns(_ appointments: Appointments, cutoff: Int64, patientCount count: Int, services wantsServices: Bool,
+                                     history wantsHistory: Bool) -> VisitColumns {
+        var completed = [Int](repeating: 0, count: count)
+        var firstVisit = [Int?](repeating: nil, count: count), lastVisit = [Int?](repeating: nil, count: count)
+        var nextAppointment = [Int?](repeating: nil, count: count)
+        // Services as one bit each where there are at most 64 (a set per patient otherwise): a million hashed
+        // sets were most of this pass.
+        let serviceNames = appointments.service.levels
+        let serviceBits = wantsServices && serviceNames.count <= 64
+        var serviceMasks = [UInt64](repeating: 0, count: serviceBits ? count : 0)
+        var serviceSets = [Set<Int32>](repeating: [], count: wantsServices && !serviceBits ? count : 0)
+        var visitCounts = [Int](repeating: 0, count: count + 1)
+        for row in 0..<appointments.count {
+            let patient = Int(appointments.patient[row])
+            let scheduled = appointments.scheduledAt[row]
+            if scheduled < cutoff, appointments.status[row] == .completed {
+                let day = Int(CivilDate.day(ofTimestamp: scheduled))
+                let service = appointments.service.codes[row]
+                completed[patient] += 1
+                firstVisit[patient] = min(firstVisit[patient] ?? day, day)
+                lastVisit[patient] = max(lastVisit[patient] ?? day, day)
+                if serviceBits {
+                    if service >= 0 { serviceMasks[patient] |= 1 << UInt64(service) }
+                } else if wantsServices {
+                    serviceSets[patient].insert(service)
+                }
+                if service >= 0 { visitCounts[patient + 1] += 1 }
+            } else if scheduled >= cutoff, appointments.bookedAt[row] < cutoff, appointments.status[row] != .cancelled {
+                let day = Int(CivilDate.day(ofTimestamp: scheduled))
+                nextAppointment[patient] = min(nextAppointment[patient] ?? day, day)
+            }
+        }
+        var services: [[String]] = []
+        if serviceBits {
+            let byName = serviceNames.indices.sorted { serviceNames[$0] < serviceNames[$1] }
+            services = serviceMasks.map { mask in
+                mask == 0 ? [] : byName.compactMap { mask & (1 << UInt64($0)) != 0 ? serviceNames[$0] : nil }
+            }
+        } else if wantsServices {
+            services = serviceSets.map { $0.filter { $0 >= 0 }.map { serviceNames[Int($0)] }.sorted() }
+        }
+        return VisitColumns(completed: completed, firstVisit: firstVisit, lastVisit: lastVisit, nextAppointment: nextAppointment,
+                            services: services,
+                            history: wantsHistory ? visitHistory(appointments, cutoff: cutoff, offsetsFromCounts: visitCounts) : nil)
     }
 
     /// Sets each of `scores` (NaN: no score) and, when given and `selection` includes it, `cluster`: the last
