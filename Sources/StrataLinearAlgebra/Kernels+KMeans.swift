@@ -371,66 +371,75 @@ package enum KMeansKernels {
 
     // MARK: Silhouette
 
-    /// For every row `i` and cluster `c`, `Σ_{j: label j = c} ‖xᵢ − xⱼ‖` (row-major `n×k`, `Double`).
+    /// For each labeling, for every row `i` and cluster `c`, `Σ_{j: label j = c} ‖xᵢ − xⱼ‖` (row-major `n×k`,
+    /// `Double`, `k` that labeling's cluster count).
     ///
     /// Distances come from GEMM blocks `‖xᵢ‖² − 2 xᵢ·xⱼ + ‖xⱼ‖²`, clipped at zero, with the diagonal set to
-    /// exactly zero, then square-rooted, as scikit-learn's `pairwise_distances`. The rows are first grouped by
-    /// cluster, so that a row's distances to one cluster are one contiguous run, summed in four independent
-    /// lanes: adding each distance into its label's slot made every add wait on the one before through memory
-    /// (the silhouettes of choosing k at 1M, nine ks on 10,000 rows: 2.0 s of CPU).
-    /// - Complexity: O(n²·d) in GEMM, O(n²) square roots; memory O(n·(k + d)) plus one block per worker.
+    /// exactly zero, then square-rooted, as scikit-learn's `pairwise_distances`, once for all labelings: choosing
+    /// k measures nine labelings of the same rows, and the distances were most of each one's cost. A row's
+    /// distances to one cluster are then summed in the cluster's row order through an index of its rows, in
+    /// four independent lanes: adding each distance into its label's slot made every add wait on the one
+    /// before through memory.
+    /// - Complexity: O(n²·d) in GEMM and O(n²) square roots once, O(n²) additions per labeling; memory
+    ///   O(n·(Σk + d)) plus one block per worker.
     static func _clusterDistanceSums<S: BLASScalar>(
-        _ x: Matrix<S>, labels: [Int], clusterCount k: Int, workers: Int
-    ) -> [Double] {
-        let (n, d) = (x.rows, x.columns)
-        precondition(labels.count == n && labels.allSatisfy { (0..<k).contains($0) }, "clusterDistanceSums: labels")
-        // Cluster c's rows at positions starts[c]..<starts[c + 1] of `grouped`, in row order; `rowAt[p]` is the
-        // row at position p.
-        var counts = [Int](repeating: 0, count: k + 1)
-        for label in labels { counts[label + 1] += 1 }
-        for cluster in 0..<k { counts[cluster + 1] += counts[cluster] }
-        let starts = counts
-        var rowAt = [Int](repeating: 0, count: n), next = starts
-        for (row, label) in labels.enumerated() {
-            rowAt[next[label]] = row
-            next[label] += 1
+        _ x: Matrix<S>, labelings: [[Int]], clusterCounts: [Int], workers: Int
+    ) -> [[Double]] {
+        let n = x.rows
+        precondition(labelings.count == clusterCounts.count, "clusterDistanceSums: one cluster count per labeling")
+        // Each labeling's rows grouped by cluster: cluster c's rows at positions starts[c]..<starts[c + 1] of
+        // `rowAt`, in row order.
+        let groupings = zip(labelings, clusterCounts).map { labels, k -> (starts: [Int], rowAt: [Int32]) in
+            precondition(labels.count == n && labels.allSatisfy { (0..<k).contains($0) }, "clusterDistanceSums: labels")
+            var counts = [Int](repeating: 0, count: k + 1)
+            for label in labels { counts[label + 1] += 1 }
+            for cluster in 0..<k { counts[cluster + 1] += counts[cluster] }
+            var rowAt = [Int32](repeating: 0, count: n), next = counts
+            for (row, label) in labels.enumerated() {
+                rowAt[next[label]] = Int32(row)
+                next[label] += 1
+            }
+            return (counts, rowAt)
         }
-        var elements = [S]()
-        elements.reserveCapacity(n * d)
-        for row in rowAt { elements.append(contentsOf: x.elements[(row * d)..<((row + 1) * d)]) }
-        let grouped = Matrix(rows: n, columns: d, elements: elements)
-        let norms = rowSquaredNorms(grouped, workers: 1)
+        let norms = rowSquaredNorms(x, workers: 1)
         let chunk = Swift.max(1, Swift.min(256, (1 << 20) / Swift.max(n, 1)))
-        let parts = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> [Double] in
-            var sums = [Double](repeating: 0, count: range.count * k)
+        let parts = Parallel.map(rangesOf: n, workers: taskCount(workers)) { range -> [[Double]] in
+            var sums = clusterCounts.map { [Double](repeating: 0, count: range.count * $0) }
             var block = [S](repeating: 0, count: chunk * n)
-            grouped.elements.withUnsafeBufferPointer { px in
+            x.elements.withUnsafeBufferPointer { px in
             block.withUnsafeMutableBufferPointer { pb in
+                let d = x.columns
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let rows = Swift.min(chunk, range.upperBound - start)
                     S._gemm(CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), -2, px.baseAddress! + start * d,
                             Int32(d), px.baseAddress, Int32(d), 0, pb.baseAddress, Int32(n))
                     for r in 0..<rows {
-                        let i = start + r, out = (i - range.lowerBound) * k, normI = norms[i]
+                        let i = start + r, normI = norms[i]
                         let distances = pb.baseAddress! + r * n
-                        distances[i] = -S.infinity  // the row itself: clipped to a distance of 0
-                        for cluster in 0..<k {
-                            var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
-                            var j = starts[cluster]
-                            let end = starts[cluster + 1]
-                            while j &+ 4 <= end {
-                                s0 += Double(Swift.max(distances[j] + normI + norms[j], 0).squareRoot())
-                                s1 += Double(Swift.max(distances[j &+ 1] + normI + norms[j &+ 1], 0).squareRoot())
-                                s2 += Double(Swift.max(distances[j &+ 2] + normI + norms[j &+ 2], 0).squareRoot())
-                                s3 += Double(Swift.max(distances[j &+ 3] + normI + norms[j &+ 3], 0).squareRoot())
-                                j &+= 4
+                        for j in 0..<n { distances[j] = Swift.max(distances[j] + normI + norms[j], 0).squareRoot() }
+                        distances[i] = 0
+                        for (labeling, grouping) in groupings.enumerated() {
+                            let k = clusterCounts[labeling], out = (i - range.lowerBound) * k
+                            grouping.rowAt.withUnsafeBufferPointer { rowAt in
+                                for cluster in 0..<k {
+                                    var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+                                    var p = grouping.starts[cluster]
+                                    let end = grouping.starts[cluster + 1]
+                                    while p &+ 4 <= end {
+                                        s0 += Double(distances[Int(rowAt[p])])
+                                        s1 += Double(distances[Int(rowAt[p &+ 1])])
+                                        s2 += Double(distances[Int(rowAt[p &+ 2])])
+                                        s3 += Double(distances[Int(rowAt[p &+ 3])])
+                                        p &+= 4
+                                    }
+                                    while p < end {
+                                        s0 += Double(distances[Int(rowAt[p])])
+                                        p &+= 1
+                                    }
+                                    sums[labeling][out + cluster] = (s0 + s1) + (s2 + s3)
+                                }
                             }
-                            while j < end {
-                                s0 += Double(Swift.max(distances[j] + normI + norms[j], 0).squareRoot())
-                                j &+= 1
-                            }
-                            sums[out + cluster] = (s0 + s1) + (s2 + s3)
                         }
                     }
                     start += rows
@@ -438,17 +447,7 @@ package enum KMeansKernels {
             }}
             return sums
         }
-        // Back from grouped positions to rows.
-        var sums = [Double](repeating: 0, count: n * k)
-        var position = 0
-        for part in parts {
-            for offset in stride(from: 0, to: part.count, by: Swift.max(k, 1)) {
-                let row = rowAt[position]
-                for cluster in 0..<k { sums[row * k + cluster] = part[offset + cluster] }
-                position += 1
-            }
-        }
-        return sums
+        return clusterCounts.indices.map { labeling in Array(parts.map { $0[labeling] }.joined()) }
     }
 
     /// For each column `r` of a `centers×rows` block holding `‖c‖² − 2 x·c`, the first row `j` minimizing
@@ -680,14 +679,19 @@ extension KMeansKernels {
         return _nearestCenters(x, rowIndices: rowIndices, centers: centers)
     }
 
-    /// For every row and cluster, the sum of Euclidean distances from the row to the cluster's rows
-    /// (row-major `n×k`), from GEMM distance blocks. O(n²·d).
+    /// For each labeling (its cluster count beside it), for every row and cluster, the sum of Euclidean
+    /// distances from the row to the cluster's rows (row-major `n×k`), from GEMM distance blocks computed once
+    /// for all labelings. O(n²·d + n²·labelings).
     package static func clusterDistanceSums<S: BLASScalar>(
-        _ x: Matrix<S>, labels: [Int], clusterCount k: Int, workers: Int
-    ) -> [Double] {
-        if S.self == Float.self { return _clusterDistanceSums(same(x) as Matrix<Float>, labels: labels, clusterCount: k, workers: workers) }
-        if S.self == Double.self { return _clusterDistanceSums(same(x) as Matrix<Double>, labels: labels, clusterCount: k, workers: workers) }
-        return _clusterDistanceSums(x, labels: labels, clusterCount: k, workers: workers)
+        _ x: Matrix<S>, labelings: [[Int]], clusterCounts: [Int], workers: Int
+    ) -> [[Double]] {
+        if S.self == Float.self {
+            return _clusterDistanceSums(same(x) as Matrix<Float>, labelings: labelings, clusterCounts: clusterCounts, workers: workers)
+        }
+        if S.self == Double.self {
+            return _clusterDistanceSums(same(x) as Matrix<Double>, labelings: labelings, clusterCounts: clusterCounts, workers: workers)
+        }
+        return _clusterDistanceSums(x, labelings: labelings, clusterCounts: clusterCounts, workers: workers)
     }
 }
 

@@ -33,12 +33,36 @@ public enum ClusterMetrics {
         _ x: Matrix<S>, labels: [Int], sampleSize: Int = 10_000, using rng: inout some RandomNumberGenerator,
         workers: Int = Parallel.processorCount
     ) throws(ClusterMetricsError) -> Double {
-        guard sampleSize >= 2 else { throw .invalidSampleSize(sampleSize) }
-        guard labels.count == x.rows else { throw .labelCountMismatch(labels: labels.count, rows: x.rows) }
-        guard x.rows > sampleSize else {
-            let samples = try silhouetteSamples(x, labels: labels, workers: workers)
-            return samples.reduce(0, +) / Double(samples.count)
+        try silhouetteScores(x, labelings: [labels], sampleSize: sampleSize, using: &rng, workers: workers)[0]
+    }
+
+    /// The mean silhouette coefficient of each labeling of the same rows (see
+    /// ``silhouetteScore(_:labels:sampleSize:using:workers:)``), all on the same `sampleSize` rows drawn once with
+    /// `rng` when `n > sampleSize`: the pairwise distances are computed once for all of them, and the labelings
+    /// are compared on the same rows.
+    /// - Complexity: O(m²·d) in GEMM blocks once and O(m²) per labeling for `m = min(n, sampleSize)` rows.
+    public static func silhouetteScores<S: BLASScalar>(
+        _ x: Matrix<S>, labelings: [[Int]], sampleSize: Int = 10_000, using rng: inout some RandomNumberGenerator,
+        workers: Int = Parallel.processorCount
+    ) throws(ClusterMetricsError) -> [Double] {
+        var scores: [Double] = []
+        for score in try silhouetteScoreResults(x, labelings: labelings, sampleSize: sampleSize, using: &rng, workers: workers) {
+            scores.append(try score.get())
         }
+        return scores
+    }
+
+    /// ``silhouetteScores(_:labelings:sampleSize:using:workers:)`` with each labeling's own outcome: one that
+    /// cannot be scored (fewer than 2 distinct labels among the rows used) does not keep the others from it.
+    static func silhouetteScoreResults<S: BLASScalar>(
+        _ x: Matrix<S>, labelings: [[Int]], sampleSize: Int, using rng: inout some RandomNumberGenerator, workers: Int
+    ) throws(ClusterMetricsError) -> [Result<Double, ClusterMetricsError>] {
+        guard sampleSize >= 2 else { throw .invalidSampleSize(sampleSize) }
+        let mean = { (samples: Result<[Double], ClusterMetricsError>) in samples.map { $0.reduce(0, +) / Double($0.count) } }
+        guard x.rows > sampleSize else {
+            return silhouetteSamples(x, labelings: labelings, workers: workers).map(mean)
+        }
+        for labels in labelings where labels.count != x.rows { throw .labelCountMismatch(labels: labels.count, rows: x.rows) }
         var picked = Set<Int>(), rows: [Int] = []
         for upper in (x.rows - sampleSize)..<x.rows {
             let candidate = Int.random(in: 0...upper, using: &rng)
@@ -47,8 +71,7 @@ public enum ClusterMetrics {
             rows.append(row)
         }
         let subset = Matrix(rows: rows.count, columns: x.columns, elements: rows.flatMap { x.row($0) })
-        let samples = try silhouetteSamples(subset, labels: rows.map { labels[$0] }, workers: workers)
-        return samples.reduce(0, +) / Double(samples.count)
+        return silhouetteSamples(subset, labelings: labelings.map { labels in rows.map { labels[$0] } }, workers: workers).map(mean)
     }
 
     /// The silhouette coefficient of every row (see ``silhouetteScore(_:labels:sampleSize:using:workers:)``),
@@ -56,20 +79,35 @@ public enum ClusterMetrics {
     public static func silhouetteSamples<S: BLASScalar>(
         _ x: Matrix<S>, labels: [Int], workers: Int = Parallel.processorCount
     ) throws(ClusterMetricsError) -> [Double] {
-        let (codes, k) = try encode(labels, rows: x.rows)
-        let sums = BLAS.withThreadCount(1) {
-            KMeansKernels.clusterDistanceSums(x, labels: codes, clusterCount: k, workers: workers)
-        }
-        var sizes = [Int](repeating: 0, count: k)
-        for code in codes { sizes[code] += 1 }
-        return codes.indices.map { i in
-            let own = codes[i]
-            guard sizes[own] > 1 else { return 0 }
-            let a = sums[i * k + own] / Double(sizes[own] - 1)
-            var b = Double.infinity
-            for cluster in 0..<k where cluster != own { b = min(b, sums[i * k + cluster] / Double(sizes[cluster])) }
-            let denominator = max(a, b)
-            return denominator > 0 ? (b - a) / denominator : 0
+        try silhouetteSamples(x, labelings: [labels], workers: workers)[0].get()
+    }
+
+    /// Every row's silhouette coefficient under each labeling (or why that labeling has none), from pairwise
+    /// distances computed once.
+    static func silhouetteSamples<S: BLASScalar>(
+        _ x: Matrix<S>, labelings: [[Int]], workers: Int
+    ) -> [Result<[Double], ClusterMetricsError>] {
+        let encoded = labelings.map { labels in Result { () throws(ClusterMetricsError) in try encode(labels, rows: x.rows) } }
+        let valid = encoded.compactMap { try? $0.get() }
+        var allSums = BLAS.withThreadCount(1) {
+            KMeansKernels.clusterDistanceSums(x, labelings: valid.map(\.codes), clusterCounts: valid.map(\.clusterCount),
+                                              workers: workers)
+        }.makeIterator()
+        return encoded.map { labeling in
+            labeling.map { codes, k in
+                let sums = allSums.next()!
+                var sizes = [Int](repeating: 0, count: k)
+                for code in codes { sizes[code] += 1 }
+                return codes.indices.map { i in
+                    let own = codes[i]
+                    guard sizes[own] > 1 else { return 0 }
+                    let a = sums[i * k + own] / Double(sizes[own] - 1)
+                    var b = Double.infinity
+                    for cluster in 0..<k where cluster != own { b = min(b, sums[i * k + cluster] / Double(sizes[cluster])) }
+                    let denominator = max(a, b)
+                    return denominator > 0 ? (b - a) / denominator : 0
+                }
+            }
         }
     }
 

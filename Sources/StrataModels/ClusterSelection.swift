@@ -87,6 +87,8 @@ public enum ClusterSelection {
         }
         let streams = ClusterRandomStreams(using: &rng)
         var candidates: [Candidate] = []
+        // The labelings with at least 2 clusters, by candidate, for their silhouettes.
+        var scoredLabels: [(candidate: Int, labels: [Int])] = []
         var configurations: [KMeans.Configuration] = []
         for k in clusterCounts {
             var perK = configuration
@@ -100,10 +102,8 @@ public enum ClusterSelection {
                                       silhouette: 0, daviesBouldin: 0, calinskiHarabasz: 0, degenerate: distinct < k,
                                       smallestClusterShare: Double(model.clusterSizes.min() ?? 0) / Double(max(x.rows, 1)))
             if distinct >= 2 {
+                scoredLabels.append((candidates.count, labels))
                 // Labels with 2...n-1 distinct values always satisfy the metrics' checks.
-                candidate.silhouette = (try? ClusterMetrics.silhouetteScore(
-                    x, labels: labels, sampleSize: silhouetteSampleSize, using: &generator,
-                    workers: configuration.workers)) ?? 0
                 candidate.daviesBouldin = (try? ClusterMetrics.daviesBouldin(x, labels: labels,
                                                                               workers: configuration.workers)) ?? 0
                 candidate.calinskiHarabasz = (try? ClusterMetrics.calinskiHarabasz(x, labels: labels,
@@ -112,6 +112,31 @@ public enum ClusterSelection {
             candidates.append(candidate)
             configurations.append(perK)
         }
+        // The silhouettes of every k on one sample of rows (its own stream), the distances computed once, beside
+        // the stability refits (which need only the fits): five refits on two cores left one idle for the last.
+        // One BLAS thread around both, as each asks.
+        let silhouettes = try BLAS.withThreadCount(1) { () throws(KMeansError) -> [Swift.Result<Double, ClusterMetricsError>] in
+            let scoring = Started { [scoredLabels, workers = configuration.workers] in
+                var sampling = streams.generator(0)
+                return try ClusterMetrics.silhouetteScoreResults(x, labelings: scoredLabels.map(\.labels),
+                                                                 sampleSize: silhouetteSampleSize, using: &sampling, workers: workers)
+            }
+            try measureStability(&candidates, configurations: configurations, x: x, options: stability, scope: stabilityScope,
+                                 streams: streams)
+            return (try? scoring.value()) ?? []
+        }
+        for (index, score) in zip(scoredLabels.map(\.candidate), silhouettes) { candidates[index].silhouette = (try? score.get()) ?? 0 }
+        let (recommended, reason) = stability == nil ? recommend(candidates) : recommendStable(candidates)
+        return Result(candidates: candidates, recommendedClusterCount: recommended, reason: reason,
+                      silhouetteSampled: x.rows > silhouetteSampleSize)
+    }
+
+    /// The stability of the candidates `scope` asks for (none without `options`), each refitted from its own
+    /// stream of `streams`.
+    private static func measureStability<S: BLASScalar>(
+        _ candidates: inout [Candidate], configurations: [KMeans.Configuration], x: Matrix<S>,
+        options stability: ClusterStability.Options?, scope stabilityScope: StabilityScope, streams: ClusterRandomStreams
+    ) throws(KMeansError) {
         if let stability {
             func measure(_ index: Int) throws(KMeansError) {
                 var generator = streams.generator(candidates[index].clusterCount, 1)
@@ -135,9 +160,6 @@ public enum ClusterSelection {
                 }
             }
         }
-        let (recommended, reason) = stability == nil ? recommend(candidates) : recommendStable(candidates)
-        return Result(candidates: candidates, recommendedClusterCount: recommended, reason: reason,
-                      silhouetteSampled: x.rows > silhouetteSampleSize)
     }
 
     /// The `k` with the highest silhouette (non-degenerate fits first, ties to the smaller `k`) and why.

@@ -1,6 +1,6 @@
 import StrataFeatures
 import StrataLinearAlgebra
-import StrataModels
+@testable import StrataModels
 import Testing
 
 @Suite("choosing k and profiling clusters")
@@ -30,6 +30,25 @@ struct ClusterSelectionTests {
         #expect(throws: ClusterMetricsError.invalidLabelCount(labels: 1, samples: 1200)) {
             try ClusterMetrics.silhouetteScore(x, labels: Array(repeating: 0, count: 1200), using: &generator)
         }
+    }
+
+    /// Several labelings scored together: each on the same sampled rows as alone from the same generator, or on
+    /// every row when there are few, to the last bits a reordered sum allows; one that cannot be scored (a single
+    /// cluster) keeps its error without costing the others theirs.
+    @Test(arguments: [300, 10_000])
+    func labelingsScoredTogetherEqualEachAlone(sampleSize: Int) throws {
+        let (x, truth) = KMeansTestData.blobs(Double.self, rows: 900, columns: 3, clusters: 4, separation: 3, seed: 8)
+        let labelings = [truth, truth.map { $0 % 2 }, truth.indices.map { $0 % 3 }, Array(repeating: 7, count: 900)]
+        var together = Xoshiro256StarStar(seed: 21)
+        let scores = try ClusterMetrics.silhouetteScoreResults(x, labelings: labelings, sampleSize: sampleSize, using: &together,
+                                                              workers: 2)
+        for (labels, score) in zip(labelings.prefix(3), scores) {
+            var alone = Xoshiro256StarStar(seed: 21)
+            let expected = try ClusterMetrics.silhouetteScore(x, labels: labels, sampleSize: sampleSize, using: &alone, workers: 1)
+            #expect(abs(try score.get() - expected) <= 1e-12, "\(sampleSize)")
+        }
+        #expect(throws: ClusterMetricsError.invalidLabelCount(labels: 1, samples: min(sampleSize, 900))) { try scores[3].get() }
+        #expect(try scores[0].get() > scores[1].get() && scores[0].get() > scores[2].get())
     }
 
     @Test func rangeOutsideTwoToNMinusOneIsRejected() throws {
