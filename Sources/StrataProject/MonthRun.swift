@@ -101,11 +101,18 @@ public enum MonthRun {
         // The report also takes each segment's members as the refresh recorded them (2.1 million ids at 1M,
         // 1.2 s to read back from the store).
         var members: [String: [String]]? = [:]
+        var histories: [String: [SegmentHistoryEntry]]?
         let (refresh, store) = try step(.refresh) { () throws -> (RefreshSummary, SegmentStore) in
             // The refresh's write-ahead log is copied into the store's file beside the report rather than by the
             // refresh's commit (400 MB and 1.2 s for a new store's first run at 1M), through this connection:
             // held open across the refresh, it keeps the refresh's closing from being the last, which would copy it.
             let store = try SegmentStore(path: project.storeURL.path)
+            // The segments' history so far, read beside the refresh: with the refresh's counts it is the report's,
+            // which counting the store's rows after the run made the report wait for (0.8 s at 1M).
+            let historiesBefore = Started { [store, names = project.segments.definitions.map(\.name)] in
+                try store.histories(of: names)
+            }
+            defer { _ = try? historiesBefore.value() }
             var refresh = RefreshRun.Configuration(project: project.directory, export: folder, user: configuration.user,
                                                    lockTimeout: configuration.lockTimeout)
             refresh.exportFingerprint = fingerprint
@@ -113,6 +120,9 @@ public enum MonthRun {
             refresh.checkpointsAfterCommits = false
             refresh.clusterFeatures = clusterFeatures
             let summary = try RefreshRun.run(refresh, progress: progress, keepingMembers: &members)
+            histories = (try? historiesBefore.value()).flatMap {
+                ReportRun.histories(after: summary.run, asOf: summary.runAsOf, segments: summary.segments, before: $0)
+            }
             // The cache's warnings from storing follow its warnings from reading, as when the read stores itself.
             source.cacheWarnings += try storing.value()
             return (summary, store)
@@ -127,6 +137,7 @@ public enum MonthRun {
                 report.loadedExport = source
                 report.churnScoresOnFile = churnScores
                 report.membersAfterRun = members
+                report.historiesAfterRun = histories
                 return try ReportRun.run(report)
             }
             : nil

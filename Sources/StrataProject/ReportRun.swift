@@ -36,6 +36,9 @@ public enum ReportRun {
         /// The members after ``run`` of each segment its refresh recorded (ids in byte order), as the refresh kept
         /// them (`strata month`): taken instead of reading two million ids back from the store.
         var membersAfterRun: [String: [String]]?
+        /// The history of each segment up to and with ``run`` (``SegmentStore/history(of:)``), as the refresh's
+        /// counts completed what was read before it (`strata month`): taken instead of counting the store's rows.
+        var historiesAfterRun: [String: [SegmentHistoryEntry]]?
 
         public init(project: URL, run: Int64? = nil, reportsFolder: URL? = nil, user: String) {
             self.project = project
@@ -69,8 +72,12 @@ public enum ReportRun {
 
         // The segments are read from the store on a thread of their own (`ReportRun+Segments.swift`) while the
         // export is loaded and the churn window scored: nothing before the sections needs them.
-        let known = configuration.run == run.id ? configuration.membersAfterRun : nil
-        let segmentsRead = Started { try segmentSnapshots(project, store: store, run: run, previous: previous, membersAfterRun: known) }
+        let given = configuration.run == run.id
+        let (knownMembers, knownHistories) = given ? (configuration.membersAfterRun, configuration.historiesAfterRun) : (nil, nil)
+        let segmentsRead = Started {
+            try segmentSnapshots(project, store: store, run: run, previous: previous, membersAfterRun: knownMembers,
+                                 historiesAfterRun: knownHistories)
+        }
         defer { _ = try? segmentsRead.value() }
         // The run's export, when it is still among the project's exports.
         var loaded: ExportSource.Loaded?

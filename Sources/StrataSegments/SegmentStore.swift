@@ -248,27 +248,48 @@ public final class SegmentStore: Sendable {
     /// figures: three counting subqueries a run scanned the segment's rows three times a run (a report at 1M
     /// waited 0.6 s for its thirteen segments' first run).
     public func history(of segment: String) throws -> [SegmentHistoryEntry] {
+        try read { db in
+            guard try SegmentRecord.exists(db, key: segment) else { throw StoreError.unknownSegment(segment) }
+            return try Self.history(of: segment, runs: Self.runDays(db), in: db)
+        }
+    }
+
+    /// The runs so far (id and as-of day, in order) and the ``history(of:)`` of each of `segments` the store
+    /// knows (the others are left out), read at one moment: a run committed meanwhile is in all of them or in
+    /// none.
+    public func histories(of segments: [String]) throws -> (runs: [(id: Int64, asOf: String)], histories: [String: [SegmentHistoryEntry]]) {
+        try read { db in
+            let runs = try Self.runDays(db)
+            var histories: [String: [SegmentHistoryEntry]] = [:]
+            for segment in segments where try SegmentRecord.exists(db, key: segment) {
+                histories[segment] = try Self.history(of: segment, runs: runs, in: db)
+            }
+            return (runs, histories)
+        }
+    }
+
+    private static func runDays(_ db: Database) throws -> [(id: Int64, asOf: String)] {
+        try Row.fetchAll(db, sql: "SELECT id, asOf FROM run ORDER BY id").map { ($0["id"], $0["asOf"]) }
+    }
+
+    private static func history(of segment: String, runs: [(id: Int64, asOf: String)], in db: Database) throws -> [SegmentHistoryEntry] {
         /// Rows opened by `enteredRun` and closed by `exitedRun` (nil: still open).
         struct Interval: Decodable, FetchableRecord {
             var enteredRun: Int64
             var exitedRun: Int64?
             var rows: Int
         }
-        return try read { db in
-            guard try SegmentRecord.exists(db, key: segment) else { throw StoreError.unknownSegment(segment) }
-            let intervals = try Interval.fetchAll(db, sql: """
-                SELECT enteredRun, exitedRun, COUNT(*) AS rows FROM membership WHERE segment = ? GROUP BY enteredRun, exitedRun
-                """, arguments: [segment])
-            return try Row.fetchAll(db, sql: "SELECT id, asOf FROM run ORDER BY id").map { row in
-                let run: Int64 = row["id"]
-                var entry = SegmentHistoryEntry(run: run, asOf: row["asOf"], members: 0, entered: 0, exited: 0)
-                for interval in intervals {
-                    if interval.enteredRun <= run, interval.exitedRun.map({ $0 > run }) ?? true { entry.members += interval.rows }
-                    if interval.enteredRun == run { entry.entered += interval.rows }
-                    if interval.exitedRun == run { entry.exited += interval.rows }
-                }
-                return entry
+        let intervals = try Interval.fetchAll(db, sql: """
+            SELECT enteredRun, exitedRun, COUNT(*) AS rows FROM membership WHERE segment = ? GROUP BY enteredRun, exitedRun
+            """, arguments: [segment])
+        return runs.map { run, asOf in
+            var entry = SegmentHistoryEntry(run: run, asOf: asOf, members: 0, entered: 0, exited: 0)
+            for interval in intervals {
+                if interval.enteredRun <= run, interval.exitedRun.map({ $0 > run }) ?? true { entry.members += interval.rows }
+                if interval.enteredRun == run { entry.entered += interval.rows }
+                if interval.exitedRun == run { entry.exited += interval.rows }
             }
+            return entry
         }
     }
 

@@ -100,6 +100,28 @@ final class MonthRunTests {
         #expect(try AuditVerification.check(store: store, listsFolder: monthProject.appendingPathComponent("lists")).isIntact)
     }
 
+    /// The month's report takes each segment's history as read before the refresh and completed by the
+    /// refresh's counts: on a second run with entries and exits, that is the store's history after it; read
+    /// after the run, it is taken as it is; missing a run in between, it is not taken.
+    @Test func historiesReadBeforeARefreshWithItsCountsAreTheStoresAfterIt() throws {
+        let (project, _) = try project("histories")
+        var first = RefreshRun.Configuration(project: project, user: "test")
+        first.asOf = try Day(iso: "2025-09-30")
+        _ = try RefreshRun.run(first)
+        let store = try SegmentStore(path: project.appendingPathComponent("strata.sqlite").path)
+        let names = try Project(directory: project).segments.definitions.map(\.name)
+        let before = try store.histories(of: names)
+        let summary = try RefreshRun.run(RefreshRun.Configuration(project: project, user: "test"))
+        #expect(summary.run == 2 && summary.segments.contains { $0.entered > 0 } && summary.segments.contains { $0.exited > 0 })
+        let merged = try #require(ReportRun.histories(after: summary.run, asOf: summary.runAsOf, segments: summary.segments,
+                                                      before: before))
+        #expect(merged.count == names.count)
+        for name in names { #expect(merged[name] == (try store.history(of: name)), "\(name)") }
+        let after = try store.histories(of: names)
+        #expect(ReportRun.histories(after: summary.run, asOf: summary.runAsOf, segments: summary.segments, before: after) == after.histories)
+        #expect(ReportRun.histories(after: summary.run + 1, asOf: "2026-01-31", segments: summary.segments, before: before) == nil)
+    }
+
     /// The churn scores training computes for the drift reference are, bit for bit, those the report computes
     /// from the model file on the same window: `strata month`'s report takes them, and the month above still
     /// equals `strata report`.
