@@ -36,13 +36,17 @@ public enum FeaturePipeline {
         var columns = try plan(export, asOf: asOf, spec: spec)
         let definitions = try FeatureDefinition.definitions(of: FeatureSchema(columns: columns))
         var values = FeatureExtractor.rawValues(export, asOf: asOf, definitions: definitions, workers: workers)
-        // Fill values (medians sort a column) are independent: one column per task.
+        // Fill values (medians select within a column) are independent: one task per column that has a policy, so
+        // that the few columns with medians (the first ones, in the default spec) are not one worker's share.
         let policies = columns.map { $0.missing.flatMap(MissingPolicy.init(schemaText:)) }
+        let filled = columns.indices.filter { policies[$0] != nil }
         let raw = values
-        let fills = Parallel.map(rangesOf: columns.count, workers: workers) { range in
-            range.map { index in policies[index].map { fillValue($0, column: index, of: raw) } }
+        let tasks = workers <= 1 ? 1 : max(1, min(filled.count, 4 * workers))
+        let fills = Parallel.map(rangesOf: filled.count, workers: tasks) { range in
+            range.map { fillValue(policies[filled[$0]]!, column: filled[$0], of: raw) }
         }.flatMap { $0 }
-        for index in columns.indices { columns[index].fill = fills[index] }
+        for index in columns.indices { columns[index].fill = nil }
+        for (index, fill) in zip(filled, fills) { columns[index].fill = fill }
         let transforms = try parsedTransforms(columns)
         transform(&values, columns: columns, transforms: transforms, workers: workers)
         if spec.standardize {
