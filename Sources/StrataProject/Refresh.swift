@@ -351,7 +351,7 @@ public enum Refresh {
                 var summaries: [ListSummary] = []
                 var fingerprints: [String: String] = [:]
                 for list in contactLists(plan) {
-                    let data = Data(list.csv.utf8)
+                    let data = list.csvData
                     try writer.write(data, staging.appendingPathComponent(list.fileName))
                     fingerprints["list:" + list.fileName] = Fingerprint.of(data)
                     summaries.append(ListSummary(file: list.fileName, rows: list.rows.count,
