@@ -60,11 +60,12 @@ public enum ClusterSelection {
     /// (the most stable `k` when none qualifies); the reason says which `k` failed which test, and which `k`s
     /// were not measured.
     ///
-    /// Each `k` fits, scores and measures with generators of its own (``ClusterRandomStreams``, from one draw of
-    /// `rng`): a `k`'s figures do not depend on which other `k`s were fitted or measured before it.
+    /// Each `k` fits and measures with generators of its own (``ClusterRandomStreams``, from one draw of `rng`),
+    /// and every `k`'s silhouette is on the same sample, drawn from a stream of its own: a `k`'s figures do not
+    /// depend on which other `k`s were fitted or measured before it.
     /// - Parameters:
     ///   - clusterCounts: at least 2 and at most `n − 1`.
-    ///   - silhouetteSampleSize: silhouettes are exact up to this many rows, sampled above.
+    ///   - silhouetteSampleSize: silhouettes are exact up to this many rows, sampled above (one sample for all `k`s).
     ///   - stability: the subsampling scheme, or nil to choose by silhouette.
     ///   - stabilityScope: which `k`s are refitted on subsamples.
     /// - Throws: ``KMeansError`` from the fits, or for a range outside `2...(n − 1)`.
@@ -121,6 +122,8 @@ public enum ClusterSelection {
                 return try ClusterMetrics.silhouetteScoreResults(x, labelings: scoredLabels.map(\.labels),
                                                                  sampleSize: silhouetteSampleSize, using: &sampling, workers: workers)
             }
+            // Within the region even when a refit fails, so that the silhouettes never run with more BLAS threads.
+            defer { _ = try? scoring.value() }
             try measureStability(&candidates, configurations: configurations, x: x, options: stability, scope: stabilityScope,
                                  streams: streams)
             return (try? scoring.value()) ?? []
