@@ -169,13 +169,8 @@ public enum ChurnTraining {
             let labels = Labels.churn(export, asOf: day, horizonDays: horizonDays)
             return (rows, leftOutRows, rows.map { labels[$0] })
         }
-        let table: FeatureTable
-        do {
-            table = try FeaturePipeline.fit(export, asOf: day, spec: spec)
-        } catch {
-            _ = try? labelling.value()
-            throw error
-        }
+        defer { _ = try? labelling.value() }
+        let table = try FeaturePipeline.fit(export, asOf: day, spec: spec)
         let schema = table.schema
         var x = (consume table).matrix
         let (rows, leftOutRows, y) = try labelling.value()

@@ -133,8 +133,8 @@ public enum PopulationStability {
         let binCount = binStarts[columns]
         let partial = Parallel.map(rangesOf: x.rows, workers: workers) { range -> (counts: [Int], totals: [Int]) in
             var counts = [Int](repeating: 0, count: binCount), totals = [Int](repeating: 0, count: columns)
-            // Through pointers: the arrays' bounds checks and reference counting were most of the pass (1 s of a
-            // million-patient month's CPU).
+            // Through pointers, without the arrays' bounds checks and reference counting on every element (the
+            // refresh's cluster assignment with its drift check at 1M: 0.39 to 0.35 s).
             elements.withUnsafeBufferPointer { elements in
             flatEdges.withUnsafeBufferPointer { flatEdges in
             edgeStarts.withUnsafeBufferPointer { edgeStarts in
