@@ -165,80 +165,76 @@ static void NAME(assign_portable)(const T *x, ptrdiff_t rows, ptrdiff_t d, const
 
 #if STRATA_KERNELS_X86
 
+/// One step of ``tile_nearest``: centers `c ..< c + NV·LANES` (`NV` vectors, a constant at each call) for the
+/// tile's `R` rows, in one pass over the features with the `R·NV` accumulators in registers.
+///
+/// Each row's running best is updated from the accumulators without a store: the step's minimum is spread to
+/// all lanes, the first lane equal to it gives the index, and the step replaces the best only when strictly
+/// lower, so ties go to the lower center index. Every center's value is the same chain of operations whatever
+/// the step that holds it (`‖c‖²`, then one FMA per feature in order), so how the centers are grouped into
+/// steps changes no value and no label.
+static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_step)(
+    const T *const *row, ptrdiff_t d, const T *packed, ptrdiff_t kp, ptrdiff_t c, const int R, const int NV, T *best,
+    int32_t *label, T *values) {
+    const T *norms = packed + d * kp;
+    V acc[TILE_ROWS][GROUP];
+    for (int g = 0; g < NV; g++) {
+        const V norm = VLOADU(norms + c + g * LANES);
+        for (int r = 0; r < R; r++) acc[r][g] = norm;
+    }
+    for (ptrdiff_t j = 0; j < d; j++) {
+        V center[GROUP];
+        for (int g = 0; g < NV; g++) center[g] = VLOADU(packed + j * kp + c + g * LANES);
+        for (int r = 0; r < R; r++) {
+            const V xb = VSET1(row[r][j]);
+            for (int g = 0; g < NV; g++) acc[r][g] = VFMA(xb, center[g], acc[r][g]);
+        }
+    }
+    if (values) {
+        for (int r = 0; r < R; r++) {
+            for (int g = 0; g < NV; g++) VSTOREU(values + r * kp + c + g * LANES, acc[r][g]);
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        V low = acc[r][0];
+        for (int g = 1; g < NV; g++) low = VMIN(low, acc[r][g]);
+        low = VSPREAD_MIN(low);
+        uint32_t mask = 0;
+        for (int g = 0; g < NV; g++) mask |= (uint32_t)VCMPEQ_MASK(acc[r][g], low) << (g * LANES);
+        const T value = VFIRST(low);
+        const int32_t index = (int32_t)c + (int32_t)__builtin_ctz(mask);
+        const int lower = value < best[r];
+        best[r] = lower ? value : best[r];
+        label[r] = lower ? index : label[r];
+    }
+}
+
 /// For `R` consecutive rows, the nearest center by `‖c‖² − 2 x·c` (the first minimum) and that minimum.
 ///
-/// Centers go in steps of `GROUP` vectors: the `R·GROUP` accumulators of a step stay in registers (`R` is a
-/// constant at each call), and each row's running best is updated from them without a store: the step's
-/// minimum is spread to all lanes, the first lane equal to it gives the index, and a later step replaces the
-/// best only when strictly lower, so ties go to the lower center index. Padding centers hold +infinity.
-/// With `values` (NULL at the plain pass's calls, so the stores compile away there), every row's `kp` values
-/// `‖c‖² − 2 x·c` are stored too (row `r` at `values + r·kp`): the bounded pass (kmeans_bounds_impl.h) takes its
-/// labels from this same arithmetic and its second-nearest distance from the stored values. With `rows_at`
-/// (NULL at the plain pass's calls), row `r` is read at `rows_at[r]` instead of `x + r·d`.
+/// Centers go in steps of `GROUP` vectors (`tile_step`), the last step taking the vectors left, 1 to `GROUP`,
+/// in one pass too: taken one vector at a time, as before, a step has only `R` accumulators, whose FMA chains
+/// wait on each other's latency (k = 10 in Double, three vectors, took three such passes over the features).
+/// Padding centers hold +infinity. With `values` (NULL at the plain pass's calls, so the stores compile away
+/// there), every row's `kp` values `‖c‖² − 2 x·c` are stored too (row `r` at `values + r·kp`): the bounded pass
+/// (kmeans_bounds_impl.h) takes its labels from this same arithmetic and its second-nearest distance from the
+/// stored values. With `rows_at` (NULL at the plain pass's calls), row `r` is read at `rows_at[r]` instead of
+/// `x + r·d`.
 static inline __attribute__((always_inline)) STRATA_AVX2 void NAME(tile_nearest)(
     const T *x, ptrdiff_t d, const T *packed, ptrdiff_t kp, const int R, T *best, int32_t *label, T *values,
     const T *const *rows_at) {
-    const T *norms = packed + d * kp;
     const T *row[TILE_ROWS];
     for (int r = 0; r < R; r++) row[r] = rows_at ? rows_at[r] : x + r * d;
     for (int r = 0; r < R; r++) { best[r] = (T)INFINITY; label[r] = 0; }
     ptrdiff_t c = 0;
-    while (c < kp) {
-        // A full step of GROUP vectors, or the last vectors one at a time.
-        if (c + GROUP * LANES <= kp) {
-            V acc[TILE_ROWS][GROUP];
-            for (int g = 0; g < GROUP; g++) {
-                const V norm = VLOADU(norms + c + g * LANES);
-                for (int r = 0; r < R; r++) acc[r][g] = norm;
-            }
-            for (ptrdiff_t j = 0; j < d; j++) {
-                V center[GROUP];
-                for (int g = 0; g < GROUP; g++) center[g] = VLOADU(packed + j * kp + c + g * LANES);
-                for (int r = 0; r < R; r++) {
-                    const V xb = VSET1(row[r][j]);
-                    for (int g = 0; g < GROUP; g++) acc[r][g] = VFMA(xb, center[g], acc[r][g]);
-                }
-            }
-            if (values) {
-                for (int r = 0; r < R; r++) {
-                    for (int g = 0; g < GROUP; g++) VSTOREU(values + r * kp + c + g * LANES, acc[r][g]);
-                }
-            }
-            for (int r = 0; r < R; r++) {
-                V low = acc[r][0];
-                for (int g = 1; g < GROUP; g++) low = VMIN(low, acc[r][g]);
-                low = VSPREAD_MIN(low);
-                uint32_t mask = 0;
-                for (int g = 0; g < GROUP; g++) mask |= (uint32_t)VCMPEQ_MASK(acc[r][g], low) << (g * LANES);
-                const T value = VFIRST(low);
-                const int32_t index = (int32_t)c + (int32_t)__builtin_ctz(mask);
-                const int lower = value < best[r];
-                best[r] = lower ? value : best[r];
-                label[r] = lower ? index : label[r];
-            }
-            c += GROUP * LANES;
-        } else {
-            V acc[TILE_ROWS];
-            const V norm = VLOADU(norms + c);
-            for (int r = 0; r < R; r++) acc[r] = norm;
-            for (ptrdiff_t j = 0; j < d; j++) {
-                const V center = VLOADU(packed + j * kp + c);
-                for (int r = 0; r < R; r++) acc[r] = VFMA(VSET1(row[r][j]), center, acc[r]);
-            }
-            if (values) {
-                for (int r = 0; r < R; r++) VSTOREU(values + r * kp + c, acc[r]);
-            }
-            for (int r = 0; r < R; r++) {
-                const V low = VSPREAD_MIN(acc[r]);
-                const uint32_t mask = (uint32_t)VCMPEQ_MASK(acc[r], low);
-                const T value = VFIRST(low);
-                const int32_t index = (int32_t)c + (int32_t)__builtin_ctz(mask);
-                const int lower = value < best[r];
-                best[r] = lower ? value : best[r];
-                label[r] = lower ? index : label[r];
-            }
-            c += LANES;
-        }
+    for (; c + GROUP * LANES <= kp; c += GROUP * LANES) NAME(tile_step)(row, d, packed, kp, c, R, GROUP, best, label, values);
+    switch ((kp - c) / LANES) {
+    case 0: break;
+    case 1: NAME(tile_step)(row, d, packed, kp, c, R, 1, best, label, values); break;
+#if GROUP > 2
+    case 2: NAME(tile_step)(row, d, packed, kp, c, R, 2, best, label, values); break;
+    case 3: NAME(tile_step)(row, d, packed, kp, c, R, 3, best, label, values); break;
+#endif
+    default: __builtin_unreachable();
     }
 }
 

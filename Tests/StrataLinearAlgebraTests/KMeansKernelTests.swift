@@ -4,15 +4,15 @@ import Testing
 /// The fused k-means assignment kernel (both its AVX2 and portable paths) and the GEMM path against a naive
 /// reference in `Double`, on shapes that hit the edges of the kernel's tiles: `n` not a multiple of the
 /// 6-row (Float) or 3-row (Double) tile or of the 512-row chunk, `d` not a multiple of the vector width,
-/// `k` below, at and above the 16-center register step and up to past the Double crossover, `k = 1`, `d = 1`,
-/// and exact ties.
+/// `k` below, at and above the 16-center register step and up to past the Double crossover (after the full steps,
+/// a last step of one, two and three Double vectors: `k` = 17, 24, 27), `k = 1`, `d = 1`, and exact ties.
 @Suite("k-means assignment kernels")
 struct KMeansKernelTests {
     enum Path: CaseIterable { case fusedVector, fusedPortable, gemm }
 
     static let shapes: [(n: Int, d: Int, k: Int)] = [
         (1, 1, 1), (7, 1, 3), (13, 3, 1), (50, 5, 2), (37, 8, 8), (101, 7, 9), (513, 13, 16), (1031, 32, 16),
-        (600, 33, 17), (257, 16, 24), (129, 9, 31), (300, 40, 33), (211, 20, 48), (190, 12, 64), (95, 2, 5),
+        (600, 33, 17), (257, 16, 24), (129, 9, 31), (300, 40, 33), (211, 20, 48), (190, 12, 64), (95, 2, 5), (77, 11, 27),
         (64, 3, 130), (40, 16, 64), (45, 1, 16384),
     ]
 
