@@ -106,13 +106,23 @@ struct KMeansSeedingKernelTests {
 
     /// Deferring a chosen candidate's lowering to the next pass changes nothing: drawing from the candidate's
     /// column (lowering computed on the fly) picks exactly the rows that drawing from column 0 picks after the
-    /// next pass has applied it, and leaves the same potential, bit for bit.
+    /// next pass has applied it, and leaves the same potential, bit for bit. The candidates' column comes from
+    /// the pass's two-rows-at-a-time dots and the applied lowering from its one-row dots: an odd row count and
+    /// feature counts with vector tails (33) check that the two give the same bits.
     @Test(arguments: [false, true]) func deferredLoweringDrawsTheSameRows(_ portable: Bool) {
+        deferredLoweringDrawsTheSameRows(Float.self, rows: 2000, features: 32, portable: portable)
+        deferredLoweringDrawsTheSameRows(Float.self, rows: 1999, features: 33, portable: portable)
+        deferredLoweringDrawsTheSameRows(Double.self, rows: 2001, features: 33, portable: portable)
+        deferredLoweringDrawsTheSameRows(Double.self, rows: 300, features: 7, portable: portable)
+    }
+
+    func deferredLoweringDrawsTheSameRows<S: SeedingKMeansScalar>(_: S.Type, rows n: Int, features d: Int, portable: Bool) {
         var rng = SplitMix64(seed: 45)
-        let x: Matrix<Float> = Reference.random(2000, 32, using: &rng)
-        let closest = DisjointWriteBuffer<Float>(repeating: .infinity, count: 2000)
-        let candidates = Matrix(rows: 4, columns: 32, elements: [7, 900, 1500, 1999].flatMap { x.row($0) })
-        _ = KMeansKernels._seedingPass(x, pending: Array(x.row(0)), candidates: Matrix(rows: 0, columns: 32, elements: []),
+        let x: Matrix<S> = Reference.random(n, d, using: &rng)
+        let closest = DisjointWriteBuffer<S>(repeating: .infinity, count: n)
+        let candidates = Matrix(rows: 4, columns: d, elements: [7, n / 2, n * 3 / 4, n - 1].flatMap { x.row($0) })
+        let none = Matrix<S>(rows: 0, columns: d, elements: [])
+        _ = KMeansKernels._seedingPass(x, pending: Array(x.row(0)), candidates: none,
                                        closest: closest, sampleWeights: nil, workers: 2, portable: portable)
         let sums = KMeansKernels._seedingPass(x, pending: nil, candidates: candidates, closest: closest, sampleWeights: nil,
                                               workers: 2, portable: portable)
@@ -120,13 +130,13 @@ struct KMeansSeedingKernelTests {
         let targets = (0..<50).map { _ in Double.random(in: 0..<1, using: &rng) * sums.total(3) }
         let deferred = KMeansKernels._seedingDraws(x, sums: sums, column: 3, center: chosen, closest: closest,
                                                    sampleWeights: nil, targets: targets, portable: portable)
-        let applied = KMeansKernels._seedingPass(x, pending: chosen, candidates: Matrix(rows: 0, columns: 32, elements: []),
+        let applied = KMeansKernels._seedingPass(x, pending: chosen, candidates: none,
                                                  closest: closest, sampleWeights: nil, workers: 2, portable: portable)
-        #expect(applied.total(0) == sums.total(3))
-        #expect(applied.sums == Array(sums.sums[(3 * sums.blockCount)...].prefix(sums.blockCount)))
+        #expect(applied.total(0) == sums.total(3), "\(S.self) \(n)x\(d)")
+        #expect(applied.sums == Array(sums.sums[(3 * sums.blockCount)...].prefix(sums.blockCount)), "\(S.self) \(n)x\(d)")
         let direct = KMeansKernels._seedingDraws(x, sums: applied, column: 0, center: nil, closest: closest,
                                                  sampleWeights: nil, targets: targets, portable: portable)
-        #expect(deferred == direct)
+        #expect(deferred == direct, "\(S.self) \(n)x\(d)")
     }
 
     /// The same data and worker count give bit-identical sums (blocks are added in order).
