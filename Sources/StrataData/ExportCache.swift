@@ -171,6 +171,47 @@ public struct ExportCache: Sendable {
         case .missing:
             break
         }
+        return try readFiles(folder, key: { key }, format: format, mapping: mapping, policy: policy, request: request,
+                             extraColumns: extraColumns, checkingOthers: checkingOthers, storingLater: storingLater, warnings: warnings)
+    }
+
+    /// Whether the cache may hold an entry for `folder`'s files as they are now: it has an entry written no
+    /// earlier than the newest of them last changed. False (certainly no entry of these files, unless they were
+    /// copied with older times kept) lets a caller read the files while it hashes them (``readFiles(_:key:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:keepingRows:storingLater:)``)
+    /// instead of hashing them first to look the entry up; either way the read is the same.
+    public func mayHold(_ folder: URL) -> Bool {
+        func modified(_ url: URL) -> Date? {
+            (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+        }
+        guard let newestEntry = entries().first.flatMap(modified) else { return false }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let files = names.filter { !$0.hasPrefix(".") }.compactMap { modified(folder.appendingPathComponent($0)) }
+        guard let newestFile = files.max() else { return true }
+        return newestEntry >= newestFile
+    }
+
+    /// ``read(_:key:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:keepingRows:storingLater:)``
+    /// for a folder the cache does not hold (``mayHold(_:)`` false), with the key asked for only after the files are
+    /// read: the caller works it out meanwhile (the folder's fingerprint, hashed on another thread). The read is
+    /// the one the cache would make on a miss, stored (or left pending) under that key; nothing is stored when
+    /// `key` returns nil (the caller could not hash the folder, and throws that error itself).
+    public func readFiles(_ folder: URL, key: () -> Key?, format: ExportFormat?, mapping: ExportMapping?,
+                          policy: IngestPolicy = .strict, tables: Set<CanonicalTable> = Set(CanonicalTable.allCases),
+                          unusedTextColumns: [CanonicalTable: Set<String>] = [:],
+                          extraColumns: [CanonicalTable: [ExtraColumn]] = [:], checkingOthers: Bool = true,
+                          keepingRows: [CanonicalTable: RowFilter] = [:], storingLater: Bool = false) throws(IngestError) -> Read {
+        let request = View(tables: tables, unusedTextColumns: unusedTextColumns, keepingRows: keepingRows)
+        return try readFiles(folder, key: key, format: format, mapping: mapping, policy: policy, request: request,
+                             extraColumns: extraColumns, checkingOthers: checkingOthers, storingLater: storingLater, warnings: [])
+    }
+
+    /// The miss path: the whole export read from its files, stored under `key()` (or left pending), and `request`
+    /// cut from it.
+    private func readFiles(_ folder: URL, key makeKey: () -> Key?, format: ExportFormat?, mapping: ExportMapping?,
+                           policy: IngestPolicy, request: View, extraColumns: [CanonicalTable: [ExtraColumn]],
+                           checkingOthers: Bool, storingLater: Bool, warnings: [String]) throws(IngestError) -> Read {
+        let (tables, unusedTextColumns, keepingRows) = (request.tables, request.unusedTextColumns, request.keepingRows)
+        var warnings = warnings
         let full: ExportReadResult
         do {
             full = try ExportReader.read(folder, format: format, mapping: mapping, policy: policy, extraColumns: extraColumns)
@@ -187,16 +228,20 @@ public struct ExportCache: Sendable {
         var pending: (result: ExportReadResult, key: Key)?
         if full.badRows.count > 0 {
             outcome = .notStored("\(full.badRows.count) rows were skipped")
-        } else if storingLater {
-            outcome = .notStored("not stored yet")
-            pending = (full, key)
-        } else {
-            do {
-                try store(full, key: key)
-            } catch {
-                outcome = .notStored(AtomicFile.plainReason(error))
-                warnings.append("export cache: could not write \(url(for: key).path): \(AtomicFile.plainReason(error))")
+        } else if let key = makeKey() {
+            if storingLater {
+                outcome = .notStored("not stored yet")
+                pending = (full, key)
+            } else {
+                do {
+                    try store(full, key: key)
+                } catch {
+                    outcome = .notStored(AtomicFile.plainReason(error))
+                    warnings.append("export cache: could not write \(url(for: key).path): \(AtomicFile.plainReason(error))")
+                }
             }
+        } else {
+            outcome = .notStored("the export's fingerprint could not be worked out")
         }
         if let result = request.cut(full, folder: folder) {
             var read = Read(result: result, outcome: outcome, warnings: warnings)

@@ -5,20 +5,28 @@ import StrataSegments
 
 extension ExportSource {
     /// The whole export at `url` with this source's format, mapping, extra columns and maximum of bad rows,
-    /// through ``cache`` when set (see ``ExportCache``), else from the files.
+    /// through ``cache`` when set (see ``ExportCache``), else from the files; with the folder's fingerprint when
+    /// the cache is set (``exportFingerprint``, else hashed here: beside the read when the cache cannot hold the
+    /// files, see ``ExportCache/readExport(_:cache:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:keepingRows:storingLater:)``).
     func readThroughCache(_ url: URL, configuration: ProjectConfiguration, unusedTextColumns: [CanonicalTable: Set<String>],
-                          extraColumns: [CanonicalTable: [ExtraColumn]]) throws -> ExportCache.Read {
+                          extraColumns: [CanonicalTable: [ExtraColumn]]) throws -> (read: ExportCache.Read, fingerprint: String?) {
         let format = format ?? configuration.exports?.format
         let extras = configuration.features.extraColumns.merging(extraColumns, uniquingKeysWith: +)
         let policy = IngestPolicy(maxBadRows: maxBadRows)
         guard let cache else {
             let result = try ExportReader.read(url, format: format, mapping: configuration.mapping, policy: policy,
                                                unusedTextColumns: unusedTextColumns, extraColumns: extras)
-            return ExportCache.Read(result: result, outcome: .notStored("no export cache"), warnings: [])
+            return (ExportCache.Read(result: result, outcome: .notStored("no export cache"), warnings: []), exportFingerprint)
         }
-        return try ExportCache.readExport(url, cache: cache, fingerprint: try exportFingerprint ?? Fingerprint.of(folder: url),
-                                          format: format, mapping: configuration.mapping, policy: policy,
-                                          tables: Set(CanonicalTable.allCases), unusedTextColumns: unusedTextColumns,
-                                          extraColumns: extras, checkingOthers: true, keepingRows: [:], storingLater: true)
+        guard let exportFingerprint else {
+            return try ExportCache.readExport(url, cache: cache, format: format, mapping: configuration.mapping, policy: policy,
+                                              tables: Set(CanonicalTable.allCases), unusedTextColumns: unusedTextColumns,
+                                              extraColumns: extras, checkingOthers: true, keepingRows: [:], storingLater: true)
+        }
+        let read = try ExportCache.readExport(url, cache: cache, fingerprint: exportFingerprint, format: format,
+                                              mapping: configuration.mapping, policy: policy,
+                                              tables: Set(CanonicalTable.allCases), unusedTextColumns: unusedTextColumns,
+                                              extraColumns: extras, checkingOthers: true, keepingRows: [:], storingLater: true)
+        return (read, exportFingerprint)
     }
 }

@@ -45,6 +45,9 @@ public struct ExportSource: Sendable {
         /// A read not yet written to the export cache, when ``ExportSource/read(tables:unusedTextColumns:extraColumns:failingOnChecks:storingCacheLater:)``
         /// was asked to leave it to the caller (``Project/storeExport(_:)`` writes it).
         var unstoredCacheEntry: ExportCache.Read?
+        /// The folder's fingerprint, when the read went through the export cache (which needs it) or the caller
+        /// gave it (``ExportSource/exportFingerprint``).
+        public var exportFingerprint: String?
         public var export: ClinicExport { result.export }
         /// What the commands print as warnings: the export cache's, the values kept with a warning, then the
         /// checks that dropped or kept records.
@@ -92,14 +95,17 @@ public struct ExportSource: Sendable {
         for table in CanonicalTable.allCases where !kept.contains(table) {
             unused[table] = Set(table.columns.filter { $0.kind == .text }.map(\.name))
         }
-        var cached = try readThroughCache(url, configuration: configuration, unusedTextColumns: unused, extraColumns: extraColumns)
+        var (cached, fingerprint) = try readThroughCache(url, configuration: configuration, unusedTextColumns: unused,
+                                                         extraColumns: extraColumns)
         var result = cached.result
         let checks = ExportChecks.run(&result.export, policies: configuration.checks, strict: strict,
                                       exportDay: ExportChecks.exportDay(folderName: url.lastPathComponent))
         if failingOnChecks, let error = checks.error { throw error }
         if !storingCacheLater { cached.warnings += cache?.store(&cached) ?? [] }
         for table in CanonicalTable.allCases where !kept.contains(table) { result.export.emptyTable(table) }
-        return Loaded(result: result, configuration: configuration, folder: url, checks: checks, cacheOutcome: cached.outcome,
-                      cacheWarnings: cached.warnings, unstoredCacheEntry: storingCacheLater ? cached : nil)
+        var loaded = Loaded(result: result, configuration: configuration, folder: url, checks: checks, cacheOutcome: cached.outcome,
+                            cacheWarnings: cached.warnings, unstoredCacheEntry: storingCacheLater ? cached : nil)
+        loaded.exportFingerprint = fingerprint
+        return loaded
     }
 }

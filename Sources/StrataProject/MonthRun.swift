@@ -69,9 +69,11 @@ public enum MonthRun {
         // works on it, and refresh and report take it as it is instead of loading the cache entry and checking it
         // again (2.6 s at 1M). It is the export a refresh would hold anyway, so the month's peak stays the same.
         var (source, fingerprint) = try step(.validate) { () throws -> (ExportSource.Loaded, String) in
+            // Hashed by the read, beside it when the cache cannot hold the folder (a new export); without the
+            // cache (`STRATA_EXPORT_CACHE=off`) after it.
             let folder = try project.exportFolder(configuration.export?.path)
-            let fingerprint = try Fingerprint.of(folder: folder)
-            return (try project.exportSource(folder, fingerprint: fingerprint).read(storingCacheLater: true), fingerprint)
+            let loaded = try project.exportSource(folder, fingerprint: nil).read(storingCacheLater: true)
+            return (loaded, try loaded.exportFingerprint ?? Fingerprint.of(folder: folder))
         }
         // A promoted churn model's scores of the patients on file at its feature date, which training computed
         // for the drift reference, are the report's churn curves when the refresh's date is the training's.

@@ -1,5 +1,7 @@
 import Foundation
 import StrataData
+import StrataLinearAlgebra
+import StrataSegments
 
 /// The project's export cache (`cache/exports`, see ``ExportCache`` and docs/scaling.md): refresh stores the
 /// export it read; report, campaign report and retrain load it instead of parsing the CSVs again.
@@ -30,8 +32,24 @@ extension Project {
                                           checkingOthers: checkingOthers, keepingRows: keepingRows, storingLater: storingLater)
     }
 
-    /// The export at `folder` (fingerprinted `fingerprint`) read with the project file, through the export cache.
-    func exportSource(_ folder: URL, fingerprint: String) -> ExportSource {
+    /// ``readExport(_:fingerprint:policy:tables:unusedTextColumns:checkingOthers:keepingRows:storingLater:)`` of the
+    /// whole export at a folder not hashed yet, with its fingerprint: hashed beside the read when the cache cannot
+    /// hold its files (a new export), else first (and when the cache is off).
+    func readExport(_ folder: URL, storingLater: Bool) throws -> (read: ExportCache.Read, fingerprint: String) {
+        let configuration = configuration
+        guard let cache = exportCache else {
+            let fingerprint = try Fingerprint.of(folder: folder)
+            return (try readExport(folder, fingerprint: fingerprint, storingLater: storingLater), fingerprint)
+        }
+        return try ExportCache.readExport(folder, cache: cache, format: configuration.exports?.format, mapping: configuration.mapping,
+                                          policy: .strict, tables: Set(CanonicalTable.allCases), unusedTextColumns: [:],
+                                          extraColumns: configuration.features.extraColumns, checkingOthers: true,
+                                          keepingRows: [:], storingLater: storingLater)
+    }
+
+    /// The export at `folder` (fingerprinted `fingerprint`; nil: hashed by the read) read with the project file,
+    /// through the export cache.
+    func exportSource(_ folder: URL, fingerprint: String?) -> ExportSource {
         var source = ExportSource(path: folder.path, configurationFile: directory.appendingPathComponent(Project.fileName).path)
         (source.cache, source.exportFingerprint) = (exportCache, fingerprint)
         return source
@@ -58,5 +76,34 @@ extension ExportCache {
         return try cache.read(folder, key: key, format: format, mapping: mapping, policy: policy, tables: tables,
                               unusedTextColumns: unusedTextColumns, extraColumns: extraColumns, checkingOthers: checkingOthers,
                               keepingRows: keepingRows, storingLater: storingLater)
+    }
+
+    /// ``readExport(_:cache:fingerprint:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:keepingRows:storingLater:)``
+    /// of a folder whose fingerprint the caller does not have, which it returns with the read. When the cache
+    /// cannot hold the folder's files (``ExportCache/mayHold(_:)``: no entry written since they changed, as for a
+    /// new month's export), they are hashed on another thread while they are read: at 1M the read keeps two
+    /// cores about 90% busy for 5 s and the hash (1.5 s of CPU on the 1.6 GB of CSVs) fills the rest, where it
+    /// took 0.7 s before the read. Otherwise they are hashed first and the entry looked up.
+    static func readExport(_ folder: URL, cache: ExportCache, format: ExportFormat?, mapping: ExportMapping?,
+                           policy: IngestPolicy, tables: Set<CanonicalTable>, unusedTextColumns: [CanonicalTable: Set<String>],
+                           extraColumns: [CanonicalTable: [ExtraColumn]], checkingOthers: Bool,
+                           keepingRows: [CanonicalTable: RowFilter], storingLater: Bool = false) throws -> (read: ExportCache.Read, fingerprint: String) {
+        func key(_ fingerprint: String) -> Key {
+            Key(exportFingerprint: fingerprint, format: format, mapping: mapping, extraColumns: extraColumns)
+        }
+        guard !cache.mayHold(folder) else {
+            let fingerprint = try Fingerprint.of(folder: folder)
+            return (try cache.read(folder, key: key(fingerprint), format: format, mapping: mapping, policy: policy, tables: tables,
+                                   unusedTextColumns: unusedTextColumns, extraColumns: extraColumns, checkingOthers: checkingOthers,
+                                   keepingRows: keepingRows, storingLater: storingLater), fingerprint)
+        }
+        let hashing = Started.idle { try Fingerprint.of(folder: folder, concurrently: false) }
+        // Every way out waits for the hash: nothing is left running.
+        defer { _ = try? hashing.value() }
+        let read = try cache.readFiles(folder, key: { (try? hashing.value()).map(key) }, format: format, mapping: mapping,
+                                       policy: policy, tables: tables, unusedTextColumns: unusedTextColumns,
+                                       extraColumns: extraColumns, checkingOthers: checkingOthers, keepingRows: keepingRows,
+                                       storingLater: storingLater)
+        return (read, try hashing.value())
     }
 }

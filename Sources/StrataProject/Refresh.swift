@@ -81,11 +81,16 @@ public enum Refresh {
         var timings = DiscoveryTimings.refresh()
         let folder = try project.exportFolder(exportPath)
         progress("reading \(folder.lastPathComponent)")
-        // A pass of SHA-256 over the whole export (0.8 s CPU at 1M), skipped when the caller has just made it.
-        let exportFingerprint = try knownFingerprint ?? Fingerprint.of(folder: folder)
-        let (read, checks, cacheWarnings): (ExportReadResult, ExportCheckReport, Started<[String]>?) =
-            try checked.map { ($0.result, $0.checks, nil) }
-            ?? readAndCheck(folder, fingerprint: exportFingerprint, project: project, strict: strict, timings: &timings)
+        // A pass of SHA-256 over the whole export (1.5 s CPU at 1M), skipped when the caller has just made it,
+        // else made by the read (beside it for a new export).
+        let (read, checks, cacheWarnings, exportFingerprint): (ExportReadResult, ExportCheckReport, Started<[String]>?, String)
+        if let checked {
+            (read, checks, cacheWarnings) = (checked.result, checked.checks, nil)
+            exportFingerprint = try knownFingerprint ?? Fingerprint.of(folder: folder)
+        } else {
+            (read, checks, cacheWarnings, exportFingerprint) = try readAndCheck(folder, fingerprint: knownFingerprint, project: project,
+                                                                                strict: strict, timings: &timings)
+        }
         // Every way out of the refresh waits for the cache entry being stored, so a refresh that fails later
         // leaves the entry as whole as before.
         defer { _ = try? cacheWarnings?.value() }
@@ -293,10 +298,11 @@ public enum Refresh {
     /// A read from the CSVs is written to the cache on a thread of its own while the models and the segments run
     /// (writing the entry of a 1M export took 2.6 s): the third value gives the cache's warnings, reading's
     /// then storing's, once it is done.
-    private static func readAndCheck(_ folder: URL, fingerprint: String, project: Project, strict: Bool,
+    private static func readAndCheck(_ folder: URL, fingerprint known: String?, project: Project, strict: Bool,
                                      timings: inout DiscoveryTimings) throws
-        -> (read: ExportReadResult, checks: ExportCheckReport, cacheWarnings: Started<[String]>?) {
-        let cached = try project.readExport(folder, fingerprint: fingerprint, storingLater: true)
+        -> (read: ExportReadResult, checks: ExportCheckReport, cacheWarnings: Started<[String]>?, fingerprint: String) {
+        let (cached, fingerprint) = try known.map { (try project.readExport(folder, fingerprint: $0, storingLater: true), $0) }
+            ?? project.readExport(folder, storingLater: true)
         var read = cached.result
         timings.lap("reading the export (fingerprint, cache or CSVs)")
         let checks = ExportChecks.run(&read.export, policies: project.configuration.checks, strict: strict,
@@ -307,7 +313,7 @@ public enum Refresh {
             var entry = cached
             return entry.warnings + project.storeExport(&entry)
         }
-        return (read, checks, storing)
+        return (read, checks, storing, fingerprint)
     }
 
     static func runFolder(_ project: Project, _ run: Int64) -> URL {

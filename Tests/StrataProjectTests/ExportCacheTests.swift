@@ -310,6 +310,40 @@ struct ExportCacheTests {
         #expect(try clinic.cache.read(clinic.export, key: key, format: nil, mapping: nil, storingLater: true).outcome == .hit)
     }
 
+    /// A folder whose files changed after every entry cannot be in the cache: its read hashes the files beside
+    /// the parse, and gives the same read and fingerprint as hashing first, stored under that fingerprint's key.
+    /// Once an entry is written after the files, the cache may hold them: hashed first, then a hit. A file
+    /// changed after the entry makes it a new export again.
+    @Test func aNewExportIsHashedBesideItsReadWithTheSameResult() throws {
+        let clinic = try Clinic()
+        defer { clinic.remove() }
+        let cache = clinic.cache
+        #expect(!cache.mayHold(clinic.export))
+        var (read, fingerprint) = try ExportCache.readExport(clinic.export, cache: cache, format: nil, mapping: nil, policy: .strict,
+                                                             tables: Set(CanonicalTable.allCases), unusedTextColumns: [:],
+                                                             extraColumns: [:], checkingOthers: true, keepingRows: [:],
+                                                             storingLater: true)
+        #expect(fingerprint == (try Fingerprint.of(folder: clinic.export)))
+        #expect(read.pending?.key == (try clinic.key()))
+        Self.expectSame(read.result, try ExportReader.read(clinic.export))
+        #expect(cache.store(&read).isEmpty)
+        #expect(cache.mayHold(clinic.export))
+        let again = try ExportCache.readExport(clinic.export, cache: cache, format: nil, mapping: nil, policy: .strict,
+                                               tables: Set(CanonicalTable.allCases), unusedTextColumns: [:], extraColumns: [:],
+                                               checkingOthers: true, keepingRows: [:])
+        #expect(again.read.outcome == .hit)
+        #expect(again.fingerprint == fingerprint)
+        // A later change to one file (its time moved past the entry's): not held, read and hashed anew.
+        let patients = clinic.export.appendingPathComponent("patients.csv")
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: patients.path)
+        #expect(!cache.mayHold(clinic.export))
+        let changed = try ExportCache.readExport(clinic.export, cache: cache, format: nil, mapping: nil, policy: .strict,
+                                                 tables: Set(CanonicalTable.allCases), unusedTextColumns: [:], extraColumns: [:],
+                                                 checkingOthers: true, keepingRows: [:])
+        #expect(changed.read.outcome == .stored)
+        #expect(changed.fingerprint == fingerprint)
+    }
+
     @Test func onlyTheNewestEntriesAreKept() throws {
         let clinic = try Clinic()
         defer { clinic.remove() }

@@ -27,6 +27,21 @@ import Testing
         #expect(throws: (any Error).self) { try Fingerprint.of(file: folder.appendingPathComponent("missing.csv")) }
     }
 
+    /// A file is hashed through mapped windows of 64 MiB: one past a window's end (its bytes marked around the
+    /// boundaries) hashes as its bytes in memory do; a folder hashed one file after the other as at once.
+    @Test func aFileLongerThanAWindowIsTheSHA256OfItsBytes() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let window = 64 << 20
+        var bytes = Data(count: window + 5)
+        for offset in [0, 1, window - 2, window - 1, window, window + 4] { bytes[offset] = UInt8(offset % 251 + 1) }
+        let file = folder.appendingPathComponent("long.bin")
+        try bytes.write(to: file)
+        #expect(try Fingerprint.of(file: file) == Fingerprint.of(bytes))
+        try Self.pattern(1000).write(to: folder.appendingPathComponent("short.bin"))
+        #expect(try Fingerprint.of(folder: folder, concurrently: false) == Fingerprint.of(folder: folder))
+    }
+
     @Test func aFolderHashesItsVisibleFilesInNameOrder() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
