@@ -45,19 +45,40 @@ public enum BLASCore {
     /// restarted the process, so `strata selfcheck` can say so.
     public static let fallbackVariable = "STRATA_OPENBLAS_FALLBACK"
 
-    /// When OpenBLAS fell back to kernels older than the CPU (see the type's description) and the user has not
-    /// chosen a set with `OPENBLAS_CORETYPE`, runs this program again from the start with that variable naming
-    /// the set the CPU supports; returns only when nothing needs doing or the restart failed (the process then
-    /// carries on with OpenBLAS's choice). Call first thing in `main`, before any other work: the process is
-    /// replaced, arguments and environment kept.
+    /// How long an OpenBLAS worker spins for its next job after a threaded call before it sleeps, as a power of
+    /// two of CPU cycles (`OPENBLAS_THREAD_TIMEOUT`): 2^20, about 0.4 ms. OpenBLAS's own default, 2^28 (about
+    /// 0.1 s), kept its idle worker calling `sched_yield` beside Strata's own workers on two cores: 1.8 s of CPU
+    /// in `strata month` at 1M, most of it during the churn fit. Measured with 2^20 (and 2^4, alike), two
+    /// alternating rounds each: the month's system time 6.3 to 4.6 s, its retrain 14.6 and 14.5 to 13.8 and 14.0 s.
+    public static let workerSpinTimeout = "20"
+
+    /// The environment variables ``runOnTheKernelsThisCPUSupports()`` sets before restarting, with their values:
+    /// a kernel set the CPU supports when OpenBLAS fell back to older kernels (and the set it had chosen, in
+    /// ``fallbackVariable``), and ``workerSpinTimeout``; each only when the user has not set it. Empty: no restart.
+    static func restartSettings(core: String, level: VectorLevel, environment: [String: String]) -> [(name: String, value: String)] {
+        var settings: [(name: String, value: String)] = []
+        if environment["OPENBLAS_CORETYPE"] == nil, let better = replacement(for: core, on: level) {
+            settings += [("OPENBLAS_CORETYPE", better), (fallbackVariable, core)]
+        }
+        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil && environment["GOTO_THREAD_TIMEOUT"] == nil {
+            settings.append(("OPENBLAS_THREAD_TIMEOUT", workerSpinTimeout))
+        }
+        return settings
+    }
+
+    /// OpenBLAS reads its settings only while loading, so this runs the program again from the start with them
+    /// (``restartSettings(core:level:environment:)``): the kernels the CPU supports when OpenBLAS fell back to
+    /// older ones (see the type's description) and a short spin for its idle workers, each unless the user set
+    /// it. Returns only when nothing needs setting or the restart failed (the process then carries on with
+    /// OpenBLAS's own choices). Call first thing in `main`, before any other work: the process is replaced,
+    /// arguments and environment kept. The restart costs a process start (about 10 ms).
     public static func runOnTheKernelsThisCPUSupports() {
         #if os(Linux)
-        guard getenv("OPENBLAS_CORETYPE") == nil, let better = replacement(for: name, on: vectorLevel) else { return }
-        setenv("OPENBLAS_CORETYPE", better, 1)
-        setenv(fallbackVariable, name, 1)
+        let settings = restartSettings(core: name, level: vectorLevel, environment: ProcessInfo.processInfo.environment)
+        guard !settings.isEmpty else { return }
+        for (variable, value) in settings { setenv(variable, value, 1) }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        unsetenv("OPENBLAS_CORETYPE")
-        unsetenv(fallbackVariable)
+        for (variable, _) in settings { unsetenv(variable) }
         #endif
     }
 }

@@ -23,6 +23,9 @@ struct SelfCheck: ParsableCommand {
         } else {
             print("OpenBLAS core: \(BLASCore.name)")
         }
+        let timeout = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"]
+            ?? ProcessInfo.processInfo.environment["GOTO_THREAD_TIMEOUT"]
+        print("OpenBLAS idle workers spin for: " + (timeout.map { "2^\($0) cycles" } ?? "OpenBLAS's default (2^28 cycles)"))
 
         // A product checked against the definition.
         let a = Matrix<Double>([[1, 2, 3], [4, 5, 6]])

@@ -46,6 +46,15 @@ struct CLITests {
         }
     }
 
+    /// strata runs with OpenBLAS's idle workers spinning briefly (set by its restart), unless the user chose.
+    @Test func openBLASWorkersSpinBriefly() throws {
+        let result = try StrataBinary.run(["selfcheck", "--size", "64"])
+        #expect(result.standardOutput.contains("OpenBLAS idle workers spin for: 2^\(BLASCore.workerSpinTimeout) cycles\n"),
+                "\(result.standardOutput)")
+        let chosen = try StrataBinary.run(["selfcheck", "--size", "64"], environment: ["OPENBLAS_THREAD_TIMEOUT": "24"])
+        #expect(chosen.standardOutput.contains("OpenBLAS idle workers spin for: 2^24 cycles\n"), "\(chosen.standardOutput)")
+    }
+
     /// A kernel set the user names with OPENBLAS_CORETYPE is kept.
     @Test func aKernelSetTheUserChoseIsKept() throws {
         let result = try StrataBinary.run(["selfcheck", "--size", "64"], environment: ["OPENBLAS_CORETYPE": "Prescott"])
