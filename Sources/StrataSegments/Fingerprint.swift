@@ -19,18 +19,26 @@ public enum Fingerprint {
     /// 64 MiB at a time: mapped whole, a 757 MB file hashed beside an export's parse added its resident pages to
     /// the process's peak (1.71 to 2.11 GB in `strata month` at 1M).
     public static func of(file url: URL) throws -> String {
+        // A failure is reported as reading the file through Foundation reports it: the read error its errno
+        // names, with that errno underneath.
+        func failure() -> CocoaError {
+            let number = errno
+            let code: CocoaError.Code = number == ENOENT ? .fileReadNoSuchFile : number == EACCES ? .fileReadNoPermission : .fileReadUnknown
+            return CocoaError(code, userInfo: [NSURLErrorKey: url, NSFilePathErrorKey: url.path,
+                                               NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(number))])
+        }
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw CocoaError.error(.fileReadNoSuchFile, url: url) }
+        guard descriptor >= 0 else { throw failure() }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw CocoaError.error(.fileReadUnknown, url: url) }
+        guard fstat(descriptor, &status) == 0 else { throw failure() }
         let size = Int(status.st_size), window = 64 << 20
         var hasher = SHA256()
         var offset = 0
         while offset < size {
             let length = min(window, size - offset)
             guard let start = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, off_t(offset)), start != MAP_FAILED else {
-                throw CocoaError.error(.fileReadUnknown, url: url)
+                throw failure()
             }
             _ = madvise(start, length, MADV_SEQUENTIAL)
             hasher.update(bufferPointer: UnsafeRawBufferPointer(start: start, count: length))

@@ -25,6 +25,12 @@ import Testing
         #expect(try Fingerprint.of(files: [folder.appendingPathComponent("a.csv"), folder.appendingPathComponent("big.bin")])
                 == "9b1c3bf5dd51171f7f16a85cbd5da21de55a28e9df6b4f09a857956d332a04b9")
         #expect(throws: (any Error).self) { try Fingerprint.of(file: folder.appendingPathComponent("missing.csv")) }
+        // Named as Foundation names a file it cannot read.
+        #expect(throws: CocoaError(.fileReadNoSuchFile)) {
+            do { _ = try Fingerprint.of(file: folder.appendingPathComponent("missing.csv")) } catch let error as CocoaError {
+                throw CocoaError(error.code)
+            }
+        }
     }
 
     /// A file is hashed through mapped windows of 64 MiB: one past a window's end (its bytes marked around the
