@@ -48,7 +48,7 @@ public enum CampaignWorkflow {
         let folder = try project.exportFolder(exportPath)
         let fingerprint = try Fingerprint.of(folder: folder)
         var cached = try project.readExport(folder, fingerprint: fingerprint, tables: tables, unusedTextColumns: unusedTextColumns,
-                                            checkingOthers: checkingOthers, keepingRows: keepingRows, storingLater: true)
+                                            checkingOthers: checkingOthers, keepingRows: keepingRows, storingLater: true).read
         var read = cached.result
         let checks = ExportChecks.run(&read.export, policies: project.configuration.checks,
                                       exportDay: ExportChecks.exportDay(folderName: folder.lastPathComponent))

@@ -7,7 +7,7 @@ extension ExportSource {
     /// The whole export at `url` with this source's format, mapping, extra columns and maximum of bad rows,
     /// through ``cache`` when set (see ``ExportCache``), else from the files; with the folder's fingerprint when
     /// the cache is set (``exportFingerprint``, else hashed here: beside the read when the cache cannot hold the
-    /// files, see ``ExportCache/readExport(_:cache:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:keepingRows:storingLater:)``).
+    /// files, see ``ExportCache/readExport(_:cache:fingerprint:format:mapping:policy:tables:unusedTextColumns:extraColumns:checkingOthers:keepingRows:storingLater:)``).
     func readThroughCache(_ url: URL, configuration: ProjectConfiguration, unusedTextColumns: [CanonicalTable: Set<String>],
                           extraColumns: [CanonicalTable: [ExtraColumn]]) throws -> (read: ExportCache.Read, fingerprint: String?) {
         let format = format ?? configuration.exports?.format
@@ -18,15 +18,9 @@ extension ExportSource {
                                                unusedTextColumns: unusedTextColumns, extraColumns: extras)
             return (ExportCache.Read(result: result, outcome: .notStored("no export cache"), warnings: []), exportFingerprint)
         }
-        guard let exportFingerprint else {
-            return try ExportCache.readExport(url, cache: cache, format: format, mapping: configuration.mapping, policy: policy,
-                                              tables: Set(CanonicalTable.allCases), unusedTextColumns: unusedTextColumns,
-                                              extraColumns: extras, checkingOthers: true, keepingRows: [:], storingLater: true)
-        }
-        let read = try ExportCache.readExport(url, cache: cache, fingerprint: exportFingerprint, format: format,
-                                              mapping: configuration.mapping, policy: policy,
-                                              tables: Set(CanonicalTable.allCases), unusedTextColumns: unusedTextColumns,
-                                              extraColumns: extras, checkingOthers: true, keepingRows: [:], storingLater: true)
-        return (read, exportFingerprint)
+        return try ExportCache.readExport(url, cache: cache, fingerprint: exportFingerprint, format: format,
+                                          mapping: configuration.mapping, policy: policy, tables: Set(CanonicalTable.allCases),
+                                          unusedTextColumns: unusedTextColumns, extraColumns: extras, checkingOthers: true,
+                                          keepingRows: [:], storingLater: true)
     }
 }

@@ -301,8 +301,7 @@ public enum Refresh {
     private static func readAndCheck(_ folder: URL, fingerprint known: String?, project: Project, strict: Bool,
                                      timings: inout DiscoveryTimings) throws
         -> (read: ExportReadResult, checks: ExportCheckReport, cacheWarnings: Started<[String]>?, fingerprint: String) {
-        let (cached, fingerprint) = try known.map { (try project.readExport(folder, fingerprint: $0, storingLater: true), $0) }
-            ?? project.readExport(folder, storingLater: true)
+        let (cached, fingerprint) = try project.readExport(folder, fingerprint: known, storingLater: true)
         var read = cached.result
         timings.lap("reading the export (fingerprint, cache or CSVs)")
         let checks = ExportChecks.run(&read.export, policies: project.configuration.checks, strict: strict,

@@ -319,27 +319,27 @@ struct ExportCacheTests {
         defer { clinic.remove() }
         let cache = clinic.cache
         #expect(!cache.mayHold(clinic.export))
-        var (read, fingerprint) = try ExportCache.readExport(clinic.export, cache: cache, format: nil, mapping: nil, policy: .strict,
-                                                             tables: Set(CanonicalTable.allCases), unusedTextColumns: [:],
-                                                             extraColumns: [:], checkingOthers: true, keepingRows: [:],
-                                                             storingLater: true)
+        var (read, fingerprint) = try ExportCache.readExport(clinic.export, cache: cache, fingerprint: nil, format: nil, mapping: nil,
+                                                             policy: .strict, tables: Set(CanonicalTable.allCases),
+                                                             unusedTextColumns: [:], extraColumns: [:], checkingOthers: true,
+                                                             keepingRows: [:], storingLater: true)
         #expect(fingerprint == (try Fingerprint.of(folder: clinic.export)))
         #expect(read.pending?.key == (try clinic.key()))
         Self.expectSame(read.result, try ExportReader.read(clinic.export))
         #expect(cache.store(&read).isEmpty)
         #expect(cache.mayHold(clinic.export))
-        let again = try ExportCache.readExport(clinic.export, cache: cache, format: nil, mapping: nil, policy: .strict,
-                                               tables: Set(CanonicalTable.allCases), unusedTextColumns: [:], extraColumns: [:],
-                                               checkingOthers: true, keepingRows: [:])
+        let again = try ExportCache.readExport(clinic.export, cache: cache, fingerprint: nil, format: nil, mapping: nil,
+                                               policy: .strict, tables: Set(CanonicalTable.allCases), unusedTextColumns: [:],
+                                               extraColumns: [:], checkingOthers: true, keepingRows: [:])
         #expect(again.read.outcome == .hit)
         #expect(again.fingerprint == fingerprint)
         // A later change to one file (its time moved past the entry's): not held, read and hashed anew.
         let patients = clinic.export.appendingPathComponent("patients.csv")
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: patients.path)
         #expect(!cache.mayHold(clinic.export))
-        let changed = try ExportCache.readExport(clinic.export, cache: cache, format: nil, mapping: nil, policy: .strict,
-                                                 tables: Set(CanonicalTable.allCases), unusedTextColumns: [:], extraColumns: [:],
-                                                 checkingOthers: true, keepingRows: [:])
+        let changed = try ExportCache.readExport(clinic.export, cache: cache, fingerprint: nil, format: nil, mapping: nil,
+                                                 policy: .strict, tables: Set(CanonicalTable.allCases), unusedTextColumns: [:],
+                                                 extraColumns: [:], checkingOthers: true, keepingRows: [:])
         #expect(changed.read.outcome == .stored)
         #expect(changed.fingerprint == fingerprint)
     }
